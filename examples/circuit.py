@@ -1,0 +1,11 @@
+"""Seed 1: the simplest circuit, f(x, y, z) = (x + y) * z.
+
+At x=-2, y=5, z=-4 the forward pass gives q = 3 and f = -12; the backward
+pass gives df/dx = df/dy = -4 (add distributes) and df/dz = q = 3
+(mul switches).
+"""
+
+
+def f(x, y, z):
+    q = x + y
+    return q * z

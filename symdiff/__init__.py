@@ -1,0 +1,22 @@
+"""symdiff: a source-to-source differentiation compiler for plain Python/NumPy functions.
+
+    import symdiff
+
+    @symdiff.grad
+    def f(x, y, z):
+        q = x + y
+        return q * z
+
+    f(-2.0, 5.0, -4.0)        # -4.0
+    print(f.source)           # the generated gradient, readable Python
+
+Pipeline (one module per stage): parse -> fence -> lower -> fuse -> reverse (rules) ->
+optimize -> codegen. See ``symdiff.pipeline``.
+"""
+from .api import Gradient, grad, value_and_grad
+from .check import check_grad
+from .errors import GradientCheckError, SymdiffError
+
+__all__ = ["grad", "value_and_grad", "check_grad", "SymdiffError", "GradientCheckError",
+           "Gradient"]
+__version__ = "0.1.0"

@@ -1,0 +1,140 @@
+"""Stage 2, fence: the readable list of the Python symdiff accepts, checked before lowering.
+
+Every problem in a function is reported at once, each located (file:line:col with a caret)
+and with what to write instead. Anything not listed under SUPPORTED is refused here, so
+later stages never meet it.
+"""
+from __future__ import annotations
+
+import ast
+
+from .errors import Problem, SymdiffError
+from .parse import FunctionSource
+
+#: Statements and expressions a differentiable function may use.
+SUPPORTED = (
+    # statements
+    ast.Assign, ast.AugAssign, ast.Return, ast.Expr, ast.Pass,
+    # expressions
+    ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.Attribute,
+    ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.keyword, ast.IfExp, ast.BoolOp,
+    # contexts and operators
+    ast.Load, ast.Store, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
+    ast.arguments, ast.arg,
+)
+
+#: What to write instead, by construct.
+HINTS = {
+    ast.If: ("`if` statements are not supported yet",
+             "choose values with np.where(cond, a, b) or a conditional expression `a if c else b`"),
+    ast.For: ("`for` loops are not supported yet",
+              "write the computation with array operations (np.sum, @, broadcasting)"),
+    ast.While: ("`while` loops are not supported yet",
+                "write the computation with array operations"),
+    ast.Try: ("`try` is not supported in a differentiated function",
+              "validate inputs before calling the function"),
+    ast.With: ("`with` is not supported in a differentiated function",
+               "move the context manager outside the function"),
+    ast.Global: ("`global` is not supported", "pass the value in as an argument"),
+    ast.Nonlocal: ("`nonlocal` is not supported", "pass the value in as an argument"),
+    ast.Lambda: ("`lambda` is not supported", "define a helper function with `def`"),
+    ast.Delete: ("`del` is not supported", "simply stop using the variable"),
+    ast.Yield: ("generators (`yield`) cannot be differentiated", "return a value instead"),
+    ast.YieldFrom: ("generators (`yield from`) cannot be differentiated",
+                    "return a value instead"),
+    ast.Await: ("`await` is not supported", "differentiate a plain (non-async) function"),
+    ast.AsyncFunctionDef: ("async functions are not supported",
+                           "differentiate a plain (non-async) function"),
+    ast.ClassDef: ("classes cannot be defined in a differentiated function",
+                   "define the class outside and pass plain arrays in"),
+    ast.FunctionDef: ("nested functions are not supported",
+                      "define the helper at module level; symdiff differentiates through it"),
+    ast.ListComp: ("list comprehensions are not supported",
+                   "use an array operation (np.stack, broadcasting) instead"),
+    ast.SetComp: ("set comprehensions are not supported", "use an array operation"),
+    ast.DictComp: ("dict comprehensions are not supported", "use an array operation"),
+    ast.GeneratorExp: ("generator expressions are not supported",
+                       "use np.sum over an array instead of sum(... for ...)"),
+    ast.Starred: ("star-arguments are not supported", "pass arguments one by one"),
+    ast.NamedExpr: ("the walrus operator `:=` is not supported",
+                    "assign in a separate statement"),
+    ast.Match: ("`match` is not supported", "use np.where for data-dependent choices"),
+    ast.JoinedStr: ("f-strings are not supported in a differentiated function",
+                    "compute strings outside the function"),
+    ast.Dict: ("dicts are not supported", "pass arrays as separate arguments"),
+    ast.Set: ("sets are not supported", "use arrays"),
+    ast.Import: ("imports inside the function are not supported",
+                 "import at module level"),
+    ast.ImportFrom: ("imports inside the function are not supported",
+                     "import at module level"),
+    ast.Raise: ("`raise` is not supported in a differentiated function",
+                "validate inputs before calling the function"),
+    ast.Assert: ("`assert` is not supported in a differentiated function",
+                 "check inputs before calling the function"),
+}
+
+
+def problems_in(src: FunctionSource) -> list[Problem]:
+    """Every unsupported construct in the function, in source order."""
+    found: list[Problem] = []
+    args = src.tree.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+        found.append(Problem("only plain positional parameters are supported",
+                             src.loc(src.tree),
+                             "write `def f(a, b, c=1.0)` without *args, **kwargs or keyword-only"))
+    body = src.tree.body
+    for stmt in body:
+        for node in ast.walk(stmt):
+            problem = _check(node, src)
+            if problem:
+                found.append(problem)
+    if not body or not isinstance(body[-1], ast.Return):
+        where = body[-1] if body else src.tree
+        found.append(Problem("the function must end with `return <value>`", src.loc(where),
+                             "return the scalar to differentiate on the last line"))
+    for stmt in body[:-1]:
+        if isinstance(stmt, ast.Return):
+            found.append(Problem("`return` before the end of the function", src.loc(stmt),
+                                 "return once, on the last line"))
+    return sorted(found, key=lambda p: (p.loc.line, p.loc.col) if p.loc else (0, 0))
+
+
+def _check(node: ast.AST, src: FunctionSource) -> Problem | None:
+    if type(node) in HINTS:
+        message, hint = HINTS[type(node)]
+        return Problem(message, src.loc(node), hint)
+    if not isinstance(node, SUPPORTED):
+        return Problem(f"`{type(node).__name__}` is not supported", src.loc(node),
+                       "rewrite with assignments, arithmetic and NumPy calls")
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id in ("eval", "exec"):
+        return Problem(f"`{node.func.id}` cannot be differentiated", src.loc(node),
+                       "write the expression directly")
+    if isinstance(node, ast.Compare) and len(node.ops) > 1:
+        return Problem("chained comparisons are not supported", src.loc(node),
+                       "split `a < b < c` into `(a < b) & (b < c)`")
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if not _plain_target(target):
+                return Problem("assignment into an array element or attribute is not supported",
+                               src.loc(target),
+                               "build the array with np.where, np.concatenate or np.stack")
+    if isinstance(node, ast.AugAssign) and not isinstance(node.target, ast.Name):
+        return Problem("in-place update of an array element is not supported",
+                       src.loc(node.target), "write `x = x + ...` with a whole array")
+    return None
+
+
+def _plain_target(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(_plain_target(t) for t in target.elts)
+    return False
+
+
+def check(src: FunctionSource) -> None:
+    """Raise one SymdiffError listing every problem, or return quietly."""
+    found = problems_in(src)
+    if found:
+        raise SymdiffError(problems=tuple(found))

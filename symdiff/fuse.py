@@ -1,0 +1,55 @@
+"""Stage 3b, fuse: merge a statement's single-argument elementwise chains into one node.
+
+``s = 1 / (1 + np.exp(-z))`` lowers to four gates (negate, exp, add 1, reciprocal). Fused
+into one ``ew`` node, SymPy sees the whole expression and derives its local derivative
+as one formula, ``s * (1 - s)``: the collapse into a sigmoid gate that backprop lessons do
+by hand. Only temporaries of one statement are merged, and only while the merged node
+reads a single variable, so gates between different variables (``x + y``, ``q * z``) stay
+visible as the add and mul gates they are.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .ir import Function, Node, Var, ew_normalize, ew_symbols, uses
+
+
+def fuse(fn: Function) -> Function:
+    count = uses(fn)
+    body: list[Node | None] = []
+    where: dict[str, int] = {}
+    for n in fn.body:
+        if n.op == "ew":
+            n = _absorb(n, body, where, count)
+        where[n.out.name] = len(body)
+        body.append(n)
+    return replace(fn, body=tuple(n for n in body if n is not None))
+
+
+def _absorb(n: Node, body: list, where: dict, count: dict) -> Node:
+    changed = True
+    while changed:
+        changed = False
+        for i, arg in enumerate(n.args):
+            producer = body[where[arg.name]] if isinstance(arg, Var) and arg.name in where else None
+            if producer is None or producer.op != "ew" or count.get(arg.name) != 1 \
+                    or producer.loc != n.loc:
+                continue
+            merged = _substitute(n, i, producer)
+            if len({a for a in merged.args if isinstance(a, Var)}) > 1:
+                continue
+            body[where[arg.name]] = None
+            n, changed = merged, True
+            break
+    return n
+
+
+def _substitute(n: Node, i: int, producer: Node) -> Node:
+    """``n`` with its argument ``i`` replaced by the expression that ``producer`` computes."""
+    ours = ew_symbols(len(n.args))
+    theirs = ew_symbols(len(n.args) + len(producer.args))[len(n.args):]
+    inner = producer.param("expr").xreplace(dict(zip(ew_symbols(len(producer.args)), theirs)))
+    expr = n.param("expr").xreplace({ours[i]: inner})
+    expr, args = ew_normalize(expr, n.args + producer.args)
+    lib = n.param("lib") or producer.param("lib")
+    return replace(n.with_params(expr=expr, lib=lib), args=args)

@@ -1,0 +1,282 @@
+"""The intermediate representation: a computational graph, one operation per node.
+
+Glossary (one word per concept, used across the package):
+    node                one operation, ``out = op(args...)``, with its source location.
+    primitive           an operation the rule table knows (``ew``, ``matmul``, ``sum``...).
+    ew                  an elementwise operation given as a SymPy expression over its
+                        arguments ``_0, _1, ...``; ``q = x + y`` is ``ew[_0 + _1](x, y)``.
+    upstream gradient   the gradient flowing into a node from its output (``g`` in rules).
+    local derivative    d out / d arg for one node, from the rule table.
+    gradient            d result / d v for a user variable ``v``: ``dv`` in generated code.
+    active              a value that depends on a differentiated argument.
+
+A ``Function`` is a list of nodes in program order; every name is bound once (SSA),
+so user variables that are reassigned get fresh names (``h``, ``h_1``...). Control flow
+will enter as structured regions beside nodes, never flattened.
+
+    >>> print(fn)                       # whiteboard view
+    def f(x, y, z):
+        q = x + y                       # f.py:2
+        f = q * z                       # f.py:3
+        return f
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Union
+
+import sympy
+
+from .errors import Loc, SymdiffError
+
+
+@dataclass(frozen=True)
+class Var:
+    """A value computed at run time, named once."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Const:
+    """A value known at compile time: a number, tuple, None, or a named module constant."""
+
+    value: Any
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return self.name or repr(self.value)
+
+
+Value = Union[Var, Const]
+
+
+@dataclass(frozen=True)
+class Node:
+    """``out = op(*args)`` with static ``params``; ``note`` says why the line exists."""
+
+    out: Var
+    op: str
+    args: tuple[Value, ...]
+    params: tuple[tuple[str, Any], ...] = ()
+    loc: Loc | None = None
+    note: str = ""
+
+    def param(self, key: str, default: Any = None) -> Any:
+        for k, v in self.params:
+            if k == key:
+                return v
+        return default
+
+    def with_params(self, **updates: Any) -> "Node":
+        merged = dict(self.params)
+        merged.update(updates)
+        return replace(self, params=tuple(sorted(merged.items())))
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function in IR: parameters, body (nodes in order), and returned values."""
+
+    name: str
+    params: tuple[Var, ...]
+    body: tuple[Node, ...]
+    result: tuple[Value, ...]
+    loc: Loc | None = None
+    defaults: tuple[tuple[str, Any], ...] = ()
+    constants: tuple[tuple[str, Any], ...] = ()   # module constants the body refers to
+    returns_tuple: bool = False
+
+    def names(self) -> set[str]:
+        used = {p.name for p in self.params} | {n.out.name for n in self.body}
+        used |= {name for name, _ in self.constants}
+        return used
+
+
+def node(out: Var, op: str, args, loc: Loc | None = None, note: str = "", **params: Any) -> Node:
+    """Build a node; keyword arguments become its static params (kept sorted)."""
+    return Node(out, op, tuple(args), tuple(sorted(params.items())), loc, note)
+
+
+@dataclass
+class Builder:
+    """Where lowering writes: the node list, the name supply, and the helper call stack."""
+
+    names: NameSupply
+    body: list[Node] = field(default_factory=list)
+    stack: tuple[str, ...] = ()
+    constants: dict[str, Any] = field(default_factory=dict)
+
+    def emit(self, op: str, args, hint: str, loc: Loc | None, note: str = "", **params) -> Var:
+        out = self.names.fresh(hint)
+        self.body.append(node(out, op, args, loc, note, **params))
+        return out
+
+    def ew(self, expr_of, args, hint: str, loc: Loc | None = None, lib: str = "np",
+           note: str = "") -> Value:
+        """Emit an elementwise node ``expr_of(*symbols)``, or fold it when nothing is left.
+
+        ``x * 1`` returns x itself; an expression of numbers only returns a Const.
+        """
+        args = tuple(args)
+        expr = expr_of(*ew_symbols(len(args))) if callable(expr_of) else expr_of
+        expr, kept = ew_normalize(sympy.sympify(expr), args)
+        if not kept:
+            return Const(_to_python(expr))
+        if expr == ew_symbols(1)[0]:
+            return kept[0]
+        return self.emit("ew", kept, hint, loc, note, expr=expr, lib=lib)
+
+
+
+def _to_python(expr: sympy.Expr) -> Any:
+    if expr.is_Integer:
+        return int(expr)
+    try:
+        return float(expr)
+    except TypeError:
+        raise SymdiffError(f"cannot evaluate the constant expression {expr}") from None
+
+
+
+def ew_symbols(n: int) -> tuple[sympy.Symbol, ...]:
+    """The argument symbols ``_0 .. _{n-1}`` of an elementwise expression (real)."""
+    return tuple(sympy.Symbol(f"_{i}", real=True) for i in range(n))
+
+
+class NameSupply:
+    """Hands out names not used before, preferring the hint itself: dx, dx_1, dx_2..."""
+
+    def __init__(self, used: set[str]):
+        self.used = set(used)
+
+    def fresh(self, hint: str) -> Var:
+        name, i = hint, 0
+        while name in self.used or name.startswith("_") and name[1:].isdigit():
+            i += 1
+            name = f"{hint}_{i}"
+        self.used.add(name)
+        return Var(name)
+
+    def reserve(self, name: str) -> None:
+        self.used.add(name)
+
+
+# ---------------------------------------------------------------- printing
+
+
+def format_node(n: Node) -> str:
+    """``out = op[params](args)`` for primitives; elementwise nodes print as their formula."""
+    if n.op == "ew":
+        expr = n.param("expr")
+        subs = {s: sympy.Symbol(str(a)) for s, a in zip(ew_symbols(len(n.args)), n.args)}
+        rhs = str(expr.xreplace(subs))
+    else:
+        shown = [f"{k}={v!r}" for k, v in n.params]
+        rhs = f"{n.op}({', '.join([str(a) for a in n.args] + shown)})"
+    return f"{n.out} = {rhs}"
+
+
+def format_function(fn: Function) -> str:
+    """The whiteboard view of a function: one node a line, source location at the right."""
+    lines = [f"def {fn.name}({', '.join(p.name for p in fn.params)}):"]
+    for n in fn.body:
+        text = "    " + format_node(n)
+        where = f"  # {n.loc}" if n.loc else ""
+        note = f"  {n.note}" if n.note else ""
+        lines.append(f"{text:<40}{where}{note}".rstrip())
+    lines.append("    return " + ", ".join(_show(v) for v in fn.result))
+    return "\n".join(lines)
+
+
+def _show(item) -> str:
+    if isinstance(item, tuple):
+        return "(" + ", ".join(_show(v) for v in item) + ("," if len(item) == 1 else "") + ")"
+    return str(item)
+
+
+Function.__str__ = format_function  # type: ignore[assignment]
+
+
+# ---------------------------------------------------------------- checking
+
+
+class IRError(Exception):
+    """The IR broke an invariant: a compiler bug, never the user's fault."""
+
+
+def verify(fn: Function) -> None:
+    """Every use is defined before it, and every name is bound exactly once."""
+    defined: set[str] = set()
+    for p in fn.params:
+        if p.name in defined:
+            raise IRError(f"parameter {p.name} bound twice")
+        defined.add(p.name)
+    for n in fn.body:
+        for a in n.args:
+            if isinstance(a, Var) and a.name not in defined:
+                raise IRError(f"{a.name} used before definition in: {format_node(n)}")
+        if n.out.name in defined:
+            raise IRError(f"{n.out.name} bound twice")
+        defined.add(n.out.name)
+        if n.op == "ew":
+            expr = n.param("expr")
+            allowed = set(ew_symbols(len(n.args)))
+            if not expr.free_symbols <= allowed:
+                raise IRError(f"stray symbols {expr.free_symbols - allowed} in {format_node(n)}")
+    for v in flatten(fn.result):
+        if isinstance(v, Var) and v.name not in defined:
+            raise IRError(f"result {v.name} is not defined")
+
+
+def flatten(result) -> list[Value]:
+    """The values of a (possibly nested) result tuple, in order."""
+    out: list[Value] = []
+    for item in result:
+        out.extend(flatten(item) if isinstance(item, tuple) else [item])
+    return out
+
+
+def uses(fn: Function) -> dict[str, int]:
+    """How many times each name is read (by nodes and by the return)."""
+    count: dict[str, int] = {}
+    for n in fn.body:
+        for a in n.args:
+            if isinstance(a, Var):
+                count[a.name] = count.get(a.name, 0) + 1
+    for v in flatten(fn.result):
+        if isinstance(v, Var):
+            count[v.name] = count.get(v.name, 0) + 1
+    return count
+
+
+__all__ = ["Var", "Const", "Value", "Node", "Function", "node", "ew_symbols", "NameSupply",
+           "format_node", "format_function", "verify", "uses", "IRError", "field"]
+
+
+def ew_normalize(expr: sympy.Expr, args) -> tuple[sympy.Expr, tuple[Value, ...]]:
+    """Renumber an elementwise expression's symbols so each argument appears once, in use.
+
+    ``expr`` is over ``_0.._{n-1}`` for ``args``; duplicates are merged, unused arguments
+    dropped, and unnamed numeric constants folded into the expression.
+    """
+    symbols = ew_symbols(len(args))
+    subs: dict = {}
+    kept: list[Value] = []
+    for sym, arg in zip(symbols, args):
+        if sym not in expr.free_symbols:
+            continue
+        if isinstance(arg, Const) and arg.name is None and isinstance(arg.value, (int, float)) \
+                and not isinstance(arg.value, bool):
+            subs[sym] = sympy.sympify(arg.value)
+        elif arg in kept:
+            subs[sym] = ("keep", kept.index(arg))
+        else:
+            kept.append(arg)
+            subs[sym] = ("keep", len(kept) - 1)
+    new_symbols = ew_symbols(len(kept))
+    final = {s: (new_symbols[v[1]] if isinstance(v, tuple) else v) for s, v in subs.items()}
+    return expr.xreplace(final), tuple(kept)

@@ -1,0 +1,249 @@
+"""Stage 1, parse: find a function's source, parse it, and resolve the names it uses.
+
+A ``Scope`` says what the names of a module mean to the compiler: which names are NumPy
+(``np``), which are ``math``, which are helper functions (differentiated through),
+and which are numeric constants. It is built either from a live function's globals
+(``from_function``) or statically from a file's text (``from_file``), which never imports
+or runs the file.
+
+    >>> src = source_of(loss)            # FunctionSource: AST, file, line offsets, scope
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import linecache
+import math
+import textwrap
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import Loc, SymdiffError
+
+
+@dataclass
+class Scope:
+    """What the module-level names visible to a function stand for."""
+
+    numpy: set[str] = field(default_factory=set)          # names bound to the numpy module
+    math: set[str] = field(default_factory=set)           # names bound to the math module
+    linalg: set[str] = field(default_factory=set)         # names bound to numpy.linalg
+    functions: dict[str, Any] = field(default_factory=dict)    # name -> FunctionSource | thunk
+    constants: dict[str, Any] = field(default_factory=dict)    # name -> number
+    imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # exp -> ("numpy", "exp")
+    other_modules: dict[str, str] = field(default_factory=dict)  # name -> module it stands for
+
+    def function(self, name: str) -> "FunctionSource | None":
+        entry = self.functions.get(name)
+        if callable(entry) and not isinstance(entry, FunctionSource):
+            entry = entry()
+            self.functions[name] = entry
+        return entry
+
+
+@dataclass
+class FunctionSource:
+    """A parsed function: its ``ast.FunctionDef`` with line numbers as in its file."""
+
+    name: str
+    tree: ast.FunctionDef
+    file: str
+    lines: list[str]              # all lines of the file (or of the source snippet)
+    col_shift: int                # columns removed by dedenting
+    scope: Scope
+
+    def loc(self, node: ast.AST) -> Loc:
+        line = getattr(node, "lineno", self.tree.lineno)
+        col = getattr(node, "col_offset", 0) + self.col_shift
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        return Loc(self.file, line, col, text.rstrip("\n"))
+
+
+# ---------------------------------------------------------------- live functions
+
+
+def source_of(fn: Callable) -> FunctionSource:
+    """Parse a live Python function, resolving names through its globals and closure."""
+    if not isinstance(fn, types.FunctionType):
+        raise SymdiffError(f"symdiff differentiates Python functions, not {type(fn).__name__}",
+                           hint="pass a function defined with `def`")
+    try:
+        lines, first = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as exc:
+        raise SymdiffError(f"cannot read the source of {fn.__name__}: {exc}",
+                           hint="define the function in a file (or notebook cell) symdiff can read, "
+                                "or use `symdiff compile file.py`") from None
+    file = inspect.getsourcefile(fn) or fn.__code__.co_filename
+    all_lines = linecache.getlines(file) or []
+    text = "".join(lines)
+    dedented = textwrap.dedent(text)
+    shift = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
+    tree = _parse(dedented, file, first)
+    defs = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if not defs:
+        raise SymdiffError(f"cannot find a `def` for {fn.__name__} in its source",
+                           hint="symdiff needs a function defined with `def`, not a lambda")
+    if not all_lines or len(all_lines) < first + len(lines) - 1:
+        all_lines = [""] * (first - 1) + lines
+    scope = scope_of_globals(fn.__globals__, _closure_values(fn))
+    return FunctionSource(fn.__name__, defs[0], file, all_lines, shift, scope)
+
+
+def _parse(text: str, file: str, first_line: int = 1) -> ast.Module:
+    try:
+        tree = ast.parse(text, filename=file)
+    except SyntaxError as exc:
+        line = (exc.lineno or 1) + first_line - 1
+        raise SymdiffError(f"syntax error: {exc.msg}",
+                           Loc(file, line, max((exc.offset or 1) - 1, 0), exc.text or ""),
+                           hint="fix the syntax so that Python itself can run the file") from None
+    ast.increment_lineno(tree, first_line - 1)
+    return tree
+
+
+def _closure_values(fn: types.FunctionType) -> dict[str, Any]:
+    if not fn.__closure__:
+        return {}
+    values = {}
+    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+        try:
+            values[name] = cell.cell_contents
+        except ValueError:
+            continue
+    return values
+
+
+def scope_of_globals(globals_: dict[str, Any], extra: dict[str, Any] | None = None) -> Scope:
+    """Classify a live namespace: modules, helper functions, numeric constants."""
+    scope = Scope()
+    for name, value in {**globals_, **(extra or {})}.items():
+        _classify(scope, name, value)
+    return scope
+
+
+def _classify(scope: Scope, name: str, value: Any) -> None:
+    if value is np:
+        scope.numpy.add(name)
+    elif value is math:
+        scope.math.add(name)
+    elif value is np.linalg:
+        scope.linalg.add(name)
+    elif isinstance(value, types.ModuleType):
+        scope.other_modules[name] = value.__name__
+    elif isinstance(value, types.FunctionType):
+        scope.functions[name] = lambda value=value: source_of(value)
+    elif isinstance(value, (bool, np.bool_)):
+        scope.constants[name] = bool(value)
+    elif isinstance(value, (int, float, np.integer, np.floating)):
+        scope.constants[name] = value.item() if isinstance(value, np.generic) else value
+    elif callable(value):
+        origin = _library_name(value)
+        if origin:
+            scope.imported[name] = origin
+
+
+def _library_name(value: Any) -> tuple[str, str] | None:
+    """``np.exp`` -> ("numpy", "exp"); ``math.sqrt`` -> ("math", "sqrt")."""
+    attr = getattr(value, "__name__", None)
+    if attr and getattr(np, attr, None) is value:
+        return ("numpy", attr)
+    if attr and getattr(math, attr, None) is value:
+        return ("math", attr)
+    return None
+
+
+# ---------------------------------------------------------------- files, statically
+
+
+def read_file(path: str) -> tuple[str, list[str]]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise SymdiffError(f"cannot read {path}: {exc.strerror}",
+                           hint="check the path to the model file") from None
+    return text, text.splitlines(keepends=True)
+
+
+def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionSource]:
+    """Every top-level function of a file, parsed without importing or running it."""
+    if text is None:
+        text, lines = read_file(path)
+    else:
+        lines = text.splitlines(keepends=True)
+    tree = _parse(text, path)
+    scope = Scope()
+    found: dict[str, FunctionSource] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            _static_import(scope, stmt)
+        elif isinstance(stmt, ast.FunctionDef):
+            found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                and isinstance(stmt.targets[0], ast.Name):
+            value = _static_constant(stmt.value, scope)
+            if value is not None:
+                scope.constants[stmt.targets[0].id] = value
+    scope.functions.update(found)
+    return found
+
+
+def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom) -> None:
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            bound = alias.asname or alias.name.split(".")[0]
+            if alias.name == "numpy":
+                scope.numpy.add(bound)
+            elif alias.name == "math":
+                scope.math.add(bound)
+            elif alias.name == "numpy.linalg" and alias.asname:
+                scope.linalg.add(bound)
+            else:
+                scope.other_modules[bound] = alias.name
+        return
+    for alias in stmt.names:
+        bound = alias.asname or alias.name
+        if stmt.module == "numpy" and alias.name == "linalg":
+            scope.linalg.add(bound)
+        elif stmt.module in ("numpy", "math"):
+            scope.imported[bound] = (stmt.module, alias.name)
+        else:
+            scope.other_modules[bound] = f"{stmt.module}.{alias.name}"
+
+
+def _static_constant(expr: ast.expr, scope: Scope) -> Any:
+    """A module-level numeric constant, evaluated from literals and earlier constants."""
+    try:
+        value = _fold(expr, scope)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+        return None
+    return value if isinstance(value, (int, float, bool)) else None
+
+
+def _fold(expr: ast.expr, scope: Scope) -> Any:
+    if isinstance(expr, ast.Constant):
+        return expr.value
+    if isinstance(expr, ast.Name) and expr.id in scope.constants:
+        return scope.constants[expr.id]
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
+            and (expr.value.id in scope.numpy or expr.value.id in scope.math) \
+            and expr.attr in ("pi", "e", "inf"):
+        return getattr(math, expr.attr)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
+        value = _fold(expr.operand, scope)
+        return -value if isinstance(expr.op, ast.USub) else +value
+    if isinstance(expr, ast.BinOp):
+        ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
+               ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
+               ast.Pow: lambda a, b: a ** b}
+        op = ops.get(type(expr.op))
+        if op:
+            return op(_fold(expr.left, scope), _fold(expr.right, scope))
+    raise ValueError("not a constant")
+
+
+BUILTINS = frozenset(dir(builtins))

@@ -1,0 +1,61 @@
+"""The compiler, start to end: parse, fence, lower, fuse, reverse, optimize, codegen.
+
+    >>> print(gradient_source(source_of(f), wrt=(0,)))
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import codegen
+from .fuse import fuse
+from .ir import Function, verify
+from .lower import lower
+from .optimize import optimize
+from .parse import FunctionSource
+from .reverse import reverse
+from .shapes import infer_shapes
+
+
+def forward_ir(src: FunctionSource) -> Function:
+    """parse -> fence -> lower -> fuse: the forward graph of one function."""
+    fn = fuse(lower(src))        # lower() runs the fence first
+    verify(fn)
+    return fn
+
+
+def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = False,
+                tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None) -> Function:
+    """The optimized forward + backward graph; shapes specialize it when they are known."""
+    fn = forward_ir(src)
+    shapes = infer_shapes(fn, arg_shapes) if arg_shapes is not None else {}
+    grad = reverse(fn, wrt, shapes, with_value=with_value, tuple_out=tuple_out)
+    verify(grad)
+    grad = optimize(grad)
+    verify(grad)
+    return grad
+
+
+def describe_wrt(fn: Function, wrt: tuple[int, ...]) -> str:
+    return ", ".join(fn.params[i].name for i in wrt)
+
+
+def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header: str,
+                    with_value_too: bool = True, tuple_out: bool = False,
+                    arg_shapes: dict[str, Any] | None = None) -> str:
+    """Source of a module with ``grad_<name>`` (and ``value_and_grad_<name>``) per function."""
+    functions = []
+    for src, wrt in items:
+        grad = gradient_ir(src, wrt, tuple_out=tuple_out, arg_shapes=arg_shapes)
+        where = f"{src.tree.name} ({_short(src.file)}:{src.tree.lineno})"
+        functions.append((grad, f"Gradient of {where} with respect to {describe_wrt(grad, wrt)}."))
+        if with_value_too:
+            both = gradient_ir(src, wrt, with_value=True, tuple_out=tuple_out, arg_shapes=arg_shapes)
+            both = both.__class__(**{**both.__dict__, "name": f"value_and_grad_{src.tree.name}"})
+            functions.append((both, f"Value of {where} and its gradient with respect to "
+                                    f"{describe_wrt(both, wrt)}."))
+    return codegen.module_source(functions, header)
+
+
+def _short(path: str) -> str:
+    import os
+    return os.path.basename(path)

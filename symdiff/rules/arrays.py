@@ -1,0 +1,304 @@
+"""Array primitives: vector-Jacobian products as IR templates, and their shape rules.
+
+One signature for every rule: ``vjp(em, g, n, i)`` returns the contribution of the
+upstream gradient ``g`` (the gradient of ``n.out``) to argument ``i`` of node ``n``, built
+with the same IR operations the forward uses, so a rule's output could be differentiated
+again. ``em`` emits nodes at the forward node's source location and knows the static
+shapes where they are known (``em.shape(v)``, None when unknown); rules use them to
+write the readable form (``dW = X.T @ dh``, ``db = np.sum(dh, axis=0)``) and fall back to
+a shape-generic helper otherwise.
+
+    matmul     z = x @ y          dx = g @ y.T          dy = x.T @ g
+    sum        s = sum(x, axis)   dx = broadcast g back over the summed axes
+    mean       m = mean(x, axis)  dx = broadcast g back, divided by the count
+    max        m = max(x, axis)   dx = g where x == m (ties share it evenly): max routes
+    getitem    y = x[idx]         dx = zeros like x, with g added at idx (repeats accumulate)
+    broadcast  z = x + y          dx = g summed over the axes x was broadcast along
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ir import Const, Node, Value, Var
+
+SLICE_ALL = ("slice", None, None, None)
+
+
+def normalize_axes(axis, ndim: int | None):
+    """An axis parameter as a sorted tuple of non-negative axes (needs ndim if negative)."""
+    if axis is None:
+        return None if ndim is None else tuple(range(ndim))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if any(a < 0 for a in axes):
+        if ndim is None:
+            return None
+        axes = tuple(a % ndim for a in axes)
+    return tuple(sorted(axes))
+
+
+# ---------------------------------------------------------------- undoing broadcasting
+
+
+def sum_to(em, g: Value, like: Value, gshape=None) -> Value:
+    """Sum ``g`` over the axes along which ``like`` was broadcast, so it has like's shape."""
+    xshape = em.shape(like)
+    gshape = em.shape(g) if gshape is None else gshape
+    if xshape is not None and gshape is not None:
+        if tuple(xshape) == tuple(gshape):
+            return g
+        lead = len(gshape) - len(xshape)
+        axes = tuple(range(lead)) + tuple(lead + k for k, n in enumerate(xshape)
+                                          if n == 1 and gshape[lead + k] != 1)
+        if not axes:
+            return g
+        if len(xshape) == 0:
+            return em.out("sum", [g], axis=None, keepdims=False)
+        summed_shape = tuple(n for k, n in enumerate(gshape) if k not in axes)
+        if summed_shape == tuple(xshape):
+            return em.out("sum", [g], axis=axes if len(axes) > 1 else axes[0], keepdims=False)
+        total = em.tmp("sum", [g], axis=axes if len(axes) > 1 else axes[0], keepdims=False)
+        return em.out("reshape", [total, Const(tuple(xshape))])
+    return em.out("unbroadcast", [g, like])
+
+
+# ---------------------------------------------------------------- rules
+
+
+def vjp_matmul(em, g, n: Node, i: int):
+    x, y = n.args
+    rx, ry = em.ndim(x), em.ndim(y)
+    if i == 0:
+        if ry == 2 and rx in (1, 2):
+            return em.out("matmul", [g, em.tmp("transpose", [y], axes=None)])
+        if ry == 1 and rx == 2:
+            return em.out("outer", [g, y])
+        if ry == 1 and rx == 1:
+            return em.ew_out(lambda a, b: a * b, [g, y])
+        return em.out("matmul_vjp_left", [g, x, y])
+    if rx == 2 and ry in (1, 2):
+        return em.out("matmul", [em.tmp("transpose", [x], axes=None), g])
+    if rx == 1 and ry == 2:
+        return em.out("outer", [x, g])
+    if rx == 1 and ry == 1:
+        return em.ew_out(lambda a, b: a * b, [g, x])
+    return em.out("matmul_vjp_right", [g, x, y])
+
+
+def vjp_outer(em, g, n: Node, i: int):
+    x, y = n.args
+    if i == 0:
+        return em.out("matmul", [g, y])
+    return em.out("matmul", [em.tmp("transpose", [g], axes=None), x])
+
+
+def _expand_back(em, g, n: Node):
+    """The upstream gradient of a reduction, with the reduced axes put back (size 1)."""
+    axis, keepdims = n.param("axis"), n.param("keepdims")
+    if axis is None or keepdims:
+        return g
+    axes = normalize_axes(axis, em.ndim(n.args[0]))
+    if axes is None:
+        return em.tmp("expand_dims", [g], axis=axis)
+    return em.tmp("expand_dims", [g], axis=axes if len(axes) > 1 else axes[0])
+
+
+def _shape_value(em, x: Value) -> Value:
+    shape = em.shape(x)
+    return Const(tuple(shape)) if shape is not None else em.tmp("shape", [x], style="np")
+
+
+def vjp_sum(em, g, n: Node, i: int):
+    ge = _expand_back(em, g, n)
+    return em.out("broadcast_to", [ge, _shape_value(em, n.args[0])])
+
+
+def vjp_mean(em, g, n: Node, i: int):
+    x = n.args[0]
+    ge = _expand_back(em, g, n)
+    xs, outs = em.shape(x), em.shape(n.out)
+    if xs is not None and outs is not None:
+        count: Value = Const(int(np.prod(xs, dtype=int) // max(int(np.prod(outs, dtype=int)), 1)))
+    else:
+        count = em.ew_tmp(lambda a, b: a / b, [em.tmp("size", [x]), em.tmp("size", [n.out])])
+    spread = em.tmp("broadcast_to", [ge, _shape_value(em, x)])
+    return em.ew_out(lambda a, c: a / c, [spread, count])
+
+
+def vjp_extremum(em, g, n: Node, i: int):
+    """max routes: the gradient goes to the elements equal to the max, split among ties."""
+    x = n.args[0]
+    ge = _expand_back(em, g, n)
+    oute = _expand_back(em, n.out, n)
+    mask = em.tmp("compare", [x, oute], symbol="==")
+    ties = em.tmp("sum", [mask], axis=n.param("axis"), keepdims=True)
+    return em.ew_out(lambda m, a, t: m * a / t, [mask, ge, ties])
+
+
+def vjp_reshape(em, g, n: Node, i: int):
+    if i != 0:
+        return None
+    return em.out("reshape", [g, _shape_value(em, n.args[0])])
+
+
+def vjp_transpose(em, g, n: Node, i: int):
+    axes = n.param("axes")
+    inverse = None if axes is None else tuple(int(a) for a in np.argsort(axes))
+    return em.out("transpose", [g], axes=inverse)
+
+
+def vjp_getitem(em, g, n: Node, i: int):
+    if i != 0:
+        return None
+    x = n.args[0]
+    index_args = list(n.args[1:])
+    basic = all(not isinstance(entry, tuple) or entry[0] == "slice"
+                or _is_scalar_index(em, n.args[entry[1]]) for entry in n.param("index"))
+    op = "scatter" if basic else "scatter_add"
+    return em.out(op, [g, x, *index_args], index=n.param("index"))
+
+
+def _is_scalar_index(em, v: Value) -> bool:
+    if isinstance(v, Const):
+        return isinstance(v.value, int)
+    return em.shape(v) == ()
+
+
+def _take(em, g, axis: int, entry, args):
+    """``g`` indexed by ``entry`` along ``axis`` (negative axes count from the end)."""
+    if axis >= 0:
+        index = (SLICE_ALL,) * axis + (entry,)
+    else:
+        index = (Ellipsis, entry) + (SLICE_ALL,) * (-axis - 1)
+    return em.out("getitem", [g, *args], index=index)
+
+
+def vjp_concatenate(em, g, n: Node, i: int):
+    axis = n.param("axis")
+    dims = []
+    for arg in n.args[: i + 1]:
+        shape = em.shape(arg)
+        dims.append(Const(shape[axis]) if shape is not None else em.tmp("dim", [arg], axis=axis))
+    start: Value = Const(0)
+    for d in dims[:-1]:
+        start = em.ew_tmp(lambda a, b: a + b, [start, d])
+    stop = em.ew_tmp(lambda a, b: a + b, [start, dims[-1]])
+    if isinstance(start, Const) and start.value == 0:
+        return _take(em, g, axis, ("slice", None, 1, None), [stop])
+    return _take(em, g, axis, ("slice", 1, 2, None), [start, stop])
+
+
+def vjp_stack(em, g, n: Node, i: int):
+    return _take(em, g, n.param("axis"), ("at", 1), [Const(i)])
+
+
+def vjp_where(em, g, n: Node, i: int):
+    if i == 0:
+        return None
+    cond = n.args[0]
+    picked = [cond, g, Const(0.0)] if i == 1 else [cond, Const(0.0), g]
+    gshape = em.shape(n.out)
+    routed = em.tmp("where", picked)
+    em.set_shape(routed, gshape)
+    return sum_to(em, routed, n.args[i], gshape)
+
+
+def vjp_expand(em, g, n: Node, i: int):
+    return em.out("reshape", [g, _shape_value(em, n.args[0])])
+
+
+def vjp_cast(em, g, n: Node, i: int):
+    return g if n.param("type") == "float" else None
+
+
+VJPS = {
+    "matmul": vjp_matmul, "outer": vjp_outer,
+    "sum": vjp_sum, "mean": vjp_mean, "amax": vjp_extremum, "amin": vjp_extremum,
+    "reshape": vjp_reshape, "transpose": vjp_transpose, "expand_dims": vjp_expand,
+    "squeeze": vjp_expand, "getitem": vjp_getitem, "concatenate": vjp_concatenate,
+    "stack": vjp_stack, "where": vjp_where, "cast": vjp_cast,
+}
+
+#: Primitives whose output never carries a gradient (indices, shapes, masks, constants).
+NO_GRADIENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np"}
+
+
+# ---------------------------------------------------------------- shapes
+
+
+def matmul_shape(a: tuple, b: tuple) -> tuple:
+    if len(a) == 0 or len(b) == 0:
+        raise ValueError("matmul of a scalar")
+    if len(a) == 1 and len(b) == 1:
+        if a != b:
+            raise ValueError("shapes do not match")
+        return ()
+    if len(b) == 1:
+        return tuple(a[:-1])
+    if len(a) == 1:
+        return tuple(b[:-2]) + tuple(b[-1:])
+    return tuple(np.broadcast_shapes(a[:-2], b[:-2])) + (a[-2], b[-1])
+
+
+def index_tuple(spec, args) -> tuple:
+    """The Python index that a getitem ``spec`` stands for, given its argument values."""
+    out = []
+    for entry in spec:
+        if entry is None or entry is Ellipsis:
+            out.append(entry)
+        elif entry[0] == "at":
+            out.append(args[entry[1]])
+        else:
+            out.append(slice(*[None if k is None else args[k] for k in entry[1:]]))
+    return tuple(out)
+
+
+def _dummy(shape, dtype=float):
+    return np.broadcast_to(np.zeros((), dtype), shape)
+
+
+def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
+    """The output shape of ``n`` from its arguments' shapes (None when not known)."""
+    if any(s is None for s in arg_shapes) and n.op not in ("np",):
+        return None
+    op = n.op
+    try:
+        if op in ("ew", "compare", "intop", "where"):
+            return tuple(np.broadcast_shapes(*arg_shapes))
+        if op in ("sum", "mean", "amax", "amin"):
+            return np.sum(_dummy(arg_shapes[0]), axis=n.param("axis"),
+                          keepdims=n.param("keepdims")).shape
+        if op == "matmul":
+            return matmul_shape(*arg_shapes)
+        if op == "outer":
+            return (int(np.prod(arg_shapes[0])), int(np.prod(arg_shapes[1])))
+        if op == "transpose":
+            return np.transpose(_dummy(arg_shapes[0]), n.param("axes")).shape
+        if op in ("expand_dims", "squeeze"):
+            return getattr(np, op)(_dummy(arg_shapes[0]), n.param("axis")).shape
+        if op == "reshape":
+            if any(v is None for v in arg_values[1:]):
+                return None
+            dims = arg_values[1] if len(arg_values) == 2 else tuple(arg_values[1:])
+            return np.reshape(_dummy(arg_shapes[0]), dims).shape
+        if op in ("concatenate", "stack"):
+            return getattr(np, op)([_dummy(s) for s in arg_shapes], axis=n.param("axis")).shape
+        if op == "getitem":
+            bounds = {k for e in n.param("index") if isinstance(e, tuple) and e[0] == "slice"
+                      for k in e[1:] if k is not None}
+            if any(arg_values[k] is None for k in bounds):
+                return None
+            ints = [np.zeros(s, int) if v is None else v for s, v in zip(arg_shapes, arg_values)]
+            return _dummy(arg_shapes[0])[index_tuple(n.param("index"), ints)].shape
+        if op in ("shape", "dim", "ndim", "size", "cast"):
+            return () if op != "shape" else None
+        if op in ("broadcast_to",) and arg_values[1] is not None:
+            return tuple(arg_values[1])
+        if op in ("unbroadcast", "scatter", "scatter_add", "matmul_vjp_left"):
+            return arg_shapes[1]
+        if op == "matmul_vjp_right":
+            return arg_shapes[2]
+    except (ValueError, TypeError, IndexError):
+        return None
+    return None

@@ -1,0 +1,180 @@
+"""Elementwise primitives: one row each, forward as a SymPy expression; SymPy derives d/dx.
+
+Every elementwise operation the user can write (``+``, ``np.exp``, ``math.tanh``, builtin
+``max``...) is one row here. Its local derivative is not written by hand: SymPy
+differentiates the forward expression, then ``local_derivative`` rewrites the result in
+terms of the forward output where that is cheaper (``exp' = out``, ``tanh' = 1 - out**2``,
+``sigmoid' = out*(1 - out)``). A row may state that expected form in ``derivative``; a test
+proves it equal to what SymPy derives.
+
+Gate patterns (the vocabulary of backprop lessons):
+    add distributes   d(a + b)/da = 1: the upstream gradient passes unchanged to each input
+    mul switches      d(a * b)/da = b: each input gets the gradient times the *other* input
+    max routes        d max(a, b)/da = 1 if a > b: the gradient goes to the larger input
+
+Kinks (documented subgradients): at a tie ``max``/``min``/``maximum``/``minimum``/``clip``
+split the gradient evenly (Heaviside(0) = 1/2, as JAX does), so ``relu`` written as
+``np.maximum(0, x)`` gets 1/2 at x == 0; ``abs'(0) = sign(0) = 0``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable
+
+import sympy
+from sympy import Abs, Heaviside, Max, Min, sign
+
+OUT = sympy.Symbol("_out", real=True)   # the forward output, in derivatives
+X, Y = sympy.symbols("_0 _1", real=True)
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """One elementwise primitive: how to build it, its gate, kink rule and test domain."""
+
+    name: str
+    forward: Callable[..., sympy.Expr]
+    derivative: str = "SymPy derives it"     # the expected local derivative, as printed
+    gate: str = ""
+    kink: str = ""
+    domain: tuple[float, float] = (-2.0, 2.0)
+
+    @property
+    def arity(self) -> int:
+        return self.forward.__code__.co_argcount
+
+
+def _row(name, forward, derivative="SymPy derives it", gate="", kink="", domain=(-2.0, 2.0)):
+    return Elementwise(name, forward, derivative, gate, kink, domain)
+
+
+#: The table. Derivatives in the third column are what ``local_derivative`` produces
+#: (``x``, ``y`` the inputs, ``out`` the forward output); tests check each against SymPy.
+TABLE: dict[str, Elementwise] = {row.name: row for row in [
+    # ---- add distributes
+    _row("add",      lambda x, y: x + y,      "1, 1",                  gate="add distributes"),
+    _row("subtract", lambda x, y: x - y,      "1, -1",                 gate="add distributes"),
+    _row("negative", lambda x: -x,            "-1"),
+    _row("positive", lambda x: x,             "1"),
+    # ---- mul switches
+    _row("multiply", lambda x, y: x * y,      "y, x",                  gate="mul switches"),
+    _row("divide",   lambda x, y: x / y,      "1/y, -x/y**2",          domain=(0.5, 2.0)),
+    _row("reciprocal", lambda x: 1 / x,       "-out**2",               domain=(0.5, 2.0)),
+    _row("power",    lambda x, y: x ** y,     "y*x**(y - 1), out*log(x)", domain=(0.5, 2.0)),
+    _row("square",   lambda x: x ** 2,        "2*x"),
+    _row("sqrt",     lambda x: sympy.sqrt(x), "1/(2*out)",             domain=(0.5, 2.0)),
+    # ---- max routes
+    _row("maximum",  lambda x, y: Max(x, y),  "H(x - y), H(y - x)",    gate="max routes",
+         kink="tie: each input gets 1/2"),
+    _row("minimum",  lambda x, y: Min(x, y),  "H(y - x), H(x - y)",    gate="min routes",
+         kink="tie: each input gets 1/2"),
+    _row("abs",      lambda x: Abs(x),        "sign(x)",               kink="abs'(0) = 0"),
+    _row("clip",     lambda x, lo, hi: Min(Max(x, lo), hi), "H(x - lo)*H(hi - x) (x only)",
+         kink="at a bound: 1/2"),
+    # ---- exponentials and logarithms
+    _row("exp",      lambda x: sympy.exp(x),  "out"),
+    _row("expm1",    lambda x: sympy.exp(x) - 1, "out + 1"),
+    _row("exp2",     lambda x: 2 ** x,        "out*log(2)"),
+    _row("log",      lambda x: sympy.log(x),  "1/x",                   domain=(0.5, 2.0)),
+    _row("log1p",    lambda x: sympy.log(1 + x), "1/(x + 1)",          domain=(0.0, 2.0)),
+    _row("log2",     lambda x: sympy.log(x, 2), "1/(x*log(2))",        domain=(0.5, 2.0)),
+    _row("log10",    lambda x: sympy.log(x, 10), "1/(x*log(10))",      domain=(0.5, 2.0)),
+    # ---- hyperbolic and trigonometric
+    _row("tanh",     lambda x: sympy.tanh(x), "1 - out**2"),
+    _row("sinh",     lambda x: sympy.sinh(x), "cosh(x)"),
+    _row("cosh",     lambda x: sympy.cosh(x), "sinh(x)"),
+    _row("sin",      lambda x: sympy.sin(x),  "cos(x)"),
+    _row("cos",      lambda x: sympy.cos(x),  "-sin(x)"),
+    _row("tan",      lambda x: sympy.tan(x),  "out**2 + 1",            domain=(-1.0, 1.0)),
+    _row("arctan",   lambda x: sympy.atan(x), "1/(x**2 + 1)"),
+    _row("arcsin",   lambda x: sympy.asin(x), "1/sqrt(1 - x**2)",      domain=(-0.8, 0.8)),
+    _row("arccos",   lambda x: sympy.acos(x), "-1/sqrt(1 - x**2)",     domain=(-0.8, 0.8)),
+    _row("arctanh",  lambda x: sympy.atanh(x), "1/(1 - x**2)",         domain=(-0.8, 0.8)),
+    _row("arcsinh",  lambda x: sympy.asinh(x), "1/sqrt(x**2 + 1)"),
+    _row("hypot",    lambda x, y: sympy.sqrt(x ** 2 + y ** 2), "x/out, y/out", domain=(0.5, 2.0)),
+    # ---- piecewise constant: zero gradient almost everywhere
+    _row("sign",     lambda x: sign(x),       "0",                     kink="sign'(0) = 0"),
+]}
+
+#: Names users write, mapped to rows. ``np.<name>`` and ``math.<name>`` resolve through these.
+NUMPY_ALIASES = {"absolute": "abs", "fabs": "abs", "arctan2": None, "true_divide": "divide",
+                 "atan": "arctan", "asin": "arcsin", "acos": "arccos", "atanh": "arctanh",
+                 "asinh": "arcsinh", "pow": "power"}
+MATH_FUNCTIONS = {"exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "tanh", "sinh", "cosh",
+                  "sin", "cos", "tan", "atan", "asin", "acos", "atanh", "asinh", "fabs", "pow",
+                  "hypot"}
+
+
+def lookup(name: str) -> Elementwise | None:
+    """The row for a NumPy/math function name, or None when it is not elementwise."""
+    name = NUMPY_ALIASES.get(name, name) or ""
+    return TABLE.get(name)
+
+
+# ---------------------------------------------------------------- local derivatives
+
+
+def _clean(expr: sympy.Expr) -> sympy.Expr:
+    """Derivatives of piecewise-constant functions are zero almost everywhere."""
+    return expr.replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)
+
+
+def _cost(expr: sympy.Expr) -> int:
+    return int(sympy.count_ops(expr))
+
+
+def _agrees(candidate: sympy.Expr, derivative: sympy.Expr, forward: sympy.Expr,
+            leaf: sympy.Symbol) -> bool:
+    """Numerically, at a few points where both sides are real, candidate == derivative."""
+    checked = 0
+    for x in (0.37, 0.81, 1.3, -0.6, 2.2, -1.7):
+        try:
+            out = complex(forward.subs(leaf, x))
+            want = complex(derivative.subs(leaf, x))
+            got = complex(candidate.subs({OUT: out.real, leaf: x}))
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if abs(out.imag) > 1e-12 or abs(want.imag) > 1e-12 or not abs(want) < 1e300:
+            continue
+        if abs(got - want) > 1e-9 * (1 + abs(want)):
+            return False
+        checked += 1
+    return checked >= 2
+
+
+@lru_cache(maxsize=4096)
+def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
+    """d expr / d _i, in terms of the arguments ``_0..`` and the output ``_out``.
+
+    Rewrites in terms of the output when that is cheaper: first by substituting the
+    forward expression itself (``tanh' = 1 - out**2``), then, for a function of a single
+    argument, by solving ``out = f(x)`` for x and simplifying (``sigmoid' = out*(1 - out)``).
+    A rewrite is kept only when it is verified numerically.
+    """
+    leaf = sympy.Symbol(f"_{i}", real=True)
+    derivative = _clean(sympy.diff(expr, leaf))
+    if derivative.is_number or expr.is_Symbol:
+        return derivative
+    best = derivative
+    by_subs = derivative.subs(expr, OUT)
+    if by_subs != derivative and _cost(by_subs) <= _cost(best):
+        best = by_subs
+    if leaf in best.free_symbols and expr.free_symbols == {leaf} and _cost(expr) <= 12:
+        for solution in _solve_for(expr, leaf):
+            candidate = sympy.factor(sympy.simplify(derivative.subs(leaf, solution)))
+            if (leaf not in candidate.free_symbols and _cost(candidate) < _cost(best)
+                    and _agrees(candidate, derivative, expr, leaf)):
+                best = candidate
+    return best
+
+
+def _solve_for(expr: sympy.Expr, leaf: sympy.Symbol) -> list[sympy.Expr]:
+    try:
+        return list(sympy.solve(sympy.Eq(OUT, expr), leaf))
+    except (NotImplementedError, ValueError, TypeError):
+        return []
+
+
+def uses_output(derivative: sympy.Expr) -> bool:
+    return OUT in derivative.free_symbols

@@ -1,0 +1,95 @@
+"""Static shapes: what the compiler knows about every value once argument shapes are known.
+
+Shapes specialize the generated code: ``db1 = np.sum(dh, axis=0)`` instead of a generic
+``unbroadcast(dh, b1)``, ``dW = X.T @ dz`` instead of a rank-generic helper. A value whose
+shape cannot be known statically (it depends on data) maps to None, and the rules then
+emit the shape-generic form, so specialization is always safe.
+
+    >>> infer_shapes(fn, {"W": (3, 4), "x": (4,)})
+    {'W': (3, 4), 'x': (4,), 'z': (3,), ...}
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy
+
+from .ir import Const, Function, Var, ew_symbols
+from .rules.arrays import _dummy, infer_shape
+
+#: Cheap functions whose result shape (or value) the compiler may compute ahead of time.
+EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
+
+
+def infer_shapes(fn: Function, arg_shapes: dict[str, Any]) -> dict[str, Any]:
+    """Shape of every name in ``fn``; integers that are known (``N = X.shape[0]``) are folded."""
+    shapes: dict[str, Any] = {k: tuple(v) for k, v in arg_shapes.items() if v is not None}
+    values: dict[str, Any] = {}
+
+    def shape(a):
+        if isinstance(a, Const):
+            return np.shape(a.value) if not isinstance(a.value, tuple) else None
+        return shapes.get(a.name)
+
+    def value(a):
+        if isinstance(a, Const):
+            return a.value
+        return values.get(a.name)
+
+    for n in fn.body:
+        arg_shapes_ = [shape(a) for a in n.args]
+        arg_values = [value(a) for a in n.args]
+        out = n.out.name
+        known = _known_value(n, arg_shapes_, arg_values)
+        if known is not None:
+            values[out] = known
+            if not isinstance(known, tuple):
+                shapes[out] = np.shape(known)
+            continue
+        if n.op == "np":
+            result = _np_shape(n, arg_shapes_, arg_values)
+        else:
+            result = infer_shape(n, arg_shapes_, arg_values)
+        if result is not None:
+            shapes[out] = tuple(result)
+    return shapes
+
+
+def _known_value(n, arg_shapes, arg_values):
+    """Compile-time value of integer bookkeeping: dims, sizes, shapes and their arithmetic."""
+    if n.op == "dim" and arg_shapes[0] is not None:
+        return int(arg_shapes[0][n.param("axis")])
+    if n.op == "shape" and arg_shapes[0] is not None:
+        return tuple(int(d) for d in arg_shapes[0])
+    if n.op == "size" and arg_shapes[0] is not None:
+        return int(np.prod(arg_shapes[0], dtype=int))
+    if n.op == "ndim" and arg_shapes[0] is not None:
+        return len(arg_shapes[0])
+    if n.op == "ew" and all(isinstance(v, int) and not isinstance(v, bool) for v in arg_values):
+        expr = n.param("expr").xreplace(dict(zip(ew_symbols(len(arg_values)),
+                                                 [sympy.Integer(v) for v in arg_values])))
+        if expr.is_Integer:
+            return int(expr)
+    return None
+
+
+def _np_shape(n, arg_shapes, arg_values):
+    fn = n.param("fn")
+    keywords = n.param("keywords")
+    try:
+        if fn in EVALUABLE and all(v is not None for v in arg_values):
+            split = len(arg_values) - len(keywords)
+            kw = dict(zip(keywords, arg_values[split:]))
+            if fn in ("zeros", "ones", "full", "eye") or fn == "arange":
+                return getattr(np, fn)(*arg_values[:split], **kw).shape
+        if all(s is not None for s in arg_shapes):
+            dummies = [_dummy(s) if v is None else v for s, v in zip(arg_shapes, arg_values)]
+            split = len(dummies) - len(keywords)
+            return np.shape(getattr(np, fn)(*dummies[:split], **dict(zip(keywords, dummies[split:]))))
+    except (ValueError, TypeError, AttributeError, MemoryError):
+        return None
+    return None
+
+
+__all__ = ["infer_shapes", "Var"]

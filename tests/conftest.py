@@ -1,0 +1,91 @@
+"""Shared fixtures: the seed examples loaded from examples/, and their inputs.
+
+The example modules are plain Python files, not a package; ``load_example``
+imports one by path and registers it in ``sys.modules`` so that
+``inspect.getsource`` (which symdiff uses on live functions) can find it.
+Inputs are random with fixed seeds, sized like the small cases of the notes.
+"""
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES_DIR = REPO_ROOT / "examples"
+
+
+def _load_example(name):
+    module_name = f"symdiff_example_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(
+        module_name, EXAMPLES_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def load_example():
+    """``load_example("mlp")`` -> the module examples/mlp.py."""
+    return _load_example
+
+
+@pytest.fixture
+def classifier_args():
+    """(W, X, y, reg) for the linear classifiers: N=7, D=5, C=3."""
+    rng = np.random.default_rng(231)
+    N, D, C = 7, 5, 3
+    W = 0.5 * rng.standard_normal((D, C))
+    X = rng.standard_normal((N, D))
+    y = rng.integers(0, C, size=N)
+    reg = 0.1
+    return W, X, y, reg
+
+
+@pytest.fixture
+def l2_args():
+    """(W, b, X, t) for the L2 regression: N=6, D=4, K=3."""
+    rng = np.random.default_rng(224)
+    N, D, K = 6, 4, 3
+    W = rng.standard_normal((D, K))
+    b = rng.standard_normal(K)
+    X = rng.standard_normal((N, D))
+    t = rng.standard_normal((N, K))
+    return W, b, X, t
+
+
+@pytest.fixture
+def mlp_args():
+    """(W1, b1, W2, b2, X, y, reg) for the 2-layer net: N=8, D=4, H=7, C=3."""
+    rng = np.random.default_rng(2017)
+    N, D, H, C = 8, 4, 7, 3
+    W1 = rng.standard_normal((D, H))
+    b1 = 0.1 * rng.standard_normal(H)
+    W2 = rng.standard_normal((H, C))
+    b2 = 0.1 * rng.standard_normal(C)
+    X = rng.standard_normal((N, D))
+    y = rng.integers(0, C, size=N)
+    reg = 0.05
+    return W1, b1, W2, b2, X, y, reg
+
+
+# (w . phi) * y for each hinge case: misclassified and inside the margin are
+# both active (loss > 0), beyond the margin is inactive (loss = 0).
+HINGE_MARGINS = {"misclassified": -2.0, "inside_margin": 0.5,
+                 "beyond_margin": 3.0}
+
+
+@pytest.fixture(params=list(HINGE_MARGINS))
+def hinge_args(request):
+    """(w, phi, y) with D=5 and (w . phi) y set by the case's name."""
+    rng = np.random.default_rng(5)
+    w = rng.standard_normal(5)
+    phi = rng.standard_normal(5)
+    y = 1.0 if request.param != "misclassified" else -1.0
+    # rescale w so that (w . phi) * y hits the wanted value exactly enough
+    w = w * (HINGE_MARGINS[request.param] * y / np.dot(w, phi))
+    return w, phi, y
