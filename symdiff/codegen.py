@@ -15,7 +15,7 @@ import os
 import astor
 import sympy
 
-from .ir import Const, Function, Node, Var, ew_symbols
+from .ir import Const, Function, Node, Var, ew_symbols, uses
 from .rules.arrays import SLICE_ALL
 
 #: Helpers a generated module may need, emitted with it when used.
@@ -186,7 +186,9 @@ def _is_negative(t: sympy.Expr) -> bool:
 # ---------------------------------------------------------------- nodes -> statements
 
 
-def _name(v) -> ast.expr:
+def _name(v, inline: dict | None = None) -> ast.expr:
+    if isinstance(v, Var) and inline and v.name in inline:
+        return inline[v.name]
     if isinstance(v, Var):
         return ast.Name(v.name, ast.Load())
     if v.name:
@@ -208,7 +210,7 @@ def _np(func: str, args, keywords=(), imports=None) -> ast.expr:
     return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), func, ast.Load()), list(args), kws)
 
 
-def _index(spec, args) -> ast.expr:
+def _index(spec, args, inline=None) -> ast.expr:
     parts = []
     for entry in spec:
         if entry is None:
@@ -216,9 +218,9 @@ def _index(spec, args) -> ast.expr:
         elif entry is Ellipsis:
             parts.append(ast.Constant(Ellipsis))
         elif entry[0] == "at":
-            parts.append(_name(args[entry[1]]))
+            parts.append(_name(args[entry[1]], inline))
         else:
-            bounds = [None if k is None else _name(args[k]) for k in entry[1:]]
+            bounds = [None if k is None else _name(args[k], inline) for k in entry[1:]]
             parts.append(ast.Slice(*bounds))
     return parts[0] if len(parts) == 1 else ast.Tuple(parts, ast.Load())
 
@@ -226,16 +228,18 @@ def _index(spec, args) -> ast.expr:
 REDUCE_NAMES = {"sum": "sum", "mean": "mean", "amax": "max", "amin": "min"}
 
 
-def expression(n: Node, imports: set[str], helpers: set[str]) -> ast.expr:
+def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> ast.expr:
     """The right-hand side of one node, as a Python expression."""
-    a = [_name(x) for x in n.args]
+    a = [_name(x, inline) for x in n.args]
     op = n.op
     if op == "ew":
-        return _Printer([_text(x) for x in n.args], n.param("lib") or "np", imports)(n.param("expr"))
+        return _Printer([_text(x, inline) for x in n.args], n.param("lib") or "np",
+                        imports)(n.param("expr"))
     if op == "matmul":
         return ast.BinOp(a[0], ast.MatMult(), a[1])
     if op in REDUCE_NAMES:
-        kws = [(k, n.param(k)) for k in ("axis", "keepdims") if n.param(k) not in (None, False)]
+        kws = [("axis", n.param("axis"))] if n.param("axis") is not None else []
+        kws += [("keepdims", True)] if n.param("keepdims") else []
         return _np(REDUCE_NAMES[op], a[:1], kws, imports)
     if op == "transpose":
         if n.param("axes") is None:
@@ -249,7 +253,7 @@ def expression(n: Node, imports: set[str], helpers: set[str]) -> ast.expr:
             a = [ast.List(a, ast.Load())]
         return _np(op, a + [_literal(n.param("axis"))], imports=imports)
     if op == "getitem":
-        return ast.Subscript(a[0], _index(n.param("index"), n.args), ast.Load())
+        return ast.Subscript(a[0], _index(n.param("index"), n.args, inline), ast.Load())
     if op == "shape":
         if n.param("style") == "np":
             return _np("shape", a, imports=imports)
@@ -286,7 +290,9 @@ def expression(n: Node, imports: set[str], helpers: set[str]) -> ast.expr:
     raise NotImplementedError(f"no code for primitive {op}")
 
 
-def _text(v) -> str:
+def _text(v, inline=None) -> str:
+    if isinstance(v, Var) and inline and v.name in inline:
+        return "(" + render(inline[v.name]) + ")"
     return v.name if isinstance(v, Var) or v.name else repr(v.value)
 
 
@@ -294,22 +300,23 @@ _CMP = {">": ast.Gt, "<": ast.Lt, ">=": ast.GtE, "<=": ast.LtE, "==": ast.Eq, "!
 _INTOP = {"//": ast.FloorDiv, "%": ast.Mod, "&": ast.BitAnd, "|": ast.BitOr, "^": ast.BitXor}
 
 
-def statements(n: Node, imports: set[str], helpers: set[str]) -> list[ast.stmt]:
+def statements(n: Node, imports: set[str], helpers: set[str], inline=None) -> list[ast.stmt]:
     """One node as statements: one, except a scatter (allocate, then write into it)."""
     target = ast.Name(n.out.name, ast.Store())
     if n.op in ("scatter", "scatter_add"):
         g, x, *index_args = n.args
-        zeros = ast.Assign([target], _np("zeros_like", [_name(x)],
+        zeros = ast.Assign([target], _np("zeros_like", [_name(x, inline)],
                                          [("dtype", ast.Name("float", ast.Load()))], imports))
-        index = _index(_shift(n.param("index")), [g, x, *index_args])
+        index = _index(_shift(n.param("index")), [g, x, *index_args], inline)
         if n.op == "scatter":
             write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
-                               _name(g))
+                               _name(g, inline))
         else:
-            call = _np("add.at", [ast.Name(n.out.name, ast.Load()), index, _name(g)], imports=imports)
+            call = _np("add.at", [ast.Name(n.out.name, ast.Load()), index, _name(g, inline)],
+                       imports=imports)
             write = ast.Expr(call)
         return [zeros, write]
-    return [ast.Assign([target], expression(n, imports, helpers))]
+    return [ast.Assign([target], expression(n, imports, helpers, inline))]
 
 
 def _shift(spec):
@@ -340,13 +347,18 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
         lines.append(f'    """{doc}"""')
     rows: list[tuple[str, str]] = []
     phase = None
+    inline: dict[str, ast.expr] = {}
+    count = uses(fn)
     for n in fn.body:
+        if _inlinable(n, count):
+            inline[n.out.name] = expression(n, imports, helpers, inline)
+            continue
         now = "backward" if n.note else "forward"
         if now != phase:
             rows.append((f"# {now}", ""))
             phase = now
         comment = _comment(n)
-        for k, stmt in enumerate(statements(n, imports, helpers)):
+        for k, stmt in enumerate(statements(n, imports, helpers, inline)):
             rows.append((render(stmt), comment if k == 0 else ""))
     width = min(max([len(code) for code, c in rows if c] + [0]) + 2, 44)
     for code, comment in rows:
@@ -358,6 +370,12 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
             lines.append(text.rstrip())
     lines.append("    return " + _result(fn.result, top=True))
     return "\n".join(lines) + "\n"
+
+
+def _inlinable(n: Node, count: dict[str, int]) -> bool:
+    """A temporary view used once (``X.T``) reads better inside the line that uses it."""
+    return (n.op == "transpose" and n.param("axes") is None and count.get(n.out.name) == 1
+            and n.out.name.startswith("tmp"))
 
 
 def _comment(n: Node) -> str:

@@ -3,9 +3,10 @@
 ``s = 1 / (1 + np.exp(-z))`` lowers to four gates (negate, exp, add 1, reciprocal). Fused
 into one ``ew`` node, SymPy sees the whole expression and derives its local derivative
 as one formula, ``s * (1 - s)``: the collapse into a sigmoid gate that backprop lessons do
-by hand. Only temporaries of one statement are merged, and only while the merged node
-reads a single variable, so gates between different variables (``x + y``, ``q * z``) stay
-visible as the add and mul gates they are.
+by hand. Only temporaries of one statement are merged, and a node is merged into its
+consumer only when it reads a single variable (``0.5 * s``, ``np.exp(-z)``), never when it
+joins two: gates between different variables (``x + y``, ``q * z``) stay visible as the
+add and mul gates they are.
 """
 from __future__ import annotations
 
@@ -35,9 +36,9 @@ def _absorb(n: Node, body: list, where: dict, count: dict) -> Node:
             if producer is None or producer.op != "ew" or count.get(arg.name) != 1 \
                     or producer.loc != n.loc:
                 continue
-            merged = _substitute(n, i, producer)
-            if len({a for a in merged.args if isinstance(a, Var)}) > 1:
+            if len({a for a in producer.args if isinstance(a, Var)}) > 1:
                 continue
+            merged = _substitute(n, i, producer)
             body[where[arg.name]] = None
             n, changed = merged, True
             break

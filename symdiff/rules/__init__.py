@@ -82,5 +82,5 @@ def describe(n: Node, i: int) -> str:
     local = E.local_derivative(n.param("expr"), i)
     names = {s: sympy.Symbol(str(a)) for s, a in zip(ew_symbols(len(n.args)), n.args)}
     names[E.OUT] = sympy.Symbol(str(n.out))
-    text = f"d{n.out}/d{arg} = {local.xreplace(names)}"
+    text = f"d{n.out}/d{arg} = {sympy.sstr(local.xreplace(names), full_prec=False)}"
     return f"{head}: {text}" if head else text
