@@ -360,13 +360,13 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
         comment = _comment(n)
         for k, stmt in enumerate(statements(n, imports, helpers, inline)):
             rows.append((render(stmt), comment if k == 0 else ""))
-    width = min(max([len(code) for code, c in rows if c] + [0]) + 2, 44)
+    width = min(max([len(code) for code, c in rows if c] + [0]), 44)
     for code, comment in rows:
         for j, line in enumerate(code.split("\n")):
             last = j == code.count("\n")
             text = "    " + line
             if comment and last:
-                text = f"{text:<{width + 4}}# {comment}"
+                text = f"{text:<{width + 4}}  # {comment}"
             lines.append(text.rstrip())
     lines.append("    return " + _result(fn.result, top=True))
     return "\n".join(lines) + "\n"

@@ -55,6 +55,8 @@ def sum_to(em, g: Value, like: Value, gshape=None) -> Value:
             return g
         if len(xshape) == 0:
             return em.out("sum", [g], axis=None, keepdims=False)
+        if lead == 0:
+            return em.out("sum", [g], axis=axes if len(axes) > 1 else axes[0], keepdims=True)
         summed_shape = tuple(n for k, n in enumerate(gshape) if k not in axes)
         if summed_shape == tuple(xshape):
             return em.out("sum", [g], axis=axes if len(axes) > 1 else axes[0], keepdims=False)

@@ -120,8 +120,15 @@ def _clean(expr: sympy.Expr) -> sympy.Expr:
     return expr.replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)
 
 
+#: Relative cost of operations when choosing between equal derivatives: a call to a
+#: transcendental function costs far more than arithmetic.
+CHEAP_OPS = {"ADD", "SUB", "MUL", "DIV", "NEG", "POW"}
+
+
 def _cost(expr: sympy.Expr) -> int:
-    return int(sympy.count_ops(expr))
+    counts = sympy.count_ops(expr, visual=True)
+    weights = {s: (1 if s.name in CHEAP_OPS else 10) for s in counts.free_symbols}
+    return int(counts.xreplace(weights)) if weights else 0
 
 
 def _agrees(candidate: sympy.Expr, derivative: sympy.Expr, forward: sympy.Expr,
@@ -147,26 +154,25 @@ def _agrees(candidate: sympy.Expr, derivative: sympy.Expr, forward: sympy.Expr,
 def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
     """d expr / d _i, in terms of the arguments ``_0..`` and the output ``_out``.
 
-    Rewrites in terms of the output when that is cheaper: first by substituting the
-    forward expression itself (``tanh' = 1 - out**2``), then, for a function of a single
-    argument, by solving ``out = f(x)`` for x and simplifying (``sigmoid' = out*(1 - out)``).
-    A rewrite is kept only when it is verified numerically.
+    Rewrites in terms of the output when that is cheaper: by substituting the forward
+    expression itself (``tanh' = 1 - out**2``) and, for a function of a single argument, by
+    solving ``out = f(x)`` for x and simplifying (``sigmoid' = out*(1 - out)``), a rewrite
+    kept only when it agrees numerically. A form that needs only the output is preferred.
     """
     leaf = sympy.Symbol(f"_{i}", real=True)
     derivative = _clean(sympy.diff(expr, leaf))
     if derivative.is_number or expr.is_Symbol:
         return derivative
-    best = derivative
-    by_subs = derivative.subs(expr, OUT)
-    if by_subs != derivative and _cost(by_subs) <= _cost(best):
-        best = by_subs
-    if leaf in best.free_symbols and expr.free_symbols == {leaf} and _cost(expr) <= 12:
+    candidates = [derivative, derivative.subs(expr, OUT)]
+    if leaf in candidates[1].free_symbols and expr.free_symbols == {leaf} \
+            and sympy.count_ops(expr) <= 12:
         for solution in _solve_for(expr, leaf):
-            candidate = sympy.factor(sympy.simplify(derivative.subs(leaf, solution)))
-            if (leaf not in candidate.free_symbols and _cost(candidate) < _cost(best)
-                    and _agrees(candidate, derivative, expr, leaf)):
-                best = candidate
-    return best
+            candidate = sympy.simplify(derivative.subs(leaf, solution))
+            if leaf not in candidate.free_symbols and _agrees(candidate, derivative, expr, leaf):
+                candidates.append(candidate)
+    # Prefer forms that reuse the output and need no input (out * (1 - out)), then the cheapest.
+    return min(candidates, key=lambda c: (_cost(c) - (2 if leaf not in c.free_symbols else 0),
+                                          sympy.srepr(c)))
 
 
 def _solve_for(expr: sympy.Expr, leaf: sympy.Symbol) -> list[sympy.Expr]:
