@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import ast
 from typing import Any
 
 from . import codegen
@@ -27,12 +28,18 @@ def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = Fa
                 tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None) -> Function:
     """The optimized forward + backward graph; shapes specialize it when they are known."""
     fn = forward_ir(src)
-    shapes = infer_shapes(fn, arg_shapes) if arg_shapes is not None else {}
+    shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})})
     grad = reverse(fn, wrt, shapes, with_value=with_value, tuple_out=tuple_out)
     verify(grad)
     grad = optimize(grad)
     verify(grad)
     return grad
+
+
+def annotated_shapes(src: FunctionSource) -> dict[str, tuple]:
+    """Parameters annotated ``float`` or ``int`` are scalars: shape ()."""
+    return {a.arg: () for a in src.tree.args.args
+            if isinstance(a.annotation, ast.Name) and a.annotation.id in ("float", "int")}
 
 
 def describe_wrt(fn: Function, wrt: tuple[int, ...]) -> str:
