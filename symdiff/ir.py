@@ -174,6 +174,8 @@ def format_node(n: Node) -> str:
         expr = n.param("expr")
         subs = {s: sympy.Symbol(str(a)) for s, a in zip(ew_symbols(len(n.args)), n.args)}
         rhs = str(expr.xreplace(subs))
+    elif n.op == "np":
+        rhs = f"np.{n.param('fn')}({', '.join(str(a) for a in n.args)})"
     else:
         shown = [f"{k}={v!r}" for k, v in n.params]
         rhs = f"{n.op}({', '.join([str(a) for a in n.args] + shown)})"

@@ -22,9 +22,35 @@ from .rules.arrays import _dummy, infer_shape
 EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
 
 
-def infer_shapes(fn: Function, arg_shapes: dict[str, Any]) -> dict[str, Any]:
-    """Shape of every name in ``fn``; integers that are known (``N = X.shape[0]``) are folded."""
+def infer_shapes(fn: Function, arg_shapes: dict[str, Any], scalar_output: bool = True
+                 ) -> dict[str, Any]:
+    """Shape of every name in ``fn``; integers that are known (``N = X.shape[0]``) are folded.
+
+    With ``scalar_output`` (gradients need one), the output is a scalar, and so are the
+    arguments of any elementwise node whose result is a scalar: facts that flow backwards
+    and let the generic code skip undoing broadcasts that cannot have happened.
+    """
     shapes: dict[str, Any] = {k: tuple(v) for k, v in arg_shapes.items() if v is not None}
+    _forward(fn, shapes)
+    if scalar_output and len(fn.result) == 1 and isinstance(fn.result[0], Var):
+        out = fn.result[0].name
+        if shapes.get(out) is None and _scalars_backward(fn, shapes, out):
+            _forward(fn, shapes)
+    return shapes
+
+
+def _scalars_backward(fn: Function, shapes: dict[str, Any], out: str) -> bool:
+    """Mark the scalar output, and the arguments of elementwise nodes with a scalar result."""
+    shapes[out] = ()
+    for n in reversed(fn.body):
+        if shapes.get(n.out.name) == () and n.op in ("ew", "where", "cast"):
+            for a in n.args:
+                if isinstance(a, Var) and a.name not in shapes:
+                    shapes[a.name] = ()
+    return True
+
+
+def _forward(fn: Function, shapes: dict[str, Any]) -> None:
     values: dict[str, Any] = {}
 
     def shape(a):
@@ -53,7 +79,6 @@ def infer_shapes(fn: Function, arg_shapes: dict[str, Any]) -> dict[str, Any]:
             result = infer_shape(n, arg_shapes_, arg_values)
         if result is not None:
             shapes[out] = tuple(result)
-    return shapes
 
 
 def _known_value(n, arg_shapes, arg_values):

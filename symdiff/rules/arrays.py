@@ -262,9 +262,14 @@ def _dummy(shape, dtype=float):
 
 def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
     """The output shape of ``n`` from its arguments' shapes (None when not known)."""
-    if any(s is None for s in arg_shapes) and n.op not in ("np",):
-        return None
     op = n.op
+    if op in ("sum", "mean", "amax", "amin") and n.param("axis") is None \
+            and not n.param("keepdims"):
+        return ()
+    if op in ("shape", "dim", "ndim", "size") or op == "cast" and arg_shapes[0] == ():
+        return () if op != "shape" else None
+    if any(s is None for s in arg_shapes):
+        return None
     try:
         if op in ("ew", "compare", "intop", "where"):
             return tuple(np.broadcast_shapes(*arg_shapes))
