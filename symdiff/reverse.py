@@ -91,18 +91,22 @@ def _const_shape(value) -> tuple | None:
         return None
 
 
-def active_names(fn: Function, wrt: tuple[int, ...]) -> set[str]:
+def active_names(fn: Function, wrt: tuple[int, ...], table=rules) -> set[str]:
     """Values that depend on a differentiated argument through differentiable operations."""
     active = {fn.params[i].name for i in wrt}
     for n in fn.body:
-        if rules.differentiable(n) and any(isinstance(a, Var) and a.name in active for a in n.args):
+        if table.differentiable(n) and any(isinstance(a, Var) and a.name in active for a in n.args):
             active.add(n.out.name)
     return active
 
 
 def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None,
-            with_value: bool = False, tuple_out: bool = False) -> Function:
-    """Forward nodes, then backward nodes; returns the gradients (and the value)."""
+            with_value: bool = False, tuple_out: bool = False, table=rules) -> Function:
+    """Forward nodes, then backward nodes; returns the gradients (and the value).
+
+    ``table`` provides ``vjp``, ``describe`` and ``differentiable``: the full rule table by
+    default, a toy one in the engine's own tests.
+    """
     if len(fn.result) != 1 or fn.returns_tuple:
         raise SymdiffError(f"`{fn.name}` returns a tuple; grad needs a single scalar output",
                            fn.loc, hint="return only the loss, e.g. `return loss`")
@@ -113,12 +117,12 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
         raise SymdiffError(f"`{fn.name}` returns an array of shape {out_shape}; "
                            "grad needs a scalar output", fn.loc,
                            hint="reduce it to a scalar, e.g. return np.sum(...)")
-    active = active_names(fn, wrt)
+    active = active_names(fn, wrt, table)
     names = NameSupply(fn.names() | {"np", "math"})
     b = Builder(names, list(fn.body))
     em = Emitter(b, shapes)
     contributions: dict[str, list[Value]] = {}
-    expected = _expected_contributions(fn, active)
+    expected = _expected_contributions(fn, active, table)
     if isinstance(output, Var) and output.name in active:
         contributions[output.name] = [Const(1)]
 
@@ -131,10 +135,10 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
         for i, arg in enumerate(n.args):
             if not (isinstance(arg, Var) and arg.name in active):
                 continue
-            em.loc, em.note = n.loc, rules.describe(n, i)
+            em.loc, em.note = n.loc, table.describe(n, i)
             em.hint = _grad_hint(arg, expected, contributions)
             em.alias = expected.get(arg.name, 0) <= 1
-            part = rules.vjp(em, g, n, i)
+            part = table.vjp(em, g, n, i)
             if part is not None:
                 contributions.setdefault(arg.name, []).append(part)
 
@@ -153,12 +157,13 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
                    returns_tuple=with_value or several)
 
 
-def _expected_contributions(fn: Function, active: set[str]) -> dict[str, int]:
+def _expected_contributions(fn: Function, active: set[str], table) -> dict[str, int]:
+    """How many nodes read each active value: more than one means a branch."""
     count: dict[str, int] = {}
     for n in fn.body:
-        if n.out.name in active or not rules.differentiable(n):
+        if n.out.name in active and table.differentiable(n):
             for a in n.args:
-                if isinstance(a, Var) and a.name in active and rules.differentiable(n):
+                if isinstance(a, Var) and a.name in active:
                     count[a.name] = count.get(a.name, 0) + 1
     return count
 

@@ -1,0 +1,124 @@
+"""IR invariants, the printer, fusion and the optimizer passes (before/after printouts)."""
+import textwrap
+
+import pytest
+import sympy
+
+from symdiff import ir
+from symdiff.fuse import fuse
+from symdiff.ir import Const, Function, NameSupply, Var, node
+from symdiff.lower import lower
+from symdiff.optimize import common_subexpressions, dead_code, optimize
+from symdiff.parse import functions_of_file
+
+a, b = ir.ew_symbols(2)
+
+
+def _lowered(tmp_path, text, name="f"):
+    path = tmp_path / "model.py"
+    path.write_text(textwrap.dedent(text))
+    return lower(functions_of_file(str(path))[name])
+
+
+def test_verify_rejects_use_before_definition_and_double_binding():
+    good = Function("f", (Var("x"),), (node(Var("y"), "ew", [Var("x")], expr=2 * a, lib=""),),
+                    (Var("y"),))
+    ir.verify(good)
+    early = Function("f", (Var("x"),), (node(Var("y"), "ew", [Var("z")], expr=2 * a, lib=""),),
+                     (Var("y"),))
+    with pytest.raises(ir.IRError, match="used before definition"):
+        ir.verify(early)
+    twice = Function("f", (Var("x"),), (node(Var("x"), "ew", [Var("x")], expr=2 * a, lib=""),),
+                     (Var("x"),))
+    with pytest.raises(ir.IRError, match="bound twice"):
+        ir.verify(twice)
+
+
+def test_name_supply_prefers_the_hint_then_numbers():
+    names = NameSupply({"dx"})
+    assert [names.fresh("dx").name, names.fresh("dx").name, names.fresh("q").name] == \
+        ["dx_1", "dx_2", "q"]
+
+
+def test_lowering_keeps_user_names_and_renames_reassignments(tmp_path):
+    fn = _lowered(tmp_path, """
+        import numpy as np
+        def f(x):
+            h = np.tanh(x)
+            h = np.tanh(h)
+            return np.sum(h)
+    """)
+    ir.verify(fn)
+    assert [n.out.name for n in fn.body] == ["h", "h_1", "f"]
+    assert str(fn).splitlines()[1].startswith("    h = tanh(x)")
+    assert all(n.loc.line in (4, 5, 6) for n in fn.body)
+
+
+def test_fusion_collapses_a_sigmoid_into_one_node(tmp_path):
+    fn = _lowered(tmp_path, """
+        import numpy as np
+        def f(z):
+            return 1 / (1 + np.exp(-z))
+    """)
+    assert len(fn.body) == 4                  # negate, exp, add 1, reciprocal
+    fused = fuse(fn)
+    ir.verify(fused)
+    assert len(fused.body) == 1
+    assert fused.body[0].param("expr") == 1 / (1 + sympy.exp(-a))
+
+
+def test_fusion_keeps_gates_between_two_variables(tmp_path):
+    fn = fuse(_lowered(tmp_path, """
+        def f(x, y, z):
+            return (x + y) * z
+    """))
+    assert [str(n.param("expr")) for n in fn.body] == ["_0 + _1", "_0*_1"]
+
+
+def test_fusion_leaves_its_input_alone(tmp_path):
+    fn = _lowered(tmp_path, """
+        import numpy as np
+        def f(z):
+            return np.exp(-z)
+    """)
+    before = str(fn)
+    fuse(fn)
+    assert str(fn) == before
+
+
+def test_dead_code_removes_what_the_result_does_not_need():
+    body = (node(Var("u"), "ew", [Var("x")], expr=2 * a, lib=""),
+            node(Var("v"), "ew", [Var("x")], expr=3 * a, lib=""))
+    fn = Function("f", (Var("x"),), body, (Var("v"),))
+    after = dead_code(fn)
+    assert ir.format_function(after).splitlines()[1:] == ["    v = 3*x", "    return v"]
+    assert len(fn.body) == 2                  # the pass is pure
+
+
+def test_common_subexpressions_compute_once():
+    body = (node(Var("u"), "ew", [Var("x"), Var("y")], expr=a * b, lib=""),
+            node(Var("v"), "ew", [Var("x"), Var("y")], expr=a * b, lib=""),
+            node(Var("w"), "ew", [Var("u"), Var("v")], expr=a + b, lib=""))
+    fn = Function("f", (Var("x"), Var("y")), body, (Var("w"),))
+    after = common_subexpressions(fn)
+    ir.verify(after)
+    assert ir.format_function(after).splitlines()[1:] == [
+        "    u = x*y", "    w = 2*u", "    return w"]
+
+
+def test_optimize_reaches_a_fixed_point():
+    body = (node(Var("u"), "ew", [Var("x")], expr=2 * a, lib=""),
+            node(Var("v"), "ew", [Var("x")], expr=2 * a, lib=""),
+            node(Var("w"), "ew", [Var("v")], expr=a + 1, lib=""),
+            node(Var("dead"), "ew", [Var("u")], expr=a + 5, lib=""))
+    fn = Function("f", (Var("x"),), body, (Var("w"),))
+    once = optimize(fn)
+    assert optimize(once) == once
+    assert [n.out.name for n in once.body] == ["v", "w"]
+
+
+def test_elementwise_builder_folds_identities_and_constants():
+    builder = ir.Builder(NameSupply(set()))
+    assert builder.ew(lambda u, one: u * one, [Var("x"), Const(1)], "y") == Var("x")
+    assert builder.ew(lambda u, v: u + v, [Const(2), Const(3)], "y") == Const(5)
+    assert builder.body == []
