@@ -153,13 +153,21 @@ def test_math_function_on_floats(generated, name, row):
     assert_gradient(fn, *args, wrt=tuple(range(spec.arity)))
 
 
-@pytest.mark.parametrize("name,row", MULTI_CASES, ids=[c[0] for c in MULTI_CASES])
-def test_broadcasting(generated, name, row):
+BROADCAST_CASES = [(name, row, shapes) for name, row in MULTI_CASES
+                   for shapes in BROADCASTS[E.TABLE[row].arity]]
+
+
+def _shape_id(shapes) -> str:
+    return "-".join("float" if s is None else "x".join(map(str, s)) for s in shapes)
+
+
+@pytest.mark.parametrize("name,row,shapes", BROADCAST_CASES,
+                         ids=[f"{n}-{_shape_id(s)}" for n, _, s in BROADCAST_CASES])
+def test_broadcasting(generated, name, row, shapes):
     spec = E.TABLE[row]
     fn = getattr(generated, f"np_{name}")
-    for k, shapes in enumerate(BROADCASTS[spec.arity]):
-        args = draw(spec, shapes, seed=100 + k)
-        assert_gradient(fn, *args, wrt=tuple(range(spec.arity)))
+    args = draw(spec, shapes, seed=100 + len(name))
+    assert_gradient(fn, *args, wrt=tuple(range(spec.arity)))
 
 
 # ---------------------------------------------------------------- the derivative column
