@@ -135,13 +135,20 @@ class _Printer:
     def power(self, e: sympy.Pow) -> ast.expr:
         base, exp = e.args
         if exp == sympy.Rational(1, 2):
-            return self.function(sympy.sqrt(base, evaluate=False), name="sqrt")
+            return self.root(base)
+        if exp == sympy.Rational(-1, 2):
+            return ast.BinOp(ast.Constant(1), ast.Div(), self.root(base))
         if exp.is_Number and exp < 0:
             return ast.BinOp(ast.Constant(1), ast.Div(), self(sympy.Pow(base, -exp)))
         return ast.BinOp(self(base), ast.Pow(), self(exp))
 
-    def function(self, e: sympy.Expr, name: str | None = None) -> ast.expr:
-        func = name or type(e).__name__
+    def root(self, base: sympy.Expr) -> ast.expr:
+        if self.lib == "math":
+            return self.call("math", "sqrt", [self(base)])
+        return self.call("numpy", "sqrt", [self(base)])
+
+    def function(self, e: sympy.Expr) -> ast.expr:
+        func = type(e).__name__
         args = [self(a) for a in e.args]
         if func in ("Max", "Min"):
             return self.extremum(func, args)

@@ -48,6 +48,8 @@ class Emitter:
             self.shapes[v.name] = tuple(shape)
 
     def _emit(self, op, args, hint, **params) -> Var:
+        if op in FLOAT_FIRST and isinstance(args[0], Const) and _is_int(args[0].value):
+            args = [Const(float(args[0].value)), *args[1:]]     # gradients are floats
         out = self.b.emit(op, args, hint, self.loc, self.note, **params)
         self._infer(self.b.body[-1])
         return out
@@ -79,6 +81,14 @@ class Emitter:
 
     def ew_tmp(self, expr, args, lib: str = "") -> Value:
         return self._ew(expr, args, "tmp", lib)
+
+
+#: Operations whose first argument is a gradient, which must be a float even if it is 1.
+FLOAT_FIRST = {"broadcast_to", "reshape", "transpose", "unbroadcast", "expand_dims", "alias"}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _const_shape(value) -> tuple | None:
@@ -147,7 +157,8 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
         p = fn.params[i]
         total = _total(em, p, contributions.pop(p.name, []), fn.loc, param=True)
         grads.append(total)
-    grads = tuple(_returnable(em, g) for g in grads)
+    grads = tuple(Const(float(g.value)) if isinstance(g, Const) and _is_int(g.value)
+                  else _returnable(em, g) for g in grads)
     several = tuple_out or len(grads) != 1
     if with_value:
         result: tuple = (output, grads if several else grads[0])
