@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ast
 import os
+from dataclasses import dataclass, field
 
 import astor
-import sympy
 
-from .ir import Const, Function, Node, Var, ew_symbols, uses
+from .ir import Const, Function, If, Loop, Node, Var, ew_symbols, uses, walk
+from .codegen_math import Printer
 from .rules.arrays import SLICE_ALL
 
 #: Helpers a generated module may need, emitted with it when used.
@@ -50,144 +51,6 @@ HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbro
 def render(tree: ast.AST) -> str:
     """Python source for an AST node (the single use of astor in the package)."""
     return astor.to_source(tree).rstrip("\n")
-
-
-# ---------------------------------------------------------------- SymPy -> Python AST
-
-
-NUMPY_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh": "sinh",
-               "cosh": "cosh", "sin": "sin", "cos": "cos", "tan": "tan", "atan": "arctan",
-               "asin": "arcsin", "acos": "arccos", "atanh": "arctanh", "asinh": "arcsinh",
-               "sign": "sign", "Abs": "abs"}
-MATH_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh": "sinh",
-              "cosh": "cosh", "sin": "sin", "cos": "cos", "tan": "tan", "atan": "atan",
-              "asin": "asin", "acos": "acos", "atanh": "atanh", "asinh": "asinh"}
-
-
-class _Printer:
-    """Turns one SymPy expression into a Python expression AST, recording imports."""
-
-    def __init__(self, names: list[str], lib: str, imports: set[str]):
-        self.names, self.lib, self.imports = names, lib, imports
-
-    def call(self, module: str, func: str, args: list[ast.expr]) -> ast.expr:
-        self.imports.add(module)
-        alias = "np" if module == "numpy" else module
-        return ast.Call(ast.Attribute(ast.Name(alias, ast.Load()), func, ast.Load()), args, [])
-
-    def number(self, value) -> ast.expr:
-        value = int(value) if isinstance(value, sympy.Integer) else float(value)
-        node = ast.Constant(abs(value))
-        return ast.UnaryOp(ast.USub(), node) if value < 0 else node
-
-    def __call__(self, e: sympy.Expr) -> ast.expr:
-        if e.is_Symbol:
-            return ast.Name(self.names[int(e.name[1:])], ast.Load())
-        if e is sympy.pi:
-            return _attr("np", "pi", self)
-        if e is sympy.E:
-            return _attr("np", "e", self)
-        if e.is_Number:
-            return self.number(e)
-        if e.is_Add:
-            return self.add(e)
-        if e.is_Mul:
-            return self.mul(e)
-        if e.is_Pow:
-            return self.power(e)
-        return self.function(e)
-
-    def add(self, e: sympy.Add) -> ast.expr:
-        terms = sorted(e.args, key=lambda t: (_is_negative(t), t.is_Number))
-        result = self(terms[0])
-        for t in terms[1:]:
-            if _is_negative(t):
-                result = ast.BinOp(result, ast.Sub(), self(-t))
-            else:
-                result = ast.BinOp(result, ast.Add(), self(t))
-        return result
-
-    def mul(self, e: sympy.Mul) -> ast.expr:
-        if _is_negative(e):
-            return ast.UnaryOp(ast.USub(), self(-e))
-        numer, denom = [], []
-        for factor in e.as_ordered_factors():
-            if factor.is_Pow and factor.exp.is_Number and factor.exp < 0:
-                denom.append(sympy.Pow(factor.base, -factor.exp))
-            elif factor.is_Rational and not factor.is_Integer:
-                numer.append(sympy.Integer(factor.p))
-                denom.append(sympy.Integer(factor.q))
-            else:
-                numer.append(factor)
-        numer = [f for f in numer if f != 1] or [sympy.Integer(1)]
-        # numbers first: 2 * x, not x * 2
-        numer.sort(key=lambda f: not f.is_Number)
-        result = self(numer[0])
-        for f in numer[1:]:
-            result = ast.BinOp(result, ast.Mult(), self(f))
-        if denom:
-            below = self(denom[0])
-            for f in denom[1:]:
-                below = ast.BinOp(below, ast.Mult(), self(f))
-            result = ast.BinOp(result, ast.Div(), below)
-        return result
-
-    def power(self, e: sympy.Pow) -> ast.expr:
-        base, exp = e.args
-        if exp == sympy.Rational(1, 2):
-            return self.root(base)
-        if exp == sympy.Rational(-1, 2):
-            return ast.BinOp(ast.Constant(1), ast.Div(), self.root(base))
-        if exp.is_Number and exp < 0:
-            return ast.BinOp(ast.Constant(1), ast.Div(), self(sympy.Pow(base, -exp)))
-        return ast.BinOp(self(base), ast.Pow(), self(exp))
-
-    def root(self, base: sympy.Expr) -> ast.expr:
-        if self.lib == "math":
-            return self.call("math", "sqrt", [self(base)])
-        return self.call("numpy", "sqrt", [self(base)])
-
-    def function(self, e: sympy.Expr) -> ast.expr:
-        func = type(e).__name__
-        args = [self(a) for a in e.args]
-        if func in ("Max", "Min"):
-            return self.extremum(func, args)
-        if func == "Heaviside":
-            return self.step(e.args[0])
-        if func == "log" and len(args) == 1 or func in NUMPY_NAMES:
-            if self.lib == "math" and func in MATH_NAMES:
-                return self.call("math", MATH_NAMES[func], args)
-            if self.lib == "math" and func == "Abs":
-                return ast.Call(ast.Name("abs", ast.Load()), args, [])
-            return self.call("numpy", NUMPY_NAMES.get(func, func), args)
-        raise NotImplementedError(f"cannot print {func}")
-
-    def extremum(self, func: str, args: list[ast.expr]) -> ast.expr:
-        result = args[0]
-        for a in args[1:]:
-            if self.lib == "math":
-                result = ast.Call(ast.Name(func.lower(), ast.Load()), [result, a], [])
-            else:
-                result = self.call("numpy", "maximum" if func == "Max" else "minimum", [result, a])
-        return result
-
-    def step(self, u: sympy.Expr) -> ast.expr:
-        """Heaviside(u) with H(0) = 1/2: ties share the gradient evenly."""
-        if self.lib == "math":
-            zero = ast.Constant(0)
-            return ast.IfExp(ast.Compare(self(u), [ast.Gt()], [zero]), ast.Constant(1.0),
-                             ast.IfExp(ast.Compare(self(u), [ast.Eq()], [zero]),
-                                       ast.Constant(0.5), ast.Constant(0.0)))
-        return self.call("numpy", "heaviside", [self(u), ast.Constant(0.5)])
-
-
-def _attr(module: str, name: str, printer: _Printer) -> ast.expr:
-    printer.imports.add("numpy")
-    return ast.Attribute(ast.Name(module, ast.Load()), name, ast.Load())
-
-
-def _is_negative(t: sympy.Expr) -> bool:
-    return bool(t.could_extract_minus_sign())
 
 
 # ---------------------------------------------------------------- nodes -> statements
@@ -240,7 +103,7 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
     a = [_name(x, inline) for x in n.args]
     op = n.op
     if op == "ew":
-        return _Printer([_text(x, inline) for x in n.args], n.param("lib") or "np",
+        return Printer([_text(x, inline) for x in n.args], n.param("lib") or "np",
                         imports)(n.param("expr"))
     if op == "matmul":
         return ast.BinOp(a[0], ast.MatMult(), a[1])
@@ -307,9 +170,28 @@ _CMP = {">": ast.Gt, "<": ast.Lt, ">=": ast.GtE, "<=": ast.LtE, "==": ast.Eq, "!
 _INTOP = {"//": ast.FloorDiv, "%": ast.Mod, "&": ast.BitAnd, "|": ast.BitOr, "^": ast.BitXor}
 
 
-def statements(n: Node, imports: set[str], helpers: set[str], inline=None) -> list[ast.stmt]:
-    """One node as statements: one, except a scatter (allocate, then write into it)."""
+def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
+               cx=None) -> list[ast.stmt]:
+    """One node as statements: one, except writes into arrays (allocate or copy, then write)."""
     target = ast.Name(n.out.name, ast.Store())
+    if n.op == "tape":
+        return [ast.Assign([target], ast.List([], ast.Load()))]
+    if n.op == "push":
+        append = ast.Attribute(_name(n.args[0]), "append", ast.Load())
+        return [ast.Expr(ast.Call(append, [_name(n.args[1], inline)], []))]
+    if n.op == "pop":
+        return [ast.Assign([target], ast.Call(ast.Attribute(_name(n.args[0]), "pop", ast.Load()),
+                                              [], []))]
+    if n.op == "setitem":
+        base, value, *index_args = n.args
+        in_place = (cx is not None and isinstance(base, Var) and base.name in cx.fresh
+                    and cx.count.get(base.name) == 1)
+        start = _name(base, inline) if in_place else ast.Call(
+            ast.Attribute(_name(base, inline), "copy", ast.Load()), [], [])
+        index = _index(n.param("index"), n.args, inline)
+        write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
+                           _name(value, inline))
+        return [ast.Assign([target], start), write]
     if n.op in ("scatter", "scatter_add"):
         g, x, *index_args = n.args
         zeros = ast.Assign([target], _np("zeros_like", [_name(x, inline)],
@@ -342,6 +224,18 @@ def _shift(spec):
 # ---------------------------------------------------------------- functions and modules
 
 
+@dataclass
+class _Emit:
+    """What emitting one function needs: imports and helpers it records, inlined views."""
+
+    imports: set[str]
+    helpers: set[str]
+    count: dict[str, int]
+    fresh: set[str]
+    inline: dict[str, ast.expr] = field(default_factory=dict)
+    rows: list[tuple[int, str, str]] = field(default_factory=list)
+
+
 def function_source(fn: Function, imports: set[str], helpers: set[str],
                     doc: str = "") -> str:
     """One generated function: forward lines, then backward lines, each with its comment."""
@@ -352,31 +246,128 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     lines = [f"def {fn.name}({', '.join(params)}):"]
     if doc:
         lines.append(f'    """{doc}"""')
-    rows: list[tuple[str, str]] = []
+    cx = _Emit(imports, helpers, uses(fn), _fresh_arrays(fn))
     phase = None
-    inline: dict[str, ast.expr] = {}
-    count = uses(fn)
-    for n in fn.body:
-        if _inlinable(n, count):
-            inline[n.out.name] = expression(n, imports, helpers, inline)
-            continue
-        now = "backward" if n.note else "forward"
+    for s in fn.body:
+        now = "backward" if s.note else "forward"
         if now != phase:
-            rows.append((f"# {now}", ""))
+            cx.rows.append((1, f"# {now}", ""))
             phase = now
-        comment = _comment(n)
-        for k, stmt in enumerate(statements(n, imports, helpers, inline)):
-            rows.append((render(stmt), comment if k == 0 else ""))
-    width = min(max([len(code) for code, c in rows if c] + [0]), 44)
-    for code, comment in rows:
+        _emit_block((s,), 1, cx)
+    width = min(max([4 * d + len(code) for d, code, c in cx.rows if c] + [0]), 48)
+    for depth, code, comment in cx.rows:
         for j, line in enumerate(code.split("\n")):
-            last = j == code.count("\n")
-            text = "    " + line
-            if comment and last:
-                text = f"{text:<{width + 4}}  # {comment}"
+            text = "    " * depth + line
+            if comment and j == code.count("\n"):
+                text = f"{text:<{width}}  # {comment}"
             lines.append(text.rstrip())
     lines.append("    return " + _result(fn.result, top=True))
     return "\n".join(lines) + "\n"
+
+
+def _assign(targets, values) -> str:
+    """``a = x`` or ``a, b = x, y`` (simultaneous, as loop-carried updates need)."""
+    pairs = [(t, v) for t, v in zip(targets, values) if not (isinstance(v, Var) and v == t)]
+    if not pairs:
+        return ""
+    if len(pairs) == 1:
+        return render(ast.Assign([ast.Name(pairs[0][0].name, ast.Store())], _name(pairs[0][1])))
+    left = ast.Tuple([ast.Name(t.name, ast.Store()) for t, _ in pairs], ast.Store())
+    right = ast.Tuple([_name(v) for _, v in pairs], ast.Load())
+    return render(ast.Assign([left], right))
+
+
+def _emit_block(stmts, depth: int, cx: _Emit) -> None:
+    for s in stmts:
+        if isinstance(s, Node):
+            if _inlinable(s, cx.count):
+                cx.inline[s.out.name] = expression(s, cx.imports, cx.helpers, cx.inline)
+                continue
+            comment = _comment(s)
+            for k, stmt in enumerate(statements(s, cx.imports, cx.helpers, cx.inline, cx)):
+                cx.rows.append((depth, render(stmt), comment if k == 0 else ""))
+        elif isinstance(s, If):
+            _emit_if(s, depth, cx)
+        else:
+            _emit_loop(s, depth, cx)
+
+
+def _emit_if(s: If, depth: int, cx: _Emit) -> None:
+    cx.rows.append((depth, f"if {render(_name(s.cond, cx.inline))}:", _comment(s)))
+    for k, (block, values) in enumerate(((s.then, s.then_values), (s.orelse, s.else_values))):
+        if k == 1:
+            if not block and not s.outs:
+                break
+            cx.rows.append((depth, "else:", ""))
+        start = len(cx.rows)
+        _emit_block(block, depth + 1, cx)
+        results = _assign(s.outs, values)
+        if results:
+            cx.rows.append((depth + 1, results, ""))
+        if len(cx.rows) == start:
+            cx.rows.append((depth + 1, "pass", ""))
+
+
+def _range(s: Loop) -> str:
+    start, stop, step = s.bounds
+    if _is_const(step, 1):
+        parts = [stop] if _is_const(start, 0) else [start, stop]
+    else:
+        parts = [start, stop, step]
+    text = f"range({', '.join(render(_name(v)) for v in parts)})"
+    return f"reversed({text})" if s.backward else text
+
+
+def _is_const(v, value) -> bool:
+    return isinstance(v, Const) and v.name is None and v.value == value
+
+
+def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
+    before = _assign(s.carried, s.inits)
+    if before:
+        cx.rows.append((depth, before, ""))
+    if s.index is not None:
+        cx.rows.append((depth, f"for {s.index.name} in {_range(s)}:", _comment(s)))
+    else:
+        single = (len(s.cond_body) == 1 and isinstance(s.cond_body[0], Node)
+                  and s.cond_body[0].out == s.cond and cx.count.get(s.cond.name) == 1)
+        if single:
+            test = expression(s.cond_body[0], cx.imports, cx.helpers, cx.inline)
+            cx.rows.append((depth, f"while {render(test)}:", _comment(s)))
+        else:
+            cx.rows.append((depth, "while True:", _comment(s)))
+            _emit_block(s.cond_body, depth + 1, cx)
+            cx.rows.append((depth + 1, f"if not {render(_name(s.cond))}:", ""))
+            cx.rows.append((depth + 2, "break", ""))
+    start = len(cx.rows)
+    _emit_block(s.body, depth + 1, cx)
+    after = _assign(s.carried, s.nexts)
+    if after:
+        cx.rows.append((depth + 1, after, ""))
+    if len(cx.rows) == start:
+        cx.rows.append((depth + 1, "pass", ""))
+    outs = _assign(s.outs, s.carried)
+    if outs:
+        cx.rows.append((depth, outs, ""))
+
+
+#: Operations whose result may share memory with an argument (views, aliases, restores).
+SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to", "alias",
+           "pop", "cast", "unbroadcast"}
+
+
+def _fresh_arrays(fn: Function) -> set[str]:
+    """Values that are arrays nobody else can see, so writing into them in place is safe."""
+    fresh: set[str] = set()
+    count = uses(fn)
+    for s in walk(fn.body):
+        if isinstance(s, Node) and s.op not in SHARING:
+            fresh.add(s.out.name)
+        elif isinstance(s, Loop):
+            for c, init in zip(s.carried, s.inits):
+                if isinstance(init, Var) and init.name in fresh and count.get(init.name) == 1:
+                    fresh.add(c.name)
+    return fresh
 
 
 def _inlinable(n: Node, count: dict[str, int]) -> bool:
@@ -385,7 +376,7 @@ def _inlinable(n: Node, count: dict[str, int]) -> bool:
             and n.out.name.startswith("tmp"))
 
 
-def _comment(n: Node) -> str:
+def _comment(n) -> str:
     where = f"{os.path.basename(n.loc.file)}:{n.loc.line}" if n.loc else ""
     return f"{where}  {n.note}".strip() if n.note else where
 

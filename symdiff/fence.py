@@ -15,6 +15,7 @@ from .parse import FunctionSource
 SUPPORTED = (
     # statements
     ast.Assign, ast.AugAssign, ast.Return, ast.Expr, ast.Pass,
+    ast.If, ast.For, ast.While, ast.Break, ast.Continue,
     # expressions
     ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.Attribute,
     ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.keyword, ast.IfExp, ast.BoolOp,
@@ -25,12 +26,6 @@ SUPPORTED = (
 
 #: What to write instead, by construct.
 HINTS = {
-    ast.If: ("`if` statements are not supported yet",
-             "choose values with np.where(cond, a, b) or a conditional expression `a if c else b`"),
-    ast.For: ("`for` loops are not supported yet",
-              "write the computation with array operations (np.sum, @, broadcasting)"),
-    ast.While: ("`while` loops are not supported yet",
-                "write the computation with array operations"),
     ast.Try: ("`try` is not supported in a differentiated function",
               "validate inputs before calling the function"),
     ast.With: ("`with` is not supported in a differentiated function",
@@ -83,19 +78,18 @@ def problems_in(src: FunctionSource) -> list[Problem]:
                              src.loc(src.tree),
                              "write `def f(a, b, c=1.0)` without *args, **kwargs or keyword-only"))
     body = src.tree.body
-    for stmt in body:
-        for node in ast.walk(stmt):
-            problem = _check(node, src)
-            if problem:
-                found.append(problem)
-    if not body or not isinstance(body[-1], ast.Return):
+    pending = list(body)
+    while pending:
+        node = pending.pop()
+        problem = _check(node, src)
+        if problem:
+            found.append(problem)       # one report per construct, not for its insides
+        else:
+            pending.extend(ast.iter_child_nodes(node))
+    if not _always_returns(body):
         where = body[-1] if body else src.tree
-        found.append(Problem("the function must end with `return <value>`", src.loc(where),
-                             "return the scalar to differentiate on the last line"))
-    for stmt in body[:-1]:
-        if isinstance(stmt, ast.Return):
-            found.append(Problem("`return` before the end of the function", src.loc(stmt),
-                                 "return once, on the last line"))
+        found.append(Problem("not every path through the function returns a value",
+                             src.loc(where), "end the function with `return <value>`"))
     return sorted(found, key=lambda p: (p.loc.line, p.loc.col) if p.loc else (0, 0))
 
 
@@ -113,23 +107,36 @@ def _check(node: ast.AST, src: FunctionSource) -> Problem | None:
     if isinstance(node, ast.Compare) and len(node.ops) > 1:
         return Problem("chained comparisons are not supported", src.loc(node),
                        "split `a < b < c` into `(a < b) & (b < c)`")
-    if isinstance(node, ast.Assign):
-        for target in node.targets:
+    if isinstance(node, (ast.Assign, ast.AugAssign)):
+        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
             if not _plain_target(target):
-                return Problem("assignment into an array element or attribute is not supported",
+                return Problem("assignment into an attribute or a nested element is not supported",
                                src.loc(target),
-                               "build the array with np.where, np.concatenate or np.stack")
-    if isinstance(node, ast.AugAssign) and not isinstance(node.target, ast.Name):
-        return Problem("in-place update of an array element is not supported",
-                       src.loc(node.target), "write `x = x + ...` with a whole array")
+                               "assign to a local name, or into a local array: `out[i] = v`")
+    if isinstance(node, ast.For) and not isinstance(node.target, (ast.Name, ast.Tuple)):
+        return Problem("loop variables must be names", src.loc(node.target),
+                       "write `for i in range(n):` or `for i, x in enumerate(X):`")
     return None
 
 
 def _plain_target(target: ast.expr) -> bool:
     if isinstance(target, ast.Name):
         return True
+    if isinstance(target, ast.Subscript):
+        return isinstance(target.value, ast.Name)
     if isinstance(target, (ast.Tuple, ast.List)):
-        return all(_plain_target(t) for t in target.elts)
+        return all(isinstance(t, ast.Name) or _plain_target(t) and not isinstance(t, ast.Subscript)
+                   for t in target.elts)
+    return False
+
+
+def _always_returns(stmts) -> bool:
+    """Does every path end in a return (a loop never counts as returning)?"""
+    for s in stmts:
+        if isinstance(s, ast.Return):
+            return True
+        if isinstance(s, ast.If) and _always_returns(s.body) and _always_returns(s.orelse):
+            return True
     return False
 
 

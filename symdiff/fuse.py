@@ -12,19 +12,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .ir import Function, Node, Var, ew_normalize, ew_symbols, uses
+from .ir import Function, If, Loop, Node, Var, ew_normalize, ew_symbols, uses
 
 
 def fuse(fn: Function) -> Function:
-    count = uses(fn)
-    body: list[Node | None] = []
+    return replace(fn, body=_fuse_block(fn.body, uses(fn)))
+
+
+def _fuse_block(stmts, count: dict) -> tuple:
+    body: list = []
     where: dict[str, int] = {}
-    for n in fn.body:
-        if n.op == "ew":
+    for n in stmts:
+        if isinstance(n, If):
+            n = replace(n, then=_fuse_block(n.then, count), orelse=_fuse_block(n.orelse, count))
+        elif isinstance(n, Loop):
+            n = replace(n, body=_fuse_block(n.body, count),
+                        cond_body=_fuse_block(n.cond_body, count))
+        elif n.op == "ew":
             n = _absorb(n, body, where, count)
-        where[n.out.name] = len(body)
+        if isinstance(n, Node):
+            where[n.out.name] = len(body)
         body.append(n)
-    return replace(fn, body=tuple(n for n in body if n is not None))
+    return tuple(n for n in body if n is not None)
 
 
 def _absorb(n: Node, body: list, where: dict, count: dict) -> Node:
@@ -33,7 +42,7 @@ def _absorb(n: Node, body: list, where: dict, count: dict) -> Node:
         changed = False
         for i, arg in enumerate(n.args):
             producer = body[where[arg.name]] if isinstance(arg, Var) and arg.name in where else None
-            if producer is None or producer.op != "ew" or count.get(arg.name) != 1 \
+            if not isinstance(producer, Node) or producer.op != "ew" or count.get(arg.name) != 1 \
                     or producer.loc != n.loc:
                 continue
             if len({a for a in producer.args if isinstance(a, Var)}) > 1:

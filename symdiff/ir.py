@@ -23,7 +23,7 @@ will enter as structured regions beside nodes, never flattened.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Union
+from typing import Any, Iterator, Union
 
 import sympy
 
@@ -78,12 +78,103 @@ class Node:
 
 
 @dataclass(frozen=True)
+class If:
+    """A branch: ``outs`` take ``then_values`` or ``else_values`` after it (phi values)."""
+
+    cond: Value
+    then: tuple["Stmt", ...]
+    orelse: tuple["Stmt", ...]
+    outs: tuple[Var, ...]
+    then_values: tuple[Value, ...]
+    else_values: tuple[Value, ...]
+    loc: Loc | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Loop:
+    """``for index in range(start, stop, step)`` (or ``while cond``) over a body.
+
+    ``carried`` are the loop's variables at the start of an iteration: ``inits`` before
+    the first, ``nexts`` (computed by the body) before each later one; ``outs`` are their
+    values after the loop. A ``while`` loop has no index: ``cond_body`` computes ``cond``
+    from the carried values before each iteration. ``backward`` loops run in reverse.
+    """
+
+    index: Var | None
+    bounds: tuple[Value, ...]             # (start, stop, step), empty for while
+    carried: tuple[Var, ...]
+    inits: tuple[Value, ...]
+    body: tuple["Stmt", ...]
+    nexts: tuple[Value, ...]
+    outs: tuple[Var, ...]
+    cond_body: tuple["Stmt", ...] = ()
+    cond: Value | None = None
+    loc: Loc | None = None
+    note: str = ""
+    backward: bool = False
+
+
+Stmt = Union[Node, If, Loop]
+
+
+def blocks(stmt: Stmt) -> tuple[tuple[Stmt, ...], ...]:
+    """The statement lists nested directly in a statement."""
+    if isinstance(stmt, If):
+        return (stmt.then, stmt.orelse)
+    if isinstance(stmt, Loop):
+        return (stmt.cond_body, stmt.body)
+    return ()
+
+
+def walk(stmts) -> Iterator[Stmt]:
+    """Every statement, depth first, in program order (regions before their bodies)."""
+    for s in stmts:
+        yield s
+        for block in blocks(s):
+            yield from walk(block)
+
+
+def nodes(stmts) -> Iterator[Node]:
+    return (s for s in walk(stmts) if isinstance(s, Node))
+
+
+def bound_here(stmt: Stmt) -> tuple[Var, ...]:
+    """Names a statement binds in the block that holds it."""
+    return (stmt.out,) if isinstance(stmt, Node) else stmt.outs
+
+
+def bound_inside(stmt: Stmt) -> tuple[Var, ...]:
+    """Names bound in a region's own scope: loop index, carried values."""
+    if isinstance(stmt, Loop):
+        return ((stmt.index,) if stmt.index else ()) + stmt.carried
+    return ()
+
+
+def reads_here(stmt: Stmt) -> tuple[Value, ...]:
+    """Values a statement reads itself (not those its nested blocks read)."""
+    if isinstance(stmt, Node):
+        return stmt.args
+    if isinstance(stmt, If):
+        return (stmt.cond,) + stmt.then_values + stmt.else_values
+    return stmt.bounds + stmt.inits + stmt.nexts + ((stmt.cond,) if stmt.cond is not None else ())
+
+
+def reads_all(stmt: Stmt) -> Iterator[Value]:
+    """Every value read by a statement, including inside its nested blocks."""
+    yield from reads_here(stmt)
+    for block in blocks(stmt):
+        for inner in walk(block):
+            yield from reads_here(inner)
+
+
+@dataclass(frozen=True)
 class Function:
-    """A function in IR: parameters, body (nodes in order), and returned values."""
+    """A function in IR: parameters, body (statements in order), and returned values."""
 
     name: str
     params: tuple[Var, ...]
-    body: tuple[Node, ...]
+    body: tuple[Stmt, ...]
     result: tuple[Value, ...]
     loc: Loc | None = None
     defaults: tuple[tuple[str, Any], ...] = ()
@@ -91,8 +182,9 @@ class Function:
     returns_tuple: bool = False
 
     def names(self) -> set[str]:
-        used = {p.name for p in self.params} | {n.out.name for n in self.body}
-        used |= {name for name, _ in self.constants}
+        used = {p.name for p in self.params} | {name for name, _ in self.constants}
+        for s in walk(self.body):
+            used |= {v.name for v in bound_here(s) + bound_inside(s)}
         return used
 
 
@@ -182,14 +274,40 @@ def format_node(n: Node) -> str:
     return f"{n.out} = {rhs}"
 
 
+def format_block(stmts, indent: str = "    ") -> list[str]:
+    """One line a node; regions print as Python-like headers with indented blocks."""
+    lines = []
+    for s in stmts:
+        if isinstance(s, Node):
+            text = indent + format_node(s)
+            where = f"  # {s.loc}" if s.loc else ""
+            note = f"  {s.note}" if s.note else ""
+            lines.append(f"{text:<40}{where}{note}".rstrip())
+        elif isinstance(s, If):
+            outs = ", ".join(map(str, s.outs))
+            lines.append(f"{indent}if {s.cond}:  # -> {outs}" if outs else f"{indent}if {s.cond}:")
+            lines += format_block(s.then, indent + "    ")
+            lines.append(f"{indent}    yield {', '.join(map(str, s.then_values))}")
+            lines.append(f"{indent}else:")
+            lines += format_block(s.orelse, indent + "    ")
+            lines.append(f"{indent}    yield {', '.join(map(str, s.else_values))}")
+        else:
+            carried = ", ".join(f"{c}={i}" for c, i in zip(s.carried, s.inits))
+            head = (f"for {s.index} in {'reversed' if s.backward else ''}"
+                    f"range({', '.join(map(str, s.bounds))})" if s.index else "while True")
+            lines.append(f"{indent}{head}:  # carried {carried} -> {', '.join(map(str, s.outs))}")
+            if s.cond is not None:
+                lines += format_block(s.cond_body, indent + "    ")
+                lines.append(f"{indent}    if not {s.cond}: break")
+            lines += format_block(s.body, indent + "    ")
+            lines.append(f"{indent}    next {', '.join(map(str, s.nexts))}")
+    return lines
+
+
 def format_function(fn: Function) -> str:
     """The whiteboard view of a function: one node a line, source location at the right."""
     lines = [f"def {fn.name}({', '.join(p.name for p in fn.params)}):"]
-    for n in fn.body:
-        text = "    " + format_node(n)
-        where = f"  # {n.loc}" if n.loc else ""
-        note = f"  {n.note}" if n.note else ""
-        lines.append(f"{text:<40}{where}{note}".rstrip())
+    lines += format_block(fn.body)
     lines.append("    return " + ", ".join(_show(v) for v in fn.result))
     return "\n".join(lines)
 
@@ -211,27 +329,75 @@ class IRError(Exception):
 
 
 def verify(fn: Function) -> None:
-    """Every use is defined before it, and every name is bound exactly once."""
+    """Every use is defined before it (in an enclosing scope), every name bound once.
+
+    A backward loop may rebind its forward loop's index, and a ``pop`` may rebind the
+    forward name it restores (from a tape, or by recomputing it): the one sanctioned exception. A branch may read
+    what an earlier branch on the same condition, same side, defined (the backward of a
+    branch reads its forward values).
+    """
     defined: set[str] = set()
     for p in fn.params:
         if p.name in defined:
             raise IRError(f"parameter {p.name} bound twice")
         defined.add(p.name)
-    for n in fn.body:
-        for a in n.args:
-            if isinstance(a, Var) and a.name not in defined:
-                raise IRError(f"{a.name} used before definition in: {format_node(n)}")
-        if n.out.name in defined:
-            raise IRError(f"{n.out.name} bound twice")
-        defined.add(n.out.name)
-        if n.op == "ew":
-            expr = n.param("expr")
-            allowed = set(ew_symbols(len(n.args)))
-            if not expr.free_symbols <= allowed:
-                raise IRError(f"stray symbols {expr.free_symbols - allowed} in {format_node(n)}")
+    ever: set[str] = set(defined)
+    _verify_block(fn.body, defined, ever, {})
     for v in flatten(fn.result):
         if isinstance(v, Var) and v.name not in defined:
             raise IRError(f"result {v.name} is not defined")
+
+
+def _use(v, defined, what) -> None:
+    if isinstance(v, Var) and v.name not in defined:
+        raise IRError(f"{v.name} used before definition in: {what}")
+
+
+def _bind(v: Var, defined: set, ever: set, rebind: bool = False) -> None:
+    if v.name in ever and not rebind:
+        raise IRError(f"{v.name} bound twice")
+    defined.add(v.name)
+    ever.add(v.name)
+
+
+def _verify_block(stmts, defined: set, ever: set, sides: dict) -> None:
+    for s in stmts:
+        if isinstance(s, Node):
+            for a in s.args:
+                _use(a, defined, format_node(s))
+            _bind(s.out, defined, ever, rebind=bool(s.param("restored")))
+            if s.op == "ew":
+                allowed = set(ew_symbols(len(s.args)))
+                if not s.param("expr").free_symbols <= allowed:
+                    raise IRError(f"stray symbols in {format_node(s)}")
+        elif isinstance(s, If):
+            _use(s.cond, defined, "if")
+            for side, (block, values) in enumerate(((s.then, s.then_values),
+                                                    (s.orelse, s.else_values))):
+                key = (str(s.cond), side)
+                inner = set(defined) | sides.get(key, set())
+                _verify_block(block, inner, ever, sides)
+                for v in values:
+                    _use(v, inner, "branch result")
+                sides[key] = inner - defined
+            for v in s.outs:
+                _bind(v, defined, ever)
+        else:
+            for v in s.bounds + s.inits:
+                _use(v, defined, "loop header")
+            inner = set(defined)
+            if s.index is not None:
+                _bind(s.index, inner, ever, rebind=s.backward)
+            for v in s.carried:
+                _bind(v, inner, ever)
+            _verify_block(s.cond_body, inner, ever, sides)
+            if s.cond is not None:
+                _use(s.cond, inner, "while condition")
+            _verify_block(s.body, inner, ever, sides)
+            for v in s.nexts:
+                _use(v, inner, "loop next value")
+            for v in s.outs:
+                _bind(v, defined, ever)
 
 
 def flatten(result) -> list[Value]:
@@ -243,10 +409,10 @@ def flatten(result) -> list[Value]:
 
 
 def uses(fn: Function) -> dict[str, int]:
-    """How many times each name is read (by nodes and by the return)."""
+    """How many times each name is read (by statements at any depth and by the return)."""
     count: dict[str, int] = {}
-    for n in fn.body:
-        for a in n.args:
+    for s in walk(fn.body):
+        for a in reads_here(s):
             if isinstance(a, Var):
                 count[a.name] = count.get(a.name, 0) + 1
     for v in flatten(fn.result):
@@ -255,8 +421,10 @@ def uses(fn: Function) -> dict[str, int]:
     return count
 
 
-__all__ = ["Var", "Const", "Value", "Node", "Function", "node", "ew_symbols", "NameSupply",
-           "format_node", "format_function", "verify", "uses", "IRError", "field"]
+__all__ = ["Var", "Const", "Value", "Node", "If", "Loop", "Stmt", "Function", "node",
+           "ew_symbols", "NameSupply", "walk", "nodes", "blocks", "bound_here", "bound_inside",
+           "reads_here", "reads_all", "format_node", "format_function", "verify", "uses",
+           "IRError", "field"]
 
 
 def ew_normalize(expr: sympy.Expr, args) -> tuple[sympy.Expr, tuple[Value, ...]]:

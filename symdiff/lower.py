@@ -12,12 +12,14 @@ become ``ew`` nodes, ``x.T`` a ``transpose``, ``np.dot`` a ``matmul``.
 from __future__ import annotations
 
 import ast
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 from . import fence
 from .errors import Loc, SymdiffError
-from .ir import Builder, Const, Function, NameSupply, Node, Var
+from .desugar import desugar
+from .ir import Builder, Const, Function, If, Loop, NameSupply, Node, Var
 from .parse import BUILTINS, FunctionSource
 from . import lower_calls as calls
 
@@ -50,11 +52,14 @@ Env = Union[Var, Const, Tup, Module, Helper]
 def lower(src: FunctionSource) -> Function:
     """Lower one checked function (helpers are fenced and inlined as they are met)."""
     fence.check(src)
+    src = desugar(src)
     params = [a.arg for a in src.tree.args.args]
     names = NameSupply(set(params) | _free_names(src.tree))
     b = Builder(names)
     env: dict[str, Env] = {p: Var(p) for p in params}
-    result = _lower_body(b, src, env, (src.name,))
+    result = _lower_block(b, src, env, src.tree.body, (src.name,))
+    if result is None:
+        raise SymdiffError("the function must end with `return <value>`", src.loc(src.tree))
     defaults = _defaults(src)
     values = result.items if isinstance(result, Tup) else (result,)
     for v in values:
@@ -84,9 +89,10 @@ def _defaults(src: FunctionSource) -> tuple[tuple[str, Any], ...]:
     return tuple(pairs)
 
 
-def _lower_body(b: Builder, src: FunctionSource, env: dict[str, Env], stack,
-                result_hint: str | None = None) -> Env:
-    for stmt in src.tree.body:
+def _lower_block(b: Builder, src: FunctionSource, env: dict[str, Env], stmts, stack,
+                 result_hint: str | None = None) -> Env | None:
+    """Lower statements into ``b``; returns the returned value if the block returns."""
+    for stmt in stmts:
         loc = src.loc(stmt)
         if isinstance(stmt, ast.Return):
             if stmt.value is None:
@@ -97,21 +103,180 @@ def _lower_body(b: Builder, src: FunctionSource, env: dict[str, Env], stack,
             hint = target.id if isinstance(target, ast.Name) else "tmp"
             value = _expr(b, src, env, stmt.value, loc, stack, hint)
             for target in stmt.targets:
-                _bind(b, src, env, target, value, loc)
+                _bind(b, src, env, target, value, loc, stack)
         elif isinstance(stmt, ast.AugAssign):
-            combined = ast.BinOp(ast.Name(stmt.target.id, ast.Load()), stmt.op, stmt.value)
-            ast.copy_location(combined, stmt)
-            ast.copy_location(combined.left, stmt.target)
-            _bind(b, src, env, stmt.target, _expr(b, src, env, combined, loc, stack,
-                                                  stmt.target.id), loc)
-        elif isinstance(stmt, ast.Expr):
-            continue            # docstrings and print(...): no effect on the value
-    raise SymdiffError("the function must end with `return <value>`", src.loc(src.tree))
+            _augmented(b, src, env, stmt, loc, stack)
+        elif isinstance(stmt, ast.If):
+            returned = _lower_if(b, src, env, stmt, loc, stack, result_hint)
+            if returned is not None:
+                return returned
+        elif isinstance(stmt, (ast.For, ast.While)):
+            _lower_loop(b, src, env, stmt, loc, stack)
+    return None
 
 
-def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc) -> None:
+def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> None:
+    """``x += v`` is ``x = x + v``; ``a[i] += v`` is ``a[i] = a[i] + v``."""
+    target = stmt.target
+    load = copy.deepcopy(target)
+    for n in ast.walk(load):
+        if hasattr(n, "ctx"):
+            n.ctx = ast.Load()
+    combined = ast.copy_location(ast.BinOp(load, stmt.op, stmt.value), stmt)
+    hint = target.id if isinstance(target, ast.Name) else "tmp"
+    _bind(b, src, env, target, _expr(b, src, env, combined, loc, stack, hint), loc, stack)
+
+
+# ---------------------------------------------------------------- control flow
+
+
+@dataclass(frozen=True)
+class Undefined:
+    """A name assigned on only some paths; reading it is an error."""
+
+    name: str
+
+
+def _sub(b: Builder) -> Builder:
+    return Builder(b.names, [], b.stack, b.constants)
+
+
+def _as_value(v: Env, name: str, loc: Loc) -> Var | Const:
+    if isinstance(v, (Var, Const)):
+        return v
+    raise SymdiffError(f"`{name}` must hold a number or an array to change inside a branch "
+                       "or loop", loc, hint="assign arrays or numbers only in branches and loops")
+
+
+RETURN = "<return>"          # the key under which a branch's returned value is merged
+
+
+def _merge(b: Builder, env: dict, branches: list[dict], loc: Loc, result_hint: str = "result"):
+    """Names that differ between branches become the outputs of the region (phi values)."""
+    names = []
+    for branch in branches:
+        names += [k for k in branch if k not in names]
+    outs, values = [], [[] for _ in branches]
+    for name in names:
+        seen = [branch.get(name) for branch in branches]
+        if all(v is seen[0] for v in seen) and name in env:
+            continue
+        if any(v is None or isinstance(v, Undefined) for v in seen):
+            env[name] = Undefined(name)
+            continue
+        if all(v == seen[0] for v in seen):
+            env[name] = seen[0]
+            continue
+        out = b.names.fresh(result_hint if name == RETURN else name)
+        outs.append(out)
+        for k, v in enumerate(seen):
+            values[k].append(_as_value(v, name, loc))
+        env[name] = out
+    return tuple(outs), [tuple(v) for v in values]
+
+
+def _lower_if(b: Builder, src, env, stmt: ast.If, loc: Loc, stack, result_hint) -> Env | None:
+    cond = calls_array(b, src, env, stmt.test, loc, stack)
+    blocks, envs, returned = [], [], []
+    for body in (stmt.body, stmt.orelse):
+        sub, inner = _sub(b), dict(env)
+        returned.append(_lower_block(sub, src, inner, body, stack, result_hint))
+        blocks.append(sub.body)
+        envs.append(inner)
+    if (returned[0] is None) != (returned[1] is None):
+        raise SymdiffError("only one branch returns a value", loc,
+                           hint="return from both branches, or from neither")
+    if returned[0] is not None:
+        for inner, value in zip(envs, returned):
+            inner[RETURN] = _as_value(value, "the returned value", loc)
+    outs, (then_values, else_values) = _merge(b, env, envs, loc, result_hint or src.name)
+    b.body.append(If(cond, tuple(blocks[0]), tuple(blocks[1]), outs, then_values, else_values, loc))
+    if returned[0] is not None:
+        return env.pop(RETURN)
+    return None
+
+
+def calls_array(b, src, env, e, loc, stack):
+    value = _expr(b, src, env, e, loc, stack, "cond")
+    if not isinstance(value, (Var, Const)):
+        raise SymdiffError("a condition must be a boolean value", src.loc(e))
+    return value
+
+
+def _assigned(stmts) -> list[str]:
+    """Names a block assigns (in order of first assignment), including array writes."""
+    found: list[str] = []
+    for s in stmts:
+        for n in ast.walk(s):
+            target = None
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                target = n.id
+            elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) \
+                    and isinstance(n.value, ast.Name):
+                target = n.value.id
+            if target and target not in found:
+                found.append(target)
+    return found
+
+
+def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
+    """A loop: names it assigns become its carried values; a placeholder each inside."""
+    index, bounds = None, ()
+    if isinstance(stmt, ast.For):
+        args = stmt.iter.args
+        if not 1 <= len(args) <= 3 or stmt.iter.keywords:
+            raise SymdiffError("range takes 1 to 3 arguments", src.loc(stmt.iter))
+        values = [calls_array(b, src, env, a, loc, stack) for a in args]
+        start, stop, step = ([Const(0)] + values + [Const(1)])[:3] if len(values) == 1 else \
+            (values + [Const(1)])[:3]
+        bounds = (start, stop, step)
+    names = [n for n in _assigned(stmt.body) if not (isinstance(stmt, ast.For)
+                                                     and n == stmt.target.id)]
+    carried, inits, inner = [], [], dict(env)
+    for name in names:
+        before = env.get(name)
+        init = Const(None) if before is None or isinstance(before, Undefined) else \
+            _as_value(before, name, loc)
+        placeholder = b.names.fresh(name)
+        carried.append(placeholder)
+        inits.append(init)
+        inner[name] = placeholder
+    if isinstance(stmt, ast.For):
+        index = b.names.fresh(stmt.target.id)
+        inner[stmt.target.id] = index
+    cond_builder, cond = _sub(b), None
+    if isinstance(stmt, ast.While):
+        cond = calls_array(cond_builder, src, inner, stmt.test, loc, stack)
+    body = _sub(b)
+    _lower_block(body, src, inner, stmt.body, stack)
+    nexts = tuple(_as_value(inner[n], n, loc) if not isinstance(inner[n], Undefined)
+                  else Const(None) for n in names)
+    outs = tuple(b.names.fresh(n) for n in names)
+    b.body.append(Loop(index, bounds, tuple(carried), tuple(inits), tuple(body.body), nexts,
+                       outs, tuple(cond_builder.body), cond, loc))
+    for name, out in zip(names, outs):
+        env[name] = out
+
+
+def _ifexp(b: Builder, src, env, e: ast.IfExp, loc: Loc, stack, hint: str) -> Env:
+    """``a if c else b`` computes only the chosen side: a branch with one output."""
+    cond = calls_array(b, src, env, e.test, loc, stack)
+    blocks, values = [], []
+    for side in (e.body, e.orelse):
+        sub = _sub(b)
+        values.append(_as_value(_expr(sub, src, dict(env), side, loc, stack), hint, loc))
+        blocks.append(tuple(sub.body))
+    out = b.names.fresh(hint)
+    b.body.append(If(cond, blocks[0], blocks[1], (out,), (values[0],), (values[1],), loc))
+    return out
+
+
+def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()) -> None:
     if isinstance(target, ast.Name):
         env[target.id] = value
+        return
+    if isinstance(target, ast.Subscript):
+        env[target.value.id] = calls.setitem(_context(b, src, env, loc, stack), target, value)
         return
     count = len(target.elts)
     if isinstance(value, Tup):
@@ -126,7 +291,7 @@ def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc) -> None:
         raise SymdiffError("tuple unpacking works on a tuple, `x.shape`, or a helper's returns",
                            loc, hint="index the array instead: `a = v[0]`")
     for t, item in zip(target.elts, items):
-        _bind(b, src, env, t, item, loc)
+        _bind(b, src, env, t, item, loc, stack)
 
 
 def _defining(b: Builder, v: Var) -> Node:
@@ -139,10 +304,14 @@ def _defining(b: Builder, v: Var) -> Node:
 # ---------------------------------------------------------------- expressions
 
 
+def _context(b: Builder, src: FunctionSource, env, loc: Loc, stack) -> "calls.Context":
+    return calls.Context(b, src, loc, lambda sub, h="tmp": _expr(b, src, env, sub, loc, stack, h),
+                         lambda name, args, h: _call_helper(b, src, name, args, loc, stack, h))
+
+
 def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint="tmp") -> Env:
     """Lower an expression; ``loc`` is the enclosing statement's location."""
-    ctx = calls.Context(b, src, loc, lambda sub, h="tmp": _expr(b, src, env, sub, loc, stack, h),
-                        lambda name, args, h: _call_helper(b, src, name, args, loc, stack, h))
+    ctx = _context(b, src, env, loc, stack)
     if isinstance(e, ast.Constant):
         if isinstance(e.value, (int, float, bool, str)) or e.value is None:
             return Const(e.value)
@@ -160,7 +329,7 @@ def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hi
     if isinstance(e, ast.BoolOp):
         return calls.boolop(ctx, e, hint)
     if isinstance(e, ast.IfExp):
-        return calls.ifexp(ctx, e, hint)
+        return _ifexp(b, src, env, e, loc, stack, hint)
     if isinstance(e, ast.Attribute):
         return calls.attribute(ctx, e, hint, _module_attr(src, env, e))
     if isinstance(e, ast.Subscript):
@@ -172,6 +341,9 @@ def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hi
 
 def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
     name = e.id
+    if isinstance(env.get(name), Undefined):
+        raise SymdiffError(f"`{name}` may be undefined here: it is assigned on only some paths",
+                           src.loc(e), hint=f"assign `{name}` before the `if` or loop too")
     if name in env:
         return env[name]
     scope = src.scope
@@ -247,6 +419,7 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
         raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
                            hint="write the recursion as a loop or closed form")
     fence.check(helper)
+    helper = desugar(helper)
     params = [a.arg for a in helper.tree.args.args]
     defaults = dict(_defaults(helper))
     if len(args) > len(params) or any(p not in defaults for p in params[len(args):]):
@@ -256,4 +429,8 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
     env.update(zip(params, args))
     for n in _free_names(helper.tree):
         b.names.reserve(n)
-    return _lower_body(b, helper, env, stack + (helper.name,), hint)
+    result = _lower_block(b, helper, env, helper.tree.body, stack + (helper.name,), hint)
+    if result is None:
+        raise SymdiffError(f"helper `{helper.name}` does not return a value", loc,
+                           hint="end the helper with `return <value>`")
+    return result

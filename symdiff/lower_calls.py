@@ -118,11 +118,6 @@ def boolop(ctx: Context, e: ast.BoolOp, hint: str):
                    "combine boolean arrays with `&` and `|` (with parentheses)")
 
 
-def ifexp(ctx: Context, e: ast.IfExp, hint: str):
-    raise ctx.fail("conditional expressions are not supported yet", e,
-                   "use np.where(cond, a, b), which computes both sides")
-
-
 # ---------------------------------------------------------------- attributes and subscripts
 
 
@@ -163,6 +158,18 @@ def subscript(ctx: Context, e: ast.Subscript, hint: str):
     for entry in entries:
         spec.append(_index_entry(ctx, entry, args))
     return ctx.emit("getitem", args, hint, index=tuple(spec))
+
+
+def setitem(ctx: Context, target: ast.Subscript, value):
+    """``x[idx] = v``: a new version of x, equal to x but for ``idx`` (inputs are never changed)."""
+    base = ctx.lower(target.value)
+    if not isinstance(base, (Var, Const)):
+        raise ctx.fail("only arrays can be assigned into", target)
+    entries = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+    args, spec = [base, ctx.array(value, target)], []
+    for entry in entries:
+        spec.append(_index_entry(ctx, entry, args))
+    return ctx.emit("setitem", args, target.value.id, index=tuple(spec))
 
 
 def _index_entry(ctx: Context, entry: ast.expr, args: list):

@@ -4,25 +4,85 @@ Each pass takes a Function and returns a new one; none changes what the function
 computes. Identities (``x*1``, ``x+0``, ``0*x``) never reach the IR: SymPy folds them when
 an elementwise node is built.
 
-    dead_code               drop nodes whose value nobody uses (gradients nobody asked for)
+    dead_code               drop statements whose values nobody uses (gradients nobody
+                            asked for, loop variables nobody reads)
     common_subexpressions   compute each identical operation once, across forward and backward
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
-from .ir import Function, Node, Value, Var, flatten
+from .ir import Function, If, Loop, Node, Value, Var, blocks, flatten, reads_here
+
+#: Operations with an effect beyond their value (tapes), or fresh arrays that may be
+#: written into: never merged, and tape writes never dropped.
+EFFECTS = {"push", "pop", "tape"}
+FRESH = {"np", "zeros_like", "copy", "setitem", "scatter", "scatter_add"}
+
+
+def _names(values) -> set[str]:
+    return {v.name for v in values if isinstance(v, Var)}
 
 
 def dead_code(fn: Function) -> Function:
-    """Keep only nodes whose outputs reach the result."""
-    live = {v.name for v in flatten(fn.result) if isinstance(v, Var)}
-    kept: list[Node] = []
-    for n in reversed(fn.body):
-        if n.out.name in live:
-            kept.append(n)
-            live.update(a.name for a in n.args if isinstance(a, Var))
-    return replace(fn, body=tuple(reversed(kept)))
+    """Keep only statements whose values reach the result (and the tapes that feed them)."""
+    live = _names(flatten(fn.result))
+    body = _dce_block(fn.body, live)
+    return replace(fn, body=body)
+
+
+def _dce_block(stmts, live: set[str]) -> tuple:
+    """Statements of a block still needed; ``live`` grows by what the kept ones read."""
+    kept = []
+    for s in reversed(stmts):
+        if isinstance(s, Node):
+            if s.out.name in live or s.op == "push":
+                kept.append(s)
+                live |= _names(s.args)
+        elif isinstance(s, If):
+            s = _dce_if(s, live)
+            if s is not None:
+                kept.append(s)
+        else:
+            s = _dce_loop(s, live)
+            if s is not None:
+                kept.append(s)
+    return tuple(reversed(kept))
+
+
+def _dce_if(s: If, live: set[str]) -> If | None:
+    keep = [k for k, out in enumerate(s.outs) if out.name in live]
+    then_live = set(live) | _names(s.then_values[k] for k in keep)
+    else_live = set(live) | _names(s.else_values[k] for k in keep)
+    then, orelse = _dce_block(s.then, then_live), _dce_block(s.orelse, else_live)
+    if not keep and not then and not orelse:
+        return None
+    live |= then_live | else_live | _names([s.cond])
+    return replace(s, then=then, orelse=orelse, outs=tuple(s.outs[k] for k in keep),
+                   then_values=tuple(s.then_values[k] for k in keep),
+                   else_values=tuple(s.else_values[k] for k in keep))
+
+
+def _dce_loop(s: Loop, live: set[str]) -> Loop | None:
+    """A carried value is kept when it is read after the loop or inside it (to a fixed point)."""
+    keep = {k for k, out in enumerate(s.outs) if out.name in live}
+    while True:
+        inner = set(live) | _names(s.nexts[k] for k in keep) | _names([s.cond])
+        body = _dce_block(s.body, inner)
+        cond_body = _dce_block(s.cond_body, inner)
+        more = keep | {k for k, c in enumerate(s.carried) if c.name in inner}
+        if more == keep:
+            break
+        keep = more
+    if not keep and not body:
+        return None
+    order = sorted(keep)
+    live |= inner | _names(s.inits[k] for k in order) | _names(s.bounds)
+    return replace(s, body=body, cond_body=cond_body,
+                   carried=tuple(s.carried[k] for k in order),
+                   inits=tuple(s.inits[k] for k in order),
+                   nexts=tuple(s.nexts[k] for k in order),
+                   outs=tuple(s.outs[k] for k in order))
 
 
 def _key(n: Node):
@@ -31,25 +91,57 @@ def _key(n: Node):
 
 def common_subexpressions(fn: Function) -> Function:
     """Replace a repeated operation by the first one that computed the same value."""
-    seen: dict = {}
     rename: dict[str, Value] = {}
-    body: list[Node] = []
-    for n in fn.body:
-        n = _renamed(n, rename)
-        key = _key(n)
-        if n.op not in ("alias", "copy", "zeros_like") and key in seen:
-            rename[n.out.name] = seen[key]
-            continue
-        seen.setdefault(key, n.out)
-        body.append(n)
-    return replace(fn, body=tuple(body), result=_rename_result(fn.result, rename))
+    body = _cse_block(fn.body, {}, rename)
+    return replace(fn, body=body, result=_rename_result(fn.result, rename))
 
 
-def _renamed(n: Node, rename: dict[str, Value]) -> Node:
+def _cse_block(stmts, seen: dict, rename: dict) -> tuple:
+    popped = {s.out.name for s in stmts if isinstance(s, Node) and s.param("restored")}
+    if popped:       # restored from a tape: earlier results computed from these are stale
+        for key in [k for k in seen if _names(k[1]) & popped]:
+            del seen[key]
+    out = []
+    for s in stmts:
+        s = _renamed(s, rename)
+        if isinstance(s, Node):
+            key = _key(s)
+            if s.op not in EFFECTS | FRESH | {"alias"} and key in seen and not s.param("restored"):
+                rename[s.out.name] = seen[key]
+                continue
+            seen.setdefault(key, s.out)
+            out.append(s)
+        elif isinstance(s, If):
+            out.append(replace(s, then=_cse_block(s.then, dict(seen), rename),
+                               orelse=_cse_block(s.orelse, dict(seen), rename)))
+            out[-1] = _renamed(out[-1], rename)
+        else:
+            inner = dict(seen)
+            cond_body = _cse_block(s.cond_body, inner, rename)
+            body = _cse_block(s.body, inner, rename)
+            out.append(_renamed(replace(s, cond_body=cond_body, body=body), rename))
+    return tuple(out)
+
+
+def _sub(v, rename):
+    return rename.get(v.name, v) if isinstance(v, Var) else v
+
+
+def _renamed(s, rename: dict[str, Value]):
+    """A statement reading renamed values (its own nested blocks are renamed by the caller)."""
     if not rename:
-        return n
-    args = tuple(rename.get(a.name, a) if isinstance(a, Var) else a for a in n.args)
-    return n if args == n.args else replace(n, args=args)
+        return s
+    if isinstance(s, Node):
+        args = tuple(_sub(a, rename) for a in s.args)
+        return s if args == s.args else replace(s, args=args)
+    if isinstance(s, If):
+        return replace(s, cond=_sub(s.cond, rename),
+                       then_values=tuple(_sub(v, rename) for v in s.then_values),
+                       else_values=tuple(_sub(v, rename) for v in s.else_values))
+    return replace(s, bounds=tuple(_sub(v, rename) for v in s.bounds),
+                   inits=tuple(_sub(v, rename) for v in s.inits),
+                   nexts=tuple(_sub(v, rename) for v in s.nexts),
+                   cond=_sub(s.cond, rename) if s.cond is not None else None)
 
 
 def _rename_result(result, rename):
@@ -57,10 +149,8 @@ def _rename_result(result, rename):
     for item in result:
         if isinstance(item, tuple):
             out.append(_rename_result(item, rename))
-        elif isinstance(item, Var):
-            out.append(rename.get(item.name, item))
         else:
-            out.append(item)
+            out.append(_sub(item, rename))
     return tuple(out)
 
 
@@ -78,4 +168,4 @@ def optimize(fn: Function, passes=PASSES, rounds: int = 8) -> Function:
     return fn
 
 
-__all__ = ["optimize", "PASSES", "dead_code", "common_subexpressions"]
+__all__ = ["optimize", "PASSES", "dead_code", "common_subexpressions", "blocks", "reads_here"]

@@ -15,7 +15,8 @@ from typing import Any
 
 from . import rules
 from .errors import Loc, SymdiffError
-from .ir import Builder, Const, Function, NameSupply, Node, Value, Var
+from .ir import (Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
+                 ew_symbols, node, reads_here, walk)
 from .rules.arrays import infer_shape
 
 
@@ -73,7 +74,8 @@ class Emitter:
 
     def ew_out(self, expr, args, lib: str = "") -> Value:
         v = self._ew(expr, args, self.hint, lib)
-        if self.alias and isinstance(v, Var) and (not self.b.body or self.b.body[-1].out != v):
+        last = self.b.body[-1] if self.b.body else None
+        if self.alias and isinstance(v, Var) and not (isinstance(last, Node) and last.out == v):
             alias = self.out("alias", [v])
             self.set_shape(alias, self.shape(v))
             return alias
@@ -104,15 +106,54 @@ def _const_shape(value) -> tuple | None:
 def active_names(fn: Function, wrt: tuple[int, ...], table=rules) -> set[str]:
     """Values that depend on a differentiated argument through differentiable operations."""
     active = {fn.params[i].name for i in wrt}
-    for n in fn.body:
-        if table.differentiable(n) and any(isinstance(a, Var) and a.name in active for a in n.args):
-            active.add(n.out.name)
-    return active
+    while True:                                  # loops feed values back: to a fixed point
+        before = len(active)
+        _active_block(fn.body, active, table)
+        if len(active) == before:
+            return active
+
+
+def _is_active(v, active: set[str]) -> bool:
+    return isinstance(v, Var) and v.name in active
+
+
+def _active_block(stmts, active: set[str], table) -> None:
+    for s in stmts:
+        if isinstance(s, Node):
+            if table.differentiable(s) and any(_is_active(a, active) for a in s.args):
+                active.add(s.out.name)
+        elif isinstance(s, If):
+            _active_block(s.then, active, table)
+            _active_block(s.orelse, active, table)
+            for out, a, b in zip(s.outs, s.then_values, s.else_values):
+                if _is_active(a, active) or _is_active(b, active):
+                    active.add(out.name)
+        else:
+            for c, init in zip(s.carried, s.inits):
+                if _is_active(init, active):
+                    active.add(c.name)
+            _active_block(s.cond_body, active, table)
+            _active_block(s.body, active, table)
+            for c, nxt, out in zip(s.carried, s.nexts, s.outs):
+                if _is_active(nxt, active) or c.name in active:
+                    active.update((c.name, out.name))
+
+
+@dataclass
+class Reverser:
+    """What the chain rule needs while it walks the graph backwards."""
+
+    em: Emitter
+    active: set[str]
+    table: Any
+    expected: dict[str, int]
+    tapes: dict[str, Var] = field(default_factory=dict)
+    tape_nodes: list[Node] = field(default_factory=list)
 
 
 def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None,
             with_value: bool = False, tuple_out: bool = False, table=rules) -> Function:
-    """Forward nodes, then backward nodes; returns the gradients (and the value).
+    """Forward statements, then backward statements; returns the gradients (and the value).
 
     ``table`` provides ``vjp``, ``describe`` and ``differentiable``: the full rule table by
     default, a toy one in the engine's own tests.
@@ -129,53 +170,237 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
                            hint="reduce it to a scalar, e.g. return np.sum(...)")
     active = active_names(fn, wrt, table)
     names = NameSupply(fn.names() | {"np", "math"})
-    b = Builder(names, list(fn.body))
-    em = Emitter(b, shapes)
+    em = Emitter(Builder(names, []), shapes)
+    cx = Reverser(em, active, table, _expected_contributions(fn, active, table))
     contributions: dict[str, list[Value]] = {}
-    expected = _expected_contributions(fn, active, table)
     if isinstance(output, Var) and output.name in active:
         contributions[output.name] = [Const(1)]
+    forward, backward = _reverse_block(cx, fn.body, contributions, in_loop=False)
 
-    for n in reversed(fn.body):
-        if n.out.name not in contributions:
-            continue
-        g = _total(em, n.out, contributions.pop(n.out.name), n.loc)
-        if g is None:
-            continue
-        for i, arg in enumerate(n.args):
-            if not (isinstance(arg, Var) and arg.name in active):
-                continue
-            em.loc, em.note = n.loc, table.describe(n, i)
-            em.hint = _grad_hint(arg, expected, contributions)
-            em.alias = expected.get(arg.name, 0) <= 1
-            part = table.vjp(em, g, n, i)
-            if part is not None:
-                contributions.setdefault(arg.name, []).append(part)
-
+    em.b.body = backward
     grads = []
     for i in wrt:
         p = fn.params[i]
-        total = _total(em, p, contributions.pop(p.name, []), fn.loc, param=True)
-        grads.append(total)
-    grads = tuple(Const(float(g.value)) if isinstance(g, Const) and _is_int(g.value)
-                  else _returnable(em, g) for g in grads)
+        grads.append(_total(em, p, contributions.pop(p.name, []), fn.loc, param=True))
+    grads = [Const(float(g.value)) if isinstance(g, Const) and _is_int(g.value)
+             else _returnable(em, g) for g in grads]
     several = tuple_out or len(grads) != 1
     if with_value:
-        result: tuple = (output, grads if several else grads[0])
+        result: tuple = (output, tuple(grads) if several else grads[0])
     else:
-        result = grads
-    return replace(fn, name=f"grad_{fn.name}", body=tuple(b.body), result=result,
+        result = tuple(grads)
+    body = tuple(cx.tape_nodes) + tuple(forward) + tuple(em.b.body)
+    return replace(fn, name=f"grad_{fn.name}", body=body, result=result,
                    returns_tuple=with_value or several)
 
 
+def _reverse_block(cx: Reverser, stmts, contributions: dict, in_loop: bool,
+                   defined_first: tuple[Var, ...] = ()) -> tuple[list, list]:
+    """Backward statements for a block; returns (forward block with tape pushes, backward)."""
+    em = cx.em
+    saved, em.b.body = em.b.body, []
+    forward = list(stmts)
+    for k in reversed(range(len(stmts))):
+        s = stmts[k]
+        if isinstance(s, Node):
+            _reverse_node(cx, s, contributions)
+        elif isinstance(s, If):
+            forward[k] = _reverse_if(cx, s, contributions, in_loop)
+        else:
+            forward[k] = _reverse_loop(cx, s, contributions, in_loop)
+    backward, em.b.body = em.b.body, saved
+    if in_loop:
+        forward, backward = _tape(cx, forward, backward, defined_first)
+    return forward, backward
+
+
+def _reverse_node(cx: Reverser, n: Node, contributions: dict) -> None:
+    em = cx.em
+    if n.out.name not in contributions:
+        return
+    g = _total(em, n.out, contributions.pop(n.out.name), n.loc)
+    if g is None:
+        return
+    for i, arg in enumerate(n.args):
+        if not _is_active(arg, cx.active):
+            continue
+        em.loc, em.note = n.loc, cx.table.describe(n, i)
+        em.hint = _grad_hint(arg, cx.expected, contributions)
+        em.alias = cx.expected.get(arg.name, 0) <= 1
+        part = cx.table.vjp(em, g, n, i)
+        if part is not None:
+            contributions.setdefault(arg.name, []).append(part)
+
+
+def _zero(em: Emitter, like: Value, into: list) -> Value:
+    """A zero gradient shaped like ``like``: 0.0 for a scalar, zeros for an array."""
+    if not isinstance(like, Var) or em.shape(like) == ():
+        return Const(0.0)
+    saved, em.b.body = em.b.body, into
+    em.hint, em.note = "d" + like.name, "zero gradient"
+    zero = em.out("zeros_like", [like])
+    em.b.body = saved
+    return zero
+
+
+def _outer_totals(em: Emitter, contributions: dict, into: list, loc) -> dict[str, Value]:
+    """Sum what a nested block contributed to each value defined outside it."""
+    saved, em.b.body = em.b.body, into
+    totals = {}
+    for name, parts in list(contributions.items()):
+        total = _total(em, Var(name), parts, loc)
+        if total is not None:
+            totals[name] = total
+    em.b.body = saved
+    contributions.clear()
+    return totals
+
+
+def _reverse_if(cx: Reverser, s: If, contributions: dict, in_loop: bool) -> If:
+    """Backward of a branch: the same branch, taken the same way, run backwards."""
+    em = cx.em
+    grads = [_total(em, out, contributions.pop(out.name, []), s.loc) for out in s.outs]
+    if all(g is None for g in grads):
+        return s
+    blocks, totals = [], []
+    for block, values in ((s.then, s.then_values), (s.orelse, s.else_values)):
+        inner: dict[str, list[Value]] = {}
+        for g, v in zip(grads, values):
+            if g is not None and _is_active(v, cx.active):
+                inner.setdefault(v.name, []).append(g)
+        forward, backward = _reverse_block(cx, block, inner, in_loop)
+        totals.append(_outer_totals(em, inner, backward, s.loc))
+        blocks.append((forward, backward))
+    names = list(dict.fromkeys([*totals[0], *totals[1]]))
+    outs, then_values, else_values = [], [], []
+    for name in names:
+        outs.append(em.b.names.fresh("d" + name))
+        then_values.append(totals[0].get(name) or _zero(em, Var(name), blocks[0][1]))
+        else_values.append(totals[1].get(name) or _zero(em, Var(name), blocks[1][1]))
+    if names:
+        em.b.body.append(If(s.cond, tuple(blocks[0][1]), tuple(blocks[1][1]), tuple(outs),
+                            tuple(then_values), tuple(else_values), s.loc,
+                            "backward: the branch taken forward, run backwards"))
+    for name, out in zip(names, outs):
+        contributions.setdefault(name, []).append(out)
+    return replace(s, then=tuple(blocks[0][0]), orelse=tuple(blocks[1][0]))
+
+
+def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> Loop:
+    """Backward of a loop: the iterations in reverse, restoring what each one overwrote."""
+    em = cx.em
+    grads = [_total(em, out, contributions.pop(out.name, []), s.loc) for out in s.outs]
+    if all(g is None for g in grads):
+        return s
+    names = em.b.names
+    carried = [k for k, c in enumerate(s.carried) if c.name in cx.active]
+    seeds = {}
+    for k in carried:
+        seeds[k] = grads[k] if grads[k] is not None else _zero(em, s.inits[k], em.b.body)
+    places = {k: names.fresh("d" + s.carried[k].name) for k in carried}
+    inner: dict[str, list[Value]] = {}
+    for k in carried:
+        if _is_active(s.nexts[k], cx.active):
+            inner.setdefault(s.nexts[k].name, []).append(places[k])
+    defined_first = s.carried + tuple(v for c in s.cond_body for v in bound_here(c))
+    forward, backward = _reverse_block(cx, s.body, inner, True, defined_first)
+    saved, em.b.body = em.b.body, backward
+    nexts = []
+    for k in carried:
+        total = _total(em, s.carried[k], inner.pop(s.carried[k].name, []), s.loc)
+        nexts.append(total if total is not None else Const(0.0))
+    outer = [name for name in inner if name not in {c.name for c in s.carried}]
+    accumulators = {name: names.fresh("d" + name) for name in outer}
+    em.b.body = saved
+    acc_inits = [_zero(em, Var(name), em.b.body) for name in outer]
+    totals = _outer_totals(em, {n: inner[n] for n in outer}, backward, s.loc)
+    em.b.body, em.note, em.loc = backward, "gradients add up over the iterations", s.loc
+    for name in outer:
+        em.hint, em.alias = "d" + name, False
+        nexts.append(em.ew_out(lambda a, b: a + b, [accumulators[name], totals[name]]))
+    em.b.body = saved
+    index, bounds = s.index, s.bounds
+    if s.index is None:                          # a while loop: count its iterations
+        count = names.fresh("iterations")
+        step = node(names.fresh("iterations"), "ew", [count], s.loc, expr=ew_symbols(1)[0] + 1,
+                    lib="")
+        total_count = names.fresh("iterations")
+        s = replace(s, carried=s.carried + (count,), inits=s.inits + (Const(0),),
+                    nexts=s.nexts + (step.out,), outs=s.outs + (total_count,))
+        forward = list(forward) + [step]
+        index, bounds = names.fresh("k"), (Const(0), total_count, Const(1))
+    outs = [names.fresh("d" + (s.inits[k] if isinstance(s.inits[k], Var) else s.carried[k]).name)
+            for k in carried]
+    outs += [names.fresh("d" + name) for name in outer]
+    em.b.body.append(Loop(index, bounds, tuple(places[k] for k in carried) +
+                          tuple(accumulators[n] for n in outer),
+                          tuple(seeds[k] for k in carried) + tuple(acc_inits), tuple(backward),
+                          tuple(nexts), tuple(outs), loc=s.loc,
+                          note="backward: the iterations in reverse", backward=True))
+    for k, out in zip(carried, outs):
+        if _is_active(s.inits[k], cx.active):
+            contributions.setdefault(s.inits[k].name, []).append(out)
+    for name, out in zip(outer, outs[len(carried):]):
+        contributions.setdefault(name, []).append(out)
+    return replace(s, body=tuple(forward))
+
+
+#: Cheap operations the backward recomputes from values it has, rather than saving them.
+RECOMPUTE = {"getitem", "dim", "shape", "ndim", "size", "transpose", "compare", "intop"}
+
+
+def _tape(cx: Reverser, forward: list, backward: list, defined_first) -> tuple[list, list]:
+    """Save, iteration by iteration, the values the backward block reads (and only those).
+
+    A cheap value (``x[t]``, ``X.shape[0]``) whose inputs the backward block still has is
+    recomputed there instead of saved.
+    """
+    read = {v.name for s in walk(backward) for v in reads_here(s) if isinstance(v, Var)}
+    local = {v.name for v in defined_first} | {v.name for s in forward for v in bound_here(s)}
+    pushed, pops, out = [], [], []
+    recomputed: set[str] = set()
+
+    def save(v: Var, loc, producer=None):
+        if v.name not in read:
+            return
+        if isinstance(producer, Node) and producer.op in RECOMPUTE and all(
+                not isinstance(a, Var) or a.name not in local or a.name in recomputed
+                or a.name in {p.out.name for p in pops} for a in producer.args):
+            pops.append(replace(producer.with_params(restored=True),
+                                note="recomputed, not saved"))
+            recomputed.add(v.name)
+            read.update(a.name for a in producer.args if isinstance(a, Var))
+            return
+        tape = cx.tapes.get(v.name)
+        if tape is None:
+            tape = cx.em.b.names.fresh("tape_" + v.name)
+            cx.tapes[v.name] = tape
+            cx.tape_nodes.append(node(tape, "tape", [], loc, ""))
+        pushed.append(node(cx.em.b.names.fresh("saved"), "push", [tape, v], loc, ""))
+        pops.append(node(v, "pop", [tape], loc, "restore the value this iteration saw",
+                         restored=True))
+
+    for v in defined_first:
+        save(v, None)
+    out.extend(pushed)
+    for s in forward:
+        pushed.clear()
+        out.append(s)
+        for v in bound_here(s):
+            save(v, getattr(s, "loc", None), s)
+        out.extend(pushed)
+    return out, pops + list(backward)
+
+
 def _expected_contributions(fn: Function, active: set[str], table) -> dict[str, int]:
-    """How many nodes read each active value: more than one means a branch."""
+    """How many statements read each active value: more than one means a branch."""
     count: dict[str, int] = {}
-    for n in fn.body:
-        if n.out.name in active and table.differentiable(n):
-            for a in n.args:
-                if isinstance(a, Var) and a.name in active:
-                    count[a.name] = count.get(a.name, 0) + 1
+    for s in walk(fn.body):
+        if isinstance(s, Node) and not table.differentiable(s):
+            continue
+        for a in reads_here(s):
+            if _is_active(a, active):
+                count[a.name] = count.get(a.name, 0) + 1
     return count
 
 
@@ -201,7 +426,7 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False) ->
 
 def _returnable(em: Emitter, g: Value) -> Value:
     """Broadcast views are read-only: hand the caller a fresh array."""
-    producer = next((n for n in reversed(em.b.body) if n.out == g), None)
+    producer = next((n for n in reversed(em.b.body) if isinstance(n, Node) and n.out == g), None)
     if producer is not None and producer.op == "broadcast_to":
         em.note = "a writable copy of the broadcast gradient"
         return em.out("copy", [g])

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .ir import Const, Function, Var, ew_symbols
+from .ir import Const, Function, If, Loop, Var, ew_symbols, nodes
 from .rules.arrays import _dummy, infer_shape
 
 #: Cheap functions whose result shape (or value) the compiler may compute ahead of time.
@@ -42,7 +42,7 @@ def infer_shapes(fn: Function, arg_shapes: dict[str, Any], scalar_output: bool =
 def _scalars_backward(fn: Function, shapes: dict[str, Any], out: str) -> bool:
     """Mark the scalar output, and the arguments of elementwise nodes with a scalar result."""
     shapes[out] = ()
-    for n in reversed(fn.body):
+    for n in reversed(list(nodes(fn.body))):
         if shapes.get(n.out.name) == () and n.op in ("ew", "where", "cast"):
             for a in n.args:
                 if isinstance(a, Var) and a.name not in shapes:
@@ -51,11 +51,14 @@ def _scalars_backward(fn: Function, shapes: dict[str, Any], out: str) -> bool:
 
 
 def _forward(fn: Function, shapes: dict[str, Any]) -> None:
-    values: dict[str, Any] = {}
+    _forward_block(fn.body, shapes, {})
 
+
+def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any]) -> None:
     def shape(a):
         if isinstance(a, Const):
-            return np.shape(a.value) if not isinstance(a.value, tuple) else None
+            return np.shape(a.value) if not isinstance(a.value, tuple) and a.value is not None \
+                else None
         return shapes.get(a.name)
 
     def value(a):
@@ -63,7 +66,17 @@ def _forward(fn: Function, shapes: dict[str, Any]) -> None:
             return a.value
         return values.get(a.name)
 
-    for n in fn.body:
+    for n in stmts:
+        if isinstance(n, If):
+            _forward_block(n.then, shapes, values)
+            _forward_block(n.orelse, shapes, values)
+            for out, a, b in zip(n.outs, n.then_values, n.else_values):
+                if shape(a) is not None and shape(a) == shape(b):
+                    shapes[out.name] = shape(a)
+            continue
+        if isinstance(n, Loop):
+            _forward_loop(n, shapes, values, shape)
+            continue
         arg_shapes_ = [shape(a) for a in n.args]
         arg_values = [value(a) for a in n.args]
         out = n.out.name
@@ -79,6 +92,28 @@ def _forward(fn: Function, shapes: dict[str, Any]) -> None:
             result = infer_shape(n, arg_shapes_, arg_values)
         if result is not None:
             shapes[out] = tuple(result)
+
+
+def _forward_loop(n: Loop, shapes: dict, values: dict, shape) -> None:
+    """Carried values keep their shape across iterations, or their shape is unknown."""
+    if n.index is not None:
+        shapes[n.index.name] = ()
+    guess = {c.name: shape(i) for c, i in zip(n.carried, n.inits)}
+    unset = {c.name for c, i in zip(n.carried, n.inits) if isinstance(i, Const) and i.value is None}
+    for _ in range(3):
+        trial = dict(shapes)
+        trial.update({k: v for k, v in guess.items() if v is not None})
+        _forward_block(n.cond_body + n.body, trial, dict(values))
+        after = {c.name: (trial.get(x.name) if isinstance(x, Var) else shape(x))
+                 for c, x in zip(n.carried, n.nexts)}
+        if after == guess:
+            shapes.update(trial)
+            for c, out in zip(n.carried, n.outs):
+                if guess[c.name] is not None:
+                    shapes[out.name] = guess[c.name]
+            return
+        guess = {k: (after[k] if v is None and k in unset else v if v == after[k] else None)
+                 for k, v in guess.items()}
 
 
 def _known_value(n, arg_shapes, arg_values):

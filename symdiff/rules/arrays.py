@@ -210,6 +210,30 @@ def vjp_expand(em, g, n: Node, i: int):
     return em.out("reshape", [g, _shape_value(em, n.args[0])])
 
 
+def _shift_index(spec, by: int):
+    """An index spec with its argument positions moved by ``by``."""
+    moved = []
+    for entry in spec:
+        if entry is None or entry is Ellipsis:
+            moved.append(entry)
+        elif entry[0] == "at":
+            moved.append(("at", entry[1] + by))
+        else:
+            moved.append(("slice",) + tuple(None if k is None else k + by for k in entry[1:]))
+    return tuple(moved)
+
+
+def vjp_setitem(em, g, n: Node, i: int):
+    """y = x with y[idx] = v: x's gradient is g but zero at idx; v's is g[idx]."""
+    spec, index_args = n.param("index"), list(n.args[2:])
+    if i == 0:
+        return em.out("setitem", [g, Const(0.0), *index_args], index=spec)
+    if i == 1:
+        part = em.tmp("getitem", [g, *index_args], index=_shift_index(spec, -1))
+        return sum_to(em, part, n.args[1])
+    return None
+
+
 def vjp_cast(em, g, n: Node, i: int):
     return g if n.param("type") == "float" else None
 
@@ -219,7 +243,7 @@ VJPS = {
     "sum": vjp_sum, "mean": vjp_mean, "amax": vjp_extremum, "amin": vjp_extremum,
     "reshape": vjp_reshape, "transpose": vjp_transpose, "expand_dims": vjp_expand,
     "squeeze": vjp_expand, "getitem": vjp_getitem, "concatenate": vjp_concatenate,
-    "stack": vjp_stack, "where": vjp_where, "cast": vjp_cast,
+    "stack": vjp_stack, "where": vjp_where, "cast": vjp_cast, "setitem": vjp_setitem,
 }
 
 #: Primitives whose output never carries a gradient (indices, shapes, masks, constants).
@@ -268,6 +292,8 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
         return ()
     if op in ("shape", "dim", "ndim", "size") or op == "cast" and arg_shapes[0] == ():
         return () if op != "shape" else None
+    if op == "setitem":
+        return arg_shapes[0]
     if any(s is None for s in arg_shapes):
         return None
     try:

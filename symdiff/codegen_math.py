@@ -1,0 +1,145 @@
+"""SymPy expressions to Python expression ASTs, for codegen.
+
+``Heaviside`` prints with H(0) = 1/2 (ties share the gradient); negative numbers print as a
+unary minus on a positive constant, so ``(-1.5) ** 2`` never becomes ``-1.5 ** 2``.
+Expressions of ``math``-mode nodes (from ``math.*`` calls) print with ``math`` functions.
+"""
+from __future__ import annotations
+
+import ast
+
+import sympy
+
+NUMPY_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh": "sinh",
+               "cosh": "cosh", "sin": "sin", "cos": "cos", "tan": "tan", "atan": "arctan",
+               "asin": "arcsin", "acos": "arccos", "atanh": "arctanh", "asinh": "arcsinh",
+               "sign": "sign", "Abs": "abs"}
+MATH_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh": "sinh",
+              "cosh": "cosh", "sin": "sin", "cos": "cos", "tan": "tan", "atan": "atan",
+              "asin": "asin", "acos": "acos", "atanh": "atanh", "asinh": "asinh"}
+
+
+class Printer:
+    """Turns one SymPy expression into a Python expression AST, recording imports."""
+
+    def __init__(self, names: list[str], lib: str, imports: set[str]):
+        self.names, self.lib, self.imports = names, lib, imports
+
+    def call(self, module: str, func: str, args: list[ast.expr]) -> ast.expr:
+        self.imports.add(module)
+        alias = "np" if module == "numpy" else module
+        return ast.Call(ast.Attribute(ast.Name(alias, ast.Load()), func, ast.Load()), args, [])
+
+    def number(self, value) -> ast.expr:
+        value = int(value) if isinstance(value, sympy.Integer) else float(value)
+        node = ast.Constant(abs(value))
+        return ast.UnaryOp(ast.USub(), node) if value < 0 else node
+
+    def __call__(self, e: sympy.Expr) -> ast.expr:
+        if e.is_Symbol:
+            return ast.Name(self.names[int(e.name[1:])], ast.Load())
+        if e is sympy.pi:
+            return _attr("np", "pi", self)
+        if e is sympy.E:
+            return _attr("np", "e", self)
+        if e.is_Number:
+            return self.number(e)
+        if e.is_Add:
+            return self.add(e)
+        if e.is_Mul:
+            return self.mul(e)
+        if e.is_Pow:
+            return self.power(e)
+        return self.function(e)
+
+    def add(self, e: sympy.Add) -> ast.expr:
+        terms = sorted(e.args, key=lambda t: (_is_negative(t), t.is_Number))
+        result = self(terms[0])
+        for t in terms[1:]:
+            if _is_negative(t):
+                result = ast.BinOp(result, ast.Sub(), self(-t))
+            else:
+                result = ast.BinOp(result, ast.Add(), self(t))
+        return result
+
+    def mul(self, e: sympy.Mul) -> ast.expr:
+        if _is_negative(e):
+            return ast.UnaryOp(ast.USub(), self(-e))
+        numer, denom = [], []
+        for factor in e.as_ordered_factors():
+            if factor.is_Pow and factor.exp.is_Number and factor.exp < 0:
+                denom.append(sympy.Pow(factor.base, -factor.exp))
+            elif factor.is_Rational and not factor.is_Integer:
+                numer.append(sympy.Integer(factor.p))
+                denom.append(sympy.Integer(factor.q))
+            else:
+                numer.append(factor)
+        numer = [f for f in numer if f != 1] or [sympy.Integer(1)]
+        # numbers first: 2 * x, not x * 2
+        numer.sort(key=lambda f: not f.is_Number)
+        result = self(numer[0])
+        for f in numer[1:]:
+            result = ast.BinOp(result, ast.Mult(), self(f))
+        if denom:
+            below = self(denom[0])
+            for f in denom[1:]:
+                below = ast.BinOp(below, ast.Mult(), self(f))
+            result = ast.BinOp(result, ast.Div(), below)
+        return result
+
+    def power(self, e: sympy.Pow) -> ast.expr:
+        base, exp = e.args
+        if exp == sympy.Rational(1, 2):
+            return self.root(base)
+        if exp == sympy.Rational(-1, 2):
+            return ast.BinOp(ast.Constant(1), ast.Div(), self.root(base))
+        if exp.is_Number and exp < 0:
+            return ast.BinOp(ast.Constant(1), ast.Div(), self(sympy.Pow(base, -exp)))
+        return ast.BinOp(self(base), ast.Pow(), self(exp))
+
+    def root(self, base: sympy.Expr) -> ast.expr:
+        if self.lib == "math":
+            return self.call("math", "sqrt", [self(base)])
+        return self.call("numpy", "sqrt", [self(base)])
+
+    def function(self, e: sympy.Expr) -> ast.expr:
+        func = type(e).__name__
+        args = [self(a) for a in e.args]
+        if func in ("Max", "Min"):
+            return self.extremum(func, args)
+        if func == "Heaviside":
+            return self.step(e.args[0])
+        if func == "log" and len(args) == 1 or func in NUMPY_NAMES:
+            if self.lib == "math" and func in MATH_NAMES:
+                return self.call("math", MATH_NAMES[func], args)
+            if self.lib == "math" and func == "Abs":
+                return ast.Call(ast.Name("abs", ast.Load()), args, [])
+            return self.call("numpy", NUMPY_NAMES.get(func, func), args)
+        raise NotImplementedError(f"cannot print {func}")
+
+    def extremum(self, func: str, args: list[ast.expr]) -> ast.expr:
+        result = args[0]
+        for a in args[1:]:
+            if self.lib == "math":
+                result = ast.Call(ast.Name(func.lower(), ast.Load()), [result, a], [])
+            else:
+                result = self.call("numpy", "maximum" if func == "Max" else "minimum", [result, a])
+        return result
+
+    def step(self, u: sympy.Expr) -> ast.expr:
+        """Heaviside(u) with H(0) = 1/2: ties share the gradient evenly."""
+        if self.lib == "math":
+            zero = ast.Constant(0)
+            return ast.IfExp(ast.Compare(self(u), [ast.Gt()], [zero]), ast.Constant(1.0),
+                             ast.IfExp(ast.Compare(self(u), [ast.Eq()], [zero]),
+                                       ast.Constant(0.5), ast.Constant(0.0)))
+        return self.call("numpy", "heaviside", [self(u), ast.Constant(0.5)])
+
+
+def _attr(module: str, name: str, printer: _Printer) -> ast.expr:
+    printer.imports.add("numpy")
+    return ast.Attribute(ast.Name(module, ast.Load()), name, ast.Load())
+
+
+def _is_negative(t: sympy.Expr) -> bool:
+    return bool(t.could_extract_minus_sign())
