@@ -135,6 +135,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
         return _np(op, a, imports=imports)
     if op == "compare":
         return ast.Compare(a[0], [_CMP[n.param("symbol")]()], [a[1]])
+    if op == "not":
+        return ast.UnaryOp(ast.Not(), a[0])
     if op == "intop":
         return ast.BinOp(a[0], _INTOP[n.param("symbol")](), a[1])
     if op == "np":

@@ -3,7 +3,8 @@
 After this pass a function has one ``return`` per path, at the end of each path; loops
 are ``for <name> in range(...)`` or ``while <cond>`` with no ``break`` or ``continue``:
 
-    early return       ``if c: return a`` + rest      -> ``if c: return a`` / ``else: rest``
+    early return       ``if c: return a`` + rest      -> ``if c: return a`` / ``else: rest``;
+                       in a loop it sets a flag, leaves the loop, and returns after it
     continue           ``if c: continue`` + rest      -> ``if not-taken branch: rest``
     break              becomes a flag: ``running = False`` and the rest of the body is
                        guarded by ``if running:`` (a ``while`` loop also tests the flag)
@@ -110,10 +111,10 @@ def _loops(stmts: list, src: FunctionSource, fresh: _Fresh) -> list:
             if s.orelse:
                 raise SymdiffError("`else` on a loop is not supported", src.loc(s),
                                    hint="use a flag variable set before `break`")
-            if _contains(s.body, ast.Return, into_loops=True):
-                raise SymdiffError("`return` inside a loop is not supported", src.loc(s),
-                                   hint="store the value, `break`, and return after the loop")
-            out.extend(_loop(s, src, fresh))
+            if _contains(s.body, ast.Return):
+                out.extend(_return_from_loop(s, src, fresh))
+            else:
+                out.extend(_loop(s, src, fresh))
         else:
             out.append(s)
     return out
@@ -136,6 +137,32 @@ def _loop(s, src: FunctionSource, fresh: _Fresh) -> list:
     if isinstance(s, ast.For):
         return before + [_at(ast.For(header[0], header[1], body, []), s)]
     return before + [_at(ast.While(s.test, body, []), s)]
+
+
+def _return_from_loop(s, src: FunctionSource, fresh: _Fresh) -> list:
+    """``return v`` in a loop: remember v, leave the loop, and return it right after."""
+    result, done = fresh("result"), fresh("returned")
+
+    def replace_returns(stmts):
+        out = []
+        for t in stmts:
+            if isinstance(t, ast.Return):
+                out += [_at(ast.Assign([ast.Name(result, ast.Store())], t.value), t),
+                        _at(ast.Assign([ast.Name(done, ast.Store())], ast.Constant(True)), t),
+                        _at(ast.Break(), t)]
+                return out
+            if isinstance(t, ast.If):
+                t = _at(ast.If(t.test, replace_returns(t.body), replace_returns(t.orelse)), t)
+            out.append(t)
+        return out
+
+    before = [_at(ast.Assign([ast.Name(done, ast.Store())], ast.Constant(False)), s),
+              _at(ast.Assign([ast.Name(result, ast.Store())], ast.Constant(None)), s)]
+    loop = copy.copy(s)
+    loop.body = replace_returns(s.body)
+    after = _at(ast.If(ast.Name(done, ast.Load()), [_at(ast.Return(ast.Name(result, ast.Load())),
+                                                        s)], []), s)
+    return before + _loop(loop, src, fresh) + [after]
 
 
 def _no_jumps(stmts: list, flag: str | None, loop) -> list:

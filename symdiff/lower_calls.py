@@ -101,7 +101,7 @@ def unaryop(ctx: Context, e: ast.UnaryOp, hint: str):
         return x
     if isinstance(e.op, ast.Invert):
         return ctx.emit("np", [x], hint, fn="logical_not", keywords=())
-    raise ctx.fail("`not` is not supported on arrays", e, "use np.logical_not(x) or `~mask`")
+    return ctx.emit("not", [x], hint)
 
 
 def compare(ctx: Context, e: ast.Compare, hint: str):
@@ -114,8 +114,16 @@ def compare(ctx: Context, e: ast.Compare, hint: str):
 
 
 def boolop(ctx: Context, e: ast.BoolOp, hint: str):
-    raise ctx.fail("`and`/`or` are not supported", e,
-                   "combine boolean arrays with `&` and `|` (with parentheses)")
+    """``a and b`` is ``b if a else a`` (b is computed only when needed); ``or`` likewise."""
+    value = e.values[0]
+    for more in e.values[1:]:
+        if isinstance(e.op, ast.And):
+            value = ast.IfExp(value, more, ast.Constant(False))
+        else:
+            value = ast.IfExp(value, ast.Constant(True), more)
+        ast.copy_location(value, e)
+        ast.fix_missing_locations(value)
+    return ctx.lower(value, hint)
 
 
 # ---------------------------------------------------------------- attributes and subscripts

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .ir import Function, If, Loop, Node, Value, Var, blocks, flatten, reads_here
+from .ir import Function, If, Loop, Node, Value, Var, blocks, flatten, reads_here, walk
 
 #: Operations with an effect beyond their value (tapes), or fresh arrays that may be
 #: written into: never merged, and tape writes never dropped.
@@ -90,13 +90,18 @@ def _key(n: Node):
 
 
 def common_subexpressions(fn: Function) -> Function:
-    """Replace a repeated operation by the first one that computed the same value."""
+    """Replace a repeated operation by the first one that computed the same value.
+
+    Values that a backward loop restores (rebinds) are left alone: renaming them would
+    make the backward read another iteration's value.
+    """
     rename: dict[str, Value] = {}
-    body = _cse_block(fn.body, {}, rename)
+    rebound = {s.out.name for s in walk(fn.body) if isinstance(s, Node) and s.param("restored")}
+    body = _cse_block(fn.body, {}, rename, rebound)
     return replace(fn, body=body, result=_rename_result(fn.result, rename))
 
 
-def _cse_block(stmts, seen: dict, rename: dict) -> tuple:
+def _cse_block(stmts, seen: dict, rename: dict, rebound: set) -> tuple:
     popped = {s.out.name for s in stmts if isinstance(s, Node) and s.param("restored")}
     if popped:       # restored from a tape: earlier results computed from these are stale
         for key in [k for k in seen if _names(k[1]) & popped]:
@@ -106,19 +111,22 @@ def _cse_block(stmts, seen: dict, rename: dict) -> tuple:
         s = _renamed(s, rename)
         if isinstance(s, Node):
             key = _key(s)
-            if s.op not in EFFECTS | FRESH | {"alias"} and key in seen and not s.param("restored"):
+            if s.op in EFFECTS | FRESH | {"alias"} or s.out.name in rebound:
+                out.append(s)
+                continue
+            if key in seen:
                 rename[s.out.name] = seen[key]
                 continue
-            seen.setdefault(key, s.out)
+            seen[key] = s.out
             out.append(s)
         elif isinstance(s, If):
-            out.append(replace(s, then=_cse_block(s.then, dict(seen), rename),
-                               orelse=_cse_block(s.orelse, dict(seen), rename)))
+            out.append(replace(s, then=_cse_block(s.then, dict(seen), rename, rebound),
+                               orelse=_cse_block(s.orelse, dict(seen), rename, rebound)))
             out[-1] = _renamed(out[-1], rename)
         else:
             inner = dict(seen)
-            cond_body = _cse_block(s.cond_body, inner, rename)
-            body = _cse_block(s.body, inner, rename)
+            cond_body = _cse_block(s.cond_body, inner, rename, rebound)
+            body = _cse_block(s.body, inner, rename, rebound)
             out.append(_renamed(replace(s, cond_body=cond_body, body=body), rename))
     return tuple(out)
 

@@ -11,7 +11,7 @@ from . import codegen
 from .fuse import fuse
 from .ir import Function, verify
 from .lower import lower
-from .optimize import dead_code, optimize
+from .optimize import optimize
 from .parse import FunctionSource
 from .reverse import reverse
 from .shapes import infer_shapes
@@ -27,7 +27,7 @@ def forward_ir(src: FunctionSource) -> Function:
 def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = False,
                 tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None) -> Function:
     """The optimized forward + backward graph; shapes specialize it when they are known."""
-    fn = dead_code(forward_ir(src))          # loop variables nobody reads get no gradient
+    fn = optimize(forward_ir(src))           # loop variables nobody reads get no gradient
     shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})})
     grad = reverse(fn, wrt, shapes, with_value=with_value, tuple_out=tuple_out)
     verify(grad)

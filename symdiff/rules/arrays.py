@@ -247,7 +247,7 @@ VJPS = {
 }
 
 #: Primitives whose output never carries a gradient (indices, shapes, masks, constants).
-NO_GRADIENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np"}
+NO_GRADIENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not"}
 
 
 # ---------------------------------------------------------------- shapes
@@ -296,6 +296,8 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
         return arg_shapes[0]
     if any(s is None for s in arg_shapes):
         return None
+    if op == "not":
+        return arg_shapes[0]
     try:
         if op in ("ew", "compare", "intop", "where"):
             return tuple(np.broadcast_shapes(*arg_shapes))
