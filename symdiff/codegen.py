@@ -80,7 +80,8 @@ def _np(func: str, args, keywords=(), imports=None) -> ast.expr:
     return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), func, ast.Load()), list(args), kws)
 
 
-def _index(spec, args, inline=None) -> ast.expr:
+def _index(spec, args, inline=None, in_call: bool = False) -> ast.expr:
+    """The index expression; ``in_call`` writes slices as ``slice(a, b)`` (outside ``[]``)."""
     parts = []
     for entry in spec:
         if entry is None:
@@ -91,7 +92,13 @@ def _index(spec, args, inline=None) -> ast.expr:
             parts.append(_name(args[entry[1]], inline))
         else:
             bounds = [None if k is None else _name(args[k], inline) for k in entry[1:]]
-            parts.append(ast.Slice(*bounds))
+            if in_call:
+                if bounds[2] is None:
+                    bounds.pop()            # slice(start, stop): never slice(stop) by accident
+                bounds = [b if b is not None else ast.Constant(None) for b in bounds]
+                parts.append(ast.Call(ast.Name("slice", ast.Load()), bounds, []))
+            else:
+                parts.append(ast.Slice(*bounds))
     return parts[0] if len(parts) == 1 else ast.Tuple(parts, ast.Load())
 
 
@@ -198,7 +205,8 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
         g, x, *index_args = n.args
         zeros = ast.Assign([target], _np("zeros_like", [_name(x, inline)],
                                          [("dtype", ast.Name("float", ast.Load()))], imports))
-        index = _index(_shift(n.param("index")), [g, x, *index_args], inline)
+        index = _index(_shift(n.param("index")), [g, x, *index_args], inline,
+                       in_call=n.op == "scatter_add")
         if n.op == "scatter":
             write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
                                _name(g, inline))

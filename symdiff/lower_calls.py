@@ -65,8 +65,9 @@ class Context:
 
     def stack(self, items, axis, hint, at):
         items = [self.array(v, at) for v in items]
-        if all(isinstance(v, Const) for v in items):
-            return self.emit("np", items, hint, fn="array", keywords=())
+        if all(isinstance(v, Const) and v.name is None for v in items):
+            return self.emit("np", [Const(tuple(v.value for v in items))], hint, fn="array",
+                             keywords=())
         return self.emit("stack", items, hint, axis=axis)
 
     def static(self, value, at: ast.AST, what: str):
