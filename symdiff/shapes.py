@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .ir import Const, Function, If, Loop, Var, ew_symbols, nodes
+from .ir import Const, Function, If, Loop, Node, Var, ew_symbols, walk
 from .rules.arrays import _dummy, infer_shape
 
 #: Cheap functions whose result shape (or value) the compiler may compute ahead of time.
@@ -40,13 +40,36 @@ def infer_shapes(fn: Function, arg_shapes: dict[str, Any], scalar_output: bool =
 
 
 def _scalars_backward(fn: Function, shapes: dict[str, Any], out: str) -> bool:
-    """Mark the scalar output, and the arguments of elementwise nodes with a scalar result."""
+    """Mark the scalar output, and what must then be scalar too.
+
+    The arguments of an elementwise node with a scalar result are scalars (broadcasting
+    only grows shapes); so are the values flowing into a scalar branch result, and a loop
+    variable whose final value is scalar (loop variables keep their shape across
+    iterations, as JAX's loops also require).
+    """
     shapes[out] = ()
-    for n in reversed(list(nodes(fn.body))):
-        if shapes.get(n.out.name) == () and n.op in ("ew", "where", "cast"):
-            for a in n.args:
-                if isinstance(a, Var) and a.name not in shapes:
-                    shapes[a.name] = ()
+
+    def mark(values):
+        for v in values:
+            if isinstance(v, Var) and v.name not in shapes:
+                shapes[v.name] = ()
+
+    for _ in range(4):
+        before = len(shapes)
+        for s in reversed(list(walk(fn.body))):
+            if isinstance(s, Node) and shapes.get(s.out.name) == () and \
+                    s.op in ("ew", "where", "cast"):
+                mark(s.args)
+            elif isinstance(s, If):
+                for k, o in enumerate(s.outs):
+                    if shapes.get(o.name) == ():
+                        mark((s.then_values[k], s.else_values[k]))
+            elif isinstance(s, Loop):
+                for k, o in enumerate(s.outs):
+                    if shapes.get(o.name) == () or shapes.get(s.carried[k].name) == ():
+                        mark((o, s.carried[k], s.inits[k], s.nexts[k]))
+        if len(shapes) == before:
+            break
     return True
 
 
