@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import pipeline
+from . import fence, pipeline
 from .errors import SymdiffError
 from .parse import source_of
 
@@ -44,8 +44,11 @@ class Gradient:
     # ------------------------------------------------------------ compile
 
     def _source(self):
+        """The parsed, fenced source: unsupported code is refused before anything else."""
         if self._src is None:
-            self._src = source_of(self.fn)
+            src = source_of(self.fn)
+            fence.check(src)
+            self._src = src
         return self._src
 
     @property
@@ -92,7 +95,7 @@ class Gradient:
     # ------------------------------------------------------------ call
 
     def _bind(self, args) -> tuple:
-        params = self.parameters
+        params = self.parameters          # parses and fences the source first
         defaults = [p.default for p in inspect.signature(self.fn).parameters.values()]
         if len(args) > len(params):
             raise SymdiffError(f"{self.fn.__name__} takes {len(params)} arguments, got {len(args)}")

@@ -72,6 +72,9 @@ HINTS = {
 def problems_in(src: FunctionSource) -> list[Problem]:
     """Every unsupported construct in the function, in source order."""
     found: list[Problem] = []
+    if isinstance(src.tree, ast.AsyncFunctionDef):
+        message, hint = HINTS[ast.AsyncFunctionDef]
+        return [Problem(message, src.loc(src.tree), hint)]
     args = src.tree.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
         found.append(Problem("only plain positional parameters are supported",

@@ -306,7 +306,8 @@ def _defining(b: Builder, v: Var) -> Node:
 
 def _context(b: Builder, src: FunctionSource, env, loc: Loc, stack) -> "calls.Context":
     return calls.Context(b, src, loc, lambda sub, h="tmp": _expr(b, src, env, sub, loc, stack, h),
-                         lambda name, args, h: _call_helper(b, src, name, args, loc, stack, h))
+                         lambda name, args, h, at: _call_helper(b, src, name, args, src.loc(at),
+                                                                stack, h))
 
 
 def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint="tmp") -> Env:

@@ -44,7 +44,7 @@ class Context:
     src: Any
     loc: Loc
     lower: Callable[..., Any]               # lower(ast_expr, hint="tmp") -> Env
-    call_helper: Callable[..., Any]         # call_helper(name, args, hint) -> Env
+    call_helper: Callable[..., Any]         # call_helper(name, args, hint, call) -> Env
 
     def fail(self, message: str, at: ast.AST, hint: str = "") -> SymdiffError:
         return SymdiffError(message, self.src.loc(at), hint)
@@ -221,7 +221,7 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
         if keywords:
             raise ctx.fail("keyword arguments to helpers are not supported", e,
                            "pass the helper's arguments by position")
-        return ctx.call_helper(qualified[len("helper:"):], args, hint)
+        return ctx.call_helper(qualified[len("helper:"):], args, hint, e)
     if qualified.startswith("builtin."):
         return _builtin(ctx, e, hint, qualified[len("builtin."):])
     if qualified.startswith("numpy."):

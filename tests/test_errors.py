@@ -9,6 +9,11 @@ that occurs once in the module, where the caret must point. The error must
 - name the file, the needle's line and column, show the source line and a caret under
   the needle's first character, and carry a non-empty hint.
 
+Constructs being added to the supported subset (if/for/while, conditional expressions,
+element assignment, early return, and/or) are marked ``either``: a located SymdiffError
+as above while unsupported, gradients that pass ``check_grad`` once supported; an
+internal exception or a wrong gradient fails either way.
+
 Runtime misuse (wrt naming an integer or boolean argument, an unknown name, an
 out-of-range position, wrong argument counts, a non-scalar output) is a SymdiffError
 with a clear message too.
