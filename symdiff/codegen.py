@@ -183,14 +183,8 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
                cx=None) -> list[ast.stmt]:
     """One node as statements: one, except writes into arrays (allocate or copy, then write)."""
     target = ast.Name(n.out.name, ast.Store())
-    if n.op == "tape":
-        return [ast.Assign([target], ast.List([], ast.Load()))]
-    if n.op == "push":
-        append = ast.Attribute(_name(n.args[0]), "append", ast.Load())
-        return [ast.Expr(ast.Call(append, [_name(n.args[1], inline)], []))]
-    if n.op == "pop":
-        return [ast.Assign([target], ast.Call(ast.Attribute(_name(n.args[0]), "pop", ast.Load()),
-                                              [], []))]
+    if n.op in ("tape", "push", "pop"):
+        return [_tape_statement(n, target, inline, imports)]
     if n.op == "setitem":
         base, value, *index_args = n.args
         in_place = (cx is not None and isinstance(base, Var) and base.name in cx.fresh
@@ -216,6 +210,30 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
             write = ast.Expr(call)
         return [zeros, write]
     return [ast.Assign([target], expression(n, imports, helpers, inline))]
+
+
+def _tape_statement(n: Node, target: ast.Name, inline, imports) -> ast.stmt:
+    """Tapes: a stack (``append``/``pop``), or allocated once and indexed by the loop counter."""
+    indexed = len(n.args) == {"tape": 1, "push": 3, "pop": 2}[n.op]
+    if n.op == "tape":
+        if not indexed:
+            return ast.Assign([target], ast.List([], ast.Load()))
+        count, shape = _name(n.args[0], inline), n.param("shape")
+        if shape:
+            size = ast.Tuple([count] + [ast.Constant(d) for d in shape], ast.Load())
+            return ast.Assign([target], _np("empty", [size], imports=imports))
+        fill = ast.Constant(0.0 if shape == () else None)
+        return ast.Assign([target], ast.BinOp(ast.List([fill], ast.Load()), ast.Mult(), count))
+    tape = _name(n.args[0])
+    if n.op == "push":
+        value = _name(n.args[1], inline)
+        if indexed:
+            slot = ast.Subscript(tape, _name(n.args[2], inline), ast.Store())
+            return ast.Assign([slot], value)
+        return ast.Expr(ast.Call(ast.Attribute(tape, "append", ast.Load()), [value], []))
+    if indexed:
+        return ast.Assign([target], ast.Subscript(tape, _name(n.args[1], inline), ast.Load()))
+    return ast.Assign([target], ast.Call(ast.Attribute(tape, "pop", ast.Load()), [], []))
 
 
 def _shift(spec):

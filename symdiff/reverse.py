@@ -195,7 +195,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
 
 
 def _reverse_block(cx: Reverser, stmts, contributions: dict, in_loop: bool,
-                   defined_first: tuple[Var, ...] = ()) -> tuple[list, list]:
+                   defined_first: tuple[Var, ...] = (), slot=None) -> tuple[list, list]:
     """Backward statements for a block; returns (forward block with tape pushes, backward)."""
     em = cx.em
     saved, em.b.body = em.b.body, []
@@ -209,8 +209,9 @@ def _reverse_block(cx: Reverser, stmts, contributions: dict, in_loop: bool,
         else:
             forward[k] = _reverse_loop(cx, s, contributions, in_loop)
     backward, em.b.body = em.b.body, saved
+    forward = [x for s in forward for x in (s if isinstance(s, tuple) else (s,))]
     if in_loop:
-        forward, backward = _tape(cx, forward, backward, defined_first)
+        forward, backward = _tape(cx, forward, backward, defined_first, slot)
     return forward, backward
 
 
@@ -286,13 +287,17 @@ def _reverse_if(cx: Reverser, s: If, contributions: dict, in_loop: bool) -> If:
     return replace(s, then=tuple(blocks[0][0]), orelse=tuple(blocks[1][0]))
 
 
-def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> Loop:
+def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> tuple:
     """Backward of a loop: the iterations in reverse, restoring what each one overwrote."""
     em = cx.em
     grads = [_total(em, out, contributions.pop(out.name, []), s.loc) for out in s.outs]
     if all(g is None for g in grads):
-        return s
+        return (s,)
     names = em.b.names
+    allocations: list[Node] = []
+    counted = (not in_loop and s.index is not None and _is_number(s.bounds[0], 0)
+               and _is_number(s.bounds[2], 1))
+    slot = (s.index, s.bounds[1], allocations) if counted else None
     carried = [k for k, c in enumerate(s.carried) if c.name in cx.active]
     seeds = {}
     for k in carried:
@@ -303,7 +308,7 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
         if _is_active(s.nexts[k], cx.active):
             inner.setdefault(s.nexts[k].name, []).append(places[k])
     defined_first = s.carried + tuple(v for c in s.cond_body for v in bound_here(c))
-    forward, backward = _reverse_block(cx, s.body, inner, True, defined_first)
+    forward, backward = _reverse_block(cx, s.body, inner, True, defined_first, slot)
     saved, em.b.body = em.b.body, backward
     nexts = []
     for k in carried:
@@ -342,18 +347,25 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
             contributions.setdefault(s.inits[k].name, []).append(out)
     for name, out in zip(outer, outs[len(carried):]):
         contributions.setdefault(name, []).append(out)
-    return replace(s, body=tuple(forward))
+    return tuple(allocations) + (replace(s, body=tuple(forward)),)
+
+
+def _is_number(v, value) -> bool:
+    return isinstance(v, Const) and v.name is None and v.value == value
 
 
 #: Cheap operations the backward recomputes from values it has, rather than saving them.
 RECOMPUTE = {"getitem", "dim", "shape", "ndim", "size", "transpose", "compare", "intop"}
 
 
-def _tape(cx: Reverser, forward: list, backward: list, defined_first) -> tuple[list, list]:
+def _tape(cx: Reverser, forward: list, backward: list, defined_first,
+          slot=None) -> tuple[list, list]:
     """Save, iteration by iteration, the values the backward block reads (and only those).
 
     A cheap value (``x[t]``, ``X.shape[0]``) whose inputs the backward block still has is
-    recomputed there instead of saved.
+    recomputed there instead of saved. In the body of an outermost ``for t in range(n)``
+    the tape is allocated once, n long, and indexed by t (``slot`` = (t, n, where the
+    allocations go)); elsewhere (nested loops, branches, while loops) it is a stack.
     """
     read = {v.name for s in walk(backward) for v in reads_here(s) if isinstance(v, Var)}
     local = {v.name for v in defined_first} | {v.name for s in forward for v in bound_here(s)}
@@ -375,9 +387,15 @@ def _tape(cx: Reverser, forward: list, backward: list, defined_first) -> tuple[l
         if tape is None:
             tape = cx.em.b.names.fresh("tape_" + v.name)
             cx.tapes[v.name] = tape
-            cx.tape_nodes.append(node(tape, "tape", [], loc, ""))
-        pushed.append(node(cx.em.b.names.fresh("saved"), "push", [tape, v], loc, ""))
-        pops.append(node(v, "pop", [tape], loc, "restore the value this iteration saw",
+            if slot is None:
+                cx.tape_nodes.append(node(tape, "tape", [], loc, ""))
+            else:
+                shape = cx.em.shape(v)
+                slot[2].append(node(tape, "tape", [slot[1]], loc, "",
+                                    shape=None if shape is None else tuple(shape)))
+        at = [] if slot is None else [slot[0]]
+        pushed.append(node(cx.em.b.names.fresh("saved"), "push", [tape, v, *at], loc, ""))
+        pops.append(node(v, "pop", [tape, *at], loc, "restore the value this iteration saw",
                          restored=True))
 
     for v in defined_first:
