@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import astor
 
-from .ir import Const, Function, If, Loop, Node, Var, ew_symbols, uses, walk
+from .ir import Const, Function, If, Loop, Node, Var, ew_symbols, flatten, uses, walk
 from .codegen_math import Printer
 from .rules.arrays import SLICE_ALL
 
@@ -185,12 +185,19 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
     target = ast.Name(n.out.name, ast.Store())
     if n.op in ("tape", "push", "pop"):
         return [_tape_statement(n, target, inline, imports)]
+    if n.op == "add_at":
+        base, g, *index_args = n.args
+        start = _start_write(base, inline, cx)
+        index = _index(_shift(n.param("index")), n.args, inline, in_call=n.param("advanced"))
+        if n.param("advanced"):
+            call = _np("add.at", [ast.Name(n.out.name, ast.Load()), index, _name(g, inline)],
+                       imports=imports)
+            return [ast.Assign([target], start), ast.Expr(call)]
+        slot = ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())
+        return [ast.Assign([target], start), ast.AugAssign(slot, ast.Add(), _name(g, inline))]
     if n.op == "setitem":
         base, value, *index_args = n.args
-        in_place = (cx is not None and isinstance(base, Var) and base.name in cx.fresh
-                    and cx.count.get(base.name) == 1)
-        start = _name(base, inline) if in_place else ast.Call(
-            ast.Attribute(_name(base, inline), "copy", ast.Load()), [], [])
+        start = _start_write(base, inline, cx)
         index = _index(n.param("index"), n.args, inline)
         write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
                            _name(value, inline))
@@ -209,7 +216,29 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
                        imports=imports)
             write = ast.Expr(call)
         return [zeros, write]
+    if n.op == "ew" and n.note in GRADIENT_SUMS and len(n.args) == 2 and \
+            n.param("expr") == SUM2 and _private(n.args[0], cx):
+        return [ast.Assign([target], _name(n.args[0], inline)),          # add in place
+                ast.AugAssign(ast.Name(n.out.name, ast.Store()), ast.Add(), _name(n.args[1], inline))]
     return [ast.Assign([target], expression(n, imports, helpers, inline))]
+
+
+GRADIENT_SUMS = ("branch: gradients add", "gradients add up over the iterations")
+SUM2 = ew_symbols(2)[0] + ew_symbols(2)[1]
+
+
+def _private(v, cx) -> bool:
+    """A fresh array that only this statement reads: safe to change in place."""
+    return (cx is not None and isinstance(v, Var) and v.name in cx.fresh
+            and cx.reads.get(v.name) == 1)
+
+
+def _start_write(base, inline, cx) -> ast.expr:
+    """What a write into an array starts from: the array itself when nobody else can see
+    it (a fresh array read only here), else a copy, so no input is ever changed."""
+    if _private(base, cx):
+        return _name(base, inline)
+    return ast.Call(ast.Attribute(_name(base, inline), "copy", ast.Load()), [], [])
 
 
 def _tape_statement(n: Node, target: ast.Name, inline, imports) -> ast.stmt:
@@ -262,6 +291,46 @@ class _Emit:
     fresh: set[str]
     inline: dict[str, ast.expr] = field(default_factory=dict)
     rows: list[tuple[int, str, str]] = field(default_factory=list)
+    reads: dict[str, int] = field(default_factory=dict)
+
+
+def _reads_on_a_path(fn: Function) -> dict[str, int]:
+    """Reads of each name on any one path: the two sides of a branch count as one."""
+    def block(stmts) -> dict[str, int]:
+        count: dict[str, int] = {}
+
+        def add(name, k=1):
+            count[name] = count.get(name, 0) + k
+        for s in stmts:
+            if isinstance(s, If):
+                add_values = [v for v in (s.cond,) if isinstance(v, Var)]
+                for v in add_values:
+                    add(v.name)
+                sides = []
+                for body, values in ((s.then, s.then_values), (s.orelse, s.else_values)):
+                    side = block(body)
+                    for v in values:
+                        if isinstance(v, Var):
+                            side[v.name] = side.get(v.name, 0) + 1
+                    sides.append(side)
+                for name in set(sides[0]) | set(sides[1]):
+                    add(name, max(sides[0].get(name, 0), sides[1].get(name, 0)))
+            elif isinstance(s, Loop):
+                for v in s.bounds + s.inits + s.nexts + ((s.cond,) if s.cond else ()):
+                    if isinstance(v, Var):
+                        add(v.name)
+                for name, k in block(s.cond_body + s.body).items():
+                    add(name, k)
+            else:
+                for v in s.args:
+                    if isinstance(v, Var):
+                        add(v.name)
+        return count
+    total = block(fn.body)
+    for v in flatten(fn.result):
+        if isinstance(v, Var):
+            total[v.name] = total.get(v.name, 0) + 1
+    return total
 
 
 def function_source(fn: Function, imports: set[str], helpers: set[str],
@@ -274,7 +343,7 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     lines = [f"def {fn.name}({', '.join(params)}):"]
     if doc:
         lines.append(f'    """{doc}"""')
-    cx = _Emit(imports, helpers, uses(fn), _fresh_arrays(fn))
+    cx = _Emit(imports, helpers, uses(fn), _fresh_arrays(fn), reads=_reads_on_a_path(fn))
     phase = None
     for s in fn.body:
         now = "backward" if s.note else "forward"
@@ -392,9 +461,9 @@ def _fresh_arrays(fn: Function) -> set[str]:
         if isinstance(s, Node) and s.op not in SHARING:
             fresh.add(s.out.name)
         elif isinstance(s, Loop):
-            for c, init in zip(s.carried, s.inits):
+            for c, init, out in zip(s.carried, s.inits, s.outs):
                 if isinstance(init, Var) and init.name in fresh and count.get(init.name) == 1:
-                    fresh.add(c.name)
+                    fresh.update((c.name, out.name))
     return fresh
 
 

@@ -6,7 +6,9 @@ an elementwise node is built.
 
     dead_code               drop statements whose values nobody uses (gradients nobody
                             asked for, loop variables nobody reads)
+    trivial_joins           phi(a, a) = a; a loop variable the loop never changes is constant
     common_subexpressions   compute each identical operation once, across forward and backward
+    accumulate_in_place     acc + (zeros with g at idx)  ->  acc with g added at idx
 """
 from __future__ import annotations
 
@@ -162,7 +164,101 @@ def _rename_result(result, rename):
     return tuple(out)
 
 
-PASSES = (dead_code, common_subexpressions)
+def trivial_joins(fn: Function) -> Function:
+    """A branch result equal on both sides, or a loop variable the loop never changes,
+    is just that value: ``phi(a, a) = a``; a loop variable with ``next = itself`` keeps its
+    initial value."""
+    rename: dict[str, Value] = {}
+    body = _joins_block(fn.body, rename)
+    return replace(fn, body=body, result=_rename_result(fn.result, rename))
+
+
+def _joins_block(stmts, rename: dict) -> tuple:
+    out = []
+    for s in stmts:
+        s = _renamed(s, rename)
+        if isinstance(s, If):
+            s = replace(s, then=_joins_block(s.then, rename), orelse=_joins_block(s.orelse, rename))
+            s = _renamed(s, rename)
+            keep = []
+            for k, o in enumerate(s.outs):
+                if s.then_values[k] == s.else_values[k]:
+                    rename[o.name] = s.then_values[k]
+                else:
+                    keep.append(k)
+            s = replace(s, outs=tuple(s.outs[k] for k in keep),
+                        then_values=tuple(s.then_values[k] for k in keep),
+                        else_values=tuple(s.else_values[k] for k in keep))
+        elif isinstance(s, Loop):
+            invariant = [k for k, (c, n) in enumerate(zip(s.carried, s.nexts)) if c == n]
+            for k in invariant:
+                rename[s.carried[k].name] = s.inits[k]
+                rename[s.outs[k].name] = s.inits[k]
+            keep = [k for k in range(len(s.carried)) if k not in invariant]
+            s = replace(s, carried=tuple(s.carried[k] for k in keep),
+                        inits=tuple(s.inits[k] for k in keep),
+                        nexts=tuple(s.nexts[k] for k in keep),
+                        outs=tuple(s.outs[k] for k in keep))
+            s = replace(s, cond_body=_joins_block(s.cond_body, rename),
+                        body=_joins_block(s.body, rename))
+            s = _renamed(s, rename)
+        out.append(s)
+    return tuple(out)
+
+
+def accumulate_in_place(fn: Function) -> Function:
+    """``acc + scatter(g at idx)`` is ``acc`` with g added at idx: no zeros array, no sum."""
+    count = _uses(fn)
+    return replace(fn, body=_accumulate_block(fn.body, count))
+
+
+def _uses(fn: Function) -> dict[str, int]:
+    from .ir import uses
+    return uses(fn)
+
+
+def _accumulate_block(stmts, count: dict) -> tuple:
+    out: list = []
+    where: dict[str, int] = {}
+    for s in stmts:
+        if isinstance(s, If):
+            s = replace(s, then=_accumulate_block(s.then, count),
+                        orelse=_accumulate_block(s.orelse, count))
+        elif isinstance(s, Loop):
+            s = replace(s, body=_accumulate_block(s.body, count),
+                        cond_body=_accumulate_block(s.cond_body, count))
+        elif s.op == "ew" and len(s.args) == 2 and s.param("expr") == _SUM2:
+            for k in (0, 1):
+                src = s.args[k]
+                at = where.get(src.name) if isinstance(src, Var) else None
+                other = s.args[1 - k]
+                if at is None or count.get(src.name) != 1 or not isinstance(other, Var):
+                    continue
+                scatter = out[at]
+                g, _, *index = scatter.args
+                out[at] = None
+                s = Node(s.out, "add_at", (other, g, *index),
+                         (("advanced", scatter.op == "scatter_add"),
+                          ("index", scatter.param("index"))), s.loc, s.note)
+                break
+        if isinstance(s, Node) and s.op in ("scatter", "scatter_add"):
+            where[s.out.name] = len(out)
+        out.append(s)
+    return tuple(x for x in out if x is not None)
+
+
+_SUM2 = None
+
+
+def _sum2():
+    from .ir import ew_symbols
+    a, b = ew_symbols(2)
+    return a + b
+
+
+_SUM2 = _sum2()
+
+PASSES = (dead_code, trivial_joins, common_subexpressions, accumulate_in_place)
 
 
 def optimize(fn: Function, passes=PASSES, rounds: int = 8) -> Function:
@@ -176,4 +272,5 @@ def optimize(fn: Function, passes=PASSES, rounds: int = 8) -> Function:
     return fn
 
 
-__all__ = ["optimize", "PASSES", "dead_code", "common_subexpressions", "blocks", "reads_here"]
+__all__ = ["optimize", "PASSES", "dead_code", "trivial_joins", "common_subexpressions",
+           "accumulate_in_place", "blocks", "reads_here"]

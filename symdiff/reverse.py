@@ -16,6 +16,7 @@ from typing import Any
 from . import rules
 from .errors import Loc, SymdiffError
 from .ir import (Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
+                 bound_inside,
                  ew_symbols, node, reads_here, walk)
 from .rules.arrays import infer_shape
 
@@ -244,51 +245,72 @@ def _zero(em: Emitter, like: Value, into: list) -> Value:
     return zero
 
 
-def _outer_totals(em: Emitter, contributions: dict, into: list, loc) -> dict[str, Value]:
-    """Sum what a nested block contributed to each value defined outside it."""
+def _sum_in(em: Emitter, name: str, parts: list[Value], into: list, loc,
+            note: str = "branch: gradients add") -> Value | None:
+    """The sum of some contributions to ``name``, emitted into the block ``into``."""
     saved, em.b.body = em.b.body, into
-    totals = {}
-    for name, parts in list(contributions.items()):
-        total = _total(em, Var(name), parts, loc)
-        if total is not None:
-            totals[name] = total
+    total = _total(em, Var(name), parts, loc, note=note)
     em.b.body = saved
-    contributions.clear()
-    return totals
+    return total
 
 
 def _reverse_if(cx: Reverser, s: If, contributions: dict, in_loop: bool) -> If:
-    """Backward of a branch: the same branch, taken the same way, run backwards."""
+    """Backward of a branch: the same branch, taken the same way, run backwards.
+
+    What the code after the branch already contributed to a value (``pending``) is added
+    inside each branch, so a branch that contributes nothing simply passes it on.
+    """
     em = cx.em
     grads = [_total(em, out, contributions.pop(out.name, []), s.loc) for out in s.outs]
     if all(g is None for g in grads):
         return s
-    blocks, totals = [], []
+    blocks, remaining = [], []
     for block, values in ((s.then, s.then_values), (s.orelse, s.else_values)):
         inner: dict[str, list[Value]] = {}
         for g, v in zip(grads, values):
             if g is not None and _is_active(v, cx.active):
                 inner.setdefault(v.name, []).append(g)
         forward, backward = _reverse_block(cx, block, inner, in_loop)
-        totals.append(_outer_totals(em, inner, backward, s.loc))
+        remaining.append(inner)
         blocks.append((forward, backward))
-    names = list(dict.fromkeys([*totals[0], *totals[1]]))
-    outs, then_values, else_values = [], [], []
+    names = list(dict.fromkeys([*remaining[0], *remaining[1]]))
+    outs, values = [], ([], [])
     for name in names:
+        pending = contributions.pop(name, [])
         outs.append(em.b.names.fresh("d" + name))
-        then_values.append(totals[0].get(name) or _zero(em, Var(name), blocks[0][1]))
-        else_values.append(totals[1].get(name) or _zero(em, Var(name), blocks[1][1]))
+        for side in (0, 1):
+            parts = pending + remaining[side].get(name, [])
+            total = _sum_in(em, name, parts, blocks[side][1], s.loc)
+            values[side].append(total if total is not None else
+                                _zero(em, Var(name), blocks[side][1]))
     if names:
         em.b.body.append(If(s.cond, tuple(blocks[0][1]), tuple(blocks[1][1]), tuple(outs),
-                            tuple(then_values), tuple(else_values), s.loc,
+                            tuple(values[0]), tuple(values[1]), s.loc,
                             "backward: the branch taken forward, run backwards"))
     for name, out in zip(names, outs):
         contributions.setdefault(name, []).append(out)
     return replace(s, then=tuple(blocks[0][0]), orelse=tuple(blocks[1][0]))
 
 
+def _read_from_outside(s: Loop, active: set[str]) -> list[str]:
+    """Active values defined before the loop that its body reads: gradient accumulators."""
+    inside = {v.name for v in bound_inside(s)}
+    for t in walk(s.cond_body + s.body):
+        inside |= {v.name for v in bound_here(t) + bound_inside(t)}
+    names = []
+    for t in walk(s.cond_body + s.body):
+        for v in reads_here(t):
+            if _is_active(v, active) and v.name not in inside and v.name not in names:
+                names.append(v.name)
+    return names
+
+
 def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> tuple:
-    """Backward of a loop: the iterations in reverse, restoring what each one overwrote."""
+    """Backward of a loop: the iterations in reverse, restoring what each one overwrote.
+
+    Gradients of values from before the loop accumulate in loop variables of the backward
+    loop, which start from what the code after the loop already contributed.
+    """
     em = cx.em
     grads = [_total(em, out, contributions.pop(out.name, []), s.loc) for out in s.outs]
     if all(g is None for g in grads):
@@ -307,6 +329,10 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     for k in carried:
         if _is_active(s.nexts[k], cx.active):
             inner.setdefault(s.nexts[k].name, []).append(places[k])
+    outer = _read_from_outside(s, cx.active)
+    accumulators = {name: names.fresh("d" + name) for name in outer}
+    for name in outer:
+        inner.setdefault(name, []).insert(0, accumulators[name])
     defined_first = s.carried + tuple(v for c in s.cond_body for v in bound_here(c))
     forward, backward = _reverse_block(cx, s.body, inner, True, defined_first, slot)
     saved, em.b.body = em.b.body, backward
@@ -314,16 +340,17 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     for k in carried:
         total = _total(em, s.carried[k], inner.pop(s.carried[k].name, []), s.loc)
         nexts.append(total if total is not None else Const(0.0))
-    outer = [name for name in inner if name not in {c.name for c in s.carried}]
-    accumulators = {name: names.fresh("d" + name) for name in outer}
     em.b.body = saved
-    acc_inits = [_zero(em, Var(name), em.b.body) for name in outer]
-    totals = _outer_totals(em, {n: inner[n] for n in outer}, backward, s.loc)
-    em.b.body, em.note, em.loc = backward, "gradients add up over the iterations", s.loc
+    used, acc_inits = [], []
     for name in outer:
-        em.hint, em.alias = "d" + name, False
-        nexts.append(em.ew_out(lambda a, b: a + b, [accumulators[name], totals[name]]))
-    em.b.body = saved
+        total = _sum_in(em, name, inner.pop(name), backward, s.loc,
+                        "gradients add up over the iterations")
+        if total == accumulators[name]:
+            continue                             # the body adds nothing to this one
+        used.append(name)
+        nexts.append(total)
+        pending = _sum_in(em, name, contributions.pop(name, []), em.b.body, s.loc)
+        acc_inits.append(pending if pending is not None else _zero(em, Var(name), em.b.body))
     index, bounds = s.index, s.bounds
     if s.index is None:                          # a while loop: count its iterations
         count = names.fresh("iterations")
@@ -336,16 +363,16 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
         index, bounds = names.fresh("k"), (Const(0), total_count, Const(1))
     outs = [names.fresh("d" + (s.inits[k] if isinstance(s.inits[k], Var) else s.carried[k]).name)
             for k in carried]
-    outs += [names.fresh("d" + name) for name in outer]
+    outs += [names.fresh("d" + name) for name in used]
     em.b.body.append(Loop(index, bounds, tuple(places[k] for k in carried) +
-                          tuple(accumulators[n] for n in outer),
+                          tuple(accumulators[n] for n in used),
                           tuple(seeds[k] for k in carried) + tuple(acc_inits), tuple(backward),
                           tuple(nexts), tuple(outs), loc=s.loc,
                           note="backward: the iterations in reverse", backward=True))
     for k, out in zip(carried, outs):
         if _is_active(s.inits[k], cx.active):
             contributions.setdefault(s.inits[k].name, []).append(out)
-    for name, out in zip(outer, outs[len(carried):]):
+    for name, out in zip(used, outs[len(carried):]):
         contributions.setdefault(name, []).append(out)
     return tuple(allocations) + (replace(s, body=tuple(forward)),)
 
@@ -428,7 +455,8 @@ def _grad_hint(arg: Var, expected: dict[str, int], contributions: dict) -> str:
     return f"d{arg.name}_{len(contributions.get(arg.name, [])) + 1}"
 
 
-def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False) -> Value | None:
+def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False,
+           note: str = "branch: gradients add") -> Value | None:
     """The gradient of ``v``: its one contribution, or the sum of several (a branch)."""
     em.loc, em.hint = loc, "d" + v.name
     if not parts:
@@ -438,7 +466,7 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False) ->
         return em.out("zeros_like", [v])
     if len(parts) == 1:
         return parts[0]
-    em.note, em.alias = "branch: gradients add", False
+    em.note, em.alias = note, False
     return em.ew_out(lambda *xs: sum(xs[1:], xs[0]), parts)
 
 
