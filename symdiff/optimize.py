@@ -207,56 +207,67 @@ def _joins_block(stmts, rename: dict) -> tuple:
 
 
 def accumulate_in_place(fn: Function) -> Function:
-    """``acc + scatter(g at idx)`` is ``acc`` with g added at idx: no zeros array, no sum."""
-    count = _uses(fn)
-    return replace(fn, body=_accumulate_block(fn.body, count))
+    """``acc + scatter(g at idx) + ...`` is ``acc`` with each g added at its idx: the zeros
+    arrays and the sums disappear (the scatter of a lone contribution stays as it is)."""
+    from .ir import NameSupply, uses
+    names = NameSupply(fn.names())
+    return replace(fn, body=_accumulate_block(fn.body, uses(fn), names))
 
 
-def _uses(fn: Function) -> dict[str, int]:
-    from .ir import uses
-    return uses(fn)
-
-
-def _accumulate_block(stmts, count: dict) -> tuple:
+def _accumulate_block(stmts, count: dict, names) -> tuple:
     out: list = []
     where: dict[str, int] = {}
     for s in stmts:
         if isinstance(s, If):
-            s = replace(s, then=_accumulate_block(s.then, count),
-                        orelse=_accumulate_block(s.orelse, count))
+            s = replace(s, then=_accumulate_block(s.then, count, names),
+                        orelse=_accumulate_block(s.orelse, count, names))
         elif isinstance(s, Loop):
-            s = replace(s, body=_accumulate_block(s.body, count),
-                        cond_body=_accumulate_block(s.cond_body, count))
-        elif s.op == "ew" and len(s.args) == 2 and s.param("expr") == _SUM2:
-            for k in (0, 1):
-                src = s.args[k]
-                at = where.get(src.name) if isinstance(src, Var) else None
-                other = s.args[1 - k]
-                if at is None or count.get(src.name) != 1 or not isinstance(other, Var):
-                    continue
-                scatter = out[at]
-                g, _, *index = scatter.args
-                out[at] = None
-                s = Node(s.out, "add_at", (other, g, *index),
-                         (("advanced", scatter.op == "scatter_add"),
-                          ("index", scatter.param("index"))), s.loc, s.note)
-                break
+            s = replace(s, body=_accumulate_block(s.body, count, names),
+                        cond_body=_accumulate_block(s.cond_body, count, names))
+        elif s.op == "ew" and len(s.args) >= 2 and s.param("expr") == _sum_of(len(s.args)):
+            scatters = [a for a in s.args if isinstance(a, Var) and a.name in where
+                        and count.get(a.name) == 1]
+            others = [a for a in s.args if a not in scatters]
+            if scatters and all(isinstance(a, Var) for a in others):
+                out.extend(_add_at_chain(s, scatters, others, out, where, names))
+                continue
         if isinstance(s, Node) and s.op in ("scatter", "scatter_add"):
             where[s.out.name] = len(out)
         out.append(s)
     return tuple(x for x in out if x is not None)
 
 
-_SUM2 = None
+def _add_at_chain(s: Node, scatters, others, out: list, where: dict, names) -> list:
+    """The statements replacing ``s``: a base (the other terms, or the first scatter), then
+    one ``add_at`` per remaining scatter, the last one named as ``s``."""
+    made = []
+    if len(others) > 1:
+        base = names.fresh(s.out.name + "_sum")
+        made.append(replace(s, out=base, args=tuple(others),
+                            params=tuple(sorted({**dict(s.params),
+                                                 "expr": _sum_of(len(others))}.items()))))
+    elif others:
+        base = others[0]
+    else:
+        base, scatters = scatters[0], scatters[1:]
+    for k, src in enumerate(scatters):
+        scatter = out[where[src.name]]
+        out[where[src.name]] = None
+        g, _, *index = scatter.args
+        target = s.out if k == len(scatters) - 1 else names.fresh(s.out.name + "_part")
+        made.append(Node(target, "add_at", (base, g, *index),
+                         (("advanced", scatter.op == "scatter_add"),
+                          ("index", scatter.param("index"))), s.loc, s.note))
+        base = target
+    if not scatters:                                  # only one scatter: it is the sum
+        made.append(Node(s.out, "alias", (base,), (), s.loc, s.note))
+    return made
 
 
-def _sum2():
+def _sum_of(n: int):
     from .ir import ew_symbols
-    a, b = ew_symbols(2)
-    return a + b
+    return sum(ew_symbols(n)[1:], ew_symbols(n)[0])
 
-
-_SUM2 = _sum2()
 
 PASSES = (dead_code, trivial_joins, common_subexpressions, accumulate_in_place)
 

@@ -30,16 +30,14 @@ def grad_neuron(w, x):
     dtmp_4 = dtmp_5 * tmp_3               # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
     dx_1 = np.zeros_like(x, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp_4/dx
     dx_1[1] = dtmp_4
-    dw_2 = np.zeros_like(w, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp_3/dw
-    dw_2[1] = dtmp_3
     dtmp = dtmp_2 * tmp_1                 # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
     dtmp_1 = dtmp_2 * tmp                 # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
-    dx_2 = np.zeros_like(x, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp_1/dx
-    dx_2[0] = dtmp_1
-    dw_3 = np.zeros_like(w, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp/dw
-    dw_3[0] = dtmp
-    dw = dw_1 + dw_2 + dw_3               # sigmoid_neuron.py:12  branch: gradients add
-    dx = dx_1 + dx_2                      # sigmoid_neuron.py:12  branch: gradients add
+    dw_part = dw_1                        # sigmoid_neuron.py:12  branch: gradients add
+    dw_part[1] += dtmp_3
+    dw = dw_part                          # sigmoid_neuron.py:12  branch: gradients add
+    dw[0] += dtmp
+    dx = dx_1                             # sigmoid_neuron.py:12  branch: gradients add
+    dx[0] += dtmp_1
     return dw, dx
 
 
@@ -66,14 +64,12 @@ def value_and_grad_neuron(w, x):
     dtmp_4 = dtmp_5 * tmp_3               # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
     dx_1 = np.zeros_like(x, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp_4/dx
     dx_1[1] = dtmp_4
-    dw_2 = np.zeros_like(w, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp_3/dw
-    dw_2[1] = dtmp_3
     dtmp = dtmp_2 * tmp_1                 # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
     dtmp_1 = dtmp_2 * tmp                 # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
-    dx_2 = np.zeros_like(x, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp_1/dx
-    dx_2[0] = dtmp_1
-    dw_3 = np.zeros_like(w, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp/dw
-    dw_3[0] = dtmp
-    dw = dw_1 + dw_2 + dw_3               # sigmoid_neuron.py:12  branch: gradients add
-    dx = dx_1 + dx_2                      # sigmoid_neuron.py:12  branch: gradients add
+    dw_part = dw_1                        # sigmoid_neuron.py:12  branch: gradients add
+    dw_part[1] += dtmp_3
+    dw = dw_part                          # sigmoid_neuron.py:12  branch: gradients add
+    dw[0] += dtmp
+    dx = dx_1                             # sigmoid_neuron.py:12  branch: gradients add
+    dx[0] += dtmp_1
     return neuron, (dw, dx)

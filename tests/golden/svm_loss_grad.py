@@ -55,9 +55,8 @@ def grad_svm_loss(W, X, y, reg):
     dtmp_1 = unbroadcast(tmp_12, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
     dcorrect = np.zeros_like(correct, dtype=float)  # svm_loss.py:20  index routes: dtmp_1/dcorrect
     dcorrect[:, None] = dtmp_1
-    dscores_2 = np.zeros_like(scores, dtype=float)  # svm_loss.py:19  index routes: dcorrect/dscores
-    np.add.at(dscores_2, (tmp, y), dcorrect)
-    dscores = dscores_1 + dscores_2               # svm_loss.py:18  branch: gradients add
+    dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
+    np.add.at(dscores, (tmp, y), dcorrect)
     dW_2 = matmul_vjp_right(dscores, X, W)        # svm_loss.py:18  matmul: dscores/dW
     dW = dW_1 + dW_2                              # svm_loss.py:16  branch: gradients add
     return dW
@@ -96,9 +95,8 @@ def value_and_grad_svm_loss(W, X, y, reg):
     dtmp_1 = unbroadcast(tmp_12, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
     dcorrect = np.zeros_like(correct, dtype=float)  # svm_loss.py:20  index routes: dtmp_1/dcorrect
     dcorrect[:, None] = dtmp_1
-    dscores_2 = np.zeros_like(scores, dtype=float)  # svm_loss.py:19  index routes: dcorrect/dscores
-    np.add.at(dscores_2, (tmp, y), dcorrect)
-    dscores = dscores_1 + dscores_2               # svm_loss.py:18  branch: gradients add
+    dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
+    np.add.at(dscores, (tmp, y), dcorrect)
     dW_2 = matmul_vjp_right(dscores, X, W)        # svm_loss.py:18  matmul: dscores/dW
     dW = dW_1 + dW_2                              # svm_loss.py:16  branch: gradients add
     return svm_loss, (dW,)
