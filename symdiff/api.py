@@ -97,12 +97,16 @@ class Gradient:
     def _bind(self, args) -> tuple:
         params = self.parameters          # parses and fences the source first
         defaults = [p.default for p in inspect.signature(self.fn).parameters.values()]
+        src, name = self._source(), self.fn.__name__
+        call = f"call it as {name}({', '.join(params)})"
         if len(args) > len(params):
-            raise SymdiffError(f"{self.fn.__name__} takes {len(params)} arguments, got {len(args)}")
+            raise SymdiffError(f"{name}() takes {_count(len(params), 'argument')}, "
+                               f"got {len(args)}", src.loc(src.tree), hint=call)
         missing = [p for p, d in zip(params[len(args):], defaults[len(args):])
                    if d is inspect.Parameter.empty]
         if missing:
-            raise SymdiffError(f"{self.fn.__name__}() is missing argument(s): {', '.join(missing)}")
+            raise SymdiffError(f"{name}() is missing {_count(len(missing), 'argument')}: "
+                               f"{', '.join(missing)}", src.loc(src.tree), hint=call)
         args = tuple(args) + tuple(defaults[len(args):])
         return tuple(np.asarray(a, dtype=float) if isinstance(a, list) else a for a in args)
 
@@ -110,7 +114,7 @@ class Gradient:
         args = self._bind(args)
         wrt, tuple_out = self._wrt_indices()
         for i in wrt:
-            _check_float(self.parameters[i], args[i])
+            _check_float(self.fn.__name__, self.parameters[i], args[i])
         result = self._function_for(args)(*args)
         if self.with_value:
             value, grads = result
@@ -134,18 +138,22 @@ def _finish(grads, args, wrt, several):
     return tuple(out) if several else out[0]
 
 
-def _check_float(name: str, value) -> None:
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _check_float(fn_name: str, name: str, value) -> None:
     kind = np.asarray(value).dtype.kind if not isinstance(value, (bool, int)) else "i"
+    what = f"cannot differentiate {fn_name} with respect to `{name}`"
     if isinstance(value, bool) or kind == "b":
-        raise SymdiffError(f"cannot differentiate with respect to `{name}`: it is boolean",
+        raise SymdiffError(f"{what}: it is boolean",
                            hint="gradients exist only for float arguments")
     if kind in "iu":
-        raise SymdiffError(f"cannot differentiate with respect to `{name}`: it holds integers "
-                           "(labels or indices have no gradient)",
+        raise SymdiffError(f"{what}: it holds integers (labels or indices have no gradient)",
                            hint=f"pass `{name}` as floats (e.g. 2.0 or x.astype(float)) if it "
                                 "is a real number, or leave it out of wrt")
     if kind not in "fc":
-        raise SymdiffError(f"cannot differentiate with respect to `{name}`: it is not a number",
+        raise SymdiffError(f"{what}: it is not a number",
                            hint="pass a float or a float array")
 
 
@@ -168,7 +176,8 @@ def resolve_wrt(wrt: Wrt, params: list[str], src=None) -> tuple[tuple[int, ...],
             positions.append(int(item) % len(params))
         else:
             raise SymdiffError(f"wrt must be a position, a parameter name or a tuple of them, "
-                               f"not {item!r}")
+                               f"not {item!r}", src.loc(src.tree) if src else None,
+                               hint=f"use e.g. wrt=0 or wrt={params[0]!r}" if params else "")
     if not positions:
         raise SymdiffError("wrt is empty", hint="name at least one parameter")
     return tuple(positions), tuple_out
@@ -211,7 +220,7 @@ def _jit(fn: Callable, name: str) -> Callable:
                 raise
             warnings.warn(f"numba could not compile the gradient of {name} "
                           f"({str(exc).splitlines()[0]}); running the NumPy version",
-                          RuntimeWarning, stacklevel=2)
+                          RuntimeWarning, stacklevel=3)
             jitted = fn
             return fn(*args)
     return run

@@ -183,6 +183,12 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
                cx=None) -> list[ast.stmt]:
     """One node as statements: one, except writes into arrays (allocate or copy, then write)."""
     target = ast.Name(n.out.name, ast.Store())
+    if n.op == "check_scalar":
+        test = ast.Compare(_np("ndim", [_name(n.args[0], inline)], imports=imports), [ast.NotEq()],
+                           [ast.Constant(0)])
+        error = ast.Call(ast.Name("ValueError", ast.Load()), [ast.Constant(
+            f"{n.param('function')} must return a scalar to be differentiated")], [])
+        return [ast.If(test, [ast.Raise(error, None)], [])]
     if n.op in ("tape", "push", "pop"):
         return [_tape_statement(n, target, inline, imports)]
     if n.op == "add_at":
@@ -353,9 +359,10 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
         _emit_block((s,), 1, cx)
     width = min(max([4 * d + len(code) for d, code, c in cx.rows if c] + [0]), 48)
     for depth, code, comment in cx.rows:
+        at = 0 if ":\n" in code else code.count("\n")     # a compound statement: its header
         for j, line in enumerate(code.split("\n")):
             text = "    " * depth + line
-            if comment and j == code.count("\n"):
+            if comment and j == at:
                 text = f"{text:<{width}}  # {comment}"
             lines.append(text.rstrip())
     lines.append("    return " + _result(fn.result, top=True))

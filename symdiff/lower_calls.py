@@ -231,7 +231,7 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
     if qualified.startswith("math."):
         return _math_call(ctx, e, hint, qualified[len("math."):])
     shown = qualified.split(":", 1)[-1]
-    close = difflib.get_close_matches(shown.split(".")[-1], SUPPORTED_NUMPY, n=1)
+    close = difflib.get_close_matches(shown.split(".")[-1], SUPPORTED_NUMPY, n=1, cutoff=0.75)
     raise ctx.fail(f"`{shown}` is not a function symdiff can differentiate", e.func,
                    f"use a supported NumPy function{' such as np.' + close[0] if close else ''}, "
                    "or a helper defined with `def` at module level")
@@ -240,7 +240,7 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
 def _math_call(ctx: Context, e: ast.Call, hint: str, name: str):
     row = E.lookup(name)
     if name not in E.MATH_FUNCTIONS or row is None:
-        close = difflib.get_close_matches(name, sorted(E.MATH_FUNCTIONS), n=1)
+        close = difflib.get_close_matches(name, sorted(E.MATH_FUNCTIONS), n=1, cutoff=0.75)
         raise ctx.fail(f"`math.{name}` is not supported", e.func,
                        f"use math.{close[0]}" if close else "use a NumPy function")
     args, keywords = _arguments(ctx, e)
@@ -277,7 +277,7 @@ def _method(ctx: Context, e: ast.Call, hint: str):
     if not isinstance(func, ast.Attribute):
         raise ctx.fail("only functions and array methods can be called", e)
     if func.attr not in METHODS:
-        close = difflib.get_close_matches(func.attr, sorted(METHODS), n=1)
+        close = difflib.get_close_matches(func.attr, sorted(METHODS), n=1, cutoff=0.75)
         raise ctx.fail(f"method `.{func.attr}()` is not supported", func,
                        f"use .{close[0]}() or a NumPy function" if close else "use a NumPy function")
     x = ctx.array(ctx.lower(func.value), func.value)
@@ -351,7 +351,7 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
     if name == "random" or name.startswith("random."):
         raise ctx.fail("random numbers inside a differentiated function are not supported", e,
                        "draw them outside and pass them in as an argument")
-    close = difflib.get_close_matches(name, SUPPORTED_NUMPY, n=1)
+    close = difflib.get_close_matches(name, SUPPORTED_NUMPY, n=1, cutoff=0.75)
     raise ctx.fail(f"`np.{name}` is not supported", e.func,
                    f"did you mean np.{close[0]}?" if close else "write it with supported NumPy functions")
 

@@ -18,7 +18,8 @@ from .ir import Function, If, Loop, Node, Value, Var, blocks, flatten, reads_her
 
 #: Operations with an effect beyond their value (tapes), or fresh arrays that may be
 #: written into: never merged, and tape writes never dropped.
-EFFECTS = {"push", "pop", "tape"}
+EFFECTS = {"push", "pop", "tape", "check_scalar"}
+KEPT = {"push", "check_scalar"}          # kept even though no value reads them
 FRESH = {"np", "zeros_like", "copy", "setitem", "scatter", "scatter_add"}
 
 
@@ -38,7 +39,7 @@ def _dce_block(stmts, live: set[str]) -> tuple:
     kept = []
     for s in reversed(stmts):
         if isinstance(s, Node):
-            if s.out.name in live or s.op == "push":
+            if s.out.name in live or s.op in KEPT:
                 kept.append(s)
                 live |= _names(s.args)
         elif isinstance(s, If):

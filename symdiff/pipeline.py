@@ -9,7 +9,7 @@ from typing import Any
 
 from . import codegen
 from .fuse import fuse
-from .ir import Function, verify
+from .ir import Function, Var, verify
 from .lower import lower
 from .optimize import optimize
 from .parse import FunctionSource
@@ -28,8 +28,12 @@ def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = Fa
                 tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None) -> Function:
     """The optimized forward + backward graph; shapes specialize it when they are known."""
     fn = optimize(forward_ir(src))           # loop variables nobody reads get no gradient
-    shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})})
-    grad = reverse(fn, wrt, shapes, with_value=with_value, tuple_out=tuple_out)
+    given = {**annotated_shapes(src), **(arg_shapes or {})}
+    output = fn.result[0] if len(fn.result) == 1 else None
+    unsure = isinstance(output, Var) and infer_shapes(fn, given, False).get(output.name) is None
+    shapes = infer_shapes(fn, given)         # assumes the output is a scalar, as grad needs
+    grad = reverse(fn, wrt, shapes, with_value=with_value, tuple_out=tuple_out,
+                   check_output=unsure)
     verify(grad)
     grad = optimize(grad)
     verify(grad)

@@ -153,11 +153,13 @@ class Reverser:
 
 
 def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None,
-            with_value: bool = False, tuple_out: bool = False, table=rules) -> Function:
+            with_value: bool = False, tuple_out: bool = False, table=rules,
+            check_output: bool = False) -> Function:
     """Forward statements, then backward statements; returns the gradients (and the value).
 
     ``table`` provides ``vjp``, ``describe`` and ``differentiable``: the full rule table by
-    default, a toy one in the engine's own tests.
+    default, a toy one in the engine's own tests. ``check_output`` adds a run-time check
+    that the output is a scalar, for code compiled without knowing the shapes.
     """
     if len(fn.result) != 1 or fn.returns_tuple:
         raise SymdiffError(f"`{fn.name}` returns a tuple; grad needs a single scalar output",
@@ -190,6 +192,9 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
         result: tuple = (output, tuple(grads) if several else grads[0])
     else:
         result = tuple(grads)
+    if isinstance(output, Var) and check_output:
+        forward = list(forward) + [node(names.fresh("checked"), "check_scalar", [output],
+                                        fn.loc, "", function=fn.name)]
     body = tuple(cx.tape_nodes) + tuple(forward) + tuple(em.b.body)
     return replace(fn, name=f"grad_{fn.name}", body=body, result=result,
                    returns_tuple=with_value or several)

@@ -165,7 +165,7 @@ def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
         return derivative
     candidates = [derivative, derivative.subs(expr, OUT)]
     if leaf in candidates[1].free_symbols and expr.free_symbols == {leaf} \
-            and sympy.count_ops(expr) <= 12:
+            and _occurrences(expr, leaf) == 1 and sympy.count_ops(expr) <= 12:
         for solution in _solve_for(expr, leaf):
             candidate = sympy.simplify(derivative.subs(leaf, solution))
             if leaf not in candidate.free_symbols and _agrees(candidate, derivative, expr, leaf):
@@ -173,6 +173,12 @@ def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
     # Prefer forms that reuse the output and need no input (out * (1 - out)), then the cheapest.
     return min(candidates, key=lambda c: (_cost(c) - (2 if leaf not in c.free_symbols else 0),
                                           sympy.srepr(c)))
+
+
+def _occurrences(expr: sympy.Expr, leaf: sympy.Symbol) -> int:
+    """How often the input appears: once means a chain of one-argument functions, which
+    ``solve`` inverts quickly; more (``(x + 1)*sin(x)``) is not worth a slow search."""
+    return sum(1 for node in sympy.preorder_traversal(expr) if node == leaf)
 
 
 def _solve_for(expr: sympy.Expr, leaf: sympy.Symbol) -> list[sympy.Expr]:

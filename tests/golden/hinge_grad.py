@@ -29,6 +29,9 @@ def grad_hinge(w, phi, y):
     # forward
     tmp = w @ phi                                 # hinge.py:11
     tmp_1 = tmp * y                               # hinge.py:11
+    hinge = max(0, 1 - tmp_1)                     # hinge.py:11
+    if np.ndim(hinge) != 0:                       # hinge.py:10
+        raise ValueError('hinge must return a scalar to be differentiated')
     # backward
     dtmp_1 = -(1.0 if 1 - tmp_1 > 0 else 0.5 if 1 - tmp_1 == 0 else 0.0)  # hinge.py:11  max routes: dhinge/dtmp_1 = -Heaviside(1 - tmp_1)
     dtmp = dtmp_1 * y                             # hinge.py:11  mul switches: dtmp_1/dtmp = y
@@ -42,6 +45,8 @@ def value_and_grad_hinge(w, phi, y):
     tmp = w @ phi                                 # hinge.py:11
     tmp_1 = tmp * y                               # hinge.py:11
     hinge = max(0, 1 - tmp_1)                     # hinge.py:11
+    if np.ndim(hinge) != 0:                       # hinge.py:10
+        raise ValueError('hinge must return a scalar to be differentiated')
     # backward
     dtmp_1 = -(1.0 if 1 - tmp_1 > 0 else 0.5 if 1 - tmp_1 == 0 else 0.0)  # hinge.py:11  max routes: dhinge/dtmp_1 = -Heaviside(1 - tmp_1)
     dtmp = dtmp_1 * y                             # hinge.py:11  mul switches: dtmp_1/dtmp = y

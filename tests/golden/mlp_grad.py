@@ -50,8 +50,17 @@ def grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     log_probs = shifted - log_norm                # mlp.py:18
     tmp_6 = np.arange(N)                          # mlp.py:19
     tmp_7 = log_probs[tmp_6, y]                   # mlp.py:19
+    tmp_8 = np.sum(tmp_7)                         # mlp.py:19
+    data_loss = -(tmp_8 / N)                      # mlp.py:19
     tmp_11 = W1 ** 2                              # mlp.py:26
+    tmp_12 = np.sum(tmp_11)                       # mlp.py:26
     tmp_13 = W2 ** 2                              # mlp.py:26
+    tmp_14 = np.sum(tmp_13)                       # mlp.py:26
+    tmp_15 = tmp_12 + tmp_14                      # mlp.py:26
+    reg_loss = 0.5 * tmp_15 * reg                 # mlp.py:26
+    mlp_loss = data_loss + reg_loss               # mlp.py:27
+    if np.ndim(mlp_loss) != 0:                    # mlp.py:22
+        raise ValueError('mlp_loss must return a scalar to be differentiated')
     # backward
     dtmp_15 = 0.5 * reg                           # mlp.py:26  dreg_loss/dtmp_15 = 0.5*reg
     tmp_9 = np.shape(tmp_13)                      # mlp.py:26  sum distributes: dtmp_14/dtmp_13
@@ -124,6 +133,8 @@ def value_and_grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     tmp_15 = tmp_12 + tmp_14                      # mlp.py:26
     reg_loss = 0.5 * tmp_15 * reg                 # mlp.py:26
     mlp_loss = data_loss + reg_loss               # mlp.py:27
+    if np.ndim(mlp_loss) != 0:                    # mlp.py:22
+        raise ValueError('mlp_loss must return a scalar to be differentiated')
     # backward
     dtmp_15 = 0.5 * reg                           # mlp.py:26  dreg_loss/dtmp_15 = 0.5*reg
     tmp_9 = np.shape(tmp_13)                      # mlp.py:26  sum distributes: dtmp_14/dtmp_13

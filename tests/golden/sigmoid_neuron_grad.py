@@ -10,33 +10,35 @@ import numpy as np
 def grad_neuron(w, x):
     """Gradient of neuron (sigmoid_neuron.py:12) with respect to w, x."""
     # forward
-    tmp = w[0]                            # sigmoid_neuron.py:13
-    tmp_1 = x[0]                          # sigmoid_neuron.py:13
-    tmp_2 = tmp * tmp_1                   # sigmoid_neuron.py:13
-    tmp_3 = w[1]                          # sigmoid_neuron.py:13
-    tmp_4 = x[1]                          # sigmoid_neuron.py:13
-    tmp_5 = tmp_3 * tmp_4                 # sigmoid_neuron.py:13
-    tmp_6 = tmp_2 + tmp_5                 # sigmoid_neuron.py:13
-    tmp_7 = w[2]                          # sigmoid_neuron.py:13
-    z = tmp_6 + tmp_7                     # sigmoid_neuron.py:13
-    neuron = 1 / (np.exp(-z) + 1)         # sigmoid_neuron.py:14
+    tmp = w[0]                                    # sigmoid_neuron.py:13
+    tmp_1 = x[0]                                  # sigmoid_neuron.py:13
+    tmp_2 = tmp * tmp_1                           # sigmoid_neuron.py:13
+    tmp_3 = w[1]                                  # sigmoid_neuron.py:13
+    tmp_4 = x[1]                                  # sigmoid_neuron.py:13
+    tmp_5 = tmp_3 * tmp_4                         # sigmoid_neuron.py:13
+    tmp_6 = tmp_2 + tmp_5                         # sigmoid_neuron.py:13
+    tmp_7 = w[2]                                  # sigmoid_neuron.py:13
+    z = tmp_6 + tmp_7                             # sigmoid_neuron.py:13
+    neuron = 1 / (np.exp(-z) + 1)                 # sigmoid_neuron.py:14
+    if np.ndim(neuron) != 0:                      # sigmoid_neuron.py:12
+        raise ValueError('neuron must return a scalar to be differentiated')
     # backward
-    dz = neuron * (1 - neuron)            # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
-    dw_1 = np.zeros_like(w, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp_7/dw
+    dz = neuron * (1 - neuron)                    # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
+    dw_1 = np.zeros_like(w, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_7/dw
     dw_1[2] = dz
-    dtmp_2 = dz                           # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_2 = 1
-    dtmp_5 = dz                           # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_5 = 1
-    dtmp_3 = dtmp_5 * tmp_4               # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
-    dtmp_4 = dtmp_5 * tmp_3               # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
-    dx_1 = np.zeros_like(x, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp_4/dx
+    dtmp_2 = dz                                   # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_2 = 1
+    dtmp_5 = dz                                   # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_5 = 1
+    dtmp_3 = dtmp_5 * tmp_4                       # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
+    dtmp_4 = dtmp_5 * tmp_3                       # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
+    dx_1 = np.zeros_like(x, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_4/dx
     dx_1[1] = dtmp_4
-    dtmp = dtmp_2 * tmp_1                 # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
-    dtmp_1 = dtmp_2 * tmp                 # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
-    dw_part = dw_1                        # sigmoid_neuron.py:12  branch: gradients add
+    dtmp = dtmp_2 * tmp_1                         # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
+    dtmp_1 = dtmp_2 * tmp                         # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
+    dw_part = dw_1                                # sigmoid_neuron.py:12  branch: gradients add
     dw_part[1] += dtmp_3
-    dw = dw_part                          # sigmoid_neuron.py:12  branch: gradients add
+    dw = dw_part                                  # sigmoid_neuron.py:12  branch: gradients add
     dw[0] += dtmp
-    dx = dx_1                             # sigmoid_neuron.py:12  branch: gradients add
+    dx = dx_1                                     # sigmoid_neuron.py:12  branch: gradients add
     dx[0] += dtmp_1
     return dw, dx
 
@@ -44,32 +46,34 @@ def grad_neuron(w, x):
 def value_and_grad_neuron(w, x):
     """Value of neuron (sigmoid_neuron.py:12) and its gradient with respect to w, x."""
     # forward
-    tmp = w[0]                            # sigmoid_neuron.py:13
-    tmp_1 = x[0]                          # sigmoid_neuron.py:13
-    tmp_2 = tmp * tmp_1                   # sigmoid_neuron.py:13
-    tmp_3 = w[1]                          # sigmoid_neuron.py:13
-    tmp_4 = x[1]                          # sigmoid_neuron.py:13
-    tmp_5 = tmp_3 * tmp_4                 # sigmoid_neuron.py:13
-    tmp_6 = tmp_2 + tmp_5                 # sigmoid_neuron.py:13
-    tmp_7 = w[2]                          # sigmoid_neuron.py:13
-    z = tmp_6 + tmp_7                     # sigmoid_neuron.py:13
-    neuron = 1 / (np.exp(-z) + 1)         # sigmoid_neuron.py:14
+    tmp = w[0]                                    # sigmoid_neuron.py:13
+    tmp_1 = x[0]                                  # sigmoid_neuron.py:13
+    tmp_2 = tmp * tmp_1                           # sigmoid_neuron.py:13
+    tmp_3 = w[1]                                  # sigmoid_neuron.py:13
+    tmp_4 = x[1]                                  # sigmoid_neuron.py:13
+    tmp_5 = tmp_3 * tmp_4                         # sigmoid_neuron.py:13
+    tmp_6 = tmp_2 + tmp_5                         # sigmoid_neuron.py:13
+    tmp_7 = w[2]                                  # sigmoid_neuron.py:13
+    z = tmp_6 + tmp_7                             # sigmoid_neuron.py:13
+    neuron = 1 / (np.exp(-z) + 1)                 # sigmoid_neuron.py:14
+    if np.ndim(neuron) != 0:                      # sigmoid_neuron.py:12
+        raise ValueError('neuron must return a scalar to be differentiated')
     # backward
-    dz = neuron * (1 - neuron)            # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
-    dw_1 = np.zeros_like(w, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp_7/dw
+    dz = neuron * (1 - neuron)                    # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
+    dw_1 = np.zeros_like(w, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_7/dw
     dw_1[2] = dz
-    dtmp_2 = dz                           # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_2 = 1
-    dtmp_5 = dz                           # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_5 = 1
-    dtmp_3 = dtmp_5 * tmp_4               # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
-    dtmp_4 = dtmp_5 * tmp_3               # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
-    dx_1 = np.zeros_like(x, dtype=float)  # sigmoid_neuron.py:13  index routes: dtmp_4/dx
+    dtmp_2 = dz                                   # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_2 = 1
+    dtmp_5 = dz                                   # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_5 = 1
+    dtmp_3 = dtmp_5 * tmp_4                       # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
+    dtmp_4 = dtmp_5 * tmp_3                       # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
+    dx_1 = np.zeros_like(x, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_4/dx
     dx_1[1] = dtmp_4
-    dtmp = dtmp_2 * tmp_1                 # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
-    dtmp_1 = dtmp_2 * tmp                 # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
-    dw_part = dw_1                        # sigmoid_neuron.py:12  branch: gradients add
+    dtmp = dtmp_2 * tmp_1                         # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
+    dtmp_1 = dtmp_2 * tmp                         # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
+    dw_part = dw_1                                # sigmoid_neuron.py:12  branch: gradients add
     dw_part[1] += dtmp_3
-    dw = dw_part                          # sigmoid_neuron.py:12  branch: gradients add
+    dw = dw_part                                  # sigmoid_neuron.py:12  branch: gradients add
     dw[0] += dtmp
-    dx = dx_1                             # sigmoid_neuron.py:12  branch: gradients add
+    dx = dx_1                                     # sigmoid_neuron.py:12  branch: gradients add
     dx[0] += dtmp_1
     return neuron, (dw, dx)

@@ -39,7 +39,14 @@ def grad_softmax_loss(W, X, y, reg):
     log_probs = shifted - log_norm                # softmax_loss.py:17
     tmp_3 = np.arange(N)                          # softmax_loss.py:18
     tmp_4 = log_probs[tmp_3, y]                   # softmax_loss.py:18
+    tmp_5 = np.sum(tmp_4)                         # softmax_loss.py:18
+    data_loss = -(tmp_5 / N)                      # softmax_loss.py:18
     tmp_7 = W ** 2                                # softmax_loss.py:19
+    tmp_8 = np.sum(tmp_7)                         # softmax_loss.py:19
+    tmp_9 = reg * tmp_8                           # softmax_loss.py:19
+    softmax_loss = data_loss + tmp_9              # softmax_loss.py:19
+    if np.ndim(softmax_loss) != 0:                # softmax_loss.py:12
+        raise ValueError('softmax_loss must return a scalar to be differentiated')
     # backward
     dtmp_8 = reg                                  # softmax_loss.py:19  mul switches: dtmp_9/dtmp_8 = reg
     tmp_6 = np.shape(tmp_7)                       # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7
@@ -92,6 +99,8 @@ def value_and_grad_softmax_loss(W, X, y, reg):
     tmp_8 = np.sum(tmp_7)                         # softmax_loss.py:19
     tmp_9 = reg * tmp_8                           # softmax_loss.py:19
     softmax_loss = data_loss + tmp_9              # softmax_loss.py:19
+    if np.ndim(softmax_loss) != 0:                # softmax_loss.py:12
+        raise ValueError('softmax_loss must return a scalar to be differentiated')
     # backward
     dtmp_8 = reg                                  # softmax_loss.py:19  mul switches: dtmp_9/dtmp_8 = reg
     tmp_6 = np.shape(tmp_7)                       # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7

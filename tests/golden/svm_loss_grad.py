@@ -38,7 +38,15 @@ def grad_svm_loss(W, X, y, reg):
     tmp_1 = correct[:, None]                      # svm_loss.py:20
     tmp_2 = scores - tmp_1                        # svm_loss.py:20
     margins = np.maximum(0, tmp_2 + DELTA)        # svm_loss.py:20
+    tmp_4 = np.sum(margins)                       # svm_loss.py:21
+    tmp_6 = tmp_4 - N * DELTA                     # svm_loss.py:21
+    data_loss = tmp_6 / N                         # svm_loss.py:21
     tmp_7 = W ** 2                                # svm_loss.py:22
+    tmp_8 = np.sum(tmp_7)                         # svm_loss.py:22
+    tmp_9 = reg * tmp_8                           # svm_loss.py:22
+    svm_loss = data_loss + tmp_9                  # svm_loss.py:22
+    if np.ndim(svm_loss) != 0:                    # svm_loss.py:16
+        raise ValueError('svm_loss must return a scalar to be differentiated')
     # backward
     dtmp_8 = reg                                  # svm_loss.py:22  mul switches: dtmp_9/dtmp_8 = reg
     tmp_3 = np.shape(tmp_7)                       # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
@@ -79,6 +87,8 @@ def value_and_grad_svm_loss(W, X, y, reg):
     tmp_8 = np.sum(tmp_7)                         # svm_loss.py:22
     tmp_9 = reg * tmp_8                           # svm_loss.py:22
     svm_loss = data_loss + tmp_9                  # svm_loss.py:22
+    if np.ndim(svm_loss) != 0:                    # svm_loss.py:16
+        raise ValueError('svm_loss must return a scalar to be differentiated')
     # backward
     dtmp_8 = reg                                  # svm_loss.py:22  mul switches: dtmp_9/dtmp_8 = reg
     tmp_3 = np.shape(tmp_7)                       # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
