@@ -37,6 +37,8 @@ class Gradient:
                                hint="use @symdiff.grad on a `def`, or symdiff.grad(f, wrt=...)")
         self.fn, self.wrt, self.with_value, self.jit = fn, wrt, with_value, jit
         self._src = None
+        self._wrt = None
+        self._defaults = None
         self._compiled: dict = {}
         self._sources: dict = {}
         functools.update_wrapper(self, fn)
@@ -56,7 +58,9 @@ class Gradient:
         return [a.arg for a in self._source().tree.args.args]
 
     def _wrt_indices(self) -> tuple[tuple[int, ...], bool]:
-        return resolve_wrt(self.wrt, self.parameters, self._source())
+        if self._wrt is None:
+            self._wrt = resolve_wrt(self.wrt, self.parameters, self._source())
+        return self._wrt
 
     def _module(self, arg_shapes) -> str:
         wrt, tuple_out = self._wrt_indices()
@@ -96,7 +100,9 @@ class Gradient:
 
     def _bind(self, args) -> tuple:
         params = self.parameters          # parses and fences the source first
-        defaults = [p.default for p in inspect.signature(self.fn).parameters.values()]
+        if self._defaults is None:
+            self._defaults = [p.default for p in inspect.signature(self.fn).parameters.values()]
+        defaults = self._defaults
         src, name = self._source(), self.fn.__name__
         call = f"call it as {name}({', '.join(params)})"
         if len(args) > len(params):

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ast
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import astor
 
-from .ir import Const, Function, If, Loop, Node, Var, ew_symbols, flatten, uses, walk
+from .ir import (Const, Function, If, Loop, Node, Var, ew_symbols, flatten, reads_here, uses,
+                 walk)
 from .codegen_math import Printer
 from .rules.arrays import SLICE_ALL
 
@@ -426,7 +427,46 @@ def _is_const(v, value) -> bool:
     return isinstance(v, Const) and v.name is None and v.value == value
 
 
+def _coalesce(s: Loop) -> Loop:
+    """Compute a loop variable's next value straight into it (``x = x + dt * v``) when
+    nothing after that line still needs the old value: no end-of-body shuffle."""
+    mapping: dict[str, str] = {}
+    body = list(s.body)
+    for c, n in zip(s.carried, s.nexts):
+        if not isinstance(n, Var) or s.nexts.count(n) != 1 or c in s.nexts:
+            continue
+        pos = next((i for i, t in enumerate(body) if isinstance(t, Node) and t.out == n), None)
+        if pos is None or n.name in mapping:
+            continue
+        later = {v.name for t in body[pos + 1:] for inner in walk((t,))
+                 for v in reads_here(inner) if isinstance(v, Var)}
+        if c.name not in later:
+            mapping[n.name] = c.name
+    if not mapping:
+        return s
+    return replace(s, body=tuple(_rename_all(t, mapping) for t in body),
+                   nexts=tuple(Var(mapping.get(v.name, v.name)) if isinstance(v, Var) else v
+                               for v in s.nexts))
+
+
+def _rename_all(t, mapping: dict[str, str]):
+    def sub(v):
+        return Var(mapping[v.name]) if isinstance(v, Var) and v.name in mapping else v
+    if isinstance(t, Node):
+        return replace(t, out=sub(t.out), args=tuple(sub(a) for a in t.args))
+    if isinstance(t, If):
+        return replace(t, cond=sub(t.cond), then=tuple(_rename_all(x, mapping) for x in t.then),
+                       orelse=tuple(_rename_all(x, mapping) for x in t.orelse),
+                       then_values=tuple(sub(v) for v in t.then_values),
+                       else_values=tuple(sub(v) for v in t.else_values))
+    return replace(t, bounds=tuple(sub(v) for v in t.bounds), inits=tuple(sub(v) for v in t.inits),
+                   nexts=tuple(sub(v) for v in t.nexts), cond=sub(t.cond),
+                   cond_body=tuple(_rename_all(x, mapping) for x in t.cond_body),
+                   body=tuple(_rename_all(x, mapping) for x in t.body))
+
+
 def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
+    s = _coalesce(s)
     before = _assign(s.carried, s.inits)
     if before:
         cx.rows.append((depth, before, ""))

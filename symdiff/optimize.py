@@ -7,6 +7,7 @@ an elementwise node is built.
     dead_code               drop statements whose values nobody uses (gradients nobody
                             asked for, loop variables nobody reads)
     trivial_joins           phi(a, a) = a; a loop variable the loop never changes is constant
+    temporary_aliases       a temporary's gradient that only renames another is not emitted
     common_subexpressions   compute each identical operation once, across forward and backward
     accumulate_in_place     acc + (zeros with g at idx)  ->  acc with g added at idx
 """
@@ -270,7 +271,36 @@ def _sum_of(n: int):
     return sum(ew_symbols(n)[1:], ew_symbols(n)[0])
 
 
-PASSES = (dead_code, trivial_joins, common_subexpressions, accumulate_in_place)
+def temporary_aliases(fn: Function) -> Function:
+    """``dtmp = dq`` for a temporary's gradient is just dq: read dq directly. Aliases of
+    the user's own variables stay, so the backward still names every gradient the user
+    would write by hand."""
+    rename: dict[str, Value] = {}
+    returned = _names(flatten(fn.result))
+    body = _alias_block(fn.body, rename, returned)
+    return replace(fn, body=body, result=_rename_result(fn.result, rename))
+
+
+def _alias_block(stmts, rename: dict, returned: set) -> tuple:
+    out = []
+    for s in stmts:
+        s = _renamed(s, rename)
+        if isinstance(s, Node) and s.op == "alias" and s.out.name.startswith("dtmp") \
+                and s.out.name not in returned and isinstance(s.args[0], Var):
+            rename[s.out.name] = s.args[0]
+            continue
+        if isinstance(s, If):
+            s = _renamed(replace(s, then=_alias_block(s.then, rename, returned),
+                                 orelse=_alias_block(s.orelse, rename, returned)), rename)
+        elif isinstance(s, Loop):
+            s = _renamed(replace(s, cond_body=_alias_block(s.cond_body, rename, returned),
+                                 body=_alias_block(s.body, rename, returned)), rename)
+        out.append(s)
+    return tuple(out)
+
+
+PASSES = (dead_code, trivial_joins, temporary_aliases, common_subexpressions,
+          accumulate_in_place)
 
 
 def optimize(fn: Function, passes=PASSES, rounds: int = 8) -> Function:
@@ -284,5 +314,6 @@ def optimize(fn: Function, passes=PASSES, rounds: int = 8) -> Function:
     return fn
 
 
-__all__ = ["optimize", "PASSES", "dead_code", "trivial_joins", "common_subexpressions",
+__all__ = ["optimize", "PASSES", "dead_code", "trivial_joins", "temporary_aliases",
+           "common_subexpressions",
            "accumulate_in_place", "blocks", "reads_here"]

@@ -26,14 +26,12 @@ def grad_neuron(w, x):
     dz = neuron * (1 - neuron)                    # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
     dw_1 = np.zeros_like(w, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_7/dw
     dw_1[2] = dz
-    dtmp_2 = dz                                   # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_2 = 1
-    dtmp_5 = dz                                   # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_5 = 1
-    dtmp_3 = dtmp_5 * tmp_4                       # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
-    dtmp_4 = dtmp_5 * tmp_3                       # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
+    dtmp_3 = dz * tmp_4                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
+    dtmp_4 = dz * tmp_3                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
     dx_1 = np.zeros_like(x, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_4/dx
     dx_1[1] = dtmp_4
-    dtmp = dtmp_2 * tmp_1                         # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
-    dtmp_1 = dtmp_2 * tmp                         # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
+    dtmp = dz * tmp_1                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
+    dtmp_1 = dz * tmp                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
     dw_part = dw_1                                # sigmoid_neuron.py:12  branch: gradients add
     dw_part[1] += dtmp_3
     dw = dw_part                                  # sigmoid_neuron.py:12  branch: gradients add
@@ -62,14 +60,12 @@ def value_and_grad_neuron(w, x):
     dz = neuron * (1 - neuron)                    # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
     dw_1 = np.zeros_like(w, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_7/dw
     dw_1[2] = dz
-    dtmp_2 = dz                                   # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_2 = 1
-    dtmp_5 = dz                                   # sigmoid_neuron.py:13  add distributes: dtmp_6/dtmp_5 = 1
-    dtmp_3 = dtmp_5 * tmp_4                       # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
-    dtmp_4 = dtmp_5 * tmp_3                       # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
+    dtmp_3 = dz * tmp_4                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
+    dtmp_4 = dz * tmp_3                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
     dx_1 = np.zeros_like(x, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_4/dx
     dx_1[1] = dtmp_4
-    dtmp = dtmp_2 * tmp_1                         # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
-    dtmp_1 = dtmp_2 * tmp                         # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
+    dtmp = dz * tmp_1                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
+    dtmp_1 = dz * tmp                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
     dw_part = dw_1                                # sigmoid_neuron.py:12  branch: gradients add
     dw_part[1] += dtmp_3
     dw = dw_part                                  # sigmoid_neuron.py:12  branch: gradients add

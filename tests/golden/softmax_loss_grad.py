@@ -48,9 +48,8 @@ def grad_softmax_loss(W, X, y, reg):
     if np.ndim(softmax_loss) != 0:                # softmax_loss.py:12
         raise ValueError('softmax_loss must return a scalar to be differentiated')
     # backward
-    dtmp_8 = reg                                  # softmax_loss.py:19  mul switches: dtmp_9/dtmp_8 = reg
     tmp_6 = np.shape(tmp_7)                       # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7
-    dtmp_7 = np.broadcast_to(dtmp_8, tmp_6)       # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7
+    dtmp_7 = np.broadcast_to(reg, tmp_6)          # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7
     tmp_10 = 2 * dtmp_7 * W                       # softmax_loss.py:19  dtmp_7/dW = 2*W
     dW_1 = unbroadcast(tmp_10, W)                 # softmax_loss.py:19  dtmp_7/dW = 2*W
     dtmp_5 = -(1 / N)                             # softmax_loss.py:18  ddata_loss/dtmp_5 = -1/N
@@ -102,9 +101,8 @@ def value_and_grad_softmax_loss(W, X, y, reg):
     if np.ndim(softmax_loss) != 0:                # softmax_loss.py:12
         raise ValueError('softmax_loss must return a scalar to be differentiated')
     # backward
-    dtmp_8 = reg                                  # softmax_loss.py:19  mul switches: dtmp_9/dtmp_8 = reg
     tmp_6 = np.shape(tmp_7)                       # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7
-    dtmp_7 = np.broadcast_to(dtmp_8, tmp_6)       # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7
+    dtmp_7 = np.broadcast_to(reg, tmp_6)          # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7
     tmp_10 = 2 * dtmp_7 * W                       # softmax_loss.py:19  dtmp_7/dW = 2*W
     dW_1 = unbroadcast(tmp_10, W)                 # softmax_loss.py:19  dtmp_7/dW = 2*W
     dtmp_5 = -(1 / N)                             # softmax_loss.py:18  ddata_loss/dtmp_5 = -1/N

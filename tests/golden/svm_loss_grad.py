@@ -48,9 +48,8 @@ def grad_svm_loss(W, X, y, reg):
     if np.ndim(svm_loss) != 0:                    # svm_loss.py:16
         raise ValueError('svm_loss must return a scalar to be differentiated')
     # backward
-    dtmp_8 = reg                                  # svm_loss.py:22  mul switches: dtmp_9/dtmp_8 = reg
     tmp_3 = np.shape(tmp_7)                       # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
-    dtmp_7 = np.broadcast_to(dtmp_8, tmp_3)       # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
+    dtmp_7 = np.broadcast_to(reg, tmp_3)          # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
     tmp_5 = 2 * dtmp_7 * W                        # svm_loss.py:22  dtmp_7/dW = 2*W
     dW_1 = unbroadcast(tmp_5, W)                  # svm_loss.py:22  dtmp_7/dW = 2*W
     dtmp_6 = 1 / N                                # svm_loss.py:21  ddata_loss/dtmp_6 = 1/N
@@ -90,9 +89,8 @@ def value_and_grad_svm_loss(W, X, y, reg):
     if np.ndim(svm_loss) != 0:                    # svm_loss.py:16
         raise ValueError('svm_loss must return a scalar to be differentiated')
     # backward
-    dtmp_8 = reg                                  # svm_loss.py:22  mul switches: dtmp_9/dtmp_8 = reg
     tmp_3 = np.shape(tmp_7)                       # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
-    dtmp_7 = np.broadcast_to(dtmp_8, tmp_3)       # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
+    dtmp_7 = np.broadcast_to(reg, tmp_3)          # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
     tmp_5 = 2 * dtmp_7 * W                        # svm_loss.py:22  dtmp_7/dW = 2*W
     dW_1 = unbroadcast(tmp_5, W)                  # svm_loss.py:22  dtmp_7/dW = 2*W
     dtmp_6 = 1 / N                                # svm_loss.py:21  ddata_loss/dtmp_6 = 1/N
