@@ -225,8 +225,10 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
         return [zeros, write]
     if n.op == "ew" and n.note in GRADIENT_SUMS and len(n.args) == 2 and \
             n.param("expr") == SUM2 and _private(n.args[0], cx):
-        return [ast.Assign([target], _name(n.args[0], inline)),          # add in place
-                ast.AugAssign(ast.Name(n.out.name, ast.Store()), ast.Add(), _name(n.args[1], inline))]
+        add = ast.AugAssign(ast.Name(n.out.name, ast.Store()), ast.Add(), _name(n.args[1], inline))
+        if n.args[0] == n.out:                                           # add in place
+            return [add]
+        return [ast.Assign([target], _name(n.args[0], inline)), add]
     return [ast.Assign([target], expression(n, imports, helpers, inline))]
 
 
