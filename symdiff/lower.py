@@ -235,9 +235,10 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
     carried, inits, inner = [], [], dict(env)
     for name in names:
         before = env.get(name)
-        init = Const(None) if before is None or isinstance(before, Undefined) else \
-            _as_value(before, name, loc)
-        placeholder = b.names.fresh(name)
+        fresh = before is None or isinstance(before, Undefined)
+        init = Const(None) if fresh else _as_value(before, name, loc)
+        # a name first assigned inside the loop keeps its own name for that assignment
+        placeholder = b.names.fresh(name + "_prev" if fresh else name)
         carried.append(placeholder)
         inits.append(init)
         inner[name] = placeholder

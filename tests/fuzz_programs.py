@@ -1,0 +1,723 @@
+"""Random symdiff test programs for property-based fuzzing, as hypothesis strategies.
+
+``programs()`` draws a :class:`Program`: the text of a small module that defines
+
+    def f(x, y, w):
+        ...
+        return <scalar>
+
+with ``x`` and ``y`` float arrays of shape (3,) and ``w`` a Python float. The body is built
+from what the README promises symdiff understands:
+
+- arithmetic ``+ - * /`` (a division only ever by something kept away from zero:
+  ``1.0 + e * e``, ``1.0 + e ** 2``, ``2.0 + np.cos(e)``), unary minus, ``** 2``, ``@``;
+- elementwise functions inside their domains: ``np.sin np.cos np.tanh``,
+  ``np.exp(np.tanh(e))``, ``np.log(1.0 + e * e)``, ``np.sqrt(1.0 + e * e)``, their ``math``
+  twins on scalars, and the kinked ``np.abs np.maximum np.minimum np.clip abs max min``;
+- reductions ``np.sum np.mean np.max np.min np.dot np.linalg.norm`` and methods
+  ``.sum() .max()``; broadcasting with scalars and outer products
+  ``a[:, None] * b[None, :]`` reduced again (over an axis or entirely);
+- reads ``v[0]``, ``v[-1]``, ``v[i]``, ``v[2 - i]``, ``v[i - 1]``, ``v[1:]``, ``v[::-1]``,
+  ``np.concatenate((v[1:], v[:1]))``;
+- local arrays (``np.zeros(3)``, ``np.ones(3)``, ``v.copy()``, fresh results of arithmetic)
+  written through ``a[i] = ...``, ``a[i] += ...``, ``a[1:] = ...``, ``a += ...``;
+- ``if / elif / else`` and conditional expressions on scalar conditions, ``for i in
+  range(...)`` loops with loop-carried scalars and arrays, ``while k < 3`` loops with a
+  counter (optionally ``and`` a data-dependent condition), ``break``, ``continue``, early
+  ``return`` (also from inside loops), nested loops, and a module-level helper ``h(a, b)``.
+
+Programs are depth-limited so that each one compiles in a small fraction of a second.
+
+Kinks and branches. A program may compare data with a threshold, take ``np.max`` or
+``abs``, so a gradient check is only meaningful away from the kinks. ``pick_inputs``
+therefore runs a *probed* copy of the module (``probe_source``: every comparison and every
+kinked call is replaced by a wrapper that records the distance to its kink) and accepts
+only inputs whose smallest distance is at least ``MARGIN``.
+
+``check_program`` is the property: symdiff's gradient with respect to all three
+arguments passes ``symdiff.check_grad``, has the kind of its argument, the shape-generic
+``Gradient.source`` gives the same numbers as the specialized call, ``value_and_grad``'s
+value is ``f``'s, and nothing mutates the inputs.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from hypothesis import strategies as st
+
+import symdiff
+from support import (as_tuple, assert_float_dtype, assert_generic_agrees, assert_kinds,
+                     load_module)
+
+#: Smallest accepted distance of a branch condition or kink from its switching point.
+MARGIN = 1e-2
+#: Largest accepted |f(x, y, w)|: keeps central differences accurate.
+MAX_VALUE = 1e3
+
+CONSTANTS = ("0.5", "2.0", "0.3", "1.5", "0.1", "3.0")
+THRESHOLDS = ("0.0", "0.3", "-0.5", "1.0")
+
+
+# --------------------------------------------------------------------------- programs
+
+
+@dataclass
+class Program:
+    """A generated module: ``source`` defines ``f(x, y, w)`` (and maybe a helper ``h``)."""
+
+    source: str
+    features: frozenset = field(default_factory=frozenset)
+
+    def __str__(self) -> str:
+        return self.source
+
+
+class _Env:
+    """What a statement may read and write at its position in the program."""
+
+    def __init__(self, vec, scal, ints, loops):
+        self.vec = vec          # names of (3,) float arrays
+        self.scal = scal        # names of float scalars
+        self.ints = ints        # (name, low, high): loop counters with low <= value < high <= 3
+        self.loops = loops      # enclosing loops, innermost last: "for" or "while"
+
+    def child(self) -> "_Env":
+        return _Env(list(self.vec), list(self.scal), list(self.ints), list(self.loops))
+
+
+class _Generator:
+    """Draws one program. Every choice goes through hypothesis, so it shrinks."""
+
+    PARAMS = ("x", "y", "w")
+
+    def __init__(self, draw, max_expr_depth: int, max_nesting: int, max_statements: int,
+                 control_flow: bool):
+        self.draw = draw
+        self.max_expr_depth = max_expr_depth
+        self.max_nesting = max_nesting
+        self.max_statements = max_statements
+        self.control_flow = control_flow
+        self.count = 0
+        # arrays nobody else refers to: the only ones a subscript or in-place write may touch
+        self.writable: set[str] = set()
+        # arrays some other name may alias (a bare `b = a` or `b = a[::-1]` happened)
+        self.aliased: set[str] = {"x", "y"}
+        self.helper = False
+        self.features: set[str] = set()
+
+    # ---------------------------------------------------------------- drawing helpers
+
+    def pick(self, options):
+        return self.draw(st.sampled_from(list(options)))
+
+    def chance(self) -> bool:
+        return self.draw(st.booleans())
+
+    def fresh(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    # ---------------------------------------------------------------- leaves
+
+    def index(self, env: _Env) -> str:
+        """An index valid for a (3,) array here: a constant or a loop counter expression."""
+        options = ["0", "1", "2", "-1"]
+        for name, low, _high in env.ints:
+            options += [name, f"2 - {name}"]
+            if low >= 1:
+                options.append(f"{name} - 1")
+        return self.pick(options)
+
+    def vec_leaf(self, env: _Env) -> str:
+        name = self.pick(env.vec)
+        if self.draw(st.integers(0, 4)) == 0:
+            self.features.add("reversed")
+            return f"{name}[::-1]"
+        return name
+
+    def scal_leaf(self, env: _Env) -> str:
+        kind = self.pick(["name", "index", "const"] + (["counter"] if env.ints else []))
+        if kind == "name":
+            return self.pick(env.scal)
+        if kind == "index" and env.vec:
+            self.features.add("index")
+            return f"{self.pick(env.vec)}[{self.index(env)}]"
+        if kind == "counter":
+            name = self.pick([n for n, _, _ in env.ints])
+            return f"({name} + 1.0)"
+        return self.pick(CONSTANTS)
+
+    # ---------------------------------------------------------------- expressions
+
+    def unary(self, e: str, scalar: bool) -> str:
+        forms = ["np.sin({0})", "np.cos({0})", "np.tanh({0})", "(-({0}))", "(({0}) ** 2)",
+                 "np.exp(np.tanh({0}))", "np.log(1.0 + ({0}) * ({0}))",
+                 "np.sqrt(1.0 + ({0}) * ({0}))", "np.abs({0})", "np.clip({0}, -1.0, 1.0)",
+                 "np.square({0})", "np.log1p(({0}) ** 2)", "np.arctan({0})"]
+        if scalar:
+            forms += ["math.sin({0})", "math.tanh({0})", "math.exp(math.cos({0}))",
+                      "math.sqrt(1.0 + ({0}) ** 2)", "abs({0})", "float({0})"]
+        form = self.pick(forms)
+        if any(k in form for k in ("abs", "clip")):
+            self.features.add("kink")
+        return form.format(e)
+
+    def denominator(self, env: _Env, depth: int, scalar: bool) -> str:
+        e = self.expr(env, depth, scalar or self.chance())
+        return self.pick(["(1.0 + ({0}) * ({0}))", "(1.0 + ({0}) ** 2)",
+                          "(2.0 + np.cos({0}))"]).format(e)
+
+    def expr(self, env: _Env, depth: int, scalar: bool) -> str:
+        return self.scal_expr(env, depth) if scalar else self.vec_expr(env, depth)
+
+    def vec_expr(self, env: _Env, depth: int) -> str:
+        if depth <= 0:
+            return self.vec_leaf(env)
+        forms = ["leaf", "unary", "binary", "binary", "mixed", "divide", "outer", "roll",
+                 "kink2"]
+        if self.helper:
+            forms.append("helper")
+        form = self.pick(forms)
+        d = depth - 1
+        if form == "leaf":
+            return self.vec_leaf(env)
+        if form == "unary":
+            return self.unary(self.vec_expr(env, d), scalar=False)
+        if form == "binary":
+            op = self.pick(["+", "-", "*"])
+            return f"({self.vec_expr(env, d)} {op} {self.vec_expr(env, d)})"
+        if form == "mixed":
+            self.features.add("broadcast")
+            op = self.pick(["+", "-", "*"])
+            a, b = self.vec_expr(env, d), self.scal_expr(env, d)
+            return f"({a} {op} {b})" if self.chance() else f"({b} {op} {a})"
+        if form == "divide":
+            return f"({self.vec_expr(env, d)} / {self.denominator(env, d, False)})"
+        if form == "outer":
+            self.features.add("outer")
+            return self.outer(env, axis=self.pick(["0", "1"]))
+        if form == "roll":
+            self.features.add("concatenate")
+            name = self.pick(env.vec)
+            return f"np.concatenate(({name}[1:], {name}[:1]))"
+        if form == "kink2":
+            self.features.add("kink")
+            fn = self.pick(["np.maximum", "np.minimum"])
+            return f"{fn}({self.vec_expr(env, d)}, {self.expr(env, d, self.chance())})"
+        self.features.add("helper")
+        a = self.vec_expr(env, d)
+        b = self.expr(env, d, self.chance())
+        return f"h({a}, {b})" if self.chance() else f"h({b}, {a})"
+
+    def outer(self, env: _Env, axis: str | None) -> str:
+        """A (3, 3) outer combination of two arrays, reduced over an axis or entirely."""
+        names = list(env.vec)
+        a = self.pick(names)
+        b = self.pick([n for n in names if n != a] or names)
+        inner = self.pick(["{a}[:, None] * {b}[None, :]", "np.tanh({a}[:, None] - {b}[None, :])",
+                           "{a}[:, None] + {b}[None, :]"]).format(a=a, b=b)
+        reduce = self.pick(["np.sum", "np.mean", "np.max"])
+        if reduce == "np.max":
+            self.features.add("max")
+        return f"{reduce}({inner})" if axis is None else f"{reduce}({inner}, axis={axis})"
+
+    def scal_expr(self, env: _Env, depth: int) -> str:
+        if depth <= 0:
+            return self.scal_leaf(env)
+        forms = ["leaf", "reduce", "reduce", "unary", "binary", "binary", "divide", "dot",
+                 "outer", "shifted", "kink2"]
+        if self.control_flow:
+            forms.append("ifexp")
+        if self.helper:
+            forms.append("helper")
+        form = self.pick(forms)
+        d = depth - 1
+        if form == "leaf":
+            return self.scal_leaf(env)
+        if form == "reduce":
+            fn = self.pick(["np.sum({})", "np.mean({})", "np.max({})", "np.min({})",
+                            "({}).sum()", "np.linalg.norm({})", "({}).max()"])
+            if "max" in fn or "min" in fn:
+                self.features.add("max")
+            return fn.format(self.vec_expr(env, d))
+        if form == "unary":
+            return self.unary(self.scal_expr(env, d), scalar=True)
+        if form == "binary":
+            op = self.pick(["+", "-", "*"])
+            return f"({self.scal_expr(env, d)} {op} {self.scal_expr(env, d)})"
+        if form == "divide":
+            return f"({self.scal_expr(env, d)} / {self.denominator(env, d, True)})"
+        if form == "dot":
+            a, b = self.vec_expr(env, d), self.vec_expr(env, d)
+            return self.pick(["np.dot({}, {})", "({} @ {})"]).format(a, b)
+        if form == "outer":
+            self.features.add("outer")
+            return self.outer(env, axis=None)
+        if form == "shifted":
+            self.features.add("slice")
+            a, b = self.pick(env.vec), self.pick(env.vec)
+            return self.pick(["np.sum({a}[1:] * {b}[:-1])", "np.dot({a}[:2], {b}[1:])",
+                              "np.mean({a}[1:] - {b}[:2])"]).format(a=a, b=b)
+        if form == "kink2":
+            self.features.add("kink")
+            fn = self.pick(["max", "min", "np.maximum", "np.minimum"])
+            return f"{fn}({self.scal_expr(env, d)}, {self.scal_expr(env, d)})"
+        if form == "ifexp":
+            self.features.add("ifexp")
+            return f"({self.scal_expr(env, d)} if {self.condition(env)} " \
+                   f"else {self.scal_expr(env, d)})"
+        self.features.add("helper")
+        return f"h({self.scal_expr(env, d)}, {self.scal_expr(env, d)})"
+
+    def condition(self, env: _Env) -> str:
+        kinds = ["w", "data", "data"] + (["counter"] if env.ints else [])
+        kind = self.pick(kinds)
+        if kind == "w":
+            return self.pick(["w > 0.0", "w < 0.0", "w > 0.0 and {c}"]).format(
+                c=f"{self.scal_expr(env, 1)} > {self.pick(THRESHOLDS)}")
+        if kind == "counter":
+            name = self.pick([n for n, _, _ in env.ints])
+            return self.pick(["{i} == 1", "{i} < 2", "{i} >= 1", "{i} == 0"]).format(i=name)
+        op = self.pick([">", "<"])
+        cond = f"{self.scal_expr(env, self.pick([1, 2]))} {op} {self.pick(THRESHOLDS)}"
+        if self.draw(st.integers(0, 3)) == 0:
+            cond = f"not ({cond})" if self.chance() else f"{cond} or w > 0.0"
+        return cond
+
+    # ---------------------------------------------------------------- statements
+
+    def depth_here(self, env: _Env) -> int:
+        return max(1, self.max_expr_depth - len(env.loops))
+
+    def assign(self, env: _Env, lines: list[str], scalar: bool, target: str | None) -> None:
+        depth = self.depth_here(env)
+        if scalar:
+            name = target or self.fresh("s")
+            lines.append(f"{name} = {self.scal_expr(env, depth)}")
+            if name not in env.scal:
+                env.scal.append(name)
+            return
+        value = self.vec_expr(env, depth)
+        bare = value.split("[")[0]
+        if value in env.vec or (value.endswith("[::-1]") and bare in env.vec):
+            # a bare name (or a view of one) aliases its source: neither may be written
+            # through again, and inside a loop only arrays nobody writes may be aliased
+            if bare in self.writable or (target and target in self.writable):
+                value = f"(1.0 * {value})"
+            else:
+                self.aliased.add(bare)
+                if target:
+                    self.aliased.add(target)
+        name = target or self.fresh("v")
+        lines.append(f"{name} = {value}")
+        if name not in env.vec:
+            env.vec.append(name)
+        if target is None and value not in env.vec and not value.endswith("[::-1]"):
+            self.writable.add(name)
+        if name in self.aliased:
+            self.writable.discard(name)
+
+    def local_array(self, env: _Env, lines: list[str]) -> None:
+        self.features.add("local_array")
+        name = self.fresh("a")
+        source = self.pick(["np.zeros(3)", "np.ones(3)", "{}.copy()"])
+        if "copy" in source:
+            source = source.format(self.pick(env.vec))
+        lines.append(f"{name} = {source}")
+        env.vec.append(name)
+        self.writable.add(name)
+
+    def write(self, env: _Env, lines: list[str]) -> None:
+        """A subscript or in-place write into a local array that nothing aliases."""
+        targets = [n for n in env.vec if n in self.writable]
+        if not targets:
+            self.local_array(env, lines)
+            targets = [env.vec[-1]]
+        a = self.pick(targets)
+        self.features.add("write")
+        depth = max(1, self.depth_here(env) - 1)
+        forms = ["{a}[{i}] = {s}", "{a}[{i}] += {s}", "{a}[{i}] -= {s}", "{a}[{i}] *= {s}",
+                 "{a}[1:] = ({v})[:2]", "{a}[:2] += ({v})[1:]", "{a} += {v}", "{a} *= {s}"]
+        lows = [low for _, low, _ in env.ints if low >= 1]
+        if lows:
+            forms.append("{a}[{r}] = 0.5 * {a}[{r} - 1] + {s}")
+        form = self.pick(forms)
+        r = self.pick([n for n, low, _ in env.ints if low >= 1]) if "{r}" in form else ""
+        lines.append(form.format(a=a, i=self.index(env), r=r, s=self.scal_expr(env, depth),
+                                 v=self.vec_expr(env, depth)))
+
+    def update(self, env: _Env, lines: list[str]) -> None:
+        """Reassign or augment a variable that already exists (loop-carried in a loop)."""
+        scalars = [n for n in env.scal]
+        arrays = [n for n in env.vec]
+        scalar = self.chance() if arrays else True
+        depth = self.depth_here(env)
+        if scalar:
+            name = self.pick(scalars)
+            form = self.pick(["{n} = {e}", "{n} += {e}", "{n} -= {e}",
+                              "{n} = 0.5 * {n} + {e}", "{n} = np.tanh({n}) + {e}",
+                              "{n} *= np.tanh({e})", "{n} /= {d}"])
+            d = self.denominator(env, depth - 1, True) if "{d}" in form else ""
+            lines.append(form.format(n=name, e=self.scal_expr(env, depth), d=d))
+            return
+        name = self.pick(arrays)
+        form = self.pick(["=", "carried", "augmented"] if name in self.writable
+                         else ["=", "carried"])
+        if form == "=":
+            self.assign(env, lines, scalar=False, target=name)
+        elif form == "carried":
+            lines.append(self.pick(["{n} = 0.5 * {n} + {e}", "{n} = np.tanh({n}) * {e}",
+                                    "{n} = np.sin({n} + {e})"])
+                         .format(n=name, e=self.expr(env, depth, self.chance())))
+        else:
+            op = self.pick(["+=", "-=", "*="])
+            e = self.expr(env, depth, self.chance())
+            lines.append(f"{name} {op} {'np.tanh(' + e + ')' if op == '*=' else e}")
+
+    def statement(self, env: _Env, nesting: int) -> list[str]:
+        kinds = ["scalar", "vector", "scalar", "vector", "update", "update", "write"]
+        if self.control_flow and nesting < self.max_nesting:
+            kinds += ["if", "if", "for", "for", "while"]
+        kind = self.pick(kinds)
+        lines: list[str] = []
+        if kind in ("scalar", "vector"):
+            self.assign(env, lines, scalar=kind == "scalar", target=None)
+        elif kind == "update":
+            self.update(env, lines)
+        elif kind == "write":
+            self.write(env, lines)
+        elif kind == "if":
+            self.if_statement(env, nesting, lines)
+        elif kind == "for":
+            self.for_loop(env, nesting, lines)
+        else:
+            self.while_loop(env, nesting, lines)
+        return lines
+
+    def block(self, env: _Env, nesting: int, low: int, high: int) -> list[str]:
+        lines: list[str] = []
+        for _ in range(self.draw(st.integers(low, high))):
+            lines += self.statement(env, nesting)
+        return lines
+
+    def terminator(self, env: _Env) -> str | None:
+        """Maybe end an `if` body with return / break / continue."""
+        options = [None, "return"]
+        if env.loops:
+            options.append("break")
+            if env.loops[-1] == "for":
+                options.append("continue")
+        choice = self.pick(options)
+        if choice == "return":
+            self.features.add("early_return")
+            return f"return {self.final_value(env)}"
+        if choice is not None:
+            self.features.add(choice)
+        return choice
+
+    def if_statement(self, env: _Env, nesting: int, lines: list[str]) -> None:
+        self.features.add("if")
+        n_elif = self.draw(st.integers(0, 1))
+        has_else = self.chance()
+        # a new name assigned on every path is visible after the `if`
+        joint = self.fresh("t") if has_else and self.chance() else None
+        joint_scalar = self.chance()
+        branches = [("if", self.condition(env))] + [("elif", self.condition(env))] * n_elif
+        if has_else:
+            branches.append(("else", None))
+        for keyword, cond in branches:
+            inner = env.child()
+            body = self.block(inner, nesting + 1, 1, 2)
+            if joint:
+                self.assign(inner, body, joint_scalar, target=joint)
+            end = self.terminator(inner)
+            if end:
+                body.append(end)
+            lines.append(f"{keyword} {cond}:" if cond else "else:")
+            lines += ["    " + line for line in body]
+        if joint:
+            (env.scal if joint_scalar else env.vec).append(joint)
+            if not joint_scalar:
+                self.writable.discard(joint)
+                self.aliased.add(joint)
+
+    def loop_body(self, env: _Env, nesting: int, kind: str, counter) -> list[str]:
+        inner = env.child()
+        inner.loops.append(kind)
+        inner.ints.append(counter)
+        body = self.block(inner, nesting + 1, 1, 3)
+        if self.draw(st.integers(0, 2)) == 0:
+            # a conditional exit: break / continue / return inside the loop
+            self.features.add("loop_exit")
+            exit_env = inner.child()
+            end = self.terminator(exit_env) or "break"
+            self.features.add(end.split()[0])
+            where = self.draw(st.integers(0, len(body)))
+            body[where:where] = [f"if {self.condition(inner)}:", "    " + end]
+        return body
+
+    def loop_counter(self, env: _Env, names) -> str:
+        used = {n for n, _, _ in env.ints}
+        return next(n for n in names if n not in used)
+
+    def for_loop(self, env: _Env, nesting: int, lines: list[str]) -> None:
+        self.features.add("for")
+        name = self.loop_counter(env, ("i", "j", "l"))
+        low, high = self.pick([(0, 3), (1, 3), (0, 2)])
+        header = f"range({high})" if low == 0 else f"range({low}, {high})"
+        body = self.loop_body(env, nesting, "for", (name, low, high))
+        lines.append(f"for {name} in {header}:")
+        lines += ["    " + line for line in body]
+
+    def while_loop(self, env: _Env, nesting: int, lines: list[str]) -> None:
+        self.features.add("while")
+        name = self.loop_counter(env, ("k", "m", "n"))
+        cond = f"{name} < 3"
+        if self.draw(st.integers(0, 2)) == 0:
+            self.features.add("data_while")
+            cond += f" and {self.scal_expr(env, 1)} < {self.pick(['1.0', '2.0', '3.0'])}"
+        body = self.loop_body(env, nesting, "while", (name, 0, 3))
+        lines.append(f"{name} = 0")
+        lines.append(f"while {cond}:")
+        lines += ["    " + line for line in body + [f"{name} += 1"]]
+
+    def final_value(self, env: _Env) -> str:
+        form = self.pick(["sum+scalar", "sum", "scalar"])
+        depth = self.depth_here(env)
+        if form == "scalar":
+            return self.scal_expr(env, depth)
+        total = f"np.sum({self.vec_expr(env, depth)})"
+        return total if form == "sum" else f"{total} + {self.scal_expr(env, depth)}"
+
+    def helper_source(self) -> str:
+        env = _Env([], ["a", "b"], [], [])
+        saved = self.control_flow, self.helper
+        self.control_flow, self.helper = False, False
+        lines = []
+        if self.chance():
+            lines.append(f"t = {self.elementwise(env, 2)}")
+            env.scal.append("t")
+        lines.append(f"return {self.elementwise(env, 2)} * b + a")
+        self.control_flow, self.helper = saved
+        return "def h(a, b):\n" + "".join(f"    {line}\n" for line in lines)
+
+    def elementwise(self, env: _Env, depth: int) -> str:
+        """An expression that works on scalars and arrays alike (for the helper)."""
+        if depth <= 0:
+            return self.pick(env.scal + list(CONSTANTS[:2]))
+        form = self.pick(["leaf", "unary", "binary", "divide"])
+        if form == "leaf":
+            return self.pick(env.scal)
+        if form == "unary":
+            e = self.elementwise(env, depth - 1)
+            return self.pick(["np.sin({0})", "np.tanh({0})", "np.exp(np.tanh({0}))",
+                              "np.sqrt(1.0 + ({0}) ** 2)", "(({0}) ** 2)"]).format(e)
+        if form == "binary":
+            return f"({self.elementwise(env, depth - 1)} {self.pick(['+', '-', '*'])} " \
+                   f"{self.elementwise(env, depth - 1)})"
+        return f"({self.elementwise(env, depth - 1)} / " \
+               f"(1.0 + ({self.elementwise(env, depth - 1)}) ** 2))"
+
+    def program(self) -> Program:
+        parts = ["import math\n\nimport numpy as np\n"]
+        if self.control_flow and self.draw(st.integers(0, 3)) == 0:
+            parts.append(self.helper_source())
+            self.helper = True
+        env = _Env(["x", "y"], ["w"], [], [])
+        body = self.block(env, 0, 1, self.max_statements)
+        body.append(f"return {self.final_value(env)}")
+        parts.append("def f(x, y, w):\n" + "".join(f"    {line}\n" for line in body))
+        source = "\n\n".join(tidy(p) for p in parts)
+        return Program(source, frozenset(self.features))
+
+
+def tidy(text: str) -> str:
+    """Drop the generator's defensive parentheses: ast round trip (keeps the semantics)."""
+    return ast.unparse(ast.parse(text)) + "\n"
+
+
+@st.composite
+def programs(draw, max_expr_depth: int = 3, max_nesting: int = 2, max_statements: int = 4,
+             control_flow: bool = True) -> Program:
+    """A random, valid module text defining ``f(x, y, w)`` (see the module docstring)."""
+    return _Generator(draw, max_expr_depth, max_nesting, max_statements, control_flow).program()
+
+
+# --------------------------------------------------------------------------- inputs
+
+class _Probe:
+    """Runs a module with every comparison and kink recorded: how close did it come?"""
+
+    def __init__(self):
+        self.margin = math.inf
+
+    def note(self, distance) -> None:
+        d = np.min(np.abs(np.asarray(distance, dtype=float))) if np.size(distance) else math.inf
+        self.margin = min(self.margin, float(d))
+
+    def compare(self, op, left, right):
+        if not (isinstance(left, (int, np.integer)) and isinstance(right, (int, np.integer))):
+            self.note(np.asarray(left, dtype=float) - np.asarray(right, dtype=float))
+        return op(left, right)
+
+    def reduce_max(self, fn, a, axis=None, **kw):
+        a = np.asarray(a, dtype=float)
+        flat = a.reshape(-1) if axis is None else np.moveaxis(a, axis, -1)
+        if flat.shape[-1] > 1:
+            top = np.sort(flat, axis=-1)
+            self.note(top[..., -1] - top[..., -2] if fn is np.max else top[..., 1] - top[..., 0])
+        return fn(a, axis=axis, **kw)
+
+    def pair(self, fn, a, b):
+        self.note(np.asarray(a, dtype=float) - np.asarray(b, dtype=float))
+        return fn(a, b)
+
+    def absolute(self, fn, a):
+        self.note(a)
+        return fn(a)
+
+    def clip(self, a, low, high):
+        self.note(np.asarray(a, dtype=float) - low)
+        self.note(np.asarray(a, dtype=float) - high)
+        return np.clip(a, low, high)
+
+
+_COMPARE = {ast.Gt: "gt", ast.Lt: "lt", ast.GtE: "ge", ast.LtE: "le", ast.Eq: "eq",
+            ast.NotEq: "ne"}
+
+
+def _expr(text: str) -> ast.expr:
+    return ast.parse(text, mode="eval").body
+
+
+class _ProbeTransformer(ast.NodeTransformer):
+    def visit_Compare(self, node):
+        self.generic_visit(node)
+        op = _COMPARE[type(node.ops[0])]
+        return ast.Call(func=_expr("_probe.compare"),
+                        args=[_expr(f"operator.{op}"), node.left, node.comparators[0]],
+                        keywords=[])
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        name = ast.unparse(node.func)
+
+        def call(fn, *args):
+            return ast.Call(func=_expr(fn), args=list(args), keywords=node.keywords)
+
+        if name in ("np.max", "np.min"):
+            return call("_probe.reduce_max", _expr(name), *node.args)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("max", "min") \
+                and name not in ("np.max", "np.min") and not node.args:
+            return call("_probe.reduce_max", _expr(f"np.{node.func.attr}"), node.func.value)
+        if name in ("np.maximum", "np.minimum", "max", "min") and len(node.args) == 2:
+            return call("_probe.pair", _expr(name), *node.args)
+        if name in ("np.abs", "abs", "np.linalg.norm"):
+            return call("_probe.absolute", _expr(name), *node.args)
+        if name == "np.clip":
+            return call("_probe.clip", *node.args)
+        return node
+
+
+def probe_source(source: str) -> str:
+    """The module with every comparison and kinked call routed through ``_probe``."""
+    tree = _ProbeTransformer().visit(ast.parse(source))
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def run_probed(program: Program | str, args) -> tuple[float, float]:
+    """(f(*args), the smallest distance of any comparison or kink from its switch)."""
+    probe = _Probe()
+    namespace = {"_probe": probe, "operator": operator}
+    exec(compile(probe_source(str(program)), "<probed program>", "exec"), namespace)
+    with np.errstate(all="raise"):
+        value = float(namespace["f"](*copy_args(args)))
+    return value, probe.margin
+
+
+def draw_args(rng: np.random.Generator) -> tuple:
+    """x, y ~ N(0, 1) of shape (3,); w a float with 0.3 <= |w| <= 1.5."""
+    x = rng.standard_normal(3)
+    y = rng.standard_normal(3)
+    w = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 1.5))
+    return x, y, w
+
+
+def pick_inputs(program: Program | str, seed: int, tries: int = 25):
+    """Arguments well away from every kink and branch switch, or None if none were found."""
+    rng = np.random.default_rng(seed)
+    for _ in range(tries):
+        args = draw_args(rng)
+        try:
+            value, margin = run_probed(program, args)
+        except (FloatingPointError, OverflowError, ZeroDivisionError):
+            continue
+        if math.isfinite(value) and abs(value) <= MAX_VALUE and margin >= MARGIN:
+            return args
+    return None
+
+
+def copy_args(args) -> tuple:
+    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+
+
+# --------------------------------------------------------------------------- the property
+
+WRT = (0, 1, 2)
+
+
+def richardson_gradient(fn, args, i, h=1e-4) -> np.ndarray:
+    """A fourth-order central difference: the referee when check_grad's own differences
+    are in doubt (its plain central difference is only second order)."""
+    x = np.array(args[i], dtype=float)
+    out = np.zeros(x.shape)
+    for k in range(x.size):
+        def at(step):
+            shifted = list(copy_args(args))
+            moved = x.copy().reshape(-1)
+            moved[k] += step
+            shifted[i] = moved.reshape(x.shape) if x.ndim else float(moved[0])
+            return float(fn(*shifted))
+        out.reshape(-1)[k] = (at(-2 * h) - 8 * at(-h) + 8 * at(h) - at(2 * h)) / (12 * h)
+    return out
+
+
+def check_program(program: Program | str, args, folder: Path) -> None:
+    """The fuzzing property. Raises (AssertionError, GradientCheckError, SymdiffError, any
+    crash) if symdiff gets f wrong at ``args``."""
+    module = load_module(folder, "fuzz", str(program))
+    f = module.f
+    originals = copy_args(args)
+    try:
+        symdiff.check_grad(f, *args, wrt=WRT)
+    except symdiff.GradientCheckError:
+        # The plain central difference can lose digits to rounding; a gradient that also
+        # disagrees with a fourth-order difference is wrong.
+        grads = symdiff.grad(f, wrt=WRT)(*copy_args(args))
+        for i, got in zip(WRT, grads):
+            want = richardson_gradient(f, args, i)
+            if not np.allclose(got, want, rtol=1e-5, atol=1e-6):
+                raise
+    for a, b in zip(args, originals):
+        np.testing.assert_array_equal(a, b, err_msg="check_grad or f changed an input")
+
+    g = symdiff.grad(f, wrt=WRT)
+    grads = as_tuple(g(*args), True)
+    assert_kinds(grads, args, WRT)
+    assert_float_dtype(grads, args, WRT)
+    assert_generic_agrees(g, args, grads, True)
+    for a, b in zip(args, originals):
+        np.testing.assert_array_equal(a, b, err_msg="the gradient changed an input")
+
+    value, grads_too = symdiff.value_and_grad(f, wrt=WRT)(*args)
+    want = f(*copy_args(args))
+    np.testing.assert_allclose(value, want, rtol=1e-12, atol=1e-12,
+                               err_msg="value_and_grad: value differs from f")
+    for k, (a, b) in enumerate(zip(grads_too, grads)):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12,
+                                   err_msg=f"value_and_grad: gradient {k} differs from grad")
