@@ -32,7 +32,37 @@ def build_parser() -> argparse.ArgumentParser:
                            "(default: the first parameter)")
     comp.add_argument("-o", "--output", metavar="OUT.py", help="write here instead of stdout")
     comp.add_argument("--jit", action="store_true", help="compile the gradients with numba.njit")
+    chk = commands.add_parser(
+        "check", help="list every problem in every function of a file, writing nothing",
+        description="Check that symdiff can differentiate the functions of a file.")
+    chk.add_argument("model", help="the Python file holding the functions")
+    chk.add_argument("-f", "--function", action="append", dest="functions", metavar="NAME",
+                     help="function to check (repeatable; default: every top-level one)")
     return parser
+
+
+def check_file(path: str, functions: list[str] | None = None) -> tuple[list, int]:
+    """Every problem in the file's functions (fence and compile), and how many were checked."""
+    from . import fence
+    text, _ = read_file(path)
+    found = functions_of_file(path, text)
+    names = functions or list(found)
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        raise SymdiffError(f"{path} has no top-level function named {', '.join(unknown)}",
+                           hint=f"choose from: {', '.join(found) or '(none)'}")
+    problems = []
+    for name in names:
+        src = found[name]
+        fenced = fence.problems_in(src)
+        if fenced:
+            problems.extend(fenced)
+            continue
+        try:
+            pipeline.gradient_ir(src, (0,)) if src.tree.args.args else None
+        except SymdiffError as exc:
+            problems.extend(exc.problems)
+    return problems, len(names)
 
 
 def _wrt_spec(text: str | None):
@@ -95,8 +125,27 @@ def write_atomically(path: str, text: str) -> None:
         raise
 
 
+def _check(args) -> int:
+    try:
+        problems, count = check_file(args.model, args.functions)
+    except SymdiffError as exc:
+        print(f"symdiff: error: {exc}", file=sys.stderr)
+        return 1
+    for problem in problems:
+        print(problem.render() + "\n", file=sys.stderr)
+    if problems:
+        print(f"symdiff: {len(problems)} problem{'s' if len(problems) != 1 else ''} in "
+              f"{args.model}", file=sys.stderr)
+        return 1
+    print(f"symdiff: {count} function{'s' if count != 1 else ''} in {args.model} can be "
+          "differentiated")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "check":
+        return _check(args)
     try:
         source = compile_file(args.model, args.functions, _wrt_spec(args.wrt), args.jit)
         if args.output:

@@ -201,6 +201,7 @@ class Builder:
     body: list[Node] = field(default_factory=list)
     stack: tuple[str, ...] = ()
     constants: dict[str, Any] = field(default_factory=dict)
+    problems: list = field(default_factory=list)      # errors found so far (all are reported)
 
     def emit(self, op: str, args, hint: str, loc: Loc | None, note: str = "", **params) -> Var:
         out = self.names.fresh(hint)

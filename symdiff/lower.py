@@ -58,6 +58,8 @@ def lower(src: FunctionSource) -> Function:
     b = Builder(names)
     env: dict[str, Env] = {p: Var(p) for p in params}
     result = _lower_block(b, src, env, src.tree.body, (src.name,))
+    if b.problems:
+        raise SymdiffError(problems=tuple(b.problems))
     if result is None:
         raise SymdiffError("the function must end with `return <value>`", src.loc(src.tree))
     defaults = _defaults(src)
@@ -89,11 +91,39 @@ def _defaults(src: FunctionSource) -> tuple[tuple[str, Any], ...]:
     return tuple(pairs)
 
 
+class _Poisoned(Exception):
+    """A statement read a value whose own statement already failed: no second report."""
+
+
+@dataclass(frozen=True)
+class Poison:
+    """The value of a name whose statement could not be lowered (its error is recorded)."""
+
+
 def _lower_block(b: Builder, src: FunctionSource, env: dict[str, Env], stmts, stack,
                  result_hint: str | None = None) -> Env | None:
-    """Lower statements into ``b``; returns the returned value if the block returns."""
+    """Lower statements into ``b``; returns the returned value if the block returns.
+
+    A statement that fails is recorded and its names poisoned, and lowering goes on, so
+    that every problem in a function is reported at once.
+    """
     for stmt in stmts:
-        loc = src.loc(stmt)
+        try:
+            returned = _lower_statement(b, src, env, stmt, stack, result_hint)
+        except (SymdiffError, _Poisoned) as exc:
+            if isinstance(exc, SymdiffError):
+                b.problems.extend(exc.problems)
+            for name in _assigned([stmt]):
+                env[name] = Poison()
+            returned = Poison() if isinstance(stmt, ast.Return) else None
+        if returned is not None:
+            return returned
+    return None
+
+
+def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_hint):
+    loc = src.loc(stmt)
+    if True:
         if isinstance(stmt, ast.Return):
             if stmt.value is None:
                 raise SymdiffError("`return` needs a value", loc, hint="return the scalar loss")
@@ -107,9 +137,7 @@ def _lower_block(b: Builder, src: FunctionSource, env: dict[str, Env], stmts, st
         elif isinstance(stmt, ast.AugAssign):
             _augmented(b, src, env, stmt, loc, stack)
         elif isinstance(stmt, ast.If):
-            returned = _lower_if(b, src, env, stmt, loc, stack, result_hint)
-            if returned is not None:
-                return returned
+            return _lower_if(b, src, env, stmt, loc, stack, result_hint)
         elif isinstance(stmt, (ast.For, ast.While)):
             _lower_loop(b, src, env, stmt, loc, stack)
     return None
@@ -138,12 +166,14 @@ class Undefined:
 
 
 def _sub(b: Builder) -> Builder:
-    return Builder(b.names, [], b.stack, b.constants)
+    return Builder(b.names, [], b.stack, b.constants, b.problems)
 
 
 def _as_value(v: Env, name: str, loc: Loc) -> Var | Const:
     if isinstance(v, (Var, Const)):
         return v
+    if isinstance(v, Poison):
+        raise _Poisoned()
     raise SymdiffError(f"`{name}` must hold a number or an array to change inside a branch "
                        "or loop", loc, hint="assign arrays or numbers only in branches and loops")
 
@@ -343,6 +373,8 @@ def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hi
 
 def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
     name = e.id
+    if isinstance(env.get(name), Poison):
+        raise _Poisoned()
     if isinstance(env.get(name), Undefined):
         raise SymdiffError(f"`{name}` may be undefined here: it is assigned on only some paths",
                            src.loc(e), hint=f"assign `{name}` before the `if` or loop too")
@@ -432,6 +464,8 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
     for n in _free_names(helper.tree):
         b.names.reserve(n)
     result = _lower_block(b, helper, env, helper.tree.body, stack + (helper.name,), hint)
+    if isinstance(result, Poison):
+        raise _Poisoned()                   # the helper's own problem is already recorded
     if result is None:
         raise SymdiffError(f"helper `{helper.name}` does not return a value", loc,
                            hint="end the helper with `return <value>`")

@@ -208,7 +208,8 @@ class _Generator:
         if form == "kink2":
             self.features.add("kink")
             fn = self.pick(["np.maximum", "np.minimum"])
-            return f"{fn}({self.vec_expr(env, d)}, {self.expr(env, d, self.chance())})"
+            a, b = self.vec_expr(env, d), self.expr(env, d, self.chance())
+            return f"{fn}({a}, {b if b != a else self.pick(THRESHOLDS)})"
         self.features.add("helper")
         a = self.vec_expr(env, d)
         b = self.expr(env, d, self.chance())
@@ -231,7 +232,7 @@ class _Generator:
             return self.scal_leaf(env)
         forms = ["leaf", "reduce", "reduce", "unary", "binary", "binary", "divide", "dot",
                  "outer", "shifted", "kink2"]
-        if self.control_flow:
+        if self.control_flow and depth >= 2:
             forms.append("ifexp")
         if self.helper:
             forms.append("helper")
@@ -266,15 +267,16 @@ class _Generator:
         if form == "kink2":
             self.features.add("kink")
             fn = self.pick(["max", "min", "np.maximum", "np.minimum"])
-            return f"{fn}({self.scal_expr(env, d)}, {self.scal_expr(env, d)})"
+            a, b = self.scal_expr(env, d), self.scal_expr(env, d)
+            return f"{fn}({a}, {b if b != a else self.pick(THRESHOLDS)})"
         if form == "ifexp":
             self.features.add("ifexp")
-            return f"({self.scal_expr(env, d)} if {self.condition(env)} " \
+            return f"({self.scal_expr(env, d)} if {self.condition(env, 1)} " \
                    f"else {self.scal_expr(env, d)})"
         self.features.add("helper")
         return f"h({self.scal_expr(env, d)}, {self.scal_expr(env, d)})"
 
-    def condition(self, env: _Env) -> str:
+    def condition(self, env: _Env, depth: int = 2) -> str:
         kinds = ["w", "data", "data"] + (["counter"] if env.ints else [])
         kind = self.pick(kinds)
         if kind == "w":
@@ -284,7 +286,8 @@ class _Generator:
             name = self.pick([n for n, _, _ in env.ints])
             return self.pick(["{i} == 1", "{i} < 2", "{i} >= 1", "{i} == 0"]).format(i=name)
         op = self.pick([">", "<"])
-        cond = f"{self.scal_expr(env, self.pick([1, 2]))} {op} {self.pick(THRESHOLDS)}"
+        cond = f"{self.scal_expr(env, self.pick(range(1, depth + 1)))} {op} " \
+               f"{self.pick(THRESHOLDS)}"
         if self.draw(st.integers(0, 3)) == 0:
             cond = f"not ({cond})" if self.chance() else f"{cond} or w > 0.0"
         return cond
@@ -292,7 +295,8 @@ class _Generator:
     # ---------------------------------------------------------------- statements
 
     def depth_here(self, env: _Env) -> int:
-        return max(1, self.max_expr_depth - len(env.loops))
+        """Expression depth for a statement: shallower inside loops, shrinks towards 1."""
+        return self.draw(st.integers(1, max(1, self.max_expr_depth - len(env.loops))))
 
     def assign(self, env: _Env, lines: list[str], scalar: bool, target: str | None) -> None:
         depth = self.depth_here(env)
@@ -450,7 +454,7 @@ class _Generator:
         inner = env.child()
         inner.loops.append(kind)
         inner.ints.append(counter)
-        body = self.block(inner, nesting + 1, 1, 3)
+        body = self.block(inner, nesting + 1, 1, 2)
         if self.draw(st.integers(0, 2)) == 0:
             # a conditional exit: break / continue / return inside the loop
             self.features.add("loop_exit")
@@ -617,7 +621,7 @@ class _ProbeTransformer(ast.NodeTransformer):
             return call("_probe.reduce_max", _expr(f"np.{node.func.attr}"), node.func.value)
         if name in ("np.maximum", "np.minimum", "max", "min") and len(node.args) == 2:
             return call("_probe.pair", _expr(name), *node.args)
-        if name in ("np.abs", "abs", "np.linalg.norm"):
+        if name in ("np.abs", "abs"):
             return call("_probe.absolute", _expr(name), *node.args)
         if name == "np.clip":
             return call("_probe.clip", *node.args)
