@@ -14,9 +14,9 @@ Pipeline (one module per stage): parse -> fence -> lower -> fuse -> reverse (rul
 optimize -> codegen. See ``symdiff.pipeline``.
 """
 from .api import Gradient, grad, value_and_grad
-from .check import check_grad
+from .check import KinkWarning, check_grad
 from .errors import GradientCheckError, SymdiffError
 
 __all__ = ["grad", "value_and_grad", "check_grad", "SymdiffError", "GradientCheckError",
-           "Gradient"]
+           "KinkWarning", "Gradient"]
 __version__ = "0.1.0"

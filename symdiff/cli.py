@@ -14,6 +14,7 @@ import tempfile
 from . import pipeline
 from .api import resolve_wrt
 from .errors import SymdiffError
+from .lower import lower
 from .parse import functions_of_file, read_file
 
 
@@ -54,14 +55,22 @@ def check_file(path: str, functions: list[str] | None = None) -> tuple[list, int
     problems = []
     for name in names:
         src = found[name]
-        fenced = fence.problems_in(src)
-        if fenced:
-            problems.extend(fenced)
-            continue
+        found_here = list(fence.problems_in(src))
         try:
-            pipeline.gradient_ir(src, (0,)) if src.tree.args.args else None
+            if found_here:
+                lower(src, fenced=False)         # for the problems the fence cannot see
+            elif src.tree.args.args:
+                pipeline.gradient_ir(src, (0,))
         except SymdiffError as exc:
-            problems.extend(exc.problems)
+            found_here.extend(exc.problems)
+        except Exception:  # noqa: BLE001 - constructs the fence refused may confuse lowering
+            pass
+        seen = set()
+        for p in sorted(found_here, key=lambda p: (p.loc.line, p.loc.col) if p.loc else (0, 0)):
+            key = (p.loc.line, p.loc.col) if p.loc else p.message
+            if key not in seen:
+                seen.add(key)
+                problems.append(p)
     return problems, len(names)
 
 

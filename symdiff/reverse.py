@@ -114,6 +114,25 @@ def active_names(fn: Function, wrt: tuple[int, ...], table=rules) -> set[str]:
             return active
 
 
+#: Functions whose value jumps: their gradient is zero almost everywhere, never useful.
+STEPS = {"floor", "ceil", "round", "rint", "trunc"}
+
+
+def _refuse_steps(fn: Function, active: set[str]) -> None:
+    """A differentiated value through floor/round/int(): refused, never a silent zero."""
+    for n in walk(fn.body):
+        if not isinstance(n, Node) or not any(_is_active(a, active) for a in n.args):
+            continue
+        step = n.op == "np" and n.param("fn") in STEPS
+        cast = n.op == "cast" and n.param("type") == "int"
+        if step or cast:
+            what = f"np.{n.param('fn')}" if step else "int()"
+            raise SymdiffError(f"{what} is not differentiable: its gradient is zero almost "
+                               "everywhere", n.loc,
+                               hint="compute it outside the function and pass the result in, "
+                                    "or use a smooth function of the input instead")
+
+
 def _is_active(v, active: set[str]) -> bool:
     return isinstance(v, Var) and v.name in active
 
@@ -172,6 +191,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
                            "grad needs a scalar output", fn.loc,
                            hint="reduce it to a scalar, e.g. return np.sum(...)")
     active = active_names(fn, wrt, table)
+    _refuse_steps(fn, active)
     names = NameSupply(fn.names() | {"np", "math"})
     em = Emitter(Builder(names, []), shapes)
     cx = Reverser(em, active, table, _expected_contributions(fn, active, table))

@@ -1,0 +1,103 @@
+"""Reliability: `symdiff check`, all problems at once, refusing steps, warning at kinks."""
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+
+import symdiff
+from symdiff.cli import main
+from support import load_module
+
+BAD = """
+import numpy as np
+
+def several(x):
+    y = [v * 2 for v in x]
+    z = np.exps(x)
+    w = undefined_name + 1.0
+    return np.sum(x)
+
+def fine(x):
+    return np.sum(x ** 2)
+"""
+
+
+def test_check_lists_every_problem_and_writes_nothing(tmp_path, capsys):
+    model = tmp_path / "model.py"
+    model.write_text(textwrap.dedent(BAD))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["check", str(model)]) == 1
+    err = capsys.readouterr().err
+    assert "model.py:5:9: list comprehensions are not supported" in err
+    assert "3 problems" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_semantic_problems_are_all_reported_together(tmp_path, capsys):
+    model = tmp_path / "model.py"
+    model.write_text(textwrap.dedent("""
+        import numpy as np
+
+        def f(x):
+            z = np.exps(x)
+            w = undefined_name + 1.0
+            v = z + w
+            return np.sum(x * v)
+    """))
+    assert main(["check", str(model)]) == 1
+    err = capsys.readouterr().err
+    assert "np.exps" in err and "did you mean np.exp" in err
+    assert "unknown name `undefined_name`" in err
+    assert "2 problems" in err                # v, which reads both, adds no third report
+
+
+def test_check_is_quiet_and_exits_zero_on_clean_files(tmp_path, capsys):
+    model = tmp_path / "model.py"
+    model.write_text("import numpy as np\n\ndef f(x):\n    return np.sum(np.tanh(x))\n")
+    assert main(["check", str(model)]) == 0
+    assert "1 function" in capsys.readouterr().out
+
+
+def test_floor_of_a_differentiated_value_is_refused(tmp_path):
+    module = load_module(tmp_path, "steps", textwrap.dedent("""
+        import numpy as np
+
+        def f(x):
+            return np.sum(np.floor(x) * x)
+
+        def g(x, n):
+            return np.sum(x) * np.floor(n)
+    """))
+    with pytest.raises(symdiff.SymdiffError, match="np.floor is not differentiable") as info:
+        symdiff.grad(module.f)(np.ones(3))
+    assert info.value.loc.line == 5 and info.value.hint
+    # floor of an input that is not differentiated is just a number
+    assert symdiff.grad(module.g)(np.ones(3), 2.5).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_check_grad_warns_at_a_kink_instead_of_failing(tmp_path):
+    module = load_module(tmp_path, "kinks", textwrap.dedent("""
+        import numpy as np
+
+        def f(x):
+            return np.sum(np.abs(x)) + np.maximum(x[1], x[2])
+    """))
+    x = np.array([0.0, 1.0, 1.0, -2.0])           # abs at 0, and a tie in maximum
+    with pytest.warns(symdiff.KinkWarning, match=r"x\[0\], x\[1\], x\[2\]"):
+        report = symdiff.check_grad(module.f, x)
+    assert report["x"] < 1e-6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # away from kinks: no warning at all
+        symdiff.check_grad(module.f, np.array([0.5, 1.0, 2.0, -2.0]))
+
+
+def test_zero_gradient_for_an_unused_input_keeps_its_kind(tmp_path):
+    module = load_module(tmp_path, "unused", textwrap.dedent("""
+        import numpy as np
+
+        def f(x, w):
+            return np.sum(x ** 2)
+    """))
+    dx, dw = symdiff.grad(module.f, wrt=(0, 1))(np.ones(2), 3.0)
+    assert dw == 0.0 and isinstance(dw, float)
