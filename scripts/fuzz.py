@@ -80,7 +80,11 @@ def main(argv=None) -> int:
     def run(program, seed):
         source = str(program)
         stats["drawn"] += 1
-        args = fp.pick_inputs(program, seed)
+        try:
+            args = fp.pick_inputs(program, seed)
+        except Exception:
+            print(f"\n=== INVALID PROGRAM (a bug in tests/fuzz_programs.py)\n{source}", flush=True)
+            raise
         if args is None:
             stats["no inputs off the kinks"] += 1
         assume(args is not None)

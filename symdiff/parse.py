@@ -180,7 +180,7 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
     found: dict[str, FunctionSource] = {}
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            _static_import(scope, stmt)
+            _static_import(scope, stmt, path)
         elif isinstance(stmt, ast.FunctionDef):
             found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
         elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
@@ -192,7 +192,18 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
     return found
 
 
-def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom) -> None:
+def _sibling_module(path: str, stmt: ast.ImportFrom) -> str | None:
+    """The file of ``from helpers import f`` next to the model file, if there is one: its
+    functions are followed (read, never run) like the model's own."""
+    import os
+    if not stmt.module or stmt.level > 1:
+        return None
+    candidate = os.path.join(os.path.dirname(os.path.abspath(path)),
+                             *stmt.module.split(".")) + ".py"
+    return candidate if os.path.isfile(candidate) else None
+
+
+def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = "") -> None:
     if isinstance(stmt, ast.Import):
         for alias in stmt.names:
             bound = alias.asname or alias.name.split(".")[0]
@@ -213,6 +224,10 @@ def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom) -> None:
             scope.imported[bound] = (stmt.module, alias.name)
         else:
             scope.other_modules[bound] = f"{stmt.module}.{alias.name}"
+            sibling = _sibling_module(path, stmt)
+            if sibling:
+                scope.functions[bound] = (lambda file=sibling, name=alias.name:
+                                          functions_of_file(file).get(name))
 
 
 def _static_constant(expr: ast.expr, scope: Scope) -> Any:

@@ -101,3 +101,20 @@ def test_zero_gradient_for_an_unused_input_keeps_its_kind(tmp_path):
     """))
     dx, dw = symdiff.grad(module.f, wrt=(0, 1))(np.ones(2), 3.0)
     assert dw == 0.0 and isinstance(dw, float)
+
+
+def test_cli_follows_helpers_imported_from_a_sibling_file(tmp_path):
+    (tmp_path / "layers.py").write_text(
+        "import numpy as np\n\n\ndef relu(z):\n    return np.maximum(0, z)\n")
+    model = tmp_path / "model.py"
+    model.write_text("import numpy as np\nfrom layers import relu\n\n\n"
+                     "def loss(W, x):\n    return np.sum(relu(W @ x) ** 2)\n")
+    out = tmp_path / "grads.py"
+    assert main(["compile", str(model), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "layers.py:5" in text                  # the helper's own line, inlined
+    module = load_module(tmp_path, "grads_mod", text)
+    W, x = np.array([[1.0, -2.0], [0.5, 0.3]]), np.array([0.7, 0.2])
+    h = W @ x
+    expected = np.outer(2 * np.maximum(0, h) * (h > 0), x)
+    np.testing.assert_allclose(module.grad_loss(W, x), expected, rtol=1e-12)
