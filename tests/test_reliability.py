@@ -118,3 +118,34 @@ def test_cli_follows_helpers_imported_from_a_sibling_file(tmp_path):
     h = W @ x
     expected = np.outer(2 * np.maximum(0, h) * (h > 0), x)
     np.testing.assert_allclose(module.grad_loss(W, x), expected, rtol=1e-12)
+
+
+STABLE = """
+import numpy as np
+
+def logsumexp(s):
+    m = np.max(s)
+    return m + np.log(np.sum(np.exp(s - m)))
+
+def softmax_ce(s, y):
+    shifted = s - np.max(s, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    return -np.sum(log_probs[np.arange(s.shape[0]), y])
+
+def clipped_log(p):
+    return np.sum(np.log(np.clip(p, 1e-12, 1.0)))
+"""
+
+
+def test_stable_forms_stay_stable_at_extreme_inputs(tmp_path):
+    module = load_module(tmp_path, "stable", STABLE)
+    s = np.array([1000.0, 999.0, -1000.0])
+    g = symdiff.grad(module.logsumexp)(s)
+    softmax = np.exp(s - s.max()) / np.exp(s - s.max()).sum()
+    np.testing.assert_allclose(g, softmax, rtol=1e-12)
+    scores = np.array([[800.0, -800.0, 0.5], [3.0, 1000.0, 2.0]])
+    g = symdiff.grad(module.softmax_ce)(scores, np.array([0, 2]))
+    assert np.all(np.isfinite(g))
+    np.testing.assert_allclose(g.sum(axis=1), 0.0, atol=1e-12)      # softmax minus one-hot
+    g = symdiff.grad(module.clipped_log)(np.array([0.0, 0.5, 2.0]))
+    np.testing.assert_array_equal(g, [0.0, 2.0, 0.0])              # clip routes away
