@@ -158,8 +158,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
         return a[0]
     if op == "copy":
         return _np("array", a, imports=imports)
-    if op == "zeros_like":
-        return _np("zeros_like", a, [("dtype", ast.Name("float", ast.Load()))], imports)
+    if op == "zeros_like":                      # always float zeros, whatever x holds
+        return _np("zeros", [_shape_of(n.args[0], a[0], n.param("known"), imports)], imports=imports)
     if op in ("where", "outer", "broadcast_to"):
         return _np(op, a, imports=imports)
     if op in HELPERS:
@@ -168,6 +168,13 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
         imports.add("numpy")
         return ast.Call(ast.Name(op, ast.Load()), a, [])
     raise NotImplementedError(f"no code for primitive {op}")
+
+
+def _shape_of(v, expr: ast.expr, known: bool, imports) -> ast.expr:
+    """``x.shape`` when x is known to be an array, else ``np.shape(x)`` (x may be a float)."""
+    if known:
+        return ast.Attribute(expr, "shape", ast.Load())
+    return _np("shape", [expr], imports=imports)
 
 
 def _text(v, inline=None) -> str:
@@ -211,8 +218,8 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
         return [ast.Assign([target], start), write]
     if n.op in ("scatter", "scatter_add"):
         g, x, *index_args = n.args
-        zeros = ast.Assign([target], _np("zeros_like", [_name(x, inline)],
-                                         [("dtype", ast.Name("float", ast.Load()))], imports))
+        zeros = ast.Assign([target], _np("zeros", [ast.Attribute(_name(x, inline), "shape",
+                                                                 ast.Load())], imports=imports))
         index = _index(_shift(n.param("index")), [g, x, *index_args], inline,
                        in_call=n.op == "scatter_add")
         if n.op == "scatter":
@@ -417,6 +424,9 @@ def _emit_if(s: If, depth: int, cx: _Emit) -> None:
 
 def _range(s: Loop) -> str:
     start, stop, step = s.bounds
+    if s.backward and _is_const(start, 0) and _is_const(step, 1):
+        last = render(ast.BinOp(_name(stop), ast.Sub(), ast.Constant(1)))
+        return f"range({last}, -1, -1)"            # the iterations in reverse
     if _is_const(step, 1):
         parts = [stop] if _is_const(start, 0) else [start, stop]
     else:

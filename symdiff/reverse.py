@@ -265,7 +265,7 @@ def _zero(em: Emitter, like: Value, into: list) -> Value:
         return Const(0.0)
     saved, em.b.body = em.b.body, into
     em.hint, em.note = "d" + like.name, "zero gradient"
-    zero = em.out("zeros_like", [like])
+    zero = em.out("zeros_like", [like], known=em.shape(like) is not None)
     em.b.body = saved
     return zero
 
@@ -488,7 +488,7 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False,
         if not param:
             return None
         em.note = "no dependence: the gradient is zero"
-        return em.out("zeros_like", [v])
+        return em.out("zeros_like", [v], known=bool(em.shape(v)))
     if len(parts) == 1:
         return parts[0]
     em.note, em.alias = note, False

@@ -454,16 +454,19 @@ class _Generator:
         inner = env.child()
         inner.loops.append(kind)
         inner.ints.append(counter)
-        body = self.block(inner, nesting + 1, 1, 2)
+        statements = []
+        for _ in range(self.draw(st.integers(1, 2))):
+            statements.append((inner.child(), self.statement(inner, nesting + 1)))
         if self.draw(st.integers(0, 2)) == 0:
-            # a conditional exit: break / continue / return inside the loop
+            # a conditional exit (break / continue / return) before one of the statements,
+            # reading only what is defined there
             self.features.add("loop_exit")
-            exit_env = inner.child()
+            where = self.draw(st.integers(0, len(statements)))
+            exit_env = statements[where][0] if where < len(statements) else inner.child()
             end = self.terminator(exit_env) or "break"
             self.features.add(end.split()[0])
-            where = self.draw(st.integers(0, len(body)))
-            body[where:where] = [f"if {self.condition(inner)}:", "    " + end]
-        return body
+            statements.insert(where, (None, [f"if {self.condition(exit_env)}:", "    " + end]))
+        return [line for _, lines in statements for line in lines]
 
     def loop_counter(self, env: _Env, names) -> str:
         used = {n for n, _, _ in env.ints}

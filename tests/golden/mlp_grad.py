@@ -74,7 +74,7 @@ def grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     dtmp_8 = -(1 / N)                             # mlp.py:19  ddata_loss/dtmp_8 = -1/N
     tmp_18 = np.shape(tmp_7)                      # mlp.py:19  sum distributes: dtmp_8/dtmp_7
     dtmp_7 = np.broadcast_to(dtmp_8, tmp_18)      # mlp.py:19  sum distributes: dtmp_8/dtmp_7
-    dlog_probs = np.zeros_like(log_probs, dtype=float)  # mlp.py:19  index routes: dtmp_7/dlog_probs
+    dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dtmp_7/dlog_probs
     np.add.at(dlog_probs, (tmp_6, y), dtmp_7)
     dshifted_1 = unbroadcast(dlog_probs, shifted)  # mlp.py:18  add distributes: dlog_probs/dshifted = 1
     tmp_19 = -dlog_probs                          # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
@@ -148,7 +148,7 @@ def value_and_grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     dtmp_8 = -(1 / N)                             # mlp.py:19  ddata_loss/dtmp_8 = -1/N
     tmp_18 = np.shape(tmp_7)                      # mlp.py:19  sum distributes: dtmp_8/dtmp_7
     dtmp_7 = np.broadcast_to(dtmp_8, tmp_18)      # mlp.py:19  sum distributes: dtmp_8/dtmp_7
-    dlog_probs = np.zeros_like(log_probs, dtype=float)  # mlp.py:19  index routes: dtmp_7/dlog_probs
+    dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dtmp_7/dlog_probs
     np.add.at(dlog_probs, (tmp_6, y), dtmp_7)
     dshifted_1 = unbroadcast(dlog_probs, shifted)  # mlp.py:18  add distributes: dlog_probs/dshifted = 1
     tmp_19 = -dlog_probs                          # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1

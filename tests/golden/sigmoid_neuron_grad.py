@@ -24,11 +24,11 @@ def grad_neuron(w, x):
         raise ValueError('neuron must return a scalar to be differentiated')
     # backward
     dz = neuron * (1 - neuron)                    # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
-    dw_1 = np.zeros_like(w, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_7/dw
+    dw_1 = np.zeros(w.shape)                      # sigmoid_neuron.py:13  index routes: dtmp_7/dw
     dw_1[2] = dz
     dtmp_3 = dz * tmp_4                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
     dtmp_4 = dz * tmp_3                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
-    dx_1 = np.zeros_like(x, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_4/dx
+    dx_1 = np.zeros(x.shape)                      # sigmoid_neuron.py:13  index routes: dtmp_4/dx
     dx_1[1] = dtmp_4
     dtmp = dz * tmp_1                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
     dtmp_1 = dz * tmp                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
@@ -58,11 +58,11 @@ def value_and_grad_neuron(w, x):
         raise ValueError('neuron must return a scalar to be differentiated')
     # backward
     dz = neuron * (1 - neuron)                    # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
-    dw_1 = np.zeros_like(w, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_7/dw
+    dw_1 = np.zeros(w.shape)                      # sigmoid_neuron.py:13  index routes: dtmp_7/dw
     dw_1[2] = dz
     dtmp_3 = dz * tmp_4                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
     dtmp_4 = dz * tmp_3                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
-    dx_1 = np.zeros_like(x, dtype=float)          # sigmoid_neuron.py:13  index routes: dtmp_4/dx
+    dx_1 = np.zeros(x.shape)                      # sigmoid_neuron.py:13  index routes: dtmp_4/dx
     dx_1[1] = dtmp_4
     dtmp = dz * tmp_1                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
     dtmp_1 = dz * tmp                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp

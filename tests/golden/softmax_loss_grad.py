@@ -55,7 +55,7 @@ def grad_softmax_loss(W, X, y, reg):
     dtmp_5 = -(1 / N)                             # softmax_loss.py:18  ddata_loss/dtmp_5 = -1/N
     tmp_11 = np.shape(tmp_4)                      # softmax_loss.py:18  sum distributes: dtmp_5/dtmp_4
     dtmp_4 = np.broadcast_to(dtmp_5, tmp_11)      # softmax_loss.py:18  sum distributes: dtmp_5/dtmp_4
-    dlog_probs = np.zeros_like(log_probs, dtype=float)  # softmax_loss.py:18  index routes: dtmp_4/dlog_probs
+    dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dtmp_4/dlog_probs
     np.add.at(dlog_probs, (tmp_3, y), dtmp_4)
     dshifted_1 = unbroadcast(dlog_probs, shifted)  # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
     tmp_12 = -dlog_probs                          # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
@@ -108,7 +108,7 @@ def value_and_grad_softmax_loss(W, X, y, reg):
     dtmp_5 = -(1 / N)                             # softmax_loss.py:18  ddata_loss/dtmp_5 = -1/N
     tmp_11 = np.shape(tmp_4)                      # softmax_loss.py:18  sum distributes: dtmp_5/dtmp_4
     dtmp_4 = np.broadcast_to(dtmp_5, tmp_11)      # softmax_loss.py:18  sum distributes: dtmp_5/dtmp_4
-    dlog_probs = np.zeros_like(log_probs, dtype=float)  # softmax_loss.py:18  index routes: dtmp_4/dlog_probs
+    dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dtmp_4/dlog_probs
     np.add.at(dlog_probs, (tmp_3, y), dtmp_4)
     dshifted_1 = unbroadcast(dlog_probs, shifted)  # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
     tmp_12 = -dlog_probs                          # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1

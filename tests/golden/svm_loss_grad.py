@@ -60,7 +60,7 @@ def grad_svm_loss(W, X, y, reg):
     dscores_1 = unbroadcast(dtmp_2, scores)       # svm_loss.py:20  add distributes: dtmp_2/dscores = 1
     tmp_12 = -dtmp_2                              # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
     dtmp_1 = unbroadcast(tmp_12, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
-    dcorrect = np.zeros_like(correct, dtype=float)  # svm_loss.py:20  index routes: dtmp_1/dcorrect
+    dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dtmp_1/dcorrect
     dcorrect[:, None] = dtmp_1
     dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
     np.add.at(dscores, (tmp, y), dcorrect)
@@ -101,7 +101,7 @@ def value_and_grad_svm_loss(W, X, y, reg):
     dscores_1 = unbroadcast(dtmp_2, scores)       # svm_loss.py:20  add distributes: dtmp_2/dscores = 1
     tmp_12 = -dtmp_2                              # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
     dtmp_1 = unbroadcast(tmp_12, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
-    dcorrect = np.zeros_like(correct, dtype=float)  # svm_loss.py:20  index routes: dtmp_1/dcorrect
+    dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dtmp_1/dcorrect
     dcorrect[:, None] = dtmp_1
     dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
     np.add.at(dscores, (tmp, y), dcorrect)
