@@ -49,6 +49,28 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {first[:160]}"
 
 
+def reduce(source: str, seed: int, error: BaseException, folder: Path, timeout: int):
+    """The smallest program the reducer finds that fails the same way at inputs from seed."""
+    signature = fp.failure_signature(error)
+    last = {}
+
+    def still_fails(text: str) -> bool:
+        signal.alarm(timeout)
+        try:
+            found = fp.failure_of(text, seed, folder)
+        except Exception:  # noqa: BLE001 - an edit broke the program itself
+            return False
+        finally:
+            signal.alarm(0)
+        if found is not None and fp.failure_signature(found) == signature:
+            last["error"] = found
+            return True
+        return False
+
+    small = fp.reduce_program(source, still_fails)
+    return small, last.get("error", error)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--examples", type=int, default=200,
@@ -61,15 +83,31 @@ def main(argv=None) -> int:
     parser.add_argument("--straight-line", action="store_true",
                         help="no branches, loops or helpers")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
+    parser.add_argument("--reduce", action="store_true",
+                        help="also reduce the first failing program of each kind to a small one")
+    parser.add_argument("--reduce-file", metavar="FILE",
+                        help="only reduce the program in FILE (inputs from --input-seed)")
+    parser.add_argument("--input-seed", type=int, default=0,
+                        help="with --reduce-file: the seed of the inputs (printed with a failure)")
     opts = parser.parse_args(argv)
 
     folder = Path(tempfile.mkdtemp(prefix="symdiff_fuzz_"))
+    signal.signal(signal.SIGALRM, _alarm)
+    if opts.reduce_file:
+        source = Path(opts.reduce_file).read_text()
+        error = fp.failure_of(source, opts.input_seed, folder)
+        if error is None:
+            print("the program does not fail at these inputs")
+            return 0
+        print(f"failure: {describe(error)}")
+        small, error = reduce(source, opts.input_seed, error, folder, opts.timeout)
+        print(f"\n=== REDUCED ({describe(error)})\n{small}")
+        return 1
     failures: dict[str, tuple] = {}
     kinds = collections.Counter()
     stats = collections.Counter()
     features = collections.Counter()
     start = time.time()
-    signal.signal(signal.SIGALRM, _alarm)
 
     @hypothesis_seed(opts.seed)
     @settings(max_examples=opts.examples, deadline=None, database=None, derandomize=False,
@@ -99,8 +137,9 @@ def main(argv=None) -> int:
             kind = describe(error)
             kinds[kind] += 1
             if source not in failures:
-                failures[source] = (args, error, traceback.format_exc())
-                print(f"\n=== FAILURE {len(failures)}: {kind}\n{source}\nargs = {args!r}\n"
+                failures[source] = (seed, error)
+                print(f"\n=== FAILURE {len(failures)}: {kind}\n{source}\nargs = {args!r}"
+                      f"  (input seed {seed})\n"
                       f"{traceback.format_exc(limit=-3)}", flush=True)
         finally:
             signal.alarm(0)
@@ -121,6 +160,15 @@ def main(argv=None) -> int:
     print("features covered: " + ", ".join(f"{k} {v}" for k, v in sorted(features.items())))
     for kind, n in kinds.most_common():
         print(f"  {n:5d} x {kind}")
+    if opts.reduce:
+        done = set()
+        for source, (seed, error) in failures.items():
+            signature = fp.failure_signature(error)
+            if signature in done:
+                continue
+            done.add(signature)
+            small, error = reduce(source, seed, error, folder, opts.timeout)
+            print(f"\n=== REDUCED ({describe(error)}; input seed {seed})\n{small}", flush=True)
     return 1 if failures else 0
 
 

@@ -23,6 +23,7 @@ will enter as structured regions beside nodes, never flattened.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, Iterator, Union
 
 import sympy
@@ -235,6 +236,7 @@ def _to_python(expr: sympy.Expr) -> Any:
 
 
 
+@lru_cache(maxsize=None)
 def ew_symbols(n: int) -> tuple[sympy.Symbol, ...]:
     """The argument symbols ``_0 .. _{n-1}`` of an elementwise expression (real)."""
     return tuple(sympy.Symbol(f"_{i}", real=True) for i in range(n))
@@ -245,12 +247,16 @@ class NameSupply:
 
     def __init__(self, used: set[str]):
         self.used = set(used)
+        self.next: dict[str, int] = {}         # the next number to try, per hint
 
     def fresh(self, hint: str) -> Var:
-        name, i = hint, 0
+        name, i = hint, self.next.get(hint, 0)
+        if i:
+            name = f"{hint}_{i}"
         while name in self.used or name.startswith("_") and name[1:].isdigit():
             i += 1
             name = f"{hint}_{i}"
+        self.next[hint] = i + 1
         self.used.add(name)
         return Var(name)
 
@@ -351,7 +357,8 @@ def verify(fn: Function) -> None:
 
 def _use(v, defined, what) -> None:
     if isinstance(v, Var) and v.name not in defined:
-        raise IRError(f"{v.name} used before definition in: {what}")
+        shown = format_node(what) if isinstance(what, Node) else what
+        raise IRError(f"{v.name} used before definition in: {shown}")
 
 
 def _bind(v: Var, defined: set, ever: set, rebind: bool = False) -> None:
@@ -365,11 +372,11 @@ def _verify_block(stmts, defined: set, ever: set, sides: dict) -> None:
     for s in stmts:
         if isinstance(s, Node):
             for a in s.args:
-                _use(a, defined, format_node(s))
+                _use(a, defined, s)
             _bind(s.out, defined, ever, rebind=bool(s.param("restored")))
             if s.op == "ew":
                 allowed = set(ew_symbols(len(s.args)))
-                if not s.param("expr").free_symbols <= allowed:
+                if not s.param("expr").free_symbols <= allowed:  # format only on failure
                     raise IRError(f"stray symbols in {format_node(s)}")
         elif isinstance(s, If):
             _use(s.cond, defined, "if")

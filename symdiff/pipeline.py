@@ -25,9 +25,10 @@ def forward_ir(src: FunctionSource) -> Function:
 
 
 def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = False,
-                tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None) -> Function:
+                tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None,
+                forward: Function | None = None) -> Function:
     """The optimized forward + backward graph; shapes specialize it when they are known."""
-    fn = optimize(forward_ir(src))           # loop variables nobody reads get no gradient
+    fn = optimize(forward or forward_ir(src))   # loop variables nobody reads get no gradient
     given = {**annotated_shapes(src), **(arg_shapes or {})}
     output = fn.result[0] if len(fn.result) == 1 else None
     unsure = isinstance(output, Var) and infer_shapes(fn, given, False).get(output.name) is None
@@ -56,11 +57,13 @@ def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header:
     """Source of a module with ``grad_<name>`` (and ``value_and_grad_<name>``) per function."""
     functions = []
     for src, wrt in items:
-        grad = gradient_ir(src, wrt, tuple_out=tuple_out, arg_shapes=arg_shapes)
+        forward = forward_ir(src)
+        grad = gradient_ir(src, wrt, tuple_out=tuple_out, arg_shapes=arg_shapes, forward=forward)
         where = f"{src.tree.name} ({_short(src.file)}:{src.tree.lineno})"
         functions.append((grad, f"Gradient of {where} with respect to {describe_wrt(grad, wrt)}."))
         if with_value_too:
-            both = gradient_ir(src, wrt, with_value=True, tuple_out=tuple_out, arg_shapes=arg_shapes)
+            both = gradient_ir(src, wrt, with_value=True, tuple_out=tuple_out,
+                               arg_shapes=arg_shapes, forward=forward)
             both = both.__class__(**{**both.__dict__, "name": f"value_and_grad_{src.tree.name}"})
             functions.append((both, f"Value of {where} and its gradient with respect to "
                                     f"{describe_wrt(both, wrt)}."))

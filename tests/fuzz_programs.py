@@ -42,8 +42,11 @@ value is ``f``'s, and nothing mutates the inputs.
 from __future__ import annotations
 
 import ast
+import copy
 import math
 import operator
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,6 +78,9 @@ class Program:
 
     def __str__(self) -> str:
         return self.source
+
+    def __repr__(self) -> str:
+        return f"Program(source={self.source!r})"
 
 
 class _Env:
@@ -701,7 +707,10 @@ def check_program(program: Program | str, args, folder: Path) -> None:
     f = module.f
     originals = copy_args(args)
     try:
-        symdiff.check_grad(f, *args, wrt=WRT)
+        with warnings.catch_warnings():
+            # the inputs are away from every kink: a skipped element would hide a mismatch
+            warnings.simplefilter("error", symdiff.KinkWarning)
+            symdiff.check_grad(f, *args, wrt=WRT)
     except symdiff.GradientCheckError:
         # The plain central difference can lose digits to rounding; a gradient that also
         # disagrees with a fourth-order difference is wrong.
@@ -728,3 +737,130 @@ def check_program(program: Program | str, args, folder: Path) -> None:
     for k, (a, b) in enumerate(zip(grads_too, grads)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12,
                                    err_msg=f"value_and_grad: gradient {k} differs from grad")
+
+
+# --------------------------------------------------------------------------- shrinking
+
+def failure_signature(error: BaseException) -> str:
+    """What kind of failure this is, without the numbers, paths and names that vary."""
+    if isinstance(error, symdiff.GradientCheckError):
+        return "GradientCheckError"
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    text = re.sub(r"\S*\.py:\d+:\d+:\s*", "", text)
+    text = re.sub(r"\b[a-z_]+_\d+\b", "NAME", text)
+    text = re.sub(r"\d+(\.\d*)?(e-?\d+)?", "N", text)
+    return f"{type(error).__name__}: {text[:60]}"
+
+
+def _stmt_lists(tree):
+    for node in ast.walk(tree):
+        for name in ("body", "orelse"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                yield block
+
+
+def _expr_sites(tree):
+    """(parent, field, index or None) of every expression read (not an assignment target,
+    not what a loop iterates over)."""
+    for parent in ast.walk(tree):
+        for name, value in ast.iter_fields(parent):
+            if isinstance(parent, ast.For) and name == "iter":
+                continue
+            children = value if isinstance(value, list) else [value]
+            for i, child in enumerate(children):
+                if isinstance(child, ast.expr) and not isinstance(getattr(child, "ctx", None),
+                                                                   (ast.Store, ast.Del)):
+                    yield parent, name, (i if isinstance(value, list) else None)
+
+
+def _statement_edits(tree):
+    for b, block in enumerate(_stmt_lists(tree)):
+        for s, stmt in enumerate(block):
+            yield ("delete", b, s)
+            if isinstance(stmt, (ast.If, ast.For, ast.While)):
+                yield ("body", b, s)
+                if stmt.orelse:
+                    yield ("else", b, s)
+                    yield ("no_else", b, s)
+
+
+def _expression_edits(tree):
+    for k, (parent, name, i) in enumerate(_expr_sites(tree)):
+        node = getattr(parent, name)[i] if i is not None else getattr(parent, name)
+        children = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)]
+        for c in range(len(children)):
+            yield ("child", k, c)
+        for leaf in ("1.0", "w", "x"):
+            if ast.unparse(node) != leaf:
+                yield ("leaf", k, leaf)
+
+
+def _apply(tree, edit):
+    tree = copy.deepcopy(tree)
+    kind, k, extra = edit
+    if kind in ("delete", "body", "else", "no_else"):
+        block = list(_stmt_lists(tree))[k]
+        stmt = block[extra]
+        if kind == "delete":
+            replacement = []
+        elif kind == "body":
+            replacement = stmt.body
+        elif kind == "else":
+            replacement = stmt.orelse
+        else:
+            stmt.orelse = []
+            replacement = [stmt]
+        block[extra:extra + 1] = replacement
+        if not block:
+            block.append(ast.Pass())
+        return tree
+    parent, name, i = list(_expr_sites(tree))[k]
+    node = getattr(parent, name)[i] if i is not None else getattr(parent, name)
+    new = [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)][extra] \
+        if kind == "child" else _expr(extra)
+    if i is None:
+        setattr(parent, name, new)
+    else:
+        getattr(parent, name)[i] = new
+    return tree
+
+
+def reduce_program(source: str, still_fails, log=None) -> str:
+    """Greedily delete statements, inline branches and loops, and replace expressions by
+    their parts or by leaves while ``still_fails(source)`` holds: a small failing program."""
+    tree = ast.parse(source)
+    changed = True
+    while changed:
+        changed = False
+        for edits in (_statement_edits, _expression_edits):
+            k = 0
+            while True:
+                todo = list(edits(tree))
+                if k >= len(todo):
+                    break
+                candidate = _apply(tree, todo[k])
+                try:
+                    text = tidy(ast.unparse(ast.fix_missing_locations(candidate)))
+                except Exception:  # noqa: BLE001 - an edit may make invalid code
+                    k += 1
+                    continue
+                if len(text) < len(source) and still_fails(text):
+                    tree, source, changed = ast.parse(text), text, True
+                    if log:
+                        log(f"reduced to {len(text)} characters")
+                else:
+                    k += 1
+    return source
+
+
+def failure_of(source: str, seed: int, folder: Path):
+    """The error check_program raises for this module at inputs from ``seed`` (or None)."""
+    args = pick_inputs(source, seed)
+    if args is None:
+        return None
+    try:
+        check_program(source, args, folder)
+    except Exception as error:  # noqa: BLE001
+        return error
+    return None
