@@ -39,6 +39,7 @@ class Gradient:
         self._src = None
         self._wrt = None
         self._defaults = None
+        self._params: list[str] = []
         self._compiled: dict = {}
         self._sources: dict = {}
         functools.update_wrapper(self, fn)
@@ -99,10 +100,12 @@ class Gradient:
     # ------------------------------------------------------------ call
 
     def _bind(self, args) -> tuple:
-        params = self.parameters          # parses and fences the source first
-        if self._defaults is None:
+        if self._defaults is None:        # parses and fences the source first
+            self._params = self.parameters
             self._defaults = [p.default for p in inspect.signature(self.fn).parameters.values()]
-        defaults = self._defaults
+        params, defaults = self._params, self._defaults
+        if len(args) == len(params) and not any(isinstance(a, list) for a in args):
+            return args                   # the common case, kept cheap
         src, name = self._source(), self.fn.__name__
         call = f"call it as {name}({', '.join(params)})"
         if len(args) > len(params):
@@ -120,7 +123,7 @@ class Gradient:
         args = self._bind(args)
         wrt, tuple_out = self._wrt_indices()
         for i in wrt:
-            _check_float(self.fn.__name__, self.parameters[i], args[i])
+            _check_float(self.fn.__name__, self._params[i], args[i])
         result = self._function_for(args)(*args)
         if self.with_value:
             value, grads = result
@@ -136,7 +139,9 @@ def _finish(grads, args, wrt, several):
     out = []
     for g, i in zip(grads, wrt):
         arg = args[i]
-        if isinstance(arg, np.ndarray):
+        if type(g) is float:
+            pass
+        elif isinstance(arg, np.ndarray):
             g = np.array(g, dtype=float) if not (isinstance(g, np.ndarray) and g.flags.writeable) else g
         elif np.ndim(g) == 0:
             g = float(g)
@@ -149,6 +154,8 @@ def _count(n: int, word: str) -> str:
 
 
 def _check_float(fn_name: str, name: str, value) -> None:
+    if type(value) is float:
+        return
     kind = np.asarray(value).dtype.kind if not isinstance(value, (bool, int)) else "i"
     what = f"cannot differentiate {fn_name} with respect to `{name}`"
     if isinstance(value, bool) or kind == "b":
