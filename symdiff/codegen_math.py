@@ -136,7 +136,7 @@ class Printer:
         return self.call("numpy", "heaviside", [self(u), ast.Constant(0.5)])
 
 
-def _attr(module: str, name: str, printer: _Printer) -> ast.expr:
+def _attr(module: str, name: str, printer: Printer) -> ast.expr:
     printer.imports.add("numpy")
     return ast.Attribute(ast.Name(module, ast.Load()), name, ast.Load())
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Union
 
 from . import fence

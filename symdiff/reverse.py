@@ -19,6 +19,7 @@ from .ir import (Builder, Const, Function, If, Loop, NameSupply, Node, Value, Va
                  bound_inside,
                  ew_symbols, node, reads_here, walk)
 from .rules.arrays import infer_shape
+from .tape import save_for_backward
 
 
 @dataclass
@@ -237,7 +238,7 @@ def _reverse_block(cx: Reverser, stmts, contributions: dict, in_loop: bool,
     backward, em.b.body = em.b.body, saved
     forward = [x for s in forward for x in (s if isinstance(s, tuple) else (s,))]
     if in_loop:
-        forward, backward = _tape(cx, forward, backward, defined_first, slot)
+        forward, backward = save_for_backward(cx, forward, backward, defined_first, slot)
     return forward, backward
 
 
@@ -404,62 +405,6 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
 
 def _is_number(v, value) -> bool:
     return isinstance(v, Const) and v.name is None and v.value == value
-
-
-#: Cheap operations the backward recomputes from values it has, rather than saving them.
-RECOMPUTE = {"getitem", "dim", "shape", "ndim", "size", "transpose", "compare", "intop"}
-
-
-def _tape(cx: Reverser, forward: list, backward: list, defined_first,
-          slot=None) -> tuple[list, list]:
-    """Save, iteration by iteration, the values the backward block reads (and only those).
-
-    A cheap value (``x[t]``, ``X.shape[0]``) whose inputs the backward block still has is
-    recomputed there instead of saved. In the body of an outermost ``for t in range(n)``
-    the tape is allocated once, n long, and indexed by t (``slot`` = (t, n, where the
-    allocations go)); elsewhere (nested loops, branches, while loops) it is a stack.
-    """
-    read = {v.name for s in walk(backward) for v in reads_here(s) if isinstance(v, Var)}
-    local = {v.name for v in defined_first} | {v.name for s in forward for v in bound_here(s)}
-    pushed, pops, out = [], [], []
-    recomputed: set[str] = set()
-
-    def save(v: Var, loc, producer=None):
-        if v.name not in read:
-            return
-        if isinstance(producer, Node) and producer.op in RECOMPUTE and all(
-                not isinstance(a, Var) or a.name not in local or a.name in recomputed
-                or a.name in {p.out.name for p in pops} for a in producer.args):
-            pops.append(replace(producer.with_params(restored=True),
-                                note="recomputed, not saved"))
-            recomputed.add(v.name)
-            read.update(a.name for a in producer.args if isinstance(a, Var))
-            return
-        tape = cx.tapes.get(v.name)
-        if tape is None:
-            tape = cx.em.b.names.fresh("tape_" + v.name)
-            cx.tapes[v.name] = tape
-            if slot is None:
-                cx.tape_nodes.append(node(tape, "tape", [], loc, ""))
-            else:
-                shape = cx.em.shape(v)
-                slot[2].append(node(tape, "tape", [slot[1]], loc, "",
-                                    shape=None if shape is None else tuple(shape)))
-        at = [] if slot is None else [slot[0]]
-        pushed.append(node(cx.em.b.names.fresh("saved"), "push", [tape, v, *at], loc, ""))
-        pops.append(node(v, "pop", [tape, *at], loc, "restore the value this iteration saw",
-                         restored=True))
-
-    for v in defined_first:
-        save(v, None)
-    out.extend(pushed)
-    for s in forward:
-        pushed.clear()
-        out.append(s)
-        for v in bound_here(s):
-            save(v, getattr(s, "loc", None), s)
-        out.extend(pushed)
-    return out, pops + list(backward)
 
 
 def _expected_contributions(fn: Function, active: set[str], table) -> dict[str, int]:

@@ -9,7 +9,6 @@ import importlib.util
 import os
 import pathlib
 
-import numpy as np
 import pytest
 
 from symdiff import codegen, ir

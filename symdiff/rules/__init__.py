@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sympy
 
-from ..ir import Node, Value, Var, ew_symbols
+from ..ir import Node, Value, ew_symbols
 from . import elementwise as E
 from .arrays import NO_GRADIENT, VJPS, sum_to
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Const, Node, Value, Var
+from ..ir import Const, Node, Value
 
 SLICE_ALL = ("slice", None, None, None)
 

@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Callable
 
 import sympy
-from sympy import Abs, Heaviside, Max, Min, sign
+from sympy import Abs, Max, Min, sign
 
 OUT = sympy.Symbol("_out", real=True)   # the forward output, in derivatives
 X, Y = sympy.symbols("_0 _1", real=True)

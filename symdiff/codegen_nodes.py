@@ -1,0 +1,291 @@
+"""Codegen for one node: IR node -> Python expression and statements (as ASTs).
+
+Every primitive prints here, in one place: ``matmul`` as ``a @ b``, reductions as
+``np.sum(x, axis=1)``, writes into arrays as ``out = x.copy()`` then ``out[i] = v`` (or in
+place when nobody else can see the array), tapes as lists or arrays indexed by the loop
+counter. ``render`` is the single use of astor in the package.
+"""
+from __future__ import annotations
+
+import ast
+
+import astor
+
+from .codegen_math import Printer
+from .ir import Node, Var, ew_symbols
+
+#: Helpers a generated module may need, emitted with it when used.
+HELPERS = {
+    "unbroadcast": '''def unbroadcast(g, x):
+    """Sum g over the axes along which x was broadcast, so it has x's shape."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    g = np.sum(g, axis=tuple(range(np.ndim(g) - len(shape))))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    return np.sum(g, axis=axes, keepdims=True) if axes else g
+''',
+    "matmul_vjp_left": '''def matmul_vjp_left(g, x, y):
+    """Gradient of x @ y with respect to x, for any ranks."""
+    if np.ndim(y) == 1:
+        return unbroadcast(np.multiply.outer(g, y), x)
+    return unbroadcast(g @ np.swapaxes(y, -1, -2) if np.ndim(x) > 1 else g @ y.T, x)
+''',
+    "matmul_vjp_right": '''def matmul_vjp_right(g, x, y):
+    """Gradient of x @ y with respect to y, for any ranks."""
+    if np.ndim(x) == 1:
+        return unbroadcast(np.multiply.outer(x, g), y)
+    if np.ndim(y) == 1:
+        return unbroadcast(np.swapaxes(x, -1, -2) @ g[..., None], y[..., None])[..., 0]
+    return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
+''',
+}
+HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",)}
+
+
+def render(tree: ast.AST) -> str:
+    """Python source for an AST node (the single use of astor in the package)."""
+    return astor.to_source(tree).rstrip("\n")
+
+
+# ---------------------------------------------------------------- nodes -> statements
+
+
+def _name(v, inline: dict | None = None) -> ast.expr:
+    if isinstance(v, Var) and inline and v.name in inline:
+        return inline[v.name]
+    if isinstance(v, Var):
+        return ast.Name(v.name, ast.Load())
+    if v.name:
+        return ast.Name(v.name, ast.Load())
+    return _literal(v.value)
+
+
+def _literal(value) -> ast.expr:
+    if isinstance(value, tuple):
+        return ast.Tuple([_literal(x) for x in value], ast.Load())
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+def _np(func: str, args, keywords=(), imports=None) -> ast.expr:
+    imports.add("numpy")
+    kws = [ast.keyword(k, _literal(v) if not isinstance(v, ast.AST) else v) for k, v in keywords]
+    return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), func, ast.Load()), list(args), kws)
+
+
+def _index(spec, args, inline=None, in_call: bool = False) -> ast.expr:
+    """The index expression; ``in_call`` writes slices as ``slice(a, b)`` (outside ``[]``)."""
+    parts = []
+    for entry in spec:
+        if entry is None:
+            parts.append(ast.Constant(None))
+        elif entry is Ellipsis:
+            parts.append(ast.Constant(Ellipsis))
+        elif entry[0] == "at":
+            parts.append(_name(args[entry[1]], inline))
+        else:
+            bounds = [None if k is None else _name(args[k], inline) for k in entry[1:]]
+            if in_call:
+                if bounds[2] is None:
+                    bounds.pop()            # slice(start, stop): never slice(stop) by accident
+                bounds = [b if b is not None else ast.Constant(None) for b in bounds]
+                parts.append(ast.Call(ast.Name("slice", ast.Load()), bounds, []))
+            else:
+                parts.append(ast.Slice(*bounds))
+    return parts[0] if len(parts) == 1 else ast.Tuple(parts, ast.Load())
+
+
+REDUCE_NAMES = {"sum": "sum", "mean": "mean", "amax": "max", "amin": "min"}
+
+
+def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> ast.expr:
+    """The right-hand side of one node, as a Python expression."""
+    a = [_name(x, inline) for x in n.args]
+    op = n.op
+    if op == "ew":
+        return Printer([_text(x, inline) for x in n.args], n.param("lib") or "np",
+                        imports)(n.param("expr"))
+    if op == "matmul":
+        return ast.BinOp(a[0], ast.MatMult(), a[1])
+    if op in REDUCE_NAMES:
+        kws = [("axis", n.param("axis"))] if n.param("axis") is not None else []
+        kws += [("keepdims", True)] if n.param("keepdims") else []
+        return _np(REDUCE_NAMES[op], a[:1], kws, imports)
+    if op == "transpose":
+        if n.param("axes") is None:
+            return ast.Attribute(a[0], "T", ast.Load())
+        return _np("transpose", a[:1] + [_literal(n.param("axes"))], imports=imports)
+    if op == "reshape":
+        shape = a[1] if len(a) == 2 else ast.Tuple(a[1:], ast.Load())
+        return _np("reshape", [a[0], shape], imports=imports)
+    if op in ("expand_dims", "squeeze", "concatenate", "stack"):
+        if op in ("concatenate", "stack"):
+            a = [ast.List(a, ast.Load())]
+        return _np(op, a + [_literal(n.param("axis"))], imports=imports)
+    if op == "getitem":
+        return ast.Subscript(a[0], _index(n.param("index"), n.args, inline), ast.Load())
+    if op == "shape":
+        if n.param("style") == "np":
+            return _np("shape", a, imports=imports)
+        return ast.Attribute(a[0], "shape", ast.Load())
+    if op == "dim":
+        return ast.Subscript(ast.Attribute(a[0], "shape", ast.Load()),
+                             ast.Constant(n.param("axis")), ast.Load())
+    if op in ("ndim", "size"):
+        return _np(op, a, imports=imports)
+    if op == "compare":
+        return ast.Compare(a[0], [_CMP[n.param("symbol")]()], [a[1]])
+    if op == "not":
+        return ast.UnaryOp(ast.Not(), a[0])
+    if op == "intop":
+        return ast.BinOp(a[0], _INTOP[n.param("symbol")](), a[1])
+    if op == "np":
+        keywords = n.param("keywords")
+        positional = a[: len(a) - len(keywords)]
+        kws = list(zip(keywords, a[len(a) - len(keywords):]))
+        return _np(n.param("fn"), positional, kws, imports)
+    if op == "cast":
+        return ast.Call(ast.Name(n.param("type"), ast.Load()), a, [])
+    if op == "alias":
+        return a[0]
+    if op == "copy":
+        return _np("array", a, imports=imports)
+    if op == "zeros_like":                      # always float zeros, whatever x holds
+        return _np("zeros", [_shape_of(n.args[0], a[0], n.param("known"), imports)], imports=imports)
+    if op in ("where", "outer", "broadcast_to"):
+        return _np(op, a, imports=imports)
+    if op in HELPERS:
+        helpers.add(op)
+        helpers.update(HELPER_NEEDS.get(op, ()))
+        imports.add("numpy")
+        return ast.Call(ast.Name(op, ast.Load()), a, [])
+    raise NotImplementedError(f"no code for primitive {op}")
+
+
+def _shape_of(v, expr: ast.expr, known: bool, imports) -> ast.expr:
+    """``x.shape`` when x is known to be an array, else ``np.shape(x)`` (x may be a float)."""
+    if known:
+        return ast.Attribute(expr, "shape", ast.Load())
+    return _np("shape", [expr], imports=imports)
+
+
+def _text(v, inline=None) -> str:
+    if isinstance(v, Var) and inline and v.name in inline:
+        return "(" + render(inline[v.name]) + ")"
+    return v.name if isinstance(v, Var) or v.name else repr(v.value)
+
+
+_CMP = {">": ast.Gt, "<": ast.Lt, ">=": ast.GtE, "<=": ast.LtE, "==": ast.Eq, "!=": ast.NotEq}
+_INTOP = {"//": ast.FloorDiv, "%": ast.Mod, "&": ast.BitAnd, "|": ast.BitOr, "^": ast.BitXor}
+
+
+def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
+               cx=None) -> list[ast.stmt]:
+    """One node as statements: one, except writes into arrays (allocate or copy, then write)."""
+    target = ast.Name(n.out.name, ast.Store())
+    if n.op == "check_scalar":
+        test = ast.Compare(_np("ndim", [_name(n.args[0], inline)], imports=imports), [ast.NotEq()],
+                           [ast.Constant(0)])
+        error = ast.Call(ast.Name("ValueError", ast.Load()), [ast.Constant(
+            f"{n.param('function')} must return a scalar to be differentiated")], [])
+        return [ast.If(test, [ast.Raise(error, None)], [])]
+    if n.op in ("tape", "push", "pop"):
+        return [_tape_statement(n, target, inline, imports)]
+    if n.op == "add_at":
+        base, g, *index_args = n.args
+        start = _start_write(base, inline, cx)
+        index = _index(_shift(n.param("index")), n.args, inline, in_call=n.param("advanced"))
+        if n.param("advanced"):
+            call = _np("add.at", [ast.Name(n.out.name, ast.Load()), index, _name(g, inline)],
+                       imports=imports)
+            return [ast.Assign([target], start), ast.Expr(call)]
+        slot = ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())
+        return [ast.Assign([target], start), ast.AugAssign(slot, ast.Add(), _name(g, inline))]
+    if n.op == "setitem":
+        base, value, *index_args = n.args
+        start = _start_write(base, inline, cx)
+        index = _index(n.param("index"), n.args, inline)
+        write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
+                           _name(value, inline))
+        return [ast.Assign([target], start), write]
+    if n.op in ("scatter", "scatter_add"):
+        g, x, *index_args = n.args
+        zeros = ast.Assign([target], _np("zeros", [ast.Attribute(_name(x, inline), "shape",
+                                                                 ast.Load())], imports=imports))
+        index = _index(_shift(n.param("index")), [g, x, *index_args], inline,
+                       in_call=n.op == "scatter_add")
+        if n.op == "scatter":
+            write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
+                               _name(g, inline))
+        else:
+            call = _np("add.at", [ast.Name(n.out.name, ast.Load()), index, _name(g, inline)],
+                       imports=imports)
+            write = ast.Expr(call)
+        return [zeros, write]
+    if n.op == "ew" and n.note in GRADIENT_SUMS and len(n.args) == 2 and \
+            n.param("expr") == SUM2 and _private(n.args[0], cx):
+        add = ast.AugAssign(ast.Name(n.out.name, ast.Store()), ast.Add(), _name(n.args[1], inline))
+        if n.args[0] == n.out:                                           # add in place
+            return [add]
+        return [ast.Assign([target], _name(n.args[0], inline)), add]
+    return [ast.Assign([target], expression(n, imports, helpers, inline))]
+
+
+GRADIENT_SUMS = ("branch: gradients add", "gradients add up over the iterations")
+SUM2 = ew_symbols(2)[0] + ew_symbols(2)[1]
+
+
+def _private(v, cx) -> bool:
+    """A fresh array that only this statement reads: safe to change in place."""
+    return (cx is not None and isinstance(v, Var) and v.name in cx.fresh
+            and cx.reads.get(v.name) == 1)
+
+
+def _start_write(base, inline, cx) -> ast.expr:
+    """What a write into an array starts from: the array itself when nobody else can see
+    it (a fresh array read only here), else a copy, so no input is ever changed."""
+    if _private(base, cx):
+        return _name(base, inline)
+    return ast.Call(ast.Attribute(_name(base, inline), "copy", ast.Load()), [], [])
+
+
+def _tape_statement(n: Node, target: ast.Name, inline, imports) -> ast.stmt:
+    """Tapes: a stack (``append``/``pop``), or allocated once and indexed by the loop counter."""
+    indexed = len(n.args) == {"tape": 1, "push": 3, "pop": 2}[n.op]
+    if n.op == "tape":
+        if not indexed:
+            return ast.Assign([target], ast.List([], ast.Load()))
+        count, shape = _name(n.args[0], inline), n.param("shape")
+        if shape:
+            size = ast.Tuple([count] + [ast.Constant(d) for d in shape], ast.Load())
+            return ast.Assign([target], _np("empty", [size], imports=imports))
+        fill = ast.Constant(0.0 if shape == () else None)
+        return ast.Assign([target], ast.BinOp(ast.List([fill], ast.Load()), ast.Mult(), count))
+    tape = _name(n.args[0])
+    if n.op == "push":
+        value = _name(n.args[1], inline)
+        if indexed:
+            slot = ast.Subscript(tape, _name(n.args[2], inline), ast.Store())
+            return ast.Assign([slot], value)
+        return ast.Expr(ast.Call(ast.Attribute(tape, "append", ast.Load()), [value], []))
+    if indexed:
+        return ast.Assign([target], ast.Subscript(tape, _name(n.args[1], inline), ast.Load()))
+    return ast.Assign([target], ast.Call(ast.Attribute(tape, "pop", ast.Load()), [], []))
+
+
+def _shift(spec):
+    """getitem index specs count the array as argument 0; a scatter has g and x first."""
+    shifted = []
+    for entry in spec:
+        if entry is None or entry is Ellipsis:
+            shifted.append(entry)
+        elif entry[0] == "at":
+            shifted.append(("at", entry[1] + 1))
+        else:
+            shifted.append(("slice",) + tuple(None if k is None else k + 1 for k in entry[1:]))
+    return tuple(shifted)
+
+
+# ---------------------------------------------------------------- functions and modules
