@@ -61,6 +61,9 @@ class Context:
             return self.stack(list(value.items), 0, "tmp", at)
         if not isinstance(value, (Var, Const)):
             raise self.fail("expected a number or an array here", at)
+        if isinstance(value, Const) and isinstance(value.value, str):
+            raise self.fail("strings cannot take part in a differentiated computation", at,
+                            "compute strings outside the function")
         return value
 
     def stack(self, items, axis, hint, at):

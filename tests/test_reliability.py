@@ -149,3 +149,20 @@ def test_stable_forms_stay_stable_at_extreme_inputs(tmp_path):
     np.testing.assert_allclose(g.sum(axis=1), 0.0, atol=1e-12)      # softmax minus one-hot
     g = symdiff.grad(module.clipped_log)(np.array([0.0, 0.5, 2.0]))
     np.testing.assert_array_equal(g, [0.0, 2.0, 0.0])              # clip routes away
+
+
+def test_strings_are_refused_but_print_is_allowed(tmp_path):
+    module = load_module(tmp_path, "strings", textwrap.dedent("""
+        import numpy as np
+
+        def noisy(x):
+            print("value", x)
+            return np.sum(x ** 2)
+
+        def stringly(x):
+            return np.sum(x * "2")
+    """))
+    np.testing.assert_allclose(symdiff.grad(module.noisy)(np.array([1.0, 2.0])), [2.0, 4.0])
+    with pytest.raises(symdiff.SymdiffError, match="strings") as info:
+        symdiff.grad(module.stringly)(np.ones(2))
+    assert info.value.loc.line == 9
