@@ -146,13 +146,15 @@ def _emit_if(s: If, depth: int, cx: _Emit) -> None:
 def _range(s: Loop) -> str:
     start, stop, step = s.bounds
     if s.backward and _is_const(start, 0) and _is_const(step, 1):
-        last = render(ast.BinOp(_name(stop), ast.Sub(), ast.Constant(1)))
-        return f"range({last}, -1, -1)"            # the iterations in reverse
+        last = ast.BinOp(_name(stop), ast.Sub(), ast.Constant(1))    # the iterations in reverse
+        parts = [last, ast.UnaryOp(ast.USub(), ast.Constant(1)),
+                 ast.UnaryOp(ast.USub(), ast.Constant(1))]
+        return render(ast.Call(ast.Name("range", ast.Load()), parts, []))
     if _is_const(step, 1):
-        parts = [stop] if _is_const(start, 0) else [start, stop]
+        values = [stop] if _is_const(start, 0) else [start, stop]
     else:
-        parts = [start, stop, step]
-    text = f"range({', '.join(render(_name(v)) for v in parts)})"
+        values = [start, stop, step]
+    text = render(ast.Call(ast.Name("range", ast.Load()), [_name(v) for v in values], []))
     return f"reversed({text})" if s.backward else text
 
 
@@ -161,14 +163,17 @@ def _is_const(v, value) -> bool:
 
 
 def _coalesce(s: Loop) -> Loop:
-    """Compute a loop variable's next value straight into it (``x = x + dt * v``) when
-    nothing after that line still needs the old value: no end-of-body shuffle."""
+    """Compute a loop variable's next value straight into it (``x = x + dt * v``, or a
+    branch that assigns it) when nothing after that line still needs the old value: no
+    end-of-body shuffle."""
     mapping: dict[str, str] = {}
     body = list(s.body)
     for c, n in zip(s.carried, s.nexts):
         if not isinstance(n, Var) or s.nexts.count(n) != 1 or c in s.nexts:
             continue
-        pos = next((i for i, t in enumerate(body) if isinstance(t, Node) and t.out == n), None)
+        pos = next((i for i, t in enumerate(body)
+                    if isinstance(t, Node) and t.out == n or isinstance(t, If) and n in t.outs),
+                   None)
         if pos is None or n.name in mapping:
             continue
         later = {v.name for t in body[pos + 1:] for inner in walk((t,))
@@ -188,7 +193,8 @@ def _rename_all(t, mapping: dict[str, str]):
     if isinstance(t, Node):
         return replace(t, out=sub(t.out), args=tuple(sub(a) for a in t.args))
     if isinstance(t, If):
-        return replace(t, cond=sub(t.cond), then=tuple(_rename_all(x, mapping) for x in t.then),
+        return replace(t, cond=sub(t.cond), outs=tuple(sub(v) for v in t.outs),
+                       then=tuple(_rename_all(x, mapping) for x in t.then),
                        orelse=tuple(_rename_all(x, mapping) for x in t.orelse),
                        then_values=tuple(sub(v) for v in t.then_values),
                        else_values=tuple(sub(v) for v in t.else_values))
