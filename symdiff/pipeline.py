@@ -5,13 +5,14 @@
 from __future__ import annotations
 
 import ast
+from functools import partial
 from typing import Any
 
 from . import codegen
 from .fuse import fuse
 from .ir import Function, Var, verify
 from .lower import lower
-from .optimize import optimize
+from .optimize import PASSES, fold_into_sums, optimize
 from .parse import FunctionSource
 from .reverse import reverse
 from .shapes import infer_shapes
@@ -36,7 +37,7 @@ def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = Fa
     grad = reverse(fn, wrt, shapes, with_value=with_value, tuple_out=tuple_out,
                    check_output=unsure)
     verify(grad)
-    grad = optimize(grad)
+    grad = optimize(grad, passes=PASSES + (partial(fold_into_sums, shapes=shapes),))
     verify(grad)
     return grad
 

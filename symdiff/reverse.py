@@ -184,7 +184,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
     if len(fn.result) != 1 or fn.returns_tuple:
         raise SymdiffError(f"`{fn.name}` returns a tuple; grad needs a single scalar output",
                            fn.loc, hint="return only the loss, e.g. `return loss`")
-    shapes = dict(shapes or {})
+    shapes = {} if shapes is None else shapes     # grows with the backward's own values
     output = fn.result[0]
     out_shape = shapes.get(output.name) if isinstance(output, Var) else ()
     if out_shape not in (None, ()):
@@ -304,6 +304,7 @@ def _reverse_if(cx: Reverser, s: If, contributions: dict, in_loop: bool) -> If:
     for name in names:
         pending = contributions.pop(name, [])
         outs.append(em.b.names.fresh("d" + name))
+        em.set_shape(outs[-1], em.shape(Var(name)))
         for side in (0, 1):
             parts = pending + remaining[side].get(name, [])
             total = _sum_in(em, name, parts, blocks[side][1], s.loc)
@@ -351,12 +352,16 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     for k in carried:
         seeds[k] = grads[k] if grads[k] is not None else _zero(em, s.inits[k], em.b.body)
     places = {k: names.fresh("d" + s.carried[k].name) for k in carried}
+    for k in carried:                      # a gradient has the shape of its value
+        em.set_shape(places[k], em.shape(s.carried[k]))
     inner: dict[str, list[Value]] = {}
     for k in carried:
         if _is_active(s.nexts[k], cx.active):
             inner.setdefault(s.nexts[k].name, []).append(places[k])
     outer = _read_from_outside(s, cx.active)
     accumulators = {name: names.fresh("d" + name) for name in outer}
+    for name in outer:
+        em.set_shape(accumulators[name], em.shape(Var(name)))
     for name in outer:
         inner.setdefault(name, []).insert(0, accumulators[name])
     defined_first = s.carried + tuple(v for c in s.cond_body for v in bound_here(c))
@@ -390,6 +395,8 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     outs = [names.fresh("d" + (s.inits[k] if isinstance(s.inits[k], Var) else s.carried[k]).name)
             for k in carried]
     outs += [names.fresh("d" + name) for name in used]
+    for out, like in zip(outs, [s.carried[k] for k in carried] + [Var(n) for n in used]):
+        em.set_shape(out, em.shape(like))
     em.b.body.append(Loop(index, bounds, tuple(places[k] for k in carried) +
                           tuple(accumulators[n] for n in used),
                           tuple(seeds[k] for k in carried) + tuple(acc_inits), tuple(backward),
