@@ -166,3 +166,16 @@ def test_strings_are_refused_but_print_is_allowed(tmp_path):
     with pytest.raises(symdiff.SymdiffError, match="strings") as info:
         symdiff.grad(module.stringly)(np.ones(2))
     assert info.value.loc.line == 9
+
+
+def test_nested_elementwise_chains_compile_and_differentiate(tmp_path):
+    """Chains found by fuzzing that once sent SymPy's inverse search into minutes."""
+    module = load_module(tmp_path, "chains", textwrap.dedent("""
+        import numpy as np
+
+        def f(x):
+            a = np.sin(np.tanh(np.tanh(x[::-1])))
+            b = np.tanh(np.sin(x))
+            return np.sum(a + b * np.exp(np.tanh(x)))
+    """))
+    symdiff.check_grad(module.f, np.array([0.3, -0.8, 1.1]))

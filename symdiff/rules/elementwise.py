@@ -171,17 +171,41 @@ def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
         return derivative
     candidates = [derivative, derivative.subs(expr, OUT)]
     if leaf in candidates[1].free_symbols and expr.free_symbols == {leaf} \
-            and _occurrences(expr, leaf) == 1 and sympy.count_ops(expr) <= 12:
+            and _occurrences(expr, leaf) == 1 and sympy.count_ops(expr) <= 12 \
+            and _invertible_quickly(expr):
         for solution in _solve_for(expr, leaf):
             substituted = derivative.subs(leaf, solution)
             if sympy.count_ops(substituted) > 40:
                 continue                  # simplifying something this big is not worth it
-            candidate = sympy.simplify(substituted)
+            candidate = _tidy(substituted)
             if leaf not in candidate.free_symbols and _agrees(candidate, derivative, expr, leaf):
                 candidates.append(candidate)
     # Prefer forms that reuse the output and need no input (out * (1 - out)), then the cheapest.
     return min(candidates, key=lambda c: (_cost(c) - (2 if leaf not in c.free_symbols else 0),
                                           sympy.srepr(c)))
+
+
+def _invertible_quickly(expr: sympy.Expr) -> bool:
+    """Arithmetic with at most two exp/log calls (sigmoid, softplus...): ``solve`` inverts
+    these in well under a second. Trigonometric chains can take minutes; those keep the
+    forms that substituting the output gives (``tanh' = 1 - out**2``)."""
+    calls = expr.atoms(sympy.Function)
+    return len(calls) <= 2 and all(isinstance(c, (sympy.exp, sympy.log)) for c in calls)
+
+
+def _tidy(expr: sympy.Expr) -> sympy.Expr:
+    """Cheap simplification of a substituted derivative. Function-inverse pairs
+    (``exp(log(u))``) already collapse when SymPy builds the expression; what is left is
+    rational arithmetic, which ``cancel`` settles quickly, unlike a general ``simplify``."""
+    if sympy.count_ops(expr) <= 12:
+        return sympy.simplify(expr)           # small enough for the thorough tidy-up
+    candidates = [expr]
+    try:
+        cancelled = sympy.cancel(expr)
+        candidates += [cancelled, sympy.factor(cancelled)]
+    except (sympy.PolynomialError, TypeError, ValueError):
+        pass
+    return min(candidates, key=_cost)
 
 
 def _occurrences(expr: sympy.Expr, leaf: sympy.Symbol) -> int:
