@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, assume, given, note, settings
 from hypothesis import strategies as st
 
-from fuzz_programs import check_program, pick_inputs, programs
+from fuzz_programs import check_program, pick_inputs, programs, time_limit
 
 # No shrinking here: shrinking a failing program takes minutes. The report shows the
 # program as drawn; `python scripts/fuzz.py --reduce-file PROGRAM.py --input-seed N`
@@ -41,7 +41,8 @@ def check(program, seed, folder):
     args = pick_inputs(program, seed)
     assume(args is not None)          # no inputs away from the kinks: draw another program
     note(f"args = {args!r}")
-    check_program(program, args, folder)
+    with time_limit():                # each takes a fraction of a second: a hang is a bug
+        check_program(program, args, folder)
 
 
 @settings(FUZZ, max_examples=15)
