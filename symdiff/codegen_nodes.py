@@ -137,6 +137,10 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
         return _np(op, a, imports=imports)
     if op == "compare":
         return ast.Compare(a[0], [_CMP[n.param("symbol")]()], [a[1]])
+    if op == "full":                             # x - x: a constant shaped like x
+        shapes = [_np("shape", [x], imports=imports) for x in a]
+        shape = shapes[0] if len(shapes) == 1 else _np("broadcast_shapes", shapes, imports=imports)
+        return _np("full", [shape, ast.Constant(float(n.param("value")))], imports=imports)
     if op == "not":
         return ast.UnaryOp(ast.Not(), a[0])
     if op == "intop":

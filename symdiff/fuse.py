@@ -47,7 +47,12 @@ def _absorb(n: Node, body: list, where: dict, count: dict) -> Node:
                 continue
             if len({a for a in producer.args if isinstance(a, Var)}) > 1:
                 continue
+            libs = {n.param("lib"), producer.param("lib")} - {"", None}
+            if len(libs) > 1:                 # math.cos(w) stays apart from np.tanh(y)
+                continue
             merged = _substitute(n, i, producer)
+            if not merged.param("expr").free_symbols:
+                continue                      # would lose the shape: keep the gates apart
             body[where[arg.name]] = None
             n, changed = merged, True
             break

@@ -218,7 +218,10 @@ class Builder:
         args = tuple(args)
         expr = expr_of(*ew_symbols(len(args))) if callable(expr_of) else expr_of
         expr, kept = ew_normalize(sympy.sympify(expr), args)
-        if not kept:
+        if not expr.free_symbols:
+            shaped = list(dict.fromkeys(a for a in args if isinstance(a, Var)))
+            if shaped:                     # x - x is zeros shaped like x, not the number 0
+                return self.emit("full", shaped, hint, loc, note, value=_to_python(expr))
             return Const(_to_python(expr))
         if expr == ew_symbols(1)[0]:
             return kept[0]

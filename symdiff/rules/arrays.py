@@ -247,7 +247,7 @@ VJPS = {
 }
 
 #: Primitives whose output never carries a gradient (indices, shapes, masks, constants).
-NO_GRADIENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not"}
+NO_GRADIENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not", "full"}
 
 
 # ---------------------------------------------------------------- shapes
@@ -299,7 +299,7 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
     if op == "not":
         return arg_shapes[0]
     try:
-        if op in ("ew", "compare", "intop", "where"):
+        if op in ("ew", "compare", "intop", "where", "full"):
             return tuple(np.broadcast_shapes(*arg_shapes))
         if op in ("sum", "mean", "amax", "amin"):
             return np.sum(_dummy(arg_shapes[0]), axis=n.param("axis"),
