@@ -111,7 +111,7 @@ def _loops(stmts: list, src: FunctionSource, fresh: _Fresh) -> list:
             if s.orelse:
                 raise SymdiffError("`else` on a loop is not supported", src.loc(s),
                                    hint="use a flag variable set before `break`")
-            if _contains(s.body, ast.Return):
+            if _contains(s.body, ast.Return, into_loops=True):
                 out.extend(_return_from_loop(s, src, fresh))
             else:
                 out.extend(_loop(s, src, fresh))
@@ -159,7 +159,7 @@ def _return_from_loop(s, src: FunctionSource, fresh: _Fresh) -> list:
     before = [_at(ast.Assign([ast.Name(done, ast.Store())], ast.Constant(False)), s),
               _at(ast.Assign([ast.Name(result, ast.Store())], ast.Constant(None)), s)]
     loop = copy.copy(s)
-    loop.body = replace_returns(s.body)
+    loop.body = replace_returns(_loops(s.body, src, fresh))   # inner loops' returns first
     after = _at(ast.If(ast.Name(done, ast.Load()), [_at(ast.Return(ast.Name(result, ast.Load())),
                                                         s)], []), s)
     return before + _loop(loop, src, fresh) + [after]

@@ -308,7 +308,7 @@ def _reverse_if(cx: Reverser, s: If, contributions: dict, in_loop: bool) -> If:
         for side in (0, 1):
             parts = pending + remaining[side].get(name, [])
             total = _sum_in(em, name, parts, blocks[side][1], s.loc)
-            values[side].append(total if total is not None else
+            values[side].append(_floated(total) if total is not None else
                                 _zero(em, Var(name), blocks[side][1]))
     if names:
         em.b.body.append(If(s.cond, tuple(blocks[0][1]), tuple(blocks[1][1]), tuple(outs),
@@ -325,10 +325,10 @@ def _read_from_outside(s: Loop, active: set[str]) -> list[str]:
     for t in walk(s.cond_body + s.body):
         inside |= {v.name for v in bound_here(t) + bound_inside(t)}
     names = []
-    for t in walk(s.cond_body + s.body):
-        for v in reads_here(t):
-            if _is_active(v, active) and v.name not in inside and v.name not in names:
-                names.append(v.name)
+    reads = [v for t in walk(s.cond_body + s.body) for v in reads_here(t)] + list(s.nexts)
+    for v in reads:
+        if _is_active(v, active) and v.name not in inside and v.name not in names:
+            names.append(v.name)
     return names
 
 
@@ -350,7 +350,8 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     carried = [k for k, c in enumerate(s.carried) if c.name in cx.active]
     seeds = {}
     for k in carried:
-        seeds[k] = grads[k] if grads[k] is not None else _zero(em, s.inits[k], em.b.body)
+        seeds[k] = _floated(grads[k]) if grads[k] is not None else \
+            _zero(em, s.inits[k], em.b.body)
     places = {k: names.fresh("d" + s.carried[k].name) for k in carried}
     for k in carried:                      # a gradient has the shape of its value
         em.set_shape(places[k], em.shape(s.carried[k]))
@@ -370,7 +371,7 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     nexts = []
     for k in carried:
         total = _total(em, s.carried[k], inner.pop(s.carried[k].name, []), s.loc)
-        nexts.append(total if total is not None else Const(0.0))
+        nexts.append(_floated(total) if total is not None else Const(0.0))
     em.b.body = saved
     used, acc_inits = [], []
     for name in outer:
@@ -381,7 +382,8 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
         used.append(name)
         nexts.append(total)
         pending = _sum_in(em, name, contributions.pop(name, []), em.b.body, s.loc)
-        acc_inits.append(pending if pending is not None else _zero(em, Var(name), em.b.body))
+        acc_inits.append(_floated(pending) if pending is not None else
+                         _zero(em, Var(name), em.b.body))
     index, bounds = s.index, s.bounds
     if s.index is None:                          # a while loop: count its iterations
         count = names.fresh("iterations")
@@ -408,6 +410,11 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     for name, out in zip(used, outs[len(carried):]):
         contributions.setdefault(name, []).append(out)
     return tuple(allocations) + (replace(s, body=tuple(forward)),)
+
+
+def _floated(v: Value) -> Value:
+    """The seed's 1 becomes 1.0 where it enters a variable: gradients are floats."""
+    return Const(float(v.value)) if isinstance(v, Const) and _is_int(v.value) else v
 
 
 def _is_number(v, value) -> bool:
