@@ -178,13 +178,25 @@ def _coalesce(s: Loop) -> Loop:
             continue
         later = {v.name for t in body[pos + 1:] for inner in walk((t,))
                  for v in reads_here(inner) if isinstance(v, Var)}
-        if c.name not in later:
+        if c.name not in later and not _reads_after_writing(body[pos], c):
             mapping[n.name] = c.name
     if not mapping:
         return s
     return replace(s, body=tuple(_rename_all(t, mapping) for t in body),
                    nexts=tuple(Var(mapping.get(v.name, v.name)) if isinstance(v, Var) else v
                                for v in s.nexts))
+
+
+def _reads_after_writing(t, c: Var) -> bool:
+    """Statements that assign their target before reading their arguments (``dx = zeros``,
+    then ``dx[i] = g``) must not also read the variable they would overwrite."""
+    if not isinstance(t, Node):
+        return False
+    if t.op in ("scatter", "scatter_add", "full"):
+        return c in t.args
+    if t.op in ("setitem", "add_at") or t.op == "ew" and t.note:
+        return c in t.args[1:]
+    return False
 
 
 def _rename_all(t, mapping: dict[str, str]):

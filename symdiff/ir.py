@@ -390,7 +390,7 @@ def _verify_block(stmts, defined: set, ever: set, sides: dict) -> None:
                 _verify_block(block, inner, ever, sides)
                 for v in values:
                     _use(v, inner, "branch result")
-                sides[key] = inner - defined
+                sides[key] = sides.get(key, set()) | (inner - defined)
             for v in s.outs:
                 _bind(v, defined, ever)
         else:
