@@ -115,10 +115,11 @@ def main(argv=None) -> int:
         stats["drawn"] += 1
         try:
             args = fp.pick_inputs(program, seed)
-        except Exception:
-            print(f"\n=== INVALID PROGRAM (a bug in tests/fuzz_programs.py)\n{source}",
-                  flush=True)
-            raise
+        except Exception:  # noqa: BLE001 - the generator's fault, not symdiff's
+            stats["invalid"] += 1
+            print(f"\n=== INVALID PROGRAM (a bug in tests/fuzz_programs.py)\n{source}\n"
+                  f"{traceback.format_exc(limit=-2)}", flush=True)
+            return
         if args is None:
             stats["no inputs"] += 1
         assume(args is not None)
@@ -148,6 +149,8 @@ def main(argv=None) -> int:
     print(f"\n{stats['checked']} programs checked ({stats['drawn']} drawn, {stats['no inputs']} "
           f"without inputs away from the kinks) in {elapsed:.0f} s; "
           f"{len(failures)} failing.")
+    if stats["invalid"]:
+        print(f"{stats['invalid']} INVALID programs: a bug in tests/fuzz_programs.py")
     print("features: " + ", ".join(f"{k} {v}" for k, v in sorted(features.items())))
     for kind, n in kinds.most_common():
         print(f"  {n:5d} x {kind}")
@@ -160,7 +163,7 @@ def main(argv=None) -> int:
             done.add(signature)
             small, error = reduce(source, seed, error, folder, opts.time_limit)
             print(f"\n=== REDUCED ({describe(error)}; input seed {seed})\n{small}", flush=True)
-    return 1 if failures else 0
+    return 1 if failures or stats["invalid"] else 0
 
 
 if __name__ == "__main__":

@@ -217,9 +217,12 @@ class Builder:
         """
         args = tuple(args)
         expr = expr_of(*ew_symbols(len(args))) if callable(expr_of) else expr_of
-        expr, kept = ew_normalize(sympy.sympify(expr), args)
+        written = sympy.sympify(expr)
+        expr, kept = ew_normalize(written, args)
         if not expr.free_symbols:
-            shaped = list(dict.fromkeys(a for a in args if isinstance(a, Var)))
+            used = written.free_symbols       # x - x reads x: its result has x's shape
+            shaped = list(dict.fromkeys(a for s, a in zip(ew_symbols(len(args)), args)
+                                        if isinstance(a, Var) and s in used))
             if shaped:                     # x - x is zeros shaped like x, not the number 0
                 return self.emit("full", shaped, hint, loc, note, value=_to_python(expr))
             return Const(_to_python(expr))

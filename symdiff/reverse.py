@@ -371,7 +371,9 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     nexts = []
     for k in carried:
         total = _total(em, s.carried[k], inner.pop(s.carried[k].name, []), s.loc)
-        nexts.append(_floated(total) if total is not None else Const(0.0))
+        if total is None:                   # the body overwrote it: nothing flows back
+            total = _zero(em, s.inits[k], backward)
+        nexts.append(_floated(total))
     em.b.body = saved
     used, acc_inits = [], []
     for name in outer:

@@ -104,8 +104,9 @@ class _Generator:
     PARAMS = ("x", "y", "w")
 
     def __init__(self, draw, max_expr_depth: int, max_nesting: int, max_statements: int,
-                 control_flow: bool):
+                 control_flow: bool, require: tuple = ()):
         self.draw = draw
+        self.require = require
         self.max_expr_depth = max_expr_depth
         self.max_nesting = max_nesting
         self.max_statements = max_statements
@@ -391,11 +392,12 @@ class _Generator:
             e = self.expr(env, depth, self.chance())
             lines.append(f"{name} {op} {'np.tanh(' + e + ')' if op == '*=' else e}")
 
-    def statement(self, env: _Env, nesting: int) -> list[str]:
-        kinds = ["scalar", "vector", "scalar", "vector", "update", "update", "write"]
-        if self.control_flow and nesting < self.max_nesting:
-            kinds += ["if", "if", "for", "for", "while"]
-        kind = self.pick(kinds)
+    def statement(self, env: _Env, nesting: int, kind: str | None = None) -> list[str]:
+        if kind is None:
+            kinds = ["scalar", "vector", "scalar", "vector", "update", "update", "write"]
+            if self.control_flow and nesting < self.max_nesting:
+                kinds += ["if", "if", "for", "for", "while"]
+            kind = self.pick(kinds)
         lines: list[str] = []
         if kind in ("scalar", "vector"):
             self.assign(env, lines, scalar=kind == "scalar", target=None)
@@ -544,7 +546,12 @@ class _Generator:
             parts.append(self.helper_source())
             self.helper = True
         env = _Env(["x", "y"], ["w"], [], [])
-        body = self.block(env, 0, 1, self.max_statements)
+        # the statements asked for (`require`) go in among the drawn ones, in a drawn order
+        kinds = [None] * self.draw(st.integers(0 if self.require else 1, self.max_statements))
+        kinds += [self.pick(kind) if isinstance(kind, tuple) else kind for kind in self.require]
+        body = []
+        for kind in self.draw(st.permutations(kinds)):
+            body += self.statement(env, 0, kind)
         body.append(f"return {self.final_value(env)}")
         parts.append("def f(x, y, w):\n" + "".join(f"    {line}\n" for line in body))
         source = "\n\n".join(tidy(p) for p in parts)
@@ -558,9 +565,15 @@ def tidy(text: str) -> str:
 
 @st.composite
 def programs(draw, max_expr_depth: int = 3, max_nesting: int = 2, max_statements: int = 4,
-             control_flow: bool = True) -> Program:
-    """A random, valid module text defining ``f(x, y, w)`` (see the module docstring)."""
-    return _Generator(draw, max_expr_depth, max_nesting, max_statements, control_flow).program()
+             control_flow: bool = True, require: tuple = ()) -> Program:
+    """A random, valid module text defining ``f(x, y, w)`` (see the module docstring).
+
+    ``require`` lists statements the body must contain at its top level besides the drawn
+    ones: ``"if"``, ``"for"``, ``"while"``, ``"write"``, ``"update"``, ... or a tuple of
+    alternatives (``("for", "while")``), so a short run can aim at one feature.
+    """
+    return _Generator(draw, max_expr_depth, max_nesting, max_statements, control_flow,
+                      require).program()
 
 
 # --------------------------------------------------------------------------- inputs
