@@ -34,24 +34,19 @@ def numerical_gradient(fn: Callable, args: tuple, i: int, eps: float = 1e-6,
     flat, out = x.reshape(-1), grad.reshape(-1)
     at = float(fn(*args)) if kinks is not None else 0.0
     for k in (range(flat.size) if elements is None else elements):
-        old = flat[k]
-        values = []
-        for step in (eps, -eps):
-            flat[k] = old + step
-            shifted = list(args)
-            shifted[i] = x.copy() if x.ndim else float(x)
-            values.append(float(fn(*shifted)))
-        flat[k] = old
-        out[k] = (values[0] - values[1]) / (2 * eps)
+        ahead, behind = _nudged(fn, args, i, x, k, eps)
+        out[k] = (ahead - behind) / (2 * eps)
         if kinks is not None:
-            gap = (values[0] - at) / eps - (at - values[1]) / eps
-            if abs(gap) > 1e-3 * (1.0 + abs(out[k])) and \
-                    abs(_one_sided_gap(fn, args, i, x, k, eps / 10, at)) > 0.5 * abs(gap):
-                kinks.append(k)        # smooth curvature shrinks with the step; a kink does not
+            gap = (ahead - at) / eps - (at - behind) / eps
+            if abs(gap) > 1e-3 * (1.0 + abs(out[k])):
+                ahead, behind = _nudged(fn, args, i, x, k, eps / 10)
+                if abs((ahead - at) - (at - behind)) / (eps / 10) > 0.5 * abs(gap):
+                    kinks.append(k)    # smooth curvature shrinks with the step; a kink does not
     return grad
 
 
-def _one_sided_gap(fn, args, i, x, k, eps, at) -> float:
+def _nudged(fn, args, i, x, k, eps) -> tuple[float, float]:
+    """f with element k of argument i moved by +eps and by -eps."""
     flat = x.reshape(-1)
     old, values = flat[k], []
     for step in (eps, -eps):
@@ -60,7 +55,7 @@ def _one_sided_gap(fn, args, i, x, k, eps, at) -> float:
         shifted[i] = x.copy() if x.ndim else float(x)
         values.append(float(fn(*shifted)))
     flat[k] = old
-    return (values[0] - at) / eps - (at - values[1]) / eps
+    return values[0], values[1]
 
 
 def check_grad(fn: Callable, *args, wrt=0, eps: float = 1e-6, rtol: float = 1e-5,

@@ -42,9 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_file(path: str, functions: list[str] | None = None) -> tuple[list, int]:
-    """Every problem in the file's functions (fence and compile), and how many were checked."""
-    from . import fence
+def _chosen_functions(path: str, functions: list[str] | None):
+    """The file's functions (parsed, never run) and the names asked for (default: all)."""
     text, _ = read_file(path)
     found = functions_of_file(path, text)
     names = functions or list(found)
@@ -52,6 +51,13 @@ def check_file(path: str, functions: list[str] | None = None) -> tuple[list, int
     if unknown:
         raise SymdiffError(f"{path} has no top-level function named {', '.join(unknown)}",
                            hint=f"choose from: {', '.join(found) or '(none)'}")
+    return found, names
+
+
+def check_file(path: str, functions: list[str] | None = None) -> tuple[list, int]:
+    """Every problem in the file's functions (fence and compile), and how many were checked."""
+    from . import fence
+    found, names = _chosen_functions(path, functions)
     problems = []
     for name in names:
         src = found[name]
@@ -84,13 +90,7 @@ def _wrt_spec(text: str | None):
 
 def compile_file(path: str, functions: list[str] | None = None, wrt=0, jit: bool = False) -> str:
     """The generated module's source for the functions of ``path`` (raises SymdiffError)."""
-    text, _ = read_file(path)
-    found = functions_of_file(path, text)
-    names = functions or list(found)
-    unknown = [n for n in names if n not in found]
-    if unknown:
-        raise SymdiffError(f"{path} has no top-level function named {', '.join(unknown)}",
-                           hint=f"choose from: {', '.join(found) or '(none)'}")
+    found, names = _chosen_functions(path, functions)
     if not names:
         raise SymdiffError(f"{path} defines no functions", hint="define a function with `def`")
     items = []
