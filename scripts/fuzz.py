@@ -81,6 +81,9 @@ def main(argv=None) -> int:
                         help="only shrink the program in FILE (inputs from --input-seed)")
     parser.add_argument("--input-seed", type=int, default=0,
                         help="with --reduce-file: the seed of the inputs (printed with a failure)")
+    parser.add_argument("--save", metavar="DIR",
+                        help="write each failing program to DIR/failure_<n>.py "
+                             "(default: a new temporary folder)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
     opts = parser.parse_args(argv)
     np.seterr(all="ignore")
@@ -98,6 +101,8 @@ def main(argv=None) -> int:
         print(f"\n=== REDUCED ({describe(error)})\n{small}")
         return 1
 
+    save = Path(opts.save or tempfile.mkdtemp(prefix="symdiff_fuzz_failures_"))
+    save.mkdir(parents=True, exist_ok=True)
     failures: dict[str, tuple] = {}            # source -> (input seed, error)
     kinds = collections.Counter()
     stats = collections.Counter()
@@ -133,6 +138,9 @@ def main(argv=None) -> int:
             kinds[signature] += 1
             if source not in failures:
                 failures[source] = (seed, error)
+                saved = save / f"failure_{len(failures)}.py"
+                saved.write_text(f"# {describe(error)}\n# python scripts/fuzz.py --reduce-file "
+                                 f"{saved} --input-seed {seed}\n{source}")
                 if kinds[signature] <= SHOWN_IN_FULL:
                     print(f"\n=== FAILURE {len(failures)}: {describe(error)}\n{source}\n"
                           f"args = {args!r}  (input seed {seed})\n"
@@ -149,6 +157,8 @@ def main(argv=None) -> int:
     print(f"\n{stats['checked']} programs checked ({stats['drawn']} drawn, {stats['no inputs']} "
           f"without inputs away from the kinks) in {elapsed:.0f} s; "
           f"{len(failures)} failing.")
+    if failures:
+        print(f"failing programs saved in {save}/")
     if stats["invalid"]:
         print(f"{stats['invalid']} INVALID programs: a bug in tests/fuzz_programs.py")
     print("features: " + ", ".join(f"{k} {v}" for k, v in sorted(features.items())))

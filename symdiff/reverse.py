@@ -368,12 +368,12 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     defined_first = s.carried + tuple(v for c in s.cond_body for v in bound_here(c))
     forward, backward = _reverse_block(cx, s.body, inner, True, defined_first, slot)
     saved, em.b.body = em.b.body, backward
-    nexts = []
+    nexts, overwritten = [], set()
     for k in carried:
         total = _total(em, s.carried[k], inner.pop(s.carried[k].name, []), s.loc)
         if total is None:                   # the body overwrote it: nothing flows back
-            total = _zero(em, s.inits[k], backward)
-        nexts.append(_floated(total))
+            overwritten.add(k)
+        nexts.append(_floated(total) if total is not None else Const(0.0))
     em.b.body = saved
     used, acc_inits = [], []
     for name in outer:
@@ -408,6 +408,10 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
                           note="backward: the iterations in reverse", backward=True))
     for k, out in zip(carried, outs):
         if _is_active(s.inits[k], cx.active):
+            if k in overwritten:            # a scalar 0.0 may have come through: give it
+                zero = _zero(em, s.inits[k], em.b.body)      # the initial value's shape
+                em.hint, em.note, em.alias = "d" + s.inits[k].name, "zero gradient", False
+                out = em.ew_out(lambda a, b: a + b, [out, zero])
             contributions.setdefault(s.inits[k].name, []).append(out)
     for name, out in zip(used, outs[len(carried):]):
         contributions.setdefault(name, []).append(out)

@@ -67,7 +67,8 @@ def _scalars_backward(fn: Function, shapes: dict[str, Any], out: str) -> bool:
             elif isinstance(s, Loop):
                 for k, o in enumerate(s.outs):
                     if shapes.get(o.name) == () or shapes.get(s.carried[k].name) == ():
-                        mark((o, s.carried[k], s.inits[k], s.nexts[k]))
+                        # not the initial value: a loop may replace an array by a scalar
+                        mark((o, s.carried[k], s.nexts[k]))
         if len(shapes) == before:
             break
     return True

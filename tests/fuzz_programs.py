@@ -101,8 +101,6 @@ class _Env:
 class _Generator:
     """Draws one program. Every choice goes through hypothesis, so it shrinks."""
 
-    PARAMS = ("x", "y", "w")
-
     def __init__(self, draw, max_expr_depth: int, max_nesting: int, max_statements: int,
                  control_flow: bool, require: tuple = ()):
         self.draw = draw
@@ -676,10 +674,12 @@ def run_probed(program: Program | str, args) -> tuple[float, float]:
 
 
 def draw_args(rng: np.random.Generator) -> tuple:
-    """x, y ~ N(0, 1) of shape (3,); w a float with 0.3 <= |w| <= 1.5."""
-    x = rng.standard_normal(3)
-    y = rng.standard_normal(3)
-    w = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 1.5))
+    """x, y of shape (3,), normal with a scale of 1 (or, one time in four, 4: far enough
+    out to change the sign of ``v + 3.0``); w a float with 0.3 <= |w| <= 1.5 (or 4.5)."""
+    scale = 4.0 if rng.uniform() < 0.25 else 1.0
+    x = scale * rng.standard_normal(3)
+    y = scale * rng.standard_normal(3)
+    w = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.3, 1.5 if scale == 1.0 else 4.5))
     return x, y, w
 
 

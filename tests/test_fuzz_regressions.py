@@ -269,6 +269,64 @@ def test_return_from_a_loop_of_a_local_array_used_twice(tmp_path):
     """)
 
 
+# --- a loop variable whose shape changes in the loop ------------------------------------
+# The zero gradient of a variable the loop body overwrites is made with the shape of its
+# value *before* the loop, not in it: `y = x[1:]` in a loop then crashes the backward
+# (ValueError: operands could not be broadcast together with shapes (2,) (3,) (2,)), and
+# `z = x` then `z = 2.0 * w` in a loop gives the float w an array gradient (IndexError
+# in check_grad).
+
+def test_loop_overwrites_a_parameter_with_a_shorter_slice(tmp_path):
+    check(tmp_path, """
+        import numpy as np
+
+        def f(x, y, w):
+            for i in range(2):
+                y = x[1:]
+            return np.sum(y * y)
+    """)
+
+
+def test_loop_overwrites_an_array_variable_with_a_scalar(tmp_path):
+    dx, dy, dw = check(tmp_path, """
+        import numpy as np
+
+        def f(x, y, w):
+            z = x
+            for i in range(2):
+                z = w * 2.0
+            return z
+    """)
+    assert isinstance(dw, float) and dw == 2.0
+
+
+# --- the square of a shifted value, rewritten in terms of its output --------------------
+# Wrong numbers: d/dv (v + 3.0) ** 2 is written as `2 * sqrt(out)` (out = (v + 3.0) ** 2),
+# which is 2|v + 3|: the sign is lost wherever v + 3.0 < 0. The numeric check of the rewrite
+# samples v in [-1.7, 2.2], where v + 3 > 0 (symdiff 2, central differences -2 at v = -4).
+
+def test_square_of_a_shifted_negative_value(tmp_path):
+    text = """
+        import numpy as np
+
+        def f(x, y, w):
+            return (w + 2.0) ** 2 + np.sum((x + 3.0) ** 2)
+    """
+    check(tmp_path, text, w=-3.0, x=np.array([-4.0, 0.5, -3.5]))
+
+
+def test_norm_of_a_shifted_sum_with_a_negative_entry(tmp_path):
+    # the program the fuzzer found (reduced): norm(v + 3) with v + 3 = (4.6, -2.0, 4.6)
+    check(tmp_path, """
+        import numpy as np
+
+        def f(x, y, w):
+            v = np.sum(x[:, None] + y, axis=0)
+            return np.linalg.norm(v + 3.0)
+    """, w=-0.72, x=np.array([0.97040303, -1.41519525, 0.13028444]),
+        y=np.array([0.64068903, -1.56431412, 0.64865651]))
+
+
 # --- compile time -----------------------------------------------------------------------
 # Each of these took 7 to 70 s to compile (SymPy `solve` searching for an output-only form
 # of the derivative of a chain of one-argument functions); fuzzed programs take well

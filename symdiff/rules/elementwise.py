@@ -142,7 +142,7 @@ def _agrees(candidate: sympy.Expr, derivative: sympy.Expr, forward: sympy.Expr,
     except (TypeError, NameError, SyntaxError, KeyError):
         return False
     checked = 0
-    for x in (0.37, 0.81, 1.3, -0.6, 2.2, -1.7):
+    for x in (0.37, 0.81, 1.3, -0.6, 2.2, -1.7, -4.3, 5.9, -9.1):
         try:
             out, want = float(f(x)), float(d(x))
             got = float(c(out, x))
@@ -173,7 +173,9 @@ def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
     if leaf in candidates[1].free_symbols and expr.free_symbols == {leaf} \
             and _occurrences(expr, leaf) == 1 and sympy.count_ops(expr) <= 12 \
             and _invertible_quickly(expr):
-        for solution in _solve_for(expr, leaf):
+        solutions = _solve_for(expr, leaf)
+        for solution in solutions if len(solutions) == 1 else []:   # one-to-one only:
+            # (x + 3)**2 has two inverses, and 2*sqrt(out) would lose the sign of x + 3
             substituted = derivative.subs(leaf, solution)
             if sympy.count_ops(substituted) > 40:
                 continue                  # simplifying something this big is not worth it
