@@ -41,7 +41,8 @@ def check(program, seed, folder):
     note(f"program:\n{program.source}")
     args = pick_inputs(program, seed)
     assume(args is not None)          # no inputs away from the kinks: draw another program
-    note(f"args = {args!r}")
+    note(f"args = {args!r}\nto shrink it: save the program as bad.py, then run\n"
+         f"    python scripts/fuzz.py --reduce-file bad.py --input-seed {seed}")
     with time_limit():                # each takes a fraction of a second: a hang is a bug
         check_program(program, args, folder)
 
