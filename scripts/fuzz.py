@@ -67,7 +67,7 @@ def reduce(source: str, seed: int, error: BaseException, folder: Path, limit: in
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=200,
                         help="programs to check (default 200)")
     parser.add_argument("--seed", type=int, default=0, help="hypothesis seed (default 0)")

@@ -37,7 +37,13 @@ only inputs whose smallest distance is at least ``MARGIN``.
 ``check_program`` is the property: symdiff's gradient with respect to all three
 arguments passes ``symdiff.check_grad``, has the kind of its argument, the shape-generic
 ``Gradient.source`` gives the same numbers as the specialized call, ``value_and_grad``'s
-value is ``f``'s, and nothing mutates the inputs.
+value is ``f``'s, and nothing mutates the inputs. A failure of ``check_grad`` counts only
+if a fourth-order difference disagrees too (rounding in its second-order difference is
+not a symdiff bug).
+
+``reduce_program`` shrinks a failing program (delete statements, inline branches and loops,
+replace expressions by their parts) while it keeps failing the same way
+(``failure_signature``); ``scripts/fuzz.py --reduce-file`` drives it.
 """
 from __future__ import annotations
 

@@ -56,18 +56,18 @@ def test_straight_line_programs(program, seed, folder):
 
 
 @settings(FUZZ, max_examples=12)
-@given(program=programs(require=("if",)), seed=SEEDS)
+@given(program=programs(require=("if",), max_statements=3), seed=SEEDS)
 def test_programs_with_branches(program, seed, folder):
     check(program, seed, folder)
 
 
 @settings(FUZZ, max_examples=14)
-@given(program=programs(require=(("for", "while"),)), seed=SEEDS)
+@given(program=programs(require=(("for", "while"),), max_statements=3), seed=SEEDS)
 def test_programs_with_loops(program, seed, folder):
     check(program, seed, folder)
 
 
 @settings(FUZZ, max_examples=14)
-@given(program=programs(require=("write", ("for", "while", "if"))), seed=SEEDS)
+@given(program=programs(require=("write", ("for", "while", "if")), max_statements=2), seed=SEEDS)
 def test_programs_writing_local_arrays(program, seed, folder):
     check(program, seed, folder)
