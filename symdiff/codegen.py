@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from .codegen_nodes import (HELPERS, _name, expression, render, statements)
 from .ir import Const, Function, If, Loop, Node, Var, flatten, reads_here, uses, walk
@@ -29,6 +30,16 @@ class _Emit:
     inline: dict[str, ast.expr] = field(default_factory=dict)
     rows: list[tuple[int, str, str]] = field(default_factory=list)
     reads: dict[str, int] = field(default_factory=dict)
+    commentary: Callable | None = None    # (stmt, comment, inlined names) -> (comment, lines above)
+
+    def comment(self, s, depth: int) -> str:
+        """The comment beside a statement; annotations may add comment lines above it."""
+        comment = _comment(s)
+        if self.commentary is None:
+            return comment
+        comment, above = self.commentary(s, comment, set(self.inline))
+        self.rows.extend((depth, f"# {line}", "") for line in above)
+        return comment
 
 
 def _reads_on_a_path(fn: Function) -> dict[str, int]:
@@ -71,8 +82,12 @@ def _reads_on_a_path(fn: Function) -> dict[str, int]:
 
 
 def function_source(fn: Function, imports: set[str], helpers: set[str],
-                    doc: str = "") -> str:
-    """One generated function: forward lines, then backward lines, each with its comment."""
+                    doc: str = "", annotate: Callable | None = None) -> str:
+    """One generated function: forward lines, then backward lines, each with its comment.
+
+    ``annotate(fn)`` returns comment lines for the top of the body and a commentary
+    function that writes each statement's comments instead of the default ones.
+    """
     params = []
     defaults = dict(fn.defaults)
     for p in fn.params:
@@ -81,6 +96,9 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     if doc:
         lines.append(f'    """{doc}"""')
     cx = _Emit(imports, helpers, uses(fn), _fresh_arrays(fn), reads=_reads_on_a_path(fn))
+    if annotate is not None:
+        preamble, cx.commentary = annotate(fn)
+        cx.rows.extend((1, f"# {line}", "") for line in preamble)
     phase = None
     for s in fn.body:
         now = "backward" if s.note else "forward"
@@ -118,7 +136,7 @@ def _emit_block(stmts, depth: int, cx: _Emit) -> None:
             if _inlinable(s, cx.count):
                 cx.inline[s.out.name] = expression(s, cx.imports, cx.helpers, cx.inline)
                 continue
-            comment = _comment(s)
+            comment = cx.comment(s, depth)
             for k, stmt in enumerate(statements(s, cx.imports, cx.helpers, cx.inline, cx)):
                 cx.rows.append((depth, render(stmt), comment if k == 0 else ""))
         elif isinstance(s, If):
@@ -128,7 +146,8 @@ def _emit_block(stmts, depth: int, cx: _Emit) -> None:
 
 
 def _emit_if(s: If, depth: int, cx: _Emit) -> None:
-    cx.rows.append((depth, f"if {render(_name(s.cond, cx.inline))}:", _comment(s)))
+    comment = cx.comment(s, depth)
+    cx.rows.append((depth, f"if {render(_name(s.cond, cx.inline))}:", comment))
     for k, (block, values) in enumerate(((s.then, s.then_values), (s.orelse, s.else_values))):
         if k == 1:
             if not block and not s.outs:
@@ -221,16 +240,17 @@ def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
     before = _assign(s.carried, s.inits)
     if before:
         cx.rows.append((depth, before, ""))
+    comment = cx.comment(s, depth)
     if s.index is not None:
-        cx.rows.append((depth, f"for {s.index.name} in {_range(s)}:", _comment(s)))
+        cx.rows.append((depth, f"for {s.index.name} in {_range(s)}:", comment))
     else:
         single = (len(s.cond_body) == 1 and isinstance(s.cond_body[0], Node)
                   and s.cond_body[0].out == s.cond and cx.count.get(s.cond.name) == 1)
         if single:
             test = expression(s.cond_body[0], cx.imports, cx.helpers, cx.inline)
-            cx.rows.append((depth, f"while {render(test)}:", _comment(s)))
+            cx.rows.append((depth, f"while {render(test)}:", comment))
         else:
-            cx.rows.append((depth, "while True:", _comment(s)))
+            cx.rows.append((depth, "while True:", comment))
             _emit_block(s.cond_body, depth + 1, cx)
             cx.rows.append((depth + 1, f"if not {render(_name(s.cond))}:", ""))
             cx.rows.append((depth + 2, "break", ""))
@@ -282,11 +302,12 @@ def _result(result, top: bool = False) -> str:
     return ", ".join(parts)
 
 
-def module_source(functions: list[tuple[Function, str]], header: str) -> str:
+def module_source(functions: list[tuple[Function, str]], header: str,
+                  annotate: Callable | None = None) -> str:
     """A whole module: header, imports, constants, helpers, then the functions."""
     imports: set[str] = set()
     helpers: set[str] = set()
-    bodies = [function_source(fn, imports, helpers, doc) for fn, doc in functions]
+    bodies = [function_source(fn, imports, helpers, doc, annotate) for fn, doc in functions]
     constants: dict = {}
     for fn, _ in functions:
         constants.update(dict(fn.constants))

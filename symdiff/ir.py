@@ -57,7 +57,11 @@ Value = Union[Var, Const]
 
 @dataclass(frozen=True)
 class Node:
-    """``out = op(*args)`` with static ``params``; ``note`` says why the line exists."""
+    """``out = op(*args)`` with static ``params``; ``note`` says why the line exists.
+
+    A backward node's ``origin`` is the forward node and argument position whose gradient
+    it helps compute (``(node, i)``); annotations read it, codegen and passes ignore it.
+    """
 
     out: Var
     op: str
@@ -65,6 +69,7 @@ class Node:
     params: tuple[tuple[str, Any], ...] = ()
     loc: Loc | None = None
     note: str = ""
+    origin: tuple["Node", int] | None = None
 
     def param(self, key: str, default: Any = None) -> Any:
         for k, v in self.params:

@@ -343,15 +343,22 @@ PASSES = (dead_code, trivial_joins, temporary_aliases, common_subexpressions,
 
 def optimize(fn: Function, passes=PASSES, rounds: int = 8) -> Function:
     """Run the passes in order until nothing changes (at most ``rounds`` times)."""
-    for _ in range(rounds):
-        before = fn
-        for p in passes:
-            fn = p(fn)
-        if fn == before:
-            break
+    for _, _, fn in optimize_steps(fn, passes, rounds):
+        pass
     return fn
 
 
-__all__ = ["optimize", "PASSES", "dead_code", "trivial_joins", "temporary_aliases",
+def optimize_steps(fn: Function, passes=PASSES, rounds: int = 8):
+    """What ``optimize`` does, one pass at a time: ``(round, pass, function after it)``."""
+    for round_ in range(rounds):
+        before = fn
+        for p in passes:
+            fn = p(fn)
+            yield round_, p, fn
+        if fn == before:
+            break
+
+
+__all__ = ["optimize", "optimize_steps", "PASSES", "dead_code", "trivial_joins", "temporary_aliases",
            "common_subexpressions",
            "accumulate_in_place", "blocks", "reads_here"]

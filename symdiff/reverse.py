@@ -32,6 +32,7 @@ class Emitter:
     hint: str = "tmp"
     note: str = ""
     alias: bool = False     # name a pass-through gradient (``dx = dq``) for readability
+    origin: tuple | None = None   # (forward node, argument) whose gradient is being built
 
     def shape(self, v: Value):
         if isinstance(v, Const):
@@ -54,8 +55,13 @@ class Emitter:
         if op in FLOAT_FIRST and isinstance(args[0], Const) and _is_int(args[0].value):
             args = [Const(float(args[0].value)), *args[1:]]     # gradients are floats
         out = self.b.emit(op, args, hint, self.loc, self.note, **params)
+        self._mark_origin()
         self._infer(self.b.body[-1])
         return out
+
+    def _mark_origin(self) -> None:
+        if self.origin is not None:
+            self.b.body[-1] = replace(self.b.body[-1], origin=self.origin)
 
     def _infer(self, n: Node) -> None:
         values = [a.value if isinstance(a, Const) else None for a in n.args]
@@ -71,6 +77,7 @@ class Emitter:
         before = len(self.b.body)
         v = self.b.ew(expr, args, hint, self.loc, lib or "", self.note)
         if len(self.b.body) > before:
+            self._mark_origin()
             self._infer(self.b.body[-1])
         return v
 
@@ -255,7 +262,9 @@ def _reverse_node(cx: Reverser, n: Node, contributions: dict) -> None:
         em.loc, em.note = n.loc, cx.table.describe(n, i)
         em.hint = _grad_hint(arg, cx.expected, contributions)
         em.alias = cx.expected.get(arg.name, 0) <= 1
+        em.origin = (n, i)
         part = cx.table.vjp(em, g, n, i)
+        em.origin = None
         if part is not None:
             contributions.setdefault(arg.name, []).append(part)
 

@@ -22,21 +22,30 @@ from .rules.arrays import _dummy, infer_shape
 EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
 
 
-def infer_shapes(fn: Function, arg_shapes: dict[str, Any], scalar_output: bool = True
-                 ) -> dict[str, Any]:
+def infer_shapes(fn: Function, arg_shapes: dict[str, Any], scalar_output: bool = True,
+                 rule=None) -> dict[str, Any]:
     """Shape of every name in ``fn``; integers that are known (``N = X.shape[0]``) are folded.
 
     With ``scalar_output`` (gradients need one), the output is a scalar, and so are the
     arguments of any elementwise node whose result is a scalar: facts that flow backwards
     and let the generic code skip undoing broadcasts that cannot have happened.
+    ``rule(node, arg_shapes, arg_values)`` replaces ``node_shape`` (to know more primitives).
     """
+    rule = rule or node_shape
     shapes: dict[str, Any] = {k: tuple(v) for k, v in arg_shapes.items() if v is not None}
-    _forward(fn, shapes)
+    _forward(fn, shapes, rule)
     if scalar_output and len(fn.result) == 1 and isinstance(fn.result[0], Var):
         out = fn.result[0].name
         if shapes.get(out) is None and _scalars_backward(fn, shapes, out):
-            _forward(fn, shapes)
+            _forward(fn, shapes, rule)
     return shapes
+
+
+def node_shape(n: Node, arg_shapes: list, arg_values: list):
+    """The output shape of one node (None when not known statically)."""
+    if n.op == "np":
+        return _np_shape(n, arg_shapes, arg_values)
+    return infer_shape(n, arg_shapes, arg_values)
 
 
 def _scalars_backward(fn: Function, shapes: dict[str, Any], out: str) -> bool:
@@ -74,11 +83,11 @@ def _scalars_backward(fn: Function, shapes: dict[str, Any], out: str) -> bool:
     return True
 
 
-def _forward(fn: Function, shapes: dict[str, Any]) -> None:
-    _forward_block(fn.body, shapes, {})
+def _forward(fn: Function, shapes: dict[str, Any], rule) -> None:
+    _forward_block(fn.body, shapes, {}, rule)
 
 
-def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any]) -> None:
+def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any], rule) -> None:
     def shape(a):
         if isinstance(a, Const):
             return np.shape(a.value) if not isinstance(a.value, tuple) and a.value is not None \
@@ -92,14 +101,14 @@ def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any]) -> Non
 
     for n in stmts:
         if isinstance(n, If):
-            _forward_block(n.then, shapes, values)
-            _forward_block(n.orelse, shapes, values)
+            _forward_block(n.then, shapes, values, rule)
+            _forward_block(n.orelse, shapes, values, rule)
             for out, a, b in zip(n.outs, n.then_values, n.else_values):
                 if shape(a) is not None and shape(a) == shape(b):
                     shapes[out.name] = shape(a)
             continue
         if isinstance(n, Loop):
-            _forward_loop(n, shapes, values, shape)
+            _forward_loop(n, shapes, values, shape, rule)
             continue
         arg_shapes_ = [shape(a) for a in n.args]
         arg_values = [value(a) for a in n.args]
@@ -110,15 +119,12 @@ def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any]) -> Non
             if not isinstance(known, tuple):
                 shapes[out] = np.shape(known)
             continue
-        if n.op == "np":
-            result = _np_shape(n, arg_shapes_, arg_values)
-        else:
-            result = infer_shape(n, arg_shapes_, arg_values)
+        result = rule(n, arg_shapes_, arg_values)
         if result is not None:
             shapes[out] = tuple(result)
 
 
-def _forward_loop(n: Loop, shapes: dict, values: dict, shape) -> None:
+def _forward_loop(n: Loop, shapes: dict, values: dict, shape, rule) -> None:
     """Carried values keep their shape across iterations, or their shape is unknown."""
     if n.index is not None:
         shapes[n.index.name] = ()
@@ -127,7 +133,7 @@ def _forward_loop(n: Loop, shapes: dict, values: dict, shape) -> None:
     for _ in range(3):
         trial = dict(shapes)
         trial.update({k: v for k, v in guess.items() if v is not None})
-        _forward_block(n.cond_body + n.body, trial, dict(values))
+        _forward_block(n.cond_body + n.body, trial, dict(values), rule)
         after = {c.name: (trial.get(x.name) if isinstance(x, Var) else shape(x))
                  for c, x in zip(n.carried, n.nexts)}
         if after == guess:
@@ -176,4 +182,4 @@ def _np_shape(n, arg_shapes, arg_values):
     return None
 
 
-__all__ = ["infer_shapes", "Var"]
+__all__ = ["infer_shapes", "node_shape", "Var"]
