@@ -4,7 +4,7 @@
     scores = h W2 + b2
     L = softmax cross-entropy averaged over N + 0.5 reg (sum W1**2 + sum W2**2)
 
-X is (N, D), W1 is (D, H), b1 is (H,), W2 is (H, C), b2 is (C,), y holds N
+X is (N, D), W1 is (D, H), b1 is (H,), W2 is (H, C), b2 is (C,), and y is (N,):
 integer labels in [0, C). mlp_loss calls the helper softmax_cross_entropy,
 which the compiler inlines. train_mlp.py trains this network.
 """

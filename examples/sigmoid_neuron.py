@@ -1,4 +1,4 @@
-"""Seed 2: a 2-D neuron with a sigmoid activation.
+"""Seed 2: a 2-D neuron with a sigmoid activation; w is (3,) and x is (2,).
 
     f(w, x) = 1 / (1 + exp(-(w0 x0 + w1 x1 + w2)))
 
