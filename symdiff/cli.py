@@ -1,7 +1,8 @@
 """Command line: ``symdiff compile model.py [-f NAME]... [--wrt A,B] [-o OUT.py] [--jit]``.
 
 ``--annotate`` comments each line with its maths and shapes (``annotate.py``), ``--shapes``
-gives argument shapes.
+gives argument shapes, ``--explain-passes`` shows what each optimizer pass changes
+(``optimize_trace.py``).
 
 Compiles statically: model.py is read and parsed, never imported or run. Exit codes:
 0 success, 1 compile error (located message on stderr), 2 bad usage. An error never
@@ -15,7 +16,7 @@ import sys
 import tempfile
 
 from . import annotate as annotations
-from . import pipeline
+from . import optimize_trace, pipeline
 from .api import resolve_wrt
 from .errors import SymdiffError
 from .lower import lower
@@ -44,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="argument shapes, each size a number or a name; numbers specialize "
                            "the code to them, names only label the annotations (default: "
                            "shapes stated in docstrings, e.g. `X is (N, D)`)")
+    comp.add_argument("--explain-passes", action="store_true",
+                      help="print the chain rule's output before optimization, then a diff "
+                           "for each optimizer pass, then the compiled module")
     chk = commands.add_parser(
         "check", help="list every problem in every function of a file, writing nothing",
         description="Check that symdiff can differentiate the functions of a file.")
@@ -115,6 +119,13 @@ def compile_file(path: str, functions: list[str] | None = None, wrt=0, jit: bool
     plans, header, commenting = _planned(path, functions, wrt, annotate, shapes)
     source = pipeline.module_of(plans, [plan.build() for plan in plans], header, commenting)
     return _jitted(source) if jit else source
+
+
+def explain_passes(path: str, functions: list[str] | None = None, wrt=0, jit: bool = False,
+                   annotate: bool = False, shapes: dict | None = None) -> tuple[str, str]:
+    """What each optimizer pass changes, ending with ``compile_file``'s output; and that."""
+    plans, header, commenting = _planned(path, functions, wrt, annotate, shapes)
+    return optimize_trace.explain(plans, header, commenting, _jitted if jit else str)
 
 
 def _planned(path: str, functions, wrt, annotate: bool, shapes: dict | None):
@@ -198,11 +209,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return _check(args)
     try:
-        source = compile_file(args.model, args.functions, _wrt_spec(args.wrt), args.jit,
-                              args.annotate, args.shapes)
+        options = (args.model, args.functions, _wrt_spec(args.wrt), args.jit, args.annotate,
+                   args.shapes)
+        if args.explain_passes:
+            explanation, source = explain_passes(*options)
+        else:
+            explanation, source = None, compile_file(*options)
         if args.output:
             write_atomically(args.output, source)
-        else:
+        if explanation is not None:
+            sys.stdout.write(explanation)
+        elif not args.output:
             sys.stdout.write(source)
     except SymdiffError as exc:
         print(f"symdiff: error: {exc}", file=sys.stderr)
