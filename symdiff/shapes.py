@@ -173,6 +173,8 @@ def _np_shape(n, arg_shapes, arg_values):
             kw = dict(zip(keywords, arg_values[split:]))
             if fn in ("zeros", "ones", "full", "eye") or fn == "arange":
                 return getattr(np, fn)(*arg_values[:split], **kw).shape
+        if fn in EVALUABLE:        # sizes are values: a stand-in 0 would say np.arange(n)
+            return None            # has shape (0,)
         if all(s is not None for s in arg_shapes):
             dummies = [_dummy(s) if v is None else v for s, v in zip(arg_shapes, arg_values)]
             split = len(dummies) - len(keywords)

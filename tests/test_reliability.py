@@ -179,3 +179,21 @@ def test_nested_elementwise_chains_compile_and_differentiate(tmp_path):
             return np.sum(a + b * np.exp(np.tanh(x)))
     """))
     symdiff.check_grad(module.f, np.array([0.3, -0.8, 1.1]))
+
+
+def test_sizes_only_known_at_run_time_are_not_guessed(tmp_path):
+    """np.arange(n) of an `int` argument (shape known, value not) has an unknown length:
+    it was once taken as 0, and the specialized gradient broadcast to (0,) and failed."""
+    module = load_module(tmp_path, "arange_of_argument", textwrap.dedent("""
+        import numpy as np
+
+        def f(x: float, n: int):
+            return np.sum(x * np.arange(n))
+
+        def g(X, x: float):
+            N = X.shape[0]
+            return np.sum(x * np.arange(N) * X[:, 0])
+    """))
+    assert symdiff.grad(module.f)(2.0, 5) == 10.0
+    symdiff.check_grad(module.f, 2.0, 5)
+    symdiff.check_grad(module.g, np.arange(12.0).reshape(4, 3), 2.0, wrt=(0, 1))
