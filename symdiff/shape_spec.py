@@ -83,8 +83,10 @@ def _module_docstring(src) -> str:
 
 
 def _stated(name: str, text: str) -> tuple | None:
+    """``X is (N, D)``, ``X is an (N, D) array``, ``t holds (N, K) targets``, ``X: array of
+    shape (N, D)``, ``X : ndarray of shape (n, d)``, ``X has shape (N, D)``."""
     who = rf"(?<![\w.]){re.escape(name)}(?![\w(.\[])"
-    for pattern in (rf"{who}\s+is\s+\(([^()]*)\)",
+    for pattern in (rf"{who}\s+(?:is|holds)\s+(?:an?\s+)?\(([^()]*)\)",
                     rf"{who}\s*(?::|has|is)[^\n()]{{0,60}}?\bshape\s*\(([^()]*)\)"):
         m = re.search(pattern, text)
         if m:

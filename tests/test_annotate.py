@@ -295,6 +295,9 @@ def test_stated_shapes(tmp_path):
     assert annotate.stated_shapes(found["numpy_style"]) == {
         "X": ("n_samples", "n_features"), "y": ("n_samples",), "reg": ()}
     assert annotate.stated_shapes(found["course_style"]) == {"W": ("D", "C"), "X": ("N", "D")}
+    l2 = functions_of_file(str(EXAMPLES / "l2_regression.py"))["l2_loss"]   # "X is an (N, D)
+    assert annotate.stated_shapes(l2) == {                                 # minibatch"
+        "W": ("D", "K"), "b": ("K",), "X": ("N", "D"), "t": ("N", "K")}
 
 
 def test_named_sizes_print_back():
