@@ -6,7 +6,9 @@ tests/test_readme.py checks that README.md shows exactly what the compiler gener
 """
 import argparse
 import pathlib
+import re
 import sys
+import textwrap
 
 import numpy as np
 
@@ -14,7 +16,11 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "examples"), str(ROOT / "tests")]
 
 import symdiff  # noqa: E402
-from symdiff.cli import compile_file  # noqa: E402
+from symdiff import annotate, optimize_trace, pipeline  # noqa: E402
+from symdiff.cli import _planned, compile_file  # noqa: E402
+from symdiff.parse import functions_of_file  # noqa: E402
+
+MLP_SHAPES = "X=(64,100), W1=(100,50), b1=(50,), W2=(50,10), b2=(10,), y=(64,)"
 
 
 def _function(source: str, name: str) -> str:
@@ -24,8 +30,30 @@ def _function(source: str, name: str) -> str:
     return source[start:end if end != -1 else None].rstrip() + "\n"
 
 
+def _annotated_mlp() -> str:
+    """The start and the end of the annotated MLP gradient (``--annotate --shapes``)."""
+    source = compile_file(str(ROOT / "examples" / "mlp.py"), ["mlp_loss"],
+                          ("W1", "b1", "W2", "b2"), annotate=True,
+                          shapes=annotate.parse_shapes(MLP_SHAPES))
+    lines = _function(source, "grad_mlp_loss").splitlines()
+    top = lines.index("    # forward")
+    bottom = lines.index("    # mlp.py:24  scores = h @ W2 + b2")
+    excerpt = lines[2:top + 6] + ["    # ..."] + lines[bottom:]
+    return textwrap.dedent("\n".join(excerpt)) + "\n"
+
+
+def _explained_neuron() -> str:
+    """What each pass does to grad_neuron (``--explain-passes``, without value_and_grad)."""
+    path = str(ROOT / "examples" / "sigmoid_neuron.py")
+    src = functions_of_file(path)["neuron"]
+    _, header, _ = _planned(path, ["neuron"], 0, False, None)
+    text, _ = optimize_trace.explain(pipeline.plan_module([(src, (0,))], False), header)
+    start = text.index("=== round 1, pass 1")
+    return text[start:text.index("\n=== the compiled output")]
+
+
 def listings() -> dict[str, str]:
-    """README block name -> the generated function it shows."""
+    """The first line of a README block -> the generated text the block shows."""
     from mlp import mlp_loss
     import control_flow_corpus as corpus
     circuit = compile_file(str(ROOT / "examples" / "circuit.py"), ["f"], ("x", "y", "z"))
@@ -39,14 +67,17 @@ def listings() -> dict[str, str]:
                 rng.integers(0, 10, 100), 0.1)
     svm = symdiff.grad(corpus.svm_loss_naive).source_for(*svm_args)
     svm = svm.replace("control_flow_corpus.py", "svm_naive.py")
-    return {"grad_f": _function(circuit, "grad_f"),
-            "grad_mlp_loss": _function(mlp, "grad_mlp_loss"),
-            "grad_svm_loss_naive": _function(svm, "grad_svm_loss_naive")}
+    return {"def grad_f(": _function(circuit, "grad_f"),
+            "def grad_mlp_loss(": _function(mlp, "grad_mlp_loss"),
+            "def grad_svm_loss_naive(": _function(svm, "grad_svm_loss_naive"),
+            "# shapes: W1=(D,H)": _annotated_mlp(),
+            "=== round 1, pass 1 of": _explained_neuron()}
 
 
 def update(readme: str) -> str:
-    for name, text in listings().items():
-        start = readme.index(f"```python\ndef {name}(") + len("```python\n")
+    for first, text in listings().items():
+        found = re.search(r"```\w*\n" + re.escape(first), readme)
+        start = readme.index("\n", found.start()) + 1
         end = readme.index("```", start)
         readme = readme[:start] + text + readme[end:]
     return readme

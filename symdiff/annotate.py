@@ -4,11 +4,13 @@
 line, the shapes involved, and above the backward lines the source line they
 differentiate, the local derivative in mathematical form and where a broadcast is undone:
 
-    # mlp.py:24  scores = h @ W2 + b2
-    # b2 was broadcast over axis 0: sum it back
-    db2 = np.sum(dscores, axis=0)                 # (C,) = sum of (N,C) over axis 0
-    dh = dscores @ W2.T                           # (N,H) = (N,C) @ (H,C).T
-    dW2_2 = h.T @ dscores                         # (H,C) = (N,H).T @ (N,C)
+    # mlp.py:23  h = np.maximum(0, X @ W1 + b1)
+    # max routes: d max(0, tmp_1)/dtmp_1 = 1(tmp_1 > 0)
+    dtmp_1 = dh * np.heaviside(tmp_1, 0.5)        # (N,H)
+    # add distributes: d(tmp + b1)/db1 = 1, and
+    # b1 was broadcast over axis 0: sum it back
+    db1 = np.sum(dtmp_1, axis=0)                  # (H,) = sum of (N,H) over axis 0
+    dW1_2 = X.T @ dtmp_1                          # (D,H) = (N,D).T @ (N,H)
 
 Annotations change comments only, never code. Shapes come from, in order: shapes given
 by the caller (``--shapes "X=(N,D), W1=(D,H)"``; a dimension is a number or a name),
@@ -187,6 +189,12 @@ class Commentary:
     # ------------------------------------------------------------ shapes beside a line
 
     def shapes_of(self, n: Node, inline: set) -> str:
+        """``(N,H) = (N,D) @ (D,H)``: the value's shape from its arguments' (empty when
+        the value's own shape is not known)."""
+        text = self._shapes_of(n, inline)
+        return "" if text.startswith(("?", "= ?")) else text
+
+    def _shapes_of(self, n: Node, inline: set) -> str:
         out, op, a = self.shape(n.out), n.op, n.args
         arg = [self.operand(v, inline) for v in a]
         if op == "matmul":
