@@ -534,3 +534,16 @@ def test_gradient_of_matmul_is_the_textbook_formula():
 
 def matmul_sum(A, B):
     return np.sum(A @ B)
+
+
+@pytest.mark.parametrize("a, b, want", [((4, 3), (3, 2), (4, 2)), ((3,), (3, 2), (2,)),
+                                        ((4, 3), (3,), (4,)), ((5, 4, 3), (3, 2), (5, 4, 2)),
+                                        ((4, 3), (2, 2), None), ((3,), (2, 2), None),
+                                        ((4, 3), (2,), None)])
+def test_matmul_shape_checks_the_inner_dimension(a, b, want):
+    from symdiff.rules.arrays import matmul_shape
+    if want is None:
+        with pytest.raises(ValueError):
+            matmul_shape(a, b)
+    else:
+        assert matmul_shape(a, b) == want == np.matmul(np.zeros(a), np.zeros(b)).shape

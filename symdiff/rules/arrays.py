@@ -260,6 +260,8 @@ def matmul_shape(a: tuple, b: tuple) -> tuple:
         if a != b:
             raise ValueError("shapes do not match")
         return ()
+    if a[-1] != (b[0] if len(b) == 1 else b[-2]):
+        raise ValueError("the inner dimensions do not match")
     if len(b) == 1:
         return tuple(a[:-1])
     if len(a) == 1:
