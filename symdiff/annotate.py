@@ -29,6 +29,7 @@ from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
 
 from . import rules
+from .errors import SymdiffError
 from .ir import Const, Function, Node, Var, ew_symbols, walk
 from .rules import elementwise as E
 from .shape_spec import (ShapeSpec, Sizes, check_spec, numeric, parse_shapes, resolve,
@@ -77,6 +78,33 @@ def line_shapes(forward: Function, fn: Function, stated: ShapeSpec, given: Shape
     numbers, sizes = resolve(stated, given, _numbers_in(forward))
     known = infer_shapes(forward, numbers, True, rule=_rule)      # the output is a scalar
     return infer_shapes(fn, known, False, rule=_rule), sizes
+
+
+#: Operations whose result shape exists only if their arguments' shapes fit together.
+FITTING = {"ew", "compare", "where", "matmul"}
+
+
+def check_given(src, forward: Function, given: ShapeSpec) -> None:
+    """Shapes given for ``src``'s parameters fit its operations, or a located error says
+    where they do not (``X @ W1: (N,D) @ (E,H)``)."""
+    params = [p.name for p in forward.params]
+    given = {k: v for k, v in given.items() if k in params}
+    if not given:
+        return
+    numbers, sizes = resolve(stated_shapes(src), given, _numbers_in(forward))
+    shapes = infer_shapes(forward, numbers, True, rule=_rule)
+    for n in walk(forward.body):
+        if not isinstance(n, Node) or n.op not in FITTING or shapes.get(n.out.name) is not None:
+            continue
+        known = [shapes.get(a.name) if isinstance(a, Var) else () for a in n.args]
+        if any(s is None for s in known):
+            continue
+        join = " @ " if n.op == "matmul" else ", "
+        found = join.join(sizes.shape(s) for s in known)
+        raise SymdiffError(f"the shapes given do not fit here: {found}", n.loc,
+                           hint=f"make the shapes given ({show_spec(given)}) fit this line "
+                                "(and the docstring's); a name is one size, and different "
+                                "names are different sizes")
 
 
 # ---------------------------------------------------------------- the comments
@@ -355,5 +383,5 @@ def _atomic(expr: sympy.Expr) -> bool:
     return isinstance(expr, (sympy.Function, sympy.Max, sympy.Min)) or expr.is_Symbol
 
 
-__all__ = ["annotator", "Commentary", "line_shapes", "parse_shapes", "stated_shapes", "numeric",
+__all__ = ["annotator", "check_given", "Commentary", "line_shapes", "parse_shapes", "stated_shapes", "numeric",
            "show_spec", "check_spec", "resolve", "Sizes"]

@@ -105,6 +105,7 @@ class Gradient:
         spec = annotations.parse_shapes(shapes) if isinstance(shapes, str) else \
             {k: tuple(v) for k, v in (shapes or {}).items()}
         annotations.check_spec(spec, self.parameters, self.fn.__name__)
+        annotations.check_given(self._source(), pipeline.forward_ir(self._source()), spec)
         key = ("annotated", tuple(spec.items()))
         if key not in self._sources:
             self._sources[key] = self._module(annotations.numeric(spec) or None, True, spec)

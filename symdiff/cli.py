@@ -155,6 +155,8 @@ def _planned(path: str, functions, wrt, annotate: bool, shapes: dict | None):
         header += (f"\nSpecialized to the argument shapes {annotations.show_spec(fixed)}: "
                    "call it with\narrays of these shapes.\n")
     plans = pipeline.plan_module(items, tuple_out=isinstance(wrt, tuple), arg_shapes=fixed or None)
+    for plan in plans[::2]:                    # grad_<name>; value_and_grad_<name> is alike
+        annotations.check_given(plan.src, plan.forward, shapes)
     def commenting(plan):
         return annotations.annotator(plan.src, plan.forward, shapes)
     return plans, header, commenting if annotate else None

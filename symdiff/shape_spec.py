@@ -120,10 +120,12 @@ def show_spec(spec: ShapeSpec) -> str:
 @dataclass(frozen=True)
 class Sizes:
     """How sizes print: numbers the caller gave that a docstring names (``exact``), and
-    stand-ins for sizes known only by name, which also name sums and products of them."""
+    stand-ins for sizes known only by name, which also name sums and products of them;
+    numbers the caller or the program wrote (``plain``) print as themselves."""
 
     exact: dict = field(default_factory=dict)       # 64 -> "N"
     stand_in: dict = field(default_factory=dict)    # 101 -> "N"
+    plain: frozenset = frozenset()
 
     def show(self, d) -> str:
         if not isinstance(d, (int, np.integer)):
@@ -133,6 +135,8 @@ class Sizes:
             return self.exact[d]
         if d in self.stand_in:
             return self.stand_in[d]
+        if d in self.plain:
+            return str(d)
         for size, name in self.stand_in.items():
             if 0 < abs(d - size) <= 4:
                 return f"{name}{d - size:+d}"
@@ -176,7 +180,7 @@ def resolve(stated: ShapeSpec, given: ShapeSpec, avoid: set) -> tuple[dict, Size
             p = sympy.nextprime(p + 10)
         stand_in[name] = int(p)
     numbers = {k: tuple(stand_in.get(d, d) for d in dims) for k, dims in spec.items()}
-    return numbers, Sizes(exact, {v: k for k, v in stand_in.items()})
+    return numbers, Sizes(exact, {v: k for k, v in stand_in.items()}, frozenset(avoid))
 
 
 def _paren(parts: list[str]) -> str:

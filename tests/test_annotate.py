@@ -374,3 +374,19 @@ def test_cli_refuses_shapes_of_unknown_parameters(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1 and "Z, not a parameter of mlp_loss" in err and "choose from: W1" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("shapes, found", [("X=(64,100), W1=(99,50)", "(N,100) @ (99,H)"),
+                                           ("X=(N,E)", "(N,E) @ (D,H)"),
+                                           ("b2=(4,), W2=(50,10)", "(N,10), (4,)")])
+def test_cli_refuses_shapes_that_do_not_fit(shapes, found, capsys):
+    code = cli.main(["compile", str(EXAMPLES / "mlp.py"), "-f", "mlp_loss", "--shapes", shapes])
+    err = capsys.readouterr().err
+    assert code == 1 and f"the shapes given do not fit here: {found}" in err
+    assert "mlp.py:2" in err and "^" in err
+
+
+def test_annotated_source_refuses_shapes_that_do_not_fit(load_example):
+    g = symdiff.grad(load_example("mlp").mlp_loss)
+    with pytest.raises(SymdiffError, match=r"do not fit here: \(N,D\) @ \(E,H\)"):
+        g.annotated_source({"W1": ("E", "H")})
