@@ -42,9 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="comment every line with its shapes, and every backward line with "
                            "the local derivative it applies (comments only: same code)")
     comp.add_argument("--shapes", metavar='"X=(N,D), W=(D,C)"', type=_shapes_arg,
-                      help="argument shapes, each size a number or a name; numbers specialize "
-                           "the code to them, names only label the annotations (default: "
-                           "shapes stated in docstrings, e.g. `X is (N, D)`)")
+                      help="argument shapes, each size a number or a name: numbers "
+                           "specialize the code, names label the annotations (which otherwise "
+                           "take shapes from docstrings, e.g. `X is (N, D)`); shapes that do "
+                           "not fit the program are refused")
     comp.add_argument("--explain-passes", action="store_true",
                       help="print the chain rule's output before optimization, then a diff "
                            "for each optimizer pass, then the compiled module")
