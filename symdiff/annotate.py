@@ -31,6 +31,7 @@ from sympy.printing.str import StrPrinter
 from . import rules
 from .errors import SymdiffError
 from .ir import Const, Function, Node, Var, ew_symbols, walk
+from .optimize import optimize
 from .rules import elementwise as E
 from .shape_spec import (ShapeSpec, Sizes, check_spec, numeric, parse_shapes, resolve,
                          show_spec, stated_shapes)
@@ -74,7 +75,8 @@ def _numbers_in(fn: Function) -> set:
 
 
 def line_shapes(forward: Function, fn: Function, stated: ShapeSpec, given: ShapeSpec):
-    """Shapes of every value of ``fn`` (the gradient), and how to print their sizes."""
+    """Shapes of every value of ``fn`` (the gradient of ``forward``, optimized as the
+    pipeline does before reversing it), and how to print their sizes."""
     numbers, sizes = resolve(stated, given, _numbers_in(forward))
     known = infer_shapes(forward, numbers, True, rule=_rule)      # the output is a scalar
     return infer_shapes(fn, known, False, rule=_rule), sizes
@@ -92,7 +94,7 @@ def check_given(src, forward: Function, given: ShapeSpec) -> None:
     if not given:
         return
     numbers, sizes = resolve(stated_shapes(src), given, _numbers_in(forward))
-    shapes = infer_shapes(forward, numbers, True, rule=_rule)
+    shapes = infer_shapes(optimize(forward), numbers, True, rule=_rule)
     for n in walk(forward.body):
         if not isinstance(n, Node) or n.op not in FITTING or shapes.get(n.out.name) is not None:
             continue
@@ -156,6 +158,7 @@ def annotator(src, forward: Function, given: ShapeSpec | None = None) -> Callabl
     """``annotate(fn)`` for codegen: the comment lines atop ``fn`` and its commentary.
 
     ``given`` shapes (by parameter name) win over those the source states."""
+    forward = optimize(forward)       # as the gradient's forward part: its names, no others
     params = [p.name for p in forward.params]
     stated = stated_shapes(src)
     given = {k: v for k, v in (given or {}).items() if k in params}
