@@ -326,7 +326,10 @@ def fold_into_sums(fn: Function, shapes: dict) -> Function:
                         at = where.get(a.name) if isinstance(a, Var) else None
                         if at is None or count.get(a.name) != 1 or not scalar(a):
                             continue
-                        s, out[at], changed = _substitute(s, i, out[at]), None, True
+                        merged = _substitute(s, i, out[at])
+                        if not merged.param("expr").free_symbols:
+                            continue          # da - da: keep the parts, not an int 0
+                        s, out[at], changed = merged, None, True
                         break
             if isinstance(s, Node) and s.op == "ew" and s.note:
                 where[s.out.name] = len(out)

@@ -207,7 +207,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
         p = fn.params[i]
         grads.append(_total(em, p, contributions.pop(p.name, []), fn.loc, param=True))
     grads = [Const(float(g.value)) if isinstance(g, Const) and _is_int(g.value)
-             else _returnable(em, g) for g in grads]
+             else _returnable(em, g, fn.params[i]) for g, i in zip(grads, wrt)]
     several = tuple_out or len(grads) != 1
     if with_value:
         result: tuple = (output, tuple(grads) if several else grads[0])
@@ -222,7 +222,8 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
 
 
 def _reverse_block(cx: Reverser, stmts, contributions: dict, in_loop: bool,
-                   defined_first: tuple[Var, ...] = (), slot=None) -> tuple[list, list]:
+                   defined_first: tuple[Var, ...] = (), slot=None,
+                   finish=None) -> tuple[list, list]:
     """Backward statements for a block; returns (forward block with tape pushes, backward)."""
     em = cx.em
     saved, em.b.body = em.b.body, []
@@ -235,6 +236,8 @@ def _reverse_block(cx: Reverser, stmts, contributions: dict, in_loop: bool,
             forward[k] = _reverse_if(cx, s, contributions, in_loop)
         else:
             forward[k] = _reverse_loop(cx, s, contributions, in_loop)
+    if finish is not None:
+        finish()
     backward, em.b.body = em.b.body, saved
     forward = [x for s in forward for x in (s if isinstance(s, tuple) else (s,))]
     if in_loop:
@@ -268,6 +271,22 @@ def _zero(em: Emitter, like: Value, into: list) -> Value:
     em.hint, em.note = "d" + like.name, "zero gradient"
     zero = em.out("zeros_like", [like], known=em.shape(like) is not None)
     em.b.body = saved
+    return zero
+
+
+def _zero_in_loop(em: Emitter, s: Loop, k: int) -> Value:
+    """Zeros shaped like loop variable ``k`` as this iteration saw it (its shape may change
+    from one iteration to the next); from the static shape when known, so nothing is saved."""
+    carried = s.carried[k]
+    shapes = {em.shape(v) for v in (carried, s.inits[k], s.nexts[k])}
+    shape = shapes.pop() if len(shapes) == 1 else None
+    if shape == ():
+        return Const(0.0)
+    em.hint, em.note = "d" + carried.name, "overwritten: its gradient before this iteration is zero"
+    if shape is not None:
+        zero = em.out("np", [Const(tuple(shape))], fn="zeros", keywords=())
+    else:
+        zero = em.out("zeros_like", [carried], known=False)
     return zero
 
 
@@ -351,7 +370,7 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     seeds = {}
     for k in carried:
         seeds[k] = _floated(grads[k]) if grads[k] is not None else \
-            _zero(em, s.inits[k], em.b.body)
+            _zero(em, s.outs[k], em.b.body)
     places = {k: names.fresh("d" + s.carried[k].name) for k in carried}
     for k in carried:                      # a gradient has the shape of its value
         em.set_shape(places[k], em.shape(s.carried[k]))
@@ -366,15 +385,17 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     for name in outer:
         inner.setdefault(name, []).insert(0, accumulators[name])
     defined_first = s.carried + tuple(v for c in s.cond_body for v in bound_here(c))
-    forward, backward = _reverse_block(cx, s.body, inner, True, defined_first, slot)
-    saved, em.b.body = em.b.body, backward
-    nexts, overwritten = [], set()
-    for k in carried:
-        total = _total(em, s.carried[k], inner.pop(s.carried[k].name, []), s.loc)
-        if total is None:                   # the body overwrote it: nothing flows back
-            overwritten.add(k)
-        nexts.append(_floated(total) if total is not None else Const(0.0))
-    em.b.body = saved
+    nexts: list[Value] = []
+
+    def carried_gradients():                # at the end of the backward body, before the tape
+        for k in carried:
+            total = _total(em, s.carried[k], inner.pop(s.carried[k].name, []), s.loc)
+            if total is None:               # the body overwrote it: nothing flows back
+                total = _zero_in_loop(em, s, k)
+            nexts.append(_floated(total))
+
+    forward, backward = _reverse_block(cx, s.body, inner, True, defined_first, slot,
+                                       carried_gradients)
     used, acc_inits = [], []
     for name in outer:
         total = _sum_in(em, name, inner.pop(name), backward, s.loc,
@@ -408,10 +429,6 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
                           note="backward: the iterations in reverse", backward=True))
     for k, out in zip(carried, outs):
         if _is_active(s.inits[k], cx.active):
-            if k in overwritten:            # a scalar 0.0 may have come through: give it
-                zero = _zero(em, s.inits[k], em.b.body)      # the initial value's shape
-                em.hint, em.note, em.alias = "d" + s.inits[k].name, "zero gradient", False
-                out = em.ew_out(lambda a, b: a + b, [out, zero])
             contributions.setdefault(s.inits[k].name, []).append(out)
     for name, out in zip(used, outs[len(carried):]):
         contributions.setdefault(name, []).append(out)
@@ -460,10 +477,10 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False,
     return em.ew_out(lambda *xs: sum(xs[1:], xs[0]), parts)
 
 
-def _returnable(em: Emitter, g: Value) -> Value:
+def _returnable(em: Emitter, g: Value, param: Var) -> Value:
     """Broadcast views are read-only: hand the caller a fresh array."""
     producer = next((n for n in reversed(em.b.body) if isinstance(n, Node) and n.out == g), None)
     if producer is not None and producer.op == "broadcast_to":
-        em.note = "a writable copy of the broadcast gradient"
+        em.note, em.hint = "a writable copy of the broadcast gradient", "d" + param.name
         return em.out("copy", [g])
     return g
