@@ -81,10 +81,11 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     if doc:
         lines.append(f'    """{doc}"""')
     cx = _Emit(imports, helpers, uses(fn), _fresh_arrays(fn), reads=_reads_on_a_path(fn))
+    phases = ["backward" if s.note else "forward" for s in fn.body]
+    headed = sum(a != b for a, b in zip(phases, phases[1:])) <= 1   # not when interleaved
     phase = None
-    for s in fn.body:
-        now = "backward" if s.note else "forward"
-        if now != phase:
+    for s, now in zip(fn.body, phases):
+        if headed and now != phase:
             cx.rows.append((1, f"# {now}", ""))
             phase = now
         _emit_block((s,), 1, cx)

@@ -5,10 +5,12 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
 from . import codegen
+from .forward import jvp
 from .fuse import fuse
 from .ir import Function, Var, verify
 from .lower import lower
@@ -40,6 +42,47 @@ def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = Fa
     grad = optimize(grad, passes=PASSES + (partial(fold_into_sums, shapes=shapes),))
     verify(grad)
     return grad
+
+
+def jvp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any] | None = None,
+           forward: Function | None = None) -> Function:
+    """Forward mode: f's value and its directional derivative along tangents for ``wrt``."""
+    fn = optimize(forward or forward_ir(src))
+    shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})}, False)
+    return _checked(jvp(fn, wrt, shapes))
+
+
+def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any] | None = None,
+           forward: Function | None = None) -> Function:
+    """Reverse mode for any output: the gradients of ``sum(out * dout)``, dout a parameter."""
+    fn = optimize(forward or forward_ir(src))
+    shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})}, False)
+    grad = reverse(fn, wrt, shapes, tuple_out=True, seeded=True)
+    verify(grad)
+    grad = optimize(grad, passes=PASSES + (partial(fold_into_sums, shapes=shapes),))
+    verify(grad)
+    return replace(grad, name=f"vjp_{src.tree.name}")
+
+
+def hvp_ir(src: FunctionSource, wrt: tuple[int, ...], tuple_out: bool = False,
+           arg_shapes: dict[str, Any] | None = None, forward: Function | None = None
+           ) -> Function:
+    """Hessian-vector products: forward mode applied to the generated gradient.
+
+    ``hvp_f(x, ..., v)`` returns the directional derivative of the gradient along v."""
+    given = {**annotated_shapes(src), **(arg_shapes or {})}
+    grad = gradient_ir(src, wrt, tuple_out=tuple_out, arg_shapes=arg_shapes, forward=forward)
+    shapes = infer_shapes(grad, given, False)
+    names = ("v",) if len(wrt) == 1 else tuple("v_" + grad.params[i].name for i in wrt)
+    return _checked(jvp(grad, wrt, shapes, names, name=f"hvp_{src.tree.name}",
+                        with_value=False))
+
+
+def _checked(fn: Function) -> Function:
+    verify(fn)
+    fn = optimize(fn)
+    verify(fn)
+    return fn
 
 
 def annotated_shapes(src: FunctionSource) -> dict[str, tuple]:

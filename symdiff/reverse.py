@@ -174,12 +174,14 @@ class Reverser:
 
 def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None,
             with_value: bool = False, tuple_out: bool = False, table=rules,
-            check_output: bool = False) -> Function:
+            check_output: bool = False, seeded: bool = False) -> Function:
     """Forward statements, then backward statements; returns the gradients (and the value).
 
     ``table`` provides ``vjp``, ``describe`` and ``differentiable``: the full rule table by
     default, a toy one in the engine's own tests. ``check_output`` adds a run-time check
-    that the output is a scalar, for code compiled without knowing the shapes.
+    that the output is a scalar, for code compiled without knowing the shapes. ``seeded``
+    makes a vector-Jacobian product: the output may be an array, and its upstream
+    gradient is one more parameter (``dout``, shaped like the output) instead of 1.
     """
     if len(fn.result) != 1 or fn.returns_tuple:
         raise SymdiffError(f"`{fn.name}` returns a tuple; grad needs a single scalar output",
@@ -187,7 +189,13 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
     shapes = {} if shapes is None else shapes     # grows with the backward's own values
     output = fn.result[0]
     out_shape = shapes.get(output.name) if isinstance(output, Var) else ()
-    if out_shape not in (None, ()):
+    if seeded:
+        seed = NameSupply(fn.names()).fresh("d" + (output.name if isinstance(output, Var)
+                                                    else "out"))
+        fn = replace(fn, params=fn.params + (seed,), defaults=())    # dout comes last
+        if out_shape is not None:
+            shapes[seed.name] = out_shape
+    elif out_shape not in (None, ()):
         raise SymdiffError(f"`{fn.name}` returns an array of shape {out_shape}; "
                            "grad needs a scalar output", fn.loc,
                            hint="reduce it to a scalar, e.g. return np.sum(...)")
@@ -198,7 +206,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
     cx = Reverser(em, active, table, _expected_contributions(fn, active, table))
     contributions: dict[str, list[Value]] = {}
     if isinstance(output, Var) and output.name in active:
-        contributions[output.name] = [Const(1)]
+        contributions[output.name] = [seed if seeded else Const(1)]
     forward, backward = _reverse_block(cx, fn.body, contributions, in_loop=False)
 
     em.b.body = backward
@@ -213,7 +221,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
         result: tuple = (output, tuple(grads) if several else grads[0])
     else:
         result = tuple(grads)
-    if isinstance(output, Var) and check_output:
+    if isinstance(output, Var) and check_output and not seeded:
         forward = list(forward) + [node(names.fresh("checked"), "check_scalar", [output],
                                         fn.loc, "", function=fn.name)]
     body = tuple(cx.tape_nodes) + tuple(forward) + tuple(em.b.body)
