@@ -283,8 +283,10 @@ def _result(result, top: bool = False) -> str:
     return ", ".join(parts)
 
 
-def module_source(functions: list[tuple[Function, str]], header: str) -> str:
-    """A whole module: header, imports, constants, helpers, then the functions."""
+def module_source(functions: list[tuple[Function, str]], header: str,
+                  extra: list[str] = ()) -> str:
+    """A whole module: header, imports, constants, helpers, the functions, then ``extra``
+    (functions written as text)."""
     imports: set[str] = set()
     helpers: set[str] = set()
     bodies = [function_source(fn, imports, helpers, doc) for fn, doc in functions]
@@ -301,7 +303,7 @@ def module_source(functions: list[tuple[Function, str]], header: str) -> str:
         out.append("")
     for name in sorted(helpers):
         out.extend(["", HELPERS[name]])
-    for body in bodies:
+    for body in [*bodies, *extra]:
         out.extend(["", body])
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -43,14 +43,13 @@ def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None
     tangent_names = tangent_names or tuple(fn.params[i].name + "_dot" for i in wrt)
     tangents: dict[str, Value] = {}
     params = []
-    for i, t in zip(wrt, tangent_names):
-        names.reserve(t)
-        tangents[fn.params[i].name] = Var(t)
-        params.append(Var(t))
     shapes = dict(shapes or {})
-    for i, t in zip(wrt, tangent_names):
+    for i, hint in zip(wrt, tangent_names):
+        t = names.fresh(hint)                 # v_1 if f has a parameter v already
+        tangents[fn.params[i].name] = t
+        params.append(t)
         if fn.params[i].name in shapes:
-            shapes[t] = shapes[fn.params[i].name]
+            shapes[t.name] = shapes[fn.params[i].name]
     active = active_names(fn, {fn.params[i].name for i in wrt})
     em = Emitter(Builder(names, []), shapes)
     em.b.body = _block(em, fn.body, tangents, active)

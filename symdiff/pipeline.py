@@ -97,21 +97,60 @@ def describe_wrt(fn: Function, wrt: tuple[int, ...]) -> str:
 
 def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header: str,
                     with_value_too: bool = True, tuple_out: bool = False,
-                    arg_shapes: dict[str, Any] | None = None) -> str:
-    """Source of a module with ``grad_<name>`` (and ``value_and_grad_<name>``) per function."""
-    functions = []
+                    arg_shapes: dict[str, Any] | None = None, mode: str = "reverse",
+                    order: int = 1) -> str:
+    """Source of a module with, per function, ``grad_<name>`` and ``value_and_grad_<name>``
+    (reverse mode) or ``jvp_<name>`` (forward mode), and with ``order=2`` also
+    ``hvp_<name>`` and ``hessian_<name>``."""
+    functions, extra = [], []
     for src, wrt in items:
         forward = forward_ir(src)
-        grad = gradient_ir(src, wrt, tuple_out=tuple_out, arg_shapes=arg_shapes, forward=forward)
         where = f"{src.tree.name} ({_short(src.file)}:{src.tree.lineno})"
-        functions.append((grad, f"Gradient of {where} with respect to {describe_wrt(grad, wrt)}."))
-        if with_value_too:
-            both = gradient_ir(src, wrt, with_value=True, tuple_out=tuple_out,
-                               arg_shapes=arg_shapes, forward=forward)
-            both = both.__class__(**{**both.__dict__, "name": f"value_and_grad_{src.tree.name}"})
-            functions.append((both, f"Value of {where} and its gradient with respect to "
-                                    f"{describe_wrt(both, wrt)}."))
-    return codegen.module_source(functions, header)
+        names = describe_wrt(forward, wrt)
+        if mode == "forward":
+            functions.append((jvp_ir(src, wrt, arg_shapes, forward),
+                              f"Value of {where} and its derivative along tangents for {names}."))
+        else:
+            grad = gradient_ir(src, wrt, tuple_out=tuple_out, arg_shapes=arg_shapes,
+                               forward=forward)
+            functions.append((grad, f"Gradient of {where} with respect to {names}."))
+            if with_value_too:
+                both = gradient_ir(src, wrt, with_value=True, tuple_out=tuple_out,
+                                   arg_shapes=arg_shapes, forward=forward)
+                both = replace(both, name=f"value_and_grad_{src.tree.name}")
+                functions.append((both, f"Value of {where} and its gradient with respect to "
+                                        f"{names}."))
+        if order == 2:
+            hvp = hvp_ir(src, wrt, tuple_out, arg_shapes, forward)
+            functions.append((hvp, f"Hessian of {where} with respect to {names}, times v."
+                                   "\n\n    Forward mode applied to the gradient."))
+            extra.append(hessian_source(forward, wrt, tuple_out, where))
+    return codegen.module_source(functions, header, extra)
+
+
+def hessian_source(fn: Function, wrt: tuple[int, ...], tuple_out: bool, where: str) -> str:
+    """``hessian_<name>``: one ``hvp_<name>`` per unit vector, assembled into blocks."""
+    params = ", ".join(p.name for p in fn.params)
+    chosen = ", ".join(fn.params[i].name for i in wrt)
+    several = tuple_out or len(wrt) > 1
+    lines = [f"def hessian_{fn.name}({params}):",
+             f'    """Hessian of {where} with respect to {chosen}: one hvp_{fn.name} per unit',
+             "    vector" + (", in blocks H[i][j]." if several else ".") + '"""',
+             f"    wrt = ({chosen}{',' if len(wrt) == 1 else ''})",
+             f"    blocks = [[None] * {len(wrt)} for _ in range({len(wrt)})]",
+             f"    for j in range({len(wrt)}):",
+             "        columns = []",
+             "        for k in range(np.size(wrt[j])):",
+             "            vs = [np.zeros(np.shape(a)) for a in wrt]",
+             "            vs[j].flat[k] = 1.0",
+             f"            hv = hvp_{fn.name}({params}, *vs)",
+             "            columns.append(hv if isinstance(hv, tuple) else (hv,))",
+             f"        for i in range({len(wrt)}):",
+             "            stacked = np.stack([np.asarray(c[i], dtype=float) for c in columns], -1)",
+             "            blocks[i][j] = stacked.reshape(np.shape(wrt[i]) + np.shape(wrt[j]))",
+             "    return tuple(tuple(row) for row in blocks)" if several else
+             "    return blocks[0][0]"]
+    return "\n".join(lines) + "\n"
 
 
 def _short(path: str) -> str:

@@ -198,7 +198,8 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
     elif out_shape not in (None, ()):
         raise SymdiffError(f"`{fn.name}` returns an array of shape {out_shape}; "
                            "grad needs a scalar output", fn.loc,
-                           hint="reduce it to a scalar, e.g. return np.sum(...)")
+                           hint="reduce it to a scalar, e.g. return np.sum(...), or use "
+                                "symdiff.jacobian(f) for the derivative of every element")
     active = active_names(fn, wrt, table)
     _refuse_steps(fn, active)
     names = NameSupply(fn.names() | {"np", "math"})
