@@ -39,7 +39,9 @@ def listings() -> dict[str, str]:
                 rng.integers(0, 10, 100), 0.1)
     svm = symdiff.grad(corpus.svm_loss_naive).source_for(*svm_args)
     svm = svm.replace("control_flow_corpus.py", "svm_naive.py")
-    return {"grad_f": _function(circuit, "grad_f"),
+    forward = compile_file(str(ROOT / "examples" / "circuit.py"), ["f"], ("x", "y", "z"),
+                           mode="forward")
+    return {"grad_f": _function(circuit, "grad_f"), "jvp_f": _function(forward, "jvp_f"),
             "grad_mlp_loss": _function(mlp, "grad_mlp_loss"),
             "grad_svm_loss_naive": _function(svm, "grad_svm_loss_naive")}
 
