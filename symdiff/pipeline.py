@@ -14,7 +14,7 @@ from .forward import jvp
 from .fuse import fuse
 from .ir import Function, Var, verify
 from .lower import lower
-from .optimize import PASSES, fold_into_sums, optimize
+from .optimize import PASSES, fold_into_sums, implicit_broadcasts, optimize
 from .parse import FunctionSource
 from .reverse import reverse
 from .shapes import infer_shapes
@@ -39,7 +39,7 @@ def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = Fa
     grad = reverse(fn, wrt, shapes, with_value=with_value, tuple_out=tuple_out,
                    check_output=unsure)
     verify(grad)
-    grad = optimize(grad, passes=PASSES + (partial(fold_into_sums, shapes=shapes),))
+    grad = optimize(grad, passes=_with_shapes(shapes))
     verify(grad)
     return grad
 
@@ -59,7 +59,7 @@ def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
     shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})}, False)
     grad = reverse(fn, wrt, shapes, tuple_out=True, seeded=True)
     verify(grad)
-    grad = optimize(grad, passes=PASSES + (partial(fold_into_sums, shapes=shapes),))
+    grad = optimize(grad, passes=_with_shapes(shapes))
     verify(grad)
     return replace(grad, name=f"vjp_{src.tree.name}")
 
@@ -83,6 +83,12 @@ def _checked(fn: Function) -> Function:
     fn = optimize(fn)
     verify(fn)
     return fn
+
+
+def _with_shapes(shapes: dict) -> tuple:
+    """The optimizer's passes, and those that need the static shapes."""
+    return PASSES + (partial(fold_into_sums, shapes=shapes),
+                     partial(implicit_broadcasts, shapes=shapes))
 
 
 def annotated_shapes(src: FunctionSource) -> dict[str, tuple]:

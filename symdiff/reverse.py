@@ -16,8 +16,7 @@ from typing import Any
 from . import rules
 from .errors import Loc, SymdiffError
 from .ir import (Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
-                 bound_inside,
-                 ew_symbols, node, reads_here, walk)
+                 bound_inside, ew_symbols, node, nodes, reads_here, walk)
 from .rules.arrays import infer_shape
 from .tape import save_for_backward
 
@@ -32,6 +31,7 @@ class Emitter:
     hint: str = "tmp"
     note: str = ""
     alias: bool = False     # name a pass-through gradient (``dx = dq``) for readability
+    producers: dict = field(default_factory=dict)   # forward name -> the node computing it
 
     def shape(self, v: Value):
         if isinstance(v, Const):
@@ -203,7 +203,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
     active = active_names(fn, wrt, table)
     _refuse_steps(fn, active)
     names = NameSupply(fn.names() | {"np", "math"})
-    em = Emitter(Builder(names, []), shapes)
+    em = Emitter(Builder(names, []), shapes, producers={n.out.name: n for n in nodes(fn.body)})
     cx = Reverser(em, active, table, _expected_contributions(fn, active, table))
     contributions: dict[str, list[Value]] = {}
     if isinstance(output, Var) and output.name in active:

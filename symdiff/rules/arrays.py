@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Const, Node, Value
+from ..ir import Const, Node, Value, Var
 
 SLICE_ALL = ("slice", None, None, None)
 
@@ -157,8 +157,20 @@ def vjp_getitem(em, g, n: Node, i: int):
     index_args = list(n.args[1:])
     basic = all(not isinstance(entry, tuple) or entry[0] == "slice"
                 or _is_scalar_index(em, n.args[entry[1]]) for entry in n.param("index"))
-    op = "scatter" if basic else "scatter_add"
+    op = "scatter" if basic or _distinct_rows(em, n) else "scatter_add"
     return em.out(op, [g, x, *index_args], index=n.param("index"))
+
+
+def _distinct_rows(em, n: Node) -> bool:
+    """``x[np.arange(N), y]``: an arange among 1-D index arrays picks each position at most
+    once, so the gradient is written, not accumulated with the slower ``np.add.at``."""
+    arrays = [n.args[e[1]] for e in n.param("index")
+              if isinstance(e, tuple) and e[0] == "at" and not _is_scalar_index(em, n.args[e[1]])]
+    if any(em.shape(a) is None or len(em.shape(a)) > 1 for a in arrays):
+        return False
+    producers = getattr(em, "producers", {})
+    return any(isinstance(a, Var) and a.name in producers and producers[a.name].op == "np"
+               and producers[a.name].param("fn") == "arange" for a in arrays)
 
 
 def _is_scalar_index(em, v: Value) -> bool:
