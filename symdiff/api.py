@@ -99,11 +99,25 @@ class Gradient:
                  namespace)
             compiled = namespace[f"{self.prefix}_{self.fn.__name__}"]
             if self.jit:
-                compiled = _jit(compiled, self.fn.__name__)
+                compiled = _jit(compiled, self.fn.__name__, WHAT[self.prefix])
             self._compiled[key] = compiled
         return compiled
 
     # ------------------------------------------------------------ call
+
+    def _run(self, args, more=()):
+        """The compiled function on f's arguments (and any vectors after them)."""
+        try:
+            return self._function_for(args)(*args, *more)
+        except ValueError as exc:     # the generated run-time check of the output's shape
+            if str(exc).endswith(SCALAR_CHECK):
+                raise SymdiffError(f"{self.fn.__name__} returned an array here; "
+                                   f"{self.prefix} needs a scalar output",
+                                   self._source().loc(self._source().tree),
+                                   hint="reduce it to a scalar, e.g. return np.sum(...), or "
+                                        "use symdiff.jacobian(f) for every element's "
+                                        "derivative") from None
+            raise
 
     def _bind(self, args) -> tuple:
         if self._defaults is None:        # parses and fences the source first
@@ -130,7 +144,7 @@ class Gradient:
         wrt, tuple_out = self._wrt_indices()
         for i in wrt:
             _check_float(self.fn.__name__, self._params[i], args[i])
-        result = self._function_for(args)(*args)
+        result = self._run(args)
         if self.with_value:
             value, grads = result
             return value, _finish(grads, args, wrt, tuple_out)
@@ -221,7 +235,14 @@ def _shapes(params: list[str], args) -> dict[str, Any]:
     return shapes
 
 
-def _jit(fn: Callable, name: str) -> Callable:
+#: what each kind of generated function computes, for messages
+WHAT = {"grad": "gradient", "jvp": "forward-mode derivative", "vjp": "vector-Jacobian product",
+        "hvp": "Hessian-vector product"}
+#: the end of the message of the generated check that an output is a scalar
+SCALAR_CHECK = "must return a scalar to be differentiated"
+
+
+def _jit(fn: Callable, name: str, what: str = "gradient") -> Callable:
     try:
         import numba
     except ImportError:
@@ -237,7 +258,7 @@ def _jit(fn: Callable, name: str) -> Callable:
         except Exception as exc:  # noqa: BLE001 - numba fails in many ways; NumPy decides
             if jitted is fn:
                 raise
-            warnings.warn(f"numba could not compile the gradient of {name} "
+            warnings.warn(f"numba could not compile the {what} of {name} "
                           f"({str(exc).splitlines()[0]}); running the NumPy version",
                           RuntimeWarning, stacklevel=3)
             jitted = fn

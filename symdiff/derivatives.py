@@ -12,12 +12,13 @@ per unit vector. A Jacobian takes one forward pass per input element or one reve
 """
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 import numpy as np
 
 from . import pipeline
-from .api import Gradient, Wrt, _check_float, _finish
+from .api import Gradient, Wrt, _check_float, _count, _finish
 from .errors import SymdiffError
 
 
@@ -30,11 +31,14 @@ class _Derivative(Gradient):
         """f's arguments (defaults filled in) and the extra vectors, checked."""
         wrt, _ = self._wrt_indices()
         n = len(args) - len(wrt)                 # the vectors come last; defaults may be left out
-        if n < 0 or n > len(self.parameters):
-            names = ", ".join(self.parameters + [self._vector_name(i) for i in wrt])
-            raise SymdiffError(f"{self.prefix}_{self.fn.__name__}() takes f's arguments and "
-                               f"{len(wrt)} more, got {len(args)} in all",
-                               hint=f"call it as {self.prefix}_{self.fn.__name__}({names})")
+        if not self._required() <= n <= len(self.parameters):
+            vectors = [self._vector_name(i) for i in wrt]
+            names = ", ".join(self.parameters + vectors)
+            raise SymdiffError(f"{self.prefix}_{self.fn.__name__}() takes f's arguments "
+                               f"({', '.join(self.parameters)}) followed by {', '.join(vectors)}"
+                               f"; got {_count(len(args), 'value')} in all",
+                               hint=f"call it as {self.prefix}_{self.fn.__name__}({names}) "
+                                    "(arguments with defaults may be left out)")
         primals = self._bind(args[:n])
         vectors = []
         for i, v in zip(wrt, args[n:]):
@@ -44,6 +48,10 @@ class _Derivative(Gradient):
 
     def _vector_name(self, i: int) -> str:
         return self.parameters[i] + "_dot"
+
+    def _required(self) -> int:
+        return sum(p.default is inspect.Parameter.empty
+                   for p in inspect.signature(self.fn).parameters.values())
 
 
 class JVP(_Derivative):
@@ -57,8 +65,8 @@ class JVP(_Derivative):
 
     def __call__(self, *args):
         primals, tangents = self._split(args)
-        value, tangent = self._function_for(primals)(*primals, *tangents)
-        return value, _as_float(tangent, value)
+        value, tangent = self._run(primals, tangents)
+        return _as_float(value, value), _as_float(tangent, value)
 
 
 class HVP(_Derivative):
@@ -78,7 +86,7 @@ class HVP(_Derivative):
     def __call__(self, *args):
         primals, vectors = self._split(args)
         wrt, tuple_out = self._wrt_indices()
-        result = self._function_for(primals)(*primals, *vectors)
+        result = self._run(primals, vectors)
         several = tuple_out or len(wrt) > 1
         return _finish(result if several else (result,), primals, wrt, several)
 
@@ -98,7 +106,7 @@ class VJP(_Derivative):
         wrt, tuple_out = self._wrt_indices()
         for i in wrt:
             _check_float(self.fn.__name__, self._params[i], primals[i])
-        grads = self._function_for(primals)(*primals, seed)
+        grads = self._run(primals, (seed,))
         return _finish(grads, primals, wrt, tuple_out or len(wrt) > 1)
 
 
@@ -156,6 +164,8 @@ class Hessian:
     def __call__(self, *args):
         args = self.hvp._bind(args)
         wrt, tuple_out = self.hvp._wrt_indices()
+        for i in wrt:
+            _check_float(self.fn.__name__, self.hvp._params[i], args[i])
         columns = _columns(lambda vs: _tuple(self.hvp(*args, *vs)), args, wrt)
         if not tuple_out:
             return columns[0][0]
@@ -207,6 +217,11 @@ def _tuple(r) -> tuple:
 
 def _like(primal, v, what: str, name: str):
     """A vector for ``primal``: the same shape, as floats."""
+    kind = np.asarray(v).dtype.kind if not isinstance(v, (bool, int, float)) else "f"
+    if isinstance(v, bool) or kind not in "iuf":
+        raise SymdiffError(f"{what} for `{name}` must hold real numbers, not "
+                           f"{type(v).__name__} {v!r}"[:200],
+                           hint=f"give a float or a float array shaped like `{name}`")
     if isinstance(v, list):
         v = np.asarray(v, dtype=float)
     if np.shape(v) != np.shape(primal):

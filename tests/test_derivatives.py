@@ -361,3 +361,39 @@ def test_jvp_with_too_many_arguments_says_how_to_call_it():
 def test_second_derivatives_need_a_scalar_output(make):
     args = (X3, X3) if make is symdiff.hvp else (X3,)
     raises_symdiff_error(lambda: make(vf.elementwise)(*args), "scalar")
+
+
+@pytest.mark.parametrize("bad", ["abc", None, 1j, True], ids=["str", "None", "complex", "bool"])
+def test_a_tangent_that_is_not_a_real_number(bad):
+    raises_symdiff_error(lambda: symdiff.jvp(vf.scaled, wrt="t")(0.5, X3, bad),
+                         "tangent for `t`", "real numbers")
+    raises_symdiff_error(lambda: symdiff.hvp(corpus.row_norms)(np.ones((3, 2)), bad), "`X`")
+
+
+def test_hessian_of_a_string_argument():
+    raises_symdiff_error(lambda: symdiff.hessian(vf.scaled, wrt="t")("a", X3),
+                         "`t`", "not a number")
+
+
+def test_a_missing_tangent_is_named():
+    error = raises_symdiff_error(lambda: symdiff.jvp(vf.scaled, wrt=("t", "x"))(0.5, X3, 1.0),
+                                 "followed by t_dot, x_dot", "got 3 values")
+    assert "missing 1 argument: x" not in str(error)
+
+
+def test_an_output_only_known_at_run_time_to_be_an_array(tmp_path):
+    module_text = """
+import numpy as np
+
+def vec_early(x):
+    for i in range(x.shape[0]):
+        if x[i] > 1.0:
+            return x * x[i]
+    return x * 2.0
+"""
+    from support import load_module
+    module = load_module(tmp_path, "vec_early_model", module_text)
+    x = np.array([0.2, 1.5, 0.3])
+    for call in (lambda: symdiff.grad(module.vec_early)(x),
+                 lambda: symdiff.hvp(module.vec_early)(x, x)):
+        raises_symdiff_error(call, "vec_early returned an array", "jacobian")
