@@ -17,7 +17,7 @@ from .lower import lower
 from .optimize import PASSES, fold_into_sums, implicit_broadcasts, optimize
 from .parse import FunctionSource
 from .reverse import reverse
-from .shapes import infer_shapes
+from .shapes import infer_shapes, mark_items
 
 
 def forward_ir(src: FunctionSource) -> Function:
@@ -41,7 +41,7 @@ def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = Fa
     verify(grad)
     grad = optimize(grad, passes=_with_shapes(shapes))
     verify(grad)
-    return grad
+    return mark_items(grad, shapes)
 
 
 def jvp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any] | None = None,
@@ -49,7 +49,8 @@ def jvp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
     """Forward mode: f's value and its directional derivative along tangents for ``wrt``."""
     fn = optimize(forward or forward_ir(src))
     shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})}, False)
-    return _checked(jvp(fn, wrt, shapes))
+    out = _checked(jvp(fn, wrt, shapes))
+    return mark_items(out, infer_shapes(out, _with_tangents(shapes, out, wrt), False))
 
 
 def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any] | None = None,
@@ -61,7 +62,7 @@ def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
     verify(grad)
     grad = optimize(grad, passes=_with_shapes(shapes))
     verify(grad)
-    return replace(grad, name=f"vjp_{src.tree.name}")
+    return mark_items(replace(grad, name=f"vjp_{src.tree.name}"), shapes)
 
 
 def hvp_ir(src: FunctionSource, wrt: tuple[int, ...], tuple_out: bool = False,
@@ -74,8 +75,16 @@ def hvp_ir(src: FunctionSource, wrt: tuple[int, ...], tuple_out: bool = False,
     grad = gradient_ir(src, wrt, tuple_out=tuple_out, arg_shapes=arg_shapes, forward=forward)
     shapes = infer_shapes(grad, given, False)
     names = ("v",) if len(wrt) == 1 else tuple("v_" + grad.params[i].name for i in wrt)
-    return _checked(jvp(grad, wrt, shapes, names, name=f"hvp_{src.tree.name}",
-                        with_value=False))
+    out = _checked(jvp(grad, wrt, shapes, names, name=f"hvp_{src.tree.name}", with_value=False))
+    return mark_items(out, infer_shapes(out, _with_tangents(given, out, wrt), False))
+
+
+def _with_tangents(shapes: dict, fn: Function, wrt: tuple[int, ...]) -> dict:
+    """Shapes of the parameters, with each tangent (the last parameters) shaped like its
+    argument."""
+    tangents = fn.params[len(fn.params) - len(wrt):]
+    return {**shapes, **{t.name: shapes[fn.params[i].name] for t, i in zip(tangents, wrt)
+                         if fn.params[i].name in shapes}}
 
 
 def _checked(fn: Function) -> Function:

@@ -32,6 +32,7 @@ class Emitter:
     note: str = ""
     alias: bool = False     # name a pass-through gradient (``dx = dq``) for readability
     producers: dict = field(default_factory=dict)   # forward name -> the node computing it
+    in_loop: bool = False   # inside a loop body: forward arrays read here must be saved
 
     def shape(self, v: Value):
         if isinstance(v, Const):
@@ -236,6 +237,7 @@ def _reverse_block(cx: Reverser, stmts, contributions: dict, in_loop: bool,
     """Backward statements for a block; returns (forward block with tape pushes, backward)."""
     em = cx.em
     saved, em.b.body = em.b.body, []
+    was_in_loop, em.in_loop = em.in_loop, in_loop
     forward = list(stmts)
     for k in reversed(range(len(stmts))):
         s = stmts[k]
@@ -248,6 +250,7 @@ def _reverse_block(cx: Reverser, stmts, contributions: dict, in_loop: bool,
     if finish is not None:
         finish()
     backward, em.b.body = em.b.body, saved
+    em.in_loop = was_in_loop
     forward = [x for s in forward for x in (s if isinstance(s, tuple) else (s,))]
     if in_loop:
         forward, backward = save_for_backward(cx, forward, backward, defined_first, slot)
@@ -261,7 +264,11 @@ def _reverse_node(cx: Reverser, n: Node, contributions: dict) -> None:
     g = _total(em, n.out, contributions.pop(n.out.name), n.loc)
     if g is None:
         return
-    for i, arg in enumerate(n.args):
+    order = range(len(n.args))
+    if n.op == "setitem":            # read g[idx] for the value before zeroing it in g
+        order = reversed(order)
+    for i in order:
+        arg = n.args[i]
         if not _is_active(arg, cx.active):
             continue
         em.loc, em.note = n.loc, cx.table.describe(n, i)

@@ -158,6 +158,9 @@ def vjp_getitem(em, g, n: Node, i: int):
     basic = all(not isinstance(entry, tuple) or entry[0] == "slice"
                 or _is_scalar_index(em, n.args[entry[1]]) for entry in n.param("index"))
     op = "scatter" if basic or _distinct_rows(em, n) else "scatter_add"
+    shape = em.shape(x)
+    if getattr(em, "in_loop", False) and shape is not None:
+        x = Const(tuple(shape))      # in a loop, a known shape spares saving x every iteration
     return em.out(op, [g, x, *index_args], index=n.param("index"))
 
 
@@ -304,7 +307,7 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
         return ()
     if op in ("shape", "dim", "ndim", "size") or op == "cast" and arg_shapes[0] == ():
         return () if op != "shape" else None
-    if op == "setitem":
+    if op in ("setitem", "add_at", "zeros_like", "copy", "alias"):
         return arg_shapes[0]
     if any(s is None for s in arg_shapes):
         return None
@@ -342,6 +345,8 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
             return () if op != "shape" else None
         if op in ("broadcast_to",) and arg_values[1] is not None:
             return tuple(arg_values[1])
+        if op in ("scatter", "scatter_add") and isinstance(arg_values[1], tuple):
+            return arg_values[1]                 # zeros of this shape, written at an index
         if op in ("unbroadcast", "scatter", "scatter_add", "matmul_vjp_left"):
             return arg_shapes[1]
         if op == "matmul_vjp_right":
