@@ -17,7 +17,7 @@ sys.path[:0] = [str(ROOT / "examples"), str(ROOT / "tests")]
 
 import symdiff  # noqa: E402
 from symdiff import annotate, optimize_trace, pipeline  # noqa: E402
-from symdiff.cli import _planned, compile_file  # noqa: E402
+from symdiff.cli import _setup, compile_file  # noqa: E402
 from symdiff.parse import functions_of_file  # noqa: E402
 
 MLP_SHAPES = "X=(64,100), W1=(100,50), b1=(50,), W2=(50,10), b2=(10,), y=(64,)"
@@ -46,7 +46,7 @@ def _explained_neuron() -> str:
     """What each pass does to grad_neuron (``--explain-passes``, without value_and_grad)."""
     path = str(ROOT / "examples" / "sigmoid_neuron.py")
     src = functions_of_file(path)["neuron"]
-    _, header, _ = _planned(path, ["neuron"], 0, False, None)
+    _, header, _, _ = _setup(path, ["neuron"], 0, "reverse", 1, False, None)
     text, _ = optimize_trace.explain(pipeline.plan_module([(src, (0,))], False), header)
     start = text.index("=== round 1, pass 1")
     return text[start:text.index("\n=== the compiled output")]
@@ -67,7 +67,10 @@ def listings() -> dict[str, str]:
                 rng.integers(0, 10, 100), 0.1)
     svm = symdiff.grad(corpus.svm_loss_naive).source_for(*svm_args)
     svm = svm.replace("control_flow_corpus.py", "svm_naive.py")
+    forward = compile_file(str(ROOT / "examples" / "circuit.py"), ["f"], ("x", "y", "z"),
+                           mode="forward")
     return {"def grad_f(": _function(circuit, "grad_f"),
+            "def jvp_f(": _function(forward, "jvp_f"),
             "def grad_mlp_loss(": _function(mlp, "grad_mlp_loss"),
             "def grad_svm_loss_naive(": _function(svm, "grad_svm_loss_naive"),
             "# shapes: W1=(D,H)": _annotated_mlp(),

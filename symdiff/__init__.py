@@ -10,13 +10,15 @@
     f(-2.0, 5.0, -4.0)        # -4.0
     print(f.source)           # the generated gradient, readable Python
 
-Pipeline (one module per stage): parse -> fence -> lower -> fuse -> reverse (rules) ->
-optimize -> codegen. See ``symdiff.pipeline``.
+Pipeline (one module per stage): parse -> fence -> lower -> fuse -> reverse (rules) or
+forward (tangents) -> optimize -> codegen. See ``symdiff.pipeline``. Beyond gradients:
+``jvp`` (forward mode), ``jacobian``, ``hessian`` and ``hvp``.
 """
 from .api import Gradient, grad, value_and_grad
 from .check import KinkWarning, check_grad
+from .derivatives import hessian, hvp, jacobian, jvp
 from .errors import GradientCheckError, SymdiffError
 
 __all__ = ["grad", "value_and_grad", "check_grad", "SymdiffError", "GradientCheckError",
-           "KinkWarning", "Gradient"]
+           "KinkWarning", "Gradient", "jvp", "jacobian", "hessian", "hvp"]
 __version__ = "0.1.0"

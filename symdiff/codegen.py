@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .codegen_nodes import (HELPERS, _name, expression, render, statements)
-from .ir import Const, Function, If, Loop, Node, Var, flatten, reads_here, uses, walk
+from .ir import Const, Function, If, Loop, Node, Var, blocks, flatten, reads_here, uses, walk
 
 
 @dataclass
@@ -30,6 +30,7 @@ class _Emit:
     inline: dict[str, ast.expr] = field(default_factory=dict)
     rows: list[tuple[int, str, str]] = field(default_factory=list)
     reads: dict[str, int] = field(default_factory=dict)
+    in_place: set[str] = field(default_factory=set)    # writes that may change their base
     commentary: Callable | None = None    # (stmt, comment, inlined names) -> (comment, lines above)
 
     def comment(self, s, depth: int) -> str:
@@ -95,14 +96,17 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     lines = [f"def {fn.name}({', '.join(params)}):"]
     if doc:
         lines.append(f'    """{doc}"""')
-    cx = _Emit(imports, helpers, uses(fn), _fresh_arrays(fn), reads=_reads_on_a_path(fn))
+    fresh, reads = _fresh_arrays(fn), _reads_on_a_path(fn)
+    cx = _Emit(imports, helpers, uses(fn), fresh, reads=reads,
+               in_place=_writes_in_place(fn.body, fresh, reads, _shape_reads(fn)))
     if annotate is not None:
         preamble, cx.commentary = annotate(fn)
         cx.rows.extend((1, f"# {line}", "") for line in preamble)
+    phases = ["backward" if s.note else "forward" for s in fn.body]
+    headed = sum(a != b for a, b in zip(phases, phases[1:])) <= 1   # not when interleaved
     phase = None
-    for s in fn.body:
-        now = "backward" if s.note else "forward"
-        if now != phase:
+    for s, now in zip(fn.body, phases):
+        if headed and now != phase:
             cx.rows.append((1, f"# {now}", ""))
             phase = now
         _emit_block((s,), 1, cx)
@@ -181,10 +185,10 @@ def _is_const(v, value) -> bool:
     return isinstance(v, Const) and v.name is None and v.value == value
 
 
-def _coalesce(s: Loop) -> Loop:
+def _coalesce(s: Loop) -> tuple[Loop, dict[str, str]]:
     """Compute a loop variable's next value straight into it (``x = x + dt * v``, or a
     branch that assigns it) when nothing after that line still needs the old value: no
-    end-of-body shuffle."""
+    end-of-body shuffle. Also returns the renaming (next value -> loop variable)."""
     mapping: dict[str, str] = {}
     body = list(s.body)
     for c, n in zip(s.carried, s.nexts):
@@ -200,10 +204,10 @@ def _coalesce(s: Loop) -> Loop:
         if c.name not in later and not _reads_after_writing(body[pos], c):
             mapping[n.name] = c.name
     if not mapping:
-        return s
+        return s, mapping
     return replace(s, body=tuple(_rename_all(t, mapping) for t in body),
                    nexts=tuple(Var(mapping.get(v.name, v.name)) if isinstance(v, Var) else v
-                               for v in s.nexts))
+                               for v in s.nexts)), mapping
 
 
 def _reads_after_writing(t, c: Var) -> bool:
@@ -236,7 +240,8 @@ def _rename_all(t, mapping: dict[str, str]):
 
 
 def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
-    s = _coalesce(s)
+    s, mapping = _coalesce(s)
+    cx.in_place |= {new for old, new in mapping.items() if old in cx.in_place}
     before = _assign(s.carried, s.inits)
     if before:
         cx.rows.append((depth, before, ""))
@@ -285,6 +290,55 @@ def _fresh_arrays(fn: Function) -> set[str]:
     return fresh
 
 
+#: Operations whose result never shares memory with their arguments.
+COPYING = {"ew", "sum", "mean", "amax", "amin", "matmul", "outer", "compare", "shape", "dim",
+           "ndim", "size", "np", "zeros_like", "copy"}
+
+
+def _writes_in_place(stmts, fresh: set[str], reads: dict[str, int],
+                     shape_reads: dict[str, int]) -> set[str]:
+    """Writes into a fresh array whose other reads only ask for its shape, or come earlier
+    in the same block and copy what they read (``a = y[i - 1]`` of a number, then
+    ``y[i] = ...``): no copy needed, which keeps a loop that fills an array linear rather
+    than quadratic."""
+    safe: set[str] = set()
+    for k, s in enumerate(stmts):
+        if isinstance(s, (If, Loop)):
+            for block in blocks(s):
+                safe |= _writes_in_place(block, fresh, reads, shape_reads)
+            continue
+        if s.op not in ("setitem", "add_at") or not isinstance(s.args[0], Var):
+            continue
+        base = s.args[0].name
+        earlier = sum(1 for t in stmts[:k] if isinstance(t, Node) and _copies(t)
+                      for a in t.args if isinstance(a, Var) and a.name == base)
+        if base in fresh and reads.get(base) == 1 + earlier + shape_reads.get(base, 0):
+            safe.add(s.out.name)
+    return safe
+
+
+def _copies(n: Node) -> bool:
+    return (n.op in COPYING and n.op not in SHAPE_ONLY
+            or n.op == "getitem" and n.param("item") is True)
+
+
+#: Operations that read only the shape of their (first) argument.
+SHAPE_ONLY = {"shape", "dim", "ndim", "size", "zeros_like"}
+
+
+def _shape_reads(fn: Function) -> dict[str, int]:
+    """Reads that look only at a value's shape, which a write in place leaves alone."""
+    count: dict[str, int] = {}
+    for n in walk(fn.body):
+        if isinstance(n, Node) and n.args and isinstance(n.args[0], Var) and \
+                n.op in SHAPE_ONLY:
+            count[n.args[0].name] = count.get(n.args[0].name, 0) + 1
+        if isinstance(n, Node) and n.op in ("scatter", "scatter_add") and \
+                isinstance(n.args[1], Var):
+            count[n.args[1].name] = count.get(n.args[1].name, 0) + 1
+    return count
+
+
 def _inlinable(n: Node, count: dict[str, int]) -> bool:
     """A temporary view used once (``X.T``) reads better inside the line that uses it."""
     return (n.op == "transpose" and n.param("axes") is None and count.get(n.out.name) == 1
@@ -303,8 +357,9 @@ def _result(result, top: bool = False) -> str:
 
 
 def module_source(functions: list[tuple[Function, str]], header: str,
-                  annotate: Callable | None = None) -> str:
-    """A whole module: header, imports, constants, helpers, then the functions."""
+                  extra: list[str] = (), annotate: Callable | None = None) -> str:
+    """A whole module: header, imports, constants, helpers, the functions, then ``extra``
+    (functions written as text). ``annotate``: see ``function_source``."""
     imports: set[str] = set()
     helpers: set[str] = set()
     bodies = [function_source(fn, imports, helpers, doc, annotate) for fn, doc in functions]
@@ -321,7 +376,7 @@ def module_source(functions: list[tuple[Function, str]], header: str,
         out.append("")
     for name in sorted(helpers):
         out.extend(["", HELPERS[name]])
-    for body in bodies:
+    for body in [*bodies, *extra]:
         out.extend(["", body])
     return "\n".join(out).rstrip("\n") + "\n"
 

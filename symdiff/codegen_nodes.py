@@ -12,7 +12,7 @@ import ast
 import astor
 
 from .codegen_math import Printer
-from .ir import Node, Var, ew_symbols
+from .ir import Const, Node, Var, ew_symbols
 
 #: Helpers a generated module may need, emitted with it when used.
 HELPERS = {
@@ -199,7 +199,7 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
         return [_tape_statement(n, target, inline, imports)]
     if n.op == "add_at":
         base, g, *index_args = n.args
-        start = _start_write(base, inline, cx)
+        start = _start_write(base, inline, cx, n.out)
         index = _index(_shift(n.param("index")), n.args, inline, in_call=n.param("advanced"))
         if n.param("advanced"):
             call = _np("add.at", [ast.Name(n.out.name, ast.Load()), index, _name(g, inline)],
@@ -209,15 +209,16 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
         return [ast.Assign([target], start), ast.AugAssign(slot, ast.Add(), _name(g, inline))]
     if n.op == "setitem":
         base, value, *index_args = n.args
-        start = _start_write(base, inline, cx)
+        start = _start_write(base, inline, cx, n.out)
         index = _index(n.param("index"), n.args, inline)
         write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
                            _name(value, inline))
         return [ast.Assign([target], start), write]
     if n.op in ("scatter", "scatter_add"):
         g, x, *index_args = n.args
-        zeros = ast.Assign([target], _np("zeros", [ast.Attribute(_name(x, inline), "shape",
-                                                                 ast.Load())], imports=imports))
+        shape = _literal(x.value) if isinstance(x, Const) else \
+            ast.Attribute(_name(x, inline), "shape", ast.Load())
+        zeros = ast.Assign([target], _np("zeros", [shape], imports=imports))
         index = _index(_shift(n.param("index")), [g, x, *index_args], inline,
                        in_call=n.op == "scatter_add")
         if n.op == "scatter":
@@ -247,10 +248,11 @@ def _private(v, cx) -> bool:
             and cx.reads.get(v.name) == 1)
 
 
-def _start_write(base, inline, cx) -> ast.expr:
+def _start_write(base, inline, cx, out: Var) -> ast.expr:
     """What a write into an array starts from: the array itself when nobody else can see
-    it (a fresh array read only here), else a copy, so no input is ever changed."""
-    if _private(base, cx):
+    it (a fresh array read only here, or before here by copying reads), else a copy, so no
+    input is ever changed."""
+    if _private(base, cx) or cx is not None and out.name in cx.in_place:
         return _name(base, inline)
     return ast.Call(ast.Attribute(_name(base, inline), "copy", ast.Load()), [], [])
 

@@ -10,12 +10,14 @@ an elementwise node is built.
     temporary_aliases       a temporary's gradient that only renames another is not emitted
     common_subexpressions   compute each identical operation once, across forward and backward
     accumulate_in_place     acc + (zeros with g at idx)  ->  acc with g added at idx
+    fold_into_sums          (with shapes) t = -(da*k); dx = dx + t  ->  dx = dx - da*k
+    implicit_broadcasts     (with shapes) broadcast_to(s) where NumPy broadcasts s anyway
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
-from .ir import Function, If, Loop, Node, Value, Var, blocks, flatten, reads_here, walk
+from .ir import Const, Function, If, Loop, Node, Value, Var, blocks, flatten, reads_here, walk
 
 #: Operations with an effect beyond their value (tapes), or fresh arrays that may be
 #: written into: never merged, and tape writes never dropped.
@@ -326,7 +328,10 @@ def fold_into_sums(fn: Function, shapes: dict) -> Function:
                         at = where.get(a.name) if isinstance(a, Var) else None
                         if at is None or count.get(a.name) != 1 or not scalar(a):
                             continue
-                        s, out[at], changed = _substitute(s, i, out[at]), None, True
+                        merged = _substitute(s, i, out[at])
+                        if not merged.param("expr").free_symbols:
+                            continue          # da - da: keep the parts, not an int 0
+                        s, out[at], changed = merged, None, True
                         break
             if isinstance(s, Node) and s.op == "ew" and s.note:
                 where[s.out.name] = len(out)
@@ -336,6 +341,53 @@ def fold_into_sums(fn: Function, shapes: dict) -> Function:
 
 
 _SUMS = ("branch: gradients add", "gradients add up over the iterations")
+
+
+def implicit_broadcasts(fn: Function, shapes: dict) -> Function:
+    """``g = broadcast_to(s, shape)`` read only where NumPy broadcasts ``s`` anyway (an
+    elementwise node with another argument of that full shape, or the value written by a
+    scatter) is ``s`` itself: ``dW = 2 * s * W`` instead of a broadcast view first."""
+    targets = {s.out.name: s for s in walk(fn.body)
+               if isinstance(s, Node) and s.op == "broadcast_to" and isinstance(s.args[1], Const)}
+    if not targets:
+        return fn
+    blocked = _names(flatten(fn.result))
+    for s in walk(fn.body):
+        for i, a in enumerate(reads_here(s)):
+            if isinstance(a, Var) and a.name in targets and not _broadcasts_anyway(
+                    s, i, tuple(targets[a.name].args[1].value), shapes):
+                blocked.add(a.name)
+    rename = {name: b.args[0] for name, b in targets.items() if name not in blocked}
+    if not rename:
+        return fn
+    return replace(fn, body=_rename_block(fn.body, rename))
+
+
+def _broadcasts_anyway(s, i: int, shape: tuple, shapes: dict) -> bool:
+    if not isinstance(s, Node):
+        return False
+    if s.op in ("scatter", "scatter_add"):
+        return i == 0                                   # out[idx] = g: g may be smaller
+    if s.op == "add_at":
+        return i == 1
+    if s.op != "ew" or s.note in _SUMS:                 # sums may be added in place
+        return False
+    return any(j != i and isinstance(a, Var) and shapes.get(a.name) == shape
+               for j, a in enumerate(s.args))
+
+
+def _rename_block(stmts, rename: dict) -> tuple:
+    out = []
+    for s in stmts:
+        s = _renamed(s, rename)
+        if isinstance(s, If):
+            s = replace(s, then=_rename_block(s.then, rename),
+                        orelse=_rename_block(s.orelse, rename))
+        elif isinstance(s, Loop):
+            s = replace(s, cond_body=_rename_block(s.cond_body, rename),
+                        body=_rename_block(s.body, rename))
+        out.append(s)
+    return tuple(out)
 
 PASSES = (dead_code, trivial_joins, temporary_aliases, common_subexpressions,
           accumulate_in_place)

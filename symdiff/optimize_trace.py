@@ -25,6 +25,7 @@ from typing import Callable
 
 from .optimize import optimize_steps
 from .pipeline import Planned, chain_rule_ir, module_of
+from .shapes import mark_items
 
 
 def explain(plans: list[Planned], header: str, annotate=None,
@@ -35,11 +36,12 @@ def explain(plans: list[Planned], header: str, annotate=None,
     """
     built = [plan.build(chain_rule_ir) for plan in plans]
     passes = built[0][1]
-    traces = [list(optimize_steps(fn, fn_passes)) for fn, fn_passes in built]
-    current = [fn for fn, _ in built]
+    traces = [list(optimize_steps(fn, fn_passes)) for fn, fn_passes, _ in built]
+    current = [fn for fn, _, _ in built]
 
-    def source() -> str:
-        return finish(module_of(plans, current, header, annotate))
+    def source() -> str:            # each stage as the pipeline would finish it
+        finished = [mark_items(fn, shapes) for fn, (_, _, shapes) in zip(current, built)]
+        return finish(module_of(plans, finished, header, annotate))
 
     before = source()
     out = [_heading("the chain rule, before any optimizer pass")[1:], before]

@@ -10,13 +10,14 @@ from functools import partial
 from typing import Any
 
 from . import codegen
+from .forward import jvp
 from .fuse import fuse
 from .ir import Function, Var, verify
 from .lower import lower
-from .optimize import PASSES, fold_into_sums, optimize
+from .optimize import PASSES, fold_into_sums, implicit_broadcasts, optimize
 from .parse import FunctionSource
 from .reverse import reverse
-from .shapes import infer_shapes
+from .shapes import infer_shapes, mark_items
 
 
 def forward_ir(src: FunctionSource) -> Function:
@@ -30,17 +31,18 @@ def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = Fa
                 tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None,
                 forward: Function | None = None) -> Function:
     """The optimized forward + backward graph; shapes specialize it when they are known."""
-    grad, passes = chain_rule_ir(src, wrt, with_value, tuple_out, arg_shapes, forward)
+    grad, passes, shapes = chain_rule_ir(src, wrt, with_value, tuple_out, arg_shapes, forward)
     grad = optimize(grad, passes=passes)
     verify(grad)
-    return grad
+    return mark_items(grad, shapes)
 
 
 def chain_rule_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = False,
                   tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None,
-                  forward: Function | None = None) -> tuple[Function, tuple]:
+                  forward: Function | None = None) -> tuple[Function, tuple, dict]:
     """The forward + backward graph as the chain rule writes it, before the optimizer runs
-    on it, and the passes that will (in order)."""
+    on it; the passes that will (in order); and the static shapes (``mark_items`` ends
+    the pipeline with them)."""
     fn = optimize(forward or forward_ir(src))   # loop variables nobody reads get no gradient
     given = {**annotated_shapes(src), **(arg_shapes or {})}
     output = fn.result[0] if len(fn.result) == 1 else None
@@ -49,7 +51,63 @@ def chain_rule_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = 
     grad = reverse(fn, wrt, shapes, with_value=with_value, tuple_out=tuple_out,
                    check_output=unsure)
     verify(grad)
-    return grad, PASSES + (partial(fold_into_sums, shapes=shapes),)
+    return grad, _with_shapes(shapes), shapes
+
+
+def jvp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any] | None = None,
+           forward: Function | None = None) -> Function:
+    """Forward mode: f's value and its directional derivative along tangents for ``wrt``."""
+    fn = optimize(forward or forward_ir(src))
+    shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})}, False)
+    out = _checked(jvp(fn, wrt, shapes))
+    return mark_items(out, infer_shapes(out, _with_tangents(shapes, out, wrt), False))
+
+
+def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any] | None = None,
+           forward: Function | None = None) -> Function:
+    """Reverse mode for any output: the gradients of ``sum(out * dout)``, dout a parameter."""
+    fn = optimize(forward or forward_ir(src))
+    shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})}, False)
+    grad = reverse(fn, wrt, shapes, tuple_out=True, seeded=True)
+    verify(grad)
+    grad = optimize(grad, passes=_with_shapes(shapes))
+    verify(grad)
+    return mark_items(replace(grad, name=f"vjp_{src.tree.name}"), shapes)
+
+
+def hvp_ir(src: FunctionSource, wrt: tuple[int, ...], tuple_out: bool = False,
+           arg_shapes: dict[str, Any] | None = None, forward: Function | None = None
+           ) -> Function:
+    """Hessian-vector products: forward mode applied to the generated gradient.
+
+    ``hvp_f(x, ..., v)`` returns the directional derivative of the gradient along v."""
+    given = {**annotated_shapes(src), **(arg_shapes or {})}
+    grad = gradient_ir(src, wrt, tuple_out=tuple_out, arg_shapes=arg_shapes, forward=forward)
+    shapes = infer_shapes(grad, given, False)
+    names = ("v",) if len(wrt) == 1 else tuple("v_" + grad.params[i].name for i in wrt)
+    out = _checked(jvp(grad, wrt, shapes, names, name=f"hvp_{src.tree.name}", with_value=False))
+    return mark_items(out, infer_shapes(out, _with_tangents(given, out, wrt), False))
+
+
+def _with_tangents(shapes: dict, fn: Function, wrt: tuple[int, ...]) -> dict:
+    """Shapes of the parameters, with each tangent (the last parameters) shaped like its
+    argument."""
+    tangents = fn.params[len(fn.params) - len(wrt):]
+    return {**shapes, **{t.name: shapes[fn.params[i].name] for t, i in zip(tangents, wrt)
+                         if fn.params[i].name in shapes}}
+
+
+def _checked(fn: Function) -> Function:
+    verify(fn)
+    fn = optimize(fn)
+    verify(fn)
+    return fn
+
+
+def _with_shapes(shapes: dict) -> tuple:
+    """The optimizer's passes, and those that need the static shapes."""
+    return PASSES + (partial(fold_into_sums, shapes=shapes),
+                     partial(implicit_broadcasts, shapes=shapes))
 
 
 def annotated_shapes(src: FunctionSource) -> dict[str, tuple]:
@@ -64,29 +122,40 @@ def describe_wrt(fn: Function, wrt: tuple[int, ...]) -> str:
 
 def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header: str,
                     with_value_too: bool = True, tuple_out: bool = False,
-                    arg_shapes: dict[str, Any] | None = None, annotate=None) -> str:
-    """Source of a module with ``grad_<name>`` (and ``value_and_grad_<name>``) per function.
+                    arg_shapes: dict[str, Any] | None = None, mode: str = "reverse",
+                    order: int = 1, annotate=None) -> str:
+    """Source of a module with, per function, ``grad_<name>`` and ``value_and_grad_<name>``
+    (reverse mode) or ``jvp_<name>`` (forward mode), and with ``order=2`` also
+    ``hvp_<name>`` and ``hessian_<name>``.
 
     ``arg_shapes`` specialize each function to the shapes of its parameters named there;
-    ``annotate(plan)``, when given, returns what writes the comments of that function's
-    lines (``annotate.annotator``).
-    """
-    plans = plan_module(items, with_value_too, tuple_out, arg_shapes)
-    return module_of(plans, [plan.build(gradient_ir) for plan in plans], header, annotate)
-
-
-def module_of(plans: list["Planned"], functions: list[Function], header: str,
-              annotate=None) -> str:
-    """The module holding these built functions (one per plan), annotated if asked."""
-    by_name = {plan.name: plan for plan in plans}
-    commenting = (lambda fn: annotate(by_name[fn.name])(fn)) if annotate else None
-    return codegen.module_source([(fn, plan.doc) for plan, fn in zip(plans, functions)],
-                                 header, commenting)
+    ``annotate(src, forward)``, when given, returns what writes the comments of the lines
+    of the functions generated from ``src`` (``annotate.annotator``)."""
+    functions, extra, owners = [], [], {}
+    for src, wrt in items:
+        forward = forward_ir(src)
+        own = _own(forward, arg_shapes)
+        where = f"{src.tree.name} ({_short(src.file)}:{src.tree.lineno})"
+        names = describe_wrt(forward, wrt)
+        if mode == "forward":
+            functions.append((jvp_ir(src, wrt, own, forward),
+                              f"Value of {where} and its derivative along tangents for {names}."))
+        else:
+            functions += [(plan.build(), plan.doc) for plan in
+                          reverse_plans(src, forward, wrt, with_value_too, tuple_out, own)]
+        if order == 2:
+            hvp = hvp_ir(src, wrt, tuple_out, own, forward)
+            functions.append((hvp, f"Hessian of {where} with respect to {names}, times v."
+                                   "\n\n    Forward mode applied to the gradient."))
+            extra.append(hessian_source(forward, wrt, tuple_out, where))
+        owners.update({fn.name: (src, forward) for fn, _ in functions if fn.name not in owners})
+    return codegen.module_source(functions, header, extra, _commenting(annotate, owners))
 
 
 @dataclass(frozen=True)
 class Planned:
-    """One function of a generated module, before it is compiled: what to build and call it."""
+    """One reverse-mode function of a generated module before it is compiled: what to build
+    and what to call it."""
 
     src: FunctionSource
     forward: Function
@@ -106,25 +175,76 @@ class Planned:
         return replace(made, name=self.name)
 
 
+def reverse_plans(src: FunctionSource, forward: Function, wrt: tuple[int, ...],
+                  with_value_too: bool = True, tuple_out: bool = False,
+                  arg_shapes: dict[str, Any] | None = None) -> list[Planned]:
+    """``grad_<name>`` and (``with_value_too``) ``value_and_grad_<name>`` of one function."""
+    where = f"{src.tree.name} ({_short(src.file)}:{src.tree.lineno})"
+    names = describe_wrt(forward, wrt)
+    plans = [Planned(src, forward, wrt, False, tuple_out, arg_shapes, f"grad_{src.tree.name}",
+                     f"Gradient of {where} with respect to {names}.")]
+    if with_value_too:
+        plans.append(Planned(src, forward, wrt, True, tuple_out, arg_shapes,
+                             f"value_and_grad_{src.tree.name}",
+                             f"Value of {where} and its gradient with respect to {names}."))
+    return plans
+
+
 def plan_module(items: list[tuple[FunctionSource, tuple[int, ...]]], with_value_too: bool = True,
                 tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None
                 ) -> list[Planned]:
-    """``grad_<name>`` (and ``value_and_grad_<name>``) for each function, in module order."""
+    """The reverse-mode functions of a module, in order, each to be built."""
     plans = []
     for src, wrt in items:
         forward = forward_ir(src)
-        params = [p.name for p in forward.params]
-        own = {k: v for k, v in (arg_shapes or {}).items() if k in params} or None
-        where = f"{src.tree.name} ({_short(src.file)}:{src.tree.lineno})"
-        wrt_names = describe_wrt(forward, wrt)
-        plans.append(Planned(src, forward, wrt, False, tuple_out, own, f"grad_{src.tree.name}",
-                             f"Gradient of {where} with respect to {wrt_names}."))
-        if with_value_too:
-            plans.append(Planned(src, forward, wrt, True, tuple_out, own,
-                                 f"value_and_grad_{src.tree.name}",
-                                 f"Value of {where} and its gradient with respect to "
-                                 f"{wrt_names}."))
+        plans += reverse_plans(src, forward, wrt, with_value_too, tuple_out,
+                               _own(forward, arg_shapes))
     return plans
+
+
+def module_of(plans: list[Planned], functions: list[Function], header: str,
+              annotate=None) -> str:
+    """The module holding these built functions (one per plan), annotated if asked."""
+    owners = {plan.name: (plan.src, plan.forward) for plan in plans}
+    return codegen.module_source([(fn, plan.doc) for plan, fn in zip(plans, functions)],
+                                 header, (), _commenting(annotate, owners))
+
+
+def _own(forward: Function, arg_shapes: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The shapes of this function's own parameters (others belong to other functions)."""
+    params = {p.name for p in forward.params}
+    return {k: v for k, v in (arg_shapes or {}).items() if k in params} or None
+
+
+def _commenting(annotate, owners: dict):
+    if annotate is None:
+        return None
+    return lambda fn: annotate(*owners[fn.name])(fn)
+
+
+def hessian_source(fn: Function, wrt: tuple[int, ...], tuple_out: bool, where: str) -> str:
+    """``hessian_<name>``: one ``hvp_<name>`` per unit vector, assembled into blocks."""
+    params = ", ".join(p.name for p in fn.params)
+    chosen = ", ".join(fn.params[i].name for i in wrt)
+    several = tuple_out or len(wrt) > 1
+    lines = [f"def hessian_{fn.name}({params}):",
+             f'    """Hessian of {where} with respect to {chosen}: one hvp_{fn.name} per unit',
+             "    vector" + (", in blocks H[i][j]." if several else ".") + '"""',
+             f"    wrt = ({chosen}{',' if len(wrt) == 1 else ''})",
+             f"    blocks = [[None] * {len(wrt)} for _ in range({len(wrt)})]",
+             f"    for j in range({len(wrt)}):",
+             "        columns = []",
+             "        for k in range(np.size(wrt[j])):",
+             "            vs = [np.zeros(np.shape(a)) for a in wrt]",
+             "            vs[j].flat[k] = 1.0",
+             f"            hv = hvp_{fn.name}({params}, *vs)",
+             "            columns.append(hv if isinstance(hv, tuple) else (hv,))",
+             f"        for i in range({len(wrt)}):",
+             "            stacked = np.stack([np.asarray(c[i], dtype=float) for c in columns], -1)",
+             "            blocks[i][j] = stacked.reshape(np.shape(wrt[i]) + np.shape(wrt[j]))",
+             "    return tuple(tuple(row) for row in blocks)" if several else
+             "    return blocks[0][0]"]
+    return "\n".join(lines) + "\n"
 
 
 def _short(path: str) -> str:

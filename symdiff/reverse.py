@@ -16,8 +16,7 @@ from typing import Any
 from . import rules
 from .errors import Loc, SymdiffError
 from .ir import (Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
-                 bound_inside,
-                 ew_symbols, node, reads_here, walk)
+                 bound_inside, ew_symbols, node, nodes, reads_here, walk)
 from .rules.arrays import infer_shape
 from .tape import save_for_backward
 
@@ -33,6 +32,8 @@ class Emitter:
     note: str = ""
     alias: bool = False     # name a pass-through gradient (``dx = dq``) for readability
     origin: tuple | None = None   # (forward node, argument) whose gradient is being built
+    producers: dict = field(default_factory=dict)   # forward name -> the node computing it
+    in_loop: bool = False   # inside a loop body: forward arrays read here must be saved
 
     def shape(self, v: Value):
         if isinstance(v, Const):
@@ -181,12 +182,14 @@ class Reverser:
 
 def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None,
             with_value: bool = False, tuple_out: bool = False, table=rules,
-            check_output: bool = False) -> Function:
+            check_output: bool = False, seeded: bool = False) -> Function:
     """Forward statements, then backward statements; returns the gradients (and the value).
 
     ``table`` provides ``vjp``, ``describe`` and ``differentiable``: the full rule table by
     default, a toy one in the engine's own tests. ``check_output`` adds a run-time check
-    that the output is a scalar, for code compiled without knowing the shapes.
+    that the output is a scalar, for code compiled without knowing the shapes. ``seeded``
+    makes a vector-Jacobian product: the output may be an array, and its upstream
+    gradient is one more parameter (``dout``, shaped like the output) instead of 1.
     """
     if len(fn.result) != 1 or fn.returns_tuple:
         raise SymdiffError(f"`{fn.name}` returns a tuple; grad needs a single scalar output",
@@ -194,18 +197,25 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
     shapes = {} if shapes is None else shapes     # grows with the backward's own values
     output = fn.result[0]
     out_shape = shapes.get(output.name) if isinstance(output, Var) else ()
-    if out_shape not in (None, ()):
+    if seeded:
+        seed = NameSupply(fn.names()).fresh("d" + (output.name if isinstance(output, Var)
+                                                    else "out"))
+        fn = replace(fn, params=fn.params + (seed,), defaults=())    # dout comes last
+        if out_shape is not None:
+            shapes[seed.name] = out_shape
+    elif out_shape not in (None, ()):
         raise SymdiffError(f"`{fn.name}` returns an array of shape {out_shape}; "
                            "grad needs a scalar output", fn.loc,
-                           hint="reduce it to a scalar, e.g. return np.sum(...)")
+                           hint="reduce it to a scalar, e.g. return np.sum(...), or use "
+                                "symdiff.jacobian(f) for the derivative of every element")
     active = active_names(fn, wrt, table)
     _refuse_steps(fn, active)
     names = NameSupply(fn.names() | {"np", "math"})
-    em = Emitter(Builder(names, []), shapes)
+    em = Emitter(Builder(names, []), shapes, producers={n.out.name: n for n in nodes(fn.body)})
     cx = Reverser(em, active, table, _expected_contributions(fn, active, table))
     contributions: dict[str, list[Value]] = {}
     if isinstance(output, Var) and output.name in active:
-        contributions[output.name] = [Const(1)]
+        contributions[output.name] = [seed if seeded else Const(1)]
     forward, backward = _reverse_block(cx, fn.body, contributions, in_loop=False)
 
     em.b.body = backward
@@ -214,13 +224,13 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
         p = fn.params[i]
         grads.append(_total(em, p, contributions.pop(p.name, []), fn.loc, param=True))
     grads = [Const(float(g.value)) if isinstance(g, Const) and _is_int(g.value)
-             else _returnable(em, g) for g in grads]
+             else _returnable(em, g, fn.params[i]) for g, i in zip(grads, wrt)]
     several = tuple_out or len(grads) != 1
     if with_value:
         result: tuple = (output, tuple(grads) if several else grads[0])
     else:
         result = tuple(grads)
-    if isinstance(output, Var) and check_output:
+    if isinstance(output, Var) and check_output and not seeded:
         forward = list(forward) + [node(names.fresh("checked"), "check_scalar", [output],
                                         fn.loc, "", function=fn.name)]
     body = tuple(cx.tape_nodes) + tuple(forward) + tuple(em.b.body)
@@ -229,10 +239,12 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
 
 
 def _reverse_block(cx: Reverser, stmts, contributions: dict, in_loop: bool,
-                   defined_first: tuple[Var, ...] = (), slot=None) -> tuple[list, list]:
+                   defined_first: tuple[Var, ...] = (), slot=None,
+                   finish=None) -> tuple[list, list]:
     """Backward statements for a block; returns (forward block with tape pushes, backward)."""
     em = cx.em
     saved, em.b.body = em.b.body, []
+    was_in_loop, em.in_loop = em.in_loop, in_loop
     forward = list(stmts)
     for k in reversed(range(len(stmts))):
         s = stmts[k]
@@ -242,7 +254,10 @@ def _reverse_block(cx: Reverser, stmts, contributions: dict, in_loop: bool,
             forward[k] = _reverse_if(cx, s, contributions, in_loop)
         else:
             forward[k] = _reverse_loop(cx, s, contributions, in_loop)
+    if finish is not None:
+        finish()
     backward, em.b.body = em.b.body, saved
+    em.in_loop = was_in_loop
     forward = [x for s in forward for x in (s if isinstance(s, tuple) else (s,))]
     if in_loop:
         forward, backward = save_for_backward(cx, forward, backward, defined_first, slot)
@@ -256,7 +271,11 @@ def _reverse_node(cx: Reverser, n: Node, contributions: dict) -> None:
     g = _total(em, n.out, contributions.pop(n.out.name), n.loc)
     if g is None:
         return
-    for i, arg in enumerate(n.args):
+    order = range(len(n.args))
+    if n.op == "setitem":            # read g[idx] for the value before zeroing it in g
+        order = reversed(order)
+    for i in order:
+        arg = n.args[i]
         if not _is_active(arg, cx.active):
             continue
         em.loc, em.note = n.loc, cx.table.describe(n, i)
@@ -277,6 +296,22 @@ def _zero(em: Emitter, like: Value, into: list) -> Value:
     em.hint, em.note = "d" + like.name, "zero gradient"
     zero = em.out("zeros_like", [like], known=em.shape(like) is not None)
     em.b.body = saved
+    return zero
+
+
+def _zero_in_loop(em: Emitter, s: Loop, k: int) -> Value:
+    """Zeros shaped like loop variable ``k`` as this iteration saw it (its shape may change
+    from one iteration to the next); from the static shape when known, so nothing is saved."""
+    carried = s.carried[k]
+    shapes = {em.shape(v) for v in (carried, s.inits[k], s.nexts[k])}
+    shape = shapes.pop() if len(shapes) == 1 else None
+    if shape == ():
+        return Const(0.0)
+    em.hint, em.note = "d" + carried.name, "overwritten: its gradient before this iteration is zero"
+    if shape is not None:
+        zero = em.out("np", [Const(tuple(shape))], fn="zeros", keywords=())
+    else:
+        zero = em.out("zeros_like", [carried], known=False)
     return zero
 
 
@@ -360,7 +395,7 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     seeds = {}
     for k in carried:
         seeds[k] = _floated(grads[k]) if grads[k] is not None else \
-            _zero(em, s.inits[k], em.b.body)
+            _zero(em, s.outs[k], em.b.body)
     places = {k: names.fresh("d" + s.carried[k].name) for k in carried}
     for k in carried:                      # a gradient has the shape of its value
         em.set_shape(places[k], em.shape(s.carried[k]))
@@ -375,15 +410,17 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     for name in outer:
         inner.setdefault(name, []).insert(0, accumulators[name])
     defined_first = s.carried + tuple(v for c in s.cond_body for v in bound_here(c))
-    forward, backward = _reverse_block(cx, s.body, inner, True, defined_first, slot)
-    saved, em.b.body = em.b.body, backward
-    nexts, overwritten = [], set()
-    for k in carried:
-        total = _total(em, s.carried[k], inner.pop(s.carried[k].name, []), s.loc)
-        if total is None:                   # the body overwrote it: nothing flows back
-            overwritten.add(k)
-        nexts.append(_floated(total) if total is not None else Const(0.0))
-    em.b.body = saved
+    nexts: list[Value] = []
+
+    def carried_gradients():                # at the end of the backward body, before the tape
+        for k in carried:
+            total = _total(em, s.carried[k], inner.pop(s.carried[k].name, []), s.loc)
+            if total is None:               # the body overwrote it: nothing flows back
+                total = _zero_in_loop(em, s, k)
+            nexts.append(_floated(total))
+
+    forward, backward = _reverse_block(cx, s.body, inner, True, defined_first, slot,
+                                       carried_gradients)
     used, acc_inits = [], []
     for name in outer:
         total = _sum_in(em, name, inner.pop(name), backward, s.loc,
@@ -417,10 +454,6 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
                           note="backward: the iterations in reverse", backward=True))
     for k, out in zip(carried, outs):
         if _is_active(s.inits[k], cx.active):
-            if k in overwritten:            # a scalar 0.0 may have come through: give it
-                zero = _zero(em, s.inits[k], em.b.body)      # the initial value's shape
-                em.hint, em.note, em.alias = "d" + s.inits[k].name, "zero gradient", False
-                out = em.ew_out(lambda a, b: a + b, [out, zero])
             contributions.setdefault(s.inits[k].name, []).append(out)
     for name, out in zip(used, outs[len(carried):]):
         contributions.setdefault(name, []).append(out)
@@ -469,10 +502,10 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False,
     return em.ew_out(lambda *xs: sum(xs[1:], xs[0]), parts)
 
 
-def _returnable(em: Emitter, g: Value) -> Value:
+def _returnable(em: Emitter, g: Value, param: Var) -> Value:
     """Broadcast views are read-only: hand the caller a fresh array."""
     producer = next((n for n in reversed(em.b.body) if isinstance(n, Node) and n.out == g), None)
     if producer is not None and producer.op == "broadcast_to":
-        em.note = "a writable copy of the broadcast gradient"
+        em.note, em.hint = "a writable copy of the broadcast gradient", "d" + param.name
         return em.out("copy", [g])
     return g

@@ -184,4 +184,24 @@ def _np_shape(n, arg_shapes, arg_values):
     return None
 
 
-__all__ = ["infer_shapes", "node_shape", "Var"]
+__all__ = ["infer_shapes", "node_shape", "mark_items", "Var"]
+
+
+def mark_items(fn: Function, shapes: dict[str, Any]) -> Function:
+    """Mark ``getitem`` nodes known to pick a single number (``item=True``): their result
+    is a copy, never a view, so the array may be written afterwards without copying it."""
+    from dataclasses import replace
+
+    def block(stmts) -> tuple:
+        out = []
+        for s in stmts:
+            if isinstance(s, Node):
+                if s.op == "getitem" and shapes.get(s.out.name) == () and s.param("item") is None:
+                    s = s.with_params(item=True)
+            elif isinstance(s, If):
+                s = replace(s, then=block(s.then), orelse=block(s.orelse))
+            else:
+                s = replace(s, cond_body=block(s.cond_body), body=block(s.body))
+            out.append(s)
+        return tuple(out)
+    return replace(fn, body=block(fn.body))

@@ -1,31 +1,13 @@
 """Shared fixtures: the seed examples loaded from examples/, and their inputs.
 
 The example modules are plain Python files, not a package; ``load_example``
-imports one by path and registers it in ``sys.modules`` so that
-``inspect.getsource`` (which symdiff uses on live functions) can find it.
+(support.py) imports one by path.
 Inputs are random with fixed seeds, sized like the small cases of the notes.
 """
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES_DIR = REPO_ROOT / "examples"
-
-
-def _load_example(name):
-    module_name = f"symdiff_example_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(
-        module_name, EXAMPLES_DIR / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+from support import load_example as _load_example
 
 
 @pytest.fixture(scope="session")

@@ -791,6 +791,31 @@ def check_program(program: Program | str, args, folder: Path) -> None:
     for k, (a, b) in enumerate(zip(grads_too, grads)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12,
                                    err_msg=f"value_and_grad: gradient {k} differs from grad")
+    check_other_modes(f, args, grads, g)
+
+
+def check_other_modes(f, args, grads, g) -> None:
+    """Forward mode agrees with the gradient (jvp = grad . v) and the Hessian-vector product
+    with central differences of the gradient along v."""
+    rng = np.random.default_rng(0)
+    vs = [rng.standard_normal(np.shape(a)) if isinstance(a, np.ndarray) else
+          float(rng.standard_normal()) for a in args]
+    value, slope = symdiff.jvp(f, wrt=WRT)(*copy_args(args), *vs)
+    np.testing.assert_allclose(value, f(*copy_args(args)), rtol=1e-12, atol=1e-12,
+                               err_msg="jvp: value differs from f")
+    want = sum(float(np.sum(g * v)) for g, v in zip(grads, vs))
+    np.testing.assert_allclose(slope, want, rtol=1e-9, atol=1e-9,
+                               err_msg="jvp: tangent differs from grad . v")
+    hv = symdiff.hvp(f, wrt=WRT)(*copy_args(args), *vs)
+
+    def along(h):
+        moved = [a + h * v for a, v in zip(copy_args(args), vs)]
+        return g(*moved)
+    for k, got in enumerate(hv):
+        steps = [along(h)[k] for h in (-2e-4, -1e-4, 1e-4, 2e-4)]
+        want = (steps[0] - 8 * steps[1] + 8 * steps[2] - steps[3]) / 12e-4
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5,
+                                   err_msg=f"hvp: part {k} differs from differences of grad")
 
 
 # --------------------------------------------------------------------------- shrinking

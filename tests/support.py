@@ -4,6 +4,8 @@ symdiff reads a function's *source*, so every function under test must live in a
 file. ``load_module`` writes module text to a folder and imports it under a unique name
 (registered in ``sys.modules`` so that ``inspect.getsource`` finds it).
 
+``load_example("mlp")`` imports examples/mlp.py the same way (once per session).
+
 ``assert_gradient`` is the one end-to-end check the table tests share:
 
 - ``symdiff.check_grad`` against central differences (float64),
@@ -11,6 +13,10 @@ file. ``load_module`` writes module text to a folder and imports it under a uniq
   for an array,
 - the shape-generic ``Gradient.source`` (what the CLI writes) and the code specialized
   to the argument shapes (what a call runs) give the same numbers.
+
+The numerical derivatives at the bottom (``numerical_jacobian``,
+``directional_difference``) are the ground truth of the forward-mode, Jacobian and
+Hessian tests: central differences in float64, nothing from symdiff.
 """
 from __future__ import annotations
 
@@ -26,6 +32,8 @@ import symdiff
 
 _counter = itertools.count()
 
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
 
 def load_module(folder: Path, stem: str, text: str):
     """Write ``text`` to ``folder/<stem>.py`` and import it (a fresh module each call)."""
@@ -35,6 +43,18 @@ def load_module(folder: Path, stem: str, text: str):
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_example(name: str):
+    """The module examples/<name>.py, imported once and registered in ``sys.modules``."""
+    module_name = f"symdiff_example_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, EXAMPLES_DIR / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -110,3 +130,82 @@ def assert_gradient(fn, *args, wrt=0, generic: bool = True):
         assert_generic_agrees(g, args, grads, several)
     assert_float_dtype(grads, args, positions)
     return grads
+
+
+# ---------------------------------------------------------------- numerical derivatives
+
+
+def copy_args(args) -> tuple:
+    return tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in args)
+
+
+def random_like(rng: np.random.Generator, x):
+    """A standard normal direction shaped like ``x``: a float for a float."""
+    if isinstance(x, np.ndarray):
+        return rng.standard_normal(x.shape)
+    return float(rng.standard_normal())
+
+
+def shifted(args, positions, vectors, step: float) -> list:
+    """``args`` with ``args[i] + step * v`` for every position i and its vector v."""
+    moved = list(args)
+    for i, v in zip(positions, vectors):
+        moved[i] = args[i] + step * v
+    return moved
+
+
+def directional_difference(f, args, positions, vectors, h: float = 1e-6):
+    """(f(x + h v) - f(x - h v)) / 2h, all ``positions`` moved at once; f may return a
+    tuple (of gradients), differenced entry by entry."""
+    plus = f(*shifted(args, positions, vectors, h))
+    minus = f(*shifted(args, positions, vectors, -h))
+    if isinstance(plus, tuple):
+        return tuple((np.asarray(p, dtype=float) - np.asarray(m, dtype=float)) / (2 * h)
+                     for p, m in zip(plus, minus))
+    return (np.asarray(plus, dtype=float) - np.asarray(minus, dtype=float)) / (2 * h)
+
+
+def numerical_jacobian(f, args, index: int, h: float = 1e-6):
+    """d f(args) / d args[index] by central differences, shape ``out.shape + x.shape``;
+    f may return a tuple, giving a tuple of such blocks."""
+    x = args[index]
+    if not isinstance(x, np.ndarray):
+        return directional_difference(f, args, [index], [1.0], h)
+    columns = []
+    for k in range(x.size):
+        e = np.zeros(x.shape)
+        e.flat[k] = 1.0
+        columns.append(directional_difference(f, args, [index], [e], h))
+
+    def assemble(parts):              # x.size parts shaped like out -> out.shape + x.shape
+        stacked = np.moveaxis(np.array(parts), 0, -1)
+        return stacked.reshape(stacked.shape[:-1] + x.shape)
+
+    if isinstance(columns[0], tuple):
+        return tuple(assemble([c[j] for c in columns]) for j in range(len(columns[0])))
+    return assemble(columns)
+
+
+def second_difference(f, args, i: int, j: int, h: float = 1e-4) -> np.ndarray:
+    """d2 f / d args[i] d args[j] from values of f alone (four evaluations per entry),
+    shape ``x_i.shape + x_j.shape``."""
+    xi, xj = np.asarray(args[i], dtype=float), np.asarray(args[j], dtype=float)
+    H = np.zeros(xi.shape + xj.shape)
+
+    def unit(x, k):
+        if not isinstance(x, np.ndarray):
+            return 1.0
+        e = np.zeros(x.shape)
+        e.flat[k] = 1.0
+        return e
+
+    for a in range(xi.size):
+        for b in range(xj.size):
+            ea, eb = unit(args[i], a), unit(args[j], b)
+            total = 0.0
+            for sa, sb in ((1, 1), (1, -1), (-1, 1), (-1, -1)):
+                moved = shifted(args, [i], [ea], sa * h)
+                moved = shifted(moved, [j], [eb], sb * h)
+                total += sa * sb * f(*moved)
+            H.flat[a * xj.size + b] = total / (4 * h * h)
+    return H

@@ -445,3 +445,21 @@ def test_random_programs(fuzz_folder):
         assert_stated_shapes_hold(annotated, "grad_f", copy_args(args), sizes={})
         assert_stated_shapes_hold(g.annotated_source(), "grad_f", copy_args(args), sizes={})
     check()
+
+
+def test_forward_mode_annotated(load_example):
+    """--mode forward: same code; the tangents' shapes are their arguments' shapes."""
+    plain = compiled("mlp", ["mlp_loss"], ("W1", "b1"), mode="forward")
+    text = compiled("mlp", ["mlp_loss"], ("W1", "b1"), mode="forward", annotate=True)
+    assert function_trees(text) == function_trees(plain)
+    assert comments(text, "jvp_mlp_loss")["tmp_dot = X @ W1_dot"][0].startswith(
+        "(N,H) = (N,D) @ (D,H)")
+    args = mlp_args()
+    tangents = (np.ones_like(args[0]), np.ones_like(args[1]))
+    assert assert_stated_shapes_hold(text, "jvp_mlp_loss", args + tangents) >= 40
+
+
+def test_explain_passes_is_for_reverse_mode(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["compile", str(EXAMPLES / "circuit.py"), "--explain-passes", "--order", "2"])
+    assert exit_.value.code == 2 and "reverse mode" in capsys.readouterr().err

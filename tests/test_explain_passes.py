@@ -18,13 +18,14 @@ import pytest
 from symdiff import cli, optimize_trace, pipeline
 from symdiff.check import numerical_gradient
 from symdiff.optimize import PASSES
+from symdiff.shapes import mark_items
 from support import load_module
 
 TESTS = Path(__file__).resolve().parent
 EXAMPLES = TESTS.parent / "examples"
 CORPUS = TESTS / "control_flow_corpus.py"
 HEADING = re.compile(r"^=== (.*) ===\n", re.M)
-PASS_NAMES = [p.__name__ for p in PASSES] + ["fold_into_sums"]
+PASS_NAMES = [optimize_trace.pass_name(p) for p in pipeline._with_shapes({})]
 
 
 def sections(text: str) -> list[tuple[str, str]]:
@@ -141,8 +142,9 @@ def test_first_listing_is_the_unoptimized_chain_rule():
     text, _ = explained(CORPUS, ["huber_loop"])
     src = functions_of_file(str(CORPUS))["huber_loop"]
     plans = pipeline.plan_module([(src, (0,))])
-    _, header, _ = cli._planned(str(CORPUS), ["huber_loop"], 0, False, None)
-    naive = pipeline.module_of(plans, [p.build(pipeline.chain_rule_ir)[0] for p in plans], header)
+    _, header, _, _ = cli._setup(str(CORPUS), ["huber_loop"], 0, "reverse", 1, False, None)
+    built = [p.build(pipeline.chain_rule_ir) for p in plans]
+    naive = pipeline.module_of(plans, [mark_items(fn, shapes) for fn, _, shapes in built], header)
     assert sections(text)[0][1] == naive
     assert naive != cli.compile_file(str(CORPUS), ["huber_loop"])
 

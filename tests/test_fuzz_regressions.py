@@ -222,6 +222,27 @@ def test_difference_with_itself_assigned_in_a_loop_keeps_the_gradient_an_array(t
     assert isinstance(dx, np.ndarray) and dx.shape == (3,)
 
 
+def test_difference_of_two_equal_sums_gives_float_gradients(tmp_path):
+    # `np.sum(y) - np.sum(y)` folds to the int 0: dy comes back as an int64 array
+    check(tmp_path, """
+        import numpy as np
+
+        def f(x, y, w):
+            return np.sum(x - (np.sum(y) - np.sum(y)))
+    """)
+
+
+def test_difference_of_two_equal_sums_subtracted_from_a_concatenation(tmp_path):
+    # ... and the int gradient then meets a float one in place (UFuncTypeError: Cannot
+    # cast ufunc 'add' output from dtype('float64') to dtype('int64'))
+    check(tmp_path, """
+        import numpy as np
+
+        def f(x, y, w):
+            return np.sum(np.concatenate((x, y[:1])) - (np.sum(y) - y.sum()))
+    """)
+
+
 # --- math.* next to arrays in one statement -------------------------------------------
 # Crash in the generated gradient: the derivative of the fused statement
 # `math.cos(w) + np.tanh(y)` is written with `math.tanh(y)`, which cannot take an array
@@ -266,6 +287,58 @@ def test_return_from_a_loop_of_a_local_array_used_twice(tmp_path):
                 a[2] += w
                 return np.sum(a) + np.sum(np.tanh(a[None]))
             return w
+    """)
+
+
+# --- a parameter the loop overwrites, read back by the backward -------------------------
+# Crash in the generated gradient: after the last iteration (run first backwards) the
+# gradient of the overwritten variable is reset to the float 0.0, and the next iteration
+# backwards slices it (`dx_1[:2]`: TypeError: 'float' object is not subscriptable).
+
+def test_loop_overwrites_a_parameter_with_a_rotation_of_another(tmp_path):
+    check(tmp_path, """
+        import numpy as np
+
+        def f(x, y, w):
+            for i in range(3):
+                x = np.concatenate((y[1:], y[:1]))
+            return np.sum(x * x)
+    """)
+
+
+def test_loop_overwrites_a_parameter_with_a_longer_array(tmp_path):
+    check(tmp_path, """
+        import numpy as np
+
+        def f(x, y, w):
+            for i in range(3):
+                x = np.concatenate((y, y))
+            return np.sum(x)
+    """)
+
+
+def test_loop_overwrites_a_parameter_through_a_clip(tmp_path):
+    # the fuzzer's form: IndexError in unbroadcast when the zero gradient was a float
+    check(tmp_path, """
+        import numpy as np
+
+        def f(x, y, w):
+            for i in range(2):
+                y = np.clip(x * 0.5, w - 2.0, w + 2.0)
+                x = w + y[::1]
+            return np.sum(x * y)
+    """)
+
+
+def test_loop_overwrites_a_parameter_with_a_slice_of_a_local(tmp_path):
+    check(tmp_path, """
+        import numpy as np
+
+        def f(x, y, w):
+            for i in range(2):
+                y = w * np.ones(3)
+                x = w + y[1:2]
+            return np.sum(x) + np.sum(y * y)
     """)
 
 

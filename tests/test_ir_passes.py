@@ -122,3 +122,57 @@ def test_elementwise_builder_folds_identities_and_constants():
     assert builder.ew(lambda u, one: u * one, [Var("x"), Const(1)], "y") == Var("x")
     assert builder.ew(lambda u, v: u + v, [Const(2), Const(3)], "y") == Const(5)
     assert builder.body == []
+
+
+# ---------------------------------------------------------------- passes that use shapes
+
+def test_implicit_broadcasts_drop_a_broadcast_numpy_would_do_anyway(tmp_path):
+    import numpy as np
+    from symdiff import pipeline
+    from symdiff.optimize import PASSES
+    from symdiff.parse import functions_of_file
+    path = tmp_path / "model.py"
+    path.write_text(textwrap.dedent("""
+        import numpy as np
+        def f(W, reg):
+            return 0.5 * reg * np.sum(W * W)
+    """))
+    src = functions_of_file(str(path))["f"]
+    from symdiff.optimize import implicit_broadcasts
+    from symdiff.reverse import reverse
+    from symdiff.shapes import infer_shapes
+    fn = optimize(pipeline.forward_ir(src))
+    shapes = infer_shapes(fn, {"W": (4, 3), "reg": ()})
+    before = optimize(reverse(fn, (0,), shapes), passes=PASSES)
+    after = optimize(implicit_broadcasts(before, shapes))
+    print(before, after, sep="\n")
+    assert "broadcast_to" in [n.op for n in ir.nodes(before.body)]   # before: a view first
+    assert "broadcast_to" not in [n.op for n in ir.nodes(after.body)]  # after: dW = 2*dt*W
+    assert after == pipeline.gradient_ir(src, (0,), arg_shapes={"W": (4, 3), "reg": ()})
+    from support import assert_gradient, load_module
+    module = load_module(tmp_path, "bcast_model", path.read_text())
+    assert_gradient(module.f, np.random.default_rng(0).normal(size=(4, 3)), 0.3, wrt=(0, 1))
+
+
+def test_an_arange_row_index_writes_its_gradient_instead_of_add_at(tmp_path):
+    import numpy as np
+    import symdiff
+    from support import assert_gradient, load_module
+    module = load_module(tmp_path, "rows_model", """
+import numpy as np
+
+def picked(x, y):
+    return np.sum(np.log(x[np.arange(x.shape[0]), y]))
+
+def repeated(x, idx):
+    return np.sum(x[np.arange(x.shape[0])[:, None], idx] ** 2)
+""")
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0.5, 2.0, size=(5, 4))
+    y = np.array([1, 1, 3, 0, 1])                      # repeated labels, distinct rows
+    source = symdiff.grad(module.picked).source_for(x, y)
+    assert "np.add.at" not in source and "] = " in source
+    assert_gradient(module.picked, x, y, wrt=0)
+    idx = np.array([[0, 0], [2, 2], [1, 3], [3, 3], [0, 1]])  # repeats within a row
+    assert "np.add.at" in symdiff.grad(module.repeated).source_for(x, idx)
+    assert_gradient(module.repeated, x, idx, wrt=0)

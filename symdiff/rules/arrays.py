@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..ir import Const, Node, Value
+from ..ir import Const, Node, Value, Var
 
 SLICE_ALL = ("slice", None, None, None)
 
@@ -157,8 +157,23 @@ def vjp_getitem(em, g, n: Node, i: int):
     index_args = list(n.args[1:])
     basic = all(not isinstance(entry, tuple) or entry[0] == "slice"
                 or _is_scalar_index(em, n.args[entry[1]]) for entry in n.param("index"))
-    op = "scatter" if basic else "scatter_add"
+    op = "scatter" if basic or _distinct_rows(em, n) else "scatter_add"
+    shape = em.shape(x)
+    if getattr(em, "in_loop", False) and shape is not None:
+        x = Const(tuple(shape))      # in a loop, a known shape spares saving x every iteration
     return em.out(op, [g, x, *index_args], index=n.param("index"))
+
+
+def _distinct_rows(em, n: Node) -> bool:
+    """``x[np.arange(N), y]``: an arange among 1-D index arrays picks each position at most
+    once, so the gradient is written, not accumulated with the slower ``np.add.at``."""
+    arrays = [n.args[e[1]] for e in n.param("index")
+              if isinstance(e, tuple) and e[0] == "at" and not _is_scalar_index(em, n.args[e[1]])]
+    if any(em.shape(a) is None or len(em.shape(a)) > 1 for a in arrays):
+        return False
+    producers = getattr(em, "producers", {})
+    return any(isinstance(a, Var) and a.name in producers and producers[a.name].op == "np"
+               and producers[a.name].param("fn") == "arange" for a in arrays)
 
 
 def _is_scalar_index(em, v: Value) -> bool:
@@ -294,7 +309,7 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
         return ()
     if op in ("shape", "dim", "ndim", "size") or op == "cast" and arg_shapes[0] == ():
         return () if op != "shape" else None
-    if op == "setitem":
+    if op in ("setitem", "add_at", "zeros_like", "copy", "alias"):
         return arg_shapes[0]
     if any(s is None for s in arg_shapes):
         return None
@@ -332,6 +347,8 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
             return () if op != "shape" else None
         if op in ("broadcast_to",) and arg_values[1] is not None:
             return tuple(arg_values[1])
+        if op in ("scatter", "scatter_add") and isinstance(arg_values[1], tuple):
+            return arg_values[1]                 # zeros of this shape, written at an index
         if op in ("unbroadcast", "scatter", "scatter_add", "matmul_vjp_left"):
             return arg_shapes[1]
         if op == "matmul_vjp_right":

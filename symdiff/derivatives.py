@@ -1,0 +1,273 @@
+"""More derivatives from the same compiler: ``jvp``, ``jacobian``, ``hessian``, ``hvp``.
+
+    >>> value, slope = symdiff.jvp(f, wrt="x")(x, y, x_dot)    # forward mode
+    >>> J = symdiff.jacobian(f)(x)           # out.shape + x.shape, forward or reverse mode
+    >>> H = symdiff.hessian(loss)(w, X, y)   # w.shape + w.shape
+    >>> Hv = symdiff.hvp(loss)(w, X, y, v)   # without forming H
+
+Forward mode carries a tangent beside every value (``symdiff.forward``). A Hessian-vector
+product is forward mode applied to the generated gradient; a Hessian is one such product
+per unit vector. A Jacobian takes one forward pass per input element or one reverse pass
+(a vector-Jacobian product) per output element, whichever is fewer.
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Callable
+
+import numpy as np
+
+from . import pipeline
+from .api import Gradient, Wrt, _check_float, _count, _finish
+from .errors import SymdiffError
+
+
+class _Derivative(Gradient):
+    """A compiled derivative called with f's arguments followed by one vector per ``wrt``."""
+
+    what = "a tangent"
+
+    def _split(self, args) -> tuple[tuple, tuple]:
+        """f's arguments (defaults filled in) and the extra vectors, checked."""
+        wrt, _ = self._wrt_indices()
+        n = len(args) - len(wrt)                 # the vectors come last; defaults may be left out
+        if not self._required() <= n <= len(self.parameters):
+            vectors = [self._vector_name(i) for i in wrt]
+            names = ", ".join(self.parameters + vectors)
+            raise SymdiffError(f"{self.prefix}_{self.fn.__name__}() takes f's arguments "
+                               f"({', '.join(self.parameters)}) followed by {', '.join(vectors)}"
+                               f"; got {_count(len(args), 'value')} in all",
+                               hint=f"call it as {self.prefix}_{self.fn.__name__}({names}) "
+                                    "(arguments with defaults may be left out)")
+        primals = self._bind(args[:n])
+        vectors = []
+        for i, v in zip(wrt, args[n:]):
+            _check_float(self.fn.__name__, self._params[i], primals[i])
+            vectors.append(_like(primals[i], v, self.what, self._params[i]))
+        return primals, tuple(vectors)
+
+    def _vector_name(self, i: int) -> str:
+        return self.parameters[i] + "_dot"
+
+    def _required(self) -> int:
+        return sum(p.default is inspect.Parameter.empty
+                   for p in inspect.signature(self.fn).parameters.values())
+
+
+class JVP(_Derivative):
+    """Forward mode: ``(f(x), J(x) @ x_dot)`` in one pass."""
+
+    prefix = "jvp"
+
+    def _ir(self, arg_shapes):
+        wrt, _ = self._wrt_indices()
+        return pipeline.jvp_ir(self._source(), wrt, arg_shapes)
+
+    def __call__(self, *args):
+        primals, tangents = self._split(args)
+        value, tangent = self._run(primals, tangents)
+        return _as_float(value, value), _as_float(tangent, value)
+
+
+class HVP(_Derivative):
+    """Hessian-vector product: the directional derivative of the gradient along v."""
+
+    prefix = "hvp"
+    what = "v"
+
+    def _ir(self, arg_shapes):
+        wrt, tuple_out = self._wrt_indices()
+        return pipeline.hvp_ir(self._source(), wrt, tuple_out, arg_shapes)
+
+    def _vector_name(self, i: int) -> str:
+        wrt, _ = self._wrt_indices()
+        return "v" if len(wrt) == 1 else "v_" + self.parameters[i]
+
+    def __call__(self, *args):
+        primals, vectors = self._split(args)
+        wrt, tuple_out = self._wrt_indices()
+        result = self._run(primals, vectors)
+        several = tuple_out or len(wrt) > 1
+        return _finish(result if several else (result,), primals, wrt, several)
+
+
+class VJP(_Derivative):
+    """Reverse mode for an array output: the gradients of ``sum(f(x) * dout)``."""
+
+    prefix = "vjp"
+    what = "dout"
+
+    def _ir(self, arg_shapes):
+        wrt, _ = self._wrt_indices()
+        return pipeline.vjp_ir(self._source(), wrt, arg_shapes)
+
+    def __call__(self, *args):
+        primals, seed = self._bind(args[:-1]), args[-1]
+        wrt, tuple_out = self._wrt_indices()
+        for i in wrt:
+            _check_float(self.fn.__name__, self._params[i], primals[i])
+        grads = self._run(primals, (seed,))
+        return _finish(grads, primals, wrt, tuple_out or len(wrt) > 1)
+
+
+class Jacobian:
+    """``J[o..., i...] = d out[o...] / d x[i...]``: shape ``out.shape + x.shape``."""
+
+    def __init__(self, fn: Callable, wrt: Wrt = 0, mode: str | None = None, jit: bool = False):
+        if mode not in (None, "forward", "reverse"):
+            raise SymdiffError(f"mode must be 'forward' or 'reverse', not {mode!r}",
+                               hint="leave it out to choose by the shapes")
+        self.fn, self.wrt, self.mode = fn, wrt, mode
+        self.forward = JVP(fn, wrt, jit=jit)
+        self.reverse = VJP(fn, wrt, jit=jit)
+
+    @property
+    def source(self) -> str:
+        """The generated code this Jacobian runs (forward mode unless told otherwise)."""
+        return (self.reverse if self.mode == "reverse" else self.forward).source
+
+    def mode_for(self, *args) -> str:
+        """Forward mode when there are fewer input than output elements, else reverse."""
+        if self.mode:
+            return self.mode
+        args = self.forward._bind(args)
+        wrt, _ = self.forward._wrt_indices()
+        inputs = sum(np.size(args[i]) for i in wrt)
+        return "forward" if inputs <= np.size(self.fn(*args)) else "reverse"
+
+    def __call__(self, *args):
+        args = self.forward._bind(args)
+        wrt, tuple_out = self.forward._wrt_indices()
+        if self.mode_for(*args) == "forward":
+            blocks = _columns(lambda vs: (self.forward(*args, *vs)[1],), args, wrt)
+            blocks = [b[0] for b in blocks]
+        else:
+            out = np.asarray(self.fn(*args), dtype=float)
+            rows = [self.reverse(*args, _unit(out, k)) for k in range(out.size)]
+            rows = [r if isinstance(r, tuple) else (r,) for r in rows]
+            blocks = [_assemble([r[j] for r in rows], out, args[i], rows_first=True)
+                      for j, i in enumerate(wrt)]
+        return tuple(blocks) if tuple_out else blocks[0]
+
+
+class Hessian:
+    """Second derivatives: ``H[i..., j...] = d2 f / dx[i...] dx[j...]``, from ``hvp``."""
+
+    def __init__(self, fn: Callable, wrt: Wrt = 0, jit: bool = False):
+        self.fn, self.wrt = fn, wrt
+        self.hvp = HVP(fn, wrt, jit=jit)
+
+    @property
+    def source(self) -> str:
+        return self.hvp.source
+
+    def __call__(self, *args):
+        args = self.hvp._bind(args)
+        wrt, tuple_out = self.hvp._wrt_indices()
+        for i in wrt:
+            _check_float(self.fn.__name__, self.hvp._params[i], args[i])
+        columns = _columns(lambda vs: _tuple(self.hvp(*args, *vs)), args, wrt)
+        if not tuple_out:
+            return columns[0][0]
+        return tuple(tuple(columns[j][i] for j in range(len(wrt))) for i in range(len(wrt)))
+
+
+def _columns(product: Callable, args, wrt) -> list[list]:
+    """``product(vectors)`` for every unit vector of every ``wrt`` argument, assembled:
+    entry [j][i] has shape ``result_i.shape + x_j.shape``."""
+    out = []
+    for j in wrt:
+        x = np.asarray(args[j], dtype=float)
+        results = []
+        for k in range(x.size):
+            vs = [_zeros(args[i]) for i in wrt]
+            vs[wrt.index(j)] = _unit(x, k) if isinstance(args[j], np.ndarray) else 1.0
+            results.append(product(vs))
+        out.append([_assemble([r[i] for r in results], np.asarray(results[0][i]), args[j])
+                    for i in range(len(results[0]))])
+    return out
+
+
+def _assemble(parts: list, like: np.ndarray, x, rows_first: bool = False):
+    """Stack per-element results into ``like.shape + x.shape`` (``rows_first``: one part
+    per element of ``like``, each shaped like x; else one per element of x)."""
+    shape_x, shape_like = np.shape(x), np.shape(like)
+    stacked = np.array([np.asarray(p, dtype=float) for p in parts])
+    if not rows_first:                       # (x.size, *like.shape) -> like.shape + x.shape
+        stacked = np.moveaxis(stacked.reshape((len(parts),) + shape_like), 0, -1)
+    result = stacked.reshape(shape_like + shape_x)
+    return float(result) if result.shape == () else result
+
+
+def _unit(x: np.ndarray, k: int) -> np.ndarray | float:
+    if np.ndim(x) == 0:
+        return 1.0
+    e = np.zeros(np.shape(x))
+    e.flat[k] = 1.0
+    return e
+
+
+def _zeros(x):
+    return np.zeros(np.shape(x)) if isinstance(x, np.ndarray) else 0.0
+
+
+def _tuple(r) -> tuple:
+    return r if isinstance(r, tuple) else (r,)
+
+
+def _like(primal, v, what: str, name: str):
+    """A vector for ``primal``: the same shape, as floats."""
+    kind = np.asarray(v).dtype.kind if not isinstance(v, (bool, int, float)) else "f"
+    if isinstance(v, bool) or kind not in "iuf":
+        raise SymdiffError(f"{what} for `{name}` must hold real numbers, not "
+                           f"{type(v).__name__} {v!r}"[:200],
+                           hint=f"give a float or a float array shaped like `{name}`")
+    if isinstance(v, list):
+        v = np.asarray(v, dtype=float)
+    if np.shape(v) != np.shape(primal):
+        raise SymdiffError(f"{what} for `{name}` has shape {np.shape(v)}, but `{name}` has "
+                           f"shape {np.shape(primal)}", hint=f"give {what} the shape of `{name}`")
+    if isinstance(primal, np.ndarray):
+        return np.asarray(v, dtype=float)
+    return float(v)
+
+
+def _as_float(tangent, value):
+    """A tangent has the kind of its value: a float for a float."""
+    if isinstance(tangent, tuple):
+        return tuple(_as_float(t, v) for t, v in zip(tangent, value))
+    if np.ndim(tangent) == 0 and np.ndim(value) == 0:
+        return float(tangent)
+    if np.shape(tangent) != np.shape(value):         # a constant output: zeros of its shape
+        return np.broadcast_to(tangent, np.shape(value)).astype(float)
+    return tangent
+
+
+# ---------------------------------------------------------------- public functions
+
+
+def jvp(fn: Callable, wrt: Wrt = 0, jit: bool = False) -> JVP:
+    """Forward mode. ``jvp(f, wrt)(*args, *tangents)`` returns ``(f(*args), directional
+    derivative)``, with one tangent (shaped like its argument) per ``wrt`` argument."""
+    return JVP(fn, wrt, jit=jit)
+
+
+def jacobian(fn: Callable, wrt: Wrt = 0, mode: str | None = None, jit: bool = False) -> Jacobian:
+    """The Jacobian of f's (array) output, shape ``out.shape + x.shape`` (a tuple of them for
+    a tuple ``wrt``); ``mode`` forces ``"forward"`` or ``"reverse"``."""
+    return Jacobian(fn, wrt, mode, jit)
+
+
+def hessian(fn: Callable, wrt: Wrt = 0, jit: bool = False) -> Hessian:
+    """The Hessian of a scalar function, shape ``x.shape + x.shape``; for a tuple ``wrt``,
+    blocks ``H[i][j]`` shaped ``x_i.shape + x_j.shape``."""
+    return Hessian(fn, wrt, jit)
+
+
+def hvp(fn: Callable, wrt: Wrt = 0, jit: bool = False) -> HVP:
+    """Hessian-vector product: ``hvp(f, wrt)(*args, v)`` (one v per ``wrt`` argument)
+    returns ``H @ v`` shaped like the gradient, without forming H."""
+    return HVP(fn, wrt, jit=jit)
+
+
+__all__ = ["jvp", "jacobian", "hessian", "hvp", "JVP", "HVP", "VJP", "Jacobian", "Hessian"]
