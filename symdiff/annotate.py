@@ -75,8 +75,8 @@ def _numbers_in(fn: Function) -> set:
 
 
 def line_shapes(forward: Function, fn: Function, stated: ShapeSpec, given: ShapeSpec):
-    """Shapes of every value of ``fn`` (the gradient of ``forward``, optimized as the
-    pipeline does before reversing it), and how to print their sizes."""
+    """Shapes of every value of ``fn``, the gradient (or derivative) of ``forward`` (as the
+    pipeline optimizes it before differentiating), and how to print their sizes."""
     numbers, sizes = resolve(stated, given, _numbers_in(forward))
     known = infer_shapes(forward, numbers, True, rule=_rule)      # the output is a scalar
     own = {p.name for p in forward.params}
@@ -99,8 +99,9 @@ def check_given(src, forward: Function, given: ShapeSpec) -> None:
     given = {k: v for k, v in given.items() if k in params}
     if not given:
         return
+    forward = optimize(forward)           # dead lines are not the program's to fit
     numbers, sizes = resolve(stated_shapes(src), given, _numbers_in(forward))
-    shapes = infer_shapes(optimize(forward), numbers, True, rule=_rule)
+    shapes = infer_shapes(forward, numbers, True, rule=_rule)
     for n in walk(forward.body):
         if not isinstance(n, Node) or n.op not in FITTING or shapes.get(n.out.name) is not None:
             continue
