@@ -237,7 +237,7 @@ class Explanation:
                 rows.extend((out, f"{chosen} (branch result)", format_value(value),
                              shape_text(value), "") + context
                             for out, chosen, value in b.results if out != chosen)
-        kinds = ("", "", "value", "", "", "")
+        kinds = ("code", "code", "value", "code", "", "")
         return self._limited(Table("Forward pass", headers, rows, kinds))
 
     def contributions(self) -> dict[Any, list[int]]:
@@ -277,7 +277,7 @@ class Explanation:
             if len(found.get(name, ())) > 1:
                 rows.append(self._branch_row(name, found[name], run.gradients[name])
                             + (("",) if loops else ()))
-        kinds = ("", "", "gradient", "", "", "gradient", "", "")
+        kinds = ("code", "code", "gradient", "code", "code", "gradient", "", "")
         return self._limited(Table("Backward pass: downstream gradient = upstream gradient x "
                                    "local gradient", headers, rows, kinds))
 

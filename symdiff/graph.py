@@ -33,7 +33,7 @@ SMALL = 4
 #: More nodes than this are refused: such a picture cannot be read.
 MAX_NODES = 150
 #: The longest code shown in a node, in characters; longer code is cut with an ellipsis.
-LONGEST = 26
+LONGEST = 32
 #: Node labels longer than this put the name and the code on two lines.
 WRAP = 18
 
@@ -199,7 +199,7 @@ def _build(run: Trace) -> tuple[list[Node], list[Edge]]:
     for name in run.args:
         nodes.append(Node(f"in:{name}", name, "input"))
     for k, step in enumerate(run.steps):
-        nodes.append(Node(f"step:{k}", _label(step), "op"))
+        nodes.append(Node(f"step:{k}", _label(step, run.contexts.get(step.context, "")), "op"))
         for i, (source, value) in enumerate(zip(step.inputs, step.arg_values)):
             if source is None:
                 continue
@@ -212,16 +212,36 @@ def _build(run: Trace) -> tuple[list[Node], list[Edge]]:
     if source is not None:
         edges.append(Edge(f"in:{source}" if isinstance(source, str) else f"step:{source}",
                           "output", edge_text(run.value), "1"))
-    return nodes, edges
+    nodes, edges = _leading_to_output(nodes, edges)
+    linked = {e.source for e in edges}
+    return [Node(n.key, f"{n.label} = {edge_text(run.args[n.label])}", n.kind)
+            if n.kind == "input" and n.key not in linked else n for n in nodes], edges
 
 
-def _label(step) -> str:
-    """``q = x + y``; a longer line splits into the name and the code below it."""
+def _leading_to_output(nodes: list[Node], edges: list[Edge]) -> tuple[list[Node], list[Edge]]:
+    """Only operations the output depends on (a loop's test, say, is left out), and
+    every input."""
+    keep, todo = {"output"}, ["output"]
+    while todo:
+        target = todo.pop()
+        for e in edges:
+            if e.target == target and e.source not in keep:
+                keep.add(e.source)
+                todo.append(e.source)
+    edges = [e for e in edges if e.source in keep and e.target in keep]
+    return [n for n in nodes if n.kind == "input" or n.key in keep], edges
+
+
+def _label(step, iteration: str = "") -> str:
+    """``q = x + y``; a longer line splits into the name and the code below it; in a
+    loop, the name says which iteration: ``h (t=2) =``."""
     name, code = step.node.out.name, node_code(step.node)
     if len(code) > LONGEST:
         code = code[:LONGEST - 1] + "\u2026"
+    if iteration:
+        name = f"{name} ({iteration})"
     text = f"{name} = {code}"
-    return text if len(text) <= WRAP else f"{name} =\n{code}"
+    return text if len(text) <= WRAP and not iteration else f"{name} =\n{code}"
 
 
 def edge_text(value) -> str:
@@ -249,6 +269,9 @@ def write_whole(path: str, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)     # as open() would create it, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

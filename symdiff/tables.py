@@ -1,8 +1,9 @@
 """Tables for worked examples, printed four ways: terminal text, Markdown, LaTeX and HTML.
 
 A ``Table`` is a title, column headers and rows of plain-text cells; each column has a
-kind (``"value"`` for forward values, ``"gradient"`` for gradients, ``""`` otherwise)
-that HTML shows in the colours of a computational graph (values green, gradients red).
+kind: ``"value"`` for forward values and ``"gradient"`` for gradients (shown in the
+colours of a computational graph: values green, gradients red), ``"code"`` for names and
+formulas (set in code type), ``""`` for words.
 
     >>> print(Table("Forward", ("node", "value"), [("q", "3")], ("", "value")).text())
 """
@@ -32,9 +33,12 @@ class Table:
         return "\n".join(out + ([self.note] if self.note else []))
 
     def markdown(self) -> str:
-        def line(cells):
-            return "| " + " | ".join(_markdown_cell(c) for c in cells) + " |"
-        out = [f"**{self.title}**", "", line(self.headers),
+        kinds = self.kinds or ("code",) * len(self.headers)
+
+        def line(cells, plain=False):
+            return "| " + " | ".join(_markdown_cell(c, not plain and kind != "")
+                                     for c, kind in zip(cells, kinds)) + " |"
+        out = [f"**{self.title}**", "", line(self.headers, plain=True),
                "|" + "|".join("---" for _ in self.headers) + "|"]
         out += [line(r) for r in self.rows]
         return "\n".join(out + (["", self.note] if self.note else []))
@@ -46,14 +50,14 @@ class Table:
                r"\hline"]
         for r in self.rows:
             out.append(" & ".join(_latex_cell(c, kind) for c, kind in
-                                  zip(r, self.kinds or ("",) * len(r))) + r" \\")
+                                  zip(r, self.kinds or ("code",) * len(r))) + r" \\")
         out += [r"\hline", r"\end{tabular}"]
         if self.note:
             out.append(r"\\[2pt]" + latex_escape(self.note))
         return "\n".join(out + [r"\end{center}"])
 
     def html(self) -> str:
-        kinds = self.kinds or ("",) * len(self.headers)
+        kinds = self.kinds or ("code",) * len(self.headers)
         head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in self.headers)
         body = []
         for r in self.rows:
@@ -62,17 +66,17 @@ class Table:
                 colour = {"value": GREEN, "gradient": RED}.get(kind)
                 style = f" style='color:{colour};text-align:left'" if colour else \
                     " style='text-align:left'"
-                cells.append(f"<td{style}><code>{html.escape(c)}</code></td>" if c else "<td></td>")
+                shown = f"<code>{html.escape(c)}</code>" if kind else html.escape(c)
+                cells.append(f"<td{style}>{shown}</td>" if c else "<td></td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
         note = f"<p>{html.escape(self.note)}</p>" if self.note else ""
         return (f"<p><b>{html.escape(self.title)}</b></p><table><thead><tr>{head}</tr></thead>"
                 f"<tbody>{''.join(body)}</tbody></table>{note}")
 
 
-def _markdown_cell(text: str) -> str:
-    if not text:
-        return ""
-    return "`" + text.replace("|", "\\|") + "`" if "`" not in text else text.replace("|", "\\|")
+def _markdown_cell(text: str, code: bool) -> str:
+    text = text.replace("|", "\\|")
+    return f"`{text}`" if code and text and "`" not in text else text
 
 
 _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
@@ -87,7 +91,7 @@ def latex_escape(text: str) -> str:
 def _latex_cell(text: str, kind: str) -> str:
     if not text:
         return ""
-    cell = r"\texttt{" + latex_escape(text) + "}"
+    cell = r"\texttt{" + latex_escape(text) + "}" if kind else latex_escape(text)
     colour = {"value": "green!50!black", "gradient": "red!70!black"}.get(kind)
     return rf"\textcolor{{{colour}}}{{{cell}}}" if colour else cell
 
