@@ -30,7 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import fence, rules
-from .codegen_nodes import render, statements
+from .codegen_nodes import expression, render, statements
 from .errors import Loc, SymdiffError
 from .ir import Node
 from .parse import FunctionSource, source_of
@@ -38,7 +38,7 @@ from .tables import Table, latex_escape
 from .trace import Trace, trace
 
 #: Arrays up to this many elements are shown with their numbers, larger ones by shape.
-SMALL = 6
+SMALL = 9
 #: Rows per table shown by default (a long loop runs thousands of nodes).
 LIMIT = 200
 
@@ -366,8 +366,19 @@ def _local(n: Node, b) -> str:
         formula = described.split(": ", 1)[-1]
         value = format_value(b.local)
         return formula if formula.endswith(f"= {value}") else f"{formula} = {value}"
-    code = "; ".join(render(s) for r in b.rule for s in statements(r, set(), set()))
-    return code or described
+    return "; ".join(rule_code(b.rule)) or described
+
+
+def rule_code(rule) -> list[str]:
+    """A VJP's backward nodes as code, a temporary ``.T`` written where it is used."""
+    inline: dict = {}
+    lines = []
+    for r in rule:
+        if r.op == "transpose" and r.param("axes") is None and r.out.name.startswith("tmp"):
+            inline[r.out.name] = expression(r, set(), set(), inline)
+        else:
+            lines += [render(s) for s in statements(r, set(), set(), inline)]
+    return lines
 
 
 __all__ = ["explain", "Explanation", "bind_arguments", "parse_arguments", "format_value", "node_code",
