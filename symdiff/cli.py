@@ -90,7 +90,7 @@ def _teach(args) -> int:
         fence.check(src)
         run = trace(src, parse_arguments(args.at, src))
         if args.command == "explain":
-            text = Explanation(run, args.limit or None).format(args.format)
+            text = Explanation(run).format(args.format, args.limit or None)
             if args.output:
                 write_whole(args.output, text.encode("utf-8"))
             else:

@@ -43,7 +43,7 @@ SMALL = 9
 LIMIT = 200
 
 
-def explain(fn: Callable, *args, limit: int | None = LIMIT, **kwargs) -> "Explanation":
+def explain(fn: Callable, *args, **kwargs) -> "Explanation":
     """A worked example of backpropagation through ``fn`` at these arguments.
 
     Integers are taken as floats, except where the function uses them as indices or
@@ -52,7 +52,7 @@ def explain(fn: Callable, *args, limit: int | None = LIMIT, **kwargs) -> "Explan
     """
     src = source_of(fn)
     fence.check(src)
-    return Explanation(trace(src, bind_arguments(src, args, kwargs)), limit)
+    return Explanation(trace(src, bind_arguments(src, args, kwargs)))
 
 
 def bind_arguments(src: FunctionSource, args: tuple, kwargs: dict) -> dict[str, Any]:
@@ -100,7 +100,8 @@ def parse_arguments(text: str, src: FunctionSource) -> dict[str, Any]:
                                                            "numbers of equal lengths")))
     for k in call.keywords:
         if k.arg is None:
-            fail("** is not allowed here", k.value.col_offset - 4, f'name each value: --at "{example}"')
+            fail("** is not allowed here", k.value.col_offset - 4,
+                 f'name each value: --at "{example}"')
     args = tuple(values[:len(call.args)])
     kwargs = {k.arg: v for k, v in zip(call.keywords, values[len(call.args):])}
     params = [a.arg for a in src.tree.args.args]
@@ -202,8 +203,8 @@ def _balanced(text: str) -> bool:
 class Explanation:
     """The worked example: a forward table, a backward table, and the gradients."""
 
-    def __init__(self, run: Trace, limit: int | None = LIMIT):
-        self.run, self.limit = run, limit
+    def __init__(self, run: Trace):
+        self.run = run
 
     # ------------------------------------------------------------ tables
 
@@ -213,10 +214,11 @@ class Explanation:
     def _d(self, name: str) -> str:
         return f"d{self.run.output}/d{name}"
 
-    def forward_table(self) -> Table:
+    def forward_table(self, limit: int | None = LIMIT) -> Table:
         run = self.run
         loops = bool(run.contexts)
-        headers = ("node", "operation", "value", "shape", "line") + (("iteration",) if loops else ())
+        headers = ("node", "operation", "value", "shape", "line")
+        headers += ("iteration",) if loops else ()
         rows = []
         for name, value in run.args.items():
             rows.append((name, "input", format_value(value), shape_text(value), "")
@@ -238,7 +240,7 @@ class Explanation:
                              shape_text(value), "") + context
                             for out, chosen, value in b.results if out != chosen)
         kinds = ("code", "code", "value", "code", "", "")
-        return self._limited(Table("Forward pass", headers, rows, kinds))
+        return _limited(Table("Forward pass", headers, rows, kinds), limit)
 
     def contributions(self) -> dict[Any, list[int]]:
         """Source of a value -> the backprops that send it a gradient (more than one: a branch)."""
@@ -249,7 +251,7 @@ class Explanation:
                 found.setdefault(source, []).append(k)
         return found
 
-    def backward_table(self) -> Table:
+    def backward_table(self, limit: int | None = LIMIT) -> Table:
         run = self.run
         loops = bool(run.contexts)
         headers = ("node", "operation", "upstream gradient", "input", "local gradient",
@@ -278,8 +280,8 @@ class Explanation:
                 rows.append(self._branch_row(name, found[name], run.gradients[name])
                             + (("",) if loops else ()))
         kinds = ("code", "code", "gradient", "code", "code", "gradient", "", "")
-        return self._limited(Table("Backward pass: downstream gradient = upstream gradient x "
-                                   "local gradient", headers, rows, kinds))
+        return _limited(Table("Backward pass: downstream gradient = upstream gradient x "
+                              "local gradient", headers, rows, kinds), limit)
 
     def _branch_row(self, source, parts: list[int], total) -> tuple[str, ...]:
         values = [format_value(self.run.backprops[k].part) for k in parts]
@@ -289,18 +291,11 @@ class Explanation:
         return (name, f"used {len(parts)} times", shown, "", "",
                 f"{self._d(name)} = {format_value(total)}", "branch: gradients add")
 
-    def _limited(self, table: Table) -> Table:
-        if self.limit is None or len(table.rows) <= self.limit:
-            return table
-        left = len(table.rows) - self.limit
-        return Table(table.title, table.headers, table.rows[:self.limit], table.kinds,
-                     f"... {left} more rows (limit={self.limit}; pass limit=None for all)")
-
     # ------------------------------------------------------------ summary
 
     def gradients(self) -> list[tuple[str, str]]:
         """(``df/dx``, value) for every differentiated argument."""
-        return [(self._d(name), format_value(self.run.gradients[name], small=10 ** 9))
+        return [(self._d(name), format_value(self.run.gradients[name], small=100))
                 for name in self.run.wrt]
 
     def title(self) -> str:
@@ -313,46 +308,59 @@ class Explanation:
         out = [f"{self.run.output} = {format_value(self.run.value)}"]
         return out + [f"{d} = {v}" for d, v in self.gradients()]
 
-    def text(self) -> str:
-        return "\n\n".join([self.title(), self.forward_table().text(),
-                            self.backward_table().text(),
+    def text(self, limit: int | None = LIMIT) -> str:
+        """Terminal tables (tables longer than ``limit`` rows are cut; None: all)."""
+        return "\n\n".join([self.title(), self.forward_table(limit).text(),
+                            self.backward_table(limit).text(),
                             "Result\n" + "\n".join(self._summary())]) + "\n"
 
-    def markdown(self) -> str:
+    def markdown(self, limit: int | None = LIMIT) -> str:
         summary = "\n".join(f"- `{line}`" for line in self._summary())
-        return "\n\n".join([f"### {self.title()}", self.forward_table().markdown(),
-                            self.backward_table().markdown(), "**Result**\n\n" + summary]) + "\n"
+        return "\n\n".join([f"### {self.title()}", self.forward_table(limit).markdown(),
+                            self.backward_table(limit).markdown(),
+                            "**Result**\n\n" + summary]) + "\n"
 
-    def latex(self) -> str:
+    def latex(self, limit: int | None = LIMIT) -> str:
+        """LaTeX tabulars; the colours need ``\\usepackage{xcolor}``."""
         summary = "\\\\\n".join(r"\texttt{" + latex_escape(line) + "}"
                                 for line in self._summary())
         return "\n\n".join(["% needs \\usepackage{xcolor}",
                             r"\subsection*{" + latex_escape(self.title()) + "}",
-                            self.forward_table().latex(), self.backward_table().latex(),
+                            self.forward_table(limit).latex(), self.backward_table(limit).latex(),
                             r"\noindent\textbf{Result}\\" + "\n" + summary]) + "\n"
 
-    def html(self) -> str:
+    def html(self, limit: int | None = LIMIT) -> str:
         import html as escape
         summary = "".join(f"<li><code>{escape.escape(line)}</code></li>"
                           for line in self._summary())
-        return (f"<div><h4>{escape.escape(self.title())}</h4>{self.forward_table().html()}"
-                f"{self.backward_table().html()}<p><b>Result</b></p><ul>{summary}</ul></div>")
+        return (f"<div><h4>{escape.escape(self.title())}</h4>"
+                f"{self.forward_table(limit).html()}{self.backward_table(limit).html()}"
+                f"<p><b>Result</b></p><ul>{summary}</ul></div>")
 
-    def format(self, kind: str) -> str:
+    def format(self, kind: str, limit: int | None = LIMIT) -> str:
         """``text``, ``markdown`` or ``latex``."""
-        try:
-            return {"text": self.text, "markdown": self.markdown, "latex": self.latex}[kind]()
-        except KeyError:
-            raise SymdiffError(f"unknown format `{kind}`",
-                               hint="use text, markdown or latex") from None
+        makers = {"text": self.text, "markdown": self.markdown, "latex": self.latex}
+        if kind not in makers:
+            raise SymdiffError(f"unknown format `{kind}`", hint="use text, markdown or latex")
+        return makers[kind](limit)
 
-    __str__ = text
+    def __str__(self) -> str:
+        return self.text()
+
 
     def _repr_html_(self) -> str:
         return self.html()
 
     def __repr__(self) -> str:
         return f"<Explanation of {self.run.fn.name}: {len(self.run.steps)} forward steps>"
+
+
+def _limited(table: Table, limit: int | None) -> Table:
+    """The first ``limit`` rows, and a note of how many were left out."""
+    if limit is None or len(table.rows) <= limit:
+        return table
+    return Table(table.title, table.headers, table.rows[:limit], table.kinds,
+                 f"... and {len(table.rows) - limit} more rows (the first {limit} are shown)")
 
 
 def _where(n: Node) -> str:
@@ -381,5 +389,5 @@ def rule_code(rule) -> list[str]:
     return lines
 
 
-__all__ = ["explain", "Explanation", "bind_arguments", "parse_arguments", "format_value", "node_code",
-           "shape_text"]
+__all__ = ["explain", "Explanation", "bind_arguments", "parse_arguments", "format_value",
+           "node_code", "shape_text", "rule_code"]

@@ -166,7 +166,8 @@ class Graph:
                  f'  labelloc=t; label="{_dot_text(self.title())}";']
         fills = {"input": "#e8f1fb", "op": "#f4f4f4", "output": "#fdf3e3"}
         for n in self.nodes:
-            lines.append(f'  "{n.key}" [label="{_dot_text(n.label)}", fillcolor="{fills[n.kind]}"];')
+            lines.append(f'  "{n.key}" [label="{_dot_text(n.label)}", '
+                         f'fillcolor="{fills[n.kind]}"];')
         for e in self.edges:
             label = f'<font color="{GREEN}">{_html(e.value)}</font>'
             if e.gradient:

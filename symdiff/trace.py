@@ -363,4 +363,5 @@ class _Machine:
         return run_body
 
 
-__all__ = ["trace", "Trace", "Step", "Backprop", "Branch", "index_params", "MarkingRules", "gradient_graph", "MARK"]
+__all__ = ["trace", "Trace", "Step", "Backprop", "Branch", "index_params", "MarkingRules",
+           "gradient_graph", "MARK"]

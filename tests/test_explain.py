@@ -131,7 +131,7 @@ def test_seed_numbers(name, load_example, classifier_args, mlp_args, hinge_args,
     assert_gradients(fn, run, args)
     assert_chain_rule(run)
     assert_local_derivatives(run)
-    text = symdiff.explain(fn, *args, limit=None).text()     # every format prints
+    text = symdiff.explain(fn, *args).text(limit=None)
     assert f"d{run.output}/d{run.wrt[0]} = " in text
 
 
@@ -212,14 +212,14 @@ def test_branch_taken_is_shown():
 def test_loops_show_one_row_per_iteration():
     rng = np.random.default_rng(1)
     W, X, y = rng.normal(size=(3, 2)), rng.normal(size=(2, 3)), np.array([0, 1])
-    ex = symdiff.explain(corpus.svm_loss_naive, W, X, y, 0.1, limit=None)
-    forward = ex.forward_table()
+    ex = symdiff.explain(corpus.svm_loss_naive, W, X, y, 0.1)
+    forward = ex.forward_table(limit=None)
     assert forward.headers[-1] == "iteration"
     assert {r[-1] for r in forward.rows if r[0] == "scores"} == {"i=0", "i=1"}
-    backward = ex.backward_table()
+    backward = ex.backward_table(limit=None)
     assert {r[-1] for r in backward.rows if r[0] == "scores" and r[1] == "tmp @ W"} == \
         {"i=0", "i=1"}
-    short = symdiff.explain(corpus.svm_loss_naive, W, X, y, 0.1, limit=5).forward_table()
+    short = ex.forward_table(limit=5)
     assert len(short.rows) == 5 and "more rows" in short.note
 
 
