@@ -127,6 +127,9 @@ class Gradient:
         key = signature(args)
         compiled = self._compiled.get(key)
         if compiled is None:
+            wrt, _ = self._wrt_indices()
+            for i in wrt:                 # the kinds are part of the signature: check once
+                _check_float(self.fn.__name__, self.parameters[i], args[i])
             text = self.source_for(*args)
             namespace: dict[str, Any] = {}
             exec(compile(text, f"<symdiff {self.prefix} of {self.fn.__name__}>", "exec"),
@@ -176,9 +179,7 @@ class Gradient:
     def __call__(self, *args):
         args = self._bind(args)
         wrt, tuple_out = self._wrt_indices()
-        for i in wrt:
-            _check_float(self.fn.__name__, self._params[i], args[i])
-        result = self._run(args)
+        result = self._run(args)          # checks the kinds once per signature
         if self.with_value:
             value, grads = result
             return value, _finish(grads, args, wrt, tuple_out)

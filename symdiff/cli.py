@@ -61,7 +61,73 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("model", help="the Python file holding the functions")
     chk.add_argument("-f", "--function", action="append", dest="functions", metavar="NAME",
                      help="function to check (repeatable; default: every top-level one)")
+    _add_teaching_commands(commands)
     return parser
+
+
+# ---------------------------------------------------------------- explain and graph
+
+
+def _add_teaching_commands(commands) -> None:
+    """``symdiff explain`` (worked tables) and ``symdiff graph`` (the picture)."""
+    exp = commands.add_parser(
+        "explain", help="backpropagation worked out node by node at given inputs",
+        description="Print the forward and backward pass of a function, node by node: "
+                    "values, local, upstream and downstream gradients, gate patterns.")
+    gra = commands.add_parser(
+        "graph", help="draw the computational graph with values and gradients",
+        description="Draw the computational graph, each edge labelled with its forward "
+                    "value (green) and its gradient (red). SVG and PNG need no Graphviz.")
+    for sub in (exp, gra):
+        sub.add_argument("model", help="the Python file holding the function")
+        sub.add_argument("-f", "--function", metavar="NAME",
+                         help="the function (default: the file's only function)")
+        sub.add_argument("--at", required=True, metavar="VALUES",
+                         help='argument values as Python literals, e.g. "x=-2, y=5, z=-4" '
+                              "(nested lists for arrays)")
+    exp.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
+                     help="terminal table (default), Markdown or LaTeX")
+    exp.add_argument("--limit", type=int, default=200, metavar="N",
+                     help="rows per table at most (default 200; 0 for all)")
+    exp.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    gra.add_argument("-o", "--output", metavar="FILE.svg|.png|.dot",
+                     help="the picture to write (default: DOT on stdout)")
+
+
+def _one_function(path: str, name: str | None):
+    found, names = _chosen_functions(path, [name] if name else None)
+    if len(names) != 1:
+        raise SymdiffError(f"{path} has {len(names)} functions: say which one with -f NAME",
+                           hint=f"choose from: {', '.join(names) or '(none)'}")
+    return found[names[0]]
+
+
+def _teach(args) -> int:
+    from . import fence
+    from .explain import Explanation, parse_arguments
+    from .graph import Graph, write_whole
+    from .trace import trace
+    try:
+        src = _one_function(args.model, args.function)
+        fence.check(src)
+        run = trace(src, parse_arguments(args.at, src))
+        if args.command == "explain":
+            text = Explanation(run).format(args.format, args.limit or None)
+            if args.output:
+                write_whole(args.output, text.encode("utf-8"))
+            else:
+                sys.stdout.write(text)
+        elif args.output:
+            Graph(run).save(args.output)
+        else:
+            sys.stdout.write(Graph(run).dot())
+    except SymdiffError as exc:
+        print(f"symdiff: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"symdiff: error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _chosen_functions(path: str, functions: list[str] | None):
@@ -199,6 +265,9 @@ def write_atomically(path: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)      # as an ordinary new file, not mkstemp's 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -232,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
                      "--mode forward and --order 2")
     if args.command == "check":
         return _check(args)
+    if args.command in ("explain", "graph"):
+        return _teach(args)
     try:
         options = (args.model, args.functions, _wrt_spec(args.wrt), args.jit)
         extras = dict(annotate=args.annotate, shapes=args.shapes)

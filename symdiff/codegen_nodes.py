@@ -72,7 +72,10 @@ def _literal(value) -> ast.expr:
 def _np(func: str, args, keywords=(), imports=None) -> ast.expr:
     imports.add("numpy")
     kws = [ast.keyword(k, _literal(v) if not isinstance(v, ast.AST) else v) for k, v in keywords]
-    return ast.Call(ast.Attribute(ast.Name("np", ast.Load()), func, ast.Load()), list(args), kws)
+    target: ast.expr = ast.Name("np", ast.Load())
+    for part in func.split("."):                  # np.add.at: attributes of attributes
+        target = ast.Attribute(target, part, ast.Load())
+    return ast.Call(target, list(args), kws)
 
 
 def _index(spec, args, inline=None, in_call: bool = False) -> ast.expr:

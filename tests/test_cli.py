@@ -362,3 +362,14 @@ def test_output_does_not_depend_on_the_hash_seed(tmp_path, model_path):
     # and equal to this process's own output (a third, random hash seed)
     in_process = cli.compile_file(str(model_path), ["loss", "circuit"], (0, 2))
     assert outputs[0].decode("utf-8") == in_process
+
+
+def test_output_file_has_ordinary_permissions(capsys, tmp_path, model_path):
+    out = tmp_path / "grads.py"
+    old = os.umask(0o022)
+    try:
+        code, _, err = run_main(capsys, "compile", model_path, "-o", out)
+    finally:
+        os.umask(old)
+    assert code == 0, err
+    assert out.stat().st_mode & 0o777 == 0o644

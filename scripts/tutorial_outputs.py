@@ -1,0 +1,76 @@
+"""The worked examples and pictures in docs/tutorial.md, regenerated; `--write` puts them back.
+
+    python scripts/tutorial_outputs.py --write
+
+Each block of docs/tutorial.md between `<!-- generated: NAME -->` and `<!-- end -->` is
+what symdiff prints for one seed example (examples/explain_*.py, with the inputs those
+scripts use); each picture docs/NAME.svg is the graph symdiff draws for it.
+tests/test_tutorial.py checks that both are current.
+"""
+import argparse
+import importlib.util
+import pathlib
+import re
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+SEEDS = ("circuit", "sigmoid_neuron", "hinge", "svm_loss", "softmax_loss", "mlp")
+
+sys.path.insert(0, str(ROOT / "examples"))
+import symdiff  # noqa: E402
+
+
+def seed(name: str):
+    """The function and arguments of examples/explain_<name>.py."""
+    path = ROOT / "examples" / f"explain_{name}.py"
+    spec = importlib.util.spec_from_file_location(f"explain_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    fn = next(v for k, v in vars(module).items()
+              if callable(v) and getattr(v, "__module__", "") == name)
+    return fn, module.ARGS
+
+
+def blocks() -> dict[str, str]:
+    """Block name -> generated text: `NAME` (Markdown tables), `NAME-text` (terminal)."""
+    out = {}
+    for name in SEEDS:
+        fn, args = seed(name)
+        explanation = symdiff.explain(fn, *args)
+        out[name] = explanation.markdown()
+        out[f"{name}-text"] = "```text\n" + explanation.text() + "```\n"
+    return out
+
+
+def pictures() -> dict[str, str]:
+    """docs/NAME.svg -> its SVG text."""
+    out = {}
+    for name in SEEDS:
+        fn, args = seed(name)
+        out[f"{name}.svg"] = symdiff.graph(fn, *args).svg()
+    return out
+
+
+MARK = re.compile(r"<!-- generated: ([\w-]+) -->\n(.*?)<!-- end -->", re.S)
+
+
+def update(doc: str) -> str:
+    texts = blocks()
+    return MARK.sub(lambda m: f"<!-- generated: {m.group(1)} -->\n{texts[m.group(1)]}"
+                              f"<!-- end -->", doc)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true",
+                        help="update docs/tutorial.md and the pictures in place")
+    path = DOCS / "tutorial.md"
+    new = update(path.read_text())
+    if parser.parse_args().write:
+        path.write_text(new)
+        for name, svg in pictures().items():
+            (DOCS / name).write_text(svg)
+    else:
+        sys.stdout.write(new)
