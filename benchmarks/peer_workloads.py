@@ -36,6 +36,7 @@ class Workload:
     hand: Callable                            # hand-written gradient: args -> tuple
     peer_fn: Callable | None = None           # what autograd/JAX/Tangent differentiate
     torch_fn: Callable | None = None          # PyTorch transcription (default: peer_fn, np=torch)
+    jax_fn: Callable | None = None            # JAX formulation (default: peer_fn, np=jax.numpy)
     references: dict[str, Callable] = field(default_factory=dict)   # more hand-written ones
     forward_ratio: bool = False               # report gradient time / objective time
     notes: list[str] = field(default_factory=list)
@@ -121,6 +122,18 @@ def oscillator_adjoint_numba(k, c, x0, v0, steps=1000, dt=0.01):
     return gk, gc, gx, gv
 
 
+def oscillator_jax(k, c, x0, v0, steps=1000, dt=0.01):
+    """corpus.oscillator with its loop as jax.lax.fori_loop: traced once, not unrolled."""
+    import jax
+
+    def step(_, state):
+        x, v = state
+        a = -k * x - c * v
+        return x + dt * v, v + dt * a
+    x, v = jax.lax.fori_loop(0, steps, step, (x0, v0))
+    return x * x + v
+
+
 def make_ode(tiny=False):
     steps = 20 if tiny else 1000
     args = control_flow.OSC_ARGS + (steps, 0.01)
@@ -134,7 +147,10 @@ def make_ode(tiny=False):
     return Workload("ode", f"scalar ODE loop ({steps} explicit Euler steps on floats)",
                     corpus.oscillator, args, (0, 1, 2, 3),
                     lambda *a: control_flow.oscillator_adjoint(*a)[1],
-                    references=references, notes=notes)
+                    jax_fn=oscillator_jax, references=references,
+                    notes=notes + ["JAX differentiates the loop written as jax.lax.fori_loop: "
+                                   "jax.jit of the Python loop unrolls all the steps and "
+                                   "takes minutes to compile"])
 
 
 # --- CS231n's naive SVM loops -----------------------------------------------------------

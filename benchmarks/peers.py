@@ -13,7 +13,8 @@ so that the suite runs with only symdiff's own dependencies installed.
 - autograd: ``autograd.grad(f, argnum)`` on the same source, with ``np`` bound to
   ``autograd.numpy``;
 - JAX: ``jax.jit(jax.grad(f, argnums))`` on the same source with ``np`` bound to
-  ``jax.numpy``, float64 (``jax_enable_x64``), one CPU thread;
+  ``jax.numpy`` (or the workload's own JAX formulation), float64 (``jax_enable_x64``),
+  one CPU thread;
 - PyTorch: ``torch.autograd.grad`` of the workload's torch formulation, CPU, one thread;
 - Tangent (PyPI ``tangent-ad``): ``tangent.grad(f, wrt)`` on the same source.
 """
@@ -69,12 +70,14 @@ def _import(module: str):
 
 
 def version(tool: str) -> str:
-    module = {"symdiff": "symdiff", "symdiff-jit": "numba", "hand": "numpy",
-              "autograd": "autograd", "jax": "jax", "torch": "torch", "tangent": "tangent"}[tool]
+    """The installed version of the package behind ``tool``."""
+    from importlib import metadata
+    package = {"symdiff": "symdiff", "symdiff-jit": "numba", "hand": "numpy"}.get(
+        tool, PACKAGE.get(tool, tool))
     try:
-        return f"{PACKAGE.get(module, module)} {_import(module).__version__}"
-    except Exception:  # noqa: BLE001
-        return ""
+        return f"{package} {metadata.version(package)}"
+    except metadata.PackageNotFoundError:
+        return package
 
 
 # --- the same source under another NumPy -------------------------------------------
@@ -166,7 +169,7 @@ def _autograd(w) -> Prepared:
 def _jax(w) -> Prepared:
     jax = _import("jax")
     import jax.numpy as jnp
-    fn = with_numpy(w.peer_fn, jnp)
+    fn = w.jax_fn or with_numpy(w.peer_fn, jnp)
     args = tuple(jnp.asarray(a) if isinstance(a, np.ndarray) else a for a in w.args)
     # Python numbers not differentiated (step counts, step sizes) are compile-time constants
     static = tuple(i for i, a in enumerate(w.args)
