@@ -42,10 +42,16 @@ STAGES = [("parse + fence", "api.py", "_source"), ("desugar", "desugar.py", "des
           ("the whole first call", "api.py", "__call__")]
 
 
-def per_call(fn, args, seconds=0.3) -> float:
-    once = max(timeit.timeit(lambda: fn(*args), number=1), 1e-7)
-    number = max(1, int(seconds / 5 / once))
-    return min(timeit.repeat(lambda: fn(*args), number=number, repeat=5)) / number
+def per_call(fns: dict, args, rounds=25, seconds=0.002) -> dict:
+    """Fastest seconds per call of each function, the functions timed in turn, in rounds."""
+    numbers = {name: max(1, int(seconds / max(timeit.timeit(lambda: fn(*args), number=1),
+                                              1e-7))) for name, fn in fns.items()}
+    best = {name: float("inf") for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            n = numbers[name]
+            best[name] = min(best[name], timeit.timeit(lambda: fn(*args), number=n) / n)
+    return best
 
 
 def generated_function(g, args, jit=False):
@@ -87,22 +93,25 @@ def profile_workload(w, top=12):
     print(f"\n== {w.title} ==")
     g = symdiff.grad(w.fn, wrt=tuple(w.wrt))
     g(*w.args)
-    called, raw = per_call(g, w.args), per_call(generated_function(g, w.args), w.args)
-    hand = per_call(w.hand, w.args)
-    print(f"NumPy path: through symdiff.grad {called * 1e6:.1f} us, generated function alone "
-          f"{raw * 1e6:.1f} us (call overhead {(called - raw) * 1e6:.1f} us); "
-          f"hand-written {hand * 1e6:.1f} us")
+    fns = {"called": g, "alone": generated_function(g, w.args), "hand": w.hand}
     try:
         gj = symdiff.grad(w.fn, wrt=tuple(w.wrt), jit=True)
         with warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)
             gj(*w.args)
-        jitted = generated_function(g, w.args, jit=True)
-        print(f"jit path: through symdiff.grad {per_call(gj, w.args) * 1e6:.1f} us, "
-              f"Numba function alone {per_call(jitted, w.args) * 1e6:.1f} us")
-        for label, ref in w.references.items():
-            print(f"  {label}: {per_call(ref, w.args) * 1e6:.1f} us")
+        fns.update({"jit called": gj, "jit alone": generated_function(g, w.args, jit=True)},
+                   **w.references)
     except RuntimeWarning:
+        pass
+    t = {name: seconds * 1e6 for name, seconds in per_call(fns, w.args).items()}
+    print(f"NumPy path: through symdiff.grad {t['called']:.1f} us, generated function alone "
+          f"{t['alone']:.1f} us (call overhead {t['called'] - t['alone']:.1f} us); "
+          f"hand-written {t['hand']:.1f} us")
+    if "jit called" in t:
+        print(f"jit path: through symdiff.grad {t['jit called']:.1f} us, Numba function alone "
+              f"{t['jit alone']:.1f} us; "
+              + "; ".join(f"{label} {t[label]:.1f} us" for label in w.references))
+    else:
         print("jit path: Numba does not compile this gradient (see bench_peers.py)")
     rows = statement_profile(g, w.args)
     total = sum(t for t, _ in rows)
