@@ -15,6 +15,7 @@ import builtins
 import inspect
 import linecache
 import math
+import os
 import textwrap
 import types
 from dataclasses import dataclass, field
@@ -134,6 +135,8 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.linalg.add(name)
     elif isinstance(value, types.ModuleType):
         scope.other_modules[name] = value.__name__
+    elif isinstance(value, types.FunctionType) and _in_a_library(value):
+        scope.imported[name] = (value.__module__ or "", value.__name__)   # not inlined
     elif isinstance(value, types.FunctionType):
         scope.functions[name] = lambda value=value: source_of(value)
     elif isinstance(value, (bool, np.bool_)):
@@ -144,6 +147,15 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         origin = _library_name(value)
         if origin:
             scope.imported[name] = origin
+
+
+def _in_a_library(fn: types.FunctionType) -> bool:
+    """A function of an installed package or the standard library (scipy's, say), not one
+    of the user's own helpers: its calls are refused by name rather than inlined."""
+    import sysconfig
+    file = os.path.realpath(fn.__code__.co_filename)
+    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return any(file.startswith(os.path.realpath(r) + os.sep) for r in roots)
 
 
 def _library_name(value: Any) -> tuple[str, str] | None:
