@@ -601,5 +601,5 @@ def f(x):
     with pytest.raises(symdiff.SymdiffError) as info:
         symdiff.grad(module.f)(np.ones(3))
     message = str(info.value)
-    assert "multigammaln" in message and "library_call_0.py:6" in message
+    assert "multigammaln" in message and re.search(r"library_call\w*\.py:6:", message)
     assert "_spfun_stats.py:" not in message           # not located inside scipy
