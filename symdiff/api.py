@@ -253,13 +253,7 @@ def resolve_wrt(wrt: Wrt, params: list[str], src=None) -> tuple[tuple[int, ...],
 
 def signature(args) -> tuple:
     """What a specialization depends on: array shapes and dtypes, scalar types."""
-    key = []
-    for a in args:
-        if isinstance(a, np.ndarray):
-            key.append(("array", a.shape, a.dtype.str))
-        else:
-            key.append(("scalar", type(a).__name__))
-    return tuple(key)
+    return tuple((a.shape, a.dtype) if isinstance(a, np.ndarray) else type(a) for a in args)
 
 
 def _shapes(params: list[str], args) -> dict[str, Any]:
