@@ -47,6 +47,13 @@ def vjp_elementwise(em, g: Value, n: Node, i: int) -> Value | None:
     lib = n.param("lib") or ""
     if direct:
         return em.ew_out(expr, [g, *n.args, n.out], lib=lib)
+    if local.is_number:                  # sum first, then scale the smaller result:
+        if local == 1:                            # -sum(g) rather than sum(-g)
+            return sum_to(em, g, arg, gshape)
+        hint, em.hint = em.hint, "tmp"
+        summed = sum_to(em, g, arg, gshape)
+        em.hint = hint
+        return em.ew_out(local * symbols[0], [summed])
     full = em.ew_tmp(expr, [g, *n.args, n.out], lib=lib)
     return sum_to(em, full, arg, gshape)
 

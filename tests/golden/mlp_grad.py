@@ -77,8 +77,8 @@ def grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dtmp_7/dlog_probs
     np.add.at(dlog_probs, (tmp_6, y), dtmp_7)
     dshifted_1 = unbroadcast(dlog_probs, shifted)  # mlp.py:18  add distributes: dlog_probs/dshifted = 1
-    tmp_19 = -dlog_probs                          # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
-    dlog_norm = unbroadcast(tmp_19, log_norm)     # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
+    tmp_19 = unbroadcast(dlog_probs, log_norm)    # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
+    dlog_norm = -tmp_19                           # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
     tmp_20 = dlog_norm / tmp_5                    # mlp.py:17  dlog_norm/dtmp_5 = 1/tmp_5
     dtmp_5 = unbroadcast(tmp_20, tmp_5)           # mlp.py:17  dlog_norm/dtmp_5 = 1/tmp_5
     tmp_21 = np.shape(tmp_4)                      # mlp.py:17  sum distributes: dtmp_5/dtmp_4
@@ -87,8 +87,8 @@ def grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     dshifted_2 = unbroadcast(tmp_22, shifted)     # mlp.py:17  dtmp_4/dshifted = tmp_4
     dshifted = dshifted_1 + dshifted_2            # mlp.py:16  branch: gradients add
     dscores_1 = unbroadcast(dshifted, scores)     # mlp.py:16  add distributes: dshifted/dscores = 1
-    tmp_23 = -dshifted                            # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
-    dtmp_3 = unbroadcast(tmp_23, tmp_3)           # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
+    tmp_23 = unbroadcast(dshifted, tmp_3)         # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
+    dtmp_3 = -tmp_23                              # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
     tmp_24 = scores == tmp_3                      # mlp.py:16  max routes: dtmp_3/dscores
     tmp_25 = np.sum(tmp_24, axis=1, keepdims=True)  # mlp.py:16  max routes: dtmp_3/dscores
     dscores_2 = tmp_24 * dtmp_3 / tmp_25          # mlp.py:16  max routes: dtmp_3/dscores
@@ -151,8 +151,8 @@ def value_and_grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dtmp_7/dlog_probs
     np.add.at(dlog_probs, (tmp_6, y), dtmp_7)
     dshifted_1 = unbroadcast(dlog_probs, shifted)  # mlp.py:18  add distributes: dlog_probs/dshifted = 1
-    tmp_19 = -dlog_probs                          # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
-    dlog_norm = unbroadcast(tmp_19, log_norm)     # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
+    tmp_19 = unbroadcast(dlog_probs, log_norm)    # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
+    dlog_norm = -tmp_19                           # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
     tmp_20 = dlog_norm / tmp_5                    # mlp.py:17  dlog_norm/dtmp_5 = 1/tmp_5
     dtmp_5 = unbroadcast(tmp_20, tmp_5)           # mlp.py:17  dlog_norm/dtmp_5 = 1/tmp_5
     tmp_21 = np.shape(tmp_4)                      # mlp.py:17  sum distributes: dtmp_5/dtmp_4
@@ -161,8 +161,8 @@ def value_and_grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     dshifted_2 = unbroadcast(tmp_22, shifted)     # mlp.py:17  dtmp_4/dshifted = tmp_4
     dshifted = dshifted_1 + dshifted_2            # mlp.py:16  branch: gradients add
     dscores_1 = unbroadcast(dshifted, scores)     # mlp.py:16  add distributes: dshifted/dscores = 1
-    tmp_23 = -dshifted                            # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
-    dtmp_3 = unbroadcast(tmp_23, tmp_3)           # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
+    tmp_23 = unbroadcast(dshifted, tmp_3)         # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
+    dtmp_3 = -tmp_23                              # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
     tmp_24 = scores == tmp_3                      # mlp.py:16  max routes: dtmp_3/dscores
     tmp_25 = np.sum(tmp_24, axis=1, keepdims=True)  # mlp.py:16  max routes: dtmp_3/dscores
     dscores_2 = tmp_24 * dtmp_3 / tmp_25          # mlp.py:16  max routes: dtmp_3/dscores

@@ -58,8 +58,8 @@ def grad_softmax_loss(W, X, y, reg):
     dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dtmp_4/dlog_probs
     np.add.at(dlog_probs, (tmp_3, y), dtmp_4)
     dshifted_1 = unbroadcast(dlog_probs, shifted)  # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
-    tmp_12 = -dlog_probs                          # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
-    dlog_norm = unbroadcast(tmp_12, log_norm)     # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
+    tmp_12 = unbroadcast(dlog_probs, log_norm)    # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
+    dlog_norm = -tmp_12                           # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
     tmp_13 = dlog_norm / tmp_2                    # softmax_loss.py:16  dlog_norm/dtmp_2 = 1/tmp_2
     dtmp_2 = unbroadcast(tmp_13, tmp_2)           # softmax_loss.py:16  dlog_norm/dtmp_2 = 1/tmp_2
     tmp_14 = np.shape(tmp_1)                      # softmax_loss.py:16  sum distributes: dtmp_2/dtmp_1
@@ -68,8 +68,8 @@ def grad_softmax_loss(W, X, y, reg):
     dshifted_2 = unbroadcast(tmp_15, shifted)     # softmax_loss.py:16  dtmp_1/dshifted = tmp_1
     dshifted = dshifted_1 + dshifted_2            # softmax_loss.py:15  branch: gradients add
     dscores_1 = unbroadcast(dshifted, scores)     # softmax_loss.py:15  add distributes: dshifted/dscores = 1
-    tmp_16 = -dshifted                            # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
-    dtmp = unbroadcast(tmp_16, tmp)               # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
+    tmp_16 = unbroadcast(dshifted, tmp)           # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
+    dtmp = -tmp_16                                # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
     tmp_17 = scores == tmp                        # softmax_loss.py:15  max routes: dtmp/dscores
     tmp_18 = np.sum(tmp_17, axis=1, keepdims=True)  # softmax_loss.py:15  max routes: dtmp/dscores
     dscores_2 = tmp_17 * dtmp / tmp_18            # softmax_loss.py:15  max routes: dtmp/dscores
@@ -111,8 +111,8 @@ def value_and_grad_softmax_loss(W, X, y, reg):
     dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dtmp_4/dlog_probs
     np.add.at(dlog_probs, (tmp_3, y), dtmp_4)
     dshifted_1 = unbroadcast(dlog_probs, shifted)  # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
-    tmp_12 = -dlog_probs                          # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
-    dlog_norm = unbroadcast(tmp_12, log_norm)     # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
+    tmp_12 = unbroadcast(dlog_probs, log_norm)    # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
+    dlog_norm = -tmp_12                           # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
     tmp_13 = dlog_norm / tmp_2                    # softmax_loss.py:16  dlog_norm/dtmp_2 = 1/tmp_2
     dtmp_2 = unbroadcast(tmp_13, tmp_2)           # softmax_loss.py:16  dlog_norm/dtmp_2 = 1/tmp_2
     tmp_14 = np.shape(tmp_1)                      # softmax_loss.py:16  sum distributes: dtmp_2/dtmp_1
@@ -121,8 +121,8 @@ def value_and_grad_softmax_loss(W, X, y, reg):
     dshifted_2 = unbroadcast(tmp_15, shifted)     # softmax_loss.py:16  dtmp_1/dshifted = tmp_1
     dshifted = dshifted_1 + dshifted_2            # softmax_loss.py:15  branch: gradients add
     dscores_1 = unbroadcast(dshifted, scores)     # softmax_loss.py:15  add distributes: dshifted/dscores = 1
-    tmp_16 = -dshifted                            # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
-    dtmp = unbroadcast(tmp_16, tmp)               # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
+    tmp_16 = unbroadcast(dshifted, tmp)           # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
+    dtmp = -tmp_16                                # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
     tmp_17 = scores == tmp                        # softmax_loss.py:15  max routes: dtmp/dscores
     tmp_18 = np.sum(tmp_17, axis=1, keepdims=True)  # softmax_loss.py:15  max routes: dtmp/dscores
     dscores_2 = tmp_17 * dtmp / tmp_18            # softmax_loss.py:15  max routes: dtmp/dscores

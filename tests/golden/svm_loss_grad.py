@@ -58,8 +58,8 @@ def grad_svm_loss(W, X, y, reg):
     tmp_11 = dmargins * np.heaviside(tmp_2 + DELTA, 0.5)  # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
     dtmp_2 = unbroadcast(tmp_11, tmp_2)           # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
     dscores_1 = unbroadcast(dtmp_2, scores)       # svm_loss.py:20  add distributes: dtmp_2/dscores = 1
-    tmp_12 = -dtmp_2                              # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
-    dtmp_1 = unbroadcast(tmp_12, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
+    tmp_12 = unbroadcast(dtmp_2, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
+    dtmp_1 = -tmp_12                              # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
     dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dtmp_1/dcorrect
     dcorrect[:, None] = dtmp_1
     dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
@@ -99,8 +99,8 @@ def value_and_grad_svm_loss(W, X, y, reg):
     tmp_11 = dmargins * np.heaviside(tmp_2 + DELTA, 0.5)  # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
     dtmp_2 = unbroadcast(tmp_11, tmp_2)           # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
     dscores_1 = unbroadcast(dtmp_2, scores)       # svm_loss.py:20  add distributes: dtmp_2/dscores = 1
-    tmp_12 = -dtmp_2                              # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
-    dtmp_1 = unbroadcast(tmp_12, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
+    tmp_12 = unbroadcast(dtmp_2, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
+    dtmp_1 = -tmp_12                              # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
     dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dtmp_1/dcorrect
     dcorrect[:, None] = dtmp_1
     dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
