@@ -160,8 +160,13 @@ class Gradient:
         if self._defaults is None:        # parses and fences the source first
             self._params = self.parameters
             self._defaults = [p.default for p in inspect.signature(self.fn).parameters.values()]
+            empty = [d is inspect.Parameter.empty for d in self._defaults]
+            self._n_required = len(empty) - empty[::-1].index(True) if any(empty) else 0
+            self._tail = tuple(self._defaults[self._n_required:])
         params, defaults = self._params, self._defaults
-        if len(args) == len(params) and not any(isinstance(a, list) for a in args):
+        if len(args) < len(params) and self._n_required <= len(args):
+            args = args + self._tail[len(args) - len(params):]    # defaults, kept cheap
+        if len(args) == len(params) and list not in map(type, args):
             return args                   # the common case, kept cheap
         src, name = self._source(), self.fn.__name__
         call = f"call it as {name}({', '.join(params)})"
@@ -253,7 +258,14 @@ def resolve_wrt(wrt: Wrt, params: list[str], src=None) -> tuple[tuple[int, ...],
 
 def signature(args) -> tuple:
     """What a specialization depends on: array shapes and dtypes, scalar types."""
-    return tuple((a.shape, a.dtype) if isinstance(a, np.ndarray) else type(a) for a in args)
+    kinds = tuple(map(type, args))
+    if all(map(_SCALARS.__contains__, kinds)):
+        return kinds                      # numbers only: their types say it all
+    return tuple([(a.shape, a.dtype) if isinstance(a, np.ndarray) else type(a) for a in args])
+
+
+_SCALARS = {int, float, bool, complex, str, type(None), np.float64, np.float32, np.int64,
+            np.int32, np.bool_}
 
 
 def _shapes(params: list[str], args) -> dict[str, Any]:
