@@ -144,6 +144,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
         shapes = [_np("shape", [x], imports=imports) for x in a]
         shape = shapes[0] if len(shapes) == 1 else _np("broadcast_shapes", shapes, imports=imports)
         return _np("full", [shape, ast.Constant(float(n.param("value")))], imports=imports)
+    if op == "tuple":                           # a shape: np.zeros((k, d, d))
+        return ast.Tuple(a, ast.Load())
     if op == "not":
         return ast.UnaryOp(ast.Not(), a[0])
     if op == "intop":

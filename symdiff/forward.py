@@ -27,7 +27,7 @@ from .rules import elementwise as E
 
 #: Operations whose result is constant to first order: shapes, masks, integers, zeros.
 NO_TANGENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not", "full",
-              "zeros_like", "check_scalar"}
+              "zeros_like", "check_scalar", "tuple"}
 
 #: Operations linear in their first argument; the others are indices or shapes.
 LINEAR_FIRST = {"sum", "mean", "transpose", "reshape", "expand_dims", "squeeze", "getitem",

@@ -349,7 +349,9 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
     if name == "linalg.norm":
         return _norm(ctx, e, hint, args, keywords)
     if name in NONDIFF:
-        flat = [ctx.array(a, e) for a in args] + [ctx.array(v, e) for v in keywords.values()]
+        from .lower import Tup
+        flat = [_shape_tuple(ctx, a) if isinstance(a, Tup) else ctx.array(a, e) for a in args] + \
+            [ctx.array(v, e) for v in keywords.values()]
         return ctx.emit("np", flat, hint, fn=name, keywords=tuple(keywords))
     if name == "random" or name.startswith("random."):
         raise ctx.fail("random numbers inside a differentiated function are not supported", e,
@@ -357,6 +359,13 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
     close = difflib.get_close_matches(name, SUPPORTED_NUMPY, n=1, cutoff=0.75)
     raise ctx.fail(f"`np.{name}` is not supported", e.func,
                    f"did you mean np.{close[0]}?" if close else "write it with supported NumPy functions")
+
+
+def _shape_tuple(ctx: Context, value):
+    """``np.zeros((k, d, d))``: a shape stays a tuple (not an array of its entries)."""
+    if all(isinstance(v, Const) and v.name is None for v in value.items):
+        return Const(tuple(v.value for v in value.items))
+    return ctx.emit("tuple", list(value.items), "shape")
 
 
 def _norm(ctx: Context, e: ast.Call, hint: str, args, keywords):

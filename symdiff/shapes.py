@@ -152,6 +152,8 @@ def _known_value(n, arg_shapes, arg_values):
         return int(arg_shapes[0][n.param("axis")])
     if n.op == "shape" and arg_shapes[0] is not None:
         return tuple(int(d) for d in arg_shapes[0])
+    if n.op == "tuple" and all(isinstance(v, int) for v in arg_values):
+        return tuple(arg_values)
     if n.op == "size" and arg_shapes[0] is not None:
         return int(np.prod(arg_shapes[0], dtype=int))
     if n.op == "ndim" and arg_shapes[0] is not None:

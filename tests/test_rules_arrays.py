@@ -547,3 +547,24 @@ def test_matmul_shape_checks_the_inner_dimension(a, b, want):
             matmul_shape(a, b)
     else:
         assert matmul_shape(a, b) == want == np.matmul(np.zeros(a), np.zeros(b)).shape
+
+
+def test_a_shape_tuple_of_sizes_stays_a_tuple(tmp_path):
+    # np.zeros((k, d, d)) was lowered as np.zeros(np.stack([k, d, d], 0)): slower, and the
+    # specialized code lost the array's shape
+    import symdiff
+    from support import assert_gradient, load_module
+    module = load_module(tmp_path, "shape_tuple", """
+import numpy as np
+
+def f(x):
+    k, d = x.shape
+    a = np.zeros((k, d, d))
+    a[:, 0, 1] = x[:, 0] * x[:, 1]
+    return np.sum(np.tanh(a) * 2.0)
+""")
+    x = np.random.default_rng(2).normal(size=(3, 2))
+    g = symdiff.grad(module.f)
+    assert "np.stack" not in g.source and "np.stack" not in g.source_for(x)
+    assert "unbroadcast" not in g.source_for(x)
+    assert_gradient(module.f, x)

@@ -262,7 +262,7 @@ VJPS = {
 }
 
 #: Primitives whose output never carries a gradient (indices, shapes, masks, constants).
-NO_GRADIENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not", "full"}
+NO_GRADIENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not", "full", "tuple"}
 
 
 # ---------------------------------------------------------------- shapes
