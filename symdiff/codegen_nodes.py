@@ -8,10 +8,11 @@ counter. ``render`` is the single use of astor in the package.
 from __future__ import annotations
 
 import ast
+import re
 
 import astor
 
-from .codegen_math import Printer
+from .codegen_math import print_expression
 from .ir import Node, Var, ew_symbols
 
 #: Helpers a generated module may need, emitted with it when used.
@@ -44,8 +45,56 @@ HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbro
 
 
 def render(tree: ast.AST) -> str:
-    """Python source for an AST node (the single use of astor in the package)."""
+    """Python source for an AST node (the single use of astor in the package).
+
+    astor is slow, and generated code repeats a few shapes of statement with different
+    names (``dx = dq * z``). So each shape is rendered once with numbered slots for its
+    names, and the names are put into the text. astor wraps lines longer than
+    ``_ASTOR_LINE`` characters; those, on either side, are rendered by astor itself.
+    """
+    names: list[str] = []
+    shape = _skeleton(tree, names)
+    template = _TEMPLATES.get(shape)
+    if template is None:
+        template = _TEMPLATES[shape] = _astor(_with_slots(tree, iter(range(len(names)))))
+    text = _SLOT_PATTERN.sub(lambda m: names[int(m.group(1))], template)
+    if len(text) > _ASTOR_LINE or len(template) > _ASTOR_LINE or "\n" in template:
+        return _astor(tree)
+    return text
+
+
+def _astor(tree: ast.AST) -> str:
     return astor.to_source(tree).rstrip("\n")
+
+
+_ASTOR_LINE = 79
+_SLOT = "\x00"
+_SLOT_PATTERN = re.compile(_SLOT + r"(\d+)" + _SLOT)
+_TEMPLATES: dict = {}
+
+
+def _skeleton(node, names: list[str]):
+    """A hashable description of a tree without its names (collected into ``names``)."""
+    if isinstance(node, ast.Name):
+        names.append(node.id)
+        return "Name"
+    if isinstance(node, ast.AST):
+        return (type(node).__name__,) + tuple(_skeleton(getattr(node, f, None), names)
+                                               for f in node._fields)
+    if isinstance(node, list):
+        return tuple(_skeleton(x, names) for x in node)
+    return (type(node).__name__, repr(node))
+
+
+def _with_slots(node, slots):
+    """A copy of the tree with its names replaced by numbered slots, in ``_skeleton``'s order."""
+    if isinstance(node, ast.Name):
+        return ast.Name(f"{_SLOT}{next(slots)}{_SLOT}", node.ctx)
+    if isinstance(node, ast.AST):
+        return type(node)(**{f: _with_slots(getattr(node, f, None), slots) for f in node._fields})
+    if isinstance(node, list):
+        return [_with_slots(x, slots) for x in node]
+    return node
 
 
 # ---------------------------------------------------------------- nodes -> statements
@@ -105,8 +154,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
     a = [_name(x, inline) for x in n.args]
     op = n.op
     if op == "ew":
-        return Printer([_text(x, inline) for x in n.args], n.param("lib") or "np",
-                        imports)(n.param("expr"))
+        return print_expression(n.param("expr"), [_text(x, inline) for x in n.args],
+                                n.param("lib") or "np", imports)
     if op == "matmul":
         return ast.BinOp(a[0], ast.MatMult(), a[1])
     if op in REDUCE_NAMES:

@@ -14,6 +14,7 @@ an elementwise node is built.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from .ir import Function, If, Loop, Node, Value, Var, blocks, flatten, reads_here, walk
 
@@ -266,6 +267,7 @@ def _add_at_chain(s: Node, scatters, others, out: list, where: dict, names) -> l
     return made
 
 
+@lru_cache(maxsize=None)
 def _sum_of(n: int):
     from .ir import ew_symbols
     return sum(ew_symbols(n)[1:], ew_symbols(n)[0])
