@@ -103,21 +103,7 @@ def compile_file(path: str, functions: list[str] | None = None, wrt=0, jit: bool
               "Plain Python that needs only NumPy. Each line is commented with the source line\n"
               "it comes from; backward lines also name the local derivative they apply.\n")
     tuple_out = isinstance(wrt, tuple)
-    source = pipeline.gradient_module(items, header, tuple_out=tuple_out)
-    return _jitted(source) if jit else source
-
-
-def _jitted(source: str) -> str:
-    lines = source.split("\n")
-    out = []
-    for line in lines:
-        if line == "import numpy as np":
-            out.extend(["import numba", line])
-        elif line.startswith("def "):
-            out.extend(["@numba.njit", line])
-        else:
-            out.append(line)
-    return "\n".join(out)
+    return pipeline.gradient_module(items, header, tuple_out=tuple_out, jit=jit)
 
 
 def write_atomically(path: str, text: str) -> None:

@@ -29,6 +29,7 @@ class _Emit:
     inline: dict[str, ast.expr] = field(default_factory=dict)
     rows: list[tuple[int, str, str]] = field(default_factory=list)
     reads: dict[str, int] = field(default_factory=dict)
+    jit: bool = False               # code numba can compile (``numba_friendly`` IR)
 
 
 def _reads_on_a_path(fn: Function) -> dict[str, int]:
@@ -71,16 +72,16 @@ def _reads_on_a_path(fn: Function) -> dict[str, int]:
 
 
 def function_source(fn: Function, imports: set[str], helpers: set[str],
-                    doc: str = "") -> str:
+                    doc: str = "", jit: bool = False) -> str:
     """One generated function: forward lines, then backward lines, each with its comment."""
     params = []
     defaults = dict(fn.defaults)
     for p in fn.params:
         params.append(f"{p.name}={defaults[p.name]!r}" if p.name in defaults else p.name)
-    lines = [f"def {fn.name}({', '.join(params)}):"]
+    lines = (["@jit_or_numpy"] if jit else []) + [f"def {fn.name}({', '.join(params)}):"]
     if doc:
         lines.append(f'    """{doc}"""')
-    cx = _Emit(imports, helpers, uses(fn), _fresh_arrays(fn), reads=_reads_on_a_path(fn))
+    cx = _Emit(imports, helpers, uses(fn), _fresh_arrays(fn), reads=_reads_on_a_path(fn), jit=jit)
     phase = None
     for s in fn.body:
         now = "backward" if s.note else "forward"
@@ -143,8 +144,10 @@ def _emit_if(s: If, depth: int, cx: _Emit) -> None:
             cx.rows.append((depth + 1, "pass", ""))
 
 
-def _range(s: Loop) -> str:
+def _range(s: Loop, jit: bool = False) -> str:
     start, stop, step = s.bounds
+    if s.backward and jit and not (_is_const(start, 0) and _is_const(step, 1)):
+        return render(_reversed_range(start, stop, step))
     if s.backward and _is_const(start, 0) and _is_const(step, 1):
         last = ast.BinOp(_name(stop), ast.Sub(), ast.Constant(1))    # the iterations in reverse
         parts = [last, ast.UnaryOp(ast.USub(), ast.Constant(1)),
@@ -156,6 +159,24 @@ def _range(s: Loop) -> str:
         values = [start, stop, step]
     text = render(ast.Call(ast.Name("range", ast.Load()), [_name(v) for v in values], []))
     return f"reversed({text})" if s.backward else text
+
+
+def _reversed_range(start, stop, step) -> ast.expr:
+    """``reversed(range(start, stop, step))`` as a range, which numba compiles:
+    ``range(stop - 1, start - 1, -1)``, or from the last element for other steps."""
+    def minus(a, b):
+        if isinstance(a, Const) and a.name is None and isinstance(b, Const) and b.name is None:
+            return _name(Const(a.value - b.value))
+        return ast.BinOp(_name(a), ast.Sub(), _name(b))
+    if _is_const(step, 1):
+        parts = [minus(stop, Const(1)), minus(start, Const(1)), _name(Const(-1))]
+    else:
+        count = ast.Call(ast.Name("len", ast.Load()), [ast.Call(
+            ast.Name("range", ast.Load()), [_name(start), _name(stop), _name(step)], [])], [])
+        last = ast.BinOp(_name(start), ast.Add(), ast.BinOp(
+            ast.BinOp(count, ast.Sub(), ast.Constant(1)), ast.Mult(), _name(step)))
+        parts = [last, minus(start, step), ast.UnaryOp(ast.USub(), _name(step))]
+    return ast.Call(ast.Name("range", ast.Load()), parts, [])
 
 
 def _is_const(v, value) -> bool:
@@ -222,7 +243,7 @@ def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
     if before:
         cx.rows.append((depth, before, ""))
     if s.index is not None:
-        cx.rows.append((depth, f"for {s.index.name} in {_range(s)}:", _comment(s)))
+        cx.rows.append((depth, f"for {s.index.name} in {_range(s, cx.jit)}:", _comment(s)))
     else:
         single = (len(s.cond_body) == 1 and isinstance(s.cond_body[0], Node)
                   and s.cond_body[0].out == s.cond and cx.count.get(s.cond.name) == 1)
@@ -282,17 +303,22 @@ def _result(result, top: bool = False) -> str:
     return ", ".join(parts)
 
 
-def module_source(functions: list[tuple[Function, str]], header: str) -> str:
-    """A whole module: header, imports, constants, helpers, then the functions."""
-    imports: set[str] = set()
-    helpers: set[str] = set()
-    bodies = [function_source(fn, imports, helpers, doc) for fn, doc in functions]
+def module_source(functions: list[tuple[Function, str]], header: str, jit: bool = False) -> str:
+    """A whole module: header, imports, constants, helpers, then the functions.
+
+    ``jit`` decorates each function with ``jit_or_numpy`` (numba.njit, or NumPy with one
+    warning where numba cannot compile it) and writes loops numba can compile."""
+    imports: set[str] = {"numba"} if jit else set()
+    helpers: set[str] = {"jit_or_numpy"} if jit else set()
+    bodies = [function_source(fn, imports, helpers, doc, jit) for fn, doc in functions]
     constants: dict = {}
     for fn, _ in functions:
         constants.update(dict(fn.constants))
     out = [f'"""{header}"""', ""]
     if "math" in imports:
         out.append("import math")
+    if "numba" in imports:
+        out.append("import numba")
     out.append("import numpy as np")
     out.append("")
     if constants:

@@ -40,6 +40,38 @@ HELPERS = {
         return unbroadcast(np.swapaxes(x, -1, -2) @ g[..., None], y[..., None])[..., 0]
     return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
 ''',
+    "jit_or_numpy": '''def jit_or_numpy(fn):
+    """fn compiled by numba.njit on its first call; where numba cannot compile it, fn
+    itself (NumPy), with one warning that names the line numba could not compile."""
+    import linecache
+    import re
+    import warnings
+    compiled = [numba.njit(fn)]
+
+    def problem(exc):
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        skip = ("Failed in ", "File ", "<source", "During:", "- ", ">>>", "There are ")
+        reason = next((line for line in lines if not line.startswith(skip)), lines[0])
+        reason = re.sub(r" at 0x[0-9a-f]+", "", reason).rstrip(":")
+        where = re.search(r'File "([^"]+)", line (\\d+)', str(exc))
+        if where is None:
+            return reason
+        code = linecache.getline(where[1], int(where[2])).split("  #")[0].strip()
+        return f"`{code}` ({reason})" if code else f"line {where[2]} ({reason})"
+
+    def run(*args):
+        try:
+            return compiled[0](*args)
+        except numba.core.errors.NumbaError as exc:
+            if compiled[0] is fn:
+                raise
+            warnings.warn(f"numba cannot compile {fn.__name__}: {problem(exc)}; running "
+                          "the NumPy version", RuntimeWarning, stacklevel=2)
+            compiled[0] = fn
+            return fn(*args)
+    run.__name__, run.__doc__, run.py_func = fn.__name__, fn.__doc__, fn
+    return run
+''',
 }
 HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",)}
 
@@ -169,6 +201,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
     if op == "reshape":
         shape = a[1] if len(a) == 2 else ast.Tuple(a[1:], ast.Load())
         return _np("reshape", [a[0], shape], imports=imports)
+    if op == "stack" and n.param("tuple"):          # a shape, for numba: (n, m)
+        return ast.Tuple(a, ast.Load())
     if op in ("expand_dims", "squeeze", "concatenate", "stack"):
         if op in ("concatenate", "stack"):
             a = [ast.List(a, ast.Load())]
@@ -239,8 +273,10 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
     """One node as statements: one, except writes into arrays (allocate or copy, then write)."""
     target = ast.Name(n.out.name, ast.Store())
     if n.op == "check_scalar":
-        test = ast.Compare(_np("ndim", [_name(n.args[0], inline)], imports=imports), [ast.NotEq()],
-                           [ast.Constant(0)])
+        value = _name(n.args[0], inline)
+        ndim = (ast.Attribute(_np("asarray", [value], imports=imports), "ndim", ast.Load())
+                if cx is not None and cx.jit else _np("ndim", [value], imports=imports))
+        test = ast.Compare(ndim, [ast.NotEq()], [ast.Constant(0)])
         error = ast.Call(ast.Name("ValueError", ast.Load()), [ast.Constant(
             f"{n.param('function')} must return a scalar to be differentiated")], [])
         return [ast.If(test, [ast.Raise(error, None)], [])]
@@ -250,6 +286,8 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
         base, g, *index_args = n.args
         start = _start_write(base, inline, cx)
         index = _index(_shift(n.param("index")), n.args, inline, in_call=n.param("advanced"))
+        if n.param("loop"):
+            return [ast.Assign([target], start), _add_at_loop(n, g, inline)]
         if n.param("advanced"):
             call = _np("add.at", [ast.Name(n.out.name, ast.Load()), index, _name(g, inline)],
                        imports=imports)
@@ -272,6 +310,8 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
         if n.op == "scatter":
             write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
                                _name(g, inline))
+        elif n.param("loop"):
+            write = _add_at_loop(n, g, inline)
         else:
             call = _np("add.at", [ast.Name(n.out.name, ast.Load()), index, _name(g, inline)],
                        imports=imports)
@@ -284,6 +324,20 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
             return [add]
         return [ast.Assign([target], _name(n.args[0], inline)), add]
     return [ast.Assign([target], expression(n, imports, helpers, inline))]
+
+
+def _add_at_loop(n: Node, g, inline) -> ast.For:
+    """``np.add.at(out, (i, j), g)`` for 1-D index arrays as the loop numba compiles:
+    ``for k in range(len(i)): out[i[k], j[k]] += g[k]`` (repeated indices add up)."""
+    k = ast.Name(n.param("loop"), ast.Load())
+    index_args = [n.args[entry[1] + 1] for entry in n.param("index")]
+    at = [ast.Subscript(_name(v, inline), k, ast.Load()) for v in index_args]
+    slot = ast.Subscript(ast.Name(n.out.name, ast.Load()),
+                         at[0] if len(at) == 1 else ast.Tuple(at, ast.Load()), ast.Store())
+    count = ast.Call(ast.Name("len", ast.Load()), [_name(index_args[0], inline)], [])
+    add = ast.AugAssign(slot, ast.Add(), ast.Subscript(_name(g, inline), k, ast.Load()))
+    return ast.For(ast.Name(n.param("loop"), ast.Store()),
+                   ast.Call(ast.Name("range", ast.Load()), [count], []), [add], [])
 
 
 GRADIENT_SUMS = ("branch: gradients add", "gradients add up over the iterations")

@@ -11,6 +11,7 @@ from typing import Any
 from . import codegen
 from .fuse import fuse
 from .ir import Function, Var, verify
+from .jit import numba_friendly
 from .lower import lower
 from .optimize import PASSES, fold_into_sums, optimize
 from .parse import FunctionSource
@@ -54,8 +55,9 @@ def describe_wrt(fn: Function, wrt: tuple[int, ...]) -> str:
 
 def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header: str,
                     with_value_too: bool = True, tuple_out: bool = False,
-                    arg_shapes: dict[str, Any] | None = None) -> str:
-    """Source of a module with ``grad_<name>`` (and ``value_and_grad_<name>``) per function."""
+                    arg_shapes: dict[str, Any] | None = None, jit: bool = False) -> str:
+    """Source of a module with ``grad_<name>`` (and ``value_and_grad_<name>``) per function;
+    ``jit`` writes them for numba (``jit.numba_friendly``, decorated ``jit_or_numpy``)."""
     functions = []
     for src, wrt in items:
         forward = forward_ir(src)
@@ -68,7 +70,9 @@ def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header:
             both = both.__class__(**{**both.__dict__, "name": f"value_and_grad_{src.tree.name}"})
             functions.append((both, f"Value of {where} and its gradient with respect to "
                                     f"{describe_wrt(both, wrt)}."))
-    return codegen.module_source(functions, header)
+    if jit:
+        functions = [(numba_friendly(fn), doc) for fn, doc in functions]
+    return codegen.module_source(functions, header, jit=jit)
 
 
 def _short(path: str) -> str:
