@@ -52,6 +52,8 @@ def _fill(node, names: list[str]):
         return node
     if isinstance(node, ast.Name) and node.id.startswith(_SLOT):
         return ast.Name(names[int(node.id[1:])], node.ctx)
+    if type(node) is ast.BinOp:                # the common node, spelled out for speed
+        return ast.BinOp(_fill(node.left, names), node.op, _fill(node.right, names))
     new = node.__class__.__new__(node.__class__)
     new.__dict__.update({k: _fill(v, names) for k, v in node.__dict__.items()})
     return new

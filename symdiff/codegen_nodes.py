@@ -106,16 +106,23 @@ _TEMPLATES: dict = {}
 
 
 def _skeleton(node, names: list[str]):
-    """A hashable description of a tree without its names (collected into ``names``)."""
-    if isinstance(node, ast.Name):
+    """A hashable description of a tree without its names (collected into ``names``, in
+    the order of the fields, as ``_with_slots`` numbers them)."""
+    kind = type(node)
+    if kind is ast.Name:
         names.append(node.id)
-        return "Name"
+        return kind
+    if kind is ast.BinOp:                      # the common nodes, spelled out for speed
+        return kind, _skeleton(node.left, names), type(node.op), _skeleton(node.right, names)
+    if kind is ast.Constant:
+        return kind, type(node.value), repr(node.value)
+    if kind is ast.Attribute:
+        return kind, _skeleton(node.value, names), node.attr
     if isinstance(node, ast.AST):
-        return (type(node).__name__,) + tuple(_skeleton(getattr(node, f, None), names)
-                                               for f in node._fields)
-    if isinstance(node, list):
+        return (kind,) + tuple(_skeleton(getattr(node, f, None), names) for f in node._fields)
+    if kind is list:
         return tuple(_skeleton(x, names) for x in node)
-    return (type(node).__name__, repr(node))
+    return kind, repr(node)
 
 
 def _with_slots(node, slots):

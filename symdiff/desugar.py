@@ -23,7 +23,7 @@ from .parse import FunctionSource
 
 
 def desugar(src: FunctionSource) -> FunctionSource:
-    tree = copy_tree(src.tree)
+    tree = copy_statements(src.tree)
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     names |= {a.arg for a in tree.args.args}
     fresh = _Fresh(names)
@@ -32,17 +32,18 @@ def desugar(src: FunctionSource) -> FunctionSource:
     return FunctionSource(src.name, tree, src.file, src.lines, src.col_shift, src.scope)
 
 
-def copy_tree(node):
-    """A deep copy of an AST (or a list of them): ``copy.deepcopy`` is general, and several
-    times slower on large functions. Operator and context nodes carry nothing and are
-    shared."""
+def copy_statements(node):
+    """A copy of a statement (or a list of them) and of the statements nested in it, for
+    desugaring to rearrange. Expressions are shared: no stage modifies them (a copy of
+    every node, as ``copy.deepcopy`` makes, costs more than the rest of desugaring)."""
     if isinstance(node, list):
-        return [copy_tree(x) for x in node]
-    if not isinstance(node, ast.AST) or not node.__dict__:
+        return [copy_statements(x) for x in node]
+    if not isinstance(node, ast.stmt):
         return node
-    new = node.__class__.__new__(node.__class__)
-    new.__dict__.update({k: copy_tree(v) if isinstance(v, (ast.AST, list)) else v
-                         for k, v in node.__dict__.items()})
+    new = copy.copy(node)
+    for name in ("body", "orelse"):
+        if isinstance(getattr(node, name, None), list):
+            setattr(new, name, copy_statements(getattr(node, name)))
     return new
 
 
@@ -103,8 +104,8 @@ def _single_exit(stmts: list) -> list:
             return out                      # anything after a return is dead
         if isinstance(s, ast.If) and _contains([s], ast.Return):
             rest = stmts[i + 1:]
-            body = s.body if _ends(s.body, ast.Return) else s.body + copy_tree(rest)
-            orelse = s.orelse if _ends(s.orelse, ast.Return) else s.orelse + copy_tree(rest)
+            body = s.body if _ends(s.body, ast.Return) else s.body + copy_statements(rest)
+            orelse = s.orelse if _ends(s.orelse, ast.Return) else s.orelse + copy_statements(rest)
             new = ast.If(s.test, _single_exit(body), _single_exit(orelse))
             out.append(_at(new, s))
             return out
@@ -191,8 +192,8 @@ def _no_jumps(stmts: list, flag: str | None, loop) -> list:
         if isinstance(s, ast.If) and (_contains([s], ast.Continue) or flag and _contains([s], ast.Break)):
             rest = stmts[i + 1:]
             jumps = (ast.Continue, ast.Break)
-            body = s.body if _ends(s.body, jumps) else s.body + copy_tree(rest)
-            orelse = s.orelse if _ends(s.orelse, jumps) else s.orelse + copy_tree(rest)
+            body = s.body if _ends(s.body, jumps) else s.body + copy_statements(rest)
+            orelse = s.orelse if _ends(s.orelse, jumps) else s.orelse + copy_statements(rest)
             out.append(_at(ast.If(s.test, _no_jumps(body, flag, loop),
                                   _no_jumps(orelse, flag, loop)), s))
             return out
@@ -236,5 +237,5 @@ def _iteration(s: ast.For, src: FunctionSource, fresh: _Fresh):
 
 
 def _read(target, seq, index: str, like) -> ast.stmt:
-    value = ast.Subscript(copy_tree(seq), ast.Name(index, ast.Load()), ast.Load())
-    return _at(ast.Assign([copy_tree(target)], value), like)
+    value = ast.Subscript(copy.deepcopy(seq), ast.Name(index, ast.Load()), ast.Load())
+    return _at(ast.Assign([copy.deepcopy(target)], value), like)

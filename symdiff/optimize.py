@@ -23,6 +23,7 @@ from .ir import Function, If, Loop, Node, Value, Var, blocks, flatten, reads_her
 EFFECTS = {"push", "pop", "tape", "check_scalar"}
 KEPT = {"push", "check_scalar"}          # kept even though no value reads them
 FRESH = {"np", "zeros_like", "copy", "setitem", "scatter", "scatter_add"}
+UNMERGED = EFFECTS | FRESH | {"alias"}
 
 
 def _names(values) -> set[str]:
@@ -116,7 +117,7 @@ def _cse_block(stmts, seen: dict, rename: dict, rebound: set) -> tuple:
         s = _renamed(s, rename)
         if isinstance(s, Node):
             key = _key(s)
-            if s.op in EFFECTS | FRESH | {"alias"} or s.out.name in rebound:
+            if s.op in UNMERGED or s.out.name in rebound:
                 out.append(s)
                 continue
             if key in seen:
