@@ -194,8 +194,8 @@ def compile_file(path: str, functions: list[str] | None = None, wrt=0, jit: bool
                                               shapes)
     source = pipeline.gradient_module(items, header, tuple_out=isinstance(wrt, tuple),
                                       arg_shapes=fixed or None, mode=mode, order=order,
-                                      annotate=commenting)
-    return _jitted(source) if jit else source
+                                      annotate=commenting, jit=jit)
+    return source
 
 
 def explain_passes(path: str, functions: list[str] | None = None, wrt=0, jit: bool = False,
@@ -205,7 +205,7 @@ def explain_passes(path: str, functions: list[str] | None = None, wrt=0, jit: bo
     items, header, fixed, commenting = _setup(path, functions, wrt, "reverse", 1, annotate,
                                               shapes)
     plans = pipeline.plan_module(items, tuple_out=isinstance(wrt, tuple), arg_shapes=fixed or None)
-    return optimize_trace.explain(plans, header, commenting, _jitted if jit else str)
+    return optimize_trace.explain(plans, header, commenting, jit)
 
 
 def _setup(path: str, functions, wrt, mode: str, order: int, annotate: bool,
@@ -243,19 +243,6 @@ def _setup(path: str, functions, wrt, mode: str, order: int, annotate: bool,
     def commenting(src, forward):
         return annotations.annotator(src, forward, shapes)
     return items, header, fixed, commenting if annotate else None
-
-
-def _jitted(source: str) -> str:
-    lines = source.split("\n")
-    out = []
-    for line in lines:
-        if line == "import numpy as np":
-            out.extend(["import numba", line])
-        elif line.startswith("def ") and not line.startswith("def hessian_"):   # Python
-            out.extend(["@numba.njit", line])
-        else:
-            out.append(line)
-    return "\n".join(out)
 
 
 def write_atomically(path: str, text: str) -> None:

@@ -32,6 +32,7 @@ class _Emit:
     reads: dict[str, int] = field(default_factory=dict)
     in_place: set[str] = field(default_factory=set)    # writes that may change their base
     commentary: Callable | None = None    # (stmt, comment, inlined names) -> (comment, lines above)
+    jit: bool = False               # code numba can compile (``numba_friendly`` IR)
 
     def comment(self, s, depth: int) -> str:
         """The comment beside a statement; annotations may add comment lines above it."""
@@ -83,7 +84,8 @@ def _reads_on_a_path(fn: Function) -> dict[str, int]:
 
 
 def function_source(fn: Function, imports: set[str], helpers: set[str],
-                    doc: str = "", annotate: Callable | None = None) -> str:
+                    doc: str = "", annotate: Callable | None = None,
+                    jit: bool = False) -> str:
     """One generated function: forward lines, then backward lines, each with its comment.
 
     ``annotate(fn)`` returns comment lines for the top of the body and a commentary
@@ -93,12 +95,12 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     defaults = dict(fn.defaults)
     for p in fn.params:
         params.append(f"{p.name}={defaults[p.name]!r}" if p.name in defaults else p.name)
-    lines = [f"def {fn.name}({', '.join(params)}):"]
+    lines = (["@jit_or_numpy"] if jit else []) + [f"def {fn.name}({', '.join(params)}):"]
     if doc:
         lines.append(f'    """{doc}"""')
     fresh, reads = _fresh_arrays(fn), _reads_on_a_path(fn)
     cx = _Emit(imports, helpers, uses(fn), fresh, reads=reads,
-               in_place=_writes_in_place(fn.body, fresh, reads, _shape_reads(fn)))
+               in_place=_writes_in_place(fn.body, fresh, reads, _shape_reads(fn)), jit=jit)
     if annotate is not None:
         preamble, cx.commentary = annotate(fn)
         cx.rows.extend((1, f"# {line}", "") for line in preamble)
@@ -166,8 +168,10 @@ def _emit_if(s: If, depth: int, cx: _Emit) -> None:
             cx.rows.append((depth + 1, "pass", ""))
 
 
-def _range(s: Loop) -> str:
+def _range(s: Loop, jit: bool = False) -> str:
     start, stop, step = s.bounds
+    if s.backward and jit and not (_is_const(start, 0) and _is_const(step, 1)):
+        return render(_reversed_range(start, stop, step))
     if s.backward and _is_const(start, 0) and _is_const(step, 1):
         last = ast.BinOp(_name(stop), ast.Sub(), ast.Constant(1))    # the iterations in reverse
         parts = [last, ast.UnaryOp(ast.USub(), ast.Constant(1)),
@@ -179,6 +183,24 @@ def _range(s: Loop) -> str:
         values = [start, stop, step]
     text = render(ast.Call(ast.Name("range", ast.Load()), [_name(v) for v in values], []))
     return f"reversed({text})" if s.backward else text
+
+
+def _reversed_range(start, stop, step) -> ast.expr:
+    """``reversed(range(start, stop, step))`` as a range, which numba compiles:
+    ``range(stop - 1, start - 1, -1)``, or from the last element for other steps."""
+    def minus(a, b):
+        if isinstance(a, Const) and a.name is None and isinstance(b, Const) and b.name is None:
+            return _name(Const(a.value - b.value))
+        return ast.BinOp(_name(a), ast.Sub(), _name(b))
+    if _is_const(step, 1):
+        parts = [minus(stop, Const(1)), minus(start, Const(1)), _name(Const(-1))]
+    else:
+        count = ast.Call(ast.Name("len", ast.Load()), [ast.Call(
+            ast.Name("range", ast.Load()), [_name(start), _name(stop), _name(step)], [])], [])
+        last = ast.BinOp(_name(start), ast.Add(), ast.BinOp(
+            ast.BinOp(count, ast.Sub(), ast.Constant(1)), ast.Mult(), _name(step)))
+        parts = [last, minus(start, step), ast.UnaryOp(ast.USub(), _name(step))]
+    return ast.Call(ast.Name("range", ast.Load()), parts, [])
 
 
 def _is_const(v, value) -> bool:
@@ -247,7 +269,7 @@ def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
         cx.rows.append((depth, before, ""))
     comment = cx.comment(s, depth)
     if s.index is not None:
-        cx.rows.append((depth, f"for {s.index.name} in {_range(s)}:", comment))
+        cx.rows.append((depth, f"for {s.index.name} in {_range(s, cx.jit)}:", comment))
     else:
         single = (len(s.cond_body) == 1 and isinstance(s.cond_body[0], Node)
                   and s.cond_body[0].out == s.cond and cx.count.get(s.cond.name) == 1)
@@ -357,18 +379,23 @@ def _result(result, top: bool = False) -> str:
 
 
 def module_source(functions: list[tuple[Function, str]], header: str,
-                  extra: list[str] = (), annotate: Callable | None = None) -> str:
+                  extra: list[str] = (), annotate: Callable | None = None,
+                  jit: bool = False) -> str:
     """A whole module: header, imports, constants, helpers, the functions, then ``extra``
-    (functions written as text). ``annotate``: see ``function_source``."""
-    imports: set[str] = set()
-    helpers: set[str] = set()
-    bodies = [function_source(fn, imports, helpers, doc, annotate) for fn, doc in functions]
+    (functions written as text). ``annotate``: see ``function_source``. ``jit`` decorates
+    each function with ``jit_or_numpy`` (numba.njit, or NumPy with one warning where numba
+    cannot compile it) and writes loops numba can compile."""
+    imports: set[str] = {"numba"} if jit else set()
+    helpers: set[str] = {"jit_or_numpy"} if jit else set()
+    bodies = [function_source(fn, imports, helpers, doc, annotate, jit) for fn, doc in functions]
     constants: dict = {}
     for fn, _ in functions:
         constants.update(dict(fn.constants))
     out = [f'"""{header}"""', ""]
     if "math" in imports:
         out.append("import math")
+    if "numba" in imports:
+        out.append("import numba")
     out.append("import numpy as np")
     out.append("")
     if constants:

@@ -7,6 +7,7 @@ Expressions of ``math``-mode nodes (from ``math.*`` calls) print with ``math`` f
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 import sympy
 
@@ -17,6 +18,45 @@ NUMPY_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh
 MATH_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh": "sinh",
               "cosh": "cosh", "sin": "sin", "cos": "cos", "tan": "tan", "atan": "atan",
               "asin": "asin", "acos": "acos", "atanh": "atanh", "asinh": "asinh"}
+
+
+def print_expression(expr: sympy.Expr, names: list[str], lib: str, imports: set[str]) -> ast.expr:
+    """``Printer(names, lib, imports)(expr)``, with the SymPy work done once per expression:
+    the printed tree depends on the names only at its leaves."""
+    template, used = _template(expr, lib)
+    imports.update(used)
+    return _fill(template, names)
+
+
+class _Slots:
+    """Stands in for the argument names while a template is printed."""
+
+    def __getitem__(self, k: int) -> str:
+        return f"{_SLOT}{k}"
+
+
+_SLOT = "\x00"
+
+
+@lru_cache(maxsize=4096)
+def _template(expr: sympy.Expr, lib: str) -> tuple[ast.expr, frozenset[str]]:
+    imports: set[str] = set()
+    return Printer(_Slots(), lib, imports)(expr), frozenset(imports)
+
+
+def _fill(node, names: list[str]):
+    """A fresh copy of a template with the argument names in their slots."""
+    if isinstance(node, list):
+        return [_fill(x, names) for x in node]
+    if not isinstance(node, ast.AST):
+        return node
+    if isinstance(node, ast.Name) and node.id.startswith(_SLOT):
+        return ast.Name(names[int(node.id[1:])], node.ctx)
+    if type(node) is ast.BinOp:                # the common node, spelled out for speed
+        return ast.BinOp(_fill(node.left, names), node.op, _fill(node.right, names))
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update({k: _fill(v, names) for k, v in node.__dict__.items()})
+    return new
 
 
 class Printer:

@@ -8,10 +8,11 @@ counter. ``render`` is the single use of astor in the package.
 from __future__ import annotations
 
 import ast
+import re
 
 import astor
 
-from .codegen_math import Printer
+from .codegen_math import print_expression
 from .ir import Const, Node, Var, ew_symbols
 
 #: Helpers a generated module may need, emitted with it when used.
@@ -39,13 +40,100 @@ HELPERS = {
         return unbroadcast(np.swapaxes(x, -1, -2) @ g[..., None], y[..., None])[..., 0]
     return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
 ''',
+    "jit_or_numpy": '''def jit_or_numpy(fn):
+    """fn compiled by numba.njit on its first call; where numba cannot compile it, fn
+    itself (NumPy), with one warning that names the line numba could not compile."""
+    import linecache
+    import re
+    import warnings
+    compiled = [numba.njit(fn)]
+
+    def problem(exc):
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        skip = ("Failed in ", "File ", "<source", "During:", "- ", ">>>", "There are ")
+        reason = next((line for line in lines if not line.startswith(skip)), lines[0])
+        reason = re.sub(r" at 0x[0-9a-f]+", "", reason).rstrip(":")
+        where = re.search(r'File "([^"]+)", line (\\d+)', str(exc))
+        if where is None:
+            return reason
+        code = linecache.getline(where[1], int(where[2])).split("  #")[0].strip()
+        return f"`{code}` ({reason})" if code else f"line {where[2]} ({reason})"
+
+    def run(*args):
+        try:
+            return compiled[0](*args)
+        except numba.core.errors.NumbaError as exc:
+            if compiled[0] is fn:
+                raise
+            warnings.warn(f"numba cannot compile {fn.__name__}: {problem(exc)}; running "
+                          "the NumPy version", RuntimeWarning, stacklevel=2)
+            compiled[0] = fn
+            return fn(*args)
+    run.__name__, run.__doc__, run.py_func = fn.__name__, fn.__doc__, fn
+    return run
+''',
 }
 HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",)}
 
 
 def render(tree: ast.AST) -> str:
-    """Python source for an AST node (the single use of astor in the package)."""
+    """Python source for an AST node (the single use of astor in the package).
+
+    astor is slow, and generated code repeats a few shapes of statement with different
+    names (``dx = dq * z``). So each shape is rendered once with numbered slots for its
+    names, and the names are put into the text. astor wraps lines longer than
+    ``_ASTOR_LINE`` characters; those, on either side, are rendered by astor itself.
+    """
+    names: list[str] = []
+    shape = _skeleton(tree, names)
+    template = _TEMPLATES.get(shape)
+    if template is None:
+        template = _TEMPLATES[shape] = _astor(_with_slots(tree, iter(range(len(names)))))
+    text = _SLOT_PATTERN.sub(lambda m: names[int(m.group(1))], template)
+    if len(text) > _ASTOR_LINE or len(template) > _ASTOR_LINE or "\n" in template:
+        return _astor(tree)
+    return text
+
+
+def _astor(tree: ast.AST) -> str:
     return astor.to_source(tree).rstrip("\n")
+
+
+_ASTOR_LINE = 79
+_SLOT = "\x00"
+_SLOT_PATTERN = re.compile(_SLOT + r"(\d+)" + _SLOT)
+_TEMPLATES: dict = {}
+
+
+def _skeleton(node, names: list[str]):
+    """A hashable description of a tree without its names (collected into ``names``, in
+    the order of the fields, as ``_with_slots`` numbers them)."""
+    kind = type(node)
+    if kind is ast.Name:
+        names.append(node.id)
+        return kind
+    if kind is ast.BinOp:                      # the common nodes, spelled out for speed
+        return kind, _skeleton(node.left, names), type(node.op), _skeleton(node.right, names)
+    if kind is ast.Constant:
+        return kind, type(node.value), repr(node.value)
+    if kind is ast.Attribute:
+        return kind, _skeleton(node.value, names), node.attr
+    if isinstance(node, ast.AST):
+        return (kind,) + tuple(_skeleton(getattr(node, f, None), names) for f in node._fields)
+    if kind is list:
+        return tuple(_skeleton(x, names) for x in node)
+    return kind, repr(node)
+
+
+def _with_slots(node, slots):
+    """A copy of the tree with its names replaced by numbered slots, in ``_skeleton``'s order."""
+    if isinstance(node, ast.Name):
+        return ast.Name(f"{_SLOT}{next(slots)}{_SLOT}", node.ctx)
+    if isinstance(node, ast.AST):
+        return type(node)(**{f: _with_slots(getattr(node, f, None), slots) for f in node._fields})
+    if isinstance(node, list):
+        return [_with_slots(x, slots) for x in node]
+    return node
 
 
 # ---------------------------------------------------------------- nodes -> statements
@@ -108,8 +196,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
     a = [_name(x, inline) for x in n.args]
     op = n.op
     if op == "ew":
-        return Printer([_text(x, inline) for x in n.args], n.param("lib") or "np",
-                        imports)(n.param("expr"))
+        return print_expression(n.param("expr"), [_text(x, inline) for x in n.args],
+                                n.param("lib") or "np", imports)
     if op == "matmul":
         return ast.BinOp(a[0], ast.MatMult(), a[1])
     if op in REDUCE_NAMES:
@@ -123,6 +211,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
     if op == "reshape":
         shape = a[1] if len(a) == 2 else ast.Tuple(a[1:], ast.Load())
         return _np("reshape", [a[0], shape], imports=imports)
+    if op == "stack" and n.param("tuple"):          # a shape, for numba: (n, m)
+        return ast.Tuple(a, ast.Load())
     if op in ("expand_dims", "squeeze", "concatenate", "stack"):
         if op in ("concatenate", "stack"):
             a = [ast.List(a, ast.Load())]
@@ -195,8 +285,10 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
     """One node as statements: one, except writes into arrays (allocate or copy, then write)."""
     target = ast.Name(n.out.name, ast.Store())
     if n.op == "check_scalar":
-        test = ast.Compare(_np("ndim", [_name(n.args[0], inline)], imports=imports), [ast.NotEq()],
-                           [ast.Constant(0)])
+        value = _name(n.args[0], inline)
+        ndim = (ast.Attribute(_np("asarray", [value], imports=imports), "ndim", ast.Load())
+                if cx is not None and cx.jit else _np("ndim", [value], imports=imports))
+        test = ast.Compare(ndim, [ast.NotEq()], [ast.Constant(0)])
         error = ast.Call(ast.Name("ValueError", ast.Load()), [ast.Constant(
             f"{n.param('function')} must return a scalar to be differentiated")], [])
         return [ast.If(test, [ast.Raise(error, None)], [])]
@@ -206,6 +298,8 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
         base, g, *index_args = n.args
         start = _start_write(base, inline, cx, n.out)
         index = _index(_shift(n.param("index")), n.args, inline, in_call=n.param("advanced"))
+        if n.param("loop"):
+            return [ast.Assign([target], start), _add_at_loop(n, g, inline)]
         if n.param("advanced"):
             call = _np("add.at", [ast.Name(n.out.name, ast.Load()), index, _name(g, inline)],
                        imports=imports)
@@ -229,6 +323,8 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
         if n.op == "scatter":
             write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
                                _name(g, inline))
+        elif n.param("loop"):
+            write = _add_at_loop(n, g, inline)
         else:
             call = _np("add.at", [ast.Name(n.out.name, ast.Load()), index, _name(g, inline)],
                        imports=imports)
@@ -241,6 +337,20 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
             return [add]
         return [ast.Assign([target], _name(n.args[0], inline)), add]
     return [ast.Assign([target], expression(n, imports, helpers, inline))]
+
+
+def _add_at_loop(n: Node, g, inline) -> ast.For:
+    """``np.add.at(out, (i, j), g)`` for 1-D index arrays as the loop numba compiles:
+    ``for k in range(len(i)): out[i[k], j[k]] += g[k]`` (repeated indices add up)."""
+    k = ast.Name(n.param("loop"), ast.Load())
+    index_args = [n.args[entry[1] + 1] for entry in n.param("index")]
+    at = [ast.Subscript(_name(v, inline), k, ast.Load()) for v in index_args]
+    slot = ast.Subscript(ast.Name(n.out.name, ast.Load()),
+                         at[0] if len(at) == 1 else ast.Tuple(at, ast.Load()), ast.Store())
+    count = ast.Call(ast.Name("len", ast.Load()), [_name(index_args[0], inline)], [])
+    add = ast.AugAssign(slot, ast.Add(), ast.Subscript(_name(g, inline), k, ast.Load()))
+    return ast.For(ast.Name(n.param("loop"), ast.Store()),
+                   ast.Call(ast.Name("range", ast.Load()), [count], []), [add], [])
 
 
 GRADIENT_SUMS = ("branch: gradients add", "gradients add up over the iterations")

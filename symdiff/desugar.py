@@ -23,13 +23,28 @@ from .parse import FunctionSource
 
 
 def desugar(src: FunctionSource) -> FunctionSource:
-    tree = copy.deepcopy(src.tree)
+    tree = copy_statements(src.tree)
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     names |= {a.arg for a in tree.args.args}
     fresh = _Fresh(names)
     tree.body = _single_exit(_loops(tree.body, src, fresh))
     ast.fix_missing_locations(tree)
     return FunctionSource(src.name, tree, src.file, src.lines, src.col_shift, src.scope)
+
+
+def copy_statements(node):
+    """A copy of a statement (or a list of them) and of the statements nested in it, for
+    desugaring to rearrange. Expressions are shared: no stage modifies them (a copy of
+    every node, as ``copy.deepcopy`` makes, costs more than the rest of desugaring)."""
+    if isinstance(node, list):
+        return [copy_statements(x) for x in node]
+    if not isinstance(node, ast.stmt):
+        return node
+    new = copy.copy(node)
+    for name in ("body", "orelse"):
+        if isinstance(getattr(node, name, None), list):
+            setattr(new, name, copy_statements(getattr(node, name)))
+    return new
 
 
 class _Fresh:
@@ -89,8 +104,8 @@ def _single_exit(stmts: list) -> list:
             return out                      # anything after a return is dead
         if isinstance(s, ast.If) and _contains([s], ast.Return):
             rest = stmts[i + 1:]
-            body = s.body if _ends(s.body, ast.Return) else s.body + copy.deepcopy(rest)
-            orelse = s.orelse if _ends(s.orelse, ast.Return) else s.orelse + copy.deepcopy(rest)
+            body = s.body if _ends(s.body, ast.Return) else s.body + copy_statements(rest)
+            orelse = s.orelse if _ends(s.orelse, ast.Return) else s.orelse + copy_statements(rest)
             new = ast.If(s.test, _single_exit(body), _single_exit(orelse))
             out.append(_at(new, s))
             return out
@@ -177,8 +192,8 @@ def _no_jumps(stmts: list, flag: str | None, loop) -> list:
         if isinstance(s, ast.If) and (_contains([s], ast.Continue) or flag and _contains([s], ast.Break)):
             rest = stmts[i + 1:]
             jumps = (ast.Continue, ast.Break)
-            body = s.body if _ends(s.body, jumps) else s.body + copy.deepcopy(rest)
-            orelse = s.orelse if _ends(s.orelse, jumps) else s.orelse + copy.deepcopy(rest)
+            body = s.body if _ends(s.body, jumps) else s.body + copy_statements(rest)
+            orelse = s.orelse if _ends(s.orelse, jumps) else s.orelse + copy_statements(rest)
             out.append(_at(ast.If(s.test, _no_jumps(body, flag, loop),
                                   _no_jumps(orelse, flag, loop)), s))
             return out

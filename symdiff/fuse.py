@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .ir import Function, If, Loop, Node, Var, ew_normalize, ew_symbols, uses
+from .ir import (Function, If, Loop, Node, Var, ew_normalize, ew_symbols, free_symbols,
+                 substitute, uses)
 
 
 def fuse(fn: Function) -> Function:
@@ -51,7 +52,7 @@ def _absorb(n: Node, body: list, where: dict, count: dict) -> Node:
             if len(libs) > 1:                 # math.cos(w) stays apart from np.tanh(y)
                 continue
             merged = _substitute(n, i, producer)
-            if not merged.param("expr").free_symbols:
+            if not free_symbols(merged.param("expr")):
                 continue                      # would lose the shape: keep the gates apart
             body[where[arg.name]] = None
             n, changed = merged, True
@@ -63,8 +64,8 @@ def _substitute(n: Node, i: int, producer: Node) -> Node:
     """``n`` with its argument ``i`` replaced by the expression that ``producer`` computes."""
     ours = ew_symbols(len(n.args))
     theirs = ew_symbols(len(n.args) + len(producer.args))[len(n.args):]
-    inner = producer.param("expr").xreplace(dict(zip(ew_symbols(len(producer.args)), theirs)))
-    expr = n.param("expr").xreplace({ours[i]: inner})
+    inner = substitute(producer.param("expr"), tuple(zip(ew_symbols(len(producer.args)), theirs)))
+    expr = substitute(n.param("expr"), ((ours[i], inner),))
     expr, args = ew_normalize(expr, n.args + producer.args)
     lib = n.param("lib") or producer.param("lib")
     return replace(n.with_params(expr=expr, lib=lib), args=args)

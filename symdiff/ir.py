@@ -221,11 +221,10 @@ class Builder:
         ``x * 1`` returns x itself; an expression of numbers only returns a Const.
         """
         args = tuple(args)
-        expr = expr_of(*ew_symbols(len(args))) if callable(expr_of) else expr_of
-        written = sympy.sympify(expr)
+        written = _written(expr_of, len(args)) if callable(expr_of) else sympy.sympify(expr_of)
         expr, kept = ew_normalize(written, args)
-        if not expr.free_symbols:
-            used = written.free_symbols       # x - x reads x: its result has x's shape
+        if not free_symbols(expr):
+            used = free_symbols(written)      # x - x reads x: its result has x's shape
             shaped = list(dict.fromkeys(a for s, a in zip(ew_symbols(len(args)), args)
                                         if isinstance(a, Var) and s in used))
             if shaped:                     # x - x is zeros shaped like x, not the number 0
@@ -237,6 +236,12 @@ class Builder:
 
 
 
+@lru_cache(maxsize=1024)
+def _written(expr_of, n: int) -> sympy.Expr:
+    """The expression a rule's function builds over ``_0.._{n-1}`` (the same every time)."""
+    return sympy.sympify(expr_of(*ew_symbols(n)))
+
+
 def _to_python(expr: sympy.Expr) -> Any:
     if expr.is_Integer:
         return int(expr)
@@ -245,6 +250,12 @@ def _to_python(expr: sympy.Expr) -> Any:
     except TypeError:
         raise SymdiffError(f"cannot evaluate the constant expression {expr}") from None
 
+
+
+@lru_cache(maxsize=8192)
+def free_symbols(expr: sympy.Expr) -> frozenset:
+    """``expr.free_symbols``, remembered (SymPy walks the whole expression each time)."""
+    return frozenset(expr.free_symbols)
 
 
 @lru_cache(maxsize=None)
@@ -387,7 +398,7 @@ def _verify_block(stmts, defined: set, ever: set, sides: dict) -> None:
             _bind(s.out, defined, ever, rebind=bool(s.param("restored")))
             if s.op == "ew":
                 allowed = set(ew_symbols(len(s.args)))
-                if not s.param("expr").free_symbols <= allowed:  # format only on failure
+                if not free_symbols(s.param("expr")) <= allowed:  # format only on failure
                     raise IRError(f"stray symbols in {format_node(s)}")
         elif isinstance(s, If):
             _use(s.cond, defined, "if")
@@ -443,7 +454,7 @@ def uses(fn: Function) -> dict[str, int]:
 __all__ = ["Var", "Const", "Value", "Node", "If", "Loop", "Stmt", "Function", "node",
            "ew_symbols", "NameSupply", "walk", "nodes", "blocks", "bound_here", "bound_inside",
            "reads_here", "reads_all", "format_node", "format_function", "verify", "uses",
-           "IRError", "field"]
+           "IRError", "field", "substitute", "free_symbols"]
 
 
 def ew_normalize(expr: sympy.Expr, args) -> tuple[sympy.Expr, tuple[Value, ...]]:
@@ -452,20 +463,42 @@ def ew_normalize(expr: sympy.Expr, args) -> tuple[sympy.Expr, tuple[Value, ...]]
     ``expr`` is over ``_0.._{n-1}`` for ``args``; duplicates are merged, unused arguments
     dropped, and unnamed numeric constants folded into the expression.
     """
-    symbols = ew_symbols(len(args))
-    subs: dict = {}
-    kept: list[Value] = []
-    for sym, arg in zip(symbols, args):
-        if sym not in expr.free_symbols:
-            continue
+    pattern = []
+    for k, arg in enumerate(args):
         if isinstance(arg, Const) and arg.name is None and isinstance(arg.value, (int, float)) \
                 and not isinstance(arg.value, bool):
-            subs[sym] = sympy.sympify(arg.value)
-        elif arg in kept:
-            subs[sym] = ("keep", kept.index(arg))
+            pattern.append(("number", repr(arg.value), arg.value))
         else:
-            kept.append(arg)
-            subs[sym] = ("keep", len(kept) - 1)
-    new_symbols = ew_symbols(len(kept))
-    final = {s: (new_symbols[v[1]] if isinstance(v, tuple) else v) for s, v in subs.items()}
-    return expr.xreplace(final), tuple(kept)
+            pattern.append(("arg", args.index(arg)))
+    normal, kept = _normalized(expr, tuple(pattern))
+    return normal, tuple(args[k] for k in kept)
+
+
+@lru_cache(maxsize=8192)
+def _normalized(expr: sympy.Expr, pattern: tuple) -> tuple[sympy.Expr, tuple[int, ...]]:
+    """``ew_normalize`` for arguments described by ``pattern``: a number to fold in, or the
+    position of the first argument equal to this one. Returns the positions kept."""
+    symbols = ew_symbols(len(pattern))
+    free = free_symbols(expr)
+    subs: dict = {}
+    kept: list[int] = []
+    first_use: dict[int, int] = {}
+    for k, (sym, slot) in enumerate(zip(symbols, pattern)):
+        if sym not in free:
+            continue
+        if slot[0] == "number":
+            subs[sym] = sympy.sympify(slot[2])
+        else:
+            if slot[1] not in first_use:
+                first_use[slot[1]] = len(kept)
+                kept.append(k)
+            subs[sym] = symbols[first_use[slot[1]]]
+    return expr.xreplace(subs), tuple(kept)
+
+
+@lru_cache(maxsize=8192)
+def substitute(expr: sympy.Expr, pairs: tuple) -> sympy.Expr:
+    """``expr.xreplace(dict(pairs))``, remembered: elementwise expressions are written over
+    the symbols ``_0, _1...``, so the same few substitutions come back again and again, and
+    SymPy rebuilds (and re-simplifies) the expression each time."""
+    return expr.xreplace(dict(pairs))

@@ -80,8 +80,8 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
 
 def _free_names(tree: ast.AST) -> set[str]:
     """Names read but never assigned: modules, helpers, constants. Never shadow them."""
-    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - stored
+    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    return {n.id for n in names} - {n.id for n in names if isinstance(n.ctx, ast.Store)}
 
 
 def _defaults(src: FunctionSource) -> tuple[tuple[str, Any], ...]:

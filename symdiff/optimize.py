@@ -16,6 +16,7 @@ an elementwise node is built.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from .ir import Const, Function, If, Loop, Node, Value, Var, blocks, flatten, reads_here, walk
 
@@ -24,6 +25,7 @@ from .ir import Const, Function, If, Loop, Node, Value, Var, blocks, flatten, re
 EFFECTS = {"push", "pop", "tape", "check_scalar"}
 KEPT = {"push", "check_scalar"}          # kept even though no value reads them
 FRESH = {"np", "zeros_like", "copy", "setitem", "scatter", "scatter_add"}
+UNMERGED = EFFECTS | FRESH | {"alias"}
 
 
 def _names(values) -> set[str]:
@@ -117,7 +119,7 @@ def _cse_block(stmts, seen: dict, rename: dict, rebound: set) -> tuple:
         s = _renamed(s, rename)
         if isinstance(s, Node):
             key = _key(s)
-            if s.op in EFFECTS | FRESH | {"alias"} or s.out.name in rebound:
+            if s.op in UNMERGED or s.out.name in rebound:
                 out.append(s)
                 continue
             if key in seen:
@@ -268,6 +270,7 @@ def _add_at_chain(s: Node, scatters, others, out: list, where: dict, names) -> l
     return made
 
 
+@lru_cache(maxsize=None)
 def _sum_of(n: int):
     from .ir import ew_symbols
     return sum(ew_symbols(n)[1:], ew_symbols(n)[0])

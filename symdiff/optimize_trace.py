@@ -21,7 +21,6 @@ from __future__ import annotations
 import difflib
 import inspect
 import textwrap
-from typing import Callable
 
 from .optimize import optimize_steps
 from .pipeline import Planned, chain_rule_ir, module_of
@@ -29,11 +28,9 @@ from .shapes import mark_items
 
 
 def explain(plans: list[Planned], header: str, annotate=None,
-            finish: Callable[[str], str] = str) -> tuple[str, str]:
-    """(the explanation, the compiled module it ends with) for these planned functions.
-
-    ``finish`` turns a generated module into what is shown (``--jit`` adds decorators).
-    """
+            jit: bool = False) -> tuple[str, str]:
+    """(the explanation, the compiled module it ends with) for these planned functions;
+    ``jit`` shows each stage as written for numba."""
     built = [plan.build(chain_rule_ir) for plan in plans]
     passes = built[0][1]
     traces = [list(optimize_steps(fn, fn_passes)) for fn, fn_passes, _ in built]
@@ -41,7 +38,7 @@ def explain(plans: list[Planned], header: str, annotate=None,
 
     def source() -> str:            # each stage as the pipeline would finish it
         finished = [mark_items(fn, shapes) for fn, (_, _, shapes) in zip(current, built)]
-        return finish(module_of(plans, finished, header, annotate))
+        return module_of(plans, finished, header, annotate, jit)
 
     before = source()
     out = [_heading("the chain rule, before any optimizer pass")[1:], before]

@@ -13,6 +13,7 @@ from . import codegen
 from .forward import jvp
 from .fuse import fuse
 from .ir import Function, Var, verify
+from .jit import numba_friendly
 from .lower import lower
 from .optimize import PASSES, fold_into_sums, implicit_broadcasts, optimize
 from .parse import FunctionSource
@@ -123,14 +124,15 @@ def describe_wrt(fn: Function, wrt: tuple[int, ...]) -> str:
 def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header: str,
                     with_value_too: bool = True, tuple_out: bool = False,
                     arg_shapes: dict[str, Any] | None = None, mode: str = "reverse",
-                    order: int = 1, annotate=None) -> str:
+                    order: int = 1, annotate=None, jit: bool = False) -> str:
     """Source of a module with, per function, ``grad_<name>`` and ``value_and_grad_<name>``
     (reverse mode) or ``jvp_<name>`` (forward mode), and with ``order=2`` also
     ``hvp_<name>`` and ``hessian_<name>``.
 
     ``arg_shapes`` specialize each function to the shapes of its parameters named there;
     ``annotate(src, forward)``, when given, returns what writes the comments of the lines
-    of the functions generated from ``src`` (``annotate.annotator``)."""
+    of the functions generated from ``src`` (``annotate.annotator``); ``jit`` writes them
+    for numba (``jit.numba_friendly``, each decorated ``jit_or_numpy``)."""
     functions, extra, owners = [], [], {}
     for src, wrt in items:
         forward = forward_ir(src)
@@ -149,7 +151,9 @@ def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header:
                                    "\n\n    Forward mode applied to the gradient."))
             extra.append(hessian_source(forward, wrt, tuple_out, where))
         owners.update({fn.name: (src, forward) for fn, _ in functions if fn.name not in owners})
-    return codegen.module_source(functions, header, extra, _commenting(annotate, owners))
+    if jit:
+        functions = [(numba_friendly(fn), doc) for fn, doc in functions]
+    return codegen.module_source(functions, header, extra, _commenting(annotate, owners), jit=jit)
 
 
 @dataclass(frozen=True)
@@ -203,11 +207,13 @@ def plan_module(items: list[tuple[FunctionSource, tuple[int, ...]]], with_value_
 
 
 def module_of(plans: list[Planned], functions: list[Function], header: str,
-              annotate=None) -> str:
+              annotate=None, jit: bool = False) -> str:
     """The module holding these built functions (one per plan), annotated if asked."""
     owners = {plan.name: (plan.src, plan.forward) for plan in plans}
+    if jit:
+        functions = [numba_friendly(fn) for fn in functions]
     return codegen.module_source([(fn, plan.doc) for plan, fn in zip(plans, functions)],
-                                 header, (), _commenting(annotate, owners))
+                                 header, (), _commenting(annotate, owners), jit=jit)
 
 
 def _own(forward: Function, arg_shapes: dict[str, Any] | None) -> dict[str, Any] | None:

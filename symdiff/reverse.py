@@ -499,7 +499,11 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False,
     if len(parts) == 1:
         return parts[0]
     em.note, em.alias = note, False
-    return em.ew_out(lambda *xs: sum(xs[1:], xs[0]), parts)
+    return em.ew_out(_sum_of_all, parts)
+
+
+def _sum_of_all(*xs):
+    return sum(xs[1:], xs[0])
 
 
 def _returnable(em: Emitter, g: Value, param: Var) -> Value:

@@ -158,6 +158,9 @@ def _known_value(n, arg_shapes, arg_values):
         return int(np.prod(arg_shapes[0], dtype=int))
     if n.op == "ndim" and arg_shapes[0] is not None:
         return len(arg_shapes[0])
+    if n.op == "stack" and n.param("axis") == 0 and arg_values and \
+            all(isinstance(v, int) and not isinstance(v, bool) for v in arg_values):
+        return tuple(arg_values)          # np.zeros((n, m)) with n, m known
     if n.op == "ew" and all(isinstance(v, int) and not isinstance(v, bool) for v in arg_values):
         expr = n.param("expr").xreplace(dict(zip(ew_symbols(len(arg_values)),
                                                  [sympy.Integer(v) for v in arg_values])))

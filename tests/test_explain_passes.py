@@ -189,7 +189,7 @@ def test_explain_with_annotations_and_output_file(tmp_path, capsys):
 
 def test_explain_with_jit():
     text, compiled = explained(EXAMPLES / "circuit.py", ["f"], ("x", "y", "z"), jit=True)
-    assert "@numba.njit" in sections(text)[0][1]
+    assert "@jit_or_numpy" in sections(text)[0][1]
     assert stages(text)[-1][1] == compiled
 
 

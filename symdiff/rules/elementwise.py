@@ -172,7 +172,7 @@ def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
     candidates = [derivative, derivative.subs(expr, OUT)]
     if leaf in candidates[1].free_symbols and expr.free_symbols == {leaf} \
             and _occurrences(expr, leaf) == 1 and sympy.count_ops(expr) <= 12 \
-            and _invertible_quickly(expr):
+            and _invertible_quickly(expr) and not _even(expr, leaf):
         solutions = _solve_for(expr, leaf)
         for solution in solutions if len(solutions) == 1 else []:   # one-to-one only:
             # (x + 3)**2 has two inverses, and 2*sqrt(out) would lose the sign of x + 3
@@ -193,6 +193,11 @@ def _invertible_quickly(expr: sympy.Expr) -> bool:
     forms that substituting the output gives (``tanh' = 1 - out**2``)."""
     calls = expr.atoms(sympy.Function)
     return len(calls) <= 2 and all(isinstance(c, (sympy.exp, sympy.log)) for c in calls)
+
+
+def _even(expr: sympy.Expr, leaf: sympy.Symbol) -> bool:
+    """f(-x) = f(x) (``log(1 + x**2)``): two inverses, so ``solve`` is not worth asking."""
+    return expr.xreplace({leaf: -leaf}) == expr
 
 
 def _tidy(expr: sympy.Expr) -> sympy.Expr:
