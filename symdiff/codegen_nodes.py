@@ -214,8 +214,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
     if op == "stack" and n.param("tuple"):          # a shape, for numba: (n, m)
         return ast.Tuple(a, ast.Load())
     if op in ("expand_dims", "squeeze", "concatenate", "stack"):
-        if op in ("concatenate", "stack"):
-            a = [ast.List(a, ast.Load())]
+        if op in ("concatenate", "stack"):       # numba takes only a tuple of arrays
+            a = [(ast.Tuple if n.param("sequence") == "tuple" else ast.List)(a, ast.Load())]
         return _np(op, a + [_literal(n.param("axis"))], imports=imports)
     if op == "getitem":
         return ast.Subscript(a[0], _index(n.param("index"), n.args, inline), ast.Load())

@@ -12,6 +12,8 @@ writes backward ranges without ``reversed`` and checks a scalar output without
     np.add.at(dx, (i, j), g)           for k in range(len(i)): dx[i[k], j[k]] += g[k]
                                        (index arrays of known, equal 1-D shapes)
     np.zeros(np.stack([n, m], 0))      np.zeros((n, m))
+    np.concatenate([a, b], 0)          np.concatenate((a, b), 0)    (and np.stack)
+    np.array(g)  (a writable copy)     np.copy(g)
 
 What numba still cannot compile (reductions over several axes, ``np.max`` along an axis,
 the shape-generic ``unbroadcast`` helper, other ``np.add.at``) runs as NumPy: the generated
@@ -76,6 +78,10 @@ def _node(n: Node, cx) -> list[Node]:
     if n.op in ("scatter_add", "add_at") and (n.op == "scatter_add" or n.param("advanced")) \
             and _loopable(n, shapes):
         return [replace(n, params=_with(n, loop=names.fresh("k").name))]
+    if n.op == "copy":
+        return [Node(n.out, "np", n.args, (("fn", "copy"), ("keywords", ())), n.loc, n.note)]
+    if n.op in ("concatenate", "stack") and not n.param("tuple"):
+        n = replace(n, params=_with(n, sequence="tuple"))
     if n.op == "stack" and n.param("axis") == 0 and n.args \
             and all(shapes.get(a.name) == () for a in n.args if isinstance(a, Var)) \
             and all(isinstance(r, Node) and r.op == "np" and r.param("fn") in SHAPED
