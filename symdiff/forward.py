@@ -22,7 +22,7 @@ from typing import Any
 import sympy
 
 from .ir import Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, ew_symbols
-from .reverse import Emitter
+from .emit import Emitter
 from .rules import elementwise as E
 
 #: Operations whose result is constant to first order: shapes, masks, integers, zeros.

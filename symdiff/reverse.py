@@ -14,103 +14,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import rules
-from .errors import Loc, SymdiffError
+from .emit import Emitter, _is_int
+from .errors import SymdiffError
 from .ir import (Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
                  bound_inside, ew_symbols, node, nodes, reads_here, walk)
-from .rules.arrays import infer_shape
 from .tape import save_for_backward
-
-
-@dataclass
-class Emitter:
-    """Emits backward nodes at one forward node's location, tracking static shapes."""
-
-    b: Builder
-    shapes: dict[str, Any]
-    loc: Loc | None = None
-    hint: str = "tmp"
-    note: str = ""
-    alias: bool = False     # name a pass-through gradient (``dx = dq``) for readability
-    origin: tuple | None = None   # (forward node, argument) whose gradient is being built
-    producers: dict = field(default_factory=dict)   # forward name -> the node computing it
-    in_loop: bool = False   # inside a loop body: forward arrays read here must be saved
-
-    def shape(self, v: Value):
-        if isinstance(v, Const):
-            return _const_shape(v.value)
-        return self.shapes.get(v.name)
-
-    def ndim(self, v: Value):
-        s = self.shape(v)
-        return None if s is None else len(s)
-
-    def same_shape(self, a: Value, b: Value) -> bool:
-        sa, sb = self.shape(a), self.shape(b)
-        return sa is not None and sb is not None and tuple(sa) == tuple(sb)
-
-    def set_shape(self, v: Value, shape) -> None:
-        if isinstance(v, Var) and shape is not None:
-            self.shapes[v.name] = tuple(shape)
-
-    def _emit(self, op, args, hint, **params) -> Var:
-        if op in FLOAT_FIRST and isinstance(args[0], Const) and _is_int(args[0].value):
-            args = [Const(float(args[0].value)), *args[1:]]     # gradients are floats
-        out = self.b.emit(op, args, hint, self.loc, self.note, **params)
-        self._mark_origin()
-        self._infer(self.b.body[-1])
-        return out
-
-    def _mark_origin(self) -> None:
-        if self.origin is not None:
-            self.b.body[-1] = replace(self.b.body[-1], origin=self.origin)
-
-    def _infer(self, n: Node) -> None:
-        values = [a.value if isinstance(a, Const) else None for a in n.args]
-        self.set_shape(n.out, infer_shape(n, [self.shape(a) for a in n.args], values))
-
-    def out(self, op, args, **params) -> Var:
-        return self._emit(op, args, self.hint, **params)
-
-    def tmp(self, op, args, **params) -> Var:
-        return self._emit(op, args, "tmp", **params)
-
-    def _ew(self, expr, args, hint, lib) -> Value:
-        before = len(self.b.body)
-        v = self.b.ew(expr, args, hint, self.loc, lib or "", self.note)
-        if len(self.b.body) > before:
-            self._mark_origin()
-            self._infer(self.b.body[-1])
-        return v
-
-    def ew_out(self, expr, args, lib: str = "") -> Value:
-        v = self._ew(expr, args, self.hint, lib)
-        last = self.b.body[-1] if self.b.body else None
-        if self.alias and isinstance(v, Var) and not (isinstance(last, Node) and last.out == v):
-            alias = self.out("alias", [v])
-            self.set_shape(alias, self.shape(v))
-            return alias
-        return v
-
-    def ew_tmp(self, expr, args, lib: str = "") -> Value:
-        return self._ew(expr, args, "tmp", lib)
-
-
-#: Operations whose first argument is a gradient, which must be a float even if it is 1.
-FLOAT_FIRST = {"broadcast_to", "reshape", "transpose", "unbroadcast", "expand_dims", "alias"}
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _const_shape(value) -> tuple | None:
-    import numpy as np
-    if isinstance(value, (int, float)) or value is None:
-        return ()
-    try:
-        return np.shape(value)
-    except Exception:  # noqa: BLE001 - a tuple of mixed things has no array shape
-        return None
 
 
 def active_names(fn: Function, wrt: tuple[int, ...], table=rules) -> set[str]:
