@@ -203,6 +203,8 @@ def _finish(grads, args, wrt, several):
     """Gradients with the kind of their arguments: a float for a float, arrays writable."""
     if not isinstance(grads, tuple):
         grads = (grads,)
+    if all(type(g) is float for g in grads) and all(type(args[i]) is float for i in wrt):
+        return grads if several else grads[0]          # scalar code: nothing to convert
     out = []
     for g, i in zip(grads, wrt):
         arg = args[i]
