@@ -77,9 +77,9 @@ class Emitter:
         return v
 
     def ew_out(self, expr, args, lib: str = "") -> Value:
+        before = len(self.b.body)
         v = self._ew(expr, args, self.hint, lib)
-        last = self.b.body[-1] if self.b.body else None
-        if self.alias and isinstance(v, Var) and not (isinstance(last, Node) and last.out == v):
+        if self.alias and isinstance(v, Var) and len(self.b.body) == before:   # passed on
             alias = self.out("alias", [v])
             self.set_shape(alias, self.shape(v))
             return alias

@@ -12,6 +12,7 @@ from typing import Any
 from . import codegen
 from .forward import jvp
 from .fuse import fuse
+from .invariance import shift_invariant_extrema
 from .ir import Function, Var, verify
 from .jit import numba_friendly
 from .lower import lower
@@ -45,6 +46,7 @@ def chain_rule_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = 
     on it; the passes that will (in order); and the static shapes (``mark_items`` ends
     the pipeline with them)."""
     fn = optimize(forward or forward_ir(src))   # loop variables nobody reads get no gradient
+    fn = shift_invariant_extrema(fn)           # the max a softmax subtracts gets none either
     given = {**annotated_shapes(src), **(arg_shapes or {})}
     output = fn.result[0] if len(fn.result) == 1 else None
     unsure = isinstance(output, Var) and infer_shapes(fn, given, False).get(output.name) is None
@@ -67,7 +69,7 @@ def jvp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
 def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any] | None = None,
            forward: Function | None = None) -> Function:
     """Reverse mode for any output: the gradients of ``sum(out * dout)``, dout a parameter."""
-    fn = optimize(forward or forward_ir(src))
+    fn = shift_invariant_extrema(optimize(forward or forward_ir(src)))
     shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})}, False)
     grad = reverse(fn, wrt, shapes, tuple_out=True, seeded=True)
     verify(grad)

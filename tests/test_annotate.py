@@ -91,7 +91,7 @@ def test_annotations_keep_the_specialized_code():
     plain = compiled("mlp", ["mlp_loss"], MLP_WRT, shapes=shapes)
     text = compiled("mlp", ["mlp_loss"], MLP_WRT, shapes=shapes, annotate=True)
     assert function_trees(text) == function_trees(plain)
-    assert "dW2_2 = h.T @ dscores" in plain       # specialized: no helper
+    assert re.search(r"dW2_2 = h\.T @ d\w+ ", plain)    # specialized: no helper
 
 
 # ---------------------------------------------------------------- the gradient is right
@@ -198,7 +198,7 @@ def test_mlp_annotations_with_docstring_names():
     assert lines["db1 = unbroadcast(dtmp_1, b1)"] == (
         "(H,) = sum of (N,H) over axis 0", ["add distributes: d(tmp + b1)/db1 = 1, and",
                                             "b1 was broadcast over axis 0: sum it back"])
-    assert lines["tmp_26 = dh * np.heaviside(tmp_1, 0.5)"][1] == [
+    assert lines["tmp_23 = dh * np.heaviside(tmp_1, 0.5)"][1] == [
         "mlp.py:23  h = np.maximum(0, X @ W1 + b1)",
         "max routes: d max(0, tmp_1)/dtmp_1 = 1(tmp_1 > 0)"]
 
@@ -214,7 +214,7 @@ def test_mlp_annotations_with_example_shapes():
     assert lines["dW1_2 = X.T @ dtmp_1"][0] == "(D,H) = (N,D).T @ (N,H)"
     assert lines["db2 = np.sum(dscores, axis=0)"] == (
         "(C,) = sum of (N,C) over axis 0",
-        ["add distributes: d(tmp_2 + b2)/db2 = 1, and",
+        ["mlp.py:24  scores = h @ W2 + b2", "add distributes: d(tmp_2 + b2)/db2 = 1, and",
          "b2 was broadcast over axis 0: sum it back"])
     assert "Specialized to the argument shapes X=(7,5)" in text
 

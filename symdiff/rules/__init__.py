@@ -19,7 +19,9 @@ __all__ = ["vjp", "describe", "differentiable", "NO_GRADIENT", "E"]
 
 
 def differentiable(n: Node) -> bool:
-    return n.op not in NO_GRADIENT
+    """Whether gradients flow through ``n`` (not for indices, masks, constants, nor for a
+    reduction the output is invariant to: ``invariance.shift_invariant_extrema``)."""
+    return n.op not in NO_GRADIENT and not n.param("constant")
 
 
 def vjp(em, g: Value, n: Node, i: int) -> Value | None:

@@ -86,19 +86,13 @@ def grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     tmp_22 = dtmp_4 * tmp_4                       # mlp.py:17  dtmp_4/dshifted = tmp_4
     dshifted_2 = unbroadcast(tmp_22, shifted)     # mlp.py:17  dtmp_4/dshifted = tmp_4
     dshifted = dshifted_1 + dshifted_2            # mlp.py:16  branch: gradients add
-    dscores_1 = unbroadcast(dshifted, scores)     # mlp.py:16  add distributes: dshifted/dscores = 1
-    tmp_23 = unbroadcast(dshifted, tmp_3)         # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
-    dtmp_3 = -tmp_23                              # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
-    tmp_24 = scores == tmp_3                      # mlp.py:16  max routes: dtmp_3/dscores
-    tmp_25 = np.sum(tmp_24, axis=1, keepdims=True)  # mlp.py:16  max routes: dtmp_3/dscores
-    dscores_2 = tmp_24 * dtmp_3 / tmp_25          # mlp.py:16  max routes: dtmp_3/dscores
-    dscores = dscores_1 + dscores_2               # mlp.py:24  branch: gradients add
+    dscores = unbroadcast(dshifted, scores)       # mlp.py:16  add distributes: dshifted/dscores = 1
     dtmp_2 = unbroadcast(dscores, tmp_2)          # mlp.py:24  add distributes: dscores/dtmp_2 = 1
     db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1
     dh = matmul_vjp_left(dtmp_2, h, W2)           # mlp.py:24  matmul: dtmp_2/dh
     dW2_2 = matmul_vjp_right(dtmp_2, h, W2)       # mlp.py:24  matmul: dtmp_2/dW2
-    tmp_26 = dh * np.heaviside(tmp_1, 0.5)        # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
-    dtmp_1 = unbroadcast(tmp_26, tmp_1)           # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
+    tmp_23 = dh * np.heaviside(tmp_1, 0.5)        # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
+    dtmp_1 = unbroadcast(tmp_23, tmp_1)           # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
     dtmp = unbroadcast(dtmp_1, tmp)               # mlp.py:23  add distributes: dtmp_1/dtmp = 1
     db1 = unbroadcast(dtmp_1, b1)                 # mlp.py:23  add distributes: dtmp_1/db1 = 1
     dW1_2 = matmul_vjp_right(dtmp, X, W1)         # mlp.py:23  matmul: dtmp/dW1
@@ -160,19 +154,13 @@ def value_and_grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     tmp_22 = dtmp_4 * tmp_4                       # mlp.py:17  dtmp_4/dshifted = tmp_4
     dshifted_2 = unbroadcast(tmp_22, shifted)     # mlp.py:17  dtmp_4/dshifted = tmp_4
     dshifted = dshifted_1 + dshifted_2            # mlp.py:16  branch: gradients add
-    dscores_1 = unbroadcast(dshifted, scores)     # mlp.py:16  add distributes: dshifted/dscores = 1
-    tmp_23 = unbroadcast(dshifted, tmp_3)         # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
-    dtmp_3 = -tmp_23                              # mlp.py:16  add distributes: dshifted/dtmp_3 = -1
-    tmp_24 = scores == tmp_3                      # mlp.py:16  max routes: dtmp_3/dscores
-    tmp_25 = np.sum(tmp_24, axis=1, keepdims=True)  # mlp.py:16  max routes: dtmp_3/dscores
-    dscores_2 = tmp_24 * dtmp_3 / tmp_25          # mlp.py:16  max routes: dtmp_3/dscores
-    dscores = dscores_1 + dscores_2               # mlp.py:24  branch: gradients add
+    dscores = unbroadcast(dshifted, scores)       # mlp.py:16  add distributes: dshifted/dscores = 1
     dtmp_2 = unbroadcast(dscores, tmp_2)          # mlp.py:24  add distributes: dscores/dtmp_2 = 1
     db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1
     dh = matmul_vjp_left(dtmp_2, h, W2)           # mlp.py:24  matmul: dtmp_2/dh
     dW2_2 = matmul_vjp_right(dtmp_2, h, W2)       # mlp.py:24  matmul: dtmp_2/dW2
-    tmp_26 = dh * np.heaviside(tmp_1, 0.5)        # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
-    dtmp_1 = unbroadcast(tmp_26, tmp_1)           # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
+    tmp_23 = dh * np.heaviside(tmp_1, 0.5)        # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
+    dtmp_1 = unbroadcast(tmp_23, tmp_1)           # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
     dtmp = unbroadcast(dtmp_1, tmp)               # mlp.py:23  add distributes: dtmp_1/dtmp = 1
     db1 = unbroadcast(dtmp_1, b1)                 # mlp.py:23  add distributes: dtmp_1/db1 = 1
     dW1_2 = matmul_vjp_right(dtmp, X, W1)         # mlp.py:23  matmul: dtmp/dW1

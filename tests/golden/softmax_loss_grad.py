@@ -67,13 +67,7 @@ def grad_softmax_loss(W, X, y, reg):
     tmp_15 = dtmp_1 * tmp_1                       # softmax_loss.py:16  dtmp_1/dshifted = tmp_1
     dshifted_2 = unbroadcast(tmp_15, shifted)     # softmax_loss.py:16  dtmp_1/dshifted = tmp_1
     dshifted = dshifted_1 + dshifted_2            # softmax_loss.py:15  branch: gradients add
-    dscores_1 = unbroadcast(dshifted, scores)     # softmax_loss.py:15  add distributes: dshifted/dscores = 1
-    tmp_16 = unbroadcast(dshifted, tmp)           # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
-    dtmp = -tmp_16                                # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
-    tmp_17 = scores == tmp                        # softmax_loss.py:15  max routes: dtmp/dscores
-    tmp_18 = np.sum(tmp_17, axis=1, keepdims=True)  # softmax_loss.py:15  max routes: dtmp/dscores
-    dscores_2 = tmp_17 * dtmp / tmp_18            # softmax_loss.py:15  max routes: dtmp/dscores
-    dscores = dscores_1 + dscores_2               # softmax_loss.py:14  branch: gradients add
+    dscores = unbroadcast(dshifted, scores)       # softmax_loss.py:15  add distributes: dshifted/dscores = 1
     dW_2 = matmul_vjp_right(dscores, X, W)        # softmax_loss.py:14  matmul: dscores/dW
     dW = dW_1 + dW_2                              # softmax_loss.py:12  branch: gradients add
     return dW
@@ -120,13 +114,7 @@ def value_and_grad_softmax_loss(W, X, y, reg):
     tmp_15 = dtmp_1 * tmp_1                       # softmax_loss.py:16  dtmp_1/dshifted = tmp_1
     dshifted_2 = unbroadcast(tmp_15, shifted)     # softmax_loss.py:16  dtmp_1/dshifted = tmp_1
     dshifted = dshifted_1 + dshifted_2            # softmax_loss.py:15  branch: gradients add
-    dscores_1 = unbroadcast(dshifted, scores)     # softmax_loss.py:15  add distributes: dshifted/dscores = 1
-    tmp_16 = unbroadcast(dshifted, tmp)           # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
-    dtmp = -tmp_16                                # softmax_loss.py:15  add distributes: dshifted/dtmp = -1
-    tmp_17 = scores == tmp                        # softmax_loss.py:15  max routes: dtmp/dscores
-    tmp_18 = np.sum(tmp_17, axis=1, keepdims=True)  # softmax_loss.py:15  max routes: dtmp/dscores
-    dscores_2 = tmp_17 * dtmp / tmp_18            # softmax_loss.py:15  max routes: dtmp/dscores
-    dscores = dscores_1 + dscores_2               # softmax_loss.py:14  branch: gradients add
+    dscores = unbroadcast(dshifted, scores)       # softmax_loss.py:15  add distributes: dshifted/dscores = 1
     dW_2 = matmul_vjp_right(dscores, X, W)        # softmax_loss.py:14  matmul: dscores/dW
     dW = dW_1 + dW_2                              # softmax_loss.py:12  branch: gradients add
     return softmax_loss, (dW,)
