@@ -91,7 +91,7 @@ def grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1
     dh = matmul_vjp_left(dtmp_2, h, W2)           # mlp.py:24  matmul: dtmp_2/dh
     dW2_2 = matmul_vjp_right(dtmp_2, h, W2)       # mlp.py:24  matmul: dtmp_2/dW2
-    tmp_23 = dh * np.heaviside(tmp_1, 0.5)        # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
+    tmp_23 = dh * (0.5 * np.sign(tmp_1) + 0.5)    # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
     dtmp_1 = unbroadcast(tmp_23, tmp_1)           # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
     dtmp = unbroadcast(dtmp_1, tmp)               # mlp.py:23  add distributes: dtmp_1/dtmp = 1
     db1 = unbroadcast(dtmp_1, b1)                 # mlp.py:23  add distributes: dtmp_1/db1 = 1
@@ -159,7 +159,7 @@ def value_and_grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1
     dh = matmul_vjp_left(dtmp_2, h, W2)           # mlp.py:24  matmul: dtmp_2/dh
     dW2_2 = matmul_vjp_right(dtmp_2, h, W2)       # mlp.py:24  matmul: dtmp_2/dW2
-    tmp_23 = dh * np.heaviside(tmp_1, 0.5)        # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
+    tmp_23 = dh * (0.5 * np.sign(tmp_1) + 0.5)    # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
     dtmp_1 = unbroadcast(tmp_23, tmp_1)           # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
     dtmp = unbroadcast(dtmp_1, tmp)               # mlp.py:23  add distributes: dtmp_1/dtmp = 1
     db1 = unbroadcast(dtmp_1, b1)                 # mlp.py:23  add distributes: dtmp_1/db1 = 1

@@ -55,7 +55,7 @@ def grad_svm_loss(W, X, y, reg):
     dtmp_6 = 1 / N                                # svm_loss.py:21  ddata_loss/dtmp_6 = 1/N
     tmp_10 = np.shape(margins)                    # svm_loss.py:21  sum distributes: dtmp_4/dmargins
     dmargins = np.broadcast_to(dtmp_6, tmp_10)    # svm_loss.py:21  sum distributes: dtmp_4/dmargins
-    tmp_11 = dmargins * np.heaviside(tmp_2 + DELTA, 0.5)  # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
+    tmp_11 = dmargins * (0.5 * np.sign(tmp_2 + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
     dtmp_2 = unbroadcast(tmp_11, tmp_2)           # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
     dscores_1 = unbroadcast(dtmp_2, scores)       # svm_loss.py:20  add distributes: dtmp_2/dscores = 1
     tmp_12 = unbroadcast(dtmp_2, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
@@ -96,7 +96,7 @@ def value_and_grad_svm_loss(W, X, y, reg):
     dtmp_6 = 1 / N                                # svm_loss.py:21  ddata_loss/dtmp_6 = 1/N
     tmp_10 = np.shape(margins)                    # svm_loss.py:21  sum distributes: dtmp_4/dmargins
     dmargins = np.broadcast_to(dtmp_6, tmp_10)    # svm_loss.py:21  sum distributes: dtmp_4/dmargins
-    tmp_11 = dmargins * np.heaviside(tmp_2 + DELTA, 0.5)  # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
+    tmp_11 = dmargins * (0.5 * np.sign(tmp_2 + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
     dtmp_2 = unbroadcast(tmp_11, tmp_2)           # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
     dscores_1 = unbroadcast(dtmp_2, scores)       # svm_loss.py:20  add distributes: dtmp_2/dscores = 1
     tmp_12 = unbroadcast(dtmp_2, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
