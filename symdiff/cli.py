@@ -102,30 +102,36 @@ def _one_function(path: str, name: str | None):
     return found[names[0]]
 
 
-def _teach(args) -> int:
+def _teach(args) -> None:
     from . import fence
     from .explain import Explanation, parse_arguments
     from .graph import Graph, write_whole
     from .trace import trace
-    try:
-        src = _one_function(args.model, args.function)
-        fence.check(src)
-        run = trace(src, parse_arguments(args.at, src))
-        if args.command == "explain":
-            text = Explanation(run).format(args.format, args.limit or None)
-            if args.output:
-                write_whole(args.output, text.encode("utf-8"))
-            else:
-                sys.stdout.write(text)
-        elif args.output:
-            Graph(run).save(args.output)
+    src = _one_function(args.model, args.function)
+    fence.check(src)
+    run = trace(src, parse_arguments(args.at, src))
+    if args.command == "explain":
+        text = Explanation(run).format(args.format, args.limit or None)
+        if args.output:
+            write_whole(args.output, text.encode("utf-8"))
         else:
-            sys.stdout.write(Graph(run).dot())
+            sys.stdout.write(text)
+    elif args.output:
+        Graph(run).save(args.output)
+    else:
+        sys.stdout.write(Graph(run).dot())
+
+
+def _reported(action, output) -> int:
+    """Run a command: a compile error, or an output that cannot be written, is one message
+    on standard error and exit code 1, never a traceback."""
+    try:
+        action()
     except SymdiffError as exc:
         print(f"symdiff: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"symdiff: error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        print(f"symdiff: error: cannot write {output}: {exc.strerror}", file=sys.stderr)
         return 1
     return 0
 
@@ -289,27 +295,23 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return _check(args)
     if args.command in ("explain", "graph"):
-        return _teach(args)
-    try:
-        options = (args.model, args.functions, _wrt_spec(args.wrt), args.jit)
-        extras = dict(annotate=args.annotate, shapes=args.shapes)
-        if args.explain_passes:
-            explanation, source = explain_passes(*options, **extras)
-        else:
-            explanation, source = None, compile_file(*options, args.mode, args.order, **extras)
-        if args.output:
-            write_atomically(args.output, source)
-        if explanation is not None:
-            sys.stdout.write(explanation)
-        elif not args.output:
-            sys.stdout.write(source)
-    except SymdiffError as exc:
-        print(f"symdiff: error: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"symdiff: error: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
-        return 1
-    return 0
+        return _reported(lambda: _teach(args), args.output)
+    return _reported(lambda: _compile(args), args.output)
+
+
+def _compile(args) -> None:
+    options = (args.model, args.functions, _wrt_spec(args.wrt), args.jit)
+    extras = dict(annotate=args.annotate, shapes=args.shapes)
+    if args.explain_passes:
+        explanation, source = explain_passes(*options, **extras)
+    else:
+        explanation, source = None, compile_file(*options, args.mode, args.order, **extras)
+    if args.output:
+        write_atomically(args.output, source)
+    if explanation is not None:
+        sys.stdout.write(explanation)
+    elif not args.output:
+        sys.stdout.write(source)
 
 
 if __name__ == "__main__":
