@@ -374,7 +374,9 @@ def _comment(n) -> str:
 
 def _result(result, top: bool = False) -> str:
     parts = [("(" + _result(item) + ("," if len(item) == 1 else "") + ")")
-             if isinstance(item, tuple) else render(_name(item)) for item in result]
+             if isinstance(item, tuple) else repr(item.value)
+             if isinstance(item, Const) and item.name is None else render(_name(item))
+             for item in result]
     return ", ".join(parts)
 
 

@@ -402,6 +402,8 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False,
     if not parts:
         if not param:
             return None
+        if em.shape(v) == ():
+            return Const(0.0)                  # a float's zero gradient is the float 0.0
         em.note = "no dependence: the gradient is zero"
         return em.out("zeros_like", [v], known=bool(em.shape(v)))
     if len(parts) == 1:

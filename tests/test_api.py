@@ -479,3 +479,18 @@ def test_jit_fallback_warns_with_pytest_warns():
     with pytest.warns(RuntimeWarning, match="numba"):
         got = symdiff.grad(jit_reduction, jit=True)(X34)
     np.testing.assert_allclose(got, symdiff.grad(jit_reduction)(X34), rtol=1e-13)
+
+
+def test_an_unused_float_argument_gets_the_float_zero_in_the_code(tmp_path):
+    from support import load_module
+    module = load_module(tmp_path, "unused_float", """
+import numpy as np
+
+def f(x, w: float):
+    return np.sum(x * x)
+""")
+    g = symdiff.grad(module.f, wrt=(0, 1))
+    assert g.source.rstrip().endswith("return dx, 0.0")      # not a 0-d array of zeros
+    dx, dw = g(np.ones(2), 1.0)
+    assert type(dw) is float and dw == 0.0
+    np.testing.assert_array_equal(dx, [2.0, 2.0])
