@@ -163,13 +163,20 @@ class Gradient:
                                         "derivative") from None
             raise
 
-    def _bind(self, args) -> tuple:
-        if self._defaults is None:        # parses and fences the source first
+    def _required(self) -> int:
+        """How many leading parameters have no default (parses and fences the source first,
+        once)."""
+        if self._defaults is None:
             self._params = self.parameters
             self._defaults = [p.default for p in inspect.signature(self.fn).parameters.values()]
             empty = [d is inspect.Parameter.empty for d in self._defaults]
             self._n_required = len(empty) - empty[::-1].index(True) if any(empty) else 0
             self._tail = tuple(self._defaults[self._n_required:])
+        return self._n_required
+
+    def _bind(self, args) -> tuple:
+        if self._defaults is None:
+            self._required()
         params, defaults = self._params, self._defaults
         if len(args) < len(params) and self._n_required <= len(args):
             args = args + self._tail[len(args) - len(params):]    # defaults, kept cheap

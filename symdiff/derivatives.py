@@ -12,7 +12,6 @@ per unit vector. A Jacobian takes one forward pass per input element or one reve
 """
 from __future__ import annotations
 
-import inspect
 from typing import Callable
 
 import numpy as np
@@ -48,10 +47,6 @@ class _Derivative(Gradient):
 
     def _vector_name(self, i: int) -> str:
         return self.parameters[i] + "_dot"
-
-    def _required(self) -> int:
-        return sum(p.default is inspect.Parameter.empty
-                   for p in inspect.signature(self.fn).parameters.values())
 
 
 class JVP(_Derivative):

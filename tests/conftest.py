@@ -7,6 +7,7 @@ Inputs are random with fixed seeds, sized like the small cases of the notes.
 import numpy as np
 import pytest
 
+import seed_cases
 from support import load_example as _load_example
 
 
@@ -19,40 +20,19 @@ def load_example():
 @pytest.fixture
 def classifier_args():
     """(W, X, y, reg) for the linear classifiers: N=7, D=5, C=3."""
-    rng = np.random.default_rng(231)
-    N, D, C = 7, 5, 3
-    W = 0.5 * rng.standard_normal((D, C))
-    X = rng.standard_normal((N, D))
-    y = rng.integers(0, C, size=N)
-    reg = 0.1
-    return W, X, y, reg
+    return seed_cases.classifier_inputs(np.random.default_rng(231))
 
 
 @pytest.fixture
 def l2_args():
     """(W, b, X, t) for the L2 regression: N=6, D=4, K=3."""
-    rng = np.random.default_rng(224)
-    N, D, K = 6, 4, 3
-    W = rng.standard_normal((D, K))
-    b = rng.standard_normal(K)
-    X = rng.standard_normal((N, D))
-    t = rng.standard_normal((N, K))
-    return W, b, X, t
+    return seed_cases.l2_inputs(np.random.default_rng(224))
 
 
 @pytest.fixture
 def mlp_args():
     """(W1, b1, W2, b2, X, y, reg) for the 2-layer net: N=8, D=4, H=7, C=3."""
-    rng = np.random.default_rng(2017)
-    N, D, H, C = 8, 4, 7, 3
-    W1 = rng.standard_normal((D, H))
-    b1 = 0.1 * rng.standard_normal(H)
-    W2 = rng.standard_normal((H, C))
-    b2 = 0.1 * rng.standard_normal(C)
-    X = rng.standard_normal((N, D))
-    y = rng.integers(0, C, size=N)
-    reg = 0.05
-    return W1, b1, W2, b2, X, y, reg
+    return seed_cases.mlp_inputs(np.random.default_rng(2017))
 
 
 # (w . phi) * y for each hinge case: misclassified and inside the margin are
