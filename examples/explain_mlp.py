@@ -6,16 +6,14 @@ The ReLU network of mlp.py with its softmax loss: 3 examples, 2 inputs, 3 hidden
     python examples/explain_mlp.py -o g.png         # or .dot
     python examples/explain_mlp.py --format latex   # or markdown
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
-import symdiff
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mlp import mlp_loss  # noqa: E402  (needs the path set just above)
+import worked  # noqa: E402
 
 # W1 (D=2, H=3), b1, W2 (H=3, C=2), b2, X (N=3, D=2), labels y, reg
 ARGS = (np.array([[0.5, -0.3, 0.8], [-0.6, 0.4, 0.2]]), np.array([0.1, 0.0, -0.1]),
@@ -24,14 +22,7 @@ ARGS = (np.array([[0.5, -0.3, 0.8], [-0.6, 0.4, 0.2]]), np.array([0.1, 0.0, -0.1
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--output", default="mlp.svg",
-                        help="the graph to write: .svg, .png or .dot (default mlp.svg)")
-    parser.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
-    args = parser.parse_args(argv)
-    print(symdiff.explain(mlp_loss, *ARGS).format(args.format))
-    symdiff.graph(mlp_loss, *ARGS).save(args.output)
-    print(f"graph written to {args.output}")
+    worked.run(mlp_loss, ARGS, "mlp.svg", __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -6,16 +6,14 @@ Softmax cross-entropy with L2 regularisation, for 3 examples of 2 features, 3 cl
     python examples/explain_softmax_loss.py -o g.png         # or .dot
     python examples/explain_softmax_loss.py --format latex   # or markdown
 """
-import argparse
 import os
 import sys
 
 import numpy as np
 
-import symdiff
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from softmax_loss import softmax_loss  # noqa: E402  (needs the path set just above)
+import worked  # noqa: E402
 
 # W (D=2, C=3), X (N=3, D=2), labels y, reg
 ARGS = (np.array([[0.2, -0.5, 0.1], [0.4, 0.3, -0.2]]),
@@ -24,14 +22,7 @@ ARGS = (np.array([[0.2, -0.5, 0.1], [0.4, 0.3, -0.2]]),
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--output", default="softmax_loss.svg",
-                        help="the graph to write: .svg, .png or .dot (default softmax_loss.svg)")
-    parser.add_argument("--format", choices=("text", "markdown", "latex"), default="text")
-    args = parser.parse_args(argv)
-    print(symdiff.explain(softmax_loss, *ARGS).format(args.format))
-    symdiff.graph(softmax_loss, *ARGS).save(args.output)
-    print(f"graph written to {args.output}")
+    worked.run(softmax_loss, ARGS, "softmax_loss.svg", __doc__, argv)
 
 
 if __name__ == "__main__":
