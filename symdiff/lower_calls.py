@@ -33,7 +33,7 @@ SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(REDUCTIONS) | {
 CMP = {ast.Gt: ">", ast.Lt: "<", ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
 INTOPS = {ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
 ARITH = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-         ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
+         ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b, ast.Mod: E.Mod}
 
 
 @dataclass

@@ -1,0 +1,212 @@
+"""Python and NumPy operators whose derivative is easy to get silently wrong.
+
+Every case runs end to end and is checked against central differences (float64), with the
+value ``value_and_grad`` returns compared to calling the plain Python function, and, where
+the case touches a derivative rule, forward mode (``symdiff.jvp``) against a directional
+difference. Conventions asserted at the points where differences cannot decide:
+
+- ``x ** y`` at x == 0 (as JAX's ``lax.pow``): d/dx = y * x**(y - 1), which is 0 where
+  y == 0; d/dy = 0 (log(x) is replaced by log(1) where x == 0).
+- ``x % y``, ``np.mod``, ``np.remainder`` (the sign of y) and ``np.fmod`` (the sign of x):
+  d/dx = 1, d/dy = -floor(x / y) (fmod: -trunc(x / y)) away from the jumps.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symdiff
+from support import assert_gradient, directional_difference, load_module, numerical_jacobian
+
+SOURCE = '''
+import math
+import numpy as np
+
+
+def py_mod(x, y):
+    return x % y
+
+
+def py_mod_chain(x, y):
+    r = (x * 3.0) % y
+    return r * r + x
+
+
+def np_mod(x, y):
+    return np.sum(np.mod(x, y) * x)
+
+
+def np_remainder(x, y):
+    return np.sum(np.remainder(x, y) ** 2)
+
+
+def np_fmod(x, y):
+    return np.sum(np.fmod(x, y) * y)
+
+
+def math_fmod(x, y):
+    return math.fmod(x, y) * x
+
+
+def int_mod_index(x):
+    n = x.shape[0]
+    total = 0.0
+    for i in range(n):
+        total = total + x[(i + 1) % n] * x[i]
+    return total
+
+
+def power_var(x, p):
+    return x ** p
+
+
+def power_sum(x, p):
+    return np.sum(x ** p)
+
+
+def np_power(x, y):
+    return np.sum(np.power(x, y))
+
+
+def power_of_zero(y):
+    return np.power(0.0, y)
+
+
+def power_fused(x, p):
+    return np.sum((2.0 * x) ** p + x)
+
+
+def power_base_const(x, p):
+    return np.sum(x * 3.0 ** p)
+'''
+
+
+@pytest.fixture(scope="module")
+def m(tmp_path_factory):
+    return load_module(tmp_path_factory.mktemp("operators"), "operators", SOURCE)
+
+
+def _seeded(*shape, lo=-2.0, hi=2.0, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(lo, hi, shape) if shape else float(rng.uniform(lo, hi))
+
+
+def verify(fn, *args, wrt=0, forward=True, differences=True, directional=True):
+    """value == fn(*args); gradient == central differences; jvp == the gradient along the
+    direction, and == a directional difference unless a point sits where moving every
+    argument at once leaves the domain (a zero base under a non-integer exponent)."""
+    several = isinstance(wrt, tuple)
+    positions = wrt if several else (wrt,)
+    value, grads = symdiff.value_and_grad(fn, wrt=wrt)(*args)
+    np.testing.assert_allclose(value, fn(*args), rtol=1e-12, atol=1e-12)
+    grads = grads if several else (grads,)
+    if differences:
+        assert_gradient(fn, *args, wrt=wrt)
+        for g, i in zip(grads, positions):
+            np.testing.assert_allclose(g, numerical_jacobian(fn, list(args), i), rtol=1e-6,
+                                       atol=1e-6, err_msg=f"d/d(arg {i})")
+    if forward:
+        rng = np.random.default_rng(7)
+        vectors = [rng.standard_normal(np.shape(args[i])) if np.ndim(args[i]) else
+                   float(rng.standard_normal()) for i in positions]
+        value_f, tangent = symdiff.jvp(fn, wrt=wrt)(*args, *vectors)
+        np.testing.assert_allclose(value_f, fn(*args), rtol=1e-12, atol=1e-12)
+        want = sum(np.sum(g * v) for g, v in zip(grads, vectors))
+        np.testing.assert_allclose(tangent, want, rtol=1e-9, atol=1e-9)
+        if differences and directional:
+            np.testing.assert_allclose(
+                tangent, directional_difference(fn, list(args), positions, vectors),
+                rtol=1e-6, atol=1e-6)
+    return value, grads
+
+
+def _away_from_jumps(x, y, gap=0.05):
+    q = np.asarray(x) / np.asarray(y)
+    return np.min(np.abs(q - np.round(q))) > gap
+
+
+def _mod_args(shape, seed, negative_y=False):
+    rng = np.random.default_rng(seed)
+    for _ in range(1000):
+        x = rng.uniform(-5.0, 5.0, shape) if shape else float(rng.uniform(-5.0, 5.0))
+        y = rng.uniform(0.5, 1.5, shape) if shape else float(rng.uniform(0.5, 1.5))
+        y = -y if negative_y else y
+        if _away_from_jumps(x, y):
+            return x, y
+    raise AssertionError("no sample away from the jumps")
+
+
+# ---------------------------------------------------------------- x % y, mod, fmod
+
+
+@pytest.mark.parametrize("name", ["py_mod", "py_mod_chain", "math_fmod"])
+@pytest.mark.parametrize("negative_y", [False, True])
+def test_mod_on_floats(m, name, negative_y):
+    x, y = _mod_args((), seed=len(name), negative_y=negative_y)
+    verify(getattr(m, name), x, y, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("name", ["np_mod", "np_remainder", "np_fmod", "py_mod_chain"])
+@pytest.mark.parametrize("negative_y", [False, True])
+def test_mod_on_arrays(m, name, negative_y):
+    x, y = _mod_args((3, 4), seed=len(name) + 1, negative_y=negative_y)
+    fn = getattr(m, name)
+    if name == "py_mod_chain":
+        fn = m.np_mod
+    verify(fn, x, y, wrt=(0, 1))
+    verify(fn, x, y[0], wrt=(0, 1))             # broadcasting a row of divisors
+
+
+def test_mod_follows_the_divisor_and_fmod_the_dividend(m):
+    x, y = -3.7, 1.5                          # -3.7 % 1.5 = 0.8; fmod(-3.7, 1.5) = -0.7
+    _, (dx, dy) = verify(m.py_mod, x, y, wrt=(0, 1))
+    assert (dx, dy) == (1.0, -np.floor(x / y))
+    _, (dx, dy) = verify(m.math_fmod, x, y, wrt=(0, 1))
+    assert dy == pytest.approx(-np.trunc(x / y) * x)
+
+
+def test_integer_mod_stays_an_exact_index(m):
+    x = _seeded(5, seed=3)
+    verify(m.int_mod_index, x)
+
+
+# ---------------------------------------------------------------- powers, exact at 0
+
+
+@pytest.mark.parametrize("p", [2.0, 3.0, 1.0, 4.0])
+def test_power_at_zero_base_is_finite(m, p):
+    _, (dx, dp) = verify(m.power_var, 0.0, p, wrt=(0, 1), directional=False)
+    assert dx == (1.0 if p == 1.0 else 0.0) and dp == 0.0
+
+
+def test_power_at_zero_base_and_zero_exponent_follows_jax(m):
+    value, (dx, dp) = symdiff.value_and_grad(m.power_var, wrt=(0, 1))(0.0, 0.0)
+    assert (value, dx, dp) == (1.0, 0.0, 0.0)
+    _, slope = symdiff.jvp(m.power_var, wrt=(0, 1))(0.0, 0.0, 1.0, 1.0)
+    assert slope == 0.0
+
+
+def test_power_with_a_fractional_exponent_at_zero_is_infinite_not_an_error(m):
+    with np.errstate(divide="ignore"):
+        _, (dx, dp) = symdiff.value_and_grad(m.power_var, wrt=(0, 1))(0.0, 0.5)
+    assert dx == np.inf and dp == 0.0
+
+
+@pytest.mark.parametrize("name", ["power_sum", "np_power", "power_fused"])
+def test_power_of_arrays_with_zeros(m, name):
+    x = np.array([0.0, 0.7, 1.3, 0.0, 2.1])
+    y = np.array([2.0, 1.5, 2.5, 3.0, 0.5])        # integers where x == 0
+    verify(getattr(m, name), x, y, wrt=(0, 1), directional=False)
+    verify(getattr(m, name), x, 2.0, wrt=(0, 1), directional=False)
+    verify(getattr(m, name), x + 0.5, y, wrt=(0, 1))
+
+
+def test_power_of_a_constant_zero_base(m):
+    for y in (0.5, 2.0, 3.0):
+        verify(m.power_of_zero, y)
+    source = symdiff.grad(m.power_of_zero).source
+    assert "nan" not in source.replace("np.nan", "")
+
+
+def test_power_with_a_constant_base(m):
+    verify(m.power_base_const, _seeded(4, seed=1), 0.7, wrt=(0, 1))
