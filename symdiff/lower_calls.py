@@ -45,6 +45,7 @@ class Context:
     loc: Loc
     lower: Callable[..., Any]               # lower(ast_expr, hint="tmp") -> Env
     call_helper: Callable[..., Any]         # call_helper(name, args, hint, call) -> Env
+    bind: Callable[..., str] = None         # bind(value, at) -> a name no user can write
 
     def fail(self, message: str, at: ast.AST, hint: str = "") -> SymdiffError:
         return SymdiffError(message, self.src.loc(at), hint)
@@ -118,14 +119,14 @@ def compare(ctx: Context, e: ast.Compare, hint: str):
 
 
 def boolop(ctx: Context, e: ast.BoolOp, hint: str):
-    """``a and b`` is ``b if a else a`` (b is computed only when needed); ``or`` likewise."""
+    """``a or b`` is ``a if a else b`` and ``a and b`` is ``b if a else a``: the value of an
+    operand, not a bool (b is computed only when needed). ``a`` is computed once."""
     value = e.values[0]
     for more in e.values[1:]:
-        if isinstance(e.op, ast.And):
-            value = ast.IfExp(value, more, ast.Constant(False))
-        else:
-            value = ast.IfExp(value, ast.Constant(True), more)
-        ast.copy_location(value, e)
+        first = ast.Name(ctx.bind(ctx.lower(value), value), ast.Load())
+        ast.copy_location(first, value)
+        body, orelse = (more, first) if isinstance(e.op, ast.And) else (first, more)
+        value = ast.copy_location(ast.IfExp(first, body, orelse), e)
         ast.fix_missing_locations(value)
     return ctx.lower(value, hint)
 

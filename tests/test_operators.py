@@ -78,6 +78,44 @@ def power_fused(x, p):
 
 def power_base_const(x, p):
     return np.sum(x * 3.0 ** p)
+
+
+def py_or(x, y):
+    return x or y
+
+
+def py_and(x, y):
+    return x and y
+
+
+def or_in_arithmetic(x, y):
+    return (x or y) * x + (y and x)
+
+
+def or_chain(x, y, z):
+    return x * 0.0 or y or z
+
+
+def and_or_select(x, y):
+    return (x > 1.0 and x * x) or y * 2.0
+
+
+def not_select(x, y):
+    return y if not x > 1.0 else x * y
+
+
+def or_arrays(x, y):
+    return np.sum(x or y)
+
+
+def not_array(x):
+    return 1.0 if not x else np.sum(x)
+
+
+def if_array(x):
+    if x:
+        return np.sum(x)
+    return 0.0
 '''
 
 
@@ -210,3 +248,51 @@ def test_power_of_a_constant_zero_base(m):
 
 def test_power_with_a_constant_base(m):
     verify(m.power_base_const, _seeded(4, seed=1), 0.7, wrt=(0, 1))
+
+
+# ---------------------------------------------------------------- or, and, not
+
+
+@pytest.mark.parametrize("x", [2.0, -1.5, 0.3])
+@pytest.mark.parametrize("name", ["py_or", "py_and", "or_in_arithmetic"])
+def test_or_and_return_an_operand(m, name, x):
+    verify(getattr(m, name), x, 1.7, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("name,want", [("py_or", (0.0, 1.0)), ("py_and", (1.0, 0.0))])
+def test_or_and_at_a_false_first_operand(m, name, want):
+    value, grads = symdiff.value_and_grad(getattr(m, name), wrt=(0, 1))(0.0, 1.7)
+    assert value == getattr(m, name)(0.0, 1.7) and type(value) is float
+    assert grads == want
+
+
+@pytest.mark.parametrize("x,y,z", [(1.0, 2.0, 3.0), (1.0, 0.0, 3.0), (-2.0, 0.5, 0.25)])
+def test_or_chain_picks_the_first_true_operand(m, x, y, z):
+    verify(m.or_chain, x, y, z, wrt=(0, 1, 2), forward=False, differences=y != 0.0)
+    value, grads = symdiff.value_and_grad(m.or_chain, wrt=(0, 1, 2))(x, y, z)
+    assert value == m.or_chain(x, y, z)
+    assert grads == ((0.0, 1.0, 0.0) if y else (0.0, 0.0, 1.0))
+
+
+@pytest.mark.parametrize("x", [2.0, 0.4, -3.0])
+@pytest.mark.parametrize("name", ["and_or_select", "not_select"])
+def test_a_comparison_as_an_operand(m, name, x):
+    verify(getattr(m, name), x, 0.6, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("name,args", [("or_arrays", (np.ones(3), np.ones(3))),
+                                       ("not_array", (np.ones(2),)), ("if_array", (np.ones(4),))])
+def test_an_array_as_a_truth_value_is_refused(m, name, args):
+    with pytest.raises(symdiff.SymdiffError, match="single truth value") as info:
+        symdiff.grad(getattr(m, name))(*args)
+    assert info.value.loc is not None and info.value.hint
+
+
+def test_chained_comparisons_are_refused_with_a_hint(tmp_path):
+    mod = load_module(tmp_path, "chained", """
+        def f(x):
+            return x if 0.0 < x < 1.0 else 2.0 * x
+    """)
+    with pytest.raises(symdiff.SymdiffError, match="chained") as info:
+        symdiff.grad(mod.f)(0.5)
+    assert info.value.loc is not None and "&" in info.value.hint
