@@ -11,6 +11,7 @@ import ast
 import re
 
 import astor
+import numpy as np
 
 from .codegen_math import print_expression
 from .ir import Const, Node, Var, ew_symbols
@@ -245,6 +246,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
         positional = a[: len(a) - len(keywords)]
         kws = list(zip(keywords, a[len(a) - len(keywords):]))
         return _np(n.param("fn"), positional, kws, imports)
+    if op == "cast" and n.param("dtype"):        # x.astype(np.float32): np.float32(x)
+        return _np(np.dtype(n.param("dtype")).type.__name__, a, imports=imports)
     if op == "cast":
         return ast.Call(ast.Name(n.param("type"), ast.Load()), a, [])
     if op == "alias":

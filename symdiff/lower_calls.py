@@ -12,6 +12,9 @@ from typing import Any, Callable
 
 import sympy
 
+import numpy as np
+
+from . import lower_arrays as arrays
 from .errors import Loc, SymdiffError
 from .ir import Const, Var
 from .rules import elementwise as E
@@ -285,10 +288,10 @@ def _method(ctx: Context, e: ast.Call, hint: str):
         raise ctx.fail(f"method `.{func.attr}()` is not supported", func,
                        f"use .{close[0]}() or a NumPy function" if close else "use a NumPy function")
     x = ctx.array(ctx.lower(func.value), func.value)
+    if func.attr == "astype":
+        return arrays.astype(ctx, e, x, hint)
     args, keywords = _arguments(ctx, e)
     name = {"flatten": "ravel", "copy": "positive"}.get(func.attr, func.attr)
-    if name == "astype":
-        return ctx.emit("cast", [x], hint, type="float")
     if name in ("reshape", "transpose") and len(args) > 1:
         from .lower import Tup
         args = [Tup(tuple(args))]
@@ -296,7 +299,17 @@ def _method(ctx: Context, e: ast.Call, hint: str):
 
 
 def numpy_call(ctx: Context, e: ast.Call, hint: str, name: str):
-    args, keywords = _arguments(ctx, e)
+    if name in arrays.SCALAR_TYPES:                      # np.float32(x): a cast
+        if len(e.args) != 1 or e.keywords:
+            raise ctx.fail(f"np.{name} takes one argument here", e)
+        x = ctx.array(ctx.lower(e.args[0]), e.args[0])
+        return arrays.cast(ctx, x, np.dtype(name), hint, e)
+    dtype = arrays.dtype_keyword(ctx, e)
+    args = [ctx.lower(a) for a in e.args]
+    keywords = {k.arg: ctx.lower(k.value) for k in e.keywords if k.arg != "dtype"}
+    if dtype is not None:
+        return arrays.with_dtype(ctx, e, hint, name, args, keywords, dtype,
+                                 lambda a, k: _numpy(ctx, e, hint, name, a, k))
     return _numpy(ctx, e, hint, name, args, keywords)
 
 
@@ -343,7 +356,7 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
         if name == "stack":
             return ctx.stack(list(seq.items), axis, hint, e)
         return ctx.emit(name, [ctx.array(v, e) for v in seq.items], hint, axis=axis)
-    if name == "array" and len(args) == 1:
+    if name in ("array", "asarray") and len(args) == 1 and not keywords:
         return ctx.array(args[0], e) if not isinstance(args[0], (Var, Const)) else args[0]
     if name == "where" and len(args) == 3:
         return ctx.emit("where", [ctx.array(a, e) for a in args], hint)
@@ -352,7 +365,7 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
     if name in NONDIFF:
         from .lower import Tup
         flat = [_shape_tuple(ctx, a) if isinstance(a, Tup) else ctx.array(a, e) for a in args] + \
-            [ctx.array(v, e) for v in keywords.values()]
+            [v if k == "dtype" else ctx.array(v, e) for k, v in keywords.items()]
         return ctx.emit("np", flat, hint, fn=name, keywords=tuple(keywords))
     if name == "random" or name.startswith("random."):
         raise ctx.fail("random numbers inside a differentiated function are not supported", e,

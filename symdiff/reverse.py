@@ -43,7 +43,7 @@ def _refuse_steps(fn: Function, active: set[str]) -> None:
         step = n.op == "np" and n.param("fn") in STEPS
         cast = n.op == "cast" and n.param("type") == "int"
         if step or cast:
-            what = f"np.{n.param('fn')}" if step else "int()"
+            what = f"np.{n.param('fn')}" if step else n.param("spelling", "int()")
             raise SymdiffError(f"{what} is not differentiable: its gradient is zero almost "
                                "everywhere", n.loc,
                                hint="compute it outside the function and pass the result in, "

@@ -116,6 +116,50 @@ def if_array(x):
     if x:
         return np.sum(x)
     return 0.0
+
+
+def astype_string(x):
+    return np.sum(x.astype('float64') * x)
+
+
+def astype_builtin(x):
+    return np.sum(x.astype(float) ** 2)
+
+
+def astype_numpy_type(x, w):
+    return np.sum(x.astype(np.float64) @ w)
+
+
+def astype_keyword(x):
+    return np.sum(np.tanh(x.astype(dtype='float64')))
+
+
+def astype_float32(x):
+    return np.sum(x.astype(np.float32) * x)
+
+
+def np_float64_call(x):
+    return np.sum(np.float64(x) * np.asarray(x, dtype=float))
+
+
+def dtype_keywords(x):
+    return np.sum(np.zeros(x.shape, dtype=np.float64) + x * np.ones(x.shape, dtype=float))
+
+
+def astype_int_index(x, w):
+    return np.sum(w[x.astype(int)] * w)
+
+
+def astype_int_through(x):
+    return np.sum(x.astype(int) * x)
+
+
+def astype_bool_through(x):
+    return np.sum(np.where(x.astype(bool), x, 0.0) + x.astype(bool))
+
+
+def astype_unknown(x):
+    return np.sum(x.astype('no such type'))
 '''
 
 
@@ -296,3 +340,46 @@ def test_chained_comparisons_are_refused_with_a_hint(tmp_path):
     with pytest.raises(symdiff.SymdiffError, match="chained") as info:
         symdiff.grad(mod.f)(0.5)
     assert info.value.loc is not None and "&" in info.value.hint
+
+
+# ---------------------------------------------------------------- astype and dtype=
+
+
+@pytest.mark.parametrize("name", ["astype_string", "astype_builtin", "astype_keyword",
+                                  "np_float64_call", "dtype_keywords"])
+@pytest.mark.parametrize("shape", [(4,), (2, 3)])
+def test_a_float_cast_keeps_the_array(m, name, shape):
+    x = _seeded(*shape, seed=len(name))
+    value, grad = verify(getattr(m, name), x)
+    assert grad[0].shape == x.shape
+
+
+def test_astype_with_a_numpy_type_in_a_product(m):
+    verify(m.astype_numpy_type, _seeded(2, 3, seed=1), _seeded(3, 2, seed=2), wrt=(0, 1))
+
+
+def test_astype_float32_passes_the_gradient(m):
+    x = _seeded(5, seed=4)
+    value, grad = symdiff.value_and_grad(m.astype_float32)(x)
+    assert value == pytest.approx(m.astype_float32(x), rel=1e-6)
+    # float32 rounding: differences need a wide step (exact for this quadratic)
+    np.testing.assert_allclose(grad, numerical_jacobian(m.astype_float32, [x], 0, h=1e-2),
+                               rtol=1e-3)
+
+
+def test_an_int_cast_used_as_an_index_is_fine(m):
+    x, w = np.array([0.0, 2.0, 1.0]), _seeded(3, seed=5)
+    verify(m.astype_int_index, x, w, wrt=1)
+
+
+@pytest.mark.parametrize("name", ["astype_int_through", "astype_bool_through"])
+def test_an_int_or_bool_cast_differentiated_through_is_refused(m, name):
+    with pytest.raises(symdiff.SymdiffError, match="not differentiable") as info:
+        symdiff.grad(getattr(m, name))(_seeded(3, seed=6))
+    assert info.value.loc is not None and info.value.hint
+
+
+def test_an_unknown_dtype_is_refused(m):
+    with pytest.raises(symdiff.SymdiffError, match="dtype") as info:
+        symdiff.grad(m.astype_unknown)(_seeded(3, seed=6))
+    assert info.value.loc is not None

@@ -307,6 +307,8 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
     if op in ("sum", "mean", "amax", "amin") and n.param("axis") is None \
             and not n.param("keepdims"):
         return ()
+    if op == "cast" and n.param("dtype"):        # x.astype(...) keeps the shape
+        return arg_shapes[0]
     if op in ("shape", "dim", "ndim", "size") or op == "cast" and arg_shapes[0] == ():
         return () if op != "shape" else None
     if op in ("setitem", "add_at", "zeros_like", "copy", "alias"):

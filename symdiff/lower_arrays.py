@@ -1,0 +1,86 @@
+"""Lowering of the NumPy spellings whose meaning depends on an argument: dtypes, casts.
+
+    x.astype('float64'), x.astype(float), x.astype(np.float32), np.float32(x),
+    np.array(x, dtype=float), np.asarray(x)
+        a float dtype keeps the array and passes the gradient through; an int or bool
+        dtype is a step (its gradient is zero almost everywhere): refused when a
+        differentiated value goes through it (``reverse._refuse_steps``).
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from .ir import Const
+
+#: ``np.float32(x)`` and friends: calls that convert.
+SCALAR_TYPES = {"float64", "float32", "float16", "double", "single", "int64", "int32", "int16",
+                "int8", "uint8", "bool_"}
+#: Constructors that take a ``dtype=`` keyword, passed on as it is.
+DTYPE_CONSTRUCTORS = {"zeros", "ones", "empty", "full", "arange", "eye", "linspace",
+                      "zeros_like", "ones_like", "full_like", "identity"}
+
+#: Builtin type names that NumPy accepts as dtypes.
+BUILTIN_DTYPES = {"float": "float64", "int": "int64", "bool": "bool", "complex": "complex128"}
+
+
+def dtype_of(ctx, node: ast.expr) -> np.dtype:
+    """The dtype a ``dtype`` argument names: 'float32', float, np.float64, np.int32..."""
+    spelled = None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        spelled = node.value
+    elif isinstance(node, ast.Name) and node.id in BUILTIN_DTYPES:
+        spelled = BUILTIN_DTYPES[node.id]
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+            and node.value.id in ctx.src.scope.numpy:
+        spelled = node.attr
+    try:
+        if spelled is not None and (isinstance(node, ast.Constant) or hasattr(np, spelled)):
+            return np.dtype(spelled)
+    except TypeError:
+        pass
+    raise ctx.fail("this dtype is not understood", node,
+                   "write a NumPy dtype: float, 'float64', np.float32, int, np.int64, bool")
+
+
+def cast(ctx, x, dtype: np.dtype, hint: str, at: ast.AST):
+    """``x`` converted to ``dtype`` (an array stays an array)."""
+    if dtype.kind == "f":
+        return ctx.emit("cast", [x], hint, type="float", dtype=dtype.name)
+    if dtype.kind in "iub":
+        return ctx.emit("cast", [x], hint, type="int", dtype=dtype.name,
+                        spelling=f".astype({dtype.name})")
+    raise ctx.fail(f"conversion to {dtype.name} is not supported", at,
+                   "differentiate real (float) values only")
+
+
+def astype(ctx, e: ast.Call, x, hint: str):
+    """``x.astype(dtype)``: the dtype is the first argument or the ``dtype`` keyword."""
+    node = e.args[0] if e.args else next((k.value for k in e.keywords if k.arg == "dtype"), None)
+    if node is None:
+        raise ctx.fail(".astype needs a dtype", e, "write e.g. x.astype(float)")
+    return cast(ctx, x, dtype_of(ctx, node), hint, e)
+
+
+def dtype_keyword(ctx, e: ast.Call) -> np.dtype | None:
+    """The ``dtype=`` keyword of a call, as a dtype (None when there is none)."""
+    node = next((k.value for k in e.keywords if k.arg == "dtype"), None)
+    return None if node is None else dtype_of(ctx, node)
+
+
+def dtype_const(dtype: np.dtype) -> Const:
+    """A dtype as a constant argument of a NumPy call: ``dtype='float64'``."""
+    return Const(dtype.name)
+
+
+def with_dtype(ctx, e: ast.Call, hint: str, name: str, args, keywords, dtype, lower):
+    """``np.<name>(..., dtype=d)``: a conversion for np.array/np.asarray; a keyword of a
+    constructor; refused elsewhere. ``lower(args, keywords)`` lowers the call itself."""
+    if name in ("array", "asarray") and len(args) == 1 and not keywords:
+        x = ctx.array(lower(args, {}), e)
+        return cast(ctx, x, dtype, hint, e)
+    if name in DTYPE_CONSTRUCTORS:
+        return lower(args, {**keywords, "dtype": dtype_const(dtype)})
+    raise ctx.fail(f"the dtype= keyword of np.{name} is not supported", e,
+                   "convert the argument first, e.g. x.astype(float)")
