@@ -31,15 +31,37 @@ HELPERS = {
     """Gradient of x @ y with respect to x, for any ranks."""
     if np.ndim(y) == 1:
         return unbroadcast(np.multiply.outer(g, y), x)
+    if np.ndim(x) == 1 and np.ndim(y) > 2:
+        return unbroadcast((g[..., None, :] @ np.swapaxes(y, -1, -2))[..., 0, :], x)
     return unbroadcast(g @ np.swapaxes(y, -1, -2) if np.ndim(x) > 1 else g @ y.T, x)
 ''',
     "matmul_vjp_right": '''def matmul_vjp_right(g, x, y):
     """Gradient of x @ y with respect to y, for any ranks."""
+    if np.ndim(x) == 1 and np.ndim(y) > 2:
+        return unbroadcast(x[:, None] * np.expand_dims(g, -2), y)
     if np.ndim(x) == 1:
         return unbroadcast(np.multiply.outer(x, g), y)
     if np.ndim(y) == 1:
         return unbroadcast(np.swapaxes(x, -1, -2) @ g[..., None], y[..., None])[..., 0]
     return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
+''',
+    "dot_vjp_left": '''def dot_vjp_left(g, x, y):
+    """Gradient of np.dot(x, y) with respect to x, for any ranks."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * y, x)
+    if np.ndim(y) == 1:
+        return np.multiply.outer(g, y)
+    kept = [a for a in range(np.ndim(y)) if a != np.ndim(y) - 2]
+    return np.tensordot(g, y, axes=(list(range(np.ndim(x) - 1, np.ndim(g))), kept))
+''',
+    "dot_vjp_right": '''def dot_vjp_right(g, x, y):
+    """Gradient of np.dot(x, y) with respect to y, for any ranks."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * x, y)
+    lead = list(range(np.ndim(x) - 1))
+    if np.ndim(y) == 1:
+        return np.tensordot(g, x, axes=(lead, lead))
+    return np.moveaxis(np.tensordot(x, g, axes=(lead, lead)), 0, np.ndim(y) - 2)
 ''',
     "jit_or_numpy": '''def jit_or_numpy(fn):
     """fn compiled by numba.njit on its first call; where numba cannot compile it, fn
@@ -74,7 +96,8 @@ HELPERS = {
     return run
 ''',
 }
-HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",)}
+HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",),
+                "dot_vjp_left": ("unbroadcast",), "dot_vjp_right": ("unbroadcast",)}
 
 
 def render(tree: ast.AST) -> str:
@@ -199,6 +222,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
     if op == "ew":
         return print_expression(n.param("expr"), [_text(x, inline) for x in n.args],
                                 n.param("lib") or "np", imports)
+    if op == "matmul" and n.param("dot"):       # np.dot: scalars and N-D differ from @
+        return _np("dot", a, imports=imports)
     if op == "matmul":
         return ast.BinOp(a[0], ast.MatMult(), a[1])
     if op in REDUCE_NAMES:

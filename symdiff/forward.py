@@ -336,6 +336,8 @@ RULES = {
     "matmul": _bilinear("matmul", 0, 1), "outer": _bilinear("outer", 0, 1),
     "matmul_vjp_left": _bilinear("matmul_vjp_left", 0, 2),
     "matmul_vjp_right": _bilinear("matmul_vjp_right", 0, 1),
+    "dot_vjp_left": _bilinear("dot_vjp_left", 0, 2),
+    "dot_vjp_right": _bilinear("dot_vjp_right", 0, 1),
     "concatenate": _all_linear, "stack": _all_linear, "where": _where,
     "amax": _extremum, "amin": _extremum, "setitem": _setitem, "add_at": _add_at,
     "scatter": _scatter, "scatter_add": _scatter,

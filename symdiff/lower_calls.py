@@ -329,8 +329,10 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
     if name in ("dot", "matmul", "outer"):
         if len(args) != 2:
             raise ctx.fail(f"np.{name} takes two arrays", e)
-        return ctx.emit("outer" if name == "outer" else "matmul",
-                        [ctx.array(a, e) for a in args], hint)
+        pair = [ctx.array(a, e) for a in args]
+        if name == "dot":                 # a scalar multiplies; N-D contracts, no batching
+            return ctx.emit("matmul", pair, hint, dot=True)
+        return ctx.emit("outer" if name == "outer" else "matmul", pair, hint)
     if name in ("reshape", "ravel"):
         x = ctx.array(args[0], e)
         shape = args[1] if len(args) > 1 else keywords.get("shape", Const(-1))

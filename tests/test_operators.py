@@ -160,6 +160,26 @@ def astype_bool_through(x):
 
 def astype_unknown(x):
     return np.sum(x.astype('no such type'))
+
+
+def np_dot(a, b):
+    return np.sum(np.dot(a, b) ** 2)
+
+
+def dot_method(a, b):
+    return np.sum(np.tanh(a.dot(b)))
+
+
+def np_matmul(a, b):
+    return np.sum(np.matmul(a, b) ** 2)
+
+
+def matmul_operator(a, b):
+    return np.sum(np.sin(a @ b))
+
+
+def dot_vector_out(x, M):
+    return np.dot(x, M)
 '''
 
 
@@ -383,3 +403,47 @@ def test_an_unknown_dtype_is_refused(m):
     with pytest.raises(symdiff.SymdiffError, match="dtype") as info:
         symdiff.grad(m.astype_unknown)(_seeded(3, seed=6))
     assert info.value.loc is not None
+
+
+# ---------------------------------------------------------------- dot and matmul, every rank
+
+DOT_SHAPES = [((), ()), ((), (4,)), ((), (3, 4)), ((3, 4), ()), ((4,), ()), ((4,), (4,)),
+              ((3, 4), (4,)), ((4,), (4, 2)), ((3, 4), (4, 2)), ((2, 3, 4), (4,)),
+              ((4,), (5, 4, 2)), ((2, 3, 4), (4, 2)), ((2, 3, 4), (5, 4, 2)), ((3,), (2, 3, 4))]
+MATMUL_SHAPES = [((4,), (4,)), ((3, 4), (4,)), ((4,), (4, 2)), ((3, 4), (4, 2)),
+                 ((4,), (2, 4, 3)), ((2, 3, 4), (4,)), ((2, 3, 4), (4, 2)), ((3, 4), (2, 4, 3)),
+                 ((5, 2, 3, 4), (2, 4, 3)), ((5, 1, 3, 4), (2, 4, 3))]
+
+
+def _pair(shapes, seed):
+    return [_seeded(*shape, seed=seed + k) for k, shape in enumerate(shapes)]
+
+
+def _shape_id(shapes):
+    return "-".join("x".join(map(str, s)) or "float" for s in shapes)
+
+
+@pytest.mark.parametrize("shapes", DOT_SHAPES, ids=[_shape_id(s) for s in DOT_SHAPES])
+@pytest.mark.parametrize("name", ["np_dot", "dot_method"])
+def test_dot_for_every_rank(m, name, shapes):
+    a, b = _pair(shapes, seed=11)
+    if name == "dot_method" and np.ndim(a) == 0:
+        return                                # a float has no .dot method
+    verify(getattr(m, name), a, b, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=[_shape_id(s) for s in MATMUL_SHAPES])
+@pytest.mark.parametrize("name", ["np_matmul", "matmul_operator"])
+def test_matmul_for_every_rank(m, name, shapes):
+    a, b = _pair(shapes, seed=21)
+    verify(getattr(m, name), a, b, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("shape", [(3, 4), (4,), ()])
+def test_jacobian_of_a_float_times_an_array_by_dot(m, mode, shape):
+    M = _seeded(*shape, seed=3)
+    J = symdiff.jacobian(m.dot_vector_out, wrt=0, mode=mode)(2.0, M)
+    np.testing.assert_allclose(J, numerical_jacobian(m.dot_vector_out, [2.0, M], 0), rtol=1e-7,
+                               atol=1e-9)
+    np.testing.assert_allclose(J, M, rtol=1e-12)

@@ -71,6 +71,8 @@ def sum_to(em, g: Value, like: Value, gshape=None) -> Value:
 def vjp_matmul(em, g, n: Node, i: int):
     x, y = n.args
     rx, ry = em.ndim(x), em.ndim(y)
+    if n.param("dot") and not (rx in (1, 2) and ry in (1, 2)):
+        return _vjp_dot(em, g, n, i, rx, ry)
     if i == 0:
         if ry == 2 and rx in (1, 2):
             return em.out("matmul", [g, em.tmp("transpose", [y], axes=None)])
@@ -86,6 +88,18 @@ def vjp_matmul(em, g, n: Node, i: int):
     if rx == 1 and ry == 1:
         return em.ew_out(lambda a, b: a * b, [g, x])
     return em.out("matmul_vjp_right", [g, x, y])
+
+
+def _vjp_dot(em, g, n: Node, i: int, rx, ry):
+    """np.dot beyond matrices: a scalar operand multiplies; N-D operands contract the last
+    axis of x with the second-to-last of y (no batch broadcasting, unlike matmul)."""
+    x, y = n.args
+    if rx == 0 or ry == 0:
+        other = n.args[1 - i]
+        part = em.ew_tmp(lambda a, b: a * b, [g, other])
+        em.set_shape(part, em.shape(n.out))
+        return sum_to(em, part, n.args[i], em.shape(n.out))
+    return em.out("dot_vjp_left" if i == 0 else "dot_vjp_right", [g, x, y])
 
 
 def vjp_outer(em, g, n: Node, i: int):
@@ -268,6 +282,16 @@ NO_GRADIENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not", 
 # ---------------------------------------------------------------- shapes
 
 
+def dot_shape(a: tuple, b: tuple) -> tuple:
+    """The shape of np.dot(a, b): a scalar multiplies; else the last axis of a meets the
+    second-to-last of b (the only axis of a vector)."""
+    if len(a) == 0 or len(b) == 0:
+        return tuple(a or b)
+    if a[-1] != (b[0] if len(b) == 1 else b[-2]):
+        raise ValueError("the inner dimensions do not match")
+    return tuple(a[:-1]) + tuple(b[:-2]) + tuple(b[-1:] if len(b) > 1 else ())
+
+
 def matmul_shape(a: tuple, b: tuple) -> tuple:
     if len(a) == 0 or len(b) == 0:
         raise ValueError("matmul of a scalar")
@@ -324,7 +348,7 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
             return np.sum(_dummy(arg_shapes[0]), axis=n.param("axis"),
                           keepdims=n.param("keepdims")).shape
         if op == "matmul":
-            return matmul_shape(*arg_shapes)
+            return (dot_shape if n.param("dot") else matmul_shape)(*arg_shapes)
         if op == "outer":
             return (int(np.prod(arg_shapes[0])), int(np.prod(arg_shapes[1])))
         if op == "transpose":
@@ -351,9 +375,9 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
             return tuple(arg_values[1])
         if op in ("scatter", "scatter_add") and isinstance(arg_values[1], tuple):
             return arg_values[1]                 # zeros of this shape, written at an index
-        if op in ("unbroadcast", "scatter", "scatter_add", "matmul_vjp_left"):
+        if op in ("unbroadcast", "scatter", "scatter_add", "matmul_vjp_left", "dot_vjp_left"):
             return arg_shapes[1]
-        if op == "matmul_vjp_right":
+        if op in ("matmul_vjp_right", "dot_vjp_right"):
             return arg_shapes[2]
     except (ValueError, TypeError, IndexError):
         return None
