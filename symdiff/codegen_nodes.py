@@ -63,6 +63,11 @@ HELPERS = {
         return np.tensordot(g, x, axes=(lead, lead))
     return np.moveaxis(np.tensordot(x, g, axes=(lead, lead)), 0, np.ndim(y) - 2)
 ''',
+    "linspace_vjp": '''def linspace_vjp(g, like, num, endpoint, at_start):
+    """Gradient of np.linspace(start, stop, num) with respect to start (or stop)."""
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint).reshape((-1,) + (1,) * (np.ndim(g) - 1))
+    return unbroadcast(np.sum(g * (1.0 - t if at_start else t), axis=0), like)
+''',
     "jit_or_numpy": '''def jit_or_numpy(fn):
     """fn compiled by numba.njit on its first call; where numba cannot compile it, fn
     itself (NumPy), with one warning that names the line numba could not compile."""
@@ -97,7 +102,8 @@ HELPERS = {
 ''',
 }
 HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",),
-                "dot_vjp_left": ("unbroadcast",), "dot_vjp_right": ("unbroadcast",)}
+                "dot_vjp_left": ("unbroadcast",), "dot_vjp_right": ("unbroadcast",),
+                "linspace_vjp": ("unbroadcast",)}
 
 
 def render(tree: ast.AST) -> str:
@@ -271,6 +277,10 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
         positional = a[: len(a) - len(keywords)]
         kws = list(zip(keywords, a[len(a) - len(keywords):]))
         return _np(n.param("fn"), positional, kws, imports)
+    if op in ("fill", "linspace"):
+        kws = [("endpoint", False)] if op == "linspace" and not n.param("endpoint") else []
+        kws += [("dtype", n.param("dtype"))] if n.param("dtype") else []
+        return _np(n.param("fn") or op, a, kws, imports)
     if op == "cast" and n.param("dtype"):        # x.astype(np.float32): np.float32(x)
         return _np(np.dtype(n.param("dtype")).type.__name__, a, imports=imports)
     if op == "cast":

@@ -84,3 +84,52 @@ def with_dtype(ctx, e: ast.Call, hint: str, name: str, args, keywords, dtype, lo
         return lower(args, {**keywords, "dtype": dtype_const(dtype)})
     raise ctx.fail(f"the dtype= keyword of np.{name} is not supported", e,
                    "convert the argument first, e.g. x.astype(float)")
+
+
+# ---------------------------------------------------------------- constructors with values
+#
+#     np.full(shape, a), np.full_like(x, a)    d/da = the upstream gradient summed to a's shape
+#     np.linspace(a, b, num)                   out = a + (b - a) * t, t = 0 .. 1 (num points)
+#                                              d/da = sum of g * (1 - t), d/db = sum of g * t
+#     np.arange(a, b, step)                    refused when a value it depends on is
+#                                              differentiated (its length jumps)
+
+
+def _keyword(e: ast.Call, args: list, keywords: dict, position: int, name: str, default):
+    if name in keywords:
+        return keywords[name]
+    return args[position] if len(args) > position else default
+
+
+def full(ctx, e: ast.Call, hint: str, name: str, args: list, keywords: dict):
+    """``np.full(shape, a)`` / ``np.full_like(x, a)``: differentiable in ``a``."""
+    from .lower import Tup
+    from .lower_calls import _shape_tuple
+    allowed = {"fill_value", "dtype"}
+    if len(args) + len(set(keywords) & {"fill_value", "shape", "a"}) < 2 or \
+            set(keywords) - allowed - {"shape", "a"}:
+        raise ctx.fail(f"np.{name} takes a shape (or an array) and a fill value here", e,
+                       f"write np.{name}(shape, value)")
+    first = _keyword(e, args, keywords, 0, "shape" if name == "full" else "a", None)
+    value = ctx.array(_keyword(e, args, keywords, 1, "fill_value", None), e)
+    if name == "full":
+        first = _shape_tuple(ctx, first) if isinstance(first, Tup) else ctx.array(first, e)
+    else:
+        first = ctx.array(first, e)
+    dtype = keywords.get("dtype")
+    extra = {"dtype": dtype.value} if isinstance(dtype, Const) else {}
+    return ctx.emit("fill", [first, value], hint, fn=name, **extra)
+
+
+def linspace(ctx, e: ast.Call, hint: str, args: list, keywords: dict):
+    """``np.linspace(a, b, num=50, endpoint=True)``: differentiable in a and b."""
+    if set(keywords) - {"start", "stop", "num", "endpoint", "dtype"}:
+        raise ctx.fail("np.linspace takes start, stop, num and endpoint here", e,
+                       "leave out retstep= and axis=; write the points from np.linspace(0, 1, n)")
+    start = ctx.array(_keyword(e, args, keywords, 0, "start", None), e)
+    stop = ctx.array(_keyword(e, args, keywords, 1, "stop", None), e)
+    num = ctx.array(_keyword(e, args, keywords, 2, "num", Const(50)), e)
+    endpoint = ctx.static(_keyword(e, args, keywords, 3, "endpoint", Const(True)), e, "endpoint")
+    dtype = keywords.get("dtype")
+    extra = {"dtype": dtype.value} if isinstance(dtype, Const) else {}
+    return ctx.emit("linspace", [start, stop, num], hint, endpoint=bool(endpoint), **extra)

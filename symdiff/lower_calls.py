@@ -20,10 +20,10 @@ from .ir import Const, Var
 from .rules import elementwise as E
 
 #: NumPy functions whose result carries no gradient (indices, shapes, constants).
-NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "full", "full_like", "eye",
+NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "eye",
            "argmax", "argmin", "floor", "ceil", "round", "rint", "isnan", "isfinite",
            "logical_and", "logical_or", "logical_not", "greater", "less", "equal",
-           "linspace", "argsort", "trunc", "sign_mask"}
+           "argsort", "trunc", "sign_mask"}
 #: Array functions with their own vector-Jacobian rule (``rules.arrays``).
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "amax": "amax", "min": "amin",
               "amin": "amin"}
@@ -31,7 +31,8 @@ METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "transpose", "copy", "
            "flatten", "astype", "squeeze"}
 SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(REDUCTIONS) | {
     "dot", "matmul", "outer", "reshape", "transpose", "ravel", "concatenate", "stack", "where",
-    "clip", "expand_dims", "squeeze", "array", "absolute", "linalg.norm", "power", "square"})
+    "clip", "expand_dims", "squeeze", "array", "absolute", "linalg.norm", "power", "square",
+    "full", "full_like", "linspace", "asarray"})
 
 CMP = {ast.Gt: ">", ast.Lt: "<", ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
 INTOPS = {ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
@@ -362,6 +363,10 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
         return ctx.array(args[0], e) if not isinstance(args[0], (Var, Const)) else args[0]
     if name == "where" and len(args) == 3:
         return ctx.emit("where", [ctx.array(a, e) for a in args], hint)
+    if name in ("full", "full_like"):
+        return arrays.full(ctx, e, hint, name, args, keywords)
+    if name == "linspace":
+        return arrays.linspace(ctx, e, hint, args, keywords)
     if name == "linalg.norm":
         return _norm(ctx, e, hint, args, keywords)
     if name in NONDIFF:

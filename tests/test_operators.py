@@ -180,6 +180,58 @@ def matmul_operator(a, b):
 
 def dot_vector_out(x, M):
     return np.dot(x, M)
+
+
+def full_shape_of(x, a):
+    return np.sum(np.full(x.shape, a) * x)
+
+
+def full_literal_shape(x, a):
+    return np.sum(np.tanh(np.full((2, 3), a) + x))
+
+
+def full_keyword(x, a):
+    return np.sum(np.full(shape=x.shape, fill_value=a) ** 2 * x)
+
+
+def full_like_value(x, a):
+    return np.sum(np.full_like(x, a) * x + a)
+
+
+def full_int_dtype(x, a):
+    return np.sum(np.full(x.shape, a, dtype=int) * x)
+
+
+def linspace_default(a, b):
+    return np.sum(np.linspace(a, b) ** 3)
+
+
+def linspace_points(a, b):
+    return np.sum(np.sin(np.linspace(a, b, 7)))
+
+
+def linspace_open(a, b):
+    return np.sum(np.linspace(a, b, num=5, endpoint=False) ** 2)
+
+
+def ones_times(x, a):
+    return np.sum(np.ones(x.shape) * a * x + np.zeros_like(x) + np.ones_like(x) * a)
+
+
+def array_of_scalars(a, b):
+    return np.sum(np.array([a, b, a * b]) ** 2)
+
+
+def asarray_of_scalars(a, b):
+    return np.sum(np.asarray([[a, b], [b, a]]) @ np.array([a, 1.0]))
+
+
+def arange_from(a):
+    return np.sum(np.arange(a, 5.0))
+
+
+def arange_of_count(x):
+    return np.sum(x * np.arange(x.shape[0]))
 '''
 
 
@@ -447,3 +499,54 @@ def test_jacobian_of_a_float_times_an_array_by_dot(m, mode, shape):
     np.testing.assert_allclose(J, numerical_jacobian(m.dot_vector_out, [2.0, M], 0), rtol=1e-7,
                                atol=1e-9)
     np.testing.assert_allclose(J, M, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- constructors with values
+
+
+@pytest.mark.parametrize("name", ["full_shape_of", "full_literal_shape", "full_keyword",
+                                  "full_like_value", "ones_times"])
+def test_a_constructor_is_differentiable_in_its_value(m, name):
+    x = _seeded(2, 3, seed=len(name))
+    verify(getattr(m, name), x, 0.7, wrt=(0, 1))
+
+
+def test_full_with_an_array_fill_value(m):
+    verify(m.full_shape_of, _seeded(2, 3, seed=1), _seeded(3, seed=2), wrt=(0, 1))
+    verify(m.full_like_value, _seeded(2, 3, seed=1), _seeded(2, 1, seed=3), wrt=(0, 1))
+
+
+@pytest.mark.parametrize("name", ["linspace_default", "linspace_points", "linspace_open"])
+@pytest.mark.parametrize("ends", [(0.3, 1.7), (2.0, -1.0)])
+def test_linspace_is_differentiable_in_both_ends(m, name, ends):
+    verify(getattr(m, name), *ends, wrt=(0, 1))
+
+
+def test_linspace_with_array_ends(m):
+    verify(m.linspace_points, _seeded(2, seed=1), _seeded(2, seed=2), wrt=(0, 1))
+    verify(m.linspace_open, _seeded(3, seed=1), 1.5, wrt=(0, 1))
+
+
+@pytest.mark.parametrize("name", ["array_of_scalars", "asarray_of_scalars"])
+def test_an_array_of_differentiated_scalars(m, name):
+    verify(getattr(m, name), 0.6, -1.3, wrt=(0, 1))
+
+
+def test_arange_of_a_count_is_a_constant(m):
+    verify(m.arange_of_count, _seeded(5, seed=4))
+
+
+@pytest.mark.parametrize("mode", ["grad", "jvp"])
+def test_arange_of_a_differentiated_value_is_refused(m, mode):
+    with pytest.raises(symdiff.SymdiffError, match="np.arange") as info:
+        if mode == "grad":
+            symdiff.grad(m.arange_from)(1.5)
+        else:
+            symdiff.jvp(m.arange_from)(1.5, 1.0)
+    assert info.value.loc is not None and "linspace" in info.value.hint
+
+
+def test_full_with_an_int_dtype_is_refused(m):
+    with pytest.raises(symdiff.SymdiffError, match="dtype") as info:
+        symdiff.grad(m.full_int_dtype, wrt=1)(_seeded(3, seed=1), 1.5)
+    assert info.value.loc is not None

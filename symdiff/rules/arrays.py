@@ -267,12 +267,34 @@ def vjp_cast(em, g, n: Node, i: int):
     return g if n.param("type") == "float" else None
 
 
+def vjp_fill(em, g, n: Node, i: int):
+    """np.full(shape, a) / np.full_like(x, a): every element is a, so a's gradient is the
+    upstream gradient summed back to a's shape."""
+    if i != 1:
+        return None
+    if n.param("dtype") and np.dtype(n.param("dtype")).kind != "f":
+        from ..errors import SymdiffError
+        raise SymdiffError(f"np.{n.param('fn')} with dtype={n.param('dtype')} is not "
+                           "differentiable in its fill value", n.loc,
+                           hint="leave out dtype=, or compute the value outside the function")
+    return sum_to(em, g, n.args[1], em.shape(n.out))
+
+
+def vjp_linspace(em, g, n: Node, i: int):
+    """out = a + (b - a) * t with t from 0 to 1: da = sum of g * (1 - t), db = sum of g * t."""
+    if i == 2:
+        return None
+    return em.out("linspace_vjp", [g, n.args[i], n.args[2], Const(n.param("endpoint")),
+                                   Const(i == 0)])
+
+
 VJPS = {
     "matmul": vjp_matmul, "outer": vjp_outer,
     "sum": vjp_sum, "mean": vjp_mean, "amax": vjp_extremum, "amin": vjp_extremum,
     "reshape": vjp_reshape, "transpose": vjp_transpose, "expand_dims": vjp_expand,
     "squeeze": vjp_expand, "getitem": vjp_getitem, "concatenate": vjp_concatenate,
     "stack": vjp_stack, "where": vjp_where, "cast": vjp_cast, "setitem": vjp_setitem,
+    "fill": vjp_fill, "linspace": vjp_linspace,
 }
 
 #: Primitives whose output never carries a gradient (indices, shapes, masks, constants).
@@ -333,6 +355,15 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
         return ()
     if op == "cast" and n.param("dtype"):        # x.astype(...) keeps the shape
         return arg_shapes[0]
+    if op == "fill" and n.param("fn") == "full_like" or op == "linspace_vjp":
+        return arg_shapes[0] if op == "fill" else arg_shapes[1]
+    if op in ("fill", "linspace"):
+        count = arg_values[0] if op == "fill" else arg_values[2]
+        rest = [] if op == "fill" else arg_shapes[:2]
+        if count is None or any(r is None for r in rest):
+            return None
+        lead = tuple(count) if isinstance(count, tuple) else (int(count),)
+        return lead + (tuple(np.broadcast_shapes(*rest)) if rest else ())
     if op in ("shape", "dim", "ndim", "size") or op == "cast" and arg_shapes[0] == ():
         return () if op != "shape" else None
     if op in ("setitem", "add_at", "zeros_like", "copy", "alias"):
