@@ -350,6 +350,7 @@ RULES = {
     "matmul_vjp_left": _bilinear("matmul_vjp_left", 0, 2),
     "matmul_vjp_right": _bilinear("matmul_vjp_right", 0, 1),
     "fill": _fill, "linspace": _linspace,
+    "norm": lambda em, n, ts: em.out("norm_jvp", [ts[0], n.args[0], n.out], **dict(n.params)),
     "dot_vjp_left": _bilinear("dot_vjp_left", 0, 2),
     "dot_vjp_right": _bilinear("dot_vjp_right", 0, 1),
     "concatenate": _all_linear, "stack": _all_linear, "where": _where,

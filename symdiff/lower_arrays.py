@@ -133,3 +133,34 @@ def linspace(ctx, e: ast.Call, hint: str, args: list, keywords: dict):
     dtype = keywords.get("dtype")
     extra = {"dtype": dtype.value} if isinstance(dtype, Const) else {}
     return ctx.emit("linspace", [start, stop, num], hint, endpoint=bool(endpoint), **extra)
+
+
+# ---------------------------------------------------------------- norms
+#
+# np.linalg.norm(x, ord, axis, keepdims) as NumPy defines it. Vectors (1-D, or one axis):
+# ord=2 the 2-norm, 1 sum |x|, inf max |x|, -inf min |x|, any other p (sum |x|**p)**(1/p).
+# Matrices (2-D, or two axes): 'fro', 1 / -1 max / min column sum of |x|, inf / -inf max / min
+# row sum. Ties at a max or min share the gradient evenly; abs'(0) = 0. Refused: ord=0 (a
+# count of nonzeros), and 2, -2, 'nuc' of matrices (they need singular values).
+
+VECTOR_ORDS = "2, 1, inf, -inf or any other number except 0"
+MATRIX_ORDS = "'fro', 1, -1, inf, -inf"
+
+
+def norm(ctx, e: ast.Call, hint: str, x, order, axis, keepdims: bool):
+    """A norm of an order other than None: one ``norm`` primitive (rules.arrays)."""
+    if isinstance(order, str) and order not in ("fro", "nuc") or isinstance(order, bool) or \
+            not isinstance(order, (str, int, float)):
+        raise ctx.fail(f"ord={order!r} is not a norm order", e,
+                       f"for vectors use {VECTOR_ORDS}; for matrices {MATRIX_ORDS}")
+    if order == 0:
+        raise ctx.fail("np.linalg.norm with ord=0 counts the nonzero elements: it is not "
+                       "differentiable", e, "compute the count outside the function")
+    axes = axis if isinstance(axis, tuple) else None if axis is None else (axis,)
+    if order == "nuc" or axes is not None and len(axes) == 2 and order in (2, -2):
+        raise ctx.fail(f"np.linalg.norm with ord={order!r} of a matrix needs its singular "
+                       "values, which symdiff does not differentiate", e,
+                       f"use one of {MATRIX_ORDS}, or ord=None (Frobenius)")
+    if axes is not None and len(axes) not in (1, 2):
+        raise ctx.fail("np.linalg.norm takes one axis (vectors) or two (matrices)", e)
+    return ctx.emit("norm", [x], hint, ord=order, axis=axis, keepdims=keepdims)

@@ -390,14 +390,15 @@ def _shape_tuple(ctx: Context, value):
 
 
 def _norm(ctx: Context, e: ast.Call, hint: str, args, keywords):
-    """``np.linalg.norm(x, axis=..., keepdims=...)`` is sqrt(sum(x*x)) (2-norm / Frobenius)."""
+    """``np.linalg.norm(x, ord, axis, keepdims)``: the 2-norm / Frobenius norm is written
+    out as sqrt(sum(x*x)); every other order is ``lower_arrays.norm``."""
     x = ctx.array(args[0], e)
     order = ctx.static(keywords.get("ord", args[1] if len(args) > 1 else Const(None)), e, "ord")
-    if order not in (None, 2, "fro"):
-        raise ctx.fail("only the 2-norm (ord=None) of np.linalg.norm is supported", e,
-                       "write other norms out, e.g. np.sum(np.abs(x)) for the 1-norm")
-    axis = ctx.static(keywords.get("axis", Const(None)), e, "axis")
-    keepdims = bool(ctx.static(keywords.get("keepdims", Const(False)), e, "keepdims"))
+    axis = ctx.static(keywords.get("axis", args[2] if len(args) > 2 else Const(None)), e, "axis")
+    keepdims = bool(ctx.static(keywords.get("keepdims", args[3] if len(args) > 3 else
+                                            Const(False)), e, "keepdims"))
+    if order is not None:
+        return arrays.norm(ctx, e, hint, x, order, axis, keepdims)
     squares = ctx.ew(lambda v: v ** 2, [x], "tmp")
     total = ctx.emit("sum", [squares], "tmp", axis=axis, keepdims=keepdims)
     return ctx.ew(sympy.sqrt, [total], hint)

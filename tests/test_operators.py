@@ -232,6 +232,70 @@ def arange_from(a):
 
 def arange_of_count(x):
     return np.sum(x * np.arange(x.shape[0]))
+
+
+def norm_1(x):
+    return np.linalg.norm(x, 1)
+
+
+def norm_inf(x):
+    return np.linalg.norm(x, np.inf)
+
+
+def norm_minus_inf(x):
+    return np.linalg.norm(x, ord=-np.inf)
+
+
+def norm_3(x):
+    return np.linalg.norm(x, ord=3)
+
+
+def norm_half(x):
+    return np.linalg.norm(x, ord=0.5)
+
+
+def norm_2(x):
+    return np.linalg.norm(x, ord=2)
+
+
+def norm_minus_1(x):
+    return np.linalg.norm(x, -1)
+
+
+def norm_fro(x):
+    return np.linalg.norm(x, 'fro')
+
+
+def norm_rows_1(A):
+    return np.sum(np.linalg.norm(A, 1, axis=1) ** 2)
+
+
+def norm_cols_3_keepdims(A):
+    return np.sum(np.linalg.norm(A, ord=3, axis=0, keepdims=True) * A)
+
+
+def norm_rows_2(A):
+    return np.sum(np.linalg.norm(A, ord=2, axis=-1))
+
+
+def norm_matrices_inf(T):
+    return np.sum(np.linalg.norm(T, ord=np.inf, axis=(1, 2)) ** 2)
+
+
+def norm_matrices_1_keepdims(T):
+    return np.sum(np.linalg.norm(T, ord=1, axis=(2, 0), keepdims=True) * T)
+
+
+def norm_nuc(x):
+    return np.linalg.norm(x, 'nuc')
+
+
+def norm_0(x):
+    return np.linalg.norm(x, 0)
+
+
+def norm_matrices_2(T):
+    return np.sum(np.linalg.norm(T, ord=2, axis=(0, 1)))
 '''
 
 
@@ -550,3 +614,58 @@ def test_full_with_an_int_dtype_is_refused(m):
     with pytest.raises(symdiff.SymdiffError, match="dtype") as info:
         symdiff.grad(m.full_int_dtype, wrt=1)(_seeded(3, seed=1), 1.5)
     assert info.value.loc is not None
+
+
+# ---------------------------------------------------------------- np.linalg.norm, every ord
+
+VECTOR_NORMS = ["norm_1", "norm_inf", "norm_minus_inf", "norm_3", "norm_half", "norm_2",
+                "norm_minus_1"]
+MATRIX_NORMS = ["norm_1", "norm_inf", "norm_minus_inf", "norm_fro", "norm_minus_1"]
+
+
+@pytest.mark.parametrize("name", VECTOR_NORMS)
+def test_vector_norms(m, name):
+    x = _seeded(5, seed=len(name))
+    x[np.abs(x) < 0.1] += 0.3                 # away from abs's kink
+    value, _ = verify(getattr(m, name), x)
+    assert value == pytest.approx(np.linalg.norm(x, ord=_ORDS[name]), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", MATRIX_NORMS)
+def test_matrix_norms(m, name):
+    A = _seeded(3, 4, seed=len(name) + 1)
+    A[np.abs(A) < 0.1] += 0.3
+    value, _ = verify(getattr(m, name), A)
+    assert value == pytest.approx(np.linalg.norm(A, ord=_ORDS[name]), rel=1e-12)
+
+
+_ORDS = {"norm_1": 1, "norm_inf": np.inf, "norm_minus_inf": -np.inf, "norm_3": 3,
+         "norm_half": 0.5, "norm_2": 2, "norm_minus_1": -1, "norm_fro": "fro"}
+
+
+@pytest.mark.parametrize("name,shape", [("norm_rows_1", (3, 4)), ("norm_cols_3_keepdims", (3, 4)),
+                                        ("norm_rows_2", (3, 4)), ("norm_matrices_inf", (2, 3, 4)),
+                                        ("norm_matrices_1_keepdims", (2, 3, 4))])
+def test_norms_along_axes(m, name, shape):
+    A = _seeded(*shape, seed=len(name))
+    A[np.abs(A) < 0.1] += 0.3
+    verify(getattr(m, name), A)
+
+
+@pytest.mark.parametrize("name", ["norm_inf", "norm_1"])
+def test_norm_ties_share_the_gradient(m, name):
+    x = np.array([[1.0, -2.0], [2.0, 1.0]])   # two rows, two columns of equal sums, |x| ties
+    grad = symdiff.grad(m.norm_inf if name == "norm_inf" else m.norm_1)(x)
+    np.testing.assert_allclose(grad, 0.5 * np.sign(x))   # each tied row (column) gets half
+    v = np.array([3.0, -3.0, 1.0])
+    grad = symdiff.grad(m.norm_inf)(v)
+    np.testing.assert_allclose(grad, [0.5, -0.5, 0.0])
+
+
+@pytest.mark.parametrize("name,arg", [("norm_2", (3, 4)), ("norm_nuc", (3, 4)),
+                                      ("norm_0", (4,)), ("norm_matrices_2", (2, 3, 4)),
+                                      ("norm_fro", (4,)), ("norm_1", (2, 3, 4))])
+def test_norms_symdiff_cannot_do_are_refused(m, name, arg):
+    with pytest.raises(symdiff.SymdiffError) as info:
+        symdiff.grad(getattr(m, name))(_seeded(*arg, seed=1))
+    assert info.value.loc is not None and info.value.hint

@@ -288,13 +288,40 @@ def vjp_linspace(em, g, n: Node, i: int):
                                    Const(i == 0)])
 
 
+def vjp_norm(em, g, n: Node, i: int):
+    """np.linalg.norm of an order other than 2: a helper picks the formula for the rank
+    (vectors: sign(x) * (|x| / out)**(p - 1); max / min norms route to their ties)."""
+    return em.out("norm_vjp", [g, n.args[0], n.out], **dict(n.params))
+
+
+def norm_shape(n: Node, shape: tuple) -> tuple:
+    """The shape of a norm's result; a located refusal of what NumPy would not compute
+    this way (the spectral norm of a matrix, a norm of a 3-D array without axes)."""
+    from ..errors import SymdiffError
+    axis, order = n.param("axis"), n.param("ord")
+    if axis is None and len(shape) > 2:
+        raise SymdiffError(f"np.linalg.norm with ord={order!r} of an array of shape "
+                           f"{tuple(shape)} needs axis=", n.loc,
+                           hint="pass axis= (one axis for vector norms, two for matrix norms)")
+    if (axis is None and len(shape) == 2 or isinstance(axis, tuple) and len(axis) == 2) \
+            and order in (2, -2):
+        raise SymdiffError(f"np.linalg.norm with ord={order} of a matrix is its extreme "
+                           "singular value, which symdiff does not differentiate", n.loc,
+                           hint="use ord='fro', 1, -1, np.inf or -np.inf, or pass axis= "
+                                "for the 2-norms of its rows or columns")
+    if axis is None and len(shape) == 1 and order == "fro":
+        raise SymdiffError("ord='fro' is a matrix norm; this is a vector", n.loc,
+                           hint="use ord=2 (or leave ord out) for a vector")
+    return np.sum(_dummy(shape), axis=axis, keepdims=n.param("keepdims")).shape
+
+
 VJPS = {
     "matmul": vjp_matmul, "outer": vjp_outer,
     "sum": vjp_sum, "mean": vjp_mean, "amax": vjp_extremum, "amin": vjp_extremum,
     "reshape": vjp_reshape, "transpose": vjp_transpose, "expand_dims": vjp_expand,
     "squeeze": vjp_expand, "getitem": vjp_getitem, "concatenate": vjp_concatenate,
     "stack": vjp_stack, "where": vjp_where, "cast": vjp_cast, "setitem": vjp_setitem,
-    "fill": vjp_fill, "linspace": vjp_linspace,
+    "fill": vjp_fill, "linspace": vjp_linspace, "norm": vjp_norm,
 }
 
 #: Primitives whose output never carries a gradient (indices, shapes, masks, constants).
@@ -355,6 +382,10 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
         return ()
     if op == "cast" and n.param("dtype"):        # x.astype(...) keeps the shape
         return arg_shapes[0]
+    if op == "norm" and arg_shapes[0] is not None:
+        return norm_shape(n, arg_shapes[0])
+    if op in ("norm_vjp", "norm_jvp"):
+        return arg_shapes[1] if op == "norm_vjp" else arg_shapes[2]
     if op == "fill" and n.param("fn") == "full_like" or op == "linspace_vjp":
         return arg_shapes[0] if op == "fill" else arg_shapes[1]
     if op in ("fill", "linspace"):
