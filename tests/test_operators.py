@@ -669,3 +669,20 @@ def test_norms_symdiff_cannot_do_are_refused(m, name, arg):
     with pytest.raises(symdiff.SymdiffError) as info:
         symdiff.grad(getattr(m, name))(_seeded(*arg, seed=1))
     assert info.value.loc is not None and info.value.hint
+
+
+# ---------------------------------------------------------------- np.matrix
+
+
+@pytest.mark.parametrize("api", ["grad", "value_and_grad", "jvp", "check_grad"])
+def test_np_matrix_arguments_are_refused(m, api):
+    M = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    w = _seeded(2, 2, seed=1)
+    with pytest.raises(symdiff.SymdiffError, match="np.matrix") as info:
+        if api == "check_grad":
+            symdiff.check_grad(m.np_matmul, w, M)
+        elif api == "jvp":
+            symdiff.jvp(m.np_matmul)(M, w, np.ones((2, 2)))
+        else:
+            getattr(symdiff, api)(m.np_matmul)(w, M)
+    assert info.value.loc is not None and "np.asarray" in info.value.hint
