@@ -293,7 +293,8 @@ _SCALARS = {int, float, bool, complex, str, type(None), np.float64, np.float32, 
 def _shapes(params: list[str], args) -> dict[str, Any]:
     shapes = {}
     for name, a in zip(params, args):
-        if isinstance(a, (np.ndarray, np.generic, int, float)) and not isinstance(a, bool):
+        if isinstance(a, (np.ndarray, np.generic, int, float)) and not isinstance(a, bool) \
+                and np.asarray(a).dtype != bool:    # a mask: x[mask] has data-dependent shape
             shapes[name] = np.shape(a)
     return shapes
 

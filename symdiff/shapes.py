@@ -123,9 +123,32 @@ def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any], rule) 
             if not isinstance(known, tuple):
                 shapes[out] = np.shape(known)
             continue
+        if _boolean(n, values.setdefault(MASKS, set())):
+            values[MASKS].add(out)
+            if n.op == "getitem" and out not in shapes:
+                continue              # x[mask]: as many elements as the mask has True
         result = rule(n, arg_shapes_, arg_values)
         if result is not None:
             shapes[out] = tuple(result)
+
+
+#: Where ``values`` keeps the names known to hold booleans (masks).
+MASKS = "\x00masks"
+#: NumPy functions whose result is boolean.
+BOOLEAN_FUNCTIONS = {"logical_and", "logical_or", "logical_not", "isnan", "isfinite", "greater",
+                     "less", "equal"}
+
+
+def _boolean(n: Node, masks: set) -> bool:
+    """Whether ``n`` computes booleans, or indexes with them (a getitem by a mask): ``x > 0``,
+    ``np.isnan(x)``, ``m1 & m2``, ``x.astype(bool)``, ``x[m]``."""
+    def is_mask(v):
+        return isinstance(v, Var) and v.name in masks
+    if n.op == "getitem":
+        return any(is_mask(v) for v in n.args[1:])
+    return n.op in ("compare", "not") or n.op == "np" and n.param("fn") in BOOLEAN_FUNCTIONS \
+        or n.op == "intop" and n.param("symbol") in "&|^" and all(map(is_mask, n.args)) \
+        or n.op == "cast" and n.param("dtype") == "bool"
 
 
 def _truth_value(shape, loc) -> None:

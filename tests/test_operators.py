@@ -296,6 +296,45 @@ def norm_0(x):
 
 def norm_matrices_2(T):
     return np.sum(np.linalg.norm(T, ord=2, axis=(0, 1)))
+
+
+def mask_mean(x, mask):
+    return np.mean(x[mask])
+
+
+def mask_rows(X, mask):
+    return np.mean(X[mask] ** 2)
+
+
+def mask_columns(X, mask):
+    return np.sum(X[:, mask] ** 3)
+
+
+def mask_positive(x):
+    return np.mean(x[x > 0.0] * 2.0) + np.sum(x[np.logical_and(x > -1.0, x < 1.0)])
+
+
+def mask_combined(x, y):
+    return np.sum(x[(x > 0.0) & (y > 0.0)] * y[(x > 0.0) & (y > 0.0)])
+
+
+def mask_write_constant(x, mask):
+    y = x * 1.0
+    y[mask] = 0.0
+    return np.mean(y * x)
+
+
+def mask_write_values(x):
+    y = x * 2.0
+    y[x < 0.0] = x[x < 0.0] ** 2
+    return np.sum(y ** 2)
+
+
+def mask_in_branch(x, w):
+    keep = x > 0.0
+    if w > 0.0:
+        return np.mean(x[keep] * w)
+    return np.sum(x[keep])
 '''
 
 
@@ -686,3 +725,36 @@ def test_np_matrix_arguments_are_refused(m, api):
         else:
             getattr(symdiff, api)(m.np_matmul)(w, M)
     assert info.value.loc is not None and "np.asarray" in info.value.hint
+
+
+# ---------------------------------------------------------------- boolean masks
+
+
+def _mask(n, seed):
+    mask = np.random.default_rng(seed).random(n) > 0.5
+    mask[0], mask[-1] = True, False
+    return mask
+
+
+def test_a_boolean_mask_argument_gathers(m):
+    x = _seeded(6, seed=1)
+    verify(m.mask_mean, x, _mask(6, 2))
+    X = _seeded(5, 3, seed=3)
+    verify(m.mask_rows, X, _mask(5, 4))
+    verify(m.mask_rows, X, X > 0.0)                  # a 2-D mask picks elements
+    verify(m.mask_columns, X, _mask(3, 5))
+
+
+def test_masks_computed_in_the_function(m):
+    x, y = _seeded(7, seed=6), _seeded(7, seed=7)
+    verify(m.mask_positive, x)
+    verify(m.mask_combined, x, y, wrt=(0, 1))
+    verify(m.mask_in_branch, x, 0.8, wrt=(0, 1))
+    verify(m.mask_in_branch, x, -0.8, wrt=(0, 1))
+
+
+def test_writes_through_a_mask(m):
+    x = _seeded(6, seed=8)
+    verify(m.mask_write_constant, x, _mask(6, 9))
+    verify(m.mask_write_values, x)
+    verify(m.mask_write_values, _seeded(3, 4, seed=10))
