@@ -5,6 +5,7 @@
     Fmod(x, y)    np.fmod, math.fmod: the sign of the dividend (C's ``fmod``)
                   d/dx = 1, d/dy = -trunc(x / y)
     Trunc(u)      np.trunc: rounds towards 0; derivative 0 almost everywhere
+    Floor(u)      np.floor, with derivative 0 (SymPy's floor cannot be differentiated)
     IsZero(u)     1 where u == 0, else 0; printed ``(u == 0)``; derivative 0
 
 Powers with a variable exponent. SymPy writes d(x**y)/dx as ``y*x**y/x`` and d/dy as
@@ -26,40 +27,48 @@ def _numbers(*args) -> bool:
     return all(a.is_number and a.is_real for a in args)
 
 
-class IsZero(sympy.Function):
-    """1 where the argument is 0, else 0; a step with derivative 0 almost everywhere."""
+class _Step(sympy.Function):
+    """A piecewise-constant function of one argument: derivative 0 almost everywhere."""
 
     nargs = 1
+    shown = "{}"                      # how comments print it
+
+    @staticmethod
+    def numeric(u: sympy.Expr) -> sympy.Expr:
+        raise NotImplementedError
 
     @classmethod
     def eval(cls, u):
-        if _numbers(u):
-            return sympy.S.One if u.is_zero else sympy.S.Zero
+        if _numbers(u) and u.is_finite:
+            return cls.numeric(u)
         return None
 
     def fdiff(self, argindex=1):
         return sympy.S.Zero
 
     def _sympystr(self, printer):
-        return f"({printer._print(self.args[0])} == 0)"
+        return self.shown.format(printer._print(self.args[0]))
 
 
-class Trunc(sympy.Function):
-    """Rounds towards 0 (np.trunc); derivative 0 almost everywhere."""
+class IsZero(_Step):
+    """1 where the argument is 0, else 0; printed ``(u == 0)``."""
 
-    nargs = 1
+    shown = "({} == 0)"
+    numeric = staticmethod(lambda u: sympy.S.One if u.is_zero else sympy.S.Zero)
 
-    @classmethod
-    def eval(cls, u):
-        if _numbers(u):
-            return sympy.Integer(math.trunc(float(u))) if u.is_finite else None
-        return None
 
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
+class Trunc(_Step):
+    """Rounds towards 0 (np.trunc)."""
 
-    def _sympystr(self, printer):
-        return f"trunc({printer._print(self.args[0])})"
+    shown = "trunc({})"
+    numeric = staticmethod(lambda u: sympy.Integer(math.trunc(float(u))))
+
+
+class Floor(_Step):
+    """Rounds down (np.floor); SymPy's own floor cannot be differentiated."""
+
+    shown = "floor({})"
+    numeric = staticmethod(lambda u: sympy.Integer(math.floor(float(u))))
 
 
 class Mod(sympy.Function):
@@ -77,7 +86,7 @@ class Mod(sympy.Function):
 
     def fdiff(self, argindex=1):
         x, y = self.args
-        return sympy.S.One if argindex == 1 else -sympy.floor(x / y)
+        return sympy.S.One if argindex == 1 else -Floor(x / y)
 
     def _sympystr(self, printer):
         return f"({printer._print(self.args[0])} % {printer._print(self.args[1])})"
