@@ -60,6 +60,9 @@ def astype(ctx, e: ast.Call, x, hint: str):
     node = e.args[0] if e.args else next((k.value for k in e.keywords if k.arg == "dtype"), None)
     if node is None:
         raise ctx.fail(".astype needs a dtype", e, "write e.g. x.astype(float)")
+    if isinstance(node, ast.Attribute) and node.attr == "dtype" and \
+            ast.dump(node.value) == ast.dump(e.func.value):
+        return x                           # x.astype(x.dtype): the same values
     return cast(ctx, x, dtype_of(ctx, node), hint, e)
 
 

@@ -159,6 +159,14 @@ def astype_bool_through(x):
     return np.sum(np.where(x.astype(bool), x, 0.0) + x.astype(bool))
 
 
+def astype_own_dtype(x):
+    return np.sum(x.astype(x.dtype) * np.asarray(x, dtype=np.float64))
+
+
+def astype_copy_keyword(x):
+    return np.sum(x.astype(np.float64, copy=False) * np.ones_like(x, dtype=float))
+
+
 def astype_unknown(x):
     return np.sum(x.astype('no such type'))
 '''
@@ -313,7 +321,8 @@ def test_chained_comparisons_are_refused_with_a_hint(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["astype_string", "astype_builtin", "astype_keyword",
-                                  "np_float64_call", "dtype_keywords"])
+                                  "np_float64_call", "dtype_keywords", "astype_own_dtype",
+                                  "astype_copy_keyword"])
 @pytest.mark.parametrize("shape", [(4,), (2, 3)])
 def test_a_float_cast_keeps_the_array(m, name, shape):
     x = seeded(*shape, seed=len(name))
