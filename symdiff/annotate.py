@@ -90,6 +90,8 @@ def line_shapes(forward: Function, fn: Function, stated: ShapeSpec, given: Shape
 
 #: Operations whose result shape exists only if their arguments' shapes fit together.
 FITTING = {"ew", "compare", "where", "matmul"}
+#: The helpers of matmul's and np.dot's gradients (the same formulas for vectors and matrices).
+MATMUL_VJPS = ("matmul_vjp_left", "matmul_vjp_right", "dot_vjp_left", "dot_vjp_right")
 
 
 def check_given(src, forward: Function, given: ShapeSpec) -> None:
@@ -239,7 +241,7 @@ class Commentary:
             return f"{out} = {arg[0]} @ {arg[1]}"
         if op == "outer":
             return f"{out} = outer({arg[0]}, {arg[1]})"
-        if op in ("matmul_vjp_left", "matmul_vjp_right"):
+        if op in MATMUL_VJPS:
             return f"{out} = {self.matmul_vjp(n, arg)}"
         if op in ("sum", "mean", "amax", "amin"):
             what = {"amax": "max", "amin": "min"}.get(op, op)
@@ -287,7 +289,7 @@ class Commentary:
         g, x, y = arg
         rx, ry = (len(self.shapes[v.name]) if isinstance(v, Var) and
                   self.shapes.get(v.name) is not None else None for v in n.args[1:])
-        if n.op == "matmul_vjp_left":
+        if n.op in ("matmul_vjp_left", "dot_vjp_left"):
             forms = {(1, 2): f"{g} @ {y}.T", (2, 2): f"{g} @ {y}.T", (2, 1): f"outer({g}, {y})",
                      (1, 1): f"{g} * {y}"}
         else:
@@ -310,7 +312,7 @@ class Commentary:
                 return f"{self.local_derivative(f, i)}, and\n{self.summed_back(n, arg)}", ""
             if n.op in ("sum", "unbroadcast", "reshape"):
                 return self.summed_back(n, arg), ""
-        if f.op == "matmul" and n.op in ("matmul_vjp_left", "matmul_vjp_right"):
+        if f.op == "matmul" and n.op in MATMUL_VJPS:
             formula = self.matmul_vjp(n, [str(v) for v in n.args])
             if formula.startswith("d/d"):
                 return f"matmul: d({f.args[0]} @ {f.args[1]})/d{arg}, for any ranks", ""

@@ -180,9 +180,15 @@ class Gradient:
         params, defaults = self._params, self._defaults
         if len(args) < len(params) and self._n_required <= len(args):
             args = args + self._tail[len(args) - len(params):]    # defaults, kept cheap
-        if len(args) == len(params) and list not in map(type, args):
+        kinds = set(map(type, args))
+        if len(args) == len(params) and list not in kinds and np.matrix not in kinds:
             return args                   # the common case, kept cheap
         src, name = self._source(), self.fn.__name__
+        for p, a in zip(params, args):
+            if isinstance(a, np.matrix):  # `*` is a matrix product there, `**` a matrix power
+                raise SymdiffError(f"`{p}` is an np.matrix, where * and ** mean matrix "
+                                   "products; symdiff differentiates arrays", src.loc(src.tree),
+                                   hint=f"pass np.asarray({p}) and write @ for matrix products")
         call = f"call it as {name}({', '.join(params)})"
         if len(args) > len(params):
             raise SymdiffError(f"{name}() takes {_count(len(params), 'argument')}, "
@@ -287,7 +293,8 @@ _SCALARS = {int, float, bool, complex, str, type(None), np.float64, np.float32, 
 def _shapes(params: list[str], args) -> dict[str, Any]:
     shapes = {}
     for name, a in zip(params, args):
-        if isinstance(a, (np.ndarray, np.generic, int, float)) and not isinstance(a, bool):
+        if isinstance(a, (np.ndarray, np.generic, int, float)) and not isinstance(a, bool) \
+                and np.asarray(a).dtype != bool:    # a mask: x[mask] has data-dependent shape
             shapes[name] = np.shape(a)
     return shapes
 

@@ -12,13 +12,19 @@ from functools import lru_cache
 
 import sympy
 
+from .rules.functions import IsZero, Mod, Power
+
 NUMPY_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh": "sinh",
                "cosh": "cosh", "sin": "sin", "cos": "cos", "tan": "tan", "atan": "arctan",
                "asin": "arcsin", "acos": "arccos", "atanh": "arctanh", "asinh": "arcsinh",
-               "sign": "sign", "Abs": "abs"}
+               "sign": "sign", "Abs": "abs", "Floor": "floor", "Trunc": "trunc",
+               "Fmod": "fmod"}
 MATH_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh": "sinh",
               "cosh": "cosh", "sin": "sin", "cos": "cos", "tan": "tan", "atan": "atan",
-              "asin": "asin", "acos": "acos", "atanh": "atanh", "asinh": "asinh"}
+              "asin": "asin", "acos": "acos", "atanh": "atanh", "asinh": "asinh",
+              "Floor": "floor", "Trunc": "trunc", "Fmod": "fmod"}
+#: SymPy's special numbers, as NumPy spells them (``nan`` alone is not a Python name)
+SPECIAL_NUMBERS = {"nan": ("nan", 1), "oo": ("inf", 1), "-oo": ("inf", -1), "zoo": ("nan", 1)}
 
 
 def print_expression(expr: sympy.Expr, names: list[str], lib: str, imports: set[str]) -> ast.expr:
@@ -72,6 +78,10 @@ class Printer:
         return ast.Call(ast.Attribute(ast.Name(alias, ast.Load()), func, ast.Load()), args, [])
 
     def number(self, value) -> ast.expr:
+        if str(value) in SPECIAL_NUMBERS:
+            name, sign = SPECIAL_NUMBERS[str(value)]
+            node = _attr("np", name, self)
+            return ast.UnaryOp(ast.USub(), node) if sign < 0 else node
         value = int(value) if isinstance(value, sympy.Integer) else float(value)
         node = ast.Constant(abs(value))
         return ast.UnaryOp(ast.USub(), node) if value < 0 else node
@@ -83,7 +93,7 @@ class Printer:
             return _attr("np", "pi", self)
         if e is sympy.E:
             return _attr("np", "e", self)
-        if e.is_Number:
+        if e.is_Number or e is sympy.zoo:
             return self.number(e)
         if e.is_Add:
             return self.add(e)
@@ -150,6 +160,12 @@ class Printer:
             return self.extremum(func, args)
         if func == "Heaviside":
             return self.step(e.args[0])
+        if isinstance(e, IsZero):
+            return ast.Compare(args[0], [ast.Eq()], [ast.Constant(0)])
+        if isinstance(e, Power):           # inf, not ZeroDivisionError, at 0.0 ** -0.5
+            return self.call("numpy", "power", args)
+        if isinstance(e, Mod):             # Python's % and np.mod agree: the divisor's sign
+            return ast.BinOp(args[0], ast.Mod(), args[1])
         if func == "log" and len(args) == 1 or func in NUMPY_NAMES:
             if self.lib == "math" and func in MATH_NAMES:
                 return self.call("math", MATH_NAMES[func], args)

@@ -11,6 +11,7 @@ import ast
 import re
 
 import astor
+import numpy as np
 
 from .codegen_math import print_expression
 from .ir import Const, Node, Var, ew_symbols
@@ -30,15 +31,68 @@ HELPERS = {
     """Gradient of x @ y with respect to x, for any ranks."""
     if np.ndim(y) == 1:
         return unbroadcast(np.multiply.outer(g, y), x)
+    if np.ndim(x) == 1 and np.ndim(y) > 2:
+        return unbroadcast((g[..., None, :] @ np.swapaxes(y, -1, -2))[..., 0, :], x)
     return unbroadcast(g @ np.swapaxes(y, -1, -2) if np.ndim(x) > 1 else g @ y.T, x)
 ''',
     "matmul_vjp_right": '''def matmul_vjp_right(g, x, y):
     """Gradient of x @ y with respect to y, for any ranks."""
+    if np.ndim(x) == 1 and np.ndim(y) > 2:
+        return unbroadcast(x[:, None] * np.expand_dims(g, -2), y)
     if np.ndim(x) == 1:
         return unbroadcast(np.multiply.outer(x, g), y)
     if np.ndim(y) == 1:
         return unbroadcast(np.swapaxes(x, -1, -2) @ g[..., None], y[..., None])[..., 0]
     return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
+''',
+    "dot_vjp_left": '''def dot_vjp_left(g, x, y):
+    """Gradient of np.dot(x, y) with respect to x, for any ranks."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * y, x)
+    if np.ndim(y) == 1:
+        return np.multiply.outer(g, y)
+    kept = [a for a in range(np.ndim(y)) if a != np.ndim(y) - 2]
+    return np.tensordot(g, y, axes=(list(range(np.ndim(x) - 1, np.ndim(g))), kept))
+''',
+    "dot_vjp_right": '''def dot_vjp_right(g, x, y):
+    """Gradient of np.dot(x, y) with respect to y, for any ranks."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * x, y)
+    lead = list(range(np.ndim(x) - 1))
+    if np.ndim(y) == 1:
+        return np.tensordot(g, x, axes=(lead, lead))
+    return np.moveaxis(np.tensordot(x, g, axes=(lead, lead)), 0, np.ndim(y) - 2)
+''',
+    "linspace_vjp": '''def linspace_vjp(g, like, num, endpoint, at_start):
+    """Gradient of np.linspace(start, stop, num) with respect to start (or stop)."""
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint).reshape((-1,) + (1,) * (np.ndim(g) - 1))
+    return unbroadcast(np.sum(g * (1.0 - t if at_start else t), axis=0), like)
+''',
+    "norm_vjp": '''def norm_vjp(g, x, out, ord, axis, keepdims):
+    """Gradient of np.linalg.norm(x, ord, axis, keepdims) with respect to x."""
+    axes = tuple(range(np.ndim(x))) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    axes = tuple(a % np.ndim(x) for a in axes)
+    if not keepdims:
+        g, out = np.expand_dims(g, axes), np.expand_dims(out, axes)
+    a = np.abs(x)
+    if len(axes) == 1 and ord in (np.inf, -np.inf):
+        picked = a == out
+    elif len(axes) == 1 and ord == 1:
+        return g * np.sign(x)
+    elif len(axes) == 1:
+        return g * np.sign(x) * (a / out) ** (ord - 1)
+    elif ord == "fro":
+        return g * x / out
+    elif ord in (1, -1, np.inf, -np.inf):
+        picked = np.sum(a, axis=axes[0] if ord in (1, -1) else axes[1], keepdims=True) == out
+    else:
+        raise ValueError(f"no gradient for np.linalg.norm with ord={ord!r} of a matrix")
+    return g * np.sign(x) * picked / np.sum(picked, axis=axes, keepdims=True)
+''',
+    "norm_jvp": '''def norm_jvp(t, x, out, ord, axis, keepdims):
+    """Tangent of np.linalg.norm(x, ord, axis, keepdims) along t."""
+    weights = norm_vjp(np.ones_like(out), x, out, ord, axis, keepdims)
+    return np.sum(weights * t, axis=axis, keepdims=keepdims)
 ''',
     "jit_or_numpy": '''def jit_or_numpy(fn):
     """fn compiled by numba.njit on its first call; where numba cannot compile it, fn
@@ -73,7 +127,9 @@ HELPERS = {
     return run
 ''',
 }
-HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",)}
+HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",),
+                "dot_vjp_left": ("unbroadcast",), "dot_vjp_right": ("unbroadcast",),
+                "linspace_vjp": ("unbroadcast",), "norm_jvp": ("norm_vjp",)}
 
 
 def render(tree: ast.AST) -> str:
@@ -198,6 +254,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
     if op == "ew":
         return print_expression(n.param("expr"), [_text(x, inline) for x in n.args],
                                 n.param("lib") or "np", imports)
+    if op == "matmul" and n.param("dot"):       # np.dot: scalars and N-D differ from @
+        return _np("dot", a, imports=imports)
     if op == "matmul":
         return ast.BinOp(a[0], ast.MatMult(), a[1])
     if op in REDUCE_NAMES:
@@ -245,6 +303,14 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
         positional = a[: len(a) - len(keywords)]
         kws = list(zip(keywords, a[len(a) - len(keywords):]))
         return _np(n.param("fn"), positional, kws, imports)
+    if op in ("norm", "norm_vjp", "norm_jvp"):
+        return _norm(n, a, imports, helpers)
+    if op in ("fill", "linspace"):
+        kws = [("endpoint", False)] if op == "linspace" and not n.param("endpoint") else []
+        kws += [("dtype", n.param("dtype"))] if n.param("dtype") else []
+        return _np(n.param("fn") or op, a, kws, imports)
+    if op == "cast" and n.param("dtype"):        # x.astype(np.float32): np.float32(x)
+        return _np(np.dtype(n.param("dtype")).type.__name__, a, imports=imports)
     if op == "cast":
         return ast.Call(ast.Name(n.param("type"), ast.Load()), a, [])
     if op == "alias":
@@ -261,6 +327,24 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
         imports.add("numpy")
         return ast.Call(ast.Name(op, ast.Load()), a, [])
     raise NotImplementedError(f"no code for primitive {op}")
+
+
+def _norm(n: Node, a: list, imports, helpers) -> ast.expr:
+    """np.linalg.norm(x, ord=..., axis=...), or its gradient helpers with the same orders."""
+    order = n.param("ord")
+    if isinstance(order, float) and abs(order) == float("inf"):
+        ord_ = ast.Attribute(ast.Name("np", ast.Load()), "inf", ast.Load())
+        ord_ = ast.UnaryOp(ast.USub(), ord_) if order < 0 else ord_
+    else:
+        ord_ = _literal(order)
+    axis, keepdims = _literal(n.param("axis")), ast.Constant(bool(n.param("keepdims")))
+    imports.add("numpy")
+    if n.op == "norm":
+        kws = [("ord", ord_)] + ([("axis", axis)] if n.param("axis") is not None else [])
+        kws += [("keepdims", keepdims)] if n.param("keepdims") else []
+        return _np("linalg.norm", a, kws, imports)
+    helpers.update((n.op, *HELPER_NEEDS.get(n.op, ())))
+    return ast.Call(ast.Name(n.op, ast.Load()), a + [ord_, axis, keepdims], [])
 
 
 def _shape_of(v, expr: ast.expr, known: bool, imports) -> ast.expr:

@@ -51,6 +51,8 @@ def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None
         if fn.params[i].name in shapes:
             shapes[t.name] = shapes[fn.params[i].name]
     active = active_names(fn, {fn.params[i].name for i in wrt})
+    from .reverse import refuse_ranges
+    refuse_ranges(fn, active)
     em = Emitter(Builder(names, []), shapes)
     em.b.body = _block(em, fn.body, tangents, active)
     tangent = _tangents_of(em, fn.result, tangents)
@@ -310,6 +312,17 @@ def _extremum(em, n: Node, ts):
     return em.ew_out(lambda s, c: s / c, [total, ties])
 
 
+def _fill(em, n: Node, ts):
+    """np.full(shape, a): linear in a."""
+    return em.out("fill", [n.args[0], ts[1]], **dict(n.params)) if ts[1] is not None else None
+
+
+def _linspace(em, n: Node, ts):
+    """np.linspace(a, b, num): linear in a and b together."""
+    ends = [t if t is not None else Const(0.0) for t in ts[:2]]
+    return em.out("linspace", [*ends, n.args[2]], **dict(n.params))
+
+
 def _setitem(em, n: Node, ts):
     """y = x with y[idx] = v: y_dot = x_dot with y_dot[idx] = v_dot."""
     base = ts[0] if ts[0] is not None else _zeros(em, n.args[0])
@@ -336,6 +349,10 @@ RULES = {
     "matmul": _bilinear("matmul", 0, 1), "outer": _bilinear("outer", 0, 1),
     "matmul_vjp_left": _bilinear("matmul_vjp_left", 0, 2),
     "matmul_vjp_right": _bilinear("matmul_vjp_right", 0, 1),
+    "fill": _fill, "linspace": _linspace,
+    "norm": lambda em, n, ts: em.out("norm_jvp", [ts[0], n.args[0], n.out], **dict(n.params)),
+    "dot_vjp_left": _bilinear("dot_vjp_left", 0, 2),
+    "dot_vjp_right": _bilinear("dot_vjp_right", 0, 1),
     "concatenate": _all_linear, "stack": _all_linear, "where": _where,
     "amax": _extremum, "amin": _extremum, "setitem": _setitem, "add_at": _add_at,
     "scatter": _scatter, "scatter_add": _scatter,

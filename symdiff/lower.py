@@ -343,7 +343,15 @@ def _defining(b: Builder, v: Var) -> Node:
 def _context(b: Builder, src: FunctionSource, env, loc: Loc, stack) -> "calls.Context":
     return calls.Context(b, src, loc, lambda sub, h="tmp": _expr(b, src, env, sub, loc, stack, h),
                          lambda name, args, h, at: _call_helper(b, src, name, args, src.loc(at),
-                                                                stack, h))
+                                                                stack, h),
+                         lambda value, at: _bind_hidden(env, value, at))
+
+
+def _bind_hidden(env, value: Env, at: ast.AST) -> str:
+    """Bind ``value`` to a name that is not an identifier (no user code can refer to it)."""
+    name = f"<operand {at.lineno}:{at.col_offset}:{len(env)}>"
+    env[name] = value
+    return name
 
 
 def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint="tmp") -> Env:

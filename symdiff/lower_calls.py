@@ -12,15 +12,18 @@ from typing import Any, Callable
 
 import sympy
 
+import numpy as np
+
+from . import lower_arrays as arrays
 from .errors import Loc, SymdiffError
 from .ir import Const, Var
 from .rules import elementwise as E
 
 #: NumPy functions whose result carries no gradient (indices, shapes, constants).
-NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "full", "full_like", "eye",
+NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "eye",
            "argmax", "argmin", "floor", "ceil", "round", "rint", "isnan", "isfinite",
            "logical_and", "logical_or", "logical_not", "greater", "less", "equal",
-           "linspace", "argsort", "trunc", "sign_mask"}
+           "argsort", "trunc", "sign_mask"}
 #: Array functions with their own vector-Jacobian rule (``rules.arrays``).
 REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "amax": "amax", "min": "amin",
               "amin": "amin"}
@@ -28,12 +31,13 @@ METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "transpose", "copy", "
            "flatten", "astype", "squeeze"}
 SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(REDUCTIONS) | {
     "dot", "matmul", "outer", "reshape", "transpose", "ravel", "concatenate", "stack", "where",
-    "clip", "expand_dims", "squeeze", "array", "absolute", "linalg.norm", "power", "square"})
+    "clip", "expand_dims", "squeeze", "array", "absolute", "linalg.norm", "power", "square",
+    "full", "full_like", "linspace", "asarray"})
 
 CMP = {ast.Gt: ">", ast.Lt: "<", ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
 INTOPS = {ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
 ARITH = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
-         ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b}
+         ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b, ast.Mod: E.Mod}
 
 
 @dataclass
@@ -45,6 +49,7 @@ class Context:
     loc: Loc
     lower: Callable[..., Any]               # lower(ast_expr, hint="tmp") -> Env
     call_helper: Callable[..., Any]         # call_helper(name, args, hint, call) -> Env
+    bind: Callable[..., str] = None         # bind(value, at) -> a name no user can write
 
     def fail(self, message: str, at: ast.AST, hint: str = "") -> SymdiffError:
         return SymdiffError(message, self.src.loc(at), hint)
@@ -118,14 +123,14 @@ def compare(ctx: Context, e: ast.Compare, hint: str):
 
 
 def boolop(ctx: Context, e: ast.BoolOp, hint: str):
-    """``a and b`` is ``b if a else a`` (b is computed only when needed); ``or`` likewise."""
+    """``a or b`` is ``a if a else b`` and ``a and b`` is ``b if a else a``: the value of an
+    operand, not a bool (b is computed only when needed). ``a`` is computed once."""
     value = e.values[0]
     for more in e.values[1:]:
-        if isinstance(e.op, ast.And):
-            value = ast.IfExp(value, more, ast.Constant(False))
-        else:
-            value = ast.IfExp(value, ast.Constant(True), more)
-        ast.copy_location(value, e)
+        first = ast.Name(ctx.bind(ctx.lower(value), value), ast.Load())
+        ast.copy_location(first, value)
+        body, orelse = (more, first) if isinstance(e.op, ast.And) else (first, more)
+        value = ast.copy_location(ast.IfExp(first, body, orelse), e)
         ast.fix_missing_locations(value)
     return ctx.lower(value, hint)
 
@@ -284,10 +289,10 @@ def _method(ctx: Context, e: ast.Call, hint: str):
         raise ctx.fail(f"method `.{func.attr}()` is not supported", func,
                        f"use .{close[0]}() or a NumPy function" if close else "use a NumPy function")
     x = ctx.array(ctx.lower(func.value), func.value)
+    if func.attr == "astype":
+        return arrays.astype(ctx, e, x, hint)
     args, keywords = _arguments(ctx, e)
     name = {"flatten": "ravel", "copy": "positive"}.get(func.attr, func.attr)
-    if name == "astype":
-        return ctx.emit("cast", [x], hint, type="float")
     if name in ("reshape", "transpose") and len(args) > 1:
         from .lower import Tup
         args = [Tup(tuple(args))]
@@ -295,7 +300,17 @@ def _method(ctx: Context, e: ast.Call, hint: str):
 
 
 def numpy_call(ctx: Context, e: ast.Call, hint: str, name: str):
-    args, keywords = _arguments(ctx, e)
+    if name in arrays.SCALAR_TYPES:                      # np.float32(x): a cast
+        if len(e.args) != 1 or e.keywords:
+            raise ctx.fail(f"np.{name} takes one argument here", e)
+        x = ctx.array(ctx.lower(e.args[0]), e.args[0])
+        return arrays.cast(ctx, x, np.dtype(name), hint, e)
+    dtype = arrays.dtype_keyword(ctx, e)
+    args = [ctx.lower(a) for a in e.args]
+    keywords = {k.arg: ctx.lower(k.value) for k in e.keywords if k.arg != "dtype"}
+    if dtype is not None:
+        return arrays.with_dtype(ctx, e, hint, name, args, keywords, dtype,
+                                 lambda a, k: _numpy(ctx, e, hint, name, a, k))
     return _numpy(ctx, e, hint, name, args, keywords)
 
 
@@ -315,8 +330,10 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
     if name in ("dot", "matmul", "outer"):
         if len(args) != 2:
             raise ctx.fail(f"np.{name} takes two arrays", e)
-        return ctx.emit("outer" if name == "outer" else "matmul",
-                        [ctx.array(a, e) for a in args], hint)
+        pair = [ctx.array(a, e) for a in args]
+        if name == "dot":                 # a scalar multiplies; N-D contracts, no batching
+            return ctx.emit("matmul", pair, hint, dot=True)
+        return ctx.emit("outer" if name == "outer" else "matmul", pair, hint)
     if name in ("reshape", "ravel"):
         x = ctx.array(args[0], e)
         shape = args[1] if len(args) > 1 else keywords.get("shape", Const(-1))
@@ -342,16 +359,20 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
         if name == "stack":
             return ctx.stack(list(seq.items), axis, hint, e)
         return ctx.emit(name, [ctx.array(v, e) for v in seq.items], hint, axis=axis)
-    if name == "array" and len(args) == 1:
+    if name in ("array", "asarray") and len(args) == 1 and not keywords:
         return ctx.array(args[0], e) if not isinstance(args[0], (Var, Const)) else args[0]
     if name == "where" and len(args) == 3:
         return ctx.emit("where", [ctx.array(a, e) for a in args], hint)
+    if name in ("full", "full_like"):
+        return arrays.full(ctx, e, hint, name, args, keywords)
+    if name == "linspace":
+        return arrays.linspace(ctx, e, hint, args, keywords)
     if name == "linalg.norm":
         return _norm(ctx, e, hint, args, keywords)
     if name in NONDIFF:
         from .lower import Tup
         flat = [_shape_tuple(ctx, a) if isinstance(a, Tup) else ctx.array(a, e) for a in args] + \
-            [ctx.array(v, e) for v in keywords.values()]
+            [v if k == "dtype" else ctx.array(v, e) for k, v in keywords.items()]
         return ctx.emit("np", flat, hint, fn=name, keywords=tuple(keywords))
     if name == "random" or name.startswith("random."):
         raise ctx.fail("random numbers inside a differentiated function are not supported", e,
@@ -369,14 +390,15 @@ def _shape_tuple(ctx: Context, value):
 
 
 def _norm(ctx: Context, e: ast.Call, hint: str, args, keywords):
-    """``np.linalg.norm(x, axis=..., keepdims=...)`` is sqrt(sum(x*x)) (2-norm / Frobenius)."""
+    """``np.linalg.norm(x, ord, axis, keepdims)``: the 2-norm / Frobenius norm is written
+    out as sqrt(sum(x*x)); every other order is ``lower_arrays.norm``."""
     x = ctx.array(args[0], e)
     order = ctx.static(keywords.get("ord", args[1] if len(args) > 1 else Const(None)), e, "ord")
-    if order not in (None, 2, "fro"):
-        raise ctx.fail("only the 2-norm (ord=None) of np.linalg.norm is supported", e,
-                       "write other norms out, e.g. np.sum(np.abs(x)) for the 1-norm")
-    axis = ctx.static(keywords.get("axis", Const(None)), e, "axis")
-    keepdims = bool(ctx.static(keywords.get("keepdims", Const(False)), e, "keepdims"))
+    axis = ctx.static(keywords.get("axis", args[2] if len(args) > 2 else Const(None)), e, "axis")
+    keepdims = bool(ctx.static(keywords.get("keepdims", args[3] if len(args) > 3 else
+                                            Const(False)), e, "keepdims"))
+    if order is not None:
+        return arrays.norm(ctx, e, hint, x, order, axis, keepdims)
     squares = ctx.ew(lambda v: v ** 2, [x], "tmp")
     total = ctx.emit("sum", [squares], "tmp", axis=axis, keepdims=keepdims)
     return ctx.ew(sympy.sqrt, [total], hint)

@@ -35,15 +35,27 @@ def active_names(fn: Function, wrt: tuple[int, ...], table=rules) -> set[str]:
 STEPS = {"floor", "ceil", "round", "rint", "trunc"}
 
 
+def refuse_ranges(fn: Function, active: set[str]) -> None:
+    """np.arange of a differentiated value: its length jumps, and its elements are not
+    a smooth function of the bounds that a rule could state. Refused, never a zero."""
+    for n in walk(fn.body):
+        if isinstance(n, Node) and n.op == "np" and n.param("fn") == "arange" and \
+                any(_is_active(a, active) for a in n.args):
+            raise SymdiffError("np.arange of a differentiated value is not differentiable", n.loc,
+                               hint="write start + step * np.arange(n) with an integer n, or "
+                                    "np.linspace(start, stop, n)")
+
+
 def _refuse_steps(fn: Function, active: set[str]) -> None:
     """A differentiated value through floor/round/int(): refused, never a silent zero."""
+    refuse_ranges(fn, active)
     for n in walk(fn.body):
         if not isinstance(n, Node) or not any(_is_active(a, active) for a in n.args):
             continue
         step = n.op == "np" and n.param("fn") in STEPS
         cast = n.op == "cast" and n.param("type") == "int"
         if step or cast:
-            what = f"np.{n.param('fn')}" if step else "int()"
+            what = f"np.{n.param('fn')}" if step else n.param("spelling", "int()")
             raise SymdiffError(f"{what} is not differentiable: its gradient is zero almost "
                                "everywhere", n.loc,
                                hint="compute it outside the function and pass the result in, "

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import sympy
 
+from .errors import SymdiffError
 from .ir import Const, Function, If, Loop, Node, Var, ew_symbols, walk
 from .rules.arrays import _dummy, infer_shape
 
@@ -101,6 +102,7 @@ def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any], rule) 
 
     for n in stmts:
         if isinstance(n, If):
+            _truth_value(shape(n.cond), n.loc)
             _forward_block(n.then, shapes, values, rule)
             _forward_block(n.orelse, shapes, values, rule)
             for out, a, b in zip(n.outs, n.then_values, n.else_values):
@@ -111,6 +113,8 @@ def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any], rule) 
             _forward_loop(n, shapes, values, shape, rule)
             continue
         arg_shapes_ = [shape(a) for a in n.args]
+        if n.op == "not":
+            _truth_value(arg_shapes_[0], n.loc)
         arg_values = [value(a) for a in n.args]
         out = n.out.name
         known = _known_value(n, arg_shapes_, arg_values)
@@ -119,9 +123,42 @@ def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any], rule) 
             if not isinstance(known, tuple):
                 shapes[out] = np.shape(known)
             continue
+        if _boolean(n, values.setdefault(MASKS, set())):
+            values[MASKS].add(out)
+            if n.op == "getitem" and out not in shapes:
+                continue              # x[mask]: as many elements as the mask has True
         result = rule(n, arg_shapes_, arg_values)
         if result is not None:
             shapes[out] = tuple(result)
+
+
+#: Where ``values`` keeps the names known to hold booleans (masks).
+MASKS = "\x00masks"
+#: NumPy functions whose result is boolean.
+BOOLEAN_FUNCTIONS = {"logical_and", "logical_or", "logical_not", "isnan", "isfinite", "greater",
+                     "less", "equal"}
+
+
+def _boolean(n: Node, masks: set) -> bool:
+    """Whether ``n`` computes booleans, or indexes with them (a getitem by a mask): ``x > 0``,
+    ``np.isnan(x)``, ``m1 & m2``, ``x.astype(bool)``, ``x[m]``."""
+    def is_mask(v):
+        return isinstance(v, Var) and v.name in masks
+    if n.op == "getitem":
+        return any(is_mask(v) for v in n.args[1:])
+    return n.op in ("compare", "not") or n.op == "np" and n.param("fn") in BOOLEAN_FUNCTIONS \
+        or n.op == "intop" and n.param("symbol") in "&|^" and all(map(is_mask, n.args)) \
+        or n.op == "cast" and n.param("dtype") == "bool"
+
+
+def _truth_value(shape, loc) -> None:
+    """Python asks an array of several elements for one truth value (``if x:``, ``x or y``,
+    ``not x``) only to raise: refuse it here, where the statement is known."""
+    if shape is not None and int(np.prod(shape, dtype=int)) != 1:
+        raise SymdiffError(f"an array of shape {tuple(shape)} is used as a single truth value "
+                           "(`if`, `and`, `or`, `not`, `a if c else b`)", loc,
+                           hint="use np.any(...) or np.all(...) for one answer, or "
+                                "np.where(cond, a, b) / np.logical_or(a, b) elementwise")
 
 
 def _forward_loop(n: Loop, shapes: dict, values: dict, shape, rule) -> None:

@@ -206,6 +206,9 @@ def index_params(fn: Function) -> set[str]:
                 counted.update(a.name for a in s.args[1:] if isinstance(a, Var))
             elif s.op == "np" and s.param("fn") in COUNTING:
                 counted.update(a.name for a in s.args if isinstance(a, Var))
+            elif s.op in ("fill", "linspace"):           # the shape, the number of points
+                counts = s.args[2:] if s.op == "linspace" else s.args[:1] * (s.param("fn") == "full")
+                counted.update(a.name for a in counts if isinstance(a, Var))
         elif isinstance(s, Loop):
             counted.update(a.name for a in s.bounds if isinstance(a, Var))
     todo = list(counted)

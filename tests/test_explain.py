@@ -217,7 +217,7 @@ def test_loops_show_one_row_per_iteration():
     assert forward.headers[-1] == "iteration"
     assert {r[-1] for r in forward.rows if r[0] == "scores"} == {"i=0", "i=1"}
     backward = ex.backward_table(limit=None)
-    assert {r[-1] for r in backward.rows if r[0] == "scores" and r[1] == "tmp @ W"} == \
+    assert {r[-1] for r in backward.rows if r[0] == "scores" and r[1] == "np.dot(tmp, W)"} == \
         {"i=0", "i=1"}
     short = ex.forward_table(limit=5)
     assert len(short.rows) == 5 and "more rows" in short.note

@@ -71,6 +71,8 @@ def sum_to(em, g: Value, like: Value, gshape=None) -> Value:
 def vjp_matmul(em, g, n: Node, i: int):
     x, y = n.args
     rx, ry = em.ndim(x), em.ndim(y)
+    if n.param("dot") and not (rx in (1, 2) and ry in (1, 2)):
+        return _vjp_dot(em, g, n, i, rx, ry)
     if i == 0:
         if ry == 2 and rx in (1, 2):
             return em.out("matmul", [g, em.tmp("transpose", [y], axes=None)])
@@ -86,6 +88,18 @@ def vjp_matmul(em, g, n: Node, i: int):
     if rx == 1 and ry == 1:
         return em.ew_out(lambda a, b: a * b, [g, x])
     return em.out("matmul_vjp_right", [g, x, y])
+
+
+def _vjp_dot(em, g, n: Node, i: int, rx, ry):
+    """np.dot beyond matrices: a scalar operand multiplies; N-D operands contract the last
+    axis of x with the second-to-last of y (no batch broadcasting, unlike matmul)."""
+    x, y = n.args
+    if rx == 0 or ry == 0:
+        other = n.args[1 - i]
+        part = em.ew_tmp(lambda a, b: a * b, [g, other])
+        em.set_shape(part, em.shape(n.out))
+        return sum_to(em, part, n.args[i], em.shape(n.out))
+    return em.out("dot_vjp_left" if i == 0 else "dot_vjp_right", [g, x, y])
 
 
 def vjp_outer(em, g, n: Node, i: int):
@@ -253,12 +267,61 @@ def vjp_cast(em, g, n: Node, i: int):
     return g if n.param("type") == "float" else None
 
 
+def vjp_fill(em, g, n: Node, i: int):
+    """np.full(shape, a) / np.full_like(x, a): every element is a, so a's gradient is the
+    upstream gradient summed back to a's shape."""
+    if i != 1:
+        return None
+    if n.param("dtype") and np.dtype(n.param("dtype")).kind != "f":
+        from ..errors import SymdiffError
+        raise SymdiffError(f"np.{n.param('fn')} with dtype={n.param('dtype')} is not "
+                           "differentiable in its fill value", n.loc,
+                           hint="leave out dtype=, or compute the value outside the function")
+    return sum_to(em, g, n.args[1], em.shape(n.out))
+
+
+def vjp_linspace(em, g, n: Node, i: int):
+    """out = a + (b - a) * t with t from 0 to 1: da = sum of g * (1 - t), db = sum of g * t."""
+    if i == 2:
+        return None
+    return em.out("linspace_vjp", [g, n.args[i], n.args[2], Const(n.param("endpoint")),
+                                   Const(i == 0)])
+
+
+def vjp_norm(em, g, n: Node, i: int):
+    """np.linalg.norm of an order other than 2: a helper picks the formula for the rank
+    (vectors: sign(x) * (|x| / out)**(p - 1); max / min norms route to their ties)."""
+    return em.out("norm_vjp", [g, n.args[0], n.out], **dict(n.params))
+
+
+def norm_shape(n: Node, shape: tuple) -> tuple:
+    """The shape of a norm's result; a located refusal of what NumPy would not compute
+    this way (the spectral norm of a matrix, a norm of a 3-D array without axes)."""
+    from ..errors import SymdiffError
+    axis, order = n.param("axis"), n.param("ord")
+    if axis is None and len(shape) > 2:
+        raise SymdiffError(f"np.linalg.norm with ord={order!r} of an array of shape "
+                           f"{tuple(shape)} needs axis=", n.loc,
+                           hint="pass axis= (one axis for vector norms, two for matrix norms)")
+    if (axis is None and len(shape) == 2 or isinstance(axis, tuple) and len(axis) == 2) \
+            and order in (2, -2):
+        raise SymdiffError(f"np.linalg.norm with ord={order} of a matrix is its extreme "
+                           "singular value, which symdiff does not differentiate", n.loc,
+                           hint="use ord='fro', 1, -1, np.inf or -np.inf, or pass axis= "
+                                "for the 2-norms of its rows or columns")
+    if axis is None and len(shape) == 1 and order == "fro":
+        raise SymdiffError("ord='fro' is a matrix norm; this is a vector", n.loc,
+                           hint="use ord=2 (or leave ord out) for a vector")
+    return np.sum(_dummy(shape), axis=axis, keepdims=n.param("keepdims")).shape
+
+
 VJPS = {
     "matmul": vjp_matmul, "outer": vjp_outer,
     "sum": vjp_sum, "mean": vjp_mean, "amax": vjp_extremum, "amin": vjp_extremum,
     "reshape": vjp_reshape, "transpose": vjp_transpose, "expand_dims": vjp_expand,
     "squeeze": vjp_expand, "getitem": vjp_getitem, "concatenate": vjp_concatenate,
     "stack": vjp_stack, "where": vjp_where, "cast": vjp_cast, "setitem": vjp_setitem,
+    "fill": vjp_fill, "linspace": vjp_linspace, "norm": vjp_norm,
 }
 
 #: Primitives whose output never carries a gradient (indices, shapes, masks, constants).
@@ -266,6 +329,16 @@ NO_GRADIENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not", 
 
 
 # ---------------------------------------------------------------- shapes
+
+
+def dot_shape(a: tuple, b: tuple) -> tuple:
+    """The shape of np.dot(a, b): a scalar multiplies; else the last axis of a meets the
+    second-to-last of b (the only axis of a vector)."""
+    if len(a) == 0 or len(b) == 0:
+        return tuple(a or b)
+    if a[-1] != (b[0] if len(b) == 1 else b[-2]):
+        raise ValueError("the inner dimensions do not match")
+    return tuple(a[:-1]) + tuple(b[:-2]) + tuple(b[-1:] if len(b) > 1 else ())
 
 
 def matmul_shape(a: tuple, b: tuple) -> tuple:
@@ -307,6 +380,21 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
     if op in ("sum", "mean", "amax", "amin") and n.param("axis") is None \
             and not n.param("keepdims"):
         return ()
+    if op == "cast" and n.param("dtype"):        # x.astype(...) keeps the shape
+        return arg_shapes[0]
+    if op == "norm" and arg_shapes[0] is not None:
+        return norm_shape(n, arg_shapes[0])
+    if op in ("norm_vjp", "norm_jvp"):
+        return arg_shapes[1] if op == "norm_vjp" else arg_shapes[2]
+    if op == "fill" and n.param("fn") == "full_like" or op == "linspace_vjp":
+        return arg_shapes[0] if op == "fill" else arg_shapes[1]
+    if op in ("fill", "linspace"):
+        count = arg_values[0] if op == "fill" else arg_values[2]
+        rest = [] if op == "fill" else arg_shapes[:2]
+        if count is None or any(r is None for r in rest):
+            return None
+        lead = tuple(count) if isinstance(count, tuple) else (int(count),)
+        return lead + (tuple(np.broadcast_shapes(*rest)) if rest else ())
     if op in ("shape", "dim", "ndim", "size") or op == "cast" and arg_shapes[0] == ():
         return () if op != "shape" else None
     if op in ("setitem", "add_at", "zeros_like", "copy", "alias"):
@@ -322,7 +410,7 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
             return np.sum(_dummy(arg_shapes[0]), axis=n.param("axis"),
                           keepdims=n.param("keepdims")).shape
         if op == "matmul":
-            return matmul_shape(*arg_shapes)
+            return (dot_shape if n.param("dot") else matmul_shape)(*arg_shapes)
         if op == "outer":
             return (int(np.prod(arg_shapes[0])), int(np.prod(arg_shapes[1])))
         if op == "transpose":
@@ -349,9 +437,9 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
             return tuple(arg_values[1])
         if op in ("scatter", "scatter_add") and isinstance(arg_values[1], tuple):
             return arg_values[1]                 # zeros of this shape, written at an index
-        if op in ("unbroadcast", "scatter", "scatter_add", "matmul_vjp_left"):
+        if op in ("unbroadcast", "scatter", "scatter_add", "matmul_vjp_left", "dot_vjp_left"):
             return arg_shapes[1]
-        if op == "matmul_vjp_right":
+        if op in ("matmul_vjp_right", "dot_vjp_right"):
             return arg_shapes[2]
     except (ValueError, TypeError, IndexError):
         return None

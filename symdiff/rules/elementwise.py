@@ -14,7 +14,10 @@ Gate patterns (the vocabulary of backprop lessons):
 
 Kinks (documented subgradients): at a tie ``max``/``min``/``maximum``/``minimum``/``clip``
 split the gradient evenly (Heaviside(0) = 1/2, as JAX does), so ``relu`` written as
-``np.maximum(0, x)`` gets 1/2 at x == 0; ``abs'(0) = sign(0) = 0``.
+``np.maximum(0, x)`` gets 1/2 at x == 0; ``abs'(0) = sign(0) = 0``. Powers with a variable
+exponent are differentiated in forms exact at a zero base (``rules.functions.exact_powers``,
+the convention of JAX's ``lax.pow``); ``%``/``np.mod`` and ``np.fmod`` have d/dx = 1 and
+d/dy = -floor(x/y) (-trunc(x/y)) between their jumps.
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ from typing import Callable
 
 import sympy
 from sympy import Abs, Max, Min, sign
+
+from .functions import Fmod, Mod, exact_powers
 
 OUT = sympy.Symbol("_out", real=True)   # the forward output, in derivatives
 X, Y = sympy.symbols("_0 _1", real=True)
@@ -61,7 +66,12 @@ TABLE: dict[str, Elementwise] = {row.name: row for row in [
     _row("multiply", lambda x, y: x * y,      "y, x",                  gate="mul switches"),
     _row("divide",   lambda x, y: x / y,      "1/y, -x/y**2",          domain=(0.5, 2.0)),
     _row("reciprocal", lambda x: 1 / x,       "-out**2",               domain=(0.5, 2.0)),
-    _row("power",    lambda x, y: x ** y,     "y*x**(y - 1), out*log(x)", domain=(0.5, 2.0)),
+    _row("power",    lambda x, y: x ** y,     "y*x**(y - 1), out*log(x)", domain=(0.5, 2.0),
+         kink="x == 0: d/dx = y*x**(y - 1) (0 if y == 0), d/dy = 0 (as JAX)"),
+    _row("mod",      lambda x, y: Mod(x, y),  "1, -floor(x/y)",        domain=(1.1, 1.9),
+         kink="jumps where x/y is an integer; the sign of y"),
+    _row("fmod",     lambda x, y: Fmod(x, y), "1, -trunc(x/y)",        domain=(1.1, 1.9),
+         kink="jumps where x/y is an integer; the sign of x"),
     _row("square",   lambda x: x ** 2,        "2*x"),
     _row("sqrt",     lambda x: sympy.sqrt(x), "1/(2*out)",             domain=(0.5, 2.0)),
     # ---- max routes
@@ -100,10 +110,10 @@ TABLE: dict[str, Elementwise] = {row.name: row for row in [
 #: Names users write, mapped to rows. ``np.<name>`` and ``math.<name>`` resolve through these.
 NUMPY_ALIASES = {"absolute": "abs", "fabs": "abs", "arctan2": None, "true_divide": "divide",
                  "atan": "arctan", "asin": "arcsin", "acos": "arccos", "atanh": "arctanh",
-                 "asinh": "arcsinh", "pow": "power"}
+                 "asinh": "arcsinh", "pow": "power", "remainder": "mod"}
 MATH_FUNCTIONS = {"exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "tanh", "sinh", "cosh",
                   "sin", "cos", "tan", "atan", "asin", "acos", "atanh", "asinh", "fabs", "pow",
-                  "hypot"}
+                  "hypot", "fmod"}
 
 
 def lookup(name: str) -> Elementwise | None:
@@ -166,7 +176,7 @@ def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
     kept only when it agrees numerically. A form that needs only the output is preferred.
     """
     leaf = sympy.Symbol(f"_{i}", real=True)
-    derivative = _clean(sympy.diff(expr, leaf))
+    derivative = _clean(exact_powers(expr, leaf))
     if derivative.is_number or expr.is_Symbol:
         return derivative
     candidates = [derivative, derivative.subs(expr, OUT)]

@@ -7,11 +7,14 @@ it comes from; backward lines also name the local derivative they apply.
 import numpy as np
 
 
-def matmul_vjp_left(g, x, y):
-    """Gradient of x @ y with respect to x, for any ranks."""
+def dot_vjp_left(g, x, y):
+    """Gradient of np.dot(x, y) with respect to x, for any ranks."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * y, x)
     if np.ndim(y) == 1:
-        return unbroadcast(np.multiply.outer(g, y), x)
-    return unbroadcast(g @ np.swapaxes(y, -1, -2) if np.ndim(x) > 1 else g @ y.T, x)
+        return np.multiply.outer(g, y)
+    kept = [a for a in range(np.ndim(y)) if a != np.ndim(y) - 2]
+    return np.tensordot(g, y, axes=(list(range(np.ndim(x) - 1, np.ndim(g))), kept))
 
 
 def unbroadcast(g, x):
@@ -27,7 +30,7 @@ def unbroadcast(g, x):
 def grad_hinge(w, phi, y):
     """Gradient of hinge (hinge.py:10) with respect to w."""
     # forward
-    tmp = w @ phi                                 # hinge.py:11
+    tmp = np.dot(w, phi)                          # hinge.py:11
     tmp_1 = tmp * y                               # hinge.py:11
     hinge = max(0, 1 - tmp_1)                     # hinge.py:11
     if np.ndim(hinge) != 0:                       # hinge.py:10
@@ -35,14 +38,14 @@ def grad_hinge(w, phi, y):
     # backward
     dtmp_1 = -(1.0 if 1 - tmp_1 > 0 else 0.5 if 1 - tmp_1 == 0 else 0.0)  # hinge.py:11  max routes: dhinge/dtmp_1 = -Heaviside(1 - tmp_1)
     dtmp = dtmp_1 * y                             # hinge.py:11  mul switches: dtmp_1/dtmp = y
-    dw = matmul_vjp_left(dtmp, w, phi)            # hinge.py:11  matmul: dtmp/dw
+    dw = dot_vjp_left(dtmp, w, phi)               # hinge.py:11  matmul: dtmp/dw
     return dw
 
 
 def value_and_grad_hinge(w, phi, y):
     """Value of hinge (hinge.py:10) and its gradient with respect to w."""
     # forward
-    tmp = w @ phi                                 # hinge.py:11
+    tmp = np.dot(w, phi)                          # hinge.py:11
     tmp_1 = tmp * y                               # hinge.py:11
     hinge = max(0, 1 - tmp_1)                     # hinge.py:11
     if np.ndim(hinge) != 0:                       # hinge.py:10
@@ -50,5 +53,5 @@ def value_and_grad_hinge(w, phi, y):
     # backward
     dtmp_1 = -(1.0 if 1 - tmp_1 > 0 else 0.5 if 1 - tmp_1 == 0 else 0.0)  # hinge.py:11  max routes: dhinge/dtmp_1 = -Heaviside(1 - tmp_1)
     dtmp = dtmp_1 * y                             # hinge.py:11  mul switches: dtmp_1/dtmp = y
-    dw = matmul_vjp_left(dtmp, w, phi)            # hinge.py:11  matmul: dtmp/dw
+    dw = dot_vjp_left(dtmp, w, phi)               # hinge.py:11  matmul: dtmp/dw
     return hinge, (dw,)

@@ -9,6 +9,8 @@ import numpy as np
 
 def matmul_vjp_right(g, x, y):
     """Gradient of x @ y with respect to y, for any ranks."""
+    if np.ndim(x) == 1 and np.ndim(y) > 2:
+        return unbroadcast(x[:, None] * np.expand_dims(g, -2), y)
     if np.ndim(x) == 1:
         return unbroadcast(np.multiply.outer(x, g), y)
     if np.ndim(y) == 1:

@@ -11,11 +11,15 @@ def matmul_vjp_left(g, x, y):
     """Gradient of x @ y with respect to x, for any ranks."""
     if np.ndim(y) == 1:
         return unbroadcast(np.multiply.outer(g, y), x)
+    if np.ndim(x) == 1 and np.ndim(y) > 2:
+        return unbroadcast((g[..., None, :] @ np.swapaxes(y, -1, -2))[..., 0, :], x)
     return unbroadcast(g @ np.swapaxes(y, -1, -2) if np.ndim(x) > 1 else g @ y.T, x)
 
 
 def matmul_vjp_right(g, x, y):
     """Gradient of x @ y with respect to y, for any ranks."""
+    if np.ndim(x) == 1 and np.ndim(y) > 2:
+        return unbroadcast(x[:, None] * np.expand_dims(g, -2), y)
     if np.ndim(x) == 1:
         return unbroadcast(np.multiply.outer(x, g), y)
     if np.ndim(y) == 1:
