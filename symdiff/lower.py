@@ -16,7 +16,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Union
 
-from . import fence
+from . import alias, fence
 from .errors import Loc, SymdiffError
 from .desugar import desugar
 from .ir import Builder, Const, Function, If, Loop, NameSupply, Node, Var
@@ -60,7 +60,7 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     src = desugar(src)
     params = [a.arg for a in src.tree.args.args]
     names = NameSupply(set(params) | _free_names(src.tree))
-    b = Builder(names)
+    b = alias.Tracked(names)
     env: dict[str, Env] = {p: Var(p) for p in params}
     result = _lower_block(b, src, env, src.tree.body, (src.name,))
     if b.problems:
@@ -132,13 +132,18 @@ def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_h
         if isinstance(stmt, ast.Return):
             if stmt.value is None:
                 raise SymdiffError("`return` needs a value", loc, hint="return the scalar loss")
-            return _expr(b, src, env, stmt.value, loc, stack, hint=result_hint or src.name)
+            value = _expr(b, src, env, stmt.value, loc, stack, hint=result_hint or src.name)
+            env[(alias.REF, RETURN)] = alias.ref_of(b, env, stmt.value, value)
+            return value
         if isinstance(stmt, ast.Assign):
             target = stmt.targets[0]
             hint = target.id if isinstance(target, ast.Name) else "tmp"
             value = _expr(b, src, env, stmt.value, loc, stack, hint)
+            storage = alias.ref_of(b, env, stmt.value, value)
             for target in stmt.targets:
-                _bind(b, src, env, target, value, loc, stack)
+                _bind(b, src, env, target, value, loc, stack, storage)
+        elif isinstance(stmt, ast.Expr):
+            _effect(b, src, env, stmt.value, loc, stack)
         elif isinstance(stmt, ast.AugAssign):
             _augmented(b, src, env, stmt, loc, stack)
         elif isinstance(stmt, ast.If):
@@ -157,7 +162,55 @@ def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> No
             n.ctx = ast.Load()
     combined = ast.copy_location(ast.BinOp(load, stmt.op, stmt.value), stmt)
     hint = target.id if isinstance(target, ast.Name) else "tmp"
-    _bind(b, src, env, target, _expr(b, src, env, combined, loc, stack, hint), loc, stack)
+    value = _expr(b, src, env, combined, loc, stack, hint)
+    if isinstance(target, ast.Name) and alias.shared(env, target.id):
+        _in_place(b, env, target.id, value, loc)    # ``a += v`` on an array writes into it
+        return
+    _bind(b, src, env, target, value, loc, stack, env.get((alias.REF, target.id))
+          if isinstance(target, ast.Name) else None)
+
+
+def _in_place(b, env, name: str, value, loc: Loc) -> None:
+    """``name op= v`` where ``name`` shares memory: in place on an array, a new number on a
+    number. When the kind is not known here, the generated code asks at run time."""
+    if alias.known_array(b, env, name):
+        alias.write(b, env, name, value, loc)
+        return
+    scalar = b.emit("np", [env[name]], "is_number", loc, fn="isscalar", keywords=())
+    env[name] = value
+    as_number, as_array = dict(env), dict(env)
+    array_body = _sub(b)
+    alias.write(array_body, as_array, name, value, loc)
+    alias.fill_roots(env, [as_number, as_array])
+    outs, (number_values, array_values) = _merge(b, env, [as_number, as_array], loc)
+    alias.merge_refs(env, [as_number, as_array])
+    b.body.append(If(scalar, (), tuple(array_body.body), outs, number_values, array_values, loc))
+
+
+#: Calls that change their arguments in place, which a statement of its own would do.
+MUTATING = {"fill", "sort", "put", "itemset", "resize", "partition", "setfield", "copyto",
+            "place", "putmask", "fill_diagonal", "at"}
+
+
+def _effect(b: Builder, src, env, e: ast.expr, loc: Loc, stack) -> None:
+    """A call as a statement: a helper may write into its arguments; NumPy calls that
+    write in place are refused; others (``print``) have no effect on the result."""
+    if not isinstance(e, ast.Call):
+        return
+    func = e.func
+    if isinstance(func, ast.Name) and func.id in src.scope.functions and func.id not in env:
+        _expr(b, src, env, e, loc, stack, "unused")
+        return
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if name in MUTATING or any(k.arg == "out" for k in e.keywords):
+        raise SymdiffError(f"`{_text(e)}` changes an array in place, which symdiff does not "
+                           "model", src.loc(e),
+                           hint="assign the result instead, e.g. `out = np.add(a, b)` or "
+                                "`out[:] = x`")
+
+
+def _text(e: ast.expr) -> str:
+    return ast.unparse(e.func) + "(...)"
 
 
 # ---------------------------------------------------------------- control flow
@@ -171,7 +224,7 @@ class Undefined:
 
 
 def _sub(b: Builder) -> Builder:
-    return Builder(b.names, [], b.stack, b.constants, b.problems)
+    return alias.sub(b)
 
 
 def _as_value(v: Env, name: str, loc: Loc) -> Var | Const:
@@ -194,7 +247,12 @@ def _merge(b: Builder, env: dict, branches: list[dict], loc: Loc, result_hint: s
     outs, values = [], [[] for _ in branches]
     for name in names:
         seen = [branch.get(name) for branch in branches]
-        if all(v is seen[0] for v in seen) and name in env:
+        if all(v is seen[0] for v in seen) and name in env or alias.is_hidden(name) \
+                and name[0] != alias.ROOT:
+            continue
+        stale = [v for v in seen if isinstance(v, alias.Stale)]
+        if stale:
+            env[name] = stale[0]
             continue
         if any(v is None or isinstance(v, Undefined) for v in seen):
             env[name] = Undefined(name)
@@ -202,7 +260,7 @@ def _merge(b: Builder, env: dict, branches: list[dict], loc: Loc, result_hint: s
         if all(v == seen[0] for v in seen):
             env[name] = seen[0]
             continue
-        out = b.names.fresh(result_hint if name == RETURN else name)
+        out = b.names.fresh(result_hint if name == RETURN else alias.hint(name))
         outs.append(out)
         for k, v in enumerate(seen):
             values[k].append(_as_value(v, name, loc))
@@ -218,6 +276,7 @@ def _lower_if(b: Builder, src, env, stmt: ast.If, loc: Loc, stack, result_hint) 
         returned.append(_lower_block(sub, src, inner, body, stack, result_hint))
         blocks.append(sub.body)
         envs.append(inner)
+    alias.fill_roots(env, envs)
     if (returned[0] is None) != (returned[1] is None):
         raise SymdiffError("only one branch returns a value", loc,
                            hint="return from both branches, or from neither")
@@ -225,6 +284,7 @@ def _lower_if(b: Builder, src, env, stmt: ast.If, loc: Loc, stack, result_hint) 
         for inner, value in zip(envs, returned):
             inner[RETURN] = _as_value(value, "the returned value", loc)
     outs, (then_values, else_values) = _merge(b, env, envs, loc, result_hint or src.name)
+    alias.merge_refs(env, envs)
     b.body.append(If(cond, tuple(blocks[0]), tuple(blocks[1]), outs, then_values, else_values, loc))
     if returned[0] is not None:
         return env.pop(RETURN)
@@ -267,31 +327,55 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
         bounds = (start, stop, step)
     names = [n for n in _assigned(stmt.body) if not (isinstance(stmt, ast.For)
                                                      and n == stmt.target.id)]
+    problems, moved = len(b.problems), {}
+    for _ in range(4):           # again when the body writes through views into more names
+        lowered = _loop_body(b, src, env, stmt, loc, stack, names, moved)
+        more = alias.changed_outside(lowered[-2], lowered[-1], names)
+        scratch: dict = {}
+        again = [n for n in alias.loop_refs(scratch, lowered[-2], lowered[-1]) if n not in moved]
+        if not more and not again:
+            break
+        del b.problems[problems:]
+        names = names + more
+        moved.update({n: scratch[(alias.REF, n)] for n in again})
+    index, carried, inits, body, cond_builder, cond, start, inner = lowered
+    nexts = tuple(_as_value(inner[n], n, loc) if not isinstance(inner[n], (Undefined, alias.Stale))
+                  else Const(None) for n in names)
+    outs = tuple(b.names.fresh(alias.hint(n)) for n in names)
+    b.body.append(Loop(index, bounds, tuple(carried), tuple(inits), tuple(body.body), nexts,
+                       outs, tuple(cond_builder.body), cond, loc))
+    for name, out in zip(names, outs):
+        env[name] = inner[name] if isinstance(inner[name], alias.Stale) else out
+    alias.loop_refs(env, start, inner)
+
+
+def _loop_body(b: Builder, src, env, stmt, loc: Loc, stack, names, moved):
+    """Lower a loop's body once, ``names`` carried; the storages in ``moved`` change
+    between iterations."""
+    index = None
     carried, inits, inner = [], [], dict(env)
     for name in names:
-        before = env.get(name)
+        before = env.get(name) if not alias.is_hidden(name) else alias.root(env, name[1])
         fresh = before is None or isinstance(before, Undefined)
         init = Const(None) if fresh else _as_value(before, name, loc)
         # a name first assigned inside the loop keeps its own name for that assignment
-        placeholder = b.names.fresh(name + "_prev" if fresh else name)
+        placeholder = b.names.fresh(alias.hint(name) + "_prev" if fresh else alias.hint(name))
         carried.append(placeholder)
         inits.append(init)
         inner[name] = placeholder
+    alias.carry_refs(env, inner, names)
+    inner.update({(alias.REF, n): r for n, r in moved.items()})
     if isinstance(stmt, ast.For):
         index = b.names.fresh(stmt.target.id)
+        b.memory.ints.add(index)
         inner[stmt.target.id] = index
     cond_builder, cond = _sub(b), None
     if isinstance(stmt, ast.While):
         cond = calls_array(cond_builder, src, inner, stmt.test, loc, stack)
+    start = dict(inner)
     body = _sub(b)
     _lower_block(body, src, inner, stmt.body, stack)
-    nexts = tuple(_as_value(inner[n], n, loc) if not isinstance(inner[n], Undefined)
-                  else Const(None) for n in names)
-    outs = tuple(b.names.fresh(n) for n in names)
-    b.body.append(Loop(index, bounds, tuple(carried), tuple(inits), tuple(body.body), nexts,
-                       outs, tuple(cond_builder.body), cond, loc))
-    for name, out in zip(names, outs):
-        env[name] = out
+    return index, carried, inits, body, cond_builder, cond, start, inner
 
 
 def _ifexp(b: Builder, src, env, e: ast.IfExp, loc: Loc, stack, hint: str) -> Env:
@@ -307,12 +391,18 @@ def _ifexp(b: Builder, src, env, e: ast.IfExp, loc: Loc, stack, hint: str) -> En
     return out
 
 
-def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()) -> None:
+def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=(),
+          storage=None) -> None:
+    """``target = value``; ``storage`` is where the value lives (``alias.ref_of``)."""
     if isinstance(target, ast.Name):
-        env[target.id] = value
+        alias.bind(env, target.id, value, storage)
         return
     if isinstance(target, ast.Subscript):
-        env[target.value.id] = calls.setitem(_context(b, src, env, loc, stack), target, value)
+        name = target.value.id
+        if isinstance(env.get(name), alias.Stale):
+            raise alias.stale_error(env[name], src.loc(target.value))
+        new = calls.setitem(_context(b, src, env, loc, stack), target, value)
+        alias.write(b, env, name, new, loc)
         return
     count = len(target.elts)
     if isinstance(value, Tup):
@@ -326,8 +416,9 @@ def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()
     else:
         raise SymdiffError("tuple unpacking works on a tuple, `x.shape`, or a helper's returns",
                            loc, hint="index the array instead: `a = v[0]`")
-    for t, item in zip(target.elts, items):
-        _bind(b, src, env, t, item, loc, stack)
+    refs = storage if isinstance(storage, tuple) else (None,) * len(items)
+    for t, item, r in zip(target.elts, items, refs):
+        _bind(b, src, env, t, item, loc, stack, r)
 
 
 def _defining(b: Builder, v: Var) -> Node:
@@ -343,7 +434,7 @@ def _defining(b: Builder, v: Var) -> Node:
 def _context(b: Builder, src: FunctionSource, env, loc: Loc, stack) -> "calls.Context":
     return calls.Context(b, src, loc, lambda sub, h="tmp": _expr(b, src, env, sub, loc, stack, h),
                          lambda name, args, h, at: _call_helper(b, src, name, args, src.loc(at),
-                                                                stack, h))
+                                                                stack, h, env, at))
 
 
 def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint="tmp") -> Env:
@@ -380,6 +471,8 @@ def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
     name = e.id
     if isinstance(env.get(name), Poison):
         raise _Poisoned()
+    if isinstance(env.get(name), alias.Stale):
+        raise alias.stale_error(env[name], src.loc(e))
     if isinstance(env.get(name), Undefined):
         raise SymdiffError(f"`{name}` may be undefined here: it is assigned on only some paths",
                            src.loc(e), hint=f"assign `{name}` before the `if` or loop too")
@@ -448,7 +541,7 @@ def _callee(src: FunctionSource, env, func: ast.expr) -> str | None:
 
 
 def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], loc: Loc,
-                 stack, hint: str) -> Env:
+                 stack, hint: str, caller=None, call=None) -> Env:
     """Inline a helper function: lower its body with the arguments bound to its parameters."""
     helper = src.scope.function(name)
     if helper is None:
@@ -457,6 +550,8 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
     if helper.name in stack:
         raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
                            hint="write the recursion as a loop or closed form")
+    if not fence.always_returns(helper.tree.body):      # Python returns None at the end
+        helper = _returning_none(helper)
     fence.check(helper)
     helper = desugar(helper)
     params = [a.arg for a in helper.tree.args.args]
@@ -466,12 +561,28 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
                            hint=f"call it as {helper.name}({', '.join(params)})")
     env: dict[str, Env] = {p: Const(defaults[p]) for p in params[len(args):]}
     env.update(zip(params, args))
+    if caller is not None:
+        alias.enter_helper(b, caller, env, params, call.args, args)
     for n in _free_names(helper.tree):
         b.names.reserve(n)
     result = _lower_block(b, helper, env, helper.tree.body, stack + (helper.name,), hint)
+    if caller is not None and not isinstance(result, Poison):
+        alias.leave_helper(b, caller, env, call, loc)
     if isinstance(result, Poison):
         raise _Poisoned()                   # the helper's own problem is already recorded
     if result is None:
         raise SymdiffError(f"helper `{helper.name}` does not return a value", loc,
                            hint="end the helper with `return <value>`")
     return result
+
+
+def _returning_none(helper: FunctionSource) -> FunctionSource:
+    """A helper that may end without ``return``, as Python runs it: ``return None`` last."""
+    tree = copy.copy(helper.tree)
+    last = tree.body[-1]
+    end = ast.Return(ast.Constant(None))
+    ast.copy_location(end, last)
+    ast.fix_missing_locations(end)
+    tree.body = list(tree.body) + [end]
+    return FunctionSource(helper.name, tree, helper.file, helper.lines, helper.col_shift,
+                          helper.scope)
