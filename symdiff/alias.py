@@ -91,11 +91,7 @@ class Memory:
     defs: dict = field(default_factory=dict)          # Var -> the node that computed it
     ints: set = field(default_factory=set)            # Vars known to hold integers
     returned: dict = field(default_factory=dict)      # id(helper call) -> Ref of its result
-    fresh: int = 0
-
-    def new_sid(self) -> str:
-        self.fresh += 1
-        return f"s:{self.fresh}"
+    writes: int = 0                                   # writes through shared storage so far
 
 
 @dataclass
@@ -345,6 +341,7 @@ def write(b: Tracked, env: dict, name: str, new, loc: Loc) -> None:
     if r.path is None or any(s.kind == "unsure" for s in r.path):
         other = others[0] if others else r.since or "its base"
         raise refuse(name, other, r, loc, _why(r))
+    b.memory.writes += 1
     base = root(env, r.sid)
     bases = [base]
     for step in r.path[:-1]:
