@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .errors import Loc, SymdiffError
-from .ir import Builder, Const, Node, Var
+from .ir import Builder, Const, If, Node, Var
 from .rules.arrays import _shift_index
 
 REF, ROOT, EXTERNAL = "<ref>", "<root>", "<external>"
@@ -337,7 +337,7 @@ def write(b: Tracked, env: dict, name: str, new, loc: Loc) -> None:
     if r is None:
         env[name] = new
         return
-    others = sharers(env, r.sid, name) if r.sid else sharers_of(env, r)
+    others = sharers(env, r.sid, name) if r.sid else sharers_of(env, r, name)
     if r.path is None or any(s.kind == "unsure" for s in r.path):
         other = others[0] if others else r.since or "its base"
         raise refuse(name, other, r, loc, _why(r))
@@ -354,8 +354,8 @@ def write(b: Tracked, env: dict, name: str, new, loc: Loc) -> None:
     env[name] = new
 
 
-def sharers_of(env: dict, r: Ref) -> list[str]:
-    return [n for s in r.storages() for n in sharers(env, s)]
+def sharers_of(env: dict, r: Ref, but: str) -> list[str]:
+    return [n for s in sorted(r.storages()) for n in sharers(env, s, but)]
 
 
 def rederive(b: Tracked, env: dict, sid: str, base, writer: str, loc: Loc) -> None:
@@ -364,14 +364,30 @@ def rederive(b: Tracked, env: dict, sid: str, base, writer: str, loc: Loc) -> No
         r = env[(REF, other)]
         if isinstance(env.get(other), Stale):
             continue
-        sure = r.sid == sid and r.path is not None and all(s.kind == "view" for s in r.path)
+        sure = r.sid == sid and r.path is not None and all(s.kind != "unsure" for s in r.path)
         if not sure:
-            env[other] = Stale(other, writer, loc.line, _why(r))
+            env[other] = Stale(other, writer or "an argument", loc.line, _why(r))
+            continue
+        if r.path and r.path[-1].kind == "maybe" and isinstance(env.get(other), Var):
+            env[other] = _view_or_number(b, env[other], base, r.path, loc, other)
             continue
         value = base
         for step in r.path:
             value = _apply(b, step, value, loc, other)
         env[other] = value
+
+
+def _view_or_number(b: Tracked, old: Var, base, path, loc: Loc, name: str) -> Var:
+    """``X[i]`` after X was written: the new element when it is a view (an array), the
+    number read before when it is a number. The generated code asks at run time."""
+    test = b.emit("np", [old], "is_number", loc, fn="isscalar", keywords=())
+    inner = sub(b)
+    value = base
+    for step in path:
+        value = _apply(inner, step, value, loc, name)
+    out = b.names.fresh(name)
+    b.body.append(If(test, (), tuple(inner.body), (out,), (old,), (value,), loc))
+    return out
 
 
 def known_array(b: Tracked, env: dict, name: str) -> bool:
@@ -424,10 +440,11 @@ def merge_refs(env: dict, branches: list[dict]) -> None:
         env[(REF, name)] = Ref(None, None, "", 0, shares)
 
 
-def changed_outside(start: dict, end: dict, carried) -> list:
+def changed_outside(before: dict, start: dict, end: dict, carried) -> list:
     """Keys a loop body changed that are not carried yet: names written through a view,
     and storages from before the loop written in it."""
-    held = {v.name for k, v in start.items() if isinstance(k, str) and isinstance(v, Var)}
+    held = {v.name for env in (before, start) for k, v in env.items()
+            if isinstance(k, str) and isinstance(v, Var)}
     found = []
     for k, v in end.items():
         if k in carried or isinstance(k, tuple) and k[0] in (REF, EXTERNAL):
@@ -440,6 +457,16 @@ def changed_outside(start: dict, end: dict, carried) -> list:
                 and k[1][2:] in held:
             found.append(k)
     return found
+
+
+def with_roots(env: dict, names: list) -> list:
+    """Carried names that share storage carry the storage's current version too."""
+    more = []
+    for name in names:
+        r = env.get((REF, name)) if isinstance(name, str) else None
+        if r is not None and r.sid and (ROOT, r.sid) not in names + more:
+            more.append((ROOT, r.sid))
+    return names + more
 
 
 def carry_refs(env: dict, inner: dict, names) -> None:

@@ -302,6 +302,7 @@ def _fresh_arrays(fn: Function) -> set[str]:
     """Values that are arrays nobody else can see, so writing into them in place is safe."""
     fresh: set[str] = set()
     count = uses(fn)
+    loops = []
     for s in walk(fn.body):
         if isinstance(s, Node) and s.op not in SHARING:
             fresh.add(s.out.name)
@@ -309,6 +310,15 @@ def _fresh_arrays(fn: Function) -> set[str]:
             for c, init, out in zip(s.carried, s.inits, s.outs):
                 if isinstance(init, Var) and init.name in fresh and count.get(init.name) == 1:
                     fresh.update((c.name, out.name))
+                    loops.append((c, out, s))
+    changed = True
+    while changed:          # a carried array is fresh only if every next value is (a swap
+        changed = False     # ``a, b = b, a`` can carry an argument into it)
+        for c, out, s in loops:
+            nxt = s.nexts[s.carried.index(c)]
+            if c.name in fresh and isinstance(nxt, Var) and nxt.name not in fresh:
+                fresh.difference_update((c.name, out.name))
+                changed = True
     return fresh
 
 

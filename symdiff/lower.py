@@ -327,13 +327,14 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
         bounds = (start, stop, step)
     names = [n for n in _assigned(stmt.body) if not (isinstance(stmt, ast.For)
                                                      and n == stmt.target.id)]
+    names = alias.with_roots(env, names)
     problems, moved = len(b.problems), {}
     for _ in range(4):           # again when the body writes through views into more names
         writes = b.memory.writes
         lowered = _loop_body(b, src, env, stmt, loc, stack, names, moved)
         if b.memory.writes == writes:
             break
-        more = alias.changed_outside(lowered[-2], lowered[-1], names)
+        more = alias.changed_outside(env, lowered[-2], lowered[-1], names)
         scratch: dict = {}
         again = [n for n in alias.loop_refs(scratch, lowered[-2], lowered[-1]) if n not in moved]
         if not more and not again:
