@@ -41,6 +41,8 @@ VIEW_CALLS = {"reshape": "reshape", "ravel": "reshape", "transpose": "transpose"
 CONTIGUOUS = {"zeros", "ones", "full", "empty", "arange", "linspace", "eye", "zeros_like",
               "ones_like", "array"}
 INTEGER_OPS = {"dim", "ndim", "size", "intop"}
+#: Ops whose result is an array: as an index, a list of indices or a mask (a copy).
+INDEX_ARRAYS = {"compare", "stack", "not"}
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,12 @@ def _getitem_kind(memory: Memory, n: Node) -> str | None:
         if isinstance(a, Const) and isinstance(a.value, (tuple, list)):
             return None
         if isinstance(a, Const) and isinstance(a.value, bool):
+            return None
+        made = memory.defs.get(a)
+        if made is not None and (made.op in INDEX_ARRAYS or made.op == "np"
+                                 and made.param("fn") in CONTIGUOUS | {"logical_and",
+                                                                       "logical_or",
+                                                                       "logical_not"}):
             return None
     if any(not _is_int(memory, n.args[k]) for k in positions):
         return "unsure"

@@ -368,3 +368,87 @@ REFUSED = [
     (conditional_alias, (np.ones(3), np.ones(3), 1.0), ("y", "x"), 3),
     (ravel_view_written, (np.ones((2, 3)),), ("flat", "Y"), 4),
 ]
+
+
+# ---------------------------------------------------------------- more: copies, loops, nesting
+
+
+def fancy_index_is_a_copy(x):
+    y = x.copy()
+    picked = y[[0, 2]]
+    picked *= 5.0
+    return np.sum(y * x) + np.sum(picked * x[:2])
+
+
+def view_written_in_loop(x):
+    y = x.copy()
+    p = y[1:]
+    for i in range(3):
+        p *= x[0]
+    return np.sum(y)
+
+
+def view_written_in_while(x):
+    y = x * 1.0
+    p = y[:2]
+    k = 0
+    while k < 2:
+        p += x[2] * k
+        k += 1
+    return np.sum(y * y)
+
+
+def maybe_scale(out, c):
+    if c > 0:
+        out *= c
+    else:
+        out[0] = c
+
+
+def scaled_in_branch(x):
+    y = np.ones(3)
+    maybe_scale(y, x[0])
+    maybe_scale(y, x[2])
+    return np.sum(y * x)
+
+
+def add_into(out, v):
+    out += v
+
+
+def add_twice(out, v):
+    add_into(out, v)
+    add_into(out[1:], v[:2] * v[2])
+
+
+def nested_helpers(x):
+    y = np.zeros(3)
+    add_twice(y, x)
+    return np.sum(y * y)
+
+
+def rows_rewritten(X):
+    Y = X * 2.0
+    for row in Y:
+        row[:] = row * row[0]
+    return np.sum(Y)
+
+
+def helper_returns_its_argument(x):
+    y = x.copy()
+    z = touch(y)
+    z[0] = 2.0
+    return np.sum(y * x)
+
+
+def touch(v):
+    v[1] = v[1] * 3.0
+    return v
+
+
+MORE = [Case(f, _vec) for f in (fancy_index_is_a_copy, view_written_in_loop,
+                                view_written_in_while, scaled_in_branch, nested_helpers,
+                                helper_returns_its_argument)] + \
+    [Case(scaled_in_branch, lambda: (np.array([-0.6, 1.1, 0.9]),)),
+     Case(rows_rewritten, _mat)]
+CASES = CASES + MORE
