@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 from . import alias, fence
+from . import alias_flow as flow
+from . import lower_memory as memory
 from .errors import Loc, SymdiffError
 from .desugar import desugar
 from .ir import Builder, Const, Function, If, Loop, NameSupply, Node, Var
@@ -143,7 +145,7 @@ def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_h
             for target in stmt.targets:
                 _bind(b, src, env, target, value, loc, stack, storage)
         elif isinstance(stmt, ast.Expr):
-            _effect(b, src, env, stmt.value, loc, stack)
+            memory.effect(b, src, env, stmt.value, loc, stack)
         elif isinstance(stmt, ast.AugAssign):
             _augmented(b, src, env, stmt, loc, stack)
         elif isinstance(stmt, ast.If):
@@ -164,53 +166,10 @@ def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> No
     hint = target.id if isinstance(target, ast.Name) else "tmp"
     value = _expr(b, src, env, combined, loc, stack, hint)
     if isinstance(target, ast.Name) and alias.shared(env, target.id):
-        _in_place(b, env, target.id, value, loc)    # ``a += v`` on an array writes into it
+        memory.in_place(b, env, target.id, value, loc)    # ``a += v`` on an array writes into it
         return
     _bind(b, src, env, target, value, loc, stack, env.get((alias.REF, target.id))
           if isinstance(target, ast.Name) else None)
-
-
-def _in_place(b, env, name: str, value, loc: Loc) -> None:
-    """``name op= v`` where ``name`` shares memory: in place on an array, a new number on a
-    number. When the kind is not known here, the generated code asks at run time."""
-    if alias.known_array(b, env, name):
-        alias.write(b, env, name, value, loc)
-        return
-    scalar = b.emit("np", [env[name]], "is_number", loc, fn="isscalar", keywords=())
-    env[name] = value
-    as_number, as_array = dict(env), dict(env)
-    array_body = _sub(b)
-    alias.write(array_body, as_array, name, value, loc)
-    alias.fill_roots(env, [as_number, as_array])
-    outs, (number_values, array_values) = _merge(b, env, [as_number, as_array], loc)
-    alias.merge_refs(env, [as_number, as_array])
-    b.body.append(If(scalar, (), tuple(array_body.body), outs, number_values, array_values, loc))
-
-
-#: Calls that change their arguments in place, which a statement of its own would do.
-MUTATING = {"fill", "sort", "put", "itemset", "resize", "partition", "setfield", "copyto",
-            "place", "putmask", "fill_diagonal", "at"}
-
-
-def _effect(b: Builder, src, env, e: ast.expr, loc: Loc, stack) -> None:
-    """A call as a statement: a helper may write into its arguments; NumPy calls that
-    write in place are refused; others (``print``) have no effect on the result."""
-    if not isinstance(e, ast.Call):
-        return
-    func = e.func
-    if isinstance(func, ast.Name) and func.id in src.scope.functions and func.id not in env:
-        _expr(b, src, env, e, loc, stack, "unused")
-        return
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    if name in MUTATING or any(k.arg == "out" for k in e.keywords):
-        raise SymdiffError(f"`{_text(e)}` changes an array in place, which symdiff does not "
-                           "model", src.loc(e),
-                           hint="assign the result instead, e.g. `out = np.add(a, b)` or "
-                                "`out[:] = x`")
-
-
-def _text(e: ast.expr) -> str:
-    return ast.unparse(e.func) + "(...)"
 
 
 # ---------------------------------------------------------------- control flow
@@ -276,7 +235,7 @@ def _lower_if(b: Builder, src, env, stmt: ast.If, loc: Loc, stack, result_hint) 
         returned.append(_lower_block(sub, src, inner, body, stack, result_hint))
         blocks.append(sub.body)
         envs.append(inner)
-    alias.fill_roots(env, envs)
+    flow.fill_roots(env, envs)
     if (returned[0] is None) != (returned[1] is None):
         raise SymdiffError("only one branch returns a value", loc,
                            hint="return from both branches, or from neither")
@@ -284,7 +243,7 @@ def _lower_if(b: Builder, src, env, stmt: ast.If, loc: Loc, stack, result_hint) 
         for inner, value in zip(envs, returned):
             inner[RETURN] = _as_value(value, "the returned value", loc)
     outs, (then_values, else_values) = _merge(b, env, envs, loc, result_hint or src.name)
-    alias.merge_refs(env, envs)
+    flow.merge_refs(env, envs)
     b.body.append(If(cond, tuple(blocks[0]), tuple(blocks[1]), outs, then_values, else_values, loc))
     if returned[0] is not None:
         return env.pop(RETURN)
@@ -327,21 +286,8 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
         bounds = (start, stop, step)
     names = [n for n in _assigned(stmt.body) if not (isinstance(stmt, ast.For)
                                                      and n == stmt.target.id)]
-    names = alias.with_roots(env, names)
-    problems, moved = len(b.problems), {}
-    for _ in range(4):           # again when the body writes through views into more names
-        writes = b.memory.writes
-        lowered = _loop_body(b, src, env, stmt, loc, stack, names, moved)
-        if b.memory.writes == writes:
-            break
-        more = alias.changed_outside(env, lowered[-2], lowered[-1], names)
-        scratch: dict = {}
-        again = [n for n in alias.loop_refs(scratch, lowered[-2], lowered[-1]) if n not in moved]
-        if not more and not again:
-            break
-        del b.problems[problems:]
-        names = names + more
-        moved.update({n: scratch[(alias.REF, n)] for n in again})
+    names = flow.with_roots(env, names)
+    lowered, names = memory.lower_until_stable(b, src, env, stmt, loc, stack, names)
     index, carried, inits, body, cond_builder, cond, start, inner = lowered
     nexts = tuple(_as_value(inner[n], n, loc) if not isinstance(inner[n], (Undefined, alias.Stale))
                   else Const(None) for n in names)
@@ -350,36 +296,7 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
                        outs, tuple(cond_builder.body), cond, loc))
     for name, out in zip(names, outs):
         env[name] = inner[name] if isinstance(inner[name], alias.Stale) else out
-    alias.loop_refs(env, start, inner)
-
-
-def _loop_body(b: Builder, src, env, stmt, loc: Loc, stack, names, moved):
-    """Lower a loop's body once, ``names`` carried; the storages in ``moved`` change
-    between iterations."""
-    index = None
-    carried, inits, inner = [], [], dict(env)
-    for name in names:
-        before = env.get(name) if not alias.is_hidden(name) else alias.root(env, name[1])
-        fresh = before is None or isinstance(before, Undefined)
-        init = Const(None) if fresh else _as_value(before, name, loc)
-        # a name first assigned inside the loop keeps its own name for that assignment
-        placeholder = b.names.fresh(alias.hint(name) + "_prev" if fresh else alias.hint(name))
-        carried.append(placeholder)
-        inits.append(init)
-        inner[name] = placeholder
-    alias.carry_refs(env, inner, names)
-    inner.update({(alias.REF, n): r for n, r in moved.items()})
-    if isinstance(stmt, ast.For):
-        index = b.names.fresh(stmt.target.id)
-        b.memory.ints.add(index)
-        inner[stmt.target.id] = index
-    cond_builder, cond = _sub(b), None
-    if isinstance(stmt, ast.While):
-        cond = calls_array(cond_builder, src, inner, stmt.test, loc, stack)
-    start = dict(inner)
-    body = _sub(b)
-    _lower_block(body, src, inner, stmt.body, stack)
-    return index, carried, inits, body, cond_builder, cond, start, inner
+    flow.loop_refs(env, start, inner)
 
 
 def _ifexp(b: Builder, src, env, e: ast.IfExp, loc: Loc, stack, hint: str) -> Env:
@@ -555,7 +472,7 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
         raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
                            hint="write the recursion as a loop or closed form")
     if not fence.always_returns(helper.tree.body):      # Python returns None at the end
-        helper = _returning_none(helper)
+        helper = memory.returning_none(helper)
     fence.check(helper)
     helper = desugar(helper)
     params = [a.arg for a in helper.tree.args.args]
@@ -566,12 +483,12 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
     env: dict[str, Env] = {p: Const(defaults[p]) for p in params[len(args):]}
     env.update(zip(params, args))
     if caller is not None:
-        alias.enter_helper(b, caller, env, params, call.args, args)
+        flow.enter_helper(b, caller, env, params, call.args, args)
     for n in _free_names(helper.tree):
         b.names.reserve(n)
     result = _lower_block(b, helper, env, helper.tree.body, stack + (helper.name,), hint)
     if caller is not None and not isinstance(result, Poison):
-        alias.leave_helper(b, caller, env, call, loc)
+        flow.leave_helper(b, caller, env, call, loc)
     if isinstance(result, Poison):
         raise _Poisoned()                   # the helper's own problem is already recorded
     if result is None:
@@ -579,14 +496,3 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
                            hint="end the helper with `return <value>`")
     return result
 
-
-def _returning_none(helper: FunctionSource) -> FunctionSource:
-    """A helper that may end without ``return``, as Python runs it: ``return None`` last."""
-    tree = copy.copy(helper.tree)
-    last = tree.body[-1]
-    end = ast.Return(ast.Constant(None))
-    ast.copy_location(end, last)
-    ast.fix_missing_locations(end)
-    tree.body = list(tree.body) + [end]
-    return FunctionSource(helper.name, tree, helper.file, helper.lines, helper.col_shift,
-                          helper.scope)
