@@ -96,6 +96,7 @@ def loop_refs(env: dict, start: dict, end: dict) -> list[str]:
             continue
         if (before is None or before.path == () and not sharers(start, before.sid, name)) and \
                 (after is None or after.path == () and not sharers(end, after.sid, name)):
+            env.pop((REF, name), None)          # its own storage after the loop
             continue
         moved.append(name)
     for name in moved:

@@ -168,8 +168,7 @@ def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> No
     if isinstance(target, ast.Name) and alias.shared(env, target.id):
         memory.in_place(b, env, target.id, value, loc)    # ``a += v`` on an array writes into it
         return
-    _bind(b, src, env, target, value, loc, stack, env.get((alias.REF, target.id))
-          if isinstance(target, ast.Name) else None)
+    _bind(b, src, env, target, value, loc, stack)     # a new value: its own storage
 
 
 # ---------------------------------------------------------------- control flow
