@@ -354,13 +354,17 @@ class _Generator:
         env.vec.append(name)
         self.writable.add(name)
 
-    def write(self, env: _Env, lines: list[str]) -> None:
-        """A subscript or in-place write into a local array that nothing aliases."""
+    def writable_array(self, env: _Env, lines: list[str]) -> str:
+        """A local array nothing aliases (made here if there is none)."""
         targets = [n for n in env.vec if n in self.writable]
         if not targets:
             self.local_array(env, lines)
             targets = [env.vec[-1]]
-        a = self.pick(targets)
+        return self.pick(targets)
+
+    def write(self, env: _Env, lines: list[str]) -> None:
+        """A subscript or in-place write into a local array that nothing aliases."""
+        a = self.writable_array(env, lines)
         self.features.add("write")
         depth = max(1, self.depth_here(env) - 1)
         forms = ["{a}[{i}] = {s}", "{a}[{i}] += {s}", "{a}[{i}] -= {s}", "{a}[{i}] *= {s}",
@@ -384,11 +388,7 @@ class _Generator:
     def write_through_alias(self, env: _Env, lines: list[str]) -> None:
         """Write into a local array through a second name: a view, a plain alias, or a
         helper's argument (NumPy's in-place semantics; the second name is not read later)."""
-        targets = [n for n in env.vec if n in self.writable]
-        if not targets:
-            self.local_array(env, lines)
-            targets = [env.vec[-1]]
-        a = self.pick(targets)
+        a = self.writable_array(env, lines)
         self.features.add("alias")
         s = self.scal_expr(env, max(1, self.depth_here(env) - 1))
         if self.chance():
