@@ -76,6 +76,13 @@ def with_roots(env: dict, names: list) -> list:
     return names + more
 
 
+def stale_after(env: dict, end: dict) -> None:
+    """Names a loop's writes may have changed in a way not known here stay unreadable."""
+    for k, v in end.items():
+        if isinstance(k, str) and isinstance(v, Stale) and k in env:
+            env[k] = v
+
+
 def carry_refs(env: dict, inner: dict, names) -> None:
     """A carried name whose storage is carried too keeps its storage inside the loop."""
     for name in names:

@@ -296,6 +296,7 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
     for name, out in zip(names, outs):
         env[name] = inner[name] if isinstance(inner[name], alias.Stale) else out
     flow.loop_refs(env, start, inner)
+    flow.stale_after(env, inner)
 
 
 def _ifexp(b: Builder, src, env, e: ast.IfExp, loc: Loc, stack, hint: str) -> Env:

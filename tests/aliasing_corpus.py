@@ -452,3 +452,54 @@ MORE = [Case(f, _vec) for f in (fancy_index_is_a_copy, view_written_in_loop,
     [Case(scaled_in_branch, lambda: (np.array([-0.6, 1.1, 0.9]),)),
      Case(rows_rewritten, _mat)]
 CASES = CASES + MORE
+
+
+def helper_writes_into_parameter(x):
+    fill(x, np.tanh(x))
+    return np.sum(x * x)
+
+
+def expand_dims_view(x):
+    y = x * 2.0
+    e = np.expand_dims(y, 0)
+    e[0, 1] = e[0, 0] * e[0, 2]
+    return np.sum(y * x)
+
+
+def squeezed_view(X):
+    Y = X[0:1] * 1.0
+    s = np.squeeze(Y)
+    s[2] = s[0] ** 2
+    return np.sum(Y * X[0])
+
+
+def views_swapped(x):
+    y = x.copy()
+    p, q = y[:2], y[1:]
+    p, q = q, p
+    p *= 3.0
+    return np.sum(y * x)
+
+
+MORE_STILL = [Case(f, _vec) for f in (helper_writes_into_parameter, expand_dims_view,
+                                      views_swapped)] + [Case(squeezed_view, _mat)]
+CASES = CASES + MORE_STILL
+
+
+def fill_statement(x):
+    y = x.copy()
+    y.fill(2.0)
+    return np.sum(y)
+
+
+def stale_after_loop(X, idx):
+    r = X[idx]
+    for i in range(2):
+        X[i] = X[i] * 2.0
+    return np.sum(r)
+
+
+REFUSED += [
+    (fill_statement, (np.ones(3),), ("fill",), 3),
+    (stale_after_loop, (np.ones((2, 3)), 1), ("r", "X"), 5),
+]
