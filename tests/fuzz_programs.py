@@ -383,7 +383,7 @@ class _Generator:
     #: Helpers that write into their first argument (``s`` a float).
     WRITERS = {"scale_into": "out *= s", "fill_into": "out[:] = np.sin(out) * s",
                "add_into": "out[1:] += s * out[:-1]", "set_first": "out[0] = s",
-               "accumulate_into": "for i in range(3):\n        out[i] += s * (i + 1.0)"}
+               "accumulate_into": "for i in range(len(out)):\n        out[i] += s * (i + 1.0)"}
 
     def write_through_alias(self, env: _Env, lines: list[str]) -> None:
         """Write into a local array through a second name: a view, a plain alias, or a
