@@ -144,6 +144,8 @@ def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_h
             storage = alias.ref_of(b, env, stmt.value, value)
             for target in stmt.targets:
                 _bind(b, src, env, target, value, loc, stack, storage)
+                if storage is None and isinstance(target, ast.Name):   # ``a = b = zeros``
+                    storage = alias.materialize(env, target.id)
         elif isinstance(stmt, ast.Expr):
             memory.effect(b, src, env, stmt.value, loc, stack)
         elif isinstance(stmt, ast.AugAssign):

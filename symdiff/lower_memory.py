@@ -24,11 +24,12 @@ def in_place(b, env, name: str, value, loc: Loc) -> None:
         alias.write(b, env, name, value, loc)
         return
     scalar = b.emit("np", [env[name]], "is_number", loc, fn="isscalar", keywords=())
+    before = dict(env)
     env[name] = value
     as_number, as_array = dict(env), dict(env)
     array_body = L._sub(b)
     alias.write(array_body, as_array, name, value, loc)
-    flow.fill_roots(env, [as_number, as_array])
+    flow.fill_roots(before, [as_number, as_array])
     outs, (number_values, array_values) = L._merge(b, env, [as_number, as_array], loc)
     flow.merge_refs(env, [as_number, as_array])
     b.body.append(If(scalar, (), tuple(array_body.body), outs, number_values, array_values, loc))

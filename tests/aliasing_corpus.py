@@ -503,3 +503,62 @@ REFUSED += [
     (fill_statement, (np.ones(3),), ("fill",), 3),
     (stale_after_loop, (np.ones((2, 3)), 1), ("r", "X"), 5),
 ]
+
+
+# ---------------------------------------------------------------- tuples of views, chains
+
+def halves(v):
+    return v[:2], v[1:]
+
+def views_from_helper_tuple(x):
+    y = x.copy()
+    p, q = halves(y)
+    p *= 2.0
+    q[0] = q[1] * 3.0
+    return np.sum(y * x)
+
+def alias_then_rebind(x):
+    y = x
+    x = x + 1.0
+    y[0] = 5.0
+    return np.sum(x) + np.sum(y * y)
+
+def rows_of_argument_written(X):
+    for row in X:
+        row[0] = row[1] * 2.0
+    return np.sum(X * X)
+
+def chained_assignment(x):
+    a = b = np.zeros(3)
+    a[0] = x[0] * 2.0
+    b[1] = x[1] * 3.0
+    return np.sum(a * b) + np.sum(b)
+
+def bump(v, s):
+    v[0] += s
+
+def helper_in_while_and_branch(x):
+    y = x * 1.0
+    k = 0
+    while k < 3:
+        if x[1] > 0:
+            bump(y[1:], x[0])
+        else:
+            bump(y, x[2])
+        k += 1
+    return np.sum(y * y)
+
+def views_of_views(x):
+    y = x.copy()
+    z = y[::-1][1:]
+    z[0] = 7.0 * x[0]
+    w = y[None, :]
+    w[0, 0] += x[2]
+    return np.sum(y * x)
+
+
+LAST = [Case(f, _vec) for f in (views_from_helper_tuple, alias_then_rebind, chained_assignment,
+                                helper_in_while_and_branch, views_of_views)] + \
+    [Case(rows_of_argument_written, _mat),
+     Case(helper_in_while_and_branch, lambda: (np.array([0.4, -1.2, -0.7]),))]
+CASES = CASES + LAST
