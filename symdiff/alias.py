@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import sympy
 
 from .errors import Loc, SymdiffError
 from .ir import Builder, Const, If, Node, Var
@@ -178,10 +179,10 @@ def _is_int(memory: Memory, v, depth: int = 0) -> bool:
         return False
     if n.op in INTEGER_OPS or n.op == "cast" and n.param("type") == "int":
         return all(_is_int(memory, a, depth + 1) for a in n.args) if n.op == "intop" else True
-    if n.op == "ew" and n.param("lib") == "":
-        return all(_is_int(memory, a, depth + 1) for a in n.args) and \
-            not any(str(s) for s in n.param("expr").atoms() if getattr(s, "is_Rational", False)
-                    and not s.is_Integer) and "/" not in str(n.param("expr"))
+    if n.op == "ew" and n.param("lib") == "":          # i + 1, 2 - i, 2 * i
+        expr = n.param("expr")
+        return all(_is_int(memory, a, depth + 1) for a in n.args) and expr.is_polynomial() \
+            and all(c.is_Integer for c in expr.atoms(sympy.Number))
     return False
 
 
@@ -229,7 +230,7 @@ def ref_of(b: Tracked, env: dict, e: ast.expr, value) -> Any:
         if any(sides):
             return Ref(None, None, _text(e), e.lineno, frozenset().union(*sides))
         return None
-    base_expr, op, kind = _view_of(e)
+    base_expr, op, kind = _view_of(e, env)
     if base_expr is None or not isinstance(value, Var):
         return None
     n = memory.defs.get(value)
@@ -257,11 +258,11 @@ def ref_of(b: Tracked, env: dict, e: ast.expr, value) -> Any:
 def _storages_in(b, env, e) -> frozenset:
     if isinstance(e, ast.Name) and isinstance(env.get(e.id), Var):
         return ref(env, e.id).storages()
-    base, _, _ = _view_of(e)
+    base, _, _ = _view_of(e, env)
     return _storages_in(b, env, base) if base is not None else frozenset()
 
 
-def _view_of(e: ast.expr):
+def _view_of(e: ast.expr, env: dict):
     """(base expression, op, kind) when ``e`` is a view of ``base`` in NumPy, else Nones."""
     if isinstance(e, ast.Subscript) and not (isinstance(e.value, ast.Attribute)
                                              and e.value.attr == "shape"):
@@ -270,8 +271,8 @@ def _view_of(e: ast.expr):
         return e.value, "transpose", "view"
     if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and e.func.attr in VIEW_CALLS:
         func = e.func
-        if isinstance(func.value, ast.Name) and func.value.id in ("np", "numpy") and e.args:
-            return e.args[0], VIEW_CALLS[func.attr], "view"
+        if isinstance(func.value, ast.Name) and func.value.id not in env:    # np.transpose
+            return (e.args[0], VIEW_CALLS[func.attr], "view") if e.args else (None, None, None)
         if func.attr != "expand_dims":
             return func.value, VIEW_CALLS[func.attr], "view"
     return None, None, None
