@@ -50,8 +50,7 @@ def merge_refs(env: dict, branches: list[dict]) -> None:
 def changed_outside(before: dict, start: dict, end: dict, carried) -> list:
     """Keys a loop body changed that are not carried yet: names written through a view,
     and storages from before the loop written in it."""
-    held = {v.name for env in (before, start) for k, v in env.items()
-            if isinstance(k, str) and isinstance(v, Var)}
+    held = {v.name for k, v in before.items() if isinstance(k, str) and isinstance(v, Var)}
     found = []
     for k, v in end.items():
         if k in carried or isinstance(k, tuple) and k[0] in (REF, EXTERNAL):

@@ -162,3 +162,51 @@ def test_reading_a_number_after_its_array_changed(tmp_path):
     np.testing.assert_allclose(value, corpus.element_read_before_write(X.copy()))
     numeric = numerical_jacobian(copying(corpus.element_read_before_write), (X,), 0)
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------- found by the fuzzer
+
+
+def test_a_loop_writing_into_its_own_carried_name_compiles(tmp_path):
+    """A loop that writes into a name it carries (``w[2] = w``) carries nothing more: its
+    storage starts in the loop."""
+    m = fresh_program(tmp_path, """
+        import numpy as np
+        def f(x):
+            v = x * 2.0
+            for i in range(2):
+                p = v[:2]
+                p += 1.0
+                v[2] = np.sum(v[1:] * v[:-1])
+            return np.sum(v * v)
+        def g(x, w):
+            k = 0
+            while k:
+                w[2] = w
+            return w * np.sum(x)
+    """)
+    x = np.array([0.4, 1.2, -0.7])
+    value, grad = symdiff.value_and_grad(m.f)(x)
+    assert value == pytest.approx(m.f(x.copy()))
+    np.testing.assert_allclose(grad, numerical_jacobian(copying(m.f), (x,), 0), rtol=1e-6)
+    assert symdiff.grad(m.g, wrt=1)(x, 0.5) == pytest.approx(np.sum(x))
+
+
+def test_helper_scaling_its_argument_under_a_branch(tmp_path):
+    """``out *= s`` in a helper on an array of unknown kind, called under an ``if`` that
+    returns: the caller's array is read after it."""
+    m = fresh_program(tmp_path, """
+        import numpy as np
+        def scale_into(out, s):
+            out *= s
+        def f(x, w):
+            if w > 0.0:
+                v = x / 3.0
+                scale_into(v, w)
+                return np.sum(v * x)
+            return np.sum(x)
+    """)
+    x = np.array([0.4, 1.2, -0.7])
+    value, grad = symdiff.value_and_grad(m.f)(x, 0.5)
+    assert value == pytest.approx(m.f(x.copy(), 0.5))
+    np.testing.assert_allclose(grad, 2 * x * 0.5 / 3.0)
