@@ -75,6 +75,8 @@ def main(argv=None) -> int:
                         help=f"seconds allowed per program (default {fp.TIME_LIMIT})")
     parser.add_argument("--straight-line", action="store_true",
                         help="no branches, loops or helpers")
+    parser.add_argument("--no-aliasing", action="store_true",
+                        help="no writes through views, aliases or helpers' arguments")
     parser.add_argument("--reduce", action="store_true",
                         help="shrink the first failing program of each kind")
     parser.add_argument("--reduce-file", metavar="FILE",
@@ -113,7 +115,8 @@ def main(argv=None) -> int:
     @settings(max_examples=opts.examples, deadline=None, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck), print_blob=False,
               phases=[Phase.generate])
-    @given(program=fp.programs(control_flow=not opts.straight_line),
+    @given(program=fp.programs(control_flow=not opts.straight_line,
+                               aliasing=not opts.no_aliasing),
            seed=st.integers(0, 2 ** 32 - 1))
     def run(program, seed):
         source = str(program)

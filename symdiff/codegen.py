@@ -302,6 +302,7 @@ def _fresh_arrays(fn: Function) -> set[str]:
     """Values that are arrays nobody else can see, so writing into them in place is safe."""
     fresh: set[str] = set()
     count = uses(fn)
+    loops = []
     for s in walk(fn.body):
         if isinstance(s, Node) and s.op not in SHARING:
             fresh.add(s.out.name)
@@ -309,6 +310,22 @@ def _fresh_arrays(fn: Function) -> set[str]:
             for c, init, out in zip(s.carried, s.inits, s.outs):
                 if isinstance(init, Var) and init.name in fresh and count.get(init.name) == 1:
                     fresh.update((c.name, out.name))
+                    loops.append((c, out, s))
+    joins = {o.name: (t, e) for s in walk(fn.body) if isinstance(s, If)
+             for o, t, e in zip(s.outs, s.then_values, s.else_values)}
+
+    def kept(v, depth=0) -> bool:
+        if not isinstance(v, Var) or v.name in fresh:
+            return True
+        return v.name in joins and depth < 50 and all(kept(w, depth + 1) for w in joins[v.name])
+
+    changed = True
+    while changed:          # a carried array is fresh only if every next value is (a swap
+        changed = False     # ``a, b = b, a`` can carry an argument into it)
+        for c, out, s in loops:
+            if c.name in fresh and not kept(s.nexts[s.carried.index(c)]):
+                fresh.difference_update((c.name, out.name))
+                changed = True
     return fresh
 
 

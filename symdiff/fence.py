@@ -89,7 +89,7 @@ def problems_in(src: FunctionSource) -> list[Problem]:
             found.append(problem)       # one report per construct, not for its insides
         else:
             pending.extend(ast.iter_child_nodes(node))
-    if not _always_returns(body):
+    if not always_returns(body):
         where = body[-1] if body else src.tree
         found.append(Problem("not every path through the function returns a value",
                              src.loc(where), "end the function with `return <value>`"))
@@ -133,12 +133,12 @@ def _plain_target(target: ast.expr) -> bool:
     return False
 
 
-def _always_returns(stmts) -> bool:
+def always_returns(stmts) -> bool:
     """Does every path end in a return (a loop never counts as returning)?"""
     for s in stmts:
         if isinstance(s, ast.Return):
             return True
-        if isinstance(s, ast.If) and _always_returns(s.body) and _always_returns(s.orelse):
+        if isinstance(s, ast.If) and always_returns(s.body) and always_returns(s.orelse):
             return True
     return False
 

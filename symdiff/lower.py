@@ -16,7 +16,9 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Union
 
-from . import fence
+from . import alias, fence
+from . import alias_flow as flow
+from . import lower_memory as memory
 from .errors import Loc, SymdiffError
 from .desugar import desugar
 from .ir import Builder, Const, Function, If, Loop, NameSupply, Node, Var
@@ -60,7 +62,7 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     src = desugar(src)
     params = [a.arg for a in src.tree.args.args]
     names = NameSupply(set(params) | _free_names(src.tree))
-    b = Builder(names)
+    b = alias.Tracked(names)
     env: dict[str, Env] = {p: Var(p) for p in params}
     result = _lower_block(b, src, env, src.tree.body, (src.name,))
     if b.problems:
@@ -132,13 +134,20 @@ def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_h
         if isinstance(stmt, ast.Return):
             if stmt.value is None:
                 raise SymdiffError("`return` needs a value", loc, hint="return the scalar loss")
-            return _expr(b, src, env, stmt.value, loc, stack, hint=result_hint or src.name)
+            value = _expr(b, src, env, stmt.value, loc, stack, hint=result_hint or src.name)
+            env[(alias.REF, RETURN)] = alias.ref_of(b, env, stmt.value, value)
+            return value
         if isinstance(stmt, ast.Assign):
             target = stmt.targets[0]
             hint = target.id if isinstance(target, ast.Name) else "tmp"
             value = _expr(b, src, env, stmt.value, loc, stack, hint)
+            storage = alias.ref_of(b, env, stmt.value, value)
             for target in stmt.targets:
-                _bind(b, src, env, target, value, loc, stack)
+                _bind(b, src, env, target, value, loc, stack, storage)
+                if storage is None and isinstance(target, ast.Name):   # ``a = b = zeros``
+                    storage = alias.materialize(env, target.id)
+        elif isinstance(stmt, ast.Expr):
+            memory.effect(b, src, env, stmt.value, loc, stack)
         elif isinstance(stmt, ast.AugAssign):
             _augmented(b, src, env, stmt, loc, stack)
         elif isinstance(stmt, ast.If):
@@ -157,7 +166,11 @@ def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> No
             n.ctx = ast.Load()
     combined = ast.copy_location(ast.BinOp(load, stmt.op, stmt.value), stmt)
     hint = target.id if isinstance(target, ast.Name) else "tmp"
-    _bind(b, src, env, target, _expr(b, src, env, combined, loc, stack, hint), loc, stack)
+    value = _expr(b, src, env, combined, loc, stack, hint)
+    if isinstance(target, ast.Name) and alias.shared(env, target.id):
+        memory.in_place(b, env, target.id, value, loc)    # ``a += v`` on an array writes into it
+        return
+    _bind(b, src, env, target, value, loc, stack)     # a new value: its own storage
 
 
 # ---------------------------------------------------------------- control flow
@@ -171,7 +184,7 @@ class Undefined:
 
 
 def _sub(b: Builder) -> Builder:
-    return Builder(b.names, [], b.stack, b.constants, b.problems)
+    return alias.sub(b)
 
 
 def _as_value(v: Env, name: str, loc: Loc) -> Var | Const:
@@ -194,7 +207,12 @@ def _merge(b: Builder, env: dict, branches: list[dict], loc: Loc, result_hint: s
     outs, values = [], [[] for _ in branches]
     for name in names:
         seen = [branch.get(name) for branch in branches]
-        if all(v is seen[0] for v in seen) and name in env:
+        if all(v is seen[0] for v in seen) and name in env or alias.is_hidden(name) \
+                and name[0] != alias.ROOT:
+            continue
+        stale = [v for v in seen if isinstance(v, alias.Stale)]
+        if stale:
+            env[name] = stale[0]
             continue
         if any(v is None or isinstance(v, Undefined) for v in seen):
             env[name] = Undefined(name)
@@ -202,7 +220,7 @@ def _merge(b: Builder, env: dict, branches: list[dict], loc: Loc, result_hint: s
         if all(v == seen[0] for v in seen):
             env[name] = seen[0]
             continue
-        out = b.names.fresh(result_hint if name == RETURN else name)
+        out = b.names.fresh(result_hint if name == RETURN else alias.hint(name))
         outs.append(out)
         for k, v in enumerate(seen):
             values[k].append(_as_value(v, name, loc))
@@ -218,6 +236,7 @@ def _lower_if(b: Builder, src, env, stmt: ast.If, loc: Loc, stack, result_hint) 
         returned.append(_lower_block(sub, src, inner, body, stack, result_hint))
         blocks.append(sub.body)
         envs.append(inner)
+    flow.fill_roots(env, envs)
     if (returned[0] is None) != (returned[1] is None):
         raise SymdiffError("only one branch returns a value", loc,
                            hint="return from both branches, or from neither")
@@ -225,6 +244,7 @@ def _lower_if(b: Builder, src, env, stmt: ast.If, loc: Loc, stack, result_hint) 
         for inner, value in zip(envs, returned):
             inner[RETURN] = _as_value(value, "the returned value", loc)
     outs, (then_values, else_values) = _merge(b, env, envs, loc, result_hint or src.name)
+    flow.merge_refs(env, envs)
     b.body.append(If(cond, tuple(blocks[0]), tuple(blocks[1]), outs, then_values, else_values, loc))
     if returned[0] is not None:
         return env.pop(RETURN)
@@ -267,31 +287,18 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
         bounds = (start, stop, step)
     names = [n for n in _assigned(stmt.body) if not (isinstance(stmt, ast.For)
                                                      and n == stmt.target.id)]
-    carried, inits, inner = [], [], dict(env)
-    for name in names:
-        before = env.get(name)
-        fresh = before is None or isinstance(before, Undefined)
-        init = Const(None) if fresh else _as_value(before, name, loc)
-        # a name first assigned inside the loop keeps its own name for that assignment
-        placeholder = b.names.fresh(name + "_prev" if fresh else name)
-        carried.append(placeholder)
-        inits.append(init)
-        inner[name] = placeholder
-    if isinstance(stmt, ast.For):
-        index = b.names.fresh(stmt.target.id)
-        inner[stmt.target.id] = index
-    cond_builder, cond = _sub(b), None
-    if isinstance(stmt, ast.While):
-        cond = calls_array(cond_builder, src, inner, stmt.test, loc, stack)
-    body = _sub(b)
-    _lower_block(body, src, inner, stmt.body, stack)
-    nexts = tuple(_as_value(inner[n], n, loc) if not isinstance(inner[n], Undefined)
+    names = flow.with_roots(env, names)
+    lowered, names = memory.lower_until_stable(b, src, env, stmt, loc, stack, names)
+    index, carried, inits, body, cond_builder, cond, start, inner = lowered
+    nexts = tuple(_as_value(inner[n], n, loc) if not isinstance(inner[n], (Undefined, alias.Stale))
                   else Const(None) for n in names)
-    outs = tuple(b.names.fresh(n) for n in names)
+    outs = tuple(b.names.fresh(alias.hint(n)) for n in names)
     b.body.append(Loop(index, bounds, tuple(carried), tuple(inits), tuple(body.body), nexts,
                        outs, tuple(cond_builder.body), cond, loc))
     for name, out in zip(names, outs):
-        env[name] = out
+        env[name] = inner[name] if isinstance(inner[name], alias.Stale) else out
+    flow.loop_refs(env, start, inner)
+    flow.stale_after(env, inner)
 
 
 def _ifexp(b: Builder, src, env, e: ast.IfExp, loc: Loc, stack, hint: str) -> Env:
@@ -307,12 +314,18 @@ def _ifexp(b: Builder, src, env, e: ast.IfExp, loc: Loc, stack, hint: str) -> En
     return out
 
 
-def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()) -> None:
+def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=(),
+          storage=None) -> None:
+    """``target = value``; ``storage`` is where the value lives (``alias.ref_of``)."""
     if isinstance(target, ast.Name):
-        env[target.id] = value
+        alias.bind(env, target.id, value, storage)
         return
     if isinstance(target, ast.Subscript):
-        env[target.value.id] = calls.setitem(_context(b, src, env, loc, stack), target, value)
+        name = target.value.id
+        if isinstance(env.get(name), alias.Stale):
+            raise alias.stale_error(env[name], src.loc(target.value))
+        new = calls.setitem(_context(b, src, env, loc, stack), target, value)
+        alias.write(b, env, name, new, loc)
         return
     count = len(target.elts)
     if isinstance(value, Tup):
@@ -326,8 +339,9 @@ def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()
     else:
         raise SymdiffError("tuple unpacking works on a tuple, `x.shape`, or a helper's returns",
                            loc, hint="index the array instead: `a = v[0]`")
-    for t, item in zip(target.elts, items):
-        _bind(b, src, env, t, item, loc, stack)
+    refs = storage if isinstance(storage, tuple) else (None,) * len(items)
+    for t, item, r in zip(target.elts, items, refs):
+        _bind(b, src, env, t, item, loc, stack, r)
 
 
 def _defining(b: Builder, v: Var) -> Node:
@@ -343,7 +357,7 @@ def _defining(b: Builder, v: Var) -> Node:
 def _context(b: Builder, src: FunctionSource, env, loc: Loc, stack) -> "calls.Context":
     return calls.Context(b, src, loc, lambda sub, h="tmp": _expr(b, src, env, sub, loc, stack, h),
                          lambda name, args, h, at: _call_helper(b, src, name, args, src.loc(at),
-                                                                stack, h),
+                                                                stack, h, env, at),
                          lambda value, at: _bind_hidden(env, value, at))
 
 
@@ -388,6 +402,8 @@ def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
     name = e.id
     if isinstance(env.get(name), Poison):
         raise _Poisoned()
+    if isinstance(env.get(name), alias.Stale):
+        raise alias.stale_error(env[name], src.loc(e))
     if isinstance(env.get(name), Undefined):
         raise SymdiffError(f"`{name}` may be undefined here: it is assigned on only some paths",
                            src.loc(e), hint=f"assign `{name}` before the `if` or loop too")
@@ -456,7 +472,7 @@ def _callee(src: FunctionSource, env, func: ast.expr) -> str | None:
 
 
 def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], loc: Loc,
-                 stack, hint: str) -> Env:
+                 stack, hint: str, caller=None, call=None) -> Env:
     """Inline a helper function: lower its body with the arguments bound to its parameters."""
     helper = src.scope.function(name)
     if helper is None:
@@ -465,6 +481,8 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
     if helper.name in stack:
         raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
                            hint="write the recursion as a loop or closed form")
+    if not fence.always_returns(helper.tree.body):      # Python returns None at the end
+        helper = memory.returning_none(helper)
     fence.check(helper)
     helper = desugar(helper)
     params = [a.arg for a in helper.tree.args.args]
@@ -474,12 +492,17 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
                            hint=f"call it as {helper.name}({', '.join(params)})")
     env: dict[str, Env] = {p: Const(defaults[p]) for p in params[len(args):]}
     env.update(zip(params, args))
+    if caller is not None:
+        flow.enter_helper(b, caller, env, params, call.args, args)
     for n in _free_names(helper.tree):
         b.names.reserve(n)
     result = _lower_block(b, helper, env, helper.tree.body, stack + (helper.name,), hint)
+    if caller is not None and not isinstance(result, Poison):
+        flow.leave_helper(b, caller, env, call, loc)
     if isinstance(result, Poison):
         raise _Poisoned()                   # the helper's own problem is already recorded
     if result is None:
         raise SymdiffError(f"helper `{helper.name}` does not return a value", loc,
                            hint="end the helper with `return <value>`")
     return result
+

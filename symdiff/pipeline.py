@@ -18,6 +18,7 @@ from .jit import numba_friendly
 from .lower import lower
 from .optimize import PASSES, fold_into_sums, implicit_broadcasts, optimize
 from .parse import FunctionSource
+from .returns import own_results
 from .reverse import reverse
 from .shapes import infer_shapes, mark_items
 
@@ -34,7 +35,7 @@ def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = Fa
                 forward: Function | None = None) -> Function:
     """The optimized forward + backward graph; shapes specialize it when they are known."""
     grad, passes, shapes = chain_rule_ir(src, wrt, with_value, tuple_out, arg_shapes, forward)
-    grad = optimize(grad, passes=passes)
+    grad = own_results(optimize(grad, passes=passes), shapes, skip=1 if with_value else 0)
     verify(grad)
     return mark_items(grad, shapes)
 
@@ -73,7 +74,7 @@ def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
     shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})}, False)
     grad = reverse(fn, wrt, shapes, tuple_out=True, seeded=True)
     verify(grad)
-    grad = optimize(grad, passes=_with_shapes(shapes))
+    grad = own_results(optimize(grad, passes=_with_shapes(shapes)), shapes)
     verify(grad)
     return mark_items(replace(grad, name=f"vjp_{src.tree.name}"), shapes)
 

@@ -24,7 +24,10 @@ from what the README promises symdiff understands:
 - ``if / elif / else`` and conditional expressions on scalar conditions, ``for i in
   range(...)`` loops with loop-carried scalars and arrays, ``while k < 3`` loops with a
   counter (optionally ``and`` a data-dependent condition), ``break``, ``continue``, early
-  ``return`` (also from inside loops), nested loops, and a module-level helper ``h(a, b)``.
+  ``return`` (also from inside loops), nested loops, and a module-level helper ``h(a, b)``;
+- with ``aliasing``: writes into local arrays through a second name (``p = a[1:]``,
+  ``a[::-1]``, ``a[None][0]``, ``a.T``, ``p = a``, then ``p[i] = ...``, ``p *= ...``) and
+  through helpers that write into their argument (``scale_into(a[1:], s)``).
 
 Programs are depth-limited so that each one compiles in a small fraction of a second.
 
@@ -108,8 +111,10 @@ class _Generator:
     """Draws one program. Every choice goes through hypothesis, so it shrinks."""
 
     def __init__(self, draw, max_expr_depth: int, max_nesting: int, max_statements: int,
-                 control_flow: bool, require: tuple = ()):
+                 control_flow: bool, require: tuple = (), aliasing: bool = False):
         self.draw = draw
+        self.aliasing = aliasing
+        self.writers: dict[str, str] = {}     # helpers that write into their argument
         self.require = require
         self.max_expr_depth = max_expr_depth
         self.max_nesting = max_nesting
@@ -349,13 +354,17 @@ class _Generator:
         env.vec.append(name)
         self.writable.add(name)
 
-    def write(self, env: _Env, lines: list[str]) -> None:
-        """A subscript or in-place write into a local array that nothing aliases."""
+    def writable_array(self, env: _Env, lines: list[str]) -> str:
+        """A local array nothing aliases (made here if there is none)."""
         targets = [n for n in env.vec if n in self.writable]
         if not targets:
             self.local_array(env, lines)
             targets = [env.vec[-1]]
-        a = self.pick(targets)
+        return self.pick(targets)
+
+    def write(self, env: _Env, lines: list[str]) -> None:
+        """A subscript or in-place write into a local array that nothing aliases."""
+        a = self.writable_array(env, lines)
         self.features.add("write")
         depth = max(1, self.depth_here(env) - 1)
         forms = ["{a}[{i}] = {s}", "{a}[{i}] += {s}", "{a}[{i}] -= {s}", "{a}[{i}] *= {s}",
@@ -367,6 +376,37 @@ class _Generator:
         r = self.pick([n for n, low, _ in env.ints if low >= 1]) if "{r}" in form else ""
         lines.append(form.format(a=a, i=self.index(env), r=r, s=self.scal_expr(env, depth),
                                  v=self.vec_expr(env, depth)))
+
+    #: Views of a (3,) array and how many elements they have.
+    VIEWS = (("{a}[1:]", 2), ("{a}[:2]", 2), ("{a}[::2]", 2), ("{a}[::-1]", 3), ("{a}", 3),
+             ("{a}[-2:]", 2), ("{a}[None][0]", 3), ("{a}.T", 3))
+    #: Helpers that write into their first argument (``s`` a float).
+    WRITERS = {"scale_into": "out *= s", "fill_into": "out[:] = np.sin(out) * s",
+               "add_into": "out[1:] += s * out[:-1]", "set_first": "out[0] = s",
+               "accumulate_into": "for i in range(len(out)):\n        out[i] += s * (i + 1.0)"}
+
+    def write_through_alias(self, env: _Env, lines: list[str]) -> None:
+        """Write into a local array through a second name: a view, a plain alias, or a
+        helper's argument (NumPy's in-place semantics; the second name is not read later)."""
+        a = self.writable_array(env, lines)
+        self.features.add("alias")
+        s = self.scal_expr(env, max(1, self.depth_here(env) - 1))
+        if self.chance():
+            name = self.pick(sorted(self.WRITERS))
+            self.writers[name] = self.WRITERS[name]
+            view = self.pick(["{a}", "{a}[1:]", "{a}[::-1]", "{a}[:2]"]).format(a=a)
+            lines.append(f"{name}({view}, {s})")
+            return
+        form, size = self.pick(self.VIEWS)
+        v = self.fresh("p")
+        lines.append(f"{v} = {form.format(a=a)}")
+        i = self.pick([str(k) for k in range(size)] + ["-1"])
+        lines.append(self.pick(["{v}[{i}] = {s}", "{v} *= {s}", "{v} += {s}",
+                                "{v}[{i}] -= {s}", "{v}[:] = np.tanh({v}) + {s}",
+                                "{v}[{i}] *= {s}"]).format(v=v, i=i, s=s))
+
+    def writer_sources(self) -> list[str]:
+        return [f"def {name}(out, s):\n    {body}\n" for name, body in sorted(self.writers.items())]
 
     def update(self, env: _Env, lines: list[str]) -> None:
         """Reassign or augment a variable that already exists (loop-carried in a loop)."""
@@ -399,6 +439,8 @@ class _Generator:
     def statement(self, env: _Env, nesting: int, kind: str | None = None) -> list[str]:
         if kind is None:
             kinds = ["scalar", "vector", "scalar", "vector", "update", "update", "write"]
+            if self.aliasing:
+                kinds += ["alias", "alias"]
             if self.control_flow and nesting < self.max_nesting:
                 kinds += ["if", "if", "for", "for", "while"]
             kind = self.pick(kinds)
@@ -409,6 +451,8 @@ class _Generator:
             self.update(env, lines)
         elif kind == "write":
             self.write(env, lines)
+        elif kind == "alias":
+            self.write_through_alias(env, lines)
         elif kind == "if":
             self.if_statement(env, nesting, lines)
         elif kind == "for":
@@ -557,6 +601,7 @@ class _Generator:
         for kind in self.draw(st.permutations(kinds)):
             body += self.statement(env, 0, kind)
         body.append(f"return {self.final_value(env)}")
+        parts += self.writer_sources()
         parts.append("def f(x, y, w):\n" + "".join(f"    {line}\n" for line in body))
         source = "\n\n".join(tidy(p) for p in parts)
         return Program(source, frozenset(self.features))
@@ -569,15 +614,17 @@ def tidy(text: str) -> str:
 
 @st.composite
 def programs(draw, max_expr_depth: int = 3, max_nesting: int = 2, max_statements: int = 4,
-             control_flow: bool = True, require: tuple = ()) -> Program:
+             control_flow: bool = True, require: tuple = (), aliasing: bool = False) -> Program:
     """A random, valid module text defining ``f(x, y, w)`` (see the module docstring).
 
     ``require`` lists statements the body must contain at its top level besides the drawn
     ones: ``"if"``, ``"for"``, ``"while"``, ``"write"``, ``"update"``, ... or a tuple of
-    alternatives (``("for", "while")``), so a short run can aim at one feature.
+    alternatives (``("for", "while")``), so a short run can aim at one feature. With
+    ``aliasing``, statements also write into local arrays through views, aliases and
+    helpers' arguments (``"alias"``).
     """
     return _Generator(draw, max_expr_depth, max_nesting, max_statements, control_flow,
-                      require).program()
+                      require, aliasing).program()
 
 
 # --------------------------------------------------------------------------- inputs

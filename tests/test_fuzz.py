@@ -8,8 +8,8 @@ gradient with respect to all three arguments with ``symdiff.check_grad``, the ki
 gradient, the shape-generic ``Gradient.source`` against the specialized call, and
 ``value_and_grad``.
 
-The run is bounded (50 programs in four tests aimed at straight-line code, branches,
-loops and local arrays; derandomized, so CI sees the same programs every time)
+The run is bounded (62 programs in five tests aimed at straight-line code, branches,
+loops, local arrays and writes through views and helpers; derandomized, so CI sees the same programs every time)
 and takes well under a minute. ``python scripts/fuzz.py --examples 2000 --seed N`` runs the
 same property for longer; failures it found are pinned in ``test_fuzz_regressions.py``.
 """
@@ -47,7 +47,7 @@ def check(program, seed, folder):
         check_program(program, args, folder)
 
 
-# 50 programs in all, aimed at one feature each (the rest of each program is drawn freely).
+# 62 programs in all, aimed at one feature each (the rest of each program is drawn freely).
 
 @settings(FUZZ, max_examples=10)
 @given(program=programs(control_flow=False), seed=SEEDS)
@@ -70,4 +70,10 @@ def test_programs_with_loops(program, seed, folder):
 @settings(FUZZ, max_examples=14)
 @given(program=programs(require=("write", ("for", "while", "if")), max_statements=2), seed=SEEDS)
 def test_programs_writing_local_arrays(program, seed, folder):
+    check(program, seed, folder)
+
+
+@settings(FUZZ, max_examples=12)
+@given(program=programs(require=("alias",), max_statements=3, aliasing=True), seed=SEEDS)
+def test_programs_writing_through_views_and_helpers(program, seed, folder):
     check(program, seed, folder)
