@@ -28,6 +28,8 @@ class Emitter:
     origin: tuple | None = None   # (forward node, argument) whose gradient is being built
     producers: dict = field(default_factory=dict)   # forward name -> the node computing it
     in_loop: bool = False   # inside a loop body: forward arrays read here must be saved
+    masks: dict = field(default_factory=dict)   # gradient or tangent -> where it may be
+                                                # non-zero (symdiff.masks)
 
     def shape(self, v: Value):
         if isinstance(v, Const):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import rules
+from . import masks, rules
 from .emit import Emitter, _is_int
 from .errors import SymdiffError
 from .ir import (Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
@@ -179,6 +179,7 @@ def _reverse_node(cx: Reverser, n: Node, contributions: dict) -> None:
     g = _total(em, n.out, contributions.pop(n.out.name), n.loc)
     if g is None:
         return
+    upstream = em.masks.get(g.name) if isinstance(g, Var) else None
     order = range(len(n.args))
     if n.op == "setitem":            # read g[idx] for the value before zeroing it in g
         order = reversed(order)
@@ -190,7 +191,14 @@ def _reverse_node(cx: Reverser, n: Node, contributions: dict) -> None:
         em.hint = _grad_hint(arg, cx.expected, contributions)
         em.alias = cx.expected.get(arg.name, 0) <= 1
         em.origin = (n, i)
+        mask = masks.contribution_mask(em, n, i, upstream)
+        select = mask is not None and masks.needs_select(n, i)
+        hint, em.hint = em.hint, ("tmp" if select else em.hint)
         part = cx.table.vjp(em, g, n, i)
+        if part is not None and select:
+            part = masks.select(em, part, mask, hint)
+        if isinstance(part, Var) and mask is not None:
+            em.masks[part.name] = mask
         em.origin = None
         if part is not None:
             contributions.setdefault(arg.name, []).append(part)
