@@ -17,6 +17,8 @@ its mask. The mask ends where a gradient is summed, broadcast, or added to anoth
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .ir import Const, Node, Value, Var, nodes
 
 Mask = tuple  # of (cond, side) pairs
@@ -24,34 +26,74 @@ Mask = tuple  # of (cond, side) pairs
 #: the comment of a masking line
 NOTE = "where routes: the branch not taken contributes 0"
 
+#: the comment of the mask of a gradient summed over broadcast axes
+SUMMED = "where routes: the branch not taken contributes 0 where this is False"
+
 #: NumPy's floating-point warnings off for a function that computes a branch np.where may
 #: discard: its untaken elements may be sqrt(-1) or 1/0, and they never reach the result
 QUIET = 'divide="ignore", invalid="ignore", over="ignore"'
 QUIET_WHY = "np.where discards the branch not taken"
 
 
-def contribution_mask(em, n: Node, i: int, upstream: Mask | None) -> Mask | None:
-    """The mask of the contribution of ``n`` to its argument ``i``, or None."""
+def contribution_mask(em, n: Node, i: int, upstream: Mask | None, part) -> Mask | None:
+    """The mask of ``part``, the contribution of ``n`` to its argument ``i``, or None.
+
+    Where a condition does not fit the argument (its gradient was summed over broadcast
+    axes), the mask is where the summed gradient is non-zero: the product with a local
+    derivative is zero wherever the gradient is. A mask no product reads is dead code."""
     arg = n.args[i]
-    if not isinstance(arg, Var) or not em.same_shape(arg, n.out):
-        return None                              # summed back over broadcast axes
+    if not isinstance(arg, Var) or not isinstance(part, Var):
+        return None
     if n.op == "where" and i > 0:
-        return (upstream or ()) + ((n.args[0], i),)
-    if n.op == "ew" and upstream:
-        return upstream
-    return None
+        mask = (upstream or ()) + ((n.args[0], i),)
+    elif n.op == "ew" and upstream:
+        mask = upstream
+    else:
+        return None
+    if all(fits(em, cond, arg) for cond, _ in mask):
+        return mask
+    note, hint, em.note, em.hint = em.note, em.hint, SUMMED, "tmp"
+    nonzero = em.out("compare", [part, Const(0.0)], symbol="!=")
+    em.set_shape(nonzero, em.shape(part))
+    em.note, em.hint = note, hint
+    return ((nonzero, 1),)
+
+
+#: operations whose result has the broadcast shape of their arguments
+ELEMENTWISE = {"ew", "compare", "where"}
+
+
+def fits(em, cond: Value, v: Value, depth: int = 8) -> bool:
+    """Whether ``cond`` broadcasts to ``v``'s shape without enlarging it: then ``v``'s
+    gradient is zero wherever ``cond`` says so, even after a sum over broadcast axes.
+    From the static shapes where known, else from how the two were computed."""
+    sc, sv = em.shape(cond), em.shape(v)
+    if sc is not None and sv is not None:
+        try:
+            return np.broadcast_shapes(tuple(sc), tuple(sv)) == tuple(sv)
+        except ValueError:
+            return False
+    if cond == v or sc == ():
+        return True
+    if depth == 0:
+        return False
+    made = em.producers.get(cond.name) if isinstance(cond, Var) else None
+    if made is not None and made.op in ELEMENTWISE and \
+            all(fits(em, a, v, depth - 1) for a in made.args):
+        return True
+    made = em.producers.get(v.name) if isinstance(v, Var) else None
+    return made is not None and made.op in ELEMENTWISE and \
+        any(fits(em, cond, a, depth - 1) for a in made.args)
 
 
 def tangent_mask(em, n: Node, ts: list) -> Mask | None:
     """Forward mode: the mask of the tangent of ``n.out``, from its arguments' tangents
     ``ts`` (None for a constant). ``np.where(c, x, 0.0)`` has the tangent ``where(c, x_dot,
     0)``, zero where c does not hold; ``np.sqrt`` of it must not turn those zeros into
-    ``0 * inf``."""
+    ``0 * inf``. A mask that fits an argument fits the (broadcast) output."""
     varied = [i for i, t in enumerate(ts) if t is not None]
-    if not varied or any(not em.same_shape(n.args[i], n.out) for i in varied):
-        return None
     inner = {em.masks.get(ts[i].name) if isinstance(ts[i], Var) else None for i in varied}
-    if n.op == "where" and 0 not in varied and len(varied) == 1:
+    if n.op == "where" and len(varied) == 1 and varied[0] > 0:
         return (inner.pop() or ()) + ((n.args[0], varied[0]),)
     if n.op == "ew" and len(inner) == 1 and None not in inner:
         return inner.pop()
@@ -68,14 +110,14 @@ def needs_select(n: Node, i: int) -> bool:
 
 def select(em, part: Value, mask: Mask, hint: str) -> Value:
     """``part`` where the mask holds, 0 elsewhere: one ``np.where`` per condition."""
-    note, em.note = em.note, NOTE
+    note, outer, em.note = em.note, em.hint, NOTE
     for k, (cond, side) in enumerate(mask):
         em.hint = hint if k == len(mask) - 1 else "tmp"
         picked = [cond, part, Const(0.0)] if side == 1 else [cond, Const(0.0), part]
         shape = em.shape(part)
         part = em.out("where", picked)
         em.set_shape(part, shape)
-    em.note = note
+    em.note, em.hint = note, outer
     return part
 
 

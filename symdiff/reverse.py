@@ -191,13 +191,11 @@ def _reverse_node(cx: Reverser, n: Node, contributions: dict) -> None:
         em.hint = _grad_hint(arg, cx.expected, contributions)
         em.alias = cx.expected.get(arg.name, 0) <= 1
         em.origin = (n, i)
-        mask = masks.contribution_mask(em, n, i, upstream)
-        select = mask is not None and masks.needs_select(n, i)
-        hint, em.hint = em.hint, ("tmp" if select else em.hint)
+        em.mask = upstream if n.op == "ew" else None    # the rule selects under it
         part = cx.table.vjp(em, g, n, i)
-        if part is not None and select:
-            part = masks.select(em, part, mask, hint)
-        if isinstance(part, Var) and mask is not None:
+        em.mask = None
+        mask = masks.contribution_mask(em, n, i, upstream, part)
+        if mask is not None:
             em.masks[part.name] = mask
         em.origin = None
         if part is not None:

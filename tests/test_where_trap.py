@@ -44,6 +44,8 @@ CASES = [
     ("two_statements", (np.array([-1.0, 0.0, 2.0]),), (0,), False),
     ("two_statements", (np.array([-1.0, 0.4, 2.0]),), (0,), True),
     ("broadcast_branch", (X34, RNG.standard_normal(4)), (0, 1), False),
+    ("broadcast_condition", (np.array([[1.0, -1.0, -2.0, 0.5], [0.3, -0.2, -1.0, -0.5]]),
+                             np.array([2.0, -1.0, 0.0, 1.5])), (1, 0), False),
     ("exp_overflow", (np.array([1.0, 1000.0, -2.0]),), (0,), True),
     ("scalar_where", (-1.0,), (0,), True),
     ("scalar_where", (0.0,), (0,), False),

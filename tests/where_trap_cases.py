@@ -162,3 +162,12 @@ def clipped_log_ref(x0):
 
 def sqrt_of_sum(x):
     return np.sqrt(np.sum(x ** 2))
+
+
+def broadcast_condition(m, x):
+    return np.sum(np.where(m > 0, np.sqrt(x), 0.0) * m)
+
+
+def broadcast_condition_ref(m0, x0):
+    c = m0 > 0
+    return lambda m, x: np.sum(np.where(c, np.sqrt(np.where(c, x, 1.0)), 0.0) * m)
