@@ -17,7 +17,7 @@ from typing import Callable
 
 from .codegen_nodes import (HELPERS, _name, expression, render, statements)
 from .ir import Const, Function, If, Loop, Node, Var, blocks, flatten, reads_here, uses, walk
-from .masks import QUIET, QUIET_WHY, masked_where_branches
+from .masks import QUIET, QUIET_WHY, discards_branches
 
 
 @dataclass
@@ -97,7 +97,7 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     for p in fn.params:
         params.append(f"{p.name}={defaults[p.name]!r}" if p.name in defaults else p.name)
     lines = (["@jit_or_numpy"] if jit else []) + [f"def {fn.name}({', '.join(params)}):"]
-    if masked_where_branches(fn.body):
+    if discards_branches(fn.body):
         lines.insert(0, f"@np.errstate({QUIET})  # {QUIET_WHY}")
     if doc:
         lines.append(f'    """{doc}"""')

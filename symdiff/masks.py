@@ -11,14 +11,24 @@ A gradient's *mask* is the tuple of ``(cond, side)`` pairs under which it may be
 (side 1 keeps it where ``cond`` holds, side 2 where it does not); it is zero everywhere
 else. A where's contribution to a branch gets the where's condition (added to the mask of
 the upstream gradient, for nested wheres); an elementwise node passes the mask of its
-upstream gradient on to each argument of the same shape. A contribution whose local
-derivative is a constant stays unmasked in the code (``g * 3`` is 0 where g is) but keeps
-its mask. The mask ends where a gradient is summed, broadcast, or added to another one.
+upstream gradient on to each argument its conditions fit (``fits``). A contribution whose
+local derivative is a constant stays unmasked in the code (``g * 3`` is 0 where g is) but
+keeps its mask. A gradient summed over the axes a condition was broadcast along is masked
+where it is non-zero; a mask ends where a gradient is added to another one, and at every
+node that is not elementwise (``g @ W.T`` keeps zeros zero by itself).
+
+Forward mode carries masks on tangents the same way (``tangent_mask``). A max or clip
+inside an elementwise expression routes the same way, and is guarded where it is printed
+(``codegen_math.routed_steps``).
 """
 from __future__ import annotations
 
-import numpy as np
+from functools import lru_cache
 
+import numpy as np
+import sympy
+
+from .codegen_math import routed_steps
 from .ir import Const, Node, Value, Var, nodes
 
 Mask = tuple  # of (cond, side) pairs
@@ -121,16 +131,21 @@ def select(em, part: Value, mask: Mask, hint: str) -> Value:
     return part
 
 
-def masked_where_branches(body) -> bool:
-    """Whether a function computes a branch of ``np.where`` that may be discarded: its
-    untaken elements (and their derivatives) may divide by zero or overflow, and NumPy
-    must not warn about them."""
+def discards_branches(body) -> bool:
+    """Whether a function computes a branch it may discard: a branch of ``np.where``, or a
+    local derivative that a max routed away (``codegen_math.routed_steps``). Their discarded
+    elements may divide by zero or overflow, and NumPy must not warn about them."""
     producers = {n.out.name: n for n in nodes(body)}
     for n in nodes(body):
+        if n.op == "ew" and _has_routed_steps(n.param("expr")):
+            return True
         if n.op != "where":
             continue
-        for branch in n.args[1:]:
-            made = producers.get(branch.name) if isinstance(branch, Var) else None
-            if made is not None:
-                return True
+        if any(isinstance(b, Var) and b.name in producers for b in n.args[1:]):
+            return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def _has_routed_steps(expr) -> bool:
+    return any(routed_steps(e) for e in sympy.preorder_traversal(expr) if e.is_Mul)

@@ -6,6 +6,8 @@ differences of the frozen function are the derivative on the side where f is smo
 a point on the boundary of a branch (``x == 0``, ``y == 0``) the difference never steps
 into the other branch. ``ref`` is plain NumPy, nothing from symdiff.
 """
+import math
+
 import numpy as np
 
 
@@ -171,3 +173,31 @@ def broadcast_condition(m, x):
 def broadcast_condition_ref(m0, x0):
     c = m0 > 0
     return lambda m, x: np.sum(np.where(c, np.sqrt(np.where(c, x, 1.0)), 0.0) * m)
+
+
+def sqrt_of_maximum(x):
+    return np.sum(np.sqrt(np.maximum(x, 0.0)))
+
+
+def sqrt_of_maximum_ref(x0):
+    c = x0 > 0
+    return lambda x: np.sum(np.where(c, np.sqrt(np.where(c, x, 1.0)), 0.0))
+
+
+def log_of_clip(x):
+    return np.sum(np.clip(x, 0.0, 4.0) ** 1.5 + np.log(np.maximum(x, 0.0) + 1.0))
+
+
+def log_of_clip_ref(x0):
+    low, high = x0 < 0, x0 > 4.0
+    return lambda x: np.sum(np.where(low, 0.0, np.where(high, 8.0, np.where(low | high, 1.0, x)
+                                                        ** 1.5))
+                            + np.log(np.where(low, 0.0, x) + 1.0))
+
+
+def scalar_max(x):
+    return math.sqrt(max(x, 0.0)) * 2.0
+
+
+def scalar_max_ref(x0):
+    return (lambda x: math.sqrt(x) * 2.0) if x0 > 0 else (lambda x: 0.0)

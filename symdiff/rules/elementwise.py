@@ -190,8 +190,11 @@ def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
 def _invertible_quickly(expr: sympy.Expr) -> bool:
     """Arithmetic with at most two exp/log calls (sigmoid, softplus...): ``solve`` inverts
     these in well under a second. Trigonometric chains can take minutes; those keep the
-    forms that substituting the output gives (``tanh' = 1 - out**2``)."""
+    forms that substituting the output gives (``tanh' = 1 - out**2``). A max or abs is not
+    one-to-one: ``2*sqrt(max(x, 0))`` is 0 for every x < 0, which x = out**2/4 forgets."""
     calls = expr.atoms(sympy.Function)
+    if expr.has(sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside, sympy.sign):
+        return False
     return len(calls) <= 2 and all(isinstance(c, (sympy.exp, sympy.log)) for c in calls)
 
 
