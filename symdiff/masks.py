@@ -14,8 +14,9 @@ the upstream gradient, for nested wheres); an elementwise node passes the mask o
 upstream gradient on to each argument its conditions fit (``fits``). A contribution whose
 local derivative is a constant stays unmasked in the code (``g * 3`` is 0 where g is) but
 keeps its mask. A gradient summed over the axes a condition was broadcast along is masked
-where it is non-zero; a mask ends where a gradient is added to another one, and at every
-node that is not elementwise (``g @ W.T`` keeps zeros zero by itself).
+where it is non-zero; the sum of contributions with one mask keeps it; a mask ends where
+contributions with different masks add up, and at every node that is not elementwise
+(``g @ W.T`` keeps zeros zero by itself).
 
 Forward mode carries masks on tangents the same way (``tangent_mask``). A max or clip
 inside an elementwise expression routes the same way, and is guarded where it is printed
@@ -108,6 +109,13 @@ def tangent_mask(em, n: Node, ts: list) -> Mask | None:
     if n.op == "ew" and len(inner) == 1 and None not in inner:
         return inner.pop()
     return None
+
+
+def keep_common(em, parts: list, total: Value) -> None:
+    """A sum of contributions that share one mask has that mask too."""
+    found = {em.masks.get(p.name) if isinstance(p, Var) else None for p in parts}
+    if isinstance(total, Var) and len(found) == 1 and None not in found:
+        em.masks[total.name] = found.pop()
 
 
 def needs_select(n: Node, i: int) -> bool:

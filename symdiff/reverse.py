@@ -415,7 +415,9 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False,
     if len(parts) == 1:
         return parts[0]
     em.note, em.alias = note, False
-    return em.ew_out(_sum_of_all, parts)
+    total = em.ew_out(_sum_of_all, parts)
+    masks.keep_common(em, parts, total)
+    return total
 
 
 def _sum_of_all(*xs):

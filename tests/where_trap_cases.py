@@ -201,3 +201,28 @@ def scalar_max(x):
 
 def scalar_max_ref(x0):
     return (lambda x: math.sqrt(x) * 2.0) if x0 > 0 else (lambda x: 0.0)
+
+
+def used_twice_in_branch(x, w):
+    a = np.sqrt(x)
+    t = a * 2.0
+    return np.sum(np.where(x > 0, t + a * w, w))
+
+
+def used_twice_in_branch_ref(x0, w0):
+    c = x0 > 0
+    return lambda x, w: np.sum(np.where(c, np.sqrt(np.where(c, x, 1.0)) * (2.0 + w), w))
+
+
+def in_a_loop(x):
+    s = 0.0
+    for i in range(3):
+        shifted = x - i
+        s = s + np.sum(np.where(shifted > 0, np.sqrt(shifted), 0.0))
+    return s
+
+
+def in_a_loop_ref(x0):
+    cs = [x0 - i > 0 for i in range(3)]
+    return lambda x: sum(np.sum(np.where(c, np.sqrt(np.where(c, x - i, 1.0)), 0.0))
+                         for i, c in enumerate(cs))
