@@ -105,11 +105,11 @@ class Printer:
         return result
 
     def mul(self, e: sympy.Mul, guarded: bool = True) -> ast.expr:
+        if _is_negative(e):
+            return ast.UnaryOp(ast.USub(), self(-e))
         steps = routed_steps(e) if guarded else []
         if steps:
             return self.routed(e, steps)
-        if _is_negative(e):
-            return ast.UnaryOp(ast.USub(), self(-e))
         numer, denom = [], []
         for factor in e.as_ordered_factors():
             if factor.is_Pow and factor.exp.is_Number and factor.exp < 0:
@@ -205,9 +205,16 @@ def routed_steps(e: sympy.Expr) -> list:
     ``np.sqrt(np.maximum(x, 0))``); empty when every factor is finite there."""
     if not e.is_Mul:
         return []
-    steps = [f.args[0] for f in e.args if isinstance(f, sympy.Heaviside)]
-    rest = [f for f in e.args if not isinstance(f, sympy.Heaviside)]
+    steps = [_step(f).args[0] for f in e.args if _step(f) is not None]
+    rest = [f for f in e.args if _step(f) is None]
     return steps if steps and any(_may_blow_up(f) for f in rest) else []
+
+
+def _step(factor: sympy.Expr):
+    """``Heaviside(u)`` if the factor is it or a positive power of it, else None."""
+    if factor.is_Pow and factor.exp.is_positive:
+        factor = factor.base
+    return factor if isinstance(factor, sympy.Heaviside) else None
 
 
 def _may_blow_up(e: sympy.Expr) -> bool:

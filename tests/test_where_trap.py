@@ -62,10 +62,10 @@ CASES = [
     ("used_twice_in_branch", (np.array([-1.0, 0.0, 2.0]), np.array([0.5, -1.0, 2.0])), (0, 1),
      False),
     ("in_a_loop", (np.array([-1.0, 0.5, 1.5, 2.5]),), (0,), True),
-    ("sqrt_of_maximum", (np.array([-1.0, -0.5, 2.0, 0.3]),), (0,), False),
-    ("log_of_clip", (np.array([-1.0, 0.5, 2.0, 7.0]),), (0,), False),
-    ("scalar_max", (-1.0,), (0,), False),
-    ("scalar_max", (2.0,), (0,), False),
+    ("sqrt_of_maximum", (np.array([-1.0, -0.5, 2.0, 0.3]),), (0,), True),
+    ("log_of_clip", (np.array([-1.0, 0.5, 2.0, 7.0]),), (0,), True),
+    ("scalar_max", (-1.0,), (0,), True),
+    ("scalar_max", (2.0,), (0,), True),
 ]
 IDS = [f"{name}-{k}" for k, (name, *_) in enumerate(CASES)]
 

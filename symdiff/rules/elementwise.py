@@ -182,6 +182,10 @@ def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
             candidate = _tidy(substituted)
             if leaf not in candidate.free_symbols and _agrees(candidate, derivative, expr, leaf):
                 candidates.append(candidate)
+    # A step a max routes by stays visible (codegen guards the product with it, as 0 where
+    # the max chose its other argument): -H(x)*g/(2*r**2) must not become -out/r.
+    steps = derivative.atoms(sympy.Heaviside)
+    candidates = [c for c in candidates if steps <= c.atoms(sympy.Heaviside)]
     # Prefer forms that reuse the output and need no input (out * (1 - out)), then the cheapest.
     return min(candidates, key=lambda c: (_cost(c) - (2 if leaf not in c.free_symbols else 0),
                                           sympy.srepr(c)))
