@@ -207,7 +207,7 @@ def routed_steps(e: sympy.Expr) -> list:
         return []
     steps = [_step(f).args[0] for f in e.args if _step(f) is not None]
     rest = [f for f in e.args if _step(f) is None]
-    return steps if steps and any(_may_blow_up(f) for f in rest) else []
+    return steps if steps and any(may_blow_up(f) for f in rest) else []
 
 
 def _step(factor: sympy.Expr):
@@ -217,11 +217,16 @@ def _step(factor: sympy.Expr):
     return factor if isinstance(factor, sympy.Heaviside) else None
 
 
-def _may_blow_up(e: sympy.Expr) -> bool:
+@lru_cache(maxsize=4096)
+def may_blow_up(e: sympy.Expr, overflow: bool = False) -> bool:
+    """Whether an expression may be inf or NaN for finite arguments: a division, a root,
+    a logarithm (and, with ``overflow``, an exponential); a polynomial in sin, cos, tanh,
+    exp... is finite."""
+    finite = FINITE - {"exp"} if overflow else FINITE
     for node in sympy.preorder_traversal(e):
         if node.is_Pow and not (node.exp.is_Integer and node.exp >= 0):
             return True
-        if isinstance(node, sympy.Function) and type(node).__name__ not in FINITE:
+        if isinstance(node, sympy.Function) and type(node).__name__ not in finite:
             return True
     return False
 

@@ -29,7 +29,7 @@ from functools import lru_cache
 import numpy as np
 import sympy
 
-from .codegen_math import routed_steps
+from .codegen_math import may_blow_up, routed_steps
 from .ir import Const, Node, Value, Var, nodes
 
 Mask = tuple  # of (cond, side) pairs
@@ -140,17 +140,20 @@ def select(em, part: Value, mask: Mask, hint: str) -> Value:
 
 
 def discards_branches(body) -> bool:
-    """Whether a function computes a branch it may discard: a branch of ``np.where``, or a
-    local derivative that a max routed away (``codegen_math.routed_steps``). Their discarded
-    elements may divide by zero or overflow, and NumPy must not warn about them."""
-    producers = {n.out.name: n for n in nodes(body)}
+    """Whether a function computes values it may discard that may be inf or NaN: a branch
+    of ``np.where`` computed from a division, root, logarithm or exponential
+    (``sqrt(x)``, ``g / (2 * sqrt(x))``), or a local derivative that a max routed away
+    (``codegen_math.routed_steps``). NumPy must not warn about those."""
+    tainted: set[str] = set()            # values computed through a possible inf or NaN
     for n in nodes(body):
         if n.op == "ew" and _has_routed_steps(n.param("expr")):
             return True
-        if n.op != "where":
-            continue
-        if any(isinstance(b, Var) and b.name in producers for b in n.args[1:]):
+        if n.op == "where" and any(isinstance(b, Var) and b.name in tainted
+                                   for b in n.args[1:]):
             return True
+        if n.op == "ew" and may_blow_up(n.param("expr"), overflow=True) or \
+                any(isinstance(a, Var) and a.name in tainted for a in n.args):
+            tainted.add(n.out.name)
     return False
 
 

@@ -62,6 +62,7 @@ CASES = [
     ("used_twice_in_branch", (np.array([-1.0, 0.0, 2.0]), np.array([0.5, -1.0, 2.0])), (0, 1),
      False),
     ("in_a_loop", (np.array([-1.0, 0.5, 1.5, 2.5]),), (0,), True),
+    ("leaky_relu", (np.array([-1.0, 0.0, 2.0]),), (0,), False),
     ("sqrt_of_maximum", (np.array([-1.0, -0.5, 2.0, 0.3]),), (0,), True),
     ("log_of_clip", (np.array([-1.0, 0.5, 2.0, 7.0]),), (0,), True),
     ("scalar_max", (-1.0,), (0,), True),
@@ -167,6 +168,13 @@ def test_the_masking_line_says_why():
     assert "the branch not taken contributes 0" in source
     assert source.count("np.where(") == 2          # routing, masking
     assert "@np.errstate(" in source
+
+
+def test_warnings_stay_on_where_nothing_may_be_inf():
+    """A where whose branches are finite selects without np.errstate and without masks."""
+    source = symdiff.grad(cases.leaky_relu).source_for(np.array([-1.0, 2.0]))
+    assert "errstate" not in source
+    assert "the branch not taken" not in source
 
 
 def test_no_mask_without_a_where():

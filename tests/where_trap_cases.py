@@ -226,3 +226,12 @@ def in_a_loop_ref(x0):
     cs = [x0 - i > 0 for i in range(3)]
     return lambda x: sum(np.sum(np.where(c, np.sqrt(np.where(c, x - i, 1.0)), 0.0))
                          for i, c in enumerate(cs))
+
+
+def leaky_relu(x):
+    return np.sum(np.where(x > 0, x, 0.01 * x) ** 2)
+
+
+def leaky_relu_ref(x0):
+    c = x0 > 0
+    return lambda x: np.sum(np.where(c, x, 0.01 * x) ** 2)
