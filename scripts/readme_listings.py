@@ -69,7 +69,10 @@ def listings() -> dict[str, str]:
     svm = svm.replace("control_flow_corpus.py", "svm_naive.py")
     forward = compile_file(str(ROOT / "examples" / "circuit.py"), ["f"], ("x", "y", "z"),
                            mode="forward")
+    import where_trap_cases
+    where = symdiff.grad(where_trap_cases.sqrt_where).source_for(np.array([-1.0, 0.0, 2.0]))
     return {"def grad_f(": _function(circuit, "grad_f"),
+            "def grad_sqrt_where(": _function(where, "grad_sqrt_where"),
             "def jvp_f(": _function(forward, "jvp_f"),
             "def grad_mlp_loss(": _function(mlp, "grad_mlp_loss"),
             "def grad_svm_loss_naive(": _function(svm, "grad_svm_loss_naive"),

@@ -218,17 +218,27 @@ def _finish(grads, args, wrt, several):
         grads = (grads,)
     if all(type(g) is float for g in grads) and all(type(args[i]) is float for i in wrt):
         return grads if several else grads[0]          # scalar code: nothing to convert
-    out = []
-    for g, i in zip(grads, wrt):
-        arg = args[i]
-        if type(g) is float:
-            pass
-        elif isinstance(arg, np.ndarray):
-            g = np.array(g, dtype=float) if not (isinstance(g, np.ndarray) and g.flags.writeable) else g
-        elif np.ndim(g) == 0:
-            g = float(g)
-        out.append(g)
+    out = [like_argument(g, args[i]) for g, i in zip(grads, wrt)]
     return tuple(out) if several else out[0]
+
+
+def like_argument(g, arg):
+    """A derivative with respect to ``arg`` in arg's kind and dtype: a float for a float,
+    a float32 array for a float32 array (whatever NumPy promoted it to), arrays writable."""
+    if isinstance(arg, np.ndarray):
+        dtype = float_dtype(arg)
+        if isinstance(g, np.ndarray) and g.flags.writeable and g.dtype == dtype:
+            return g
+        return np.array(g, dtype=dtype)
+    if isinstance(arg, np.floating) and arg.dtype != np.float64 and np.ndim(g) == 0:
+        return arg.dtype.type(g)                       # np.float32 in, np.float32 out
+    return float(g) if type(g) is not float and np.ndim(g) == 0 else g
+
+
+def float_dtype(x) -> np.dtype:
+    """The dtype of derivatives involving ``x``: its own float dtype, else float64."""
+    dtype = getattr(x, "dtype", None)
+    return dtype if dtype is not None and dtype.kind == "f" else np.dtype(float)
 
 
 def _count(n: int, word: str) -> str:
@@ -243,11 +253,15 @@ def _check_float(fn_name: str, name: str, value) -> None:
     if isinstance(value, bool) or kind == "b":
         raise SymdiffError(f"{what}: it is boolean",
                            hint="gradients exist only for float arguments")
+    if kind == "c":
+        raise SymdiffError(f"{what}: it is complex (symdiff differentiates real functions)",
+                           hint=f"pass the real and imaginary parts of `{name}` as two float "
+                                "arguments")
     if kind in "iu":
         raise SymdiffError(f"{what}: it holds integers (labels or indices have no gradient)",
                            hint=f"pass `{name}` as floats (e.g. 2.0 or x.astype(float)) if it "
                                 "is a real number, or leave it out of wrt")
-    if kind not in "fc":
+    if kind != "f":
         raise SymdiffError(f"{what}: it is not a number",
                            hint="pass a float or a float array")
 

@@ -17,6 +17,7 @@ from typing import Callable
 
 from .codegen_nodes import (HELPERS, _name, expression, render, statements)
 from .ir import Const, Function, If, Loop, Node, Var, blocks, flatten, reads_here, uses, walk
+from .masks import QUIET, QUIET_WHY, discards_branches
 
 
 @dataclass
@@ -96,6 +97,8 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     for p in fn.params:
         params.append(f"{p.name}={defaults[p.name]!r}" if p.name in defaults else p.name)
     lines = (["@jit_or_numpy"] if jit else []) + [f"def {fn.name}({', '.join(params)}):"]
+    if discards_branches(fn.body):
+        lines.insert(0, f"@np.errstate({QUIET})  # {QUIET_WHY}")
     if doc:
         lines.append(f'    """{doc}"""')
     fresh, reads = _fresh_arrays(fn), _reads_on_a_path(fn)

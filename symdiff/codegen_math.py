@@ -1,7 +1,8 @@
 """SymPy expressions to Python expression ASTs, for codegen.
 
 ``Heaviside`` prints with H(0) = 1/2 (ties share the gradient), as ``0.5 * np.sign(u) + 0.5``
-(``np.heaviside(u, 0.5)`` is three times slower); negative numbers print as a
+(``np.heaviside(u, 0.5)`` is three times slower); a product ``H(u) * R`` whose R may be
+inf there prints as ``np.where(u < 0, 0.0, ...)`` (``routed_steps``); negative numbers print as a
 unary minus on a positive constant, so ``(-1.5) ** 2`` never becomes ``-1.5 ** 2``.
 Expressions of ``math``-mode nodes (from ``math.*`` calls) print with ``math`` functions.
 """
@@ -113,9 +114,12 @@ class Printer:
                 result = ast.BinOp(result, ast.Add(), self(t))
         return result
 
-    def mul(self, e: sympy.Mul) -> ast.expr:
+    def mul(self, e: sympy.Mul, guarded: bool = True) -> ast.expr:
         if _is_negative(e):
             return ast.UnaryOp(ast.USub(), self(-e))
+        steps = routed_steps(e) if guarded else []
+        if steps:
+            return self.routed(e, steps)
         numer, denom = [], []
         for factor in e.as_ordered_factors():
             if factor.is_Pow and factor.exp.is_Number and factor.exp < 0:
@@ -137,6 +141,18 @@ class Printer:
                 below = ast.BinOp(below, ast.Mult(), self(f))
             result = ast.BinOp(result, ast.Div(), below)
         return result
+
+    def routed(self, e: sympy.Mul, steps: list) -> ast.expr:
+        """``H(u) * R`` where R may be inf or NaN: 0 where u < 0 (max routed the gradient
+        to its other argument), whatever R is there: ``np.where(u < 0, 0.0, H(u) * R)``."""
+        inner = self.mul(e, guarded=False)
+        for u in reversed(steps):
+            test = ast.Compare(self(u), [ast.Lt()], [ast.Constant(0)])
+            if self.lib == "math":
+                inner = ast.IfExp(test, ast.Constant(0.0), inner)
+            else:
+                inner = self.call("numpy", "where", [test, ast.Constant(0.0), inner])
+        return inner
 
     def power(self, e: sympy.Pow) -> ast.expr:
         base, exp = e.args
@@ -193,6 +209,42 @@ class Printer:
         half = ast.Constant(0.5)       # np.heaviside(u, 0.5), in a form three times faster
         return ast.BinOp(ast.BinOp(half, ast.Mult(), self.call("numpy", "sign", [self(u)])),
                          ast.Add(), half)
+
+
+#: functions finite for every finite argument (exp up to overflow)
+FINITE = {"sin", "cos", "tanh", "sign", "Heaviside", "Max", "Min", "Abs", "exp"}
+
+
+def routed_steps(e: sympy.Expr) -> list:
+    """The arguments u of the ``Heaviside(u)`` factors of a product whose other factors may
+    be inf or NaN where u < 0 (``Heaviside(x) / (2*sqrt(Max(0, x)))``, the derivative of
+    ``np.sqrt(np.maximum(x, 0))``); empty when every factor is finite there."""
+    if not e.is_Mul:
+        return []
+    steps = [_step(f).args[0] for f in e.args if _step(f) is not None]
+    rest = [f for f in e.args if _step(f) is None]
+    return steps if steps and any(may_blow_up(f) for f in rest) else []
+
+
+def _step(factor: sympy.Expr):
+    """``Heaviside(u)`` if the factor is it or a positive power of it, else None."""
+    if factor.is_Pow and factor.exp.is_positive:
+        factor = factor.base
+    return factor if isinstance(factor, sympy.Heaviside) else None
+
+
+@lru_cache(maxsize=4096)
+def may_blow_up(e: sympy.Expr, overflow: bool = False) -> bool:
+    """Whether an expression may be inf or NaN for finite arguments: a division, a root,
+    a logarithm (and, with ``overflow``, an exponential); a polynomial in sin, cos, tanh,
+    exp... is finite."""
+    finite = FINITE - {"exp"} if overflow else FINITE
+    for node in sympy.preorder_traversal(e):
+        if node.is_Pow and not (node.exp.is_Integer and node.exp >= 0):
+            return True
+        if isinstance(node, sympy.Function) and type(node).__name__ not in finite:
+            return True
+    return False
 
 
 def _attr(module: str, name: str, printer: Printer) -> ast.expr:

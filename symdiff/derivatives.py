@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 
 from . import pipeline
-from .api import Gradient, Wrt, _check_float, _count, _finish
+from .api import Gradient, Wrt, _check_float, _count, _finish, float_dtype
 from .errors import SymdiffError
 
 
@@ -190,8 +190,8 @@ def _assemble(parts: list, like: np.ndarray, x, rows_first: bool = False):
     stacked = np.array([np.asarray(p, dtype=float) for p in parts])
     if not rows_first:                       # (x.size, *like.shape) -> like.shape + x.shape
         stacked = np.moveaxis(stacked.reshape((len(parts),) + shape_like), 0, -1)
-    result = stacked.reshape(shape_like + shape_x)
-    return float(result) if result.shape == () else result
+    result = stacked.reshape(shape_like + shape_x).astype(float_dtype(x), copy=False)
+    return _scalar(result, x) if result.shape == () else result
 
 
 def _unit(x: np.ndarray, k: int) -> np.ndarray | float:
@@ -228,14 +228,22 @@ def _like(primal, v, what: str, name: str):
 
 
 def _as_float(tangent, value):
-    """A tangent has the kind of its value: a float for a float."""
+    """A tangent has the kind and dtype of its value: a float for a float, float32 for
+    float32."""
     if isinstance(tangent, tuple):
         return tuple(_as_float(t, v) for t, v in zip(tangent, value))
+    dtype = float_dtype(value)
     if np.ndim(tangent) == 0 and np.ndim(value) == 0:
-        return float(tangent)
+        return _scalar(tangent, value)
     if np.shape(tangent) != np.shape(value):         # a constant output: zeros of its shape
-        return np.broadcast_to(tangent, np.shape(value)).astype(float)
-    return tangent
+        return np.broadcast_to(tangent, np.shape(value)).astype(dtype)
+    return np.asarray(tangent, dtype=dtype)
+
+
+def _scalar(x, like):
+    """A number in the dtype of ``like``: a float for float64, np.float32 for float32."""
+    dtype = float_dtype(like)
+    return float(x) if dtype == np.float64 else dtype.type(x)
 
 
 # ---------------------------------------------------------------- public functions

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from . import masks
 from .errors import Loc
 from .ir import Builder, Const, Node, Value, Var
 from .rules.arrays import infer_shape
@@ -28,6 +29,9 @@ class Emitter:
     origin: tuple | None = None   # (forward node, argument) whose gradient is being built
     producers: dict = field(default_factory=dict)   # forward name -> the node computing it
     in_loop: bool = False   # inside a loop body: forward arrays read here must be saved
+    masks: dict = field(default_factory=dict)   # gradient or tangent -> where it may be
+                                                # non-zero (symdiff.masks)
+    mask: tuple | None = None   # the mask of the upstream gradient of the node at hand
 
     def shape(self, v: Value):
         if isinstance(v, Const):
@@ -87,6 +91,10 @@ class Emitter:
 
     def ew_tmp(self, expr, args, lib: str = "") -> Value:
         return self._ew(expr, args, "tmp", lib)
+
+    def select(self, v: Value, hint: str | None = None) -> Value:
+        """``v`` where ``self.mask`` holds, 0 elsewhere (symdiff.masks)."""
+        return masks.select(self, v, self.mask, self.hint if hint is None else hint)
 
 
 #: Operations whose first argument is a gradient, which must be a float even if it is 1.

@@ -21,8 +21,9 @@ from typing import Any
 
 import sympy
 
-from .ir import Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, ew_symbols
+from . import masks
 from .emit import Emitter
+from .ir import Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, ew_symbols
 from .rules import elementwise as E
 
 #: Operations whose result is constant to first order: shapes, masks, integers, zeros.
@@ -205,6 +206,11 @@ def _node(em: Emitter, n: Node, tangents: dict, active: set[str]) -> None:
     ts = [tangents.get(a.name) if isinstance(a, Var) else None for a in n.args]
     em.loc, em.hint, em.alias = n.loc, n.out.name + "_dot", False
     em.note = f"tangent of {n.out.name}"
+    mask = masks.tangent_mask(em, n, ts)
+    select = mask is not None and any(masks.needs_select(n, i)
+                                      for i, t in enumerate(ts) if t is not None)
+    if select:
+        em.hint = "tmp"
     if n.op == "tape":
         t = em.out("tape", list(n.args), **dict(n.params))
     elif n.op == "push":
@@ -217,6 +223,10 @@ def _node(em: Emitter, n: Node, tangents: dict, active: set[str]) -> None:
         t = em.out(n.op, [ts[0], *n.args[1:]], **dict(n.params)) if ts[0] is not None else None
     else:
         t = RULES[n.op](em, n, ts)
+    if t is not None and select:
+        t = masks.select(em, t, mask, n.out.name + "_dot")
+    if isinstance(t, Var) and mask is not None:
+        em.masks[t.name] = mask
     if t is not None:
         tangents[n.out.name] = t
 

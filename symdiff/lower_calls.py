@@ -401,4 +401,8 @@ def _norm(ctx: Context, e: ast.Call, hint: str, args, keywords):
         return arrays.norm(ctx, e, hint, x, order, axis, keepdims)
     squares = ctx.ew(lambda v: v ** 2, [x], "tmp")
     total = ctx.emit("sum", [squares], "tmp", axis=axis, keepdims=keepdims)
-    return ctx.ew(sympy.sqrt, [total], hint)
+    # sqrt(where(total > 0, total, 0)): the same value; at x = 0 the gradient is the
+    # subgradient 0 (as abs'(0) = 0), not 0 * inf = NaN (symdiff.masks)
+    positive = ctx.emit("compare", [total, Const(0)], "tmp", symbol=">")
+    guarded = ctx.emit("where", [positive, total, Const(0.0)], "tmp")
+    return ctx.ew(sympy.sqrt, [guarded], hint)

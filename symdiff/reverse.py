@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import rules
+from . import masks, rules
 from .emit import Emitter, _is_int
 from .errors import SymdiffError
 from .ir import (Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
@@ -191,6 +191,7 @@ def _reverse_node(cx: Reverser, n: Node, contributions: dict) -> None:
     g = _total(em, n.out, contributions.pop(n.out.name), n.loc)
     if g is None:
         return
+    upstream = em.masks.get(g.name) if isinstance(g, Var) else None
     order = range(len(n.args))
     if n.op == "setitem":            # read g[idx] for the value before zeroing it in g
         order = reversed(order)
@@ -202,7 +203,12 @@ def _reverse_node(cx: Reverser, n: Node, contributions: dict) -> None:
         em.hint = _grad_hint(arg, cx.expected, contributions)
         em.alias = cx.expected.get(arg.name, 0) <= 1
         em.origin = (n, i)
+        em.mask = upstream if n.op == "ew" else None    # the rule selects under it
         part = cx.table.vjp(em, g, n, i)
+        em.mask = None
+        mask = masks.contribution_mask(em, n, i, upstream, part)
+        if mask is not None:
+            em.masks[part.name] = mask
         em.origin = None
         if part is not None:
             contributions.setdefault(arg.name, []).append(part)
@@ -421,7 +427,9 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False,
     if len(parts) == 1:
         return parts[0]
     em.note, em.alias = note, False
-    return em.ew_out(_sum_of_all, parts)
+    total = em.ew_out(_sum_of_all, parts)
+    masks.keep_common(em, parts, total)
+    return total
 
 
 def _sum_of_all(*xs):

@@ -45,9 +45,12 @@ def vjp_elementwise(em, g: Value, n: Node, i: int) -> Value | None:
     gshape = em.shape(n.out)
     direct = em.same_shape(arg, n.out)
     lib = n.param("lib") or ""
+    upstream = ew_symbols(1)[0]
+    select = em.mask is not None and expr.free_symbols != {upstream}   # symdiff.masks
+    if direct and select:
+        return em.select(em.ew_tmp(expr, [g, *n.args, n.out], lib=lib))
     if direct:
         return em.ew_out(expr, [g, *n.args, n.out], lib=lib)
-    upstream = ew_symbols(1)[0]
     if expr.free_symbols == {upstream}:  # a constant local derivative: sum first, then
         if expr == upstream:             # scale the smaller result (-sum(g), not sum(-g))
             return sum_to(em, g, arg, gshape)
@@ -56,6 +59,8 @@ def vjp_elementwise(em, g: Value, n: Node, i: int) -> Value | None:
         em.hint = hint
         return em.ew_out(expr, [summed])
     full = em.ew_tmp(expr, [g, *n.args, n.out], lib=lib)
+    if select:
+        full = em.select(full, "tmp")
     return sum_to(em, full, arg, gshape)
 
 

@@ -192,6 +192,10 @@ def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
             candidate = _tidy(substituted)
             if leaf not in candidate.free_symbols and _agrees(candidate, derivative, expr, leaf):
                 candidates.append(candidate)
+    # A step a max routes by stays visible (codegen guards the product with it, as 0 where
+    # the max chose its other argument): -H(x)*g/(2*r**2) must not become -out/r.
+    steps = derivative.atoms(sympy.Heaviside)
+    candidates = [c for c in candidates if steps <= c.atoms(sympy.Heaviside)]
     # Prefer forms that reuse the output and need no input (out * (1 - out)), then the cheapest.
     return min(candidates, key=lambda c: (_cost(c) - (2 if leaf not in c.free_symbols else 0),
                                           sympy.srepr(c)))
@@ -200,8 +204,11 @@ def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
 def _invertible_quickly(expr: sympy.Expr) -> bool:
     """Arithmetic with at most two exp/log calls (sigmoid, softplus...): ``solve`` inverts
     these in well under a second. Trigonometric chains can take minutes; those keep the
-    forms that substituting the output gives (``tanh' = 1 - out**2``)."""
+    forms that substituting the output gives (``tanh' = 1 - out**2``). A max or abs is not
+    one-to-one: ``2*sqrt(max(x, 0))`` is 0 for every x < 0, which x = out**2/4 forgets."""
     calls = expr.atoms(sympy.Function)
+    if expr.has(sympy.Max, sympy.Min, sympy.Abs, sympy.Heaviside, sympy.sign):
+        return False
     return len(calls) <= 2 and all(isinstance(c, (sympy.exp, sympy.log)) for c in calls)
 
 
