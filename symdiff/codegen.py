@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from .codegen_nodes import (HELPERS, _name, expression, render, statements)
+from .deep import deep
+from .errors import SymdiffError
 from .ir import Const, Function, If, Loop, Node, Var, blocks, flatten, reads_here, uses, walk
 
 
@@ -151,13 +153,19 @@ def _emit_block(stmts, depth: int, cx: _Emit) -> None:
             _emit_loop(s, depth, cx)
 
 
-def _emit_if(s: If, depth: int, cx: _Emit) -> None:
+def _emit_if(s: If, depth: int, cx: _Emit, test: str = "") -> None:
+    _check_depth(s, depth + 1)
     comment = cx.comment(s, depth)
-    cx.rows.append((depth, f"if {render(_name(s.cond, cx.inline))}:", comment))
+    keyword = "elif" if test else "if"
+    cx.rows.append((depth, f"{keyword} {test or render(_name(s.cond, cx.inline))}:", comment))
     for k, (block, values) in enumerate(((s.then, s.then_values), (s.orelse, s.else_values))):
         if k == 1:
             if not block and not s.outs:
                 break
+            chained = _elif(s, cx)
+            if chained is not None:             # else: if ... is written elif ...
+                _emit_if(chained[0], depth, cx, chained[1])
+                return
             cx.rows.append((depth, "else:", ""))
         start = len(cx.rows)
         _emit_block(block, depth + 1, cx)
@@ -166,6 +174,48 @@ def _emit_if(s: If, depth: int, cx: _Emit) -> None:
             cx.rows.append((depth + 1, results, ""))
         if len(cx.rows) == start:
             cx.rows.append((depth + 1, "pass", ""))
+
+
+#: Python refuses more than 100 levels of indentation; blocks nested deeper than this
+#: (after ``elif`` chains are kept flat) are refused with the statement's location.
+MAX_DEPTH = 98
+
+
+def _check_depth(s, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise SymdiffError(f"blocks nested more than {MAX_DEPTH} levels deep cannot be "
+                           "generated: Python's indentation limit", s.loc,
+                           hint="move the inner blocks into a helper function")
+
+
+#: Operations an ``elif`` test may compute inline (one expression, no statements).
+TESTS = {"compare", "ew", "not", "intop", "cast", "getitem", "alias"}
+
+
+def _elif(s: If, cx: _Emit):
+    """``(inner, test)`` when the else side of ``s`` is only another branch (and the node
+    computing its condition): that branch, its results renamed to those of ``s``, is
+    written as ``elif test:``. None when the else side does more."""
+    *before, inner = s.orelse or (None,)
+    if not isinstance(inner, If) or len(before) > 1:
+        return None
+    values = s.else_values
+    if not all(isinstance(v, Var) for v in values) or len(set(values)) != len(values) \
+            or set(values) != set(inner.outs) or any(cx.count.get(v.name) != 1 for v in values):
+        return None
+    if before:
+        n = before[0]
+        if not (isinstance(n, Node) and n.out == inner.cond and n.op in TESTS):
+            return None
+        test = render(expression(n, cx.imports, cx.helpers, cx.inline))
+        if cx.count.get(n.out.name) != 1:       # the backward reads it too: keep its name
+            if cx.jit:
+                return None
+            test = f"({n.out.name} := {test})"
+    else:
+        test = render(_name(inner.cond, cx.inline))
+    renamed = dict(zip([v.name for v in values], s.outs))
+    return replace(inner, outs=tuple(renamed[o.name] for o in inner.outs)), test
 
 
 def _range(s: Loop, jit: bool = False) -> str:
@@ -262,6 +312,7 @@ def _rename_all(t, mapping: dict[str, str]):
 
 
 def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
+    _check_depth(s, depth + 1)
     s, mapping = _coalesce(s)
     cx.in_place |= {new for old, new in mapping.items() if old in cx.in_place}
     before = _assign(s.carried, s.inits)
@@ -380,6 +431,7 @@ def _result(result, top: bool = False) -> str:
     return ", ".join(parts)
 
 
+@deep
 def module_source(functions: list[tuple[Function, str]], header: str,
                   extra: list[str] = (), annotate: Callable | None = None,
                   jit: bool = False) -> str:

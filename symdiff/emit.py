@@ -89,6 +89,24 @@ class Emitter:
         return self._ew(expr, args, "tmp", lib)
 
 
+#: The most terms one generated sum adds; a longer sum is added chunk by chunk into a
+#: running total, so that no line (and no SymPy expression) grows with the program.
+SUM_CHUNK = 16
+
+
+def add_all(em: Emitter, parts) -> Value:
+    """The sum of ``parts`` (at least two), ``SUM_CHUNK`` terms at most per line."""
+    parts = list(parts)
+    total = em.ew_out(_sum_of_all, parts[:SUM_CHUNK])
+    for k in range(SUM_CHUNK, len(parts), SUM_CHUNK - 1):
+        total = em.ew_out(_sum_of_all, [total, *parts[k:k + SUM_CHUNK - 1]])
+    return total
+
+
+def _sum_of_all(*xs):
+    return sum(xs[1:], xs[0])
+
+
 #: Operations whose first argument is a gradient, which must be a float even if it is 1.
 FLOAT_FIRST = {"broadcast_to", "reshape", "transpose", "unbroadcast", "expand_dims", "alias"}
 

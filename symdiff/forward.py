@@ -22,7 +22,7 @@ from typing import Any
 import sympy
 
 from .ir import Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, ew_symbols
-from .emit import Emitter
+from .emit import Emitter, add_all
 from .rules import elementwise as E
 
 #: Operations whose result is constant to first order: shapes, masks, integers, zeros.
@@ -267,7 +267,7 @@ def _add(em: Emitter, parts: list) -> Value | None:
     parts = [p for p in parts if p is not None]
     if not parts:
         return None
-    return parts[0] if len(parts) == 1 else em.ew_out(lambda *xs: sum(xs[1:], xs[0]), parts)
+    return parts[0] if len(parts) == 1 else add_all(em, parts)
 
 
 def _bilinear(op: str, a: int, b: int):

@@ -11,6 +11,9 @@ add and mul gates they are.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
+
+import sympy
 
 from .ir import (Function, If, Loop, Node, Var, ew_normalize, ew_symbols, free_symbols,
                  substitute, uses)
@@ -54,10 +57,23 @@ def _absorb(n: Node, body: list, where: dict, count: dict) -> Node:
             merged = _substitute(n, i, producer)
             if not free_symbols(merged.param("expr")):
                 continue                      # would lose the shape: keep the gates apart
+            if expression_size(merged.param("expr")) > MAX_FUSED:
+                continue                      # SymPy's work grows faster than the formula
             body[where[arg.name]] = None
             n, changed = merged, True
             break
     return n
+
+
+#: The most SymPy nodes one fused expression holds: a 300-term sum on one line stays 300
+#: gates (each derived in constant time), not one formula SymPy derives and compares whole.
+MAX_FUSED = 48
+
+
+@lru_cache(maxsize=8192)
+def expression_size(expr: sympy.Basic) -> int:
+    """How many nodes an expression tree has (shared subtrees counted each time)."""
+    return 1 + sum(expression_size(a) for a in expr.args)
 
 
 def _substitute(n: Node, i: int, producer: Node) -> Node:
