@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from .codegen_math import SHADOWED
 from .codegen_nodes import (HELPERS, _name, expression, render, statements)
 from .deep import deep
 from .errors import SymdiffError
@@ -415,7 +416,7 @@ def _shape_reads(fn: Function) -> dict[str, int]:
 def _inlinable(n: Node, count: dict[str, int]) -> bool:
     """A temporary view used once (``X.T``) reads better inside the line that uses it."""
     return (n.op == "transpose" and n.param("axes") is None and count.get(n.out.name) == 1
-            and n.out.name.startswith("tmp"))
+            and n.temporary)
 
 
 def _comment(n) -> str:
@@ -431,6 +432,24 @@ def _result(result, top: bool = False) -> str:
     return ", ".join(parts)
 
 
+#: The module-level names generated functions refer to: modules and helpers.
+GLOBALS = ("np", "math", "numba", *HELPERS)
+
+
+def _aliases(functions: list[Function]) -> dict[str, str]:
+    """Another name for each module-level name that a generated function's own variables
+    shadow (a parameter called ``np`` or ``unbroadcast``): the user's names stay theirs."""
+    own = {name for fn in functions for name in fn.names()} | {fn.name for fn in functions}
+    taken = own | set(GLOBALS)
+    aliases = {}
+    for name in GLOBALS:
+        if name in own:
+            candidates = (["numpy"] if name == "np" else []) + [f"{name}_{k}" for k in range(1, 99)]
+            aliases[name] = next(a for a in candidates if a not in taken)
+            taken.add(aliases[name])
+    return aliases
+
+
 @deep
 def module_source(functions: list[tuple[Function, str]], header: str,
                   extra: list[str] = (), annotate: Callable | None = None,
@@ -441,22 +460,33 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     cannot compile it) and writes loops numba can compile."""
     imports: set[str] = {"numba"} if jit else set()
     helpers: set[str] = {"jit_or_numpy"} if jit else set()
-    bodies = [function_source(fn, imports, helpers, doc, annotate, jit) for fn, doc in functions]
+    shadowed = _aliases([fn for fn, _ in functions])
+    SHADOWED.update(shadowed)
+    try:
+        bodies = [function_source(fn, imports, helpers, doc, annotate, jit)
+                  for fn, doc in functions]
+    finally:
+        SHADOWED.clear()
     constants: dict = {}
     for fn, _ in functions:
         constants.update(dict(fn.constants))
     out = [f'"""{header}"""', ""]
-    if "math" in imports:
-        out.append("import math")
-    if "numba" in imports:
-        out.append("import numba")
-    out.append("import numpy as np")
+    modules = [("math", "math"), ("numba", "numba"), ("numpy", "np")]
+    for module, name in modules:
+        if module in imports or name == "np":
+            out.append(f"import {module}" if module == name else f"import {module} as {name}")
+        if (module in imports or name == "np") and name in shadowed:
+            alias = shadowed[name]
+            out.append(f"import {module}" if module == alias else f"import {module} as {alias}")
     out.append("")
     if constants:
         out.extend(f"{k} = {v!r}" for k, v in sorted(constants.items()))
         out.append("")
     for name in sorted(helpers):
         out.extend(["", HELPERS[name]])
+    renamed = [f"{shadowed[name]} = {name}" for name in sorted(helpers) if name in shadowed]
+    if renamed:
+        out.extend(["", *renamed])
     for body in [*bodies, *extra]:
         out.extend(["", body])
     return "\n".join(out).rstrip("\n") + "\n"

@@ -60,6 +60,17 @@ def _fill(node, names: list[str]):
     return new
 
 
+#: Module-level names (``np``, ``math``, the helpers) that the function being written reaches
+#: under another name, because one of its own variables shadows them (a parameter called
+#: ``np``): name -> alias. Set by ``codegen.function_source`` for one function at a time.
+SHADOWED: dict[str, str] = {}
+
+
+def global_name(name: str) -> str:
+    """How the function being written refers to the module-level ``name``."""
+    return SHADOWED.get(name, name)
+
+
 class Printer:
     """Turns one SymPy expression into a Python expression AST, recording imports."""
 
@@ -68,7 +79,7 @@ class Printer:
 
     def call(self, module: str, func: str, args: list[ast.expr]) -> ast.expr:
         self.imports.add(module)
-        alias = "np" if module == "numpy" else module
+        alias = global_name("np" if module == "numpy" else module)
         return ast.Call(ast.Attribute(ast.Name(alias, ast.Load()), func, ast.Load()), args, [])
 
     def number(self, value) -> ast.expr:
@@ -181,7 +192,7 @@ class Printer:
 
 def _attr(module: str, name: str, printer: Printer) -> ast.expr:
     printer.imports.add("numpy")
-    return ast.Attribute(ast.Name(module, ast.Load()), name, ast.Load())
+    return ast.Attribute(ast.Name(global_name(module), ast.Load()), name, ast.Load())
 
 
 def _is_negative(t: sympy.Expr) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import Loc
-from .ir import Builder, Const, Node, Value, Var
+from .ir import TMP, Builder, Const, Node, Value, Var
 from .rules.arrays import infer_shape
 
 
@@ -22,7 +22,7 @@ class Emitter:
     b: Builder
     shapes: dict[str, Any]
     loc: Loc | None = None
-    hint: str = "tmp"
+    hint: str = TMP
     note: str = ""
     alias: bool = False     # name a pass-through gradient (``dx = dq``) for readability
     origin: tuple | None = None   # (forward node, argument) whose gradient is being built
@@ -66,7 +66,7 @@ class Emitter:
         return self._emit(op, args, self.hint, **params)
 
     def tmp(self, op, args, **params) -> Var:
-        return self._emit(op, args, "tmp", **params)
+        return self._emit(op, args, TMP, **params)
 
     def _ew(self, expr, args, hint, lib) -> Value:
         before = len(self.b.body)
@@ -86,7 +86,7 @@ class Emitter:
         return v
 
     def ew_tmp(self, expr, args, lib: str = "") -> Value:
-        return self._ew(expr, args, "tmp", lib)
+        return self._ew(expr, args, TMP, lib)
 
 
 #: The most terms one generated sum adds; a longer sum is added chunk by chunk into a

@@ -19,7 +19,7 @@ from typing import Any, Union
 from . import fence
 from .errors import Loc, SymdiffError
 from .desugar import desugar
-from .ir import Builder, Const, Function, If, Loop, NameSupply, Node, Var
+from .ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Temporary, Var
 from .parse import BUILTINS, FunctionSource
 from . import lower_calls as calls
 
@@ -59,7 +59,7 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
         fence.check(src)
     src = desugar(src)
     params = [a.arg for a in src.tree.args.args]
-    names = NameSupply(set(params) | _free_names(src.tree))
+    names = NameSupply(set(params) | _free_names(src.tree), _all_names(src.tree))
     b = Builder(names)
     env: dict[str, Env] = {p: Var(p) for p in params}
     result = _lower_block(b, src, env, src.tree.body, (src.name,))
@@ -76,6 +76,12 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     return Function(src.name, tuple(Var(p) for p in params), tuple(b.body), tuple(values),
                     src.loc(src.tree), defaults, tuple(sorted(b.constants.items())),
                     returns_tuple=isinstance(result, Tup))
+
+
+def _all_names(tree: ast.AST) -> set[str]:
+    """Every name the user's code uses: generated names must never take one of them."""
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | \
+        {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
 
 
 def _free_names(tree: ast.AST) -> set[str]:
@@ -135,7 +141,7 @@ def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_h
             return _expr(b, src, env, stmt.value, loc, stack, hint=result_hint or src.name)
         if isinstance(stmt, ast.Assign):
             target = stmt.targets[0]
-            hint = target.id if isinstance(target, ast.Name) else "tmp"
+            hint = target.id if isinstance(target, ast.Name) else TMP
             value = _expr(b, src, env, stmt.value, loc, stack, hint)
             for target in stmt.targets:
                 _bind(b, src, env, target, value, loc, stack)
@@ -156,7 +162,7 @@ def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> No
         if hasattr(n, "ctx"):
             n.ctx = ast.Load()
     combined = ast.copy_location(ast.BinOp(load, stmt.op, stmt.value), stmt)
-    hint = target.id if isinstance(target, ast.Name) else "tmp"
+    hint = target.id if isinstance(target, ast.Name) else TMP
     _bind(b, src, env, target, _expr(b, src, env, combined, loc, stack, hint), loc, stack)
 
 
@@ -232,7 +238,7 @@ def _lower_if(b: Builder, src, env, stmt: ast.If, loc: Loc, stack, result_hint) 
 
 
 def calls_array(b, src, env, e, loc, stack):
-    value = _expr(b, src, env, e, loc, stack, "cond")
+    value = _expr(b, src, env, e, loc, stack, Temporary("cond"))
     if not isinstance(value, (Var, Const)):
         raise SymdiffError("a condition must be a boolean value", src.loc(e))
     return value
@@ -273,7 +279,7 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
         fresh = before is None or isinstance(before, Undefined)
         init = Const(None) if fresh else _as_value(before, name, loc)
         # a name first assigned inside the loop keeps its own name for that assignment
-        placeholder = b.names.fresh(name + "_prev" if fresh else name)
+        placeholder = b.names.fresh(Temporary(name + "_prev") if fresh else name)
         carried.append(placeholder)
         inits.append(init)
         inner[name] = placeholder
@@ -341,12 +347,12 @@ def _defining(b: Builder, v: Var) -> Node:
 
 
 def _context(b: Builder, src: FunctionSource, env, loc: Loc, stack) -> "calls.Context":
-    return calls.Context(b, src, loc, lambda sub, h="tmp": _expr(b, src, env, sub, loc, stack, h),
+    return calls.Context(b, src, loc, lambda sub, h=TMP: _expr(b, src, env, sub, loc, stack, h),
                          lambda name, args, h, at: _call_helper(b, src, name, args, src.loc(at),
                                                                 stack, h))
 
 
-def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint="tmp") -> Env:
+def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint=TMP) -> Env:
     """Lower an expression; ``loc`` is the enclosing statement's location."""
     ctx = _context(b, src, env, loc, stack)
     if isinstance(e, ast.Constant):

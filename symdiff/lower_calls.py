@@ -13,7 +13,7 @@ from typing import Any, Callable
 import sympy
 
 from .errors import Loc, SymdiffError
-from .ir import Const, Var
+from .ir import TMP, Const, Var
 from .rules import elementwise as E
 
 #: NumPy functions whose result carries no gradient (indices, shapes, constants).
@@ -43,7 +43,7 @@ class Context:
     b: Any
     src: Any
     loc: Loc
-    lower: Callable[..., Any]               # lower(ast_expr, hint="tmp") -> Env
+    lower: Callable[..., Any]               # lower(ast_expr, hint=TMP) -> Env
     call_helper: Callable[..., Any]         # call_helper(name, args, hint, call) -> Env
 
     def fail(self, message: str, at: ast.AST, hint: str = "") -> SymdiffError:
@@ -58,7 +58,7 @@ class Context:
     def array(self, value, at: ast.AST):
         from .lower import Tup
         if isinstance(value, Tup):
-            return self.stack(list(value.items), 0, "tmp", at)
+            return self.stack(list(value.items), 0, TMP, at)
         if not isinstance(value, (Var, Const)):
             raise self.fail("expected a number or an array here", at)
         if isinstance(value, Const) and isinstance(value.value, str):
@@ -377,6 +377,6 @@ def _norm(ctx: Context, e: ast.Call, hint: str, args, keywords):
                        "write other norms out, e.g. np.sum(np.abs(x)) for the 1-norm")
     axis = ctx.static(keywords.get("axis", Const(None)), e, "axis")
     keepdims = bool(ctx.static(keywords.get("keepdims", Const(False)), e, "keepdims"))
-    squares = ctx.ew(lambda v: v ** 2, [x], "tmp")
-    total = ctx.emit("sum", [squares], "tmp", axis=axis, keepdims=keepdims)
+    squares = ctx.ew(lambda v: v ** 2, [x], TMP)
+    total = ctx.emit("sum", [squares], TMP, axis=axis, keepdims=keepdims)
     return ctx.ew(sympy.sqrt, [total], hint)
