@@ -24,7 +24,7 @@ MATH_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh"
 def print_expression(expr: sympy.Expr, names: list[str], lib: str, imports: set[str]) -> ast.expr:
     """``Printer(names, lib, imports)(expr)``, with the SymPy work done once per expression:
     the printed tree depends on the names only at its leaves."""
-    template, used = _template(expr, lib)
+    template, used = _template(expr, lib, tuple(sorted(SHADOWED.items())))
     imports.update(used)
     return _fill(template, names)
 
@@ -40,7 +40,8 @@ _SLOT = "\x00"
 
 
 @lru_cache(maxsize=4096)
-def _template(expr: sympy.Expr, lib: str) -> tuple[ast.expr, frozenset[str]]:
+def _template(expr: sympy.Expr, lib: str, shadowed: tuple) -> tuple[ast.expr, frozenset[str]]:
+    """The printed tree, module names spelled as ``shadowed`` (part of the key) says."""
     imports: set[str] = set()
     return Printer(_Slots(), lib, imports)(expr), frozenset(imports)
 

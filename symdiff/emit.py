@@ -81,9 +81,20 @@ class Emitter:
         v = self._ew(expr, args, self.hint, lib)
         if self.alias and isinstance(v, Var) and len(self.b.body) == before:   # passed on
             alias = self.out("alias", [v])
+            if self._of_temporary():       # the gradient of a made-up value is made up too
+                self.b.body[-1] = replace(self.b.body[-1], temporary=True)
             self.set_shape(alias, self.shape(v))
             return alias
         return v
+
+    def _of_temporary(self) -> bool:
+        """Whether the gradient being built is that of a temporary of the forward graph."""
+        if self.origin is None:
+            return False
+        forward, i = self.origin
+        arg = forward.args[i]
+        producer = self.producers.get(arg.name) if isinstance(arg, Var) else None
+        return producer is not None and producer.temporary
 
     def ew_tmp(self, expr, args, lib: str = "") -> Value:
         return self._ew(expr, args, TMP, lib)

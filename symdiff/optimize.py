@@ -282,34 +282,24 @@ def temporary_aliases(fn: Function) -> Function:
     would write by hand."""
     rename: dict[str, Value] = {}
     returned = _names(flatten(fn.result))
-    made = {s.out.name for s in walk(fn.body) if isinstance(s, Node) and s.temporary}
-    body = _alias_block(fn.body, rename, returned, made)
+    body = _alias_block(fn.body, rename, returned)
     return replace(fn, body=body, result=_rename_result(fn.result, rename))
 
 
-def _of_temporary(s: Node, made: set[str]) -> bool:
-    """A backward alias passing on the gradient of a value the compiler made up."""
-    if s.op != "alias" or s.origin is None:
-        return False
-    forward, i = s.origin
-    arg = forward.args[i] if i < len(forward.args) else None
-    return isinstance(arg, Var) and arg.name in made
-
-
-def _alias_block(stmts, rename: dict, returned: set, made: set) -> tuple:
+def _alias_block(stmts, rename: dict, returned: set) -> tuple:
     out = []
     for s in stmts:
         s = _renamed(s, rename)
-        if isinstance(s, Node) and _of_temporary(s, made) and s.out.name not in returned \
-                and isinstance(s.args[0], Var):
+        if isinstance(s, Node) and s.op == "alias" and s.temporary \
+                and s.out.name not in returned and isinstance(s.args[0], Var):
             rename[s.out.name] = s.args[0]
             continue
         if isinstance(s, If):
-            s = _renamed(replace(s, then=_alias_block(s.then, rename, returned, made),
-                                 orelse=_alias_block(s.orelse, rename, returned, made)), rename)
+            s = _renamed(replace(s, then=_alias_block(s.then, rename, returned),
+                                 orelse=_alias_block(s.orelse, rename, returned)), rename)
         elif isinstance(s, Loop):
-            s = _renamed(replace(s, cond_body=_alias_block(s.cond_body, rename, returned, made),
-                                 body=_alias_block(s.body, rename, returned, made)), rename)
+            s = _renamed(replace(s, cond_body=_alias_block(s.cond_body, rename, returned),
+                                 body=_alias_block(s.body, rename, returned)), rename)
         out.append(s)
     return tuple(out)
 
