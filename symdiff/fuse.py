@@ -57,7 +57,8 @@ def _absorb(n: Node, body: list, where: dict, count: dict) -> Node:
             merged = _substitute(n, i, producer)
             if not free_symbols(merged.param("expr")):
                 continue                      # would lose the shape: keep the gates apart
-            if expression_size(merged.param("expr")) > MAX_FUSED:
+            expr = merged.param("expr")
+            if expression_size(expr) > MAX_FUSED or function_depth(expr) > MAX_NESTED:
                 continue                      # SymPy's work grows faster than the formula
             body[where[arg.name]] = None
             n, changed = merged, True
@@ -68,6 +69,19 @@ def _absorb(n: Node, body: list, where: dict, count: dict) -> Node:
 #: The most SymPy nodes one fused expression holds: a 300-term sum on one line stays 300
 #: gates (each derived in constant time), not one formula SymPy derives and compares whole.
 MAX_FUSED = 48
+
+
+#: The most functions one fused expression nests (``log(1 + exp(x))`` nests two): the
+#: derivative of ``tanh(tanh(tanh(...)))`` grows exponentially with the nesting in SymPy.
+MAX_NESTED = 3
+
+
+@lru_cache(maxsize=8192)
+def function_depth(expr: sympy.Basic) -> int:
+    """How deeply functions (and fractional powers) nest in an expression."""
+    inner = max((function_depth(a) for a in expr.args), default=0)
+    own = isinstance(expr, sympy.Function) or expr.is_Pow and not expr.exp.is_Integer
+    return inner + 1 if own else inner
 
 
 @lru_cache(maxsize=8192)

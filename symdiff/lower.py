@@ -19,6 +19,7 @@ from typing import Any, Union
 from . import fence
 from .errors import Loc, SymdiffError
 from .desugar import desugar
+from .deep import deep
 from .ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Temporary, Var
 from .parse import BUILTINS, FunctionSource
 from . import lower_calls as calls
@@ -49,6 +50,7 @@ Env = Union[Var, Const, Tup, Module, Helper]
 # ---------------------------------------------------------------- functions
 
 
+@deep
 def lower(src: FunctionSource, fenced: bool = True) -> Function:
     """Lower one checked function (helpers are fenced and inlined as they are met).
 
