@@ -48,7 +48,10 @@ class _Emit:
 
 
 def _reads_on_a_path(fn: Function) -> dict[str, int]:
-    """Reads of each name on any one path: the two sides of a branch count as one."""
+    """Reads of each name on any one path: the two sides of a branch count as one.
+
+    Counts merge the smaller into the larger, so that a chain of ``elif`` branches (each
+    nested in the one before) is counted in linear time."""
     def block(stmts) -> dict[str, int]:
         count: dict[str, int] = {}
 
@@ -66,14 +69,15 @@ def _reads_on_a_path(fn: Function) -> dict[str, int]:
                         if isinstance(v, Var):
                             side[v.name] = side.get(v.name, 0) + 1
                     sides.append(side)
-                for name in set(sides[0]) | set(sides[1]):
-                    add(name, max(sides[0].get(name, 0), sides[1].get(name, 0)))
+                small, big = sorted(sides, key=len)
+                for name, k in small.items():
+                    big[name] = max(big.get(name, 0), k)
+                count = _add_counts(count, big)
             elif isinstance(s, Loop):
                 for v in s.bounds + s.inits + s.nexts + ((s.cond,) if s.cond else ()):
                     if isinstance(v, Var):
                         add(v.name)
-                for name, k in block(s.cond_body + s.body).items():
-                    add(name, k)
+                count = _add_counts(count, block(s.cond_body + s.body))
             else:
                 for v in s.args:
                     if isinstance(v, Var):
@@ -84,6 +88,15 @@ def _reads_on_a_path(fn: Function) -> dict[str, int]:
         if isinstance(v, Var):
             total[v.name] = total.get(v.name, 0) + 1
     return total
+
+
+def _add_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    """The sum of two counts, made by adding the smaller into the larger (which it reuses)."""
+    if len(a) < len(b):
+        a, b = b, a
+    for name, k in b.items():
+        a[name] = a.get(name, 0) + k
+    return a
 
 
 def function_source(fn: Function, imports: set[str], helpers: set[str],
