@@ -5,7 +5,7 @@ Every gradient here is checked against central differences (``symdiff.check_grad
 ``numerical_jacobian`` for code written by ``symdiff compile``).
 """
 import importlib.util
-import sys
+import inspect
 import textwrap
 
 import numpy as np
@@ -14,6 +14,7 @@ import pytest
 import symdiff
 from symdiff import cli, codegen
 from symdiff.api import ArgumentError
+from symdiff.deep import deep
 from symdiff.emit import SUM_CHUNK
 from symdiff.fuse import MAX_FUSED, expression_size
 from symdiff.ir import Function, If, Var, nodes
@@ -117,6 +118,19 @@ def test_blocks_too_deep_for_python_are_a_located_error(tmp_path):
     assert info.value.loc == loc and info.value.hint
 
 
+def test_a_stage_deeper_than_any_stack_is_a_located_error(tmp_path):
+    module = _module(tmp_path, "def f(x):\n    return x * 2.0\n")
+    src = source_of(module.f)
+
+    def endless(src, k=0):
+        return endless(src, k + 1)
+
+    with pytest.raises(symdiff.SymdiffError, match="nested too deeply") as info:
+        deep(endless)(src)
+    assert info.value.loc.line == 3 and info.value.hint
+    assert deep(lambda src, n: n * 2)(src, 21) == 42           # a stage that returns
+
+
 # ---------------------------------------------------------------- long functions
 
 
@@ -130,8 +144,9 @@ def _chain(n: int) -> str:
 def test_a_long_chain_whose_values_are_used_many_times(tmp_path, n):
     module = _module(tmp_path, _chain(n))
     args = (np.array([0.1, -0.3]), 0.5, 0.01)
-    _value_and_grad_agree(module.f, args, (0, 1, 2))
-    _sums_are_bounded(symdiff.grad(module.f, wrt=(0, 1, 2)).source)
+    compiled = symdiff.value_and_grad(module.f, wrt=(0, 1, 2))
+    _value_and_grad_agree(module.f, args, (0, 1, 2), compiled)
+    _sums_are_bounded(compiled.source_for(*args))
 
 
 def _sums_are_bounded(source: str) -> None:
@@ -164,8 +179,10 @@ def test_a_long_sum_on_one_line(tmp_path, n):
     fused = [expression_size(n.param("expr")) for n in nodes(forward_ir(source_of(module.f)).body)
              if n.op == "ew"]
     assert max(fused) <= MAX_FUSED          # SymPy never sees the whole line as one formula
-    _value_and_grad_agree(module.f, (np.array([0.3, 0.5, -0.2]),), 0)
-    _sums_are_bounded(symdiff.grad(module.f).source)
+    args = (np.array([0.3, 0.5, -0.2]),)
+    compiled = symdiff.value_and_grad(module.f)
+    _value_and_grad_agree(module.f, args, 0, compiled)
+    _sums_are_bounded(compiled.source_for(*args))
 
 
 # ---------------------------------------------------------------- names
@@ -227,20 +244,23 @@ def test_user_names_that_collide_with_generated_ones_through_grad(tmp_path):
 def test_user_names_that_collide_with_generated_ones_through_compile(tmp_path):
     model = tmp_path / "colliding.py"
     model.write_text(COLLIDING)
-    out = tmp_path / "colliding_grad.py"
-    assert cli.main(["compile", str(model), "-o", str(out)]) == 0
-    spec = importlib.util.spec_from_file_location("colliding_grad", out)
-    compiled = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(compiled)
-    sys.modules.pop("colliding_grad", None)
     user = load_module(tmp_path, "names", COLLIDING)
     for name, (args, wrt) in _colliding_cases().items():
         fn = getattr(user, name)
+        params = list(inspect.signature(fn).parameters)
+        out = tmp_path / f"colliding_{name}.py"
+        assert cli.main(["compile", str(model), "-f", name, "--wrt",
+                         ",".join(params[i] for i in wrt), "-o", str(out)]) == 0
+        spec = importlib.util.spec_from_file_location(f"colliding_{name}", out)
+        compiled = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(compiled)
         grads = getattr(compiled, f"grad_{name}")(*args)
-        value, _ = getattr(compiled, f"value_and_grad_{name}")(*args)
+        value, again = getattr(compiled, f"value_and_grad_{name}")(*args)
         np.testing.assert_allclose(value, fn(*args), rtol=1e-12)
-        first = grads[0] if isinstance(grads, tuple) else grads
-        np.testing.assert_allclose(first, numerical_jacobian(fn, args, 0), rtol=1e-6, atol=1e-8)
+        assert len(grads) == len(again) == len(wrt)
+        for i, got in zip(wrt, grads):
+            np.testing.assert_allclose(got, numerical_jacobian(fn, args, i), rtol=1e-6,
+                                       atol=1e-8)
 
 
 def test_a_user_variable_named_tmp_keeps_its_gradient_line(tmp_path):
