@@ -29,7 +29,7 @@ import numpy as np
 import sympy
 
 from .errors import Loc, SymdiffError
-from .ir import Builder, Const, If, Node, Var
+from .ir import TMP, Builder, Const, If, Node, Var
 from .rules.arrays import _shift_index
 
 REF, ROOT, EXTERNAL = "<ref>", "<root>", "<external>"
@@ -305,7 +305,7 @@ def bind(env: dict, name: str, value, r) -> None:
 # ---------------------------------------------------------------- writes
 
 
-def _apply(b: Tracked, step: Step, base, loc: Loc, name: str = "tmp"):
+def _apply(b: Tracked, step: Step, base, loc: Loc, name: str = TMP):
     return b.emit(step.op, [base, *step.args], name, loc, **dict(step.params))
 
 

@@ -152,7 +152,7 @@ class Gradient:
     def _run(self, args, more=()):
         """The compiled function on f's arguments (and any vectors after them)."""
         try:
-            return self._function_for(args)(*args, *more)
+            result = self._function_for(args)(*args, *more)
         except ValueError as exc:     # the generated run-time check of the output's shape
             if str(exc).endswith(SCALAR_CHECK):
                 raise SymdiffError(f"{self.fn.__name__} returned an array here; "
@@ -162,6 +162,13 @@ class Gradient:
                                         "use symdiff.jacobian(f) for every element's "
                                         "derivative") from None
             raise
+        if _complex(result) and not any(map(_complex, args)):
+            raise SymdiffError(f"{self.fn.__name__} computed a complex number from real "
+                               "arguments here (in Python, (-4.0) ** 0.5 is complex)",
+                               self._source().loc(self._source().tree),
+                               hint="keep the base of fractional powers positive, or use "
+                                    "np.sqrt / np.power, which give nan for negative numbers")
+        return result
 
     def _required(self) -> int:
         """How many leading parameters have no default (parses and fences the source first,
@@ -174,9 +181,11 @@ class Gradient:
             self._tail = tuple(self._defaults[self._n_required:])
         return self._n_required
 
-    def _bind(self, args) -> tuple:
+    def _bind(self, args, kwargs=None) -> tuple:
         if self._defaults is None:
             self._required()
+        if kwargs:
+            args = _by_keyword(self.fn, self._source(), args, kwargs)
         params, defaults = self._params, self._defaults
         if len(args) < len(params) and self._n_required <= len(args):
             args = args + self._tail[len(args) - len(params):]    # defaults, kept cheap
@@ -199,10 +208,11 @@ class Gradient:
             raise SymdiffError(f"{name}() is missing {_count(len(missing), 'argument')}: "
                                f"{', '.join(missing)}", src.loc(src.tree), hint=call)
         args = tuple(args) + tuple(defaults[len(args):])
-        return tuple(np.asarray(a, dtype=float) if isinstance(a, list) else a for a in args)
+        return tuple(_from_list(name, p, a, src) if isinstance(a, list) else a
+                     for p, a in zip(params, args))
 
-    def __call__(self, *args):
-        args = self._bind(args)
+    def __call__(self, *args, **kwargs):
+        args = self._bind(args, kwargs)
         wrt, tuple_out = self._wrt_indices()
         result = self._run(args)          # checks the kinds once per signature
         if self.with_value:
@@ -210,6 +220,76 @@ class Gradient:
             return value, _finish(grads, args, wrt, tuple_out)
         return _finish(result if tuple_out or len(wrt) > 1 else (result,), args, wrt,
                        tuple_out or len(wrt) > 1)
+
+
+def _complex(value) -> bool:
+    """Whether a value (or a tuple of them) holds a complex number."""
+    if isinstance(value, tuple):
+        return any(map(_complex, value))
+    return isinstance(value, (complex, np.complexfloating)) or \
+        isinstance(value, np.ndarray) and value.dtype.kind == "c"
+
+
+class ArgumentError(SymdiffError, TypeError):
+    """Arguments that do not fit the function's parameters, worded as Python words it."""
+
+
+def _by_keyword(fn: Callable, src, args: tuple, kwargs: dict) -> tuple:
+    """Arguments given by keyword (``g(w, X=X)``) put in their places, as Python would."""
+    signature = inspect.signature(fn)
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ArgumentError(_python_words(fn.__name__, signature, args, kwargs) or
+                            f"{fn.__name__}() {exc}", src.loc(src.tree),
+                            hint=f"call it as {fn.__name__}{signature}") from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise ArgumentError(f"{fn.__name__}() has keyword-only parameters: "
+                            f"{', '.join(bound.kwargs)}", src.loc(src.tree),
+                            hint="make them ordinary parameters (before any `*`)")
+    return tuple(bound.args)
+
+
+def _python_words(name: str, signature: inspect.Signature, args, kwargs) -> str:
+    """What Python itself says when a function with this signature is called so."""
+    stub = signature.replace(parameters=[p.replace(default=None, annotation=p.empty)
+                                         if p.default is not p.empty else
+                                         p.replace(annotation=p.empty)
+                                         for p in signature.parameters.values()],
+                             return_annotation=inspect.Signature.empty)
+    if not name.isidentifier():
+        return ""
+    namespace: dict = {}
+    exec(f"def {name}{stub}: pass", namespace)      # noqa: S102 - names and None only
+    try:
+        namespace[name](*args, **kwargs)
+    except TypeError as exc:
+        return str(exc)
+    return ""
+
+
+def _from_list(fn_name: str, name: str, value: list, src):
+    """A list argument as NumPy reads it: floats an array of floats, integers an integer
+    array (indices stay indices); ragged lists and lists of other things are refused."""
+    problem = ""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        problem = "is a ragged list (its rows have different lengths)"
+    else:
+        if array.dtype.kind not in "biuf":
+            problem = f"is a list of {_kinds(value)}, not of numbers"
+    if problem:
+        raise ArgumentError(f"argument `{name}` of {fn_name}() {problem}", src.loc(src.tree),
+                            hint=f"pass `{name}` as a NumPy array of numbers "
+                                 "(or as separate arguments)")
+    return array
+
+
+def _kinds(value: list) -> str:
+    kinds = sorted({type(v).__name__ for v in value})
+    return " and ".join(kinds) + (" values" if kinds else "")
 
 
 def _finish(grads, args, wrt, several):

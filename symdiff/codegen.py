@@ -15,7 +15,10 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from .codegen_math import SHADOWED
 from .codegen_nodes import (HELPERS, _name, expression, render, statements)
+from .deep import deep
+from .errors import SymdiffError
 from .ir import Const, Function, If, Loop, Node, Var, blocks, flatten, reads_here, uses, walk
 from .masks import QUIET, QUIET_WHY, discards_branches
 
@@ -46,7 +49,10 @@ class _Emit:
 
 
 def _reads_on_a_path(fn: Function) -> dict[str, int]:
-    """Reads of each name on any one path: the two sides of a branch count as one."""
+    """Reads of each name on any one path: the two sides of a branch count as one.
+
+    Counts merge the smaller into the larger, so that a chain of ``elif`` branches (each
+    nested in the one before) is counted in linear time."""
     def block(stmts) -> dict[str, int]:
         count: dict[str, int] = {}
 
@@ -64,14 +70,15 @@ def _reads_on_a_path(fn: Function) -> dict[str, int]:
                         if isinstance(v, Var):
                             side[v.name] = side.get(v.name, 0) + 1
                     sides.append(side)
-                for name in set(sides[0]) | set(sides[1]):
-                    add(name, max(sides[0].get(name, 0), sides[1].get(name, 0)))
+                small, big = sorted(sides, key=len)
+                for name, k in small.items():
+                    big[name] = max(big.get(name, 0), k)
+                count = _add_counts(count, big)
             elif isinstance(s, Loop):
                 for v in s.bounds + s.inits + s.nexts + ((s.cond,) if s.cond else ()):
                     if isinstance(v, Var):
                         add(v.name)
-                for name, k in block(s.cond_body + s.body).items():
-                    add(name, k)
+                count = _add_counts(count, block(s.cond_body + s.body))
             else:
                 for v in s.args:
                     if isinstance(v, Var):
@@ -82,6 +89,15 @@ def _reads_on_a_path(fn: Function) -> dict[str, int]:
         if isinstance(v, Var):
             total[v.name] = total.get(v.name, 0) + 1
     return total
+
+
+def _add_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    """The sum of two counts, made by adding the smaller into the larger (which it reuses)."""
+    if len(a) < len(b):
+        a, b = b, a
+    for name, k in b.items():
+        a[name] = a.get(name, 0) + k
+    return a
 
 
 def function_source(fn: Function, imports: set[str], helpers: set[str],
@@ -154,13 +170,19 @@ def _emit_block(stmts, depth: int, cx: _Emit) -> None:
             _emit_loop(s, depth, cx)
 
 
-def _emit_if(s: If, depth: int, cx: _Emit) -> None:
+def _emit_if(s: If, depth: int, cx: _Emit, test: str = "") -> None:
+    _check_depth(s, depth + 1)
     comment = cx.comment(s, depth)
-    cx.rows.append((depth, f"if {render(_name(s.cond, cx.inline))}:", comment))
+    keyword = "elif" if test else "if"
+    cx.rows.append((depth, f"{keyword} {test or render(_name(s.cond, cx.inline))}:", comment))
     for k, (block, values) in enumerate(((s.then, s.then_values), (s.orelse, s.else_values))):
         if k == 1:
             if not block and not s.outs:
                 break
+            chained = _elif(s, cx)
+            if chained is not None:             # else: if ... is written elif ...
+                _emit_if(chained[0], depth, cx, chained[1])
+                return
             cx.rows.append((depth, "else:", ""))
         start = len(cx.rows)
         _emit_block(block, depth + 1, cx)
@@ -169,6 +191,48 @@ def _emit_if(s: If, depth: int, cx: _Emit) -> None:
             cx.rows.append((depth + 1, results, ""))
         if len(cx.rows) == start:
             cx.rows.append((depth + 1, "pass", ""))
+
+
+#: Python refuses more than 100 levels of indentation; blocks nested deeper than this
+#: (after ``elif`` chains are kept flat) are refused with the statement's location.
+MAX_DEPTH = 98
+
+
+def _check_depth(s, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise SymdiffError(f"blocks nested more than {MAX_DEPTH} levels deep cannot be "
+                           "generated: Python's indentation limit", s.loc,
+                           hint="move the inner blocks into a helper function")
+
+
+#: Operations an ``elif`` test may compute inline (one expression, no statements).
+TESTS = {"compare", "ew", "not", "intop", "cast", "getitem", "alias"}
+
+
+def _elif(s: If, cx: _Emit):
+    """``(inner, test)`` when the else side of ``s`` is only another branch (and the node
+    computing its condition): that branch, its results renamed to those of ``s``, is
+    written as ``elif test:``. None when the else side does more."""
+    *before, inner = s.orelse or (None,)
+    if not isinstance(inner, If) or len(before) > 1:
+        return None
+    values = s.else_values
+    if not all(isinstance(v, Var) for v in values) or len(set(values)) != len(values) \
+            or set(values) != set(inner.outs) or any(cx.count.get(v.name) != 1 for v in values):
+        return None
+    if before:
+        n = before[0]
+        if not (isinstance(n, Node) and n.out == inner.cond and n.op in TESTS):
+            return None
+        test = render(expression(n, cx.imports, cx.helpers, cx.inline))
+        if cx.count.get(n.out.name) != 1:       # the backward reads it too: keep its name
+            if cx.jit:
+                return None
+            test = f"({n.out.name} := {test})"
+    else:
+        test = render(_name(inner.cond, cx.inline))
+    renamed = dict(zip([v.name for v in values], s.outs))
+    return replace(inner, outs=tuple(renamed[o.name] for o in inner.outs)), test
 
 
 def _range(s: Loop, jit: bool = False) -> str:
@@ -265,6 +329,7 @@ def _rename_all(t, mapping: dict[str, str]):
 
 
 def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
+    _check_depth(s, depth + 1)
     s, mapping = _coalesce(s)
     cx.in_place |= {new for old, new in mapping.items() if old in cx.in_place}
     before = _assign(s.carried, s.inits)
@@ -384,7 +449,7 @@ def _shape_reads(fn: Function) -> dict[str, int]:
 def _inlinable(n: Node, count: dict[str, int]) -> bool:
     """A temporary view used once (``X.T``) reads better inside the line that uses it."""
     return (n.op == "transpose" and n.param("axes") is None and count.get(n.out.name) == 1
-            and n.out.name.startswith("tmp"))
+            and n.temporary)
 
 
 def _comment(n) -> str:
@@ -400,6 +465,25 @@ def _result(result, top: bool = False) -> str:
     return ", ".join(parts)
 
 
+#: The module-level names generated functions refer to: modules and helpers.
+GLOBALS = ("np", "math", "numba", *HELPERS)
+
+
+def _aliases(functions: list[Function]) -> dict[str, str]:
+    """Another name for each module-level name that a generated function's own variables
+    shadow (a parameter called ``np`` or ``unbroadcast``): the user's names stay theirs."""
+    own = {name for fn in functions for name in fn.names()} | {fn.name for fn in functions}
+    taken = own | set(GLOBALS)
+    aliases = {}
+    for name in GLOBALS:
+        if name in own:
+            candidates = (["numpy"] if name == "np" else []) + [f"{name}_{k}" for k in range(1, 99)]
+            aliases[name] = next(a for a in candidates if a not in taken)
+            taken.add(aliases[name])
+    return aliases
+
+
+@deep
 def module_source(functions: list[tuple[Function, str]], header: str,
                   extra: list[str] = (), annotate: Callable | None = None,
                   jit: bool = False) -> str:
@@ -409,22 +493,33 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     cannot compile it) and writes loops numba can compile."""
     imports: set[str] = {"numba"} if jit else set()
     helpers: set[str] = {"jit_or_numpy"} if jit else set()
-    bodies = [function_source(fn, imports, helpers, doc, annotate, jit) for fn, doc in functions]
+    shadowed = _aliases([fn for fn, _ in functions])
+    SHADOWED.update(shadowed)
+    try:
+        bodies = [function_source(fn, imports, helpers, doc, annotate, jit)
+                  for fn, doc in functions]
+    finally:
+        SHADOWED.clear()
     constants: dict = {}
     for fn, _ in functions:
         constants.update(dict(fn.constants))
     out = [f'"""{header}"""', ""]
-    if "math" in imports:
-        out.append("import math")
-    if "numba" in imports:
-        out.append("import numba")
-    out.append("import numpy as np")
+    modules = [("math", "math"), ("numba", "numba"), ("numpy", "np")]
+    for module, name in modules:
+        if module in imports or name == "np":
+            out.append(f"import {module}" if module == name else f"import {module} as {name}")
+        if (module in imports or name == "np") and name in shadowed:
+            alias = shadowed[name]
+            out.append(f"import {module}" if module == alias else f"import {module} as {alias}")
     out.append("")
     if constants:
         out.extend(f"{k} = {v!r}" for k, v in sorted(constants.items()))
         out.append("")
     for name in sorted(helpers):
         out.extend(["", HELPERS[name]])
+    renamed = [f"{shadowed[name]} = {name}" for name in sorted(helpers) if name in shadowed]
+    if renamed:
+        out.extend(["", *renamed])
     for body in [*bodies, *extra]:
         out.extend(["", body])
     return "\n".join(out).rstrip("\n") + "\n"

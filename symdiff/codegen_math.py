@@ -31,7 +31,7 @@ SPECIAL_NUMBERS = {"nan": ("nan", 1), "oo": ("inf", 1), "-oo": ("inf", -1), "zoo
 def print_expression(expr: sympy.Expr, names: list[str], lib: str, imports: set[str]) -> ast.expr:
     """``Printer(names, lib, imports)(expr)``, with the SymPy work done once per expression:
     the printed tree depends on the names only at its leaves."""
-    template, used = _template(expr, lib)
+    template, used = _template(expr, lib, tuple(sorted(SHADOWED.items())))
     imports.update(used)
     return _fill(template, names)
 
@@ -47,7 +47,8 @@ _SLOT = "\x00"
 
 
 @lru_cache(maxsize=4096)
-def _template(expr: sympy.Expr, lib: str) -> tuple[ast.expr, frozenset[str]]:
+def _template(expr: sympy.Expr, lib: str, shadowed: tuple) -> tuple[ast.expr, frozenset[str]]:
+    """The printed tree, module names spelled as ``shadowed`` (part of the key) says."""
     imports: set[str] = set()
     return Printer(_Slots(), lib, imports)(expr), frozenset(imports)
 
@@ -67,6 +68,17 @@ def _fill(node, names: list[str]):
     return new
 
 
+#: Module-level names (``np``, ``math``, the helpers) that the function being written reaches
+#: under another name, because one of its own variables shadows them (a parameter called
+#: ``np``): name -> alias. Set by ``codegen.function_source`` for one function at a time.
+SHADOWED: dict[str, str] = {}
+
+
+def global_name(name: str) -> str:
+    """How the function being written refers to the module-level ``name``."""
+    return SHADOWED.get(name, name)
+
+
 class Printer:
     """Turns one SymPy expression into a Python expression AST, recording imports."""
 
@@ -75,7 +87,7 @@ class Printer:
 
     def call(self, module: str, func: str, args: list[ast.expr]) -> ast.expr:
         self.imports.add(module)
-        alias = "np" if module == "numpy" else module
+        alias = global_name("np" if module == "numpy" else module)
         return ast.Call(ast.Attribute(ast.Name(alias, ast.Load()), func, ast.Load()), args, [])
 
     def number(self, value) -> ast.expr:
@@ -249,7 +261,7 @@ def may_blow_up(e: sympy.Expr, overflow: bool = False) -> bool:
 
 def _attr(module: str, name: str, printer: Printer) -> ast.expr:
     printer.imports.add("numpy")
-    return ast.Attribute(ast.Name(module, ast.Load()), name, ast.Load())
+    return ast.Attribute(ast.Name(global_name(module), ast.Load()), name, ast.Load())
 
 
 def _is_negative(t: sympy.Expr) -> bool:

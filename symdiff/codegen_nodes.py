@@ -13,7 +13,7 @@ import re
 import astor
 import numpy as np
 
-from .codegen_math import print_expression
+from .codegen_math import global_name, print_expression
 from .ir import Const, Node, Var, ew_symbols
 
 #: Helpers a generated module may need, emitted with it when used.
@@ -216,7 +216,7 @@ def _literal(value) -> ast.expr:
 def _np(func: str, args, keywords=(), imports=None) -> ast.expr:
     imports.add("numpy")
     kws = [ast.keyword(k, _literal(v) if not isinstance(v, ast.AST) else v) for k, v in keywords]
-    target: ast.expr = ast.Name("np", ast.Load())
+    target: ast.expr = ast.Name(global_name("np"), ast.Load())
     for part in func.split("."):                  # np.add.at: attributes of attributes
         target = ast.Attribute(target, part, ast.Load())
     return ast.Call(target, list(args), kws)
@@ -325,7 +325,7 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
         helpers.add(op)
         helpers.update(HELPER_NEEDS.get(op, ()))
         imports.add("numpy")
-        return ast.Call(ast.Name(op, ast.Load()), a, [])
+        return ast.Call(ast.Name(global_name(op), ast.Load()), a, [])
     raise NotImplementedError(f"no code for primitive {op}")
 
 

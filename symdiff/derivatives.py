@@ -26,11 +26,11 @@ class _Derivative(Gradient):
 
     what = "a tangent"
 
-    def _split(self, args) -> tuple[tuple, tuple]:
+    def _split(self, args, kwargs=None) -> tuple[tuple, tuple]:
         """f's arguments (defaults filled in) and the extra vectors, checked."""
         wrt, _ = self._wrt_indices()
         n = len(args) - len(wrt)                 # the vectors come last; defaults may be left out
-        if not self._required() <= n <= len(self.parameters):
+        if not (self._required() <= n or kwargs and n >= 0) or n > len(self.parameters):
             vectors = [self._vector_name(i) for i in wrt]
             names = ", ".join(self.parameters + vectors)
             raise SymdiffError(f"{self.prefix}_{self.fn.__name__}() takes f's arguments "
@@ -38,7 +38,7 @@ class _Derivative(Gradient):
                                f"; got {_count(len(args), 'value')} in all",
                                hint=f"call it as {self.prefix}_{self.fn.__name__}({names}) "
                                     "(arguments with defaults may be left out)")
-        primals = self._bind(args[:n])
+        primals = self._bind(args[:n], kwargs)
         vectors = []
         for i, v in zip(wrt, args[n:]):
             _check_float(self.fn.__name__, self._params[i], primals[i])
@@ -58,8 +58,8 @@ class JVP(_Derivative):
         wrt, _ = self._wrt_indices()
         return pipeline.jvp_ir(self._source(), wrt, arg_shapes)
 
-    def __call__(self, *args):
-        primals, tangents = self._split(args)
+    def __call__(self, *args, **kwargs):
+        primals, tangents = self._split(args, kwargs)
         value, tangent = self._run(primals, tangents)
         return _as_float(value, value), _as_float(tangent, value)
 
@@ -78,8 +78,8 @@ class HVP(_Derivative):
         wrt, _ = self._wrt_indices()
         return "v" if len(wrt) == 1 else "v_" + self.parameters[i]
 
-    def __call__(self, *args):
-        primals, vectors = self._split(args)
+    def __call__(self, *args, **kwargs):
+        primals, vectors = self._split(args, kwargs)
         wrt, tuple_out = self._wrt_indices()
         result = self._run(primals, vectors)
         several = tuple_out or len(wrt) > 1
@@ -96,8 +96,8 @@ class VJP(_Derivative):
         wrt, _ = self._wrt_indices()
         return pipeline.vjp_ir(self._source(), wrt, arg_shapes)
 
-    def __call__(self, *args):
-        primals, seed = self._bind(args[:-1]), args[-1]
+    def __call__(self, *args, **kwargs):
+        primals, seed = self._bind(args[:-1], kwargs), args[-1]
         wrt, tuple_out = self._wrt_indices()
         for i in wrt:
             _check_float(self.fn.__name__, self._params[i], primals[i])
@@ -121,17 +121,17 @@ class Jacobian:
         """The generated code this Jacobian runs (forward mode unless told otherwise)."""
         return (self.reverse if self.mode == "reverse" else self.forward).source
 
-    def mode_for(self, *args) -> str:
+    def mode_for(self, *args, **kwargs) -> str:
         """Forward mode when there are fewer input than output elements, else reverse."""
         if self.mode:
             return self.mode
-        args = self.forward._bind(args)
+        args = self.forward._bind(args, kwargs)
         wrt, _ = self.forward._wrt_indices()
         inputs = sum(np.size(args[i]) for i in wrt)
         return "forward" if inputs <= np.size(self.fn(*args)) else "reverse"
 
-    def __call__(self, *args):
-        args = self.forward._bind(args)
+    def __call__(self, *args, **kwargs):
+        args = self.forward._bind(args, kwargs)
         wrt, tuple_out = self.forward._wrt_indices()
         if self.mode_for(*args) == "forward":
             blocks = _columns(lambda vs: (self.forward(*args, *vs)[1],), args, wrt)
@@ -156,8 +156,8 @@ class Hessian:
     def source(self) -> str:
         return self.hvp.source
 
-    def __call__(self, *args):
-        args = self.hvp._bind(args)
+    def __call__(self, *args, **kwargs):
+        args = self.hvp._bind(args, kwargs)
         wrt, tuple_out = self.hvp._wrt_indices()
         for i in wrt:
             _check_float(self.fn.__name__, self.hvp._params[i], args[i])

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import masks
 from .errors import Loc
-from .ir import Builder, Const, Node, Value, Var
+from .ir import TMP, Builder, Const, Node, Value, Var
 from .rules.arrays import infer_shape
 
 
@@ -23,7 +23,7 @@ class Emitter:
     b: Builder
     shapes: dict[str, Any]
     loc: Loc | None = None
-    hint: str = "tmp"
+    hint: str = TMP
     note: str = ""
     alias: bool = False     # name a pass-through gradient (``dx = dq``) for readability
     origin: tuple | None = None   # (forward node, argument) whose gradient is being built
@@ -70,7 +70,7 @@ class Emitter:
         return self._emit(op, args, self.hint, **params)
 
     def tmp(self, op, args, **params) -> Var:
-        return self._emit(op, args, "tmp", **params)
+        return self._emit(op, args, TMP, **params)
 
     def _ew(self, expr, args, hint, lib) -> Value:
         before = len(self.b.body)
@@ -85,12 +85,41 @@ class Emitter:
         v = self._ew(expr, args, self.hint, lib)
         if self.alias and isinstance(v, Var) and len(self.b.body) == before:   # passed on
             alias = self.out("alias", [v])
+            if self._of_temporary():       # the gradient of a made-up value is made up too
+                self.b.body[-1] = replace(self.b.body[-1], temporary=True)
             self.set_shape(alias, self.shape(v))
             return alias
         return v
 
+    def _of_temporary(self) -> bool:
+        """Whether the gradient being built is that of a temporary of the forward graph."""
+        if self.origin is None:
+            return False
+        forward, i = self.origin
+        arg = forward.args[i]
+        producer = self.producers.get(arg.name) if isinstance(arg, Var) else None
+        return producer is not None and producer.temporary
+
     def ew_tmp(self, expr, args, lib: str = "") -> Value:
-        return self._ew(expr, args, "tmp", lib)
+        return self._ew(expr, args, TMP, lib)
+
+
+#: The most terms one generated sum adds; a longer sum is added chunk by chunk into a
+#: running total, so that no line (and no SymPy expression) grows with the program.
+SUM_CHUNK = 16
+
+
+def add_all(em: Emitter, parts) -> Value:
+    """The sum of ``parts`` (at least two), ``SUM_CHUNK`` terms at most per line."""
+    parts = list(parts)
+    total = em.ew_out(_sum_of_all, parts[:SUM_CHUNK])
+    for k in range(SUM_CHUNK, len(parts), SUM_CHUNK - 1):
+        total = em.ew_out(_sum_of_all, [total, *parts[k:k + SUM_CHUNK - 1]])
+    return total
+
+
+def _sum_of_all(*xs):
+    return sum(xs[1:], xs[0])
 
     def select(self, v: Value, hint: str | None = None) -> Value:
         """``v`` where ``self.mask`` holds, 0 elsewhere (symdiff.masks)."""

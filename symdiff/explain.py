@@ -382,7 +382,7 @@ def rule_code(rule) -> list[str]:
     inline: dict = {}
     lines = []
     for r in rule:
-        if r.op == "transpose" and r.param("axes") is None and r.out.name.startswith("tmp"):
+        if r.op == "transpose" and r.param("axes") is None and r.temporary:
             inline[r.out.name] = expression(r, set(), set(), inline)
         else:
             lines += [render(s) for s in statements(r, set(), set(), inline)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from .errors import Problem, SymdiffError
+from .deep import deep
 from .parse import FunctionSource
 
 #: Statements and expressions a differentiable function may use.
@@ -143,6 +144,7 @@ def always_returns(stmts) -> bool:
     return False
 
 
+@deep
 def check(src: FunctionSource) -> None:
     """Raise one SymdiffError listing every problem, or return quietly."""
     found = problems_in(src)

@@ -22,8 +22,9 @@ from typing import Any
 import sympy
 
 from . import masks
-from .emit import Emitter
-from .ir import Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, ew_symbols
+from .emit import Emitter, add_all
+from .ir import (TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var,
+                 ew_symbols)
 from .rules import elementwise as E
 
 #: Operations whose result is constant to first order: shapes, masks, integers, zeros.
@@ -210,7 +211,7 @@ def _node(em: Emitter, n: Node, tangents: dict, active: set[str]) -> None:
     select = mask is not None and any(masks.needs_select(n, i)
                                       for i, t in enumerate(ts) if t is not None)
     if select:
-        em.hint = "tmp"
+        em.hint = TMP
     if n.op == "tape":
         t = em.out("tape", list(n.args), **dict(n.params))
     elif n.op == "push":
@@ -279,7 +280,7 @@ def _add(em: Emitter, parts: list) -> Value | None:
     parts = [p for p in parts if p is not None]
     if not parts:
         return None
-    return parts[0] if len(parts) == 1 else em.ew_out(lambda *xs: sum(xs[1:], xs[0]), parts)
+    return parts[0] if len(parts) == 1 else add_all(em, parts)
 
 
 def _bilinear(op: str, a: int, b: int):

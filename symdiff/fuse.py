@@ -11,6 +11,9 @@ add and mul gates they are.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
+
+import sympy
 
 from .ir import (Function, If, Loop, Node, Var, ew_normalize, ew_symbols, free_symbols,
                  substitute, uses)
@@ -54,10 +57,37 @@ def _absorb(n: Node, body: list, where: dict, count: dict) -> Node:
             merged = _substitute(n, i, producer)
             if not free_symbols(merged.param("expr")):
                 continue                      # would lose the shape: keep the gates apart
+            expr = merged.param("expr")
+            if expression_size(expr) > MAX_FUSED or function_depth(expr) > MAX_NESTED:
+                continue                      # SymPy's work grows faster than the formula
             body[where[arg.name]] = None
             n, changed = merged, True
             break
     return n
+
+
+#: The most SymPy nodes one fused expression holds: a 300-term sum on one line stays 300
+#: gates (each derived in constant time), not one formula SymPy derives and compares whole.
+MAX_FUSED = 48
+
+
+#: The most functions one fused expression nests (``log(1 + exp(x))`` nests two): the
+#: derivative of ``tanh(tanh(tanh(...)))`` grows exponentially with the nesting in SymPy.
+MAX_NESTED = 3
+
+
+@lru_cache(maxsize=8192)
+def function_depth(expr: sympy.Basic) -> int:
+    """How deeply functions (and fractional powers) nest in an expression."""
+    inner = max((function_depth(a) for a in expr.args), default=0)
+    own = isinstance(expr, sympy.Function) or expr.is_Pow and not expr.exp.is_Integer
+    return inner + 1 if own else inner
+
+
+@lru_cache(maxsize=8192)
+def expression_size(expr: sympy.Basic) -> int:
+    """How many nodes an expression tree has (shared subtrees counted each time)."""
+    return 1 + sum(expression_size(a) for a in expr.args)
 
 
 def _substitute(n: Node, i: int, producer: Node) -> Node:

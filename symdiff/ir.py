@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Iterator, Union
 
 import sympy
@@ -59,6 +60,8 @@ Value = Union[Var, Const]
 class Node:
     """``out = op(*args)`` with static ``params``; ``note`` says why the line exists.
 
+    ``temporary`` marks a value the compiler introduced (``tmp`` in ``q = tmp * z``); the
+    user's own variables, whatever they are called, are never temporaries.
     A backward node's ``origin`` is the forward node and argument position whose gradient
     it helps compute (``(node, i)``); annotations read it, codegen and passes ignore it.
     """
@@ -70,6 +73,7 @@ class Node:
     loc: Loc | None = None
     note: str = ""
     origin: tuple["Node", int] | None = None
+    temporary: bool = False     # out is a value the compiler made up, not a user variable
 
     def param(self, key: str, default: Any = None) -> Any:
         for k, v in self.params:
@@ -134,11 +138,20 @@ def blocks(stmt: Stmt) -> tuple[tuple[Stmt, ...], ...]:
 
 
 def walk(stmts) -> Iterator[Stmt]:
-    """Every statement, depth first, in program order (regions before their bodies)."""
-    for s in stmts:
-        yield s
-        for block in blocks(s):
-            yield from walk(block)
+    """Every statement, depth first, in program order (regions before their bodies).
+
+    Iterative: a chain of 400 ``elif`` branches nests 400 regions, and each statement
+    passes through no generator but this one."""
+    stack = [iter(stmts)]
+    while stack:
+        for s in stack[-1]:
+            yield s
+            inner = blocks(s)
+            if inner:
+                stack.append(chain.from_iterable(inner))
+                break
+        else:
+            stack.pop()
 
 
 def nodes(stmts) -> Iterator[Node]:
@@ -211,7 +224,8 @@ class Builder:
 
     def emit(self, op: str, args, hint: str, loc: Loc | None, note: str = "", **params) -> Var:
         out = self.names.fresh(hint)
-        self.body.append(node(out, op, args, loc, note, **params))
+        made = node(out, op, args, loc, note, **params)
+        self.body.append(replace(made, temporary=True) if isinstance(hint, Temporary) else made)
         return out
 
     def ew(self, expr_of, args, hint: str, loc: Loc | None = None, lib: str = "np",
@@ -264,18 +278,34 @@ def ew_symbols(n: int) -> tuple[sympy.Symbol, ...]:
     return tuple(sympy.Symbol(f"_{i}", real=True) for i in range(n))
 
 
-class NameSupply:
-    """Hands out names not used before, preferring the hint itself: dx, dx_1, dx_2..."""
+class Temporary(str):
+    """A name hint for a value the compiler makes up (``tmp``), as opposed to a user
+    variable's own name: it never takes a name the user's code uses, even ``tmp``."""
 
-    def __init__(self, used: set[str]):
+
+#: The hint of an unnamed intermediate value.
+TMP = Temporary("tmp")
+
+
+class NameSupply:
+    """Hands out names not used before, preferring the hint itself: dx, dx_1, dx_2...
+
+    ``reserved`` are the user's names: a user variable's hint gets its own name (when
+    still free), and no other hint ever gets one of them (``tmp_3`` stays the user's).
+    """
+
+    def __init__(self, used: set[str], reserved: set[str] = frozenset()):
         self.used = set(used)
+        self.reserved = set(reserved)
         self.next: dict[str, int] = {}         # the next number to try, per hint
 
     def fresh(self, hint: str) -> Var:
+        own = hint in self.reserved and not isinstance(hint, Temporary)
         name, i = hint, self.next.get(hint, 0)
         if i:
             name = f"{hint}_{i}"
-        while name in self.used or name.startswith("_") and name[1:].isdigit():
+        while name in self.used or name.startswith("_") and name[1:].isdigit() \
+                or name in self.reserved and not (own and name == hint):
             i += 1
             name = f"{hint}_{i}"
         self.next[hint] = i + 1
@@ -451,7 +481,7 @@ def uses(fn: Function) -> dict[str, int]:
     return count
 
 
-__all__ = ["Var", "Const", "Value", "Node", "If", "Loop", "Stmt", "Function", "node",
+__all__ = ["Temporary", "TMP", "Var", "Const", "Value", "Node", "If", "Loop", "Stmt", "Function", "node",
            "ew_symbols", "NameSupply", "walk", "nodes", "blocks", "bound_here", "bound_inside",
            "reads_here", "reads_all", "format_node", "format_function", "verify", "uses",
            "IRError", "field", "substitute", "free_symbols"]

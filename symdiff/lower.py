@@ -21,7 +21,8 @@ from . import alias_flow as flow
 from . import lower_memory as memory
 from .errors import Loc, SymdiffError
 from .desugar import desugar
-from .ir import Builder, Const, Function, If, Loop, NameSupply, Node, Var
+from .deep import deep
+from .ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Temporary, Var
 from .parse import BUILTINS, FunctionSource
 from . import lower_calls as calls
 
@@ -51,6 +52,7 @@ Env = Union[Var, Const, Tup, Module, Helper]
 # ---------------------------------------------------------------- functions
 
 
+@deep
 def lower(src: FunctionSource, fenced: bool = True) -> Function:
     """Lower one checked function (helpers are fenced and inlined as they are met).
 
@@ -61,7 +63,7 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
         fence.check(src)
     src = desugar(src)
     params = [a.arg for a in src.tree.args.args]
-    names = NameSupply(set(params) | _free_names(src.tree))
+    names = NameSupply(set(params) | _free_names(src.tree), _all_names(src.tree))
     b = alias.Tracked(names)
     env: dict[str, Env] = {p: Var(p) for p in params}
     result = _lower_block(b, src, env, src.tree.body, (src.name,))
@@ -78,6 +80,12 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     return Function(src.name, tuple(Var(p) for p in params), tuple(b.body), tuple(values),
                     src.loc(src.tree), defaults, tuple(sorted(b.constants.items())),
                     returns_tuple=isinstance(result, Tup))
+
+
+def _all_names(tree: ast.AST) -> set[str]:
+    """Every name the user's code uses: generated names must never take one of them."""
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | \
+        {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
 
 
 def _free_names(tree: ast.AST) -> set[str]:
@@ -139,7 +147,7 @@ def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_h
             return value
         if isinstance(stmt, ast.Assign):
             target = stmt.targets[0]
-            hint = target.id if isinstance(target, ast.Name) else "tmp"
+            hint = target.id if isinstance(target, ast.Name) else TMP
             value = _expr(b, src, env, stmt.value, loc, stack, hint)
             storage = alias.ref_of(b, env, stmt.value, value)
             for target in stmt.targets:
@@ -165,7 +173,7 @@ def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> No
         if hasattr(n, "ctx"):
             n.ctx = ast.Load()
     combined = ast.copy_location(ast.BinOp(load, stmt.op, stmt.value), stmt)
-    hint = target.id if isinstance(target, ast.Name) else "tmp"
+    hint = target.id if isinstance(target, ast.Name) else TMP
     value = _expr(b, src, env, combined, loc, stack, hint)
     if isinstance(target, ast.Name) and alias.shared(env, target.id):
         memory.in_place(b, env, target.id, value, loc)    # ``a += v`` on an array writes into it
@@ -252,7 +260,7 @@ def _lower_if(b: Builder, src, env, stmt: ast.If, loc: Loc, stack, result_hint) 
 
 
 def calls_array(b, src, env, e, loc, stack):
-    value = _expr(b, src, env, e, loc, stack, "cond")
+    value = _expr(b, src, env, e, loc, stack, Temporary("cond"))
     if not isinstance(value, (Var, Const)):
         raise SymdiffError("a condition must be a boolean value", src.loc(e))
     return value
@@ -355,7 +363,7 @@ def _defining(b: Builder, v: Var) -> Node:
 
 
 def _context(b: Builder, src: FunctionSource, env, loc: Loc, stack) -> "calls.Context":
-    return calls.Context(b, src, loc, lambda sub, h="tmp": _expr(b, src, env, sub, loc, stack, h),
+    return calls.Context(b, src, loc, lambda sub, h=TMP: _expr(b, src, env, sub, loc, stack, h),
                          lambda name, args, h, at: _call_helper(b, src, name, args, src.loc(at),
                                                                 stack, h, env, at),
                          lambda value, at: _bind_hidden(env, value, at))
@@ -368,7 +376,7 @@ def _bind_hidden(env, value: Env, at: ast.AST) -> str:
     return name
 
 
-def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint="tmp") -> Env:
+def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint=TMP) -> Env:
     """Lower an expression; ``loc`` is the enclosing statement's location."""
     ctx = _context(b, src, env, loc, stack)
     if isinstance(e, ast.Constant):

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import lower_arrays as arrays
 from .errors import Loc, SymdiffError
-from .ir import Const, Var
+from .ir import TMP, Const, Var
 from .rules import elementwise as E
 
 #: NumPy functions whose result carries no gradient (indices, shapes, constants).
@@ -47,7 +47,7 @@ class Context:
     b: Any
     src: Any
     loc: Loc
-    lower: Callable[..., Any]               # lower(ast_expr, hint="tmp") -> Env
+    lower: Callable[..., Any]               # lower(ast_expr, hint=TMP) -> Env
     call_helper: Callable[..., Any]         # call_helper(name, args, hint, call) -> Env
     bind: Callable[..., str] = None         # bind(value, at) -> a name no user can write
 
@@ -63,7 +63,7 @@ class Context:
     def array(self, value, at: ast.AST):
         from .lower import Tup
         if isinstance(value, Tup):
-            return self.stack(list(value.items), 0, "tmp", at)
+            return self.stack(list(value.items), 0, TMP, at)
         if not isinstance(value, (Var, Const)):
             raise self.fail("expected a number or an array here", at)
         if isinstance(value, Const) and isinstance(value.value, str):
@@ -399,10 +399,10 @@ def _norm(ctx: Context, e: ast.Call, hint: str, args, keywords):
                                             Const(False)), e, "keepdims"))
     if order is not None:
         return arrays.norm(ctx, e, hint, x, order, axis, keepdims)
-    squares = ctx.ew(lambda v: v ** 2, [x], "tmp")
-    total = ctx.emit("sum", [squares], "tmp", axis=axis, keepdims=keepdims)
+    squares = ctx.ew(lambda v: v ** 2, [x], TMP)
+    total = ctx.emit("sum", [squares], TMP, axis=axis, keepdims=keepdims)
     # sqrt(where(total > 0, total, 0)): the same value; at x = 0 the gradient is the
     # subgradient 0 (as abs'(0) = 0), not 0 * inf = NaN (symdiff.masks)
-    positive = ctx.emit("compare", [total, Const(0)], "tmp", symbol=">")
-    guarded = ctx.emit("where", [positive, total, Const(0.0)], "tmp")
+    positive = ctx.emit("compare", [total, Const(0)], TMP, symbol=">")
+    guarded = ctx.emit("where", [positive, total, Const(0.0)], TMP)
     return ctx.ew(sympy.sqrt, [guarded], hint)

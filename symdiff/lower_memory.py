@@ -12,7 +12,7 @@ import copy
 from . import alias
 from . import alias_flow as flow
 from .errors import Loc, SymdiffError
-from .ir import Const, If
+from .ir import Const, If, Temporary
 from .parse import FunctionSource
 
 
@@ -100,7 +100,8 @@ def loop_body(b, src, env, stmt, loc: Loc, stack, names, moved):
         fresh = before is None or isinstance(before, L.Undefined)
         init = Const(None) if fresh else L._as_value(before, name, loc)
         # a name first assigned inside the loop keeps its own name for that assignment
-        placeholder = b.names.fresh(alias.hint(name) + "_prev" if fresh else alias.hint(name))
+        placeholder = b.names.fresh(Temporary(alias.hint(name) + "_prev") if fresh
+                                    else alias.hint(name))
         carried.append(placeholder)
         inits.append(init)
         inner[name] = placeholder

@@ -30,7 +30,7 @@ import numpy as np
 import sympy
 
 from .codegen_math import may_blow_up, routed_steps
-from .ir import Const, Node, Value, Var, nodes
+from .ir import TMP, Const, Node, Value, Var, nodes
 
 Mask = tuple  # of (cond, side) pairs
 
@@ -63,7 +63,7 @@ def contribution_mask(em, n: Node, i: int, upstream: Mask | None, part) -> Mask 
         return None
     if all(fits(em, cond, arg) for cond, _ in mask):
         return mask
-    note, hint, em.note, em.hint = em.note, em.hint, SUMMED, "tmp"
+    note, hint, em.note, em.hint = em.note, em.hint, SUMMED, TMP
     nonzero = em.out("compare", [part, Const(0.0)], symbol="!=")
     em.set_shape(nonzero, em.shape(part))
     em.note, em.hint = note, hint
@@ -130,7 +130,7 @@ def select(em, part: Value, mask: Mask, hint: str) -> Value:
     """``part`` where the mask holds, 0 elsewhere: one ``np.where`` per condition."""
     note, outer, em.note = em.note, em.hint, NOTE
     for k, (cond, side) in enumerate(mask):
-        em.hint = hint if k == len(mask) - 1 else "tmp"
+        em.hint = hint if k == len(mask) - 1 else TMP
         picked = [cond, part, Const(0.0)] if side == 1 else [cond, Const(0.0), part]
         shape = em.shape(part)
         part = em.out("where", picked)

@@ -290,7 +290,7 @@ def _alias_block(stmts, rename: dict, returned: set) -> tuple:
     out = []
     for s in stmts:
         s = _renamed(s, rename)
-        if isinstance(s, Node) and s.op == "alias" and s.out.name.startswith("dtmp") \
+        if isinstance(s, Node) and s.op == "alias" and s.temporary \
                 and s.out.name not in returned and isinstance(s.args[0], Var):
             rename[s.out.name] = s.args[0]
             continue
@@ -308,7 +308,7 @@ def fold_into_sums(fn: Function, shapes: dict) -> Function:
     """A scalar contribution used once, ``t = -(da * k)``, is written into the gradient sum
     that takes it: ``dx = dx - da * k`` (one line and one temporary fewer per iteration).
     Only for scalars, where no array allocation is at stake."""
-    from .fuse import _substitute
+    from .fuse import MAX_FUSED, _substitute, expression_size
     from .ir import uses
     count = uses(fn)
 
@@ -334,6 +334,8 @@ def fold_into_sums(fn: Function, shapes: dict) -> Function:
                         merged = _substitute(s, i, out[at])
                         if not merged.param("expr").free_symbols:
                             continue          # da - da: keep the parts, not an int 0
+                        if expression_size(merged.param("expr")) > MAX_FUSED:
+                            continue          # a long sum stays in lines of bounded size
                         s, out[at], changed = merged, None, True
                         break
             if isinstance(s, Node) and s.op == "ew" and s.note:

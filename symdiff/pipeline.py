@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from . import codegen
+from .deep import deep
 from .forward import jvp
 from .fuse import fuse
 from .invariance import shift_invariant_extrema
@@ -23,6 +24,7 @@ from .reverse import reverse
 from .shapes import infer_shapes, mark_items
 
 
+@deep
 def forward_ir(src: FunctionSource) -> Function:
     """parse -> fence -> lower -> fuse: the forward graph of one function."""
     fn = fuse(lower(src))        # lower() runs the fence first
@@ -30,6 +32,7 @@ def forward_ir(src: FunctionSource) -> Function:
     return fn
 
 
+@deep
 def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = False,
                 tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None,
                 forward: Function | None = None) -> Function:
@@ -40,6 +43,7 @@ def gradient_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = Fa
     return mark_items(grad, shapes)
 
 
+@deep
 def chain_rule_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = False,
                   tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None,
                   forward: Function | None = None) -> tuple[Function, tuple, dict]:
@@ -58,6 +62,7 @@ def chain_rule_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = 
     return grad, _with_shapes(shapes), shapes
 
 
+@deep
 def jvp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any] | None = None,
            forward: Function | None = None) -> Function:
     """Forward mode: f's value and its directional derivative along tangents for ``wrt``."""
@@ -67,6 +72,7 @@ def jvp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
     return mark_items(out, infer_shapes(out, _with_tangents(shapes, out, wrt), False))
 
 
+@deep
 def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any] | None = None,
            forward: Function | None = None) -> Function:
     """Reverse mode for any output: the gradients of ``sum(out * dout)``, dout a parameter."""
@@ -79,6 +85,7 @@ def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
     return mark_items(replace(grad, name=f"vjp_{src.tree.name}"), shapes)
 
 
+@deep
 def hvp_ir(src: FunctionSource, wrt: tuple[int, ...], tuple_out: bool = False,
            arg_shapes: dict[str, Any] | None = None, forward: Function | None = None
            ) -> Function:
@@ -124,6 +131,7 @@ def describe_wrt(fn: Function, wrt: tuple[int, ...]) -> str:
     return ", ".join(fn.params[i].name for i in wrt)
 
 
+@deep
 def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header: str,
                     with_value_too: bool = True, tuple_out: bool = False,
                     arg_shapes: dict[str, Any] | None = None, mode: str = "reverse",
@@ -197,6 +205,7 @@ def reverse_plans(src: FunctionSource, forward: Function, wrt: tuple[int, ...],
     return plans
 
 
+@deep
 def plan_module(items: list[tuple[FunctionSource, tuple[int, ...]]], with_value_too: bool = True,
                 tuple_out: bool = False, arg_shapes: dict[str, Any] | None = None
                 ) -> list[Planned]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import masks, rules
-from .emit import Emitter, _is_int
+from .emit import Emitter, _is_int, add_all
 from .errors import SymdiffError
 from .ir import (Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
                  bound_inside, ew_symbols, node, nodes, reads_here, walk)
@@ -427,13 +427,9 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False,
     if len(parts) == 1:
         return parts[0]
     em.note, em.alias = note, False
-    total = em.ew_out(_sum_of_all, parts)
+    total = add_all(em, parts)
     masks.keep_common(em, parts, total)
     return total
-
-
-def _sum_of_all(*xs):
-    return sum(xs[1:], xs[0])
 
 
 def _returnable(em: Emitter, g: Value, param: Var) -> Value:

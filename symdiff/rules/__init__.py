@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import sympy
 
-from ..ir import Node, Value, ew_symbols, free_symbols
+from ..ir import TMP, Node, Value, ew_symbols, free_symbols
 from . import elementwise as E
 from .arrays import NO_GRADIENT, VJPS, sum_to
 
@@ -54,13 +54,13 @@ def vjp_elementwise(em, g: Value, n: Node, i: int) -> Value | None:
     if expr.free_symbols == {upstream}:  # a constant local derivative: sum first, then
         if expr == upstream:             # scale the smaller result (-sum(g), not sum(-g))
             return sum_to(em, g, arg, gshape)
-        hint, em.hint = em.hint, "tmp"
+        hint, em.hint = em.hint, TMP
         summed = sum_to(em, g, arg, gshape)
         em.hint = hint
         return em.ew_out(expr, [summed])
     full = em.ew_tmp(expr, [g, *n.args, n.out], lib=lib)
     if select:
-        full = em.select(full, "tmp")
+        full = em.select(full, TMP)
     return sum_to(em, full, arg, gshape)
 
 
