@@ -162,7 +162,8 @@ class Gradient:
                                         "use symdiff.jacobian(f) for every element's "
                                         "derivative") from None
             raise
-        if _complex(result) and not any(map(_complex, args)):
+        if not any(map(_complex, args)) and (_complex(result) or _nan_from_numbers(result, args)
+                                             and _complex(_plain_value(self.fn, args))):
             raise SymdiffError(f"{self.fn.__name__} computed a complex number from real "
                                "arguments here (in Python, (-4.0) ** 0.5 is complex)",
                                self._source().loc(self._source().tree),
@@ -220,6 +221,26 @@ class Gradient:
             return value, _finish(grads, args, wrt, tuple_out)
         return _finish(result if tuple_out or len(wrt) > 1 else (result,), args, wrt,
                        tuple_out or len(wrt) > 1)
+
+
+def _nan_from_numbers(result, args) -> bool:
+    """Whether scalar code gave NaN from plain numbers: NumPy's powers give NaN where
+    Python's give a complex number, so the function itself is asked (error path only)."""
+    if not all(type(a) in (float, int) for a in args):
+        return False
+    values = result if isinstance(result, tuple) else (result,)
+    flat = [v for x in values for v in (x if isinstance(x, tuple) else (x,))]
+    return any(isinstance(v, float) and v != v for v in flat)
+
+
+def _plain_value(fn, args):
+    """The user's function on these numbers, or None where it fails."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*args)
+    except Exception:        # any failure of the user's own code: no complex number seen
+        return None
 
 
 def _complex(value) -> bool:

@@ -103,6 +103,10 @@ class Emitter:
     def ew_tmp(self, expr, args, lib: str = "") -> Value:
         return self._ew(expr, args, TMP, lib)
 
+    def select(self, v: Value, hint: str | None = None) -> Value:
+        """``v`` where ``self.mask`` holds, 0 elsewhere (symdiff.masks)."""
+        return masks.select(self, v, self.mask, self.hint if hint is None else hint)
+
 
 #: The most terms one generated sum adds; a longer sum is added chunk by chunk into a
 #: running total, so that no line (and no SymPy expression) grows with the program.
@@ -120,10 +124,6 @@ def add_all(em: Emitter, parts) -> Value:
 
 def _sum_of_all(*xs):
     return sum(xs[1:], xs[0])
-
-    def select(self, v: Value, hint: str | None = None) -> Value:
-        """``v`` where ``self.mask`` holds, 0 elsewhere (symdiff.masks)."""
-        return masks.select(self, v, self.mask, self.hint if hint is None else hint)
 
 
 #: Operations whose first argument is a gradient, which must be a float even if it is 1.
