@@ -17,6 +17,7 @@ from typing import Callable
 
 from .codegen_nodes import (HELPERS, _name, expression, render, statements)
 from .ir import Const, Function, If, Loop, Node, Var, blocks, flatten, reads_here, uses, walk
+from .quoting import comment_text, docstring
 
 
 @dataclass
@@ -40,7 +41,7 @@ class _Emit:
         if self.commentary is None:
             return comment
         comment, above = self.commentary(s, comment, set(self.inline))
-        self.rows.extend((depth, f"# {line}", "") for line in above)
+        self.rows.extend((depth, f"# {comment_text(line)}", "") for line in above)
         return comment
 
 
@@ -97,13 +98,13 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
         params.append(f"{p.name}={defaults[p.name]!r}" if p.name in defaults else p.name)
     lines = (["@jit_or_numpy"] if jit else []) + [f"def {fn.name}({', '.join(params)}):"]
     if doc:
-        lines.append(f'    """{doc}"""')
+        lines.append(docstring(doc, "    "))
     fresh, reads = _fresh_arrays(fn), _reads_on_a_path(fn)
     cx = _Emit(imports, helpers, uses(fn), fresh, reads=reads,
                in_place=_writes_in_place(fn.body, fresh, reads, _shape_reads(fn)), jit=jit)
     if annotate is not None:
         preamble, cx.commentary = annotate(fn)
-        cx.rows.extend((1, f"# {line}", "") for line in preamble)
+        cx.rows.extend((1, f"# {comment_text(line)}", "") for line in preamble)
     phases = ["backward" if s.note else "forward" for s in fn.body]
     headed = sum(a != b for a, b in zip(phases, phases[1:])) <= 1   # not when interleaved
     phase = None
@@ -118,7 +119,7 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
         for j, line in enumerate(code.split("\n")):
             text = "    " * depth + line
             if comment and j == at:
-                text = f"{text:<{width}}  # {comment}"
+                text = f"{text:<{width}}  # {comment_text(comment)}"
             lines.append(text.rstrip())
     lines.append("    return " + _result(fn.result, top=True))
     return "\n".join(lines) + "\n"
@@ -393,7 +394,7 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     constants: dict = {}
     for fn, _ in functions:
         constants.update(dict(fn.constants))
-    out = [f'"""{header}"""', ""]
+    out = [docstring(header), ""]
     if "math" in imports:
         out.append("import math")
     if "numba" in imports:

@@ -13,10 +13,13 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import io
 import linecache
 import math
 import os
+import re
 import textwrap
+import tokenize
 import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -59,9 +62,12 @@ class FunctionSource:
 
     def loc(self, node: ast.AST) -> Loc:
         line = getattr(node, "lineno", self.tree.lineno)
-        col = getattr(node, "col_offset", 0) + self.col_shift
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return Loc(self.file, line, col, text.rstrip("\n"))
+        text = self.lines[line - 1].rstrip("\r\n") if 0 < line <= len(self.lines) else ""
+        col = getattr(node, "col_offset", 0)         # in UTF-8 bytes: count characters
+        body = text[self.col_shift:]
+        if not body.isascii():
+            col = len(body.encode("utf-8")[:col].decode("utf-8", "ignore"))
+        return Loc(self.file, line, col + self.col_shift, text)
 
 
 # ---------------------------------------------------------------- live functions
@@ -172,13 +178,71 @@ def _library_name(value: Any) -> tuple[str, str] | None:
 
 
 def read_file(path: str) -> tuple[str, list[str]]:
+    """The text of a Python file as Python reads it (PEP 263: a BOM or a coding line, else
+    UTF-8) and its lines as Python counts them; a file Python could not read is refused
+    with the place of the first byte that is wrong."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
         raise SymdiffError(f"cannot read {path}: {exc.strerror}",
                            hint="check the path to the model file") from None
-    return text, text.splitlines(keepends=True)
+    text = decode_source(path, data)
+    return text, source_lines(text)
+
+
+def source_lines(text: str) -> list[str]:
+    """``text`` split where Python's tokenizer ends lines (``\\n``, ``\\r\\n``, ``\\r``), not
+    at the form feeds and Unicode separators ``str.splitlines`` also splits at."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+
+
+ENCODING_HINT = ("save the file as UTF-8, or declare its encoding on its first or second line, "
+                 "e.g. `# -*- coding: latin-1 -*-`")
+
+
+def decode_source(path: str, data: bytes) -> str:
+    """``data`` decoded as Python decodes a source file, or a located SymdiffError."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if "invalid or missing encoding declaration" not in str(exc):
+            line = next((i for i, t in enumerate(data.splitlines()[:2], 1)
+                         if re.match(rb"^[ \t\f]*#.*?coding[:=]", t)), 1)
+            raise SymdiffError(f"cannot read {path}: {exc.msg.split(' for ')[0]}",
+                               _byte_loc(path, data, _line_start(data, line)),
+                               hint=ENCODING_HINT) from None
+        encoding = "utf-8"             # undecodable bytes in the first lines: say where
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise SymdiffError(f"cannot read {path}: byte 0x{data[exc.start]:02x} is not valid "
+                           f"{encoding} (is it a Python file?)", _byte_loc(path, data, exc.start),
+                           hint=ENCODING_HINT) from None
+    if "\0" in text:
+        raise SymdiffError(f"cannot read {path}: it contains a null byte (is it a Python file?)",
+                           _byte_loc(path, data, data.index(b"\0")),
+                           hint="give the Python source file of the model")
+    return text
+
+
+_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def _line_start(data: bytes, line: int) -> int:
+    starts = [0] + [m.end() for m in _BREAK.finditer(data)]
+    return starts[min(line, len(starts)) - 1]
+
+
+def _byte_loc(path: str, data: bytes, offset: int) -> Loc:
+    """The place of byte ``offset``: line as Python counts, column in characters."""
+    line = len(_BREAK.findall(data, 0, offset)) + 1
+    start = _line_start(data, line)
+    end = _BREAK.search(data, offset)
+    text = data[start:end.start() if end else len(data)].decode("utf-8", "replace")
+    col = len(data[start:offset].decode("utf-8", "replace"))
+    return Loc(path, line, col, "".join(c if c.isprintable() and c != "\ufffd" else "?"
+                                        for c in text))
 
 
 def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionSource]:
@@ -186,7 +250,7 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
     if text is None:
         text, lines = read_file(path)
     else:
-        lines = text.splitlines(keepends=True)
+        lines = source_lines(text)
     tree = _parse(text, path)
     scope = Scope()
     found: dict[str, FunctionSource] = {}
@@ -202,6 +266,25 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
                 scope.constants[stmt.targets[0].id] = value
     scope.functions.update(found)
     return found
+
+
+def files_of(path: str) -> list[str]:
+    """The model file and the sibling modules it takes functions from, and theirs: every
+    file a compile of ``path`` may read (none of them may be overwritten by its output)."""
+    seen: list[str] = []
+    pending = [path]
+    while pending:
+        file = pending.pop()
+        if file in seen:
+            continue
+        seen.append(file)
+        try:
+            tree = ast.parse(read_file(file)[0])
+        except (SymdiffError, SyntaxError, ValueError):
+            continue
+        pending += [sibling for stmt in tree.body if isinstance(stmt, ast.ImportFrom)
+                    for sibling in [_sibling_module(file, stmt)] if sibling]
+    return seen
 
 
 def _sibling_module(path: str, stmt: ast.ImportFrom) -> str | None:
