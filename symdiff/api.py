@@ -143,7 +143,7 @@ class Gradient:
             if self.jit:       # numba's messages (and the fallback's warning) quote lines
                 linecache.cache[where] = (len(text), None, text.splitlines(True), where)
             exec(compile(text, where, "exec"), namespace)
-            compiled = namespace[f"{self.prefix}_{self.fn.__name__}"]
+            compiled = namespace[f"{self.prefix}_{self._source().name}"]
             self._compiled[key] = compiled
         return compiled
 

@@ -97,7 +97,7 @@ def source_of(fn: Callable) -> FunctionSource:
     if not all_lines or len(all_lines) < first + len(lines) - 1:
         all_lines = [""] * (first - 1) + lines
     scope = scope_of_globals(fn.__globals__, _closure_values(fn))
-    return FunctionSource(fn.__name__, defs[0], file, all_lines, shift, scope)
+    return FunctionSource(defs[0].name, defs[0], file, all_lines, shift, scope)
 
 
 def _parse(text: str, file: str, first_line: int = 1) -> ast.Module:
