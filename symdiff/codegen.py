@@ -11,6 +11,7 @@ helpers it calls.
 from __future__ import annotations
 
 import ast
+import math
 import os
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -373,6 +374,13 @@ def _comment(n) -> str:
     return f"{where}  {n.note}".strip() if n.note else where
 
 
+def _number(value) -> str:
+    """A module constant as Python source: ``np.inf`` and ``np.nan`` have no literal."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "np.nan" if math.isnan(value) else ("-np.inf" if value < 0 else "np.inf")
+    return repr(value)
+
+
 def _result(result, top: bool = False) -> str:
     parts = [("(" + _result(item) + ("," if len(item) == 1 else "") + ")")
              if isinstance(item, tuple) else repr(item.value)
@@ -402,7 +410,7 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     out.append("import numpy as np")
     out.append("")
     if constants:
-        out.extend(f"{k} = {v!r}" for k, v in sorted(constants.items()))
+        out.extend(f"{k} = {_number(v)}" for k, v in sorted(constants.items()))
         out.append("")
     for name in sorted(helpers):
         out.extend(["", HELPERS[name]])

@@ -392,8 +392,8 @@ def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
         return Module("math")
     if name in scope.linalg:
         return Module("linalg")
-    if name in scope.constants:
-        value = scope.constants[name]
+    value = scope.constant(name, src.loc(e))
+    if value is not None:
         if isinstance(value, bool):
             return Const(value)
         known = b.constants.get(name)

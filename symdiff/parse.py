@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import inspect
 import io
 import linecache
@@ -27,6 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .errors import Loc, SymdiffError
+from .module_constants import ModuleConstants
 
 
 @dataclass
@@ -40,6 +42,16 @@ class Scope:
     constants: dict[str, Any] = field(default_factory=dict)    # name -> number
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # exp -> ("numpy", "exp")
     other_modules: dict[str, str] = field(default_factory=dict)  # name -> module it stands for
+    module: ModuleConstants | None = None    # a file's constants, evaluated when first used
+
+    def constant(self, name: str, use: Loc | None = None) -> Any:
+        """The number ``name`` stands for, or None (a SymdiffError where a file rebinds it,
+        see ``module_constants``)."""
+        if name not in self.constants and self.module is not None:
+            value = self.module.value(name, self, use)
+            if value is not None:
+                self.constants[name] = value
+        return self.constants.get(name)
 
     def function(self, name: str) -> "FunctionSource | None":
         entry = self.functions.get(name)
@@ -61,13 +73,20 @@ class FunctionSource:
     scope: Scope
 
     def loc(self, node: ast.AST) -> Loc:
-        line = getattr(node, "lineno", self.tree.lineno)
-        text = self.lines[line - 1].rstrip("\r\n") if 0 < line <= len(self.lines) else ""
-        col = getattr(node, "col_offset", 0)         # in UTF-8 bytes: count characters
-        body = text[self.col_shift:]
-        if not body.isascii():
-            col = len(body.encode("utf-8")[:col].decode("utf-8", "ignore"))
-        return Loc(self.file, line, col + self.col_shift, text)
+        return node_loc(self.file, self.lines, node, self.col_shift, self.tree.lineno)
+
+
+def node_loc(file: str, lines: list[str], node: ast.AST, col_shift: int = 0,
+             default_line: int = 1) -> Loc:
+    """Where ``node`` is in ``file``: its line, and its column in characters (the AST counts
+    UTF-8 bytes) plus the columns dedenting removed."""
+    line = getattr(node, "lineno", default_line)
+    text = lines[line - 1].rstrip("\r\n") if 0 < line <= len(lines) else ""
+    col = getattr(node, "col_offset", 0)
+    body = text[col_shift:]
+    if not body.isascii():
+        col = len(body.encode("utf-8")[:col].decode("utf-8", "ignore"))
+    return Loc(file, line, col + col_shift, text)
 
 
 # ---------------------------------------------------------------- live functions
@@ -252,18 +271,13 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
     else:
         lines = source_lines(text)
     tree = _parse(text, path)
-    scope = Scope()
+    scope = Scope(module=ModuleConstants(tree, functools.partial(node_loc, path, lines)))
     found: dict[str, FunctionSource] = {}
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             _static_import(scope, stmt, path)
         elif isinstance(stmt, ast.FunctionDef):
             found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
-        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
-                and isinstance(stmt.targets[0], ast.Name):
-            value = _static_constant(stmt.value, scope)
-            if value is not None:
-                scope.constants[stmt.targets[0].id] = value
     scope.functions.update(found)
     return found
 
@@ -323,37 +337,6 @@ def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = 
             if sibling:
                 scope.functions[bound] = (lambda file=sibling, name=alias.name:
                                           functions_of_file(file).get(name))
-
-
-def _static_constant(expr: ast.expr, scope: Scope) -> Any:
-    """A module-level numeric constant, evaluated from literals and earlier constants."""
-    try:
-        value = _fold(expr, scope)
-    except (ValueError, TypeError, ZeroDivisionError, OverflowError):
-        return None
-    return value if isinstance(value, (int, float, bool)) else None
-
-
-def _fold(expr: ast.expr, scope: Scope) -> Any:
-    if isinstance(expr, ast.Constant):
-        return expr.value
-    if isinstance(expr, ast.Name) and expr.id in scope.constants:
-        return scope.constants[expr.id]
-    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
-            and (expr.value.id in scope.numpy or expr.value.id in scope.math) \
-            and expr.attr in ("pi", "e", "inf"):
-        return getattr(math, expr.attr)
-    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
-        value = _fold(expr.operand, scope)
-        return -value if isinstance(expr.op, ast.USub) else +value
-    if isinstance(expr, ast.BinOp):
-        ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-               ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
-               ast.Pow: lambda a, b: a ** b}
-        op = ops.get(type(expr.op))
-        if op:
-            return op(_fold(expr.left, scope), _fold(expr.right, scope))
-    raise ValueError("not a constant")
 
 
 BUILTINS = frozenset(dir(builtins))

@@ -11,6 +11,7 @@ import ast
 import importlib.util
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -203,11 +204,25 @@ def test_explain_and_graph_refuse_to_overwrite_the_input(tmp_path, capsys):
         assert model.read_text() == text
 
 
-@pytest.mark.parametrize("kind", ["device", "folder", "dangling"])
+def device_node(tmp_path: Path) -> Path:
+    """A character device like /dev/null, made in ``tmp_path`` where that is allowed (a
+    test must never risk the real one), else /dev/null itself."""
+    path = tmp_path / "null"
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, OSError):
+        return Path(os.devnull)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "folder", "dangling"])
 def test_output_onto_what_is_not_a_regular_file_is_refused(tmp_path, capsys, model, kind):
     if kind == "device":
-        output = Path(os.devnull)
+        output = device_node(tmp_path)
         before = os.stat(output)
+    elif kind == "fifo":
+        output = tmp_path / "pipe.py"
+        os.mkfifo(output)
     elif kind == "folder":
         output = tmp_path / "folder"
         output.mkdir()
@@ -218,7 +233,8 @@ def test_output_onto_what_is_not_a_regular_file_is_refused(tmp_path, capsys, mod
     assert code == 1 and "refusing to write" in err and "Traceback" not in err
     if kind == "device":
         after = os.stat(output)
-        assert (after.st_mode, after.st_rdev) == (before.st_mode, before.st_rdev)
+        assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
+    assert kind != "fifo" or stat.S_ISFIFO(os.stat(output).st_mode)
     assert kind != "dangling" or output.is_symlink()
     assert not list(tmp_path.glob(".symdiff-*"))
 
