@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import decorators
 from .errors import Loc, SymdiffError
 from .module_constants import ModuleConstants
 
@@ -71,6 +72,7 @@ class FunctionSource:
     lines: list[str]              # all lines of the file (or of the source snippet)
     col_shift: int                # columns removed by dedenting
     scope: Scope
+    decorators_checked: bool = False    # its decorators, if any, returned the def itself
 
     def loc(self, node: ast.AST) -> Loc:
         return node_loc(self.file, self.lines, node, self.col_shift, self.tree.lineno)
@@ -94,6 +96,7 @@ def node_loc(file: str, lines: list[str], node: ast.AST, col_shift: int = 0,
 
 def source_of(fn: Callable) -> FunctionSource:
     """Parse a live Python function, resolving names through its globals and closure."""
+    decorators.check_live(fn)
     if not isinstance(fn, types.FunctionType):
         raise SymdiffError(f"symdiff differentiates Python functions, not {type(fn).__name__}",
                            hint="pass a function defined with `def`")
@@ -116,7 +119,8 @@ def source_of(fn: Callable) -> FunctionSource:
     if not all_lines or len(all_lines) < first + len(lines) - 1:
         all_lines = [""] * (first - 1) + lines
     scope = scope_of_globals(fn.__globals__, _closure_values(fn))
-    return FunctionSource(defs[0].name, defs[0], file, all_lines, shift, scope)
+    return FunctionSource(defs[0].name, defs[0], file, all_lines, shift, scope,
+                          decorators_checked=True)      # fn's code is this def's
 
 
 def _parse(text: str, file: str, first_line: int = 1) -> ast.Module:
