@@ -51,6 +51,14 @@ class Gradient:
 
     # ------------------------------------------------------------ compile
 
+    def _fresh(self) -> None:
+        """Module constants and helpers are read when the gradient is called: forget what
+        was compiled once one it read holds something else."""
+        if self._src is not None and self._src.scope.changed():
+            self._src = self._forward_ir = self._wrt = None
+            self._compiled.clear()
+            self._sources.clear()
+
     def _source(self):
         """The parsed, fenced source: unsupported code is refused before anything else."""
         if self._src is None:
@@ -97,6 +105,7 @@ class Gradient:
     @property
     def source(self) -> str:
         """The generated gradient, shape-generic: the code ``symdiff compile`` writes."""
+        self._fresh()
         if None not in self._sources:
             self._sources[None] = self._module(None)
         return self._sources[None]
@@ -105,6 +114,7 @@ class Gradient:
         """The generated gradient specialized to these arguments' shapes; with ``annotate``,
         every line commented with its shapes and every backward line with its maths (sizes
         a docstring names, ``X is (N, D)``, print as those names)."""
+        self._fresh()
         args = self._bind(args)
         key = signature(args)
         if annotate:
@@ -121,6 +131,7 @@ class Gradient:
         (``{"X": ("N", "D"), "reg": ()}``) or ``"X=(N,D), reg=()"``. Parameters whose sizes
         are all numbers specialize the code, as ``source_for`` does; names only label the
         comments. Shapes not given come from docstrings (``X is (N, D)``) where they say."""
+        self._fresh()
         spec = annotations.parse_shapes(shapes) if isinstance(shapes, str) else \
             {k: tuple(v) for k, v in (shapes or {}).items()}
         annotations.check_spec(spec, self.parameters, self.fn.__name__)
@@ -131,6 +142,7 @@ class Gradient:
         return self._sources[key]
 
     def _function_for(self, args) -> Callable:
+        self._fresh()
         key = signature(args)
         compiled = self._compiled.get(key)
         if compiled is None:

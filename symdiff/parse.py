@@ -44,6 +44,7 @@ class Scope:
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # exp -> ("numpy", "exp")
     other_modules: dict[str, str] = field(default_factory=dict)  # name -> module it stands for
     module: ModuleConstants | None = None    # a file's constants, evaluated when first used
+    live: LiveNames | None = None            # a live module's names, read at compile time
 
     def constant(self, name: str, use: Loc | None = None) -> Any:
         """The number ``name`` stands for, or None (a SymdiffError where a file rebinds it,
@@ -52,14 +53,66 @@ class Scope:
             value = self.module.value(name, self, use)
             if value is not None:
                 self.constants[name] = value
-        return self.constants.get(name)
+        value = self.constants.get(name)
+        if value is not None and self.live is not None:
+            self.live.note(name)
+        return value
 
     def function(self, name: str) -> "FunctionSource | None":
         entry = self.functions.get(name)
         if callable(entry) and not isinstance(entry, FunctionSource):
             entry = entry()
             self.functions[name] = entry
+        if entry is not None and self.live is not None:
+            self.live.note(name)
         return entry
+
+    def changed(self, seen: set | None = None) -> str | None:
+        """A live name the compiled code read (here or in a helper's module) that holds
+        something else now, or None."""
+        seen = set() if seen is None else seen
+        if id(self) in seen:
+            return None
+        seen.add(id(self))
+        name = self.live.changed() if self.live is not None else None
+        for entry in self.functions.values() if name is None else ():
+            if isinstance(entry, FunctionSource):
+                name = entry.scope.changed(seen)
+                if name:
+                    break
+        return name
+
+
+_UNBOUND = object()
+
+
+@dataclass
+class LiveNames:
+    """Where a live function's free names come from (its globals and closure cells), and
+    what it read of them, to tell when a compiled gradient has gone stale."""
+
+    globals_: dict[str, Any]
+    cells: dict[str, Any]
+    read: dict[str, Any] = field(default_factory=dict)     # name -> the object it held
+
+    def now(self, name: str) -> Any:
+        cell = self.cells.get(name)
+        if cell is None:
+            return self.globals_.get(name, _UNBOUND)
+        try:
+            return cell.cell_contents
+        except ValueError:
+            return _UNBOUND
+
+    def note(self, name: str) -> None:
+        self.read.setdefault(name, self.now(name))
+
+    def changed(self) -> str | None:
+        for name, was in self.read.items():
+            now = self.now(name)
+            if not (now is was or type(now) is type(was) and now == was):
+                return name
+        return None
 
 
 @dataclass
@@ -119,6 +172,8 @@ def source_of(fn: Callable) -> FunctionSource:
     if not all_lines or len(all_lines) < first + len(lines) - 1:
         all_lines = [""] * (first - 1) + lines
     scope = scope_of_globals(fn.__globals__, _closure_values(fn))
+    scope.live = LiveNames(fn.__globals__, dict(zip(fn.__code__.co_freevars,
+                                                    fn.__closure__ or ())))
     return FunctionSource(defs[0].name, defs[0], file, all_lines, shift, scope,
                           decorators_checked=True)      # fn's code is this def's
 
