@@ -96,7 +96,7 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     params = []
     defaults = dict(fn.defaults)
     for p in fn.params:
-        params.append(f"{p.name}={defaults[p.name]!r}" if p.name in defaults else p.name)
+        params.append(f"{p.name}={_number(defaults[p.name])}" if p.name in defaults else p.name)
     lines = (["@jit_or_numpy"] if jit else []) + [f"def {fn.name}({', '.join(params)}):"]
     if doc:
         lines.append(docstring(doc, "    "))

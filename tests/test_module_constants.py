@@ -218,3 +218,9 @@ def test_grad_reads_a_redefined_helper_and_a_changed_closure_when_called(tmp_pat
     np.testing.assert_allclose(dg(X), 3.0 * X)
     g.__closure__[0].cell_contents = 4.0
     np.testing.assert_allclose(dg(X), 8.0 * X)
+
+
+def test_non_finite_defaults_are_written_as_numpy_names(tmp_path):
+    text = "import numpy as np\n\ndef f(x, hi=1e999, lo=-1e999):\n" \
+           "    return np.sum(np.clip(x, lo, hi) * x)\n"
+    check(compiled(tmp_path, text), "f", lambda x: np.sum(x * x))
