@@ -27,7 +27,7 @@ from . import annotate as annotations
 from . import fence, pipeline
 from .errors import SymdiffError
 from .jit import numba_friendly
-from .parse import source_of
+from .parse import changed, source_of
 
 Wrt = int | str | tuple
 
@@ -46,6 +46,7 @@ class Gradient:
         self._defaults = None
         self._params: list[str] = []
         self._compiled: dict = {}
+        self._watched: list | None = None
         self._sources: dict = {}
         functools.update_wrapper(self, fn)
 
@@ -54,8 +55,11 @@ class Gradient:
     def _fresh(self) -> None:
         """Module constants and helpers are read when the gradient is called: forget what
         was compiled once one it read holds something else."""
-        if self._src is not None and self._src.scope.changed():
-            self._src = self._forward_ir = self._wrt = None
+        watched = self._watched
+        if watched is None and self._src is not None:
+            watched = self._src.scope.watched()
+        if watched and changed(watched):
+            self._src = self._forward_ir = self._wrt = self._watched = None
             self._compiled.clear()
             self._sources.clear()
 
@@ -157,6 +161,7 @@ class Gradient:
             exec(compile(text, where, "exec"), namespace)
             compiled = namespace[f"{self.prefix}_{self._source().name}"]
             self._compiled[key] = compiled
+            self._watched = self._src.scope.watched()      # what _fresh checks per call
         return compiled
 
     # ------------------------------------------------------------ call

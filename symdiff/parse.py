@@ -67,20 +67,18 @@ class Scope:
             self.live.note(name)
         return entry
 
-    def changed(self, seen: set | None = None) -> str | None:
-        """A live name the compiled code read (here or in a helper's module) that holds
-        something else now, or None."""
+    def watched(self, seen: set | None = None) -> list[tuple[Any, str, Any]]:
+        """What the compiled code read of live names, here and in the modules of its
+        helpers: (globals dict or closure cell, name, the object it held)."""
         seen = set() if seen is None else seen
         if id(self) in seen:
-            return None
+            return []
         seen.add(id(self))
-        name = self.live.changed() if self.live is not None else None
-        for entry in self.functions.values() if name is None else ():
+        out = self.live.watched() if self.live is not None else []
+        for entry in self.functions.values():
             if isinstance(entry, FunctionSource):
-                name = entry.scope.changed(seen)
-                if name:
-                    break
-        return name
+                out += entry.scope.watched(seen)
+        return out
 
 
 _UNBOUND = object()
@@ -95,24 +93,31 @@ class LiveNames:
     cells: dict[str, Any]
     read: dict[str, Any] = field(default_factory=dict)     # name -> the object it held
 
-    def now(self, name: str) -> Any:
-        cell = self.cells.get(name)
-        if cell is None:
-            return self.globals_.get(name, _UNBOUND)
-        try:
-            return cell.cell_contents
-        except ValueError:
-            return _UNBOUND
-
     def note(self, name: str) -> None:
-        self.read.setdefault(name, self.now(name))
+        self.read.setdefault(name, _current(self.cells.get(name, self.globals_), name))
 
-    def changed(self) -> str | None:
-        for name, was in self.read.items():
-            now = self.now(name)
-            if not (now is was or type(now) is type(was) and now == was):
-                return name
-        return None
+    def watched(self) -> list[tuple[Any, str, Any]]:
+        return [(self.cells.get(name, self.globals_), name, was)
+                for name, was in self.read.items()]
+
+
+def _current(where: Any, name: str) -> Any:
+    """What ``name`` holds now in a globals dict or a closure cell."""
+    if type(where) is dict:
+        return where.get(name, _UNBOUND)
+    try:
+        return where.cell_contents
+    except ValueError:
+        return _UNBOUND
+
+
+def changed(watched: list[tuple[Any, str, Any]]) -> bool:
+    """Does a name of ``Scope.watched`` hold something else now?"""
+    for where, name, was in watched:
+        now = _current(where, name)
+        if now is not was and not (type(now) is type(was) and now == was):
+            return True
+    return False
 
 
 @dataclass
