@@ -41,6 +41,10 @@ if hasattr(ast, "TryStar"):
     _WITHIN[ast.TryStar] = "in a `try`"
 
 
+#: Bindings that make a name a module, a function or a class (never a number).
+_DEFINES = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 @dataclass(frozen=True)
 class Binding:
     """One place a module-level name is bound: ``how`` is None for a top-level assignment
@@ -82,9 +86,15 @@ class ModuleConstants:
         every = self.bindings.get(name, [])
         unsure = next((b for b in every if b.how), None)
         if unsure is not None:
-            if all(b.how for b in every):
-                return MISSING             # never a plain constant: not symdiff's to value
+            if all(b.how for b in every) and any(isinstance(b.node, _DEFINES) for b in every):
+                return MISSING             # a module, function or class: not a number
             where = self.locate(unsure.node)
+            if all(b.how for b in every):
+                raise SymdiffError(
+                    f"module-level `{name}` is bound only {unsure.how} (line {where.line}), "
+                    "which symdiff does not evaluate", use or where,
+                    hint=f"assign `{name}` a number with a plain top-level `{name} = ...`, "
+                         "or pass it in as an argument")
             raise SymdiffError(
                 f"module constant `{name}` is also bound {unsure.how} (line {where.line}), "
                 "so its value depends on how the module runs", use or where,

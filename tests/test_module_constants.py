@@ -224,3 +224,30 @@ def test_non_finite_defaults_are_written_as_numpy_names(tmp_path):
     text = "import numpy as np\n\ndef f(x, hi=1e999, lo=-1e999):\n" \
            "    return np.sum(np.clip(x, lo, hi) * x)\n"
     check(compiled(tmp_path, text), "f", lambda x: np.sum(x * x))
+
+
+@pytest.mark.parametrize("binding, how", [
+    ("K, J = 1.0, 2.0", "by unpacking"), ("if True:\n    K = 2.0", "under an `if`"),
+    ("for K in (1.0, 2.0):\n    pass", "as a `for` loop variable"),
+    ("try:\n    K = 1.0\nexcept ImportError:\n    K = 2.0", "in a `try`")])
+def test_a_name_bound_only_where_symdiff_cannot_evaluate_it_is_refused(tmp_path, capsys,
+                                                                        binding, how):
+    text = f"import numpy as np\n{binding}\n\ndef f(x):\n    return np.sum(x * K)\n"
+    err = refused(tmp_path, capsys, text)
+    assert f"module-level `K` is bound only {how} (line 2)" in err
+    assert "    return np.sum(x * K)\n" in err and "hint:" in err
+
+
+def test_modules_and_functions_bound_in_a_try_do_not_disturb_constants(tmp_path):
+    text = """\
+    import numpy as np
+    try:
+        import numba
+    except ImportError:
+        numba = None
+    K = 2.0
+
+    def f(x):
+        return np.sum(np.exp(x) * K)
+    """
+    check(compiled(tmp_path, text), "f", lambda x: np.sum(np.exp(x) * 2.0))
