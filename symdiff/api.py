@@ -27,7 +27,7 @@ from . import annotate as annotations
 from . import fence, pipeline
 from .errors import SymdiffError
 from .jit import numba_friendly
-from .parse import source_of
+from .parse import changed, source_of
 
 Wrt = int | str | tuple
 
@@ -46,10 +46,22 @@ class Gradient:
         self._defaults = None
         self._params: list[str] = []
         self._compiled: dict = {}
+        self._watched: list | None = None
         self._sources: dict = {}
         functools.update_wrapper(self, fn)
 
     # ------------------------------------------------------------ compile
+
+    def _fresh(self) -> None:
+        """Module constants and helpers are read when the gradient is called: forget what
+        was compiled once one it read holds something else."""
+        watched = self._watched
+        if watched is None and self._src is not None:
+            watched = self._src.scope.watched()
+        if watched and changed(watched):
+            self._src = self._forward_ir = self._wrt = self._watched = None
+            self._compiled.clear()
+            self._sources.clear()
 
     def _source(self):
         """The parsed, fenced source: unsupported code is refused before anything else."""
@@ -97,6 +109,7 @@ class Gradient:
     @property
     def source(self) -> str:
         """The generated gradient, shape-generic: the code ``symdiff compile`` writes."""
+        self._fresh()
         if None not in self._sources:
             self._sources[None] = self._module(None)
         return self._sources[None]
@@ -105,6 +118,7 @@ class Gradient:
         """The generated gradient specialized to these arguments' shapes; with ``annotate``,
         every line commented with its shapes and every backward line with its maths (sizes
         a docstring names, ``X is (N, D)``, print as those names)."""
+        self._fresh()
         args = self._bind(args)
         key = signature(args)
         if annotate:
@@ -121,6 +135,7 @@ class Gradient:
         (``{"X": ("N", "D"), "reg": ()}``) or ``"X=(N,D), reg=()"``. Parameters whose sizes
         are all numbers specialize the code, as ``source_for`` does; names only label the
         comments. Shapes not given come from docstrings (``X is (N, D)``) where they say."""
+        self._fresh()
         spec = annotations.parse_shapes(shapes) if isinstance(shapes, str) else \
             {k: tuple(v) for k, v in (shapes or {}).items()}
         annotations.check_spec(spec, self.parameters, self.fn.__name__)
@@ -131,6 +146,7 @@ class Gradient:
         return self._sources[key]
 
     def _function_for(self, args) -> Callable:
+        self._fresh()
         key = signature(args)
         compiled = self._compiled.get(key)
         if compiled is None:
@@ -143,8 +159,9 @@ class Gradient:
             if self.jit:       # numba's messages (and the fallback's warning) quote lines
                 linecache.cache[where] = (len(text), None, text.splitlines(True), where)
             exec(compile(text, where, "exec"), namespace)
-            compiled = namespace[f"{self.prefix}_{self.fn.__name__}"]
+            compiled = namespace[f"{self.prefix}_{self._source().name}"]
             self._compiled[key] = compiled
+            self._watched = self._src.scope.watched()      # what _fresh checks per call
         return compiled
 
     # ------------------------------------------------------------ call

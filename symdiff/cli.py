@@ -6,22 +6,23 @@ gives argument shapes, ``--explain-passes`` shows what each optimizer pass chang
 (``optimize_trace.py``).
 
 Compiles statically: model.py is read and parsed, never imported or run. Exit codes:
-0 success, 1 compile error (located message on stderr), 2 bad usage. An error never
-leaves a partial output file behind, and an existing file is only replaced whole.
+0 success, 1 compile error (located message on stderr), 2 bad usage, 130 interrupted
+(Ctrl-C). An error or an interruption never leaves a partial output file behind, and an
+existing file is only replaced whole; ``-o`` refuses an input file (also through a link),
+a device, a folder or another file that is not regular (see ``output.py``).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-import tempfile
 
 from . import annotate as annotations
-from . import optimize_trace, pipeline
+from . import optimize_trace, output, pipeline
 from .api import resolve_wrt
 from .errors import SymdiffError
 from .lower import lower
-from .parse import functions_of_file, read_file
+from .parse import files_of, functions_of_file, read_file
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,7 +106,7 @@ def _one_function(path: str, name: str | None):
 def _teach(args) -> None:
     from . import fence
     from .explain import Explanation, parse_arguments
-    from .graph import Graph, write_whole
+    from .graph import Graph
     from .trace import trace
     src = _one_function(args.model, args.function)
     fence.check(src)
@@ -113,11 +114,11 @@ def _teach(args) -> None:
     if args.command == "explain":
         text = Explanation(run).format(args.format, args.limit or None)
         if args.output:
-            write_whole(args.output, text.encode("utf-8"))
+            output.write_whole(args.output, text.encode("utf-8"), files_of(args.model))
         else:
             sys.stdout.write(text)
     elif args.output:
-        Graph(run).save(args.output)
+        Graph(run).save(args.output, files_of(args.model))
     else:
         sys.stdout.write(Graph(run).dot())
 
@@ -251,23 +252,6 @@ def _setup(path: str, functions, wrt, mode: str, order: int, annotate: bool,
     return items, header, fixed, commenting if annotate else None
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write a whole file or nothing: a temporary file in the same folder, then a rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".symdiff-", suffix=".py", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)      # as an ordinary new file, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _check(args) -> int:
     try:
         problems, count = check_file(args.model, args.functions)
@@ -292,14 +276,20 @@ def main(argv: list[str] | None = None) -> int:
             ("reverse", 1):
         parser.error("--explain-passes shows the passes of reverse mode: leave out "
                      "--mode forward and --order 2")
-    if args.command == "check":
-        return _check(args)
-    if args.command in ("explain", "graph"):
-        return _reported(lambda: _teach(args), args.output)
-    return _reported(lambda: _compile(args), args.output)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command in ("explain", "graph"):
+            return _reported(lambda: _teach(args), args.output)
+        return _reported(lambda: _compile(args), args.output)
+    except KeyboardInterrupt:         # Ctrl-C: one line, and no output file was written
+        print("symdiff: interrupted", file=sys.stderr)
+        return 130
 
 
 def _compile(args) -> None:
+    if args.output:
+        output.target(args.output, [args.model])     # refused before the work, not after
     options = (args.model, args.functions, _wrt_spec(args.wrt), args.jit)
     extras = dict(annotate=args.annotate, shapes=args.shapes)
     if args.explain_passes:
@@ -307,7 +297,7 @@ def _compile(args) -> None:
     else:
         explanation, source = None, compile_file(*options, args.mode, args.order, **extras)
     if args.output:
-        write_atomically(args.output, source)
+        output.write_whole(args.output, source.encode("utf-8"), files_of(args.model))
     if explanation is not None:
         sys.stdout.write(explanation)
     elif not args.output:

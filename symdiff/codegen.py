@@ -11,6 +11,7 @@ helpers it calls.
 from __future__ import annotations
 
 import ast
+import math
 import os
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -21,6 +22,7 @@ from .deep import deep
 from .errors import SymdiffError
 from .ir import Const, Function, If, Loop, Node, Var, blocks, flatten, reads_here, uses, walk
 from .masks import QUIET, QUIET_WHY, discards_branches
+from .quoting import comment_text, docstring
 
 
 @dataclass
@@ -44,7 +46,7 @@ class _Emit:
         if self.commentary is None:
             return comment
         comment, above = self.commentary(s, comment, set(self.inline))
-        self.rows.extend((depth, f"# {line}", "") for line in above)
+        self.rows.extend((depth, f"# {comment_text(line)}", "") for line in above)
         return comment
 
 
@@ -111,18 +113,18 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     params = []
     defaults = dict(fn.defaults)
     for p in fn.params:
-        params.append(f"{p.name}={defaults[p.name]!r}" if p.name in defaults else p.name)
+        params.append(f"{p.name}={_number(defaults[p.name])}" if p.name in defaults else p.name)
     lines = (["@jit_or_numpy"] if jit else []) + [f"def {fn.name}({', '.join(params)}):"]
     if discards_branches(fn.body):
         lines.insert(0, f"@np.errstate({QUIET})  # {QUIET_WHY}")
     if doc:
-        lines.append(f'    """{doc}"""')
+        lines.append(docstring(doc, "    "))
     fresh, reads = _fresh_arrays(fn), _reads_on_a_path(fn)
     cx = _Emit(imports, helpers, uses(fn), fresh, reads=reads,
                in_place=_writes_in_place(fn.body, fresh, reads, _shape_reads(fn)), jit=jit)
     if annotate is not None:
         preamble, cx.commentary = annotate(fn)
-        cx.rows.extend((1, f"# {line}", "") for line in preamble)
+        cx.rows.extend((1, f"# {comment_text(line)}", "") for line in preamble)
     phases = ["backward" if s.note else "forward" for s in fn.body]
     headed = sum(a != b for a, b in zip(phases, phases[1:])) <= 1   # not when interleaved
     phase = None
@@ -137,7 +139,7 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
         for j, line in enumerate(code.split("\n")):
             text = "    " * depth + line
             if comment and j == at:
-                text = f"{text:<{width}}  # {comment}"
+                text = f"{text:<{width}}  # {comment_text(comment)}"
             lines.append(text.rstrip())
     lines.append("    return " + _result(fn.result, top=True))
     return "\n".join(lines) + "\n"
@@ -457,6 +459,13 @@ def _comment(n) -> str:
     return f"{where}  {n.note}".strip() if n.note else where
 
 
+def _number(value) -> str:
+    """A module constant as Python source: ``np.inf`` and ``np.nan`` have no literal."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "np.nan" if math.isnan(value) else ("-np.inf" if value < 0 else "np.inf")
+    return repr(value)
+
+
 def _result(result, top: bool = False) -> str:
     parts = [("(" + _result(item) + ("," if len(item) == 1 else "") + ")")
              if isinstance(item, tuple) else repr(item.value)
@@ -503,7 +512,7 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     constants: dict = {}
     for fn, _ in functions:
         constants.update(dict(fn.constants))
-    out = [f'"""{header}"""', ""]
+    out = [docstring(header), ""]
     modules = [("math", "math"), ("numba", "numba"), ("numpy", "np")]
     for module, name in modules:
         if module in imports or name == "np":
@@ -513,7 +522,7 @@ def module_source(functions: list[tuple[Function, str]], header: str,
             out.append(f"import {module}" if module == alias else f"import {module} as {alias}")
     out.append("")
     if constants:
-        out.extend(f"{k} = {v!r}" for k, v in sorted(constants.items()))
+        out.extend(f"{k} = {_number(v)}" for k, v in sorted(constants.items()))
         out.append("")
     for name in sorted(helpers):
         out.extend(["", HELPERS[name]])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 
+from . import decorators
 from .errors import Problem, SymdiffError
 from .deep import deep
 from .parse import FunctionSource
@@ -76,6 +77,9 @@ def problems_in(src: FunctionSource) -> list[Problem]:
     if isinstance(src.tree, ast.AsyncFunctionDef):
         message, hint = HINTS[ast.AsyncFunctionDef]
         return [Problem(message, src.loc(src.tree), hint)]
+    decorated = decorators.problem(src)
+    if decorated:
+        found.append(decorated)
     args = src.tree.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
         found.append(Problem("only plain positional parameters are supported",

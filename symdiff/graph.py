@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from dataclasses import dataclass
 from typing import Callable
 
@@ -24,6 +23,7 @@ from . import fence
 from .errors import SymdiffError
 from .explain import bind_arguments, format_value, node_code
 from .graph_layout import PORT, Layout, layout
+from .output import write_whole
 from .parse import source_of
 from .tables import GREEN, RED
 from .trace import Trace, trace
@@ -175,8 +175,9 @@ class Graph:
             lines.append(f'  "{e.source}" -> "{e.target}" [label=<{label}>];')
         return "\n".join(lines + ["}"]) + "\n"
 
-    def save(self, path: str) -> None:
-        """Write ``.svg``, ``.png`` or ``.dot`` (by the file's extension), whole or not at all."""
+    def save(self, path: str, inputs=()) -> None:
+        """Write ``.svg``, ``.png`` or ``.dot`` (by the file's extension), whole or not at all,
+        and never over one of the ``inputs`` (see ``output.target``)."""
         kind = os.path.splitext(path)[1].lower()
         makers = {".svg": lambda: self.svg().encode("utf-8"), ".png": self.png,
                   ".dot": lambda: self.dot().encode("utf-8"),
@@ -184,7 +185,7 @@ class Graph:
         if kind not in makers:
             raise SymdiffError(f"cannot tell the picture format of {path}",
                                hint="name the file .svg, .png or .dot")
-        write_whole(path, makers[kind]())
+        write_whole(path, makers[kind](), inputs)
 
     def _repr_svg_(self) -> str:
         return self.svg()
@@ -261,23 +262,6 @@ def text_size(text: str, font: dict) -> tuple[float, float]:
         text, FontProperties(family=font["family"], size=font["size"],
                              weight=font.get("weight", "normal")), ismath=False)
     return w, h + d
-
-
-def write_whole(path: str, data: bytes) -> None:
-    """A temporary file in the same folder, then a rename: never a half-written file."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".symdiff-", suffix=os.path.splitext(path)[1], dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)     # as open() would create it, not mkstemp's 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _dot_text(text: str) -> str:

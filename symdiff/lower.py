@@ -418,14 +418,8 @@ def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
     if name in env:
         return env[name]
     scope = src.scope
-    if name in scope.numpy:
-        return Module("numpy")
-    if name in scope.math:
-        return Module("math")
-    if name in scope.linalg:
-        return Module("linalg")
-    if name in scope.constants:
-        value = scope.constants[name]
+    value = scope.constant(name, src.loc(e))      # first: refused if also imported
+    if value is not None:
         if isinstance(value, bool):
             return Const(value)
         known = b.constants.get(name)
@@ -434,6 +428,12 @@ def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
         b.constants[name] = value
         b.names.reserve(name)
         return Const(value, name)
+    if name in scope.numpy:
+        return Module("numpy")
+    if name in scope.math:
+        return Module("math")
+    if name in scope.linalg:
+        return Module("linalg")
     if name in scope.functions:
         return Helper(name)
     if name in scope.imported:

@@ -12,18 +12,24 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import inspect
+import io
 import linecache
 import math
 import os
+import re
 import textwrap
+import tokenize
 import types
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
+from . import decorators
 from .errors import Loc, SymdiffError
+from .module_constants import ModuleConstants
 
 
 @dataclass
@@ -37,13 +43,81 @@ class Scope:
     constants: dict[str, Any] = field(default_factory=dict)    # name -> number
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # exp -> ("numpy", "exp")
     other_modules: dict[str, str] = field(default_factory=dict)  # name -> module it stands for
+    module: ModuleConstants | None = None    # a file's constants, evaluated when first used
+    live: LiveNames | None = None            # a live module's names, read at compile time
+
+    def constant(self, name: str, use: Loc | None = None) -> Any:
+        """The number ``name`` stands for, or None (a SymdiffError where a file rebinds it,
+        see ``module_constants``)."""
+        if name not in self.constants and self.module is not None:
+            value = self.module.value(name, self, use)
+            if value is not None:
+                self.constants[name] = value
+        value = self.constants.get(name)
+        if value is not None and self.live is not None:
+            self.live.note(name)
+        return value
 
     def function(self, name: str) -> "FunctionSource | None":
         entry = self.functions.get(name)
         if callable(entry) and not isinstance(entry, FunctionSource):
             entry = entry()
             self.functions[name] = entry
+        if entry is not None and self.live is not None:
+            self.live.note(name)
         return entry
+
+    def watched(self, seen: set | None = None) -> list[tuple[Any, str, Any]]:
+        """What the compiled code read of live names, here and in the modules of its
+        helpers: (globals dict or closure cell, name, the object it held)."""
+        seen = set() if seen is None else seen
+        if id(self) in seen:
+            return []
+        seen.add(id(self))
+        out = self.live.watched() if self.live is not None else []
+        for entry in self.functions.values():
+            if isinstance(entry, FunctionSource):
+                out += entry.scope.watched(seen)
+        return out
+
+
+_UNBOUND = object()
+
+
+@dataclass
+class LiveNames:
+    """Where a live function's free names come from (its globals and closure cells), and
+    what it read of them, to tell when a compiled gradient has gone stale."""
+
+    globals_: dict[str, Any]
+    cells: dict[str, Any]
+    read: dict[str, Any] = field(default_factory=dict)     # name -> the object it held
+
+    def note(self, name: str) -> None:
+        self.read.setdefault(name, _current(self.cells.get(name, self.globals_), name))
+
+    def watched(self) -> list[tuple[Any, str, Any]]:
+        return [(self.cells.get(name, self.globals_), name, was)
+                for name, was in self.read.items()]
+
+
+def _current(where: Any, name: str) -> Any:
+    """What ``name`` holds now in a globals dict or a closure cell."""
+    if type(where) is dict:
+        return where.get(name, _UNBOUND)
+    try:
+        return where.cell_contents
+    except ValueError:
+        return _UNBOUND
+
+
+def changed(watched: list[tuple[Any, str, Any]]) -> bool:
+    """Does a name of ``Scope.watched`` hold something else now?"""
+    for where, name, was in watched:
+        now = _current(where, name)
+        if now is not was and not (type(now) is type(was) and now == was):
+            return True
+    return False
 
 
 @dataclass
@@ -56,12 +130,23 @@ class FunctionSource:
     lines: list[str]              # all lines of the file (or of the source snippet)
     col_shift: int                # columns removed by dedenting
     scope: Scope
+    decorators_checked: bool = False    # its decorators, if any, returned the def itself
 
     def loc(self, node: ast.AST) -> Loc:
-        line = getattr(node, "lineno", self.tree.lineno)
-        col = getattr(node, "col_offset", 0) + self.col_shift
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        return Loc(self.file, line, col, text.rstrip("\n"))
+        return node_loc(self.file, self.lines, node, self.col_shift, self.tree.lineno)
+
+
+def node_loc(file: str, lines: list[str], node: ast.AST, col_shift: int = 0,
+             default_line: int = 1) -> Loc:
+    """Where ``node`` is in ``file``: its line, and its column in characters (the AST counts
+    UTF-8 bytes) plus the columns dedenting removed."""
+    line = getattr(node, "lineno", default_line)
+    text = lines[line - 1].rstrip("\r\n") if 0 < line <= len(lines) else ""
+    col = getattr(node, "col_offset", 0)
+    body = text[col_shift:]
+    if not body.isascii():
+        col = len(body.encode("utf-8")[:col].decode("utf-8", "ignore"))
+    return Loc(file, line, col + col_shift, text)
 
 
 # ---------------------------------------------------------------- live functions
@@ -69,6 +154,7 @@ class FunctionSource:
 
 def source_of(fn: Callable) -> FunctionSource:
     """Parse a live Python function, resolving names through its globals and closure."""
+    decorators.check_live(fn)
     if not isinstance(fn, types.FunctionType):
         raise SymdiffError(f"symdiff differentiates Python functions, not {type(fn).__name__}",
                            hint="pass a function defined with `def`")
@@ -91,7 +177,10 @@ def source_of(fn: Callable) -> FunctionSource:
     if not all_lines or len(all_lines) < first + len(lines) - 1:
         all_lines = [""] * (first - 1) + lines
     scope = scope_of_globals(fn.__globals__, _closure_values(fn))
-    return FunctionSource(fn.__name__, defs[0], file, all_lines, shift, scope)
+    scope.live = LiveNames(fn.__globals__, dict(zip(fn.__code__.co_freevars,
+                                                    fn.__closure__ or ())))
+    return FunctionSource(defs[0].name, defs[0], file, all_lines, shift, scope,
+                          decorators_checked=True)      # fn's code is this def's
 
 
 def _parse(text: str, file: str, first_line: int = 1) -> ast.Module:
@@ -172,13 +261,71 @@ def _library_name(value: Any) -> tuple[str, str] | None:
 
 
 def read_file(path: str) -> tuple[str, list[str]]:
+    """The text of a Python file as Python reads it (PEP 263: a BOM or a coding line, else
+    UTF-8) and its lines as Python counts them; a file Python could not read is refused
+    with the place of the first byte that is wrong."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        with open(path, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
         raise SymdiffError(f"cannot read {path}: {exc.strerror}",
                            hint="check the path to the model file") from None
-    return text, text.splitlines(keepends=True)
+    text = decode_source(path, data)
+    return text, source_lines(text)
+
+
+def source_lines(text: str) -> list[str]:
+    """``text`` split where Python's tokenizer ends lines (``\\n``, ``\\r\\n``, ``\\r``), not
+    at the form feeds and Unicode separators ``str.splitlines`` also splits at."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+
+
+ENCODING_HINT = ("save the file as UTF-8, or declare its encoding on its first or second line, "
+                 "e.g. `# -*- coding: latin-1 -*-`")
+
+
+def decode_source(path: str, data: bytes) -> str:
+    """``data`` decoded as Python decodes a source file, or a located SymdiffError."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if "invalid or missing encoding declaration" not in str(exc):
+            line = next((i for i, t in enumerate(data.splitlines()[:2], 1)
+                         if re.match(rb"^[ \t\f]*#.*?coding[:=]", t)), 1)
+            raise SymdiffError(f"cannot read {path}: {exc.msg.split(' for ')[0]}",
+                               _byte_loc(path, data, _line_start(data, line)),
+                               hint=ENCODING_HINT) from None
+        encoding = "utf-8"             # undecodable bytes in the first lines: say where
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise SymdiffError(f"cannot read {path}: byte 0x{data[exc.start]:02x} is not valid "
+                           f"{encoding} (is it a Python file?)", _byte_loc(path, data, exc.start),
+                           hint=ENCODING_HINT) from None
+    if "\0" in text:
+        raise SymdiffError(f"cannot read {path}: it contains a null byte (is it a Python file?)",
+                           _byte_loc(path, data, data.index(b"\0")),
+                           hint="give the Python source file of the model")
+    return text
+
+
+_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def _line_start(data: bytes, line: int) -> int:
+    starts = [0] + [m.end() for m in _BREAK.finditer(data)]
+    return starts[min(line, len(starts)) - 1]
+
+
+def _byte_loc(path: str, data: bytes, offset: int) -> Loc:
+    """The place of byte ``offset``: line as Python counts, column in characters."""
+    line = len(_BREAK.findall(data, 0, offset)) + 1
+    start = _line_start(data, line)
+    end = _BREAK.search(data, offset)
+    text = data[start:end.start() if end else len(data)].decode("utf-8", "replace")
+    col = len(data[start:offset].decode("utf-8", "replace"))
+    return Loc(path, line, col, "".join(c if c.isprintable() and c != "\ufffd" else "?"
+                                        for c in text))
 
 
 def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionSource]:
@@ -186,22 +333,36 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
     if text is None:
         text, lines = read_file(path)
     else:
-        lines = text.splitlines(keepends=True)
+        lines = source_lines(text)
     tree = _parse(text, path)
-    scope = Scope()
+    scope = Scope(module=ModuleConstants(tree, functools.partial(node_loc, path, lines)))
     found: dict[str, FunctionSource] = {}
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             _static_import(scope, stmt, path)
         elif isinstance(stmt, ast.FunctionDef):
             found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
-        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
-                and isinstance(stmt.targets[0], ast.Name):
-            value = _static_constant(stmt.value, scope)
-            if value is not None:
-                scope.constants[stmt.targets[0].id] = value
     scope.functions.update(found)
     return found
+
+
+def files_of(path: str) -> list[str]:
+    """The model file and the sibling modules it takes functions from, and theirs: every
+    file a compile of ``path`` may read (none of them may be overwritten by its output)."""
+    seen: list[str] = []
+    pending = [path]
+    while pending:
+        file = pending.pop()
+        if file in seen:
+            continue
+        seen.append(file)
+        try:
+            tree = ast.parse(read_file(file)[0])
+        except (SymdiffError, SyntaxError, ValueError):
+            continue
+        pending += [sibling for stmt in tree.body if isinstance(stmt, ast.ImportFrom)
+                    for sibling in [_sibling_module(file, stmt)] if sibling]
+    return seen
 
 
 def _sibling_module(path: str, stmt: ast.ImportFrom) -> str | None:
@@ -240,37 +401,6 @@ def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = 
             if sibling:
                 scope.functions[bound] = (lambda file=sibling, name=alias.name:
                                           functions_of_file(file).get(name))
-
-
-def _static_constant(expr: ast.expr, scope: Scope) -> Any:
-    """A module-level numeric constant, evaluated from literals and earlier constants."""
-    try:
-        value = _fold(expr, scope)
-    except (ValueError, TypeError, ZeroDivisionError, OverflowError):
-        return None
-    return value if isinstance(value, (int, float, bool)) else None
-
-
-def _fold(expr: ast.expr, scope: Scope) -> Any:
-    if isinstance(expr, ast.Constant):
-        return expr.value
-    if isinstance(expr, ast.Name) and expr.id in scope.constants:
-        return scope.constants[expr.id]
-    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) \
-            and (expr.value.id in scope.numpy or expr.value.id in scope.math) \
-            and expr.attr in ("pi", "e", "inf"):
-        return getattr(math, expr.attr)
-    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
-        value = _fold(expr.operand, scope)
-        return -value if isinstance(expr.op, ast.USub) else +value
-    if isinstance(expr, ast.BinOp):
-        ops = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-               ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
-               ast.Pow: lambda a, b: a ** b}
-        op = ops.get(type(expr.op))
-        if op:
-            return op(_fold(expr.left, scope), _fold(expr.right, scope))
-    raise ValueError("not a constant")
 
 
 BUILTINS = frozenset(dir(builtins))

@@ -20,6 +20,7 @@ from .lower import lower
 from .optimize import PASSES, fold_into_sums, implicit_broadcasts, optimize
 from .parse import FunctionSource
 from .returns import own_results
+from .quoting import docstring
 from .reverse import reverse
 from .shapes import infer_shapes, mark_items
 
@@ -246,8 +247,8 @@ def hessian_source(fn: Function, wrt: tuple[int, ...], tuple_out: bool, where: s
     chosen = ", ".join(fn.params[i].name for i in wrt)
     several = tuple_out or len(wrt) > 1
     lines = [f"def hessian_{fn.name}({params}):",
-             f'    """Hessian of {where} with respect to {chosen}: one hvp_{fn.name} per unit',
-             "    vector" + (", in blocks H[i][j]." if several else ".") + '"""',
+             docstring(f"Hessian of {where} with respect to {chosen}: one hvp_{fn.name} per "
+                       "unit\n    vector" + (", in blocks H[i][j]." if several else "."), "    "),
              f"    wrt = ({chosen}{',' if len(wrt) == 1 else ''})",
              f"    blocks = [[None] * {len(wrt)} for _ in range({len(wrt)})]",
              f"    for j in range({len(wrt)}):",
