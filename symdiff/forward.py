@@ -53,8 +53,8 @@ def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None
         if fn.params[i].name in shapes:
             shapes[t.name] = shapes[fn.params[i].name]
     active = active_names(fn, {fn.params[i].name for i in wrt})
-    from .reverse import refuse_ranges
-    refuse_ranges(fn, active)
+    from .reverse import refuse_steps
+    refuse_steps(fn, active)
     em = Emitter(Builder(names, []), shapes)
     em.b.body = _block(em, fn.body, tangents, active)
     tangent = _tangents_of(em, fn.result, tangents)

@@ -4,7 +4,7 @@
     np.array(x, dtype=float), np.asarray(x)
         a float dtype keeps the array and passes the gradient through; an int or bool
         dtype is a step (its gradient is zero almost everywhere): refused when a
-        differentiated value goes through it (``reverse._refuse_steps``).
+        differentiated value goes through it (``reverse.refuse_steps``, in both modes).
 """
 from __future__ import annotations
 

@@ -46,8 +46,9 @@ def refuse_ranges(fn: Function, active: set[str]) -> None:
                                     "np.linspace(start, stop, n)")
 
 
-def _refuse_steps(fn: Function, active: set[str]) -> None:
-    """A differentiated value through floor/round/int(): refused, never a silent zero."""
+def refuse_steps(fn: Function, active: set[str]) -> None:
+    """A differentiated value through floor/round/int(): refused, never a silent zero.
+    Both modes call it (forward mode with its own active set)."""
     refuse_ranges(fn, active)
     for n in walk(fn.body):
         if not isinstance(n, Node) or not any(_is_active(a, active) for a in n.args):
@@ -129,7 +130,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
                            hint="reduce it to a scalar, e.g. return np.sum(...), or use "
                                 "symdiff.jacobian(f) for the derivative of every element")
     active = active_names(fn, wrt, table)
-    _refuse_steps(fn, active)
+    refuse_steps(fn, active)
     names = NameSupply(fn.names() | {"np", "math"})
     em = Emitter(Builder(names, []), shapes, producers={n.out.name: n for n in nodes(fn.body)})
     cx = Reverser(em, active, table, _expected_contributions(fn, active, table))
