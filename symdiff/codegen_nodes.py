@@ -75,14 +75,16 @@ HELPERS = {
     if not keepdims:
         g, out = np.expand_dims(g, axes), np.expand_dims(out, axes)
     a = np.abs(x)
+    nonzero = out > 0                 # at x = 0 the subgradient 0, as abs'(0) = 0
+    scale = np.where(nonzero, out, 1.0)
     if len(axes) == 1 and ord in (np.inf, -np.inf):
         picked = a == out
     elif len(axes) == 1 and ord == 1:
         return g * np.sign(x)
     elif len(axes) == 1:
-        return g * np.sign(x) * (a / out) ** (ord - 1)
+        return g * np.sign(x) * (a / scale) ** (ord - 1) * nonzero
     elif ord == "fro":
-        return g * x / out
+        return g * x / scale * nonzero
     elif ord in (1, -1, np.inf, -np.inf):
         picked = np.sum(a, axis=axes[0] if ord in (1, -1) else axes[1], keepdims=True) == out
     else:
