@@ -494,10 +494,10 @@ def _aliases(functions: list[Function]) -> dict[str, str]:
 
 @deep
 def module_source(functions: list[tuple[Function, str]], header: str,
-                  extra: list[str] = (), annotate: Callable | None = None,
+                  extra: list[str | Callable] = (), annotate: Callable | None = None,
                   jit: bool = False) -> str:
     """A whole module: header, imports, constants, helpers, the functions, then ``extra``
-    (functions written as text). ``annotate``: see ``function_source``. ``jit`` decorates
+    (functions written as text, or what writes it given the aliases). ``annotate``: see ``function_source``. ``jit`` decorates
     each function with ``jit_or_numpy`` (numba.njit, or NumPy with one warning where numba
     cannot compile it) and writes loops numba can compile."""
     imports: set[str] = {"numba"} if jit else set()
@@ -529,7 +529,7 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     renamed = [f"{shadowed[name]} = {name}" for name in sorted(helpers) if name in shadowed]
     if renamed:
         out.extend(["", *renamed])
-    for body in [*bodies, *extra]:
+    for body in [*bodies, *(e(shadowed) if callable(e) else e for e in extra)]:
         out.extend(["", body])
     return "\n".join(out).rstrip("\n") + "\n"
 

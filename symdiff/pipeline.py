@@ -241,29 +241,48 @@ def _commenting(annotate, owners: dict):
     return lambda fn: annotate(*owners[fn.name])(fn)
 
 
-def hessian_source(fn: Function, wrt: tuple[int, ...], tuple_out: bool, where: str) -> str:
-    """``hessian_<name>``: one ``hvp_<name>`` per unit vector, assembled into blocks."""
+#: The local names of ``hessian_<name>``; one that a parameter uses is renamed (``k_1``).
+HESSIAN_LOCALS = ("wrt", "blocks", "j", "columns", "k", "vs", "a", "hv", "i", "stacked", "c",
+                  "row")
+
+
+def hessian_source(fn: Function, wrt: tuple[int, ...], tuple_out: bool, where: str):
+    """``hessian_<name>``: one ``hvp_<name>`` per unit vector, assembled into blocks.
+
+    Returns what writes its text given the module's aliases (``codegen.module_source``):
+    numpy is ``numpy`` there when a parameter is called ``np``."""
+    taken = {p.name for p in fn.params}
+    names = {}
+    for local in HESSIAN_LOCALS:
+        names[local] = next(c for c in [local] + [f"{local}_{k}" for k in range(1, 99)]
+                            if c not in taken)
+        taken.add(names[local])
     params = ", ".join(p.name for p in fn.params)
     chosen = ", ".join(fn.params[i].name for i in wrt)
     several = tuple_out or len(wrt) > 1
+    n = len(wrt)
     lines = [f"def hessian_{fn.name}({params}):",
              docstring(f"Hessian of {where} with respect to {chosen}: one hvp_{fn.name} per "
                        "unit\n    vector" + (", in blocks H[i][j]." if several else "."), "    "),
-             f"    wrt = ({chosen}{',' if len(wrt) == 1 else ''})",
-             f"    blocks = [[None] * {len(wrt)} for _ in range({len(wrt)})]",
-             f"    for j in range({len(wrt)}):",
-             "        columns = []",
-             "        for k in range(np.size(wrt[j])):",
-             "            vs = [np.zeros(np.shape(a)) for a in wrt]",
-             "            vs[j].flat[k] = 1.0",
-             f"            hv = hvp_{fn.name}({params}, *vs)",
-             "            columns.append(hv if isinstance(hv, tuple) else (hv,))",
-             f"        for i in range({len(wrt)}):",
-             "            stacked = np.stack([np.asarray(c[i], dtype=float) for c in columns], -1)",
-             "            blocks[i][j] = stacked.reshape(np.shape(wrt[i]) + np.shape(wrt[j]))",
-             "    return tuple(tuple(row) for row in blocks)" if several else
-             "    return blocks[0][0]"]
-    return "\n".join(lines) + "\n"
+             f"    {{wrt}} = ({chosen}{',' if n == 1 else ''})",
+             f"    {{blocks}} = [[None] * {n} for _ in range({n})]",
+             f"    for {{j}} in range({n}):",
+             "        {columns} = []",
+             "        for {k} in range({np}.size({wrt}[{j}])):",
+             "            {vs} = [{np}.zeros({np}.shape({a})) for {a} in {wrt}]",
+             "            {vs}[{j}].flat[{k}] = 1.0",
+             f"            {{hv}} = hvp_{fn.name}({params}, *{{vs}})",
+             "            {columns}.append({hv} if isinstance({hv}, tuple) else ({hv},))",
+             f"        for {{i}} in range({n}):",
+             "            {stacked} = {np}.stack([{np}.asarray({c}[{i}], dtype=float) "
+             "for {c} in {columns}], -1)",
+             "            {blocks}[{i}][{j}] = {stacked}.reshape({np}.shape({wrt}[{i}]) + "
+             "{np}.shape({wrt}[{j}]))",
+             "    return tuple(tuple({row}) for {row} in {blocks})" if several else
+             "    return {blocks}[0][0]"]
+    text = "\n".join(line.replace("{", "{{").replace("}", "}}") if k == 1 else line
+                     for k, line in enumerate(lines)) + "\n"
+    return lambda aliases: text.format(np=aliases.get("np", "np"), **names)
 
 
 def _short(path: str) -> str:
