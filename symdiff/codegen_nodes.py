@@ -100,26 +100,39 @@ HELPERS = {
     """fn compiled by numba.njit on its first call; where numba cannot compile it, fn
     itself (NumPy), with one warning that names the line numba could not compile."""
     import linecache
+    import os
     import re
+    import traceback
     import warnings
     compiled = [numba.njit(fn)]
 
     def problem(exc):
-        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        text = re.sub(r"\\x1b\\[[0-9;]*m", "", str(exc))     # numba's colours
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
         skip = ("Failed in ", "File ", "<source", "During:", "- ", ">>>", "There are ")
-        reason = next((line for line in lines if not line.startswith(skip)), lines[0])
+        first = lines[0] if lines else type(exc).__name__
+        reason = next((line for line in lines if not line.startswith(skip)), first)
         reason = re.sub(r" at 0x[0-9a-f]+", "", reason).rstrip(":")
-        where = re.search(r'File "([^"]+)", line (\\d+)', str(exc))
+        where = re.search(r'File "([^"]+)", line (\\d+)', text)
         if where is None:
             return reason
         code = linecache.getline(where[1], int(where[2])).split("  #")[0].strip()
         return f"`{code}` ({reason})" if code else f"line {where[2]} ({reason})"
 
+    def compiling(exc):
+        """numba's own errors, and any other raised inside numba (an internal assertion)
+        while it compiles; not an error of the compiled code as it runs."""
+        if isinstance(exc, numba.core.errors.NumbaError):
+            return True
+        inside = os.path.dirname(numba.__file__) + os.sep
+        frames = traceback.extract_tb(exc.__traceback__)
+        return any(frame.filename.startswith(inside) for frame in frames)
+
     def run(*args):
         try:
             return compiled[0](*args)
-        except numba.core.errors.NumbaError as exc:
-            if compiled[0] is fn:
+        except Exception as exc:
+            if compiled[0] is fn or not compiling(exc):
                 raise
             warnings.warn(f"numba cannot compile {fn.__name__}: {problem(exc)}; running "
                           "the NumPy version", RuntimeWarning, stacklevel=2)
