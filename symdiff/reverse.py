@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import sympy
+
 from . import masks, rules
 from .emit import Emitter, _is_int, add_all
 from .errors import SymdiffError
@@ -46,10 +48,33 @@ def refuse_ranges(fn: Function, active: set[str]) -> None:
                                     "np.linspace(start, stop, n)")
 
 
+def refuse_integer_fills(fn: Function, active: set[str]) -> None:
+    """np.full_like(x, a) has x's dtype: integers truncate a, whose gradient is then zero
+    almost everywhere. x is float when it is computed from a differentiated argument (float
+    by NumPy's promotion); any other x may hold integers, unless dtype= says float."""
+    made = {n.out.name: n for n in walk(fn.body) if isinstance(n, Node)}
+    for n in made.values():
+        if n.op == "fill" and n.param("fn") == "full_like" and not n.param("dtype") and \
+                _is_active(n.args[1], active) and not _is_active(n.args[0], active) and \
+                not _float_by_its_constants(made.get(getattr(n.args[0], "name", None))):
+            raise SymdiffError("np.full_like(x, a) has the dtype of x, which may hold integers "
+                               "(a would be truncated, its gradient zero)", n.loc,
+                               hint="write np.full_like(x, a, dtype=float), or "
+                                    "np.full(x.shape, a)")
+
+
+def _float_by_its_constants(n: Node | None) -> bool:
+    """An elementwise result with a float constant in it (``x * 2.0``) is float."""
+    return n is not None and n.op == "ew" and \
+        (any(isinstance(a, Const) and isinstance(a.value, float) for a in n.args) or
+         bool(n.param("expr").atoms(sympy.Float)))
+
+
 def refuse_steps(fn: Function, active: set[str]) -> None:
     """A differentiated value through floor/round/int(): refused, never a silent zero.
     Both modes call it (forward mode with its own active set)."""
     refuse_ranges(fn, active)
+    refuse_integer_fills(fn, active)
     for n in walk(fn.body):
         if not isinstance(n, Node) or not any(_is_active(a, active) for a in n.args):
             continue
