@@ -423,3 +423,37 @@ def test_a_chain_of_elementwise_functions_compiles_quickly(tmp_path, chain):
     took = time.perf_counter() - start
     assert took < 5.0, f"compiling {chain} took {took:.1f} s"
     check(tmp_path, text)
+
+
+# --- Hessian-vector products of norms of order 1, -1, inf, -inf -------------------------
+# hvp raised KeyError: 'norm_vjp' (forward mode had no rule for the gradient of a norm).
+# Checked with the whole fuzzing property: check_grad, value_and_grad, jvp, and hvp against
+# fourth-order differences of the gradient.
+
+MATRIX = "(x[:, None] * y[None, :] + np.tanh(y[:, None] - x[None, :]))"
+NORMS = ["np.linalg.norm(x * w, 1) * w", "np.linalg.norm(np.sin(x) * y, np.inf) ** 2",
+         "np.linalg.norm(x * y, -np.inf) * w", "np.linalg.norm(x + y, ord=1) * np.sum(x)",
+         f"np.linalg.norm({MATRIX}, 1) ** 2", f"np.linalg.norm({MATRIX}, -1) * w",
+         f"np.linalg.norm({MATRIX}, -np.inf) * w",
+         f"np.sum(np.linalg.norm({MATRIX}, np.inf, axis=0) ** 2)",
+         f"np.sum(np.linalg.norm({MATRIX}, 1, axis=1) * y)"]
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_second_derivatives_of_piecewise_linear_norms(tmp_path, norm):
+    from fuzz_programs import check_program
+    text = f"import numpy as np\n\n\ndef f(x, y, w):\n    return {norm}\n"
+    check_program(text, (np.array([0.3, -0.8, 1.2]), np.array([0.5, -0.4, 0.9]), 0.6),
+                  tmp_path)
+
+
+def test_second_derivatives_of_a_p_norm_are_refused_with_a_location(tmp_path):
+    f = program(tmp_path, """
+        import numpy as np
+
+        def f(x, y, w):
+            return np.linalg.norm(x * w, 3)
+    """)
+    with pytest.raises(symdiff.SymdiffError, match="ord=3") as caught:
+        symdiff.hvp(f, wrt=0)(X.copy(), Y, 0.8, Y.copy())
+    assert ":5:" in str(caught.value) and "hint" in str(caught.value)
