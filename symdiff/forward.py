@@ -203,13 +203,11 @@ def _tangent_or_zero(em: Emitter, v: Value, tangents: dict) -> Value:
 
 def _norm_vjp(em, n: Node, ts):
     """The gradient of a norm of order 1, -1, inf or -inf is g times a sign and tie pattern
-    that is constant away from the kinks: linear in g. Other orders are refused."""
-    order = n.param("ord")
-    if order not in (1, -1, math.inf, -math.inf):
-        from .errors import SymdiffError
-        raise SymdiffError(f"second derivatives of np.linalg.norm with ord={order!r} are not "
-                           "supported", n.loc, hint="write the norm out, e.g. "
-                           "np.sum(np.abs(x) ** p) ** (1 / p)")
+    that is constant away from the kinks: linear in g. Vectors' p-norms and 'fro' depend on
+    x and the norm too (the helper norm_vjp_jvp)."""
+    if n.param("ord") not in (1, -1, math.inf, -math.inf):
+        tangents = [t if t is not None else Const(None) for t in ts]
+        return em.out("norm_vjp_jvp", [*tangents, *n.args], **dict(n.params))
     if ts[0] is None:
         return None
     return em.out("norm_vjp", [ts[0], *n.args[1:]], **dict(n.params))
