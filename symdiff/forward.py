@@ -34,7 +34,7 @@ NO_TANGENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not", "
 
 #: Operations linear in their first argument; the others are indices or shapes.
 LINEAR_FIRST = {"sum", "mean", "transpose", "reshape", "expand_dims", "squeeze", "getitem",
-                "broadcast_to", "unbroadcast", "alias", "copy"}
+                "broadcast_to", "unbroadcast", "alias", "copy", "linspace_vjp"}
 
 
 def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None,

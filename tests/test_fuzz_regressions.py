@@ -450,3 +450,19 @@ def test_second_derivatives_of_piecewise_linear_norms(tmp_path, norm):
     text = f"import numpy as np\n\n\ndef f(x, y, w):\n    return {norm}\n"
     check_program(text, (np.array([0.3, -0.8, 1.2]), np.array([0.5, -0.4, 0.9]), 0.6),
                   tmp_path)
+
+
+# --- Hessian-vector products through np.linspace ---------------------------------------
+# hvp raised KeyError: 'linspace_vjp' (forward mode had no rule for linspace's gradient).
+
+LINSPACES = ["np.sum(np.linspace(y[-1], y[2], 3))", "np.sum(np.linspace(w, x[0], 3) ** 2)",
+             "np.sum(np.sin(np.linspace(x[1] * w, y[0], 3)) * x)",
+             "np.sum(np.linspace(w * w, 2.0, 3, endpoint=False) * y)"]
+
+
+@pytest.mark.parametrize("body", LINSPACES)
+def test_second_derivatives_through_linspace(tmp_path, body):
+    from fuzz_programs import check_program
+    text = f"import numpy as np\n\n\ndef f(x, y, w):\n    return {body}\n"
+    check_program(text, (np.array([0.3, -0.8, 1.2]), np.array([0.5, -0.4, 0.9]), 0.6),
+                  tmp_path)
