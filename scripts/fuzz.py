@@ -77,6 +77,9 @@ def main(argv=None) -> int:
                         help="no branches, loops or helpers")
     parser.add_argument("--no-aliasing", action="store_true",
                         help="no writes through views, aliases or helpers' arguments")
+    parser.add_argument("--no-operators", action="store_true",
+                        help="no remainders, or/and, astype, np.full, norms with ord, powers "
+                             "or where traps")
     parser.add_argument("--reduce", action="store_true",
                         help="shrink the first failing program of each kind")
     parser.add_argument("--reduce-file", metavar="FILE",
@@ -116,7 +119,8 @@ def main(argv=None) -> int:
               suppress_health_check=list(HealthCheck), print_blob=False,
               phases=[Phase.generate])
     @given(program=fp.programs(control_flow=not opts.straight_line,
-                               aliasing=not opts.no_aliasing),
+                               aliasing=not opts.no_aliasing,
+                               operators=not opts.no_operators),
            seed=st.integers(0, 2 ** 32 - 1))
     def run(program, seed):
         source = str(program)

@@ -91,6 +91,20 @@ HELPERS = {
         raise ValueError(f"no gradient for np.linalg.norm with ord={ord!r} of a matrix")
     return g * np.sign(x) * picked / np.sum(picked, axis=axes, keepdims=True)
 ''',
+    "norm_vjp_jvp": '''def norm_vjp_jvp(tg, tx, tout, g, x, out, ord, axis, keepdims):
+    """Tangent of norm_vjp(g, x, out, ord, axis, keepdims) along tg, tx, tout (None: zero)
+    for a p-norm of vectors or 'fro': g * sign(x) * (|x| / out) ** (p - 1), p = 2 for 'fro'."""
+    axes = tuple(range(np.ndim(x))) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    axes = tuple(a % np.ndim(x) for a in axes)
+    first = 0.0 if tg is None else norm_vjp(tg, x, out, ord, axis, keepdims)
+    if not keepdims:
+        g, out = np.expand_dims(g, axes), np.expand_dims(out, axes)
+        tout = None if tout is None else np.expand_dims(tout, axes)
+    p = 2 if ord == "fro" else ord
+    tx = 0.0 if tx is None else tx
+    tout = 0.0 if tout is None else tout
+    return first + (p - 1) * g * (np.abs(x) / out) ** (p - 2) / out * (tx - x * tout / out)
+''',
     "norm_jvp": '''def norm_jvp(t, x, out, ord, axis, keepdims):
     """Tangent of np.linalg.norm(x, ord, axis, keepdims) along t."""
     weights = norm_vjp(np.ones_like(out), x, out, ord, axis, keepdims)
@@ -144,7 +158,8 @@ HELPERS = {
 }
 HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",),
                 "dot_vjp_left": ("unbroadcast",), "dot_vjp_right": ("unbroadcast",),
-                "linspace_vjp": ("unbroadcast",), "norm_jvp": ("norm_vjp",)}
+                "linspace_vjp": ("unbroadcast",), "norm_jvp": ("norm_vjp",),
+                "norm_vjp_jvp": ("norm_vjp",)}
 
 
 def render(tree: ast.AST) -> str:
@@ -318,7 +333,7 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
         positional = a[: len(a) - len(keywords)]
         kws = list(zip(keywords, a[len(a) - len(keywords):]))
         return _np(n.param("fn"), positional, kws, imports)
-    if op in ("norm", "norm_vjp", "norm_jvp"):
+    if op in ("norm", "norm_vjp", "norm_jvp", "norm_vjp_jvp"):
         return _norm(n, a, imports, helpers)
     if op in ("fill", "linspace"):
         kws = [("endpoint", False)] if op == "linspace" and not n.param("endpoint") else []

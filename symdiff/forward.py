@@ -16,6 +16,7 @@ including a generated gradient: the tangent of a gradient is a Hessian-vector pr
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -33,7 +34,7 @@ NO_TANGENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not", "
 
 #: Operations linear in their first argument; the others are indices or shapes.
 LINEAR_FIRST = {"sum", "mean", "transpose", "reshape", "expand_dims", "squeeze", "getitem",
-                "broadcast_to", "unbroadcast", "alias", "copy"}
+                "broadcast_to", "unbroadcast", "alias", "copy", "linspace_vjp"}
 
 
 def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None,
@@ -200,6 +201,18 @@ def _tangent_or_zero(em: Emitter, v: Value, tangents: dict) -> Value:
 # ---------------------------------------------------------------- nodes
 
 
+def _norm_vjp(em, n: Node, ts):
+    """The gradient of a norm of order 1, -1, inf or -inf is g times a sign and tie pattern
+    that is constant away from the kinks: linear in g. Vectors' p-norms and 'fro' depend on
+    x and the norm too (the helper norm_vjp_jvp)."""
+    if n.param("ord") not in (1, -1, math.inf, -math.inf):
+        tangents = [t if t is not None else Const(None) for t in ts]
+        return em.out("norm_vjp_jvp", [*tangents, *n.args], **dict(n.params))
+    if ts[0] is None:
+        return None
+    return em.out("norm_vjp", [ts[0], *n.args[1:]], **dict(n.params))
+
+
 def _node(em: Emitter, n: Node, tangents: dict, active: set[str]) -> None:
     watched = n.args[0] if n.op == "push" else n.out     # a push fills its tape
     if watched.name not in active:
@@ -362,6 +375,7 @@ RULES = {
     "matmul_vjp_right": _bilinear("matmul_vjp_right", 0, 1),
     "fill": _fill, "linspace": _linspace,
     "norm": lambda em, n, ts: em.out("norm_jvp", [ts[0], n.args[0], n.out], **dict(n.params)),
+    "norm_vjp": _norm_vjp,
     "dot_vjp_left": _bilinear("dot_vjp_left", 0, 2),
     "dot_vjp_right": _bilinear("dot_vjp_right", 0, 1),
     "concatenate": _all_linear, "stack": _all_linear, "where": _where,

@@ -8,13 +8,16 @@ gradient with respect to all three arguments with ``symdiff.check_grad``, the ki
 gradient, the shape-generic ``Gradient.source`` against the specialized call, and
 ``value_and_grad``.
 
-The run is bounded (62 programs in five tests aimed at straight-line code, branches,
-loops, local arrays and writes through views and helpers; derandomized, so CI sees the same programs every time)
+The run is bounded (86 programs in seven tests aimed at straight-line code, branches,
+loops, local arrays, writes through views and helpers, operators (remainders, ``or``/``and``,
+``astype``, ``np.full``/``np.linspace``, norms with ``ord``, powers) and ``where`` traps;
+derandomized, so CI sees the same programs every time)
 and takes well under a minute. ``python scripts/fuzz.py --examples 2000 --seed N`` runs the
 same property for longer; failures it found are pinned in ``test_fuzz_regressions.py``.
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, note, settings
 from hypothesis import strategies as st
@@ -43,11 +46,14 @@ def check(program, seed, folder):
     assume(args is not None)          # no inputs away from the kinks: draw another program
     note(f"args = {args!r}\nto shrink it: save the program as bad.py, then run\n"
          f"    python scripts/fuzz.py --reduce-file bad.py --input-seed {seed}")
-    with time_limit():                # each takes a fraction of a second: a hang is a bug
+    # a `where` trap computes NaN and inf in its untaken branch (the property checks that
+    # the gradients are finite)
+    quiet = {"divide": "ignore", "invalid": "ignore"} if "where" in program.features else {}
+    with time_limit(), np.errstate(**quiet):   # each takes a fraction of a second
         check_program(program, args, folder)
 
 
-# 62 programs in all, aimed at one feature each (the rest of each program is drawn freely).
+# 86 programs in all, aimed at one feature each (the rest of each program is drawn freely).
 
 @settings(FUZZ, max_examples=10)
 @given(program=programs(control_flow=False), seed=SEEDS)
@@ -76,4 +82,20 @@ def test_programs_writing_local_arrays(program, seed, folder):
 @settings(FUZZ, max_examples=12)
 @given(program=programs(require=("alias",), max_statements=3, aliasing=True), seed=SEEDS)
 def test_programs_writing_through_views_and_helpers(program, seed, folder):
+    check(program, seed, folder)
+
+
+@settings(FUZZ, max_examples=12)
+@given(program=programs(operators=True, max_statements=3), seed=SEEDS)
+def test_programs_with_operators(program, seed, folder):
+    assume("operator" in program.features)
+    check(program, seed, folder)
+
+
+@settings(FUZZ, max_examples=12)
+@given(program=programs(operators=True, max_statements=2, control_flow=False), seed=SEEDS)
+def test_programs_with_where_traps(program, seed, folder):
+    """np.where whose untaken branch is NaN or infinite: gradients finite and equal to
+    differences taken on the taken side (inputs stay away from the switch)."""
+    assume("where" in program.features)
     check(program, seed, folder)

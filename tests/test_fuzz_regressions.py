@@ -423,3 +423,46 @@ def test_a_chain_of_elementwise_functions_compiles_quickly(tmp_path, chain):
     took = time.perf_counter() - start
     assert took < 5.0, f"compiling {chain} took {took:.1f} s"
     check(tmp_path, text)
+
+
+# --- Hessian-vector products of norms with an ord --------------------------------------
+# hvp raised KeyError: 'norm_vjp' (forward mode had no rule for the gradient of a norm).
+# Checked with the whole fuzzing property: check_grad, value_and_grad, jvp, and hvp against
+# fourth-order differences of the gradient.
+
+MATRIX = "(x[:, None] * y[None, :] + np.tanh(y[:, None] - x[None, :]))"
+NORMS = ["np.linalg.norm(x * w, 1) * w", "np.linalg.norm(np.sin(x) * y, np.inf) ** 2",
+         "np.linalg.norm(x * y, -np.inf) * w", "np.linalg.norm(x + y, ord=1) * np.sum(x)",
+         f"np.linalg.norm({MATRIX}, 1) ** 2", f"np.linalg.norm({MATRIX}, -1) * w",
+         f"np.linalg.norm({MATRIX}, -np.inf) * w",
+         f"np.sum(np.linalg.norm({MATRIX}, np.inf, axis=0) ** 2)",
+         f"np.sum(np.linalg.norm({MATRIX}, 1, axis=1) * y)",
+         # orders whose gradient depends on x and the norm: p-norms of vectors, 'fro'
+         "np.linalg.norm(x * w, 3)", "np.linalg.norm(np.sin(x) + y, 2) * w",
+         "np.linalg.norm(x - y, 1.5) ** 2", f"np.linalg.norm({MATRIX}, 'fro') * w",
+         f"np.sum(np.linalg.norm({MATRIX}, 2, axis=0) * y)",
+         f"np.sum(np.linalg.norm({MATRIX}, ord=3, axis=1, keepdims=True) * x)"]
+
+
+@pytest.mark.parametrize("norm", NORMS)
+def test_second_derivatives_of_piecewise_linear_norms(tmp_path, norm):
+    from fuzz_programs import check_program
+    text = f"import numpy as np\n\n\ndef f(x, y, w):\n    return {norm}\n"
+    check_program(text, (np.array([0.3, -0.8, 1.2]), np.array([0.5, -0.4, 0.9]), 0.6),
+                  tmp_path)
+
+
+# --- Hessian-vector products through np.linspace ---------------------------------------
+# hvp raised KeyError: 'linspace_vjp' (forward mode had no rule for linspace's gradient).
+
+LINSPACES = ["np.sum(np.linspace(y[-1], y[2], 3))", "np.sum(np.linspace(w, x[0], 3) ** 2)",
+             "np.sum(np.sin(np.linspace(x[1] * w, y[0], 3)) * x)",
+             "np.sum(np.linspace(w * w, 2.0, 3, endpoint=False) * y)"]
+
+
+@pytest.mark.parametrize("body", LINSPACES)
+def test_second_derivatives_through_linspace(tmp_path, body):
+    from fuzz_programs import check_program
+    text = f"import numpy as np\n\n\ndef f(x, y, w):\n    return {body}\n"
+    check_program(text, (np.array([0.3, -0.8, 1.2]), np.array([0.5, -0.4, 0.9]), 0.6),
+                  tmp_path)

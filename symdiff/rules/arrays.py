@@ -384,8 +384,8 @@ def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
         return arg_shapes[0]
     if op == "norm" and arg_shapes[0] is not None:
         return norm_shape(n, arg_shapes[0])
-    if op in ("norm_vjp", "norm_jvp"):
-        return arg_shapes[1] if op == "norm_vjp" else arg_shapes[2]
+    if op in ("norm_vjp", "norm_jvp", "norm_vjp_jvp"):
+        return arg_shapes[{"norm_vjp": 1, "norm_jvp": 2, "norm_vjp_jvp": 4}[op]]
     if op == "fill" and n.param("fn") == "full_like" or op == "linspace_vjp":
         return arg_shapes[0] if op == "fill" else arg_shapes[1]
     if op in ("fill", "linspace"):
