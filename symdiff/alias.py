@@ -323,7 +323,12 @@ def _put_back(b: Tracked, step: Step, base, new, loc: Loc, name: str):
     return b.emit("reshape", [new, shape], name, loc)
 
 
-def refuse(name: str, other: str, r: Ref, loc: Loc, what: str) -> SymdiffError:
+def refuse(name: str, other: str | None, r: Ref, loc: Loc, what: str) -> SymdiffError:
+    if other is None:                 # the array it may share is no longer named here
+        return SymdiffError(
+            f"`{name}` may share memory with another array ({what}), so this in-place "
+            "write may or may not change that array", loc,
+            hint=f"make an independent array first, e.g. `{name} = {name}.copy()`")
     return SymdiffError(
         f"`{name}` may share memory with `{other}` ({what}), so this in-place write may "
         f"or may not change `{other}`", loc,
@@ -348,7 +353,7 @@ def write(b: Tracked, env: dict, name: str, new, loc: Loc) -> None:
         return
     others = sharers(env, r.sid, name) if r.sid else sharers_of(env, r, name)
     if r.path is None or any(s.kind == "unsure" for s in r.path):
-        other = others[0] if others else r.since or "its base"
+        other = others[0] if others else r.since or None
         raise refuse(name, other, r, loc, _why(r))
     b.memory.writes += 1
     base = root(env, r.sid)

@@ -499,6 +499,20 @@ def stale_after_loop(X, idx):
     return np.sum(r)
 
 
+def _set_first(out, s):
+    out[0] = s
+
+
+def helper_writes_into_name_rebound_on_one_path(x, y, w):
+    a = np.zeros(3)
+    if w > 0.0:
+        a = np.tanh(a) * y
+        p = a[-2:]
+        p[0] *= y[0]
+    _set_first(a, w)
+    return np.sum(a * x)
+
+
 REFUSED += [
     (fill_statement, (np.ones(3),), ("fill",), 3),
     (stale_after_loop, (np.ones((2, 3)), 1), ("r", "X"), 5),

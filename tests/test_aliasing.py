@@ -131,6 +131,17 @@ def test_unknowable_sharing_is_refused_with_both_names(fn, args, names, line):
     assert "^" in err.render()
 
 
+def test_sharing_with_an_unnamed_array_is_refused_without_a_made_up_name():
+    """The array a helper's argument may share is no longer named: the message says so."""
+    fn = corpus.helper_writes_into_name_rebound_on_one_path
+    with pytest.raises(symdiff.SymdiffError) as info:
+        symdiff.grad(fn)(np.ones(3), np.ones(3), 0.5)
+    err = info.value
+    assert err.loc is not None and err.loc.line == corpus._set_first.__code__.co_firstlineno + 1
+    assert "`out` may share memory with another array" in err.message, err.render()
+    assert "its base" not in err.message and "`out = out.copy()`" in err.hint
+
+
 def test_scalar_alias_rebinds_and_array_alias_writes(tmp_path):
     """``t = s; t += 1`` leaves s alone on a float and changes it on an array: the same
     source gives each its own answer."""
