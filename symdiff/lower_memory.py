@@ -51,11 +51,29 @@ def effect(b, src, env, e: ast.expr, loc: Loc, stack) -> None:
         L._expr(b, src, env, e, loc, stack, "unused")
         return
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    if name in MUTATING or any(k.arg == "out" for k in e.keywords):
-        raise SymdiffError(f"`{ast.unparse(e.func)}(...)` changes an array in place, which "
-                           "symdiff does not model", src.loc(e),
+    if name in QUIET_CALLS:
+        return
+    if name in MUTATING or any(k.arg == "out" for k in e.keywords) or not _numpy(src, func):
+        raise SymdiffError(f"`{ast.unparse(e.func)}(...)` as a statement may change an array "
+                           "in place, which symdiff does not model", src.loc(e),
                            hint="assign the result instead, e.g. `out = np.add(a, b)` or "
                                 "`out[:] = x`")
+
+
+#: Calls as statements that only report (``print(loss)``, ``warnings.warn(...)``).
+QUIET_CALLS = {"print", "warn", "debug", "info", "warning", "error", "critical"}
+
+
+def _numpy(src, func: ast.expr) -> bool:
+    """Whether ``func`` is a NumPy function outside ``np.random`` (whose ``shuffle``
+    writes in place); any other call as a statement may change an array unseen."""
+    parts = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name) or not parts:
+        return False
+    return func.id in src.scope.numpy and "random" not in parts
 
 
 def returning_none(helper: FunctionSource) -> FunctionSource:

@@ -221,3 +221,41 @@ def test_helper_scaling_its_argument_under_a_branch(tmp_path):
     value, grad = symdiff.value_and_grad(m.f)(x, 0.5)
     assert value == pytest.approx(m.f(x.copy(), 0.5))
     np.testing.assert_allclose(grad, 2 * x * 0.5 / 3.0)
+
+
+def test_calls_as_statements_that_may_write_are_refused(tmp_path):
+    """A call whose result is dropped either only reports (print, warnings.warn: dropped)
+    or may write into an array symdiff cannot see (np.random.shuffle, methods, unknown
+    functions: refused where it is called)."""
+    from support import load_module
+    module = load_module(tmp_path, "statements", """
+        import warnings
+        import numpy as np
+
+        def shuffled(x):
+            y = x * 2.0
+            np.random.shuffle(y)
+            return np.sum(y * x)
+
+        def partitioned(x):
+            y = x * 2.0
+            y.partition(1)
+            return np.sum(y * x)
+
+        def reported(x):
+            y = x * 2.0
+            print(y)
+            warnings.warn("y computed")
+            np.exp(y)
+            return np.sum(y * x)
+    """)
+    for fn, line in ((module.shuffled, 7), (module.partitioned, 12)):
+        with pytest.raises(symdiff.SymdiffError) as info:
+            symdiff.grad(fn)(np.ones(3))
+        assert info.value.loc.line == line and "may change an array" in info.value.message
+        assert info.value.hint
+    x = np.array([0.3, -1.2, 0.8])
+    value, grad = symdiff.value_and_grad(module.reported)(x)   # reports are not rerun
+    assert value == pytest.approx(np.sum(2 * x * x))
+    np.testing.assert_allclose(grad, numerical_jacobian(lambda v: np.sum(2 * v * v), (x,), 0),
+                               rtol=1e-6)
