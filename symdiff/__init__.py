@@ -13,18 +13,32 @@
     print(symdiff.explain(f, -2.0, 5.0, -4.0))     # backprop worked out, node by node
     symdiff.graph(f, -2.0, 5.0, -4.0).save("f.svg")  # the computational graph
 
-Pipeline (one module per stage): parse -> fence -> lower -> fuse -> reverse (rules) or
-forward (tangents) -> optimize -> codegen. See ``symdiff.pipeline``. Beyond gradients:
+Pipeline (one package per stage): ``frontend`` (parse, fence, desugar, lower) -> ``ir`` ->
+``ad`` (reverse with the rules of ``primitives``, or forward) -> ``optimize`` -> ``backend``
+(codegen, numba); ``teach`` explains it all. See ``symdiff.pipeline``. Beyond gradients:
 ``jvp`` (forward mode), ``jacobian``, ``hessian`` and ``hvp``.
 """
 from .api import Gradient, grad, value_and_grad
 from .check import KinkWarning, check_grad
 from .derivatives import hessian, hvp, jacobian, jvp
 from .errors import GradientCheckError, SymdiffError
-from .explain import Explanation, explain
-from .graph import Graph, graph
 
 __all__ = ["grad", "value_and_grad", "check_grad", "SymdiffError", "GradientCheckError",
            "KinkWarning", "Gradient", "jvp", "jacobian", "hessian", "hvp", "explain",
            "Explanation", "graph", "Graph"]
 __version__ = "0.1.0"
+
+#: public names of the teaching modules, imported on first use: ``import symdiff`` alone
+#: loads the compiler, not the teaching code
+_TEACHING = {"explain": "explain", "Explanation": "explain", "graph": "graph", "Graph": "graph"}
+
+
+def __getattr__(name):
+    if name in _TEACHING:
+        import importlib
+        return getattr(importlib.import_module(f".teach.{_TEACHING[name]}", __name__), name)
+    raise AttributeError(f"module 'symdiff' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__ + ["__version__"])

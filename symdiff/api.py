@@ -23,11 +23,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import annotate as annotations
-from . import fence, pipeline
+from .frontend import fence
+from . import pipeline
 from .errors import SymdiffError
-from .jit import numba_friendly
-from .parse import changed, source_of
+from .backend.jit import numba_friendly
+from .frontend.parse import changed, source_of
 
 Wrt = int | str | tuple
 
@@ -97,6 +97,7 @@ class Gradient:
     def _module(self, arg_shapes, annotate: bool = False, given=None) -> str:
         commenting = None
         if annotate:
+            from .teach import annotate as annotations
             commenting = annotations.annotator(self._source(), self._forward(), given)
         ir = self._ir(arg_shapes)
         jit = self.jit and _numba_installed()
@@ -135,6 +136,7 @@ class Gradient:
         (``{"X": ("N", "D"), "reg": ()}``) or ``"X=(N,D), reg=()"``. Parameters whose sizes
         are all numbers specialize the code, as ``source_for`` does; names only label the
         comments. Shapes not given come from docstrings (``X is (N, D)``) where they say."""
+        from .teach import annotate as annotations
         self._fresh()
         spec = annotations.parse_shapes(shapes) if isinstance(shapes, str) else \
             {k: tuple(v) for k, v in (shapes or {}).items()}

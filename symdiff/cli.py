@@ -17,12 +17,14 @@ import argparse
 import os
 import sys
 
-from . import annotate as annotations
-from . import optimize_trace, output, pipeline
+from .teach import annotate as annotations
+from .teach import optimize_trace
+from .util import output
+from . import pipeline
 from .api import resolve_wrt
 from .errors import SymdiffError
-from .lower import lower
-from .parse import files_of, functions_of_file, read_file
+from .frontend.lower import lower
+from .frontend.parse import files_of, functions_of_file, read_file
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,10 +106,10 @@ def _one_function(path: str, name: str | None):
 
 
 def _teach(args) -> None:
-    from . import fence
-    from .explain import Explanation, parse_arguments
-    from .graph import Graph
-    from .trace import trace
+    from .frontend import fence
+    from .teach.explain import Explanation, parse_arguments
+    from .teach.graph import Graph
+    from .teach.trace import trace
     src = _one_function(args.model, args.function)
     fence.check(src)
     run = trace(src, parse_arguments(args.at, src))
@@ -151,7 +153,7 @@ def _chosen_functions(path: str, functions: list[str] | None):
 
 def check_file(path: str, functions: list[str] | None = None) -> tuple[list, int]:
     """Every problem in the file's functions (fence and compile), and how many were checked."""
-    from . import fence
+    from .frontend import fence
     found, names = _chosen_functions(path, functions)
     problems = []
     for name in names:

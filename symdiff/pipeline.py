@@ -9,20 +9,20 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
-from . import codegen
-from .deep import deep
-from .forward import jvp
-from .fuse import fuse
-from .invariance import shift_invariant_extrema
+from .backend import codegen
+from .util.deep import deep
+from .ad.forward import jvp
+from .optimize.fuse import fuse
+from .optimize.invariance import shift_invariant_extrema
 from .ir import Function, Var, verify
-from .jit import numba_friendly
-from .lower import lower
-from .optimize import PASSES, fold_into_sums, implicit_broadcasts, optimize
-from .parse import FunctionSource
-from .returns import own_results
-from .quoting import docstring
-from .reverse import reverse
-from .shapes import infer_shapes, mark_items
+from .backend.jit import numba_friendly
+from .frontend.lower import lower
+from .optimize.passes import PASSES, fold_into_sums, implicit_broadcasts, optimize
+from .frontend.parse import FunctionSource
+from .ad.returns import own_results
+from .backend.quoting import docstring
+from .ad.reverse import reverse
+from .ir.shapes import infer_shapes, mark_items
 
 
 @deep

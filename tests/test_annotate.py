@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 
 import symdiff
-from symdiff import annotate, cli
+from symdiff import cli
+from symdiff.teach import annotate
 from symdiff.check import numerical_gradient
 from symdiff.errors import SymdiffError
 from support import load_module
@@ -77,7 +78,7 @@ GOLDEN_CASES = {"circuit": "x,y,z", "sigmoid_neuron": "w,x", "svm_loss": "W",
 
 @pytest.mark.parametrize("example", sorted(GOLDEN_CASES))
 def test_annotations_change_comments_only(example):
-    from symdiff.parse import functions_of_file
+    from symdiff.frontend.parse import functions_of_file
     path = EXAMPLES / f"{example}.py"
     functions = [n for n in functions_of_file(str(path)) if n != "softmax_cross_entropy"]
     text = compiled(example, functions, tuple(GOLDEN_CASES[example].split(",")), annotate=True)
@@ -288,7 +289,7 @@ def course_style(W, X):
 
 
 def test_stated_shapes(tmp_path):
-    from symdiff.parse import functions_of_file
+    from symdiff.frontend.parse import functions_of_file
     path = tmp_path / "shapes_stated.py"
     path.write_text(DOCSTRINGS)
     found = functions_of_file(str(path))

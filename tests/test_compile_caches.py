@@ -14,9 +14,15 @@ import astor
 import pytest
 import sympy
 
-from symdiff import codegen_math, codegen_nodes, ir, rules
+from symdiff.backend import codegen_math
+
+from symdiff.backend import codegen_nodes
+
+from symdiff import ir
+
+from symdiff import primitives as rules
 from symdiff.ir import Const, Node, Var, ew_symbols
-from symdiff.rules import elementwise as E
+from symdiff.primitives import elementwise as E
 
 _0, _1, _2 = ew_symbols(3)
 

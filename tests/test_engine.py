@@ -8,10 +8,12 @@ import types
 import numpy as np
 import sympy
 
-from symdiff import codegen, ir
+from symdiff.backend import codegen
+
+from symdiff import ir
 from symdiff.ir import Const, Function, Var, node
-from symdiff.optimize import optimize
-from symdiff.reverse import reverse
+from symdiff.optimize.passes import optimize
+from symdiff.ad.reverse import reverse
 
 a, b = ir.ew_symbols(2)
 ADD, MUL = a + b, a * b

@@ -1,6 +1,6 @@
-"""symdiff.explain and the trace behind it: every number checked, every format printed.
+"""symdiff.teach.explain and the trace behind it: every number checked, every format printed.
 
-The numbers a worked example shows come from ``symdiff.trace``. They are checked three
+The numbers a worked example shows come from ``symdiff.teach.trace``. They are checked three
 ways: the gradients it ends with equal ``symdiff.grad``'s and central differences; the
 chain rule holds between its rows (each downstream gradient is upstream x local; the
 gradients flowing into a value add up to the upstream gradient its node saw); and each
@@ -15,11 +15,11 @@ import pytest
 
 import symdiff
 from symdiff.check import numerical_gradient
-from symdiff.codegen_nodes import render, statements
-from symdiff.explain import Explanation, format_value, parse_arguments
+from symdiff.backend.codegen_nodes import render, statements
+from symdiff.teach.explain import Explanation, format_value, parse_arguments
 from symdiff.ir import Var
-from symdiff.parse import functions_of_file, source_of
-from symdiff.trace import trace
+from symdiff.frontend.parse import functions_of_file, source_of
+from symdiff.teach.trace import trace
 import control_flow_corpus as corpus
 from support import EXAMPLES_DIR
 

@@ -15,10 +15,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symdiff import cli, optimize_trace, pipeline
+from symdiff import cli, pipeline
+
+from symdiff.teach import optimize_trace
 from symdiff.check import numerical_gradient
-from symdiff.optimize import PASSES
-from symdiff.shapes import mark_items
+from symdiff.optimize.passes import PASSES
+from symdiff.ir.shapes import mark_items
 from support import load_module
 
 TESTS = Path(__file__).resolve().parent
@@ -138,7 +140,7 @@ def test_every_pass_is_listed_in_order(path, functions, wrt):
 
 
 def test_first_listing_is_the_unoptimized_chain_rule():
-    from symdiff.parse import functions_of_file
+    from symdiff.frontend.parse import functions_of_file
     text, _ = explained(CORPUS, ["huber_loop"])
     src = functions_of_file(str(CORPUS))["huber_loop"]
     plans = pipeline.plan_module([(src, (0,))])

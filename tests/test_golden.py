@@ -11,11 +11,13 @@ import pathlib
 
 import pytest
 
-from symdiff import codegen, ir
+from symdiff.backend import codegen
+
+from symdiff import ir
 from symdiff.cli import compile_file
-from symdiff.lower import lower
-from symdiff.fuse import fuse
-from symdiff.parse import functions_of_file
+from symdiff.frontend.lower import lower
+from symdiff.optimize.fuse import fuse
+from symdiff.frontend.parse import functions_of_file
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 GOLDEN = pathlib.Path(__file__).resolve().parent / "golden"

@@ -1,4 +1,4 @@
-"""symdiff.graph: the pictures parse, show the traced numbers, and nothing overlaps.
+"""symdiff.teach.graph: the pictures parse, show the traced numbers, and nothing overlaps.
 
 Every label on an edge is the formatted value or gradient of the trace (whose numbers
 tests/test_explain.py checks against symdiff.grad and central differences). The layout
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import symdiff
-from symdiff.graph import EDGE_FONT, Graph, edge_text, text_size
-from symdiff.graph_layout import isotonic, layout
+from symdiff.teach.graph import EDGE_FONT, Graph, edge_text, text_size
+from symdiff.teach.graph_layout import isotonic, layout
 import control_flow_corpus as corpus
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -22,7 +22,7 @@ import pytest
 
 import symdiff
 from symdiff import cli
-from symdiff.parse import read_file, source_lines
+from symdiff.frontend.parse import read_file, source_lines
 from support import numerical_jacobian
 
 CANARY = "PWNED"

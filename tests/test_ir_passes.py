@@ -5,11 +5,11 @@ import pytest
 import sympy
 
 from symdiff import ir
-from symdiff.fuse import fuse
+from symdiff.optimize.fuse import fuse
 from symdiff.ir import Const, Function, NameSupply, Var, node
-from symdiff.lower import lower
-from symdiff.optimize import common_subexpressions, dead_code, optimize
-from symdiff.parse import functions_of_file
+from symdiff.frontend.lower import lower
+from symdiff.optimize.passes import common_subexpressions, dead_code, optimize
+from symdiff.frontend.parse import functions_of_file
 
 a, b = ir.ew_symbols(2)
 
@@ -129,8 +129,8 @@ def test_elementwise_builder_folds_identities_and_constants():
 def test_implicit_broadcasts_drop_a_broadcast_numpy_would_do_anyway(tmp_path):
     import numpy as np
     from symdiff import pipeline
-    from symdiff.optimize import PASSES
-    from symdiff.parse import functions_of_file
+    from symdiff.optimize.passes import PASSES
+    from symdiff.frontend.parse import functions_of_file
     path = tmp_path / "model.py"
     path.write_text(textwrap.dedent("""
         import numpy as np
@@ -138,9 +138,9 @@ def test_implicit_broadcasts_drop_a_broadcast_numpy_would_do_anyway(tmp_path):
             return 0.5 * reg * np.sum(W * W)
     """))
     src = functions_of_file(str(path))["f"]
-    from symdiff.optimize import implicit_broadcasts
-    from symdiff.reverse import reverse
-    from symdiff.shapes import infer_shapes
+    from symdiff.optimize.passes import implicit_broadcasts
+    from symdiff.ad.reverse import reverse
+    from symdiff.ir.shapes import infer_shapes
     fn = optimize(pipeline.forward_ir(src))
     shapes = infer_shapes(fn, {"W": (4, 3), "reg": ()})
     before = optimize(reverse(fn, (0,), shapes), passes=PASSES)

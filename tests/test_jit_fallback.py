@@ -49,7 +49,7 @@ def test_internal_numba_error_falls_back_with_one_warning(name):
 
 
 def _helper_namespace():
-    from symdiff.codegen_nodes import HELPERS
+    from symdiff.backend.codegen_nodes import HELPERS
     space = {"numba": numba, "np": np}
     exec(HELPERS["jit_or_numpy"], space)
     return space["jit_or_numpy"]

@@ -12,13 +12,14 @@ import numpy as np
 import pytest
 
 import symdiff
-from symdiff import cli, codegen
+from symdiff import cli
+from symdiff.backend import codegen
 from symdiff.api import ArgumentError
-from symdiff.deep import deep
-from symdiff.emit import SUM_CHUNK
-from symdiff.fuse import MAX_FUSED, expression_size
+from symdiff.util.deep import deep
+from symdiff.ad.emit import SUM_CHUNK
+from symdiff.optimize.fuse import MAX_FUSED, expression_size
 from symdiff.ir import Function, If, Var, nodes
-from symdiff.parse import source_of
+from symdiff.frontend.parse import source_of
 from symdiff.pipeline import forward_ir
 from support import as_tuple, load_module, numerical_jacobian
 

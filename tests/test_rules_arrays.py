@@ -541,7 +541,7 @@ def matmul_sum(A, B):
                                         ((4, 3), (2, 2), None), ((3,), (2, 2), None),
                                         ((4, 3), (2,), None)])
 def test_matmul_shape_checks_the_inner_dimension(a, b, want):
-    from symdiff.rules.arrays import matmul_shape
+    from symdiff.primitives.arrays import matmul_shape
     if want is None:
         with pytest.raises(ValueError):
             matmul_shape(a, b)

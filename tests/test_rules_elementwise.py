@@ -23,7 +23,7 @@ import pytest
 import sympy
 
 import symdiff
-from symdiff.rules import elementwise as E
+from symdiff.primitives import elementwise as E
 from support import assert_gradient, load_module
 
 PARAMS = ("x", "y", "z")

@@ -1,4 +1,4 @@
-"""The where trap: a branch np.where does not take contributes exactly 0 (symdiff.masks).
+"""The where trap: a branch np.where does not take contributes exactly 0 (symdiff.ad.masks).
 
 Every program of where_trap_cases.py is evaluated at points where the branch not taken is
 singular there (sqrt of a negative, division by zero, log of zero, an overflowing exp),

@@ -1,0 +1,537 @@
+"""Stage 6, codegen: IR -> Python AST -> source text (via astor), with comments.
+
+Functions, branches and loops are laid out here; each node becomes statements in
+``codegen_nodes``, rendered by ``render`` (the one place astor is used).
+Comments are not part of Python's AST, so they are added beside the rendered
+statements: forward lines name the source line they come from, backward lines add the
+gate and the local derivative they apply (``# f.py:3  mul switches: df/dq = z``).
+The emitted module imports only what it uses (NumPy, ``math``) and carries the few
+helpers it calls.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import os
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+from .codegen_math import SHADOWED
+from .codegen_nodes import (HELPERS, _name, expression, render, statements)
+from ..util.deep import deep
+from ..errors import SymdiffError
+from ..ir import Const, Function, If, Loop, Node, Var, blocks, flatten, reads_here, uses, walk
+from ..ad.masks import QUIET, QUIET_WHY, discards_branches
+from .quoting import comment_text, docstring
+
+
+@dataclass
+class _Emit:
+    """What emitting one function needs: imports and helpers it records, inlined views."""
+
+    imports: set[str]
+    helpers: set[str]
+    count: dict[str, int]
+    fresh: set[str]
+    inline: dict[str, ast.expr] = field(default_factory=dict)
+    rows: list[tuple[int, str, str]] = field(default_factory=list)
+    reads: dict[str, int] = field(default_factory=dict)
+    in_place: set[str] = field(default_factory=set)    # writes that may change their base
+    commentary: Callable | None = None    # (stmt, comment, inlined names) -> (comment, lines above)
+    jit: bool = False               # code numba can compile (``numba_friendly`` IR)
+
+    def comment(self, s, depth: int) -> str:
+        """The comment beside a statement; annotations may add comment lines above it."""
+        comment = _comment(s)
+        if self.commentary is None:
+            return comment
+        comment, above = self.commentary(s, comment, set(self.inline))
+        self.rows.extend((depth, f"# {comment_text(line)}", "") for line in above)
+        return comment
+
+
+def _reads_on_a_path(fn: Function) -> dict[str, int]:
+    """Reads of each name on any one path: the two sides of a branch count as one.
+
+    Counts merge the smaller into the larger, so that a chain of ``elif`` branches (each
+    nested in the one before) is counted in linear time."""
+    def block(stmts) -> dict[str, int]:
+        count: dict[str, int] = {}
+
+        def add(name, k=1):
+            count[name] = count.get(name, 0) + k
+        for s in stmts:
+            if isinstance(s, If):
+                add_values = [v for v in (s.cond,) if isinstance(v, Var)]
+                for v in add_values:
+                    add(v.name)
+                sides = []
+                for body, values in ((s.then, s.then_values), (s.orelse, s.else_values)):
+                    side = block(body)
+                    for v in values:
+                        if isinstance(v, Var):
+                            side[v.name] = side.get(v.name, 0) + 1
+                    sides.append(side)
+                small, big = sorted(sides, key=len)
+                for name, k in small.items():
+                    big[name] = max(big.get(name, 0), k)
+                count = _add_counts(count, big)
+            elif isinstance(s, Loop):
+                for v in s.bounds + s.inits + s.nexts + ((s.cond,) if s.cond else ()):
+                    if isinstance(v, Var):
+                        add(v.name)
+                count = _add_counts(count, block(s.cond_body + s.body))
+            else:
+                for v in s.args:
+                    if isinstance(v, Var):
+                        add(v.name)
+        return count
+    total = block(fn.body)
+    for v in flatten(fn.result):
+        if isinstance(v, Var):
+            total[v.name] = total.get(v.name, 0) + 1
+    return total
+
+
+def _add_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    """The sum of two counts, made by adding the smaller into the larger (which it reuses)."""
+    if len(a) < len(b):
+        a, b = b, a
+    for name, k in b.items():
+        a[name] = a.get(name, 0) + k
+    return a
+
+
+def function_source(fn: Function, imports: set[str], helpers: set[str],
+                    doc: str = "", annotate: Callable | None = None,
+                    jit: bool = False) -> str:
+    """One generated function: forward lines, then backward lines, each with its comment.
+
+    ``annotate(fn)`` returns comment lines for the top of the body and a commentary
+    function that writes each statement's comments instead of the default ones.
+    """
+    params = []
+    defaults = dict(fn.defaults)
+    for p in fn.params:
+        params.append(f"{p.name}={_number(defaults[p.name])}" if p.name in defaults else p.name)
+    lines = (["@jit_or_numpy"] if jit else []) + [f"def {fn.name}({', '.join(params)}):"]
+    if discards_branches(fn.body):
+        lines.insert(0, f"@np.errstate({QUIET})  # {QUIET_WHY}")
+    if doc:
+        lines.append(docstring(doc, "    "))
+    fresh, reads = _fresh_arrays(fn), _reads_on_a_path(fn)
+    cx = _Emit(imports, helpers, uses(fn), fresh, reads=reads,
+               in_place=_writes_in_place(fn.body, fresh, reads, _shape_reads(fn)), jit=jit)
+    if annotate is not None:
+        preamble, cx.commentary = annotate(fn)
+        cx.rows.extend((1, f"# {comment_text(line)}", "") for line in preamble)
+    phases = ["backward" if s.note else "forward" for s in fn.body]
+    headed = sum(a != b for a, b in zip(phases, phases[1:])) <= 1   # not when interleaved
+    phase = None
+    for s, now in zip(fn.body, phases):
+        if headed and now != phase:
+            cx.rows.append((1, f"# {now}", ""))
+            phase = now
+        _emit_block((s,), 1, cx)
+    width = min(max([4 * d + len(code) for d, code, c in cx.rows if c] + [0]), 48)
+    for depth, code, comment in cx.rows:
+        at = 0 if ":\n" in code else code.count("\n")     # a compound statement: its header
+        for j, line in enumerate(code.split("\n")):
+            text = "    " * depth + line
+            if comment and j == at:
+                text = f"{text:<{width}}  # {comment_text(comment)}"
+            lines.append(text.rstrip())
+    lines.append("    return " + _result(fn.result, top=True))
+    return "\n".join(lines) + "\n"
+
+
+def _assign(targets, values) -> str:
+    """``a = x`` or ``a, b = x, y`` (simultaneous, as loop-carried updates need)."""
+    pairs = [(t, v) for t, v in zip(targets, values) if not (isinstance(v, Var) and v == t)]
+    if not pairs:
+        return ""
+    if len(pairs) == 1:
+        return render(ast.Assign([ast.Name(pairs[0][0].name, ast.Store())], _name(pairs[0][1])))
+    left = ast.Tuple([ast.Name(t.name, ast.Store()) for t, _ in pairs], ast.Store())
+    right = ast.Tuple([_name(v) for _, v in pairs], ast.Load())
+    return render(ast.Assign([left], right))
+
+
+def _emit_block(stmts, depth: int, cx: _Emit) -> None:
+    for s in stmts:
+        if isinstance(s, Node):
+            if _inlinable(s, cx.count):
+                cx.inline[s.out.name] = expression(s, cx.imports, cx.helpers, cx.inline)
+                continue
+            comment = cx.comment(s, depth)
+            for k, stmt in enumerate(statements(s, cx.imports, cx.helpers, cx.inline, cx)):
+                cx.rows.append((depth, render(stmt), comment if k == 0 else ""))
+        elif isinstance(s, If):
+            _emit_if(s, depth, cx)
+        else:
+            _emit_loop(s, depth, cx)
+
+
+def _emit_if(s: If, depth: int, cx: _Emit, test: str = "") -> None:
+    _check_depth(s, depth + 1)
+    comment = cx.comment(s, depth)
+    keyword = "elif" if test else "if"
+    cx.rows.append((depth, f"{keyword} {test or render(_name(s.cond, cx.inline))}:", comment))
+    for k, (block, values) in enumerate(((s.then, s.then_values), (s.orelse, s.else_values))):
+        if k == 1:
+            if not block and not s.outs:
+                break
+            chained = _elif(s, cx)
+            if chained is not None:             # else: if ... is written elif ...
+                _emit_if(chained[0], depth, cx, chained[1])
+                return
+            cx.rows.append((depth, "else:", ""))
+        start = len(cx.rows)
+        _emit_block(block, depth + 1, cx)
+        results = _assign(s.outs, values)
+        if results:
+            cx.rows.append((depth + 1, results, ""))
+        if len(cx.rows) == start:
+            cx.rows.append((depth + 1, "pass", ""))
+
+
+#: Python refuses more than 100 levels of indentation; blocks nested deeper than this
+#: (after ``elif`` chains are kept flat) are refused with the statement's location.
+MAX_DEPTH = 98
+
+
+def _check_depth(s, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise SymdiffError(f"blocks nested more than {MAX_DEPTH} levels deep cannot be "
+                           "generated: Python's indentation limit", s.loc,
+                           hint="move the inner blocks into a helper function")
+
+
+#: Operations an ``elif`` test may compute inline (one expression, no statements).
+TESTS = {"compare", "ew", "not", "intop", "cast", "getitem", "alias"}
+
+
+def _elif(s: If, cx: _Emit):
+    """``(inner, test)`` when the else side of ``s`` is only another branch (and the node
+    computing its condition): that branch, its results renamed to those of ``s``, is
+    written as ``elif test:``. None when the else side does more."""
+    *before, inner = s.orelse or (None,)
+    if not isinstance(inner, If) or len(before) > 1:
+        return None
+    values = s.else_values
+    if not all(isinstance(v, Var) for v in values) or len(set(values)) != len(values) \
+            or set(values) != set(inner.outs) or any(cx.count.get(v.name) != 1 for v in values):
+        return None
+    if before:
+        n = before[0]
+        if not (isinstance(n, Node) and n.out == inner.cond and n.op in TESTS):
+            return None
+        test = render(expression(n, cx.imports, cx.helpers, cx.inline))
+        if cx.count.get(n.out.name) != 1:       # the backward reads it too: keep its name
+            if cx.jit:
+                return None
+            test = f"({n.out.name} := {test})"
+    else:
+        test = render(_name(inner.cond, cx.inline))
+    renamed = dict(zip([v.name for v in values], s.outs))
+    return replace(inner, outs=tuple(renamed[o.name] for o in inner.outs)), test
+
+
+def _range(s: Loop, jit: bool = False) -> str:
+    start, stop, step = s.bounds
+    if s.backward and jit and not (_is_const(start, 0) and _is_const(step, 1)):
+        return render(_reversed_range(start, stop, step))
+    if s.backward and _is_const(start, 0) and _is_const(step, 1):
+        last = ast.BinOp(_name(stop), ast.Sub(), ast.Constant(1))    # the iterations in reverse
+        parts = [last, ast.UnaryOp(ast.USub(), ast.Constant(1)),
+                 ast.UnaryOp(ast.USub(), ast.Constant(1))]
+        return render(ast.Call(ast.Name("range", ast.Load()), parts, []))
+    if _is_const(step, 1):
+        values = [stop] if _is_const(start, 0) else [start, stop]
+    else:
+        values = [start, stop, step]
+    text = render(ast.Call(ast.Name("range", ast.Load()), [_name(v) for v in values], []))
+    return f"reversed({text})" if s.backward else text
+
+
+def _reversed_range(start, stop, step) -> ast.expr:
+    """``reversed(range(start, stop, step))`` as a range, which numba compiles:
+    ``range(stop - 1, start - 1, -1)``, or from the last element for other steps."""
+    def minus(a, b):
+        if isinstance(a, Const) and a.name is None and isinstance(b, Const) and b.name is None:
+            return _name(Const(a.value - b.value))
+        return ast.BinOp(_name(a), ast.Sub(), _name(b))
+    if _is_const(step, 1):
+        parts = [minus(stop, Const(1)), minus(start, Const(1)), _name(Const(-1))]
+    else:
+        count = ast.Call(ast.Name("len", ast.Load()), [ast.Call(
+            ast.Name("range", ast.Load()), [_name(start), _name(stop), _name(step)], [])], [])
+        last = ast.BinOp(_name(start), ast.Add(), ast.BinOp(
+            ast.BinOp(count, ast.Sub(), ast.Constant(1)), ast.Mult(), _name(step)))
+        parts = [last, minus(start, step), ast.UnaryOp(ast.USub(), _name(step))]
+    return ast.Call(ast.Name("range", ast.Load()), parts, [])
+
+
+def _is_const(v, value) -> bool:
+    return isinstance(v, Const) and v.name is None and v.value == value
+
+
+def _coalesce(s: Loop) -> tuple[Loop, dict[str, str]]:
+    """Compute a loop variable's next value straight into it (``x = x + dt * v``, or a
+    branch that assigns it) when nothing after that line still needs the old value: no
+    end-of-body shuffle. Also returns the renaming (next value -> loop variable)."""
+    mapping: dict[str, str] = {}
+    body = list(s.body)
+    for c, n in zip(s.carried, s.nexts):
+        if not isinstance(n, Var) or s.nexts.count(n) != 1 or c in s.nexts:
+            continue
+        pos = next((i for i, t in enumerate(body)
+                    if isinstance(t, Node) and t.out == n or isinstance(t, If) and n in t.outs),
+                   None)
+        if pos is None or n.name in mapping:
+            continue
+        later = {v.name for t in body[pos + 1:] for inner in walk((t,))
+                 for v in reads_here(inner) if isinstance(v, Var)}
+        if c.name not in later and not _reads_after_writing(body[pos], c):
+            mapping[n.name] = c.name
+    if not mapping:
+        return s, mapping
+    return replace(s, body=tuple(_rename_all(t, mapping) for t in body),
+                   nexts=tuple(Var(mapping.get(v.name, v.name)) if isinstance(v, Var) else v
+                               for v in s.nexts)), mapping
+
+
+def _reads_after_writing(t, c: Var) -> bool:
+    """Statements that assign their target before reading their arguments (``dx = zeros``,
+    then ``dx[i] = g``) must not also read the variable they would overwrite."""
+    if not isinstance(t, Node):
+        return False
+    if t.op in ("scatter", "scatter_add", "full"):
+        return c in t.args
+    if t.op in ("setitem", "add_at") or t.op == "ew" and t.note:
+        return c in t.args[1:]
+    return False
+
+
+def _rename_all(t, mapping: dict[str, str]):
+    def sub(v):
+        return Var(mapping[v.name]) if isinstance(v, Var) and v.name in mapping else v
+    if isinstance(t, Node):
+        return replace(t, out=sub(t.out), args=tuple(sub(a) for a in t.args))
+    if isinstance(t, If):
+        return replace(t, cond=sub(t.cond), outs=tuple(sub(v) for v in t.outs),
+                       then=tuple(_rename_all(x, mapping) for x in t.then),
+                       orelse=tuple(_rename_all(x, mapping) for x in t.orelse),
+                       then_values=tuple(sub(v) for v in t.then_values),
+                       else_values=tuple(sub(v) for v in t.else_values))
+    return replace(t, bounds=tuple(sub(v) for v in t.bounds), inits=tuple(sub(v) for v in t.inits),
+                   nexts=tuple(sub(v) for v in t.nexts), cond=sub(t.cond),
+                   cond_body=tuple(_rename_all(x, mapping) for x in t.cond_body),
+                   body=tuple(_rename_all(x, mapping) for x in t.body))
+
+
+def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
+    _check_depth(s, depth + 1)
+    s, mapping = _coalesce(s)
+    cx.in_place |= {new for old, new in mapping.items() if old in cx.in_place}
+    before = _assign(s.carried, s.inits)
+    if before:
+        cx.rows.append((depth, before, ""))
+    comment = cx.comment(s, depth)
+    if s.index is not None:
+        cx.rows.append((depth, f"for {s.index.name} in {_range(s, cx.jit)}:", comment))
+    else:
+        single = (len(s.cond_body) == 1 and isinstance(s.cond_body[0], Node)
+                  and s.cond_body[0].out == s.cond and cx.count.get(s.cond.name) == 1)
+        if single:
+            test = expression(s.cond_body[0], cx.imports, cx.helpers, cx.inline)
+            cx.rows.append((depth, f"while {render(test)}:", comment))
+        else:
+            cx.rows.append((depth, "while True:", comment))
+            _emit_block(s.cond_body, depth + 1, cx)
+            cx.rows.append((depth + 1, f"if not {render(_name(s.cond))}:", ""))
+            cx.rows.append((depth + 2, "break", ""))
+    start = len(cx.rows)
+    _emit_block(s.body, depth + 1, cx)
+    after = _assign(s.carried, s.nexts)
+    if after:
+        cx.rows.append((depth + 1, after, ""))
+    if len(cx.rows) == start:
+        cx.rows.append((depth + 1, "pass", ""))
+    outs = _assign(s.outs, s.carried)
+    if outs:
+        cx.rows.append((depth, outs, ""))
+
+
+#: Operations whose result may share memory with an argument (views, aliases, restores).
+SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to", "alias",
+           "pop", "cast", "unbroadcast"}
+
+
+def _fresh_arrays(fn: Function) -> set[str]:
+    """Values that are arrays nobody else can see, so writing into them in place is safe."""
+    fresh: set[str] = set()
+    count = uses(fn)
+    loops = []
+    for s in walk(fn.body):
+        if isinstance(s, Node) and s.op not in SHARING:
+            fresh.add(s.out.name)
+        elif isinstance(s, Loop):
+            for c, init, out in zip(s.carried, s.inits, s.outs):
+                if isinstance(init, Var) and init.name in fresh and count.get(init.name) == 1:
+                    fresh.update((c.name, out.name))
+                    loops.append((c, out, s))
+    joins = {o.name: (t, e) for s in walk(fn.body) if isinstance(s, If)
+             for o, t, e in zip(s.outs, s.then_values, s.else_values)}
+
+    def kept(v, depth=0) -> bool:
+        if not isinstance(v, Var) or v.name in fresh:
+            return True
+        return v.name in joins and depth < 50 and all(kept(w, depth + 1) for w in joins[v.name])
+
+    changed = True
+    while changed:          # a carried array is fresh only if every next value is (a swap
+        changed = False     # ``a, b = b, a`` can carry an argument into it)
+        for c, out, s in loops:
+            if c.name in fresh and not kept(s.nexts[s.carried.index(c)]):
+                fresh.difference_update((c.name, out.name))
+                changed = True
+    return fresh
+
+
+#: Operations whose result never shares memory with their arguments.
+COPYING = {"ew", "sum", "mean", "amax", "amin", "matmul", "outer", "compare", "shape", "dim",
+           "ndim", "size", "np", "zeros_like", "copy"}
+
+
+def _writes_in_place(stmts, fresh: set[str], reads: dict[str, int],
+                     shape_reads: dict[str, int]) -> set[str]:
+    """Writes into a fresh array whose other reads only ask for its shape, or come earlier
+    in the same block and copy what they read (``a = y[i - 1]`` of a number, then
+    ``y[i] = ...``): no copy needed, which keeps a loop that fills an array linear rather
+    than quadratic."""
+    safe: set[str] = set()
+    for k, s in enumerate(stmts):
+        if isinstance(s, (If, Loop)):
+            for block in blocks(s):
+                safe |= _writes_in_place(block, fresh, reads, shape_reads)
+            continue
+        if s.op not in ("setitem", "add_at") or not isinstance(s.args[0], Var):
+            continue
+        base = s.args[0].name
+        earlier = sum(1 for t in stmts[:k] if isinstance(t, Node) and _copies(t)
+                      for a in t.args if isinstance(a, Var) and a.name == base)
+        if base in fresh and reads.get(base) == 1 + earlier + shape_reads.get(base, 0):
+            safe.add(s.out.name)
+    return safe
+
+
+def _copies(n: Node) -> bool:
+    return (n.op in COPYING and n.op not in SHAPE_ONLY
+            or n.op == "getitem" and n.param("item") is True)
+
+
+#: Operations that read only the shape of their (first) argument.
+SHAPE_ONLY = {"shape", "dim", "ndim", "size", "zeros_like"}
+
+
+def _shape_reads(fn: Function) -> dict[str, int]:
+    """Reads that look only at a value's shape, which a write in place leaves alone."""
+    count: dict[str, int] = {}
+    for n in walk(fn.body):
+        if isinstance(n, Node) and n.args and isinstance(n.args[0], Var) and \
+                n.op in SHAPE_ONLY:
+            count[n.args[0].name] = count.get(n.args[0].name, 0) + 1
+        if isinstance(n, Node) and n.op in ("scatter", "scatter_add") and \
+                isinstance(n.args[1], Var):
+            count[n.args[1].name] = count.get(n.args[1].name, 0) + 1
+    return count
+
+
+def _inlinable(n: Node, count: dict[str, int]) -> bool:
+    """A temporary view used once (``X.T``) reads better inside the line that uses it."""
+    return (n.op == "transpose" and n.param("axes") is None and count.get(n.out.name) == 1
+            and n.temporary)
+
+
+def _comment(n) -> str:
+    where = f"{os.path.basename(n.loc.file)}:{n.loc.line}" if n.loc else ""
+    return f"{where}  {n.note}".strip() if n.note else where
+
+
+def _number(value) -> str:
+    """A module constant as Python source: ``np.inf`` and ``np.nan`` have no literal."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "np.nan" if math.isnan(value) else ("-np.inf" if value < 0 else "np.inf")
+    return repr(value)
+
+
+def _result(result, top: bool = False) -> str:
+    parts = [("(" + _result(item) + ("," if len(item) == 1 else "") + ")")
+             if isinstance(item, tuple) else repr(item.value)
+             if isinstance(item, Const) and item.name is None else render(_name(item))
+             for item in result]
+    return ", ".join(parts)
+
+
+#: The module-level names generated functions refer to: modules and helpers.
+GLOBALS = ("np", "math", "numba", *HELPERS)
+
+
+def _aliases(functions: list[Function]) -> dict[str, str]:
+    """Another name for each module-level name that a generated function's own variables
+    shadow (a parameter called ``np`` or ``unbroadcast``): the user's names stay theirs."""
+    own = {name for fn in functions for name in fn.names()} | {fn.name for fn in functions}
+    taken = own | set(GLOBALS)
+    aliases = {}
+    for name in GLOBALS:
+        if name in own:
+            candidates = (["numpy"] if name == "np" else []) + [f"{name}_{k}" for k in range(1, 99)]
+            aliases[name] = next(a for a in candidates if a not in taken)
+            taken.add(aliases[name])
+    return aliases
+
+
+@deep
+def module_source(functions: list[tuple[Function, str]], header: str,
+                  extra: list[str | Callable] = (), annotate: Callable | None = None,
+                  jit: bool = False) -> str:
+    """A whole module: header, imports, constants, helpers, the functions, then ``extra``
+    (functions written as text, or what writes it given the aliases). ``annotate``: see ``function_source``. ``jit`` decorates
+    each function with ``jit_or_numpy`` (numba.njit, or NumPy with one warning where numba
+    cannot compile it) and writes loops numba can compile."""
+    imports: set[str] = {"numba"} if jit else set()
+    helpers: set[str] = {"jit_or_numpy"} if jit else set()
+    shadowed = _aliases([fn for fn, _ in functions])
+    SHADOWED.update(shadowed)
+    try:
+        bodies = [function_source(fn, imports, helpers, doc, annotate, jit)
+                  for fn, doc in functions]
+    finally:
+        SHADOWED.clear()
+    constants: dict = {}
+    for fn, _ in functions:
+        constants.update(dict(fn.constants))
+    out = [docstring(header), ""]
+    modules = [("math", "math"), ("numba", "numba"), ("numpy", "np")]
+    for module, name in modules:
+        if module in imports or name == "np":
+            out.append(f"import {module}" if module == name else f"import {module} as {name}")
+        if (module in imports or name == "np") and name in shadowed:
+            alias = shadowed[name]
+            out.append(f"import {module}" if module == alias else f"import {module} as {alias}")
+    out.append("")
+    if constants:
+        out.extend(f"{k} = {_number(v)}" for k, v in sorted(constants.items()))
+        out.append("")
+    for name in sorted(helpers):
+        out.extend(["", HELPERS[name]])
+    renamed = [f"{shadowed[name]} = {name}" for name in sorted(helpers) if name in shadowed]
+    if renamed:
+        out.extend(["", *renamed])
+    for body in [*bodies, *(e(shadowed) if callable(e) else e for e in extra)]:
+        out.extend(["", body])
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+__all__ = ["render", "module_source", "function_source", "statements", "expression", "Const"]

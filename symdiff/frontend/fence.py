@@ -1,0 +1,156 @@
+"""Stage 2, fence: the readable list of the Python symdiff accepts, checked before lowering.
+
+Every problem in a function is reported at once, each located (file:line:col with a caret)
+and with what to write instead. Anything not listed under SUPPORTED is refused here, so
+later stages never meet it.
+"""
+from __future__ import annotations
+
+import ast
+
+from . import decorators
+from ..errors import Problem, SymdiffError
+from ..util.deep import deep
+from .parse import FunctionSource
+
+#: Statements and expressions a differentiable function may use.
+SUPPORTED = (
+    # statements
+    ast.Assign, ast.AugAssign, ast.Return, ast.Expr, ast.Pass,
+    ast.If, ast.For, ast.While, ast.Break, ast.Continue,
+    # expressions
+    ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.Attribute,
+    ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.keyword, ast.IfExp, ast.BoolOp,
+    # contexts and operators
+    ast.Load, ast.Store, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
+    ast.arguments, ast.arg,
+)
+
+#: What to write instead, by construct.
+HINTS = {
+    ast.Try: ("`try` is not supported in a differentiated function",
+              "validate inputs before calling the function"),
+    ast.With: ("`with` is not supported in a differentiated function",
+               "move the context manager outside the function"),
+    ast.Global: ("`global` is not supported", "pass the value in as an argument"),
+    ast.Nonlocal: ("`nonlocal` is not supported", "pass the value in as an argument"),
+    ast.Lambda: ("`lambda` is not supported", "define a helper function with `def`"),
+    ast.Delete: ("`del` is not supported", "simply stop using the variable"),
+    ast.Yield: ("generators (`yield`) cannot be differentiated", "return a value instead"),
+    ast.YieldFrom: ("generators (`yield from`) cannot be differentiated",
+                    "return a value instead"),
+    ast.Await: ("`await` is not supported", "differentiate a plain (non-async) function"),
+    ast.AsyncFunctionDef: ("async functions are not supported",
+                           "differentiate a plain (non-async) function"),
+    ast.ClassDef: ("classes cannot be defined in a differentiated function",
+                   "define the class outside and pass plain arrays in"),
+    ast.FunctionDef: ("nested functions are not supported",
+                      "define the helper at module level; symdiff differentiates through it"),
+    ast.ListComp: ("list comprehensions are not supported",
+                   "use an array operation (np.stack, broadcasting) instead"),
+    ast.SetComp: ("set comprehensions are not supported", "use an array operation"),
+    ast.DictComp: ("dict comprehensions are not supported", "use an array operation"),
+    ast.GeneratorExp: ("generator expressions are not supported",
+                       "use np.sum over an array instead of sum(... for ...)"),
+    ast.Starred: ("star-arguments are not supported", "pass arguments one by one"),
+    ast.NamedExpr: ("the walrus operator `:=` is not supported",
+                    "assign in a separate statement"),
+    ast.Match: ("`match` is not supported", "use np.where for data-dependent choices"),
+    ast.JoinedStr: ("f-strings are not supported in a differentiated function",
+                    "compute strings outside the function"),
+    ast.Dict: ("dicts are not supported", "pass arrays as separate arguments"),
+    ast.Set: ("sets are not supported", "use arrays"),
+    ast.Import: ("imports inside the function are not supported",
+                 "import at module level"),
+    ast.ImportFrom: ("imports inside the function are not supported",
+                     "import at module level"),
+    ast.Raise: ("`raise` is not supported in a differentiated function",
+                "validate inputs before calling the function"),
+    ast.Assert: ("`assert` is not supported in a differentiated function",
+                 "check inputs before calling the function"),
+}
+
+
+def problems_in(src: FunctionSource) -> list[Problem]:
+    """Every unsupported construct in the function, in source order."""
+    found: list[Problem] = []
+    if isinstance(src.tree, ast.AsyncFunctionDef):
+        message, hint = HINTS[ast.AsyncFunctionDef]
+        return [Problem(message, src.loc(src.tree), hint)]
+    decorated = decorators.problem(src)
+    if decorated:
+        found.append(decorated)
+    args = src.tree.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
+        found.append(Problem("only plain positional parameters are supported",
+                             src.loc(src.tree),
+                             "write `def f(a, b, c=1.0)` without *args, **kwargs or keyword-only"))
+    body = src.tree.body
+    pending = list(body)
+    while pending:
+        node = pending.pop()
+        problem = _check(node, src)
+        if problem:
+            found.append(problem)       # one report per construct, not for its insides
+        else:
+            pending.extend(ast.iter_child_nodes(node))
+    if not always_returns(body):
+        where = body[-1] if body else src.tree
+        found.append(Problem("not every path through the function returns a value",
+                             src.loc(where), "end the function with `return <value>`"))
+    return sorted(found, key=lambda p: (p.loc.line, p.loc.col) if p.loc else (0, 0))
+
+
+def _check(node: ast.AST, src: FunctionSource) -> Problem | None:
+    if type(node) in HINTS:
+        message, hint = HINTS[type(node)]
+        return Problem(message, src.loc(node), hint)
+    if not isinstance(node, SUPPORTED):
+        return Problem(f"`{type(node).__name__}` is not supported", src.loc(node),
+                       "rewrite with assignments, arithmetic and NumPy calls")
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+            and node.func.id in ("eval", "exec"):
+        return Problem(f"`{node.func.id}` cannot be differentiated", src.loc(node),
+                       "write the expression directly")
+    if isinstance(node, ast.Compare) and len(node.ops) > 1:
+        return Problem("chained comparisons are not supported", src.loc(node),
+                       "split `a < b < c` into `(a < b) & (b < c)`")
+    if isinstance(node, (ast.Assign, ast.AugAssign)):
+        for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+            if not _plain_target(target):
+                return Problem("assignment into an attribute or a nested element is not supported",
+                               src.loc(target),
+                               "assign to a local name, or into a local array: `out[i] = v`")
+    if isinstance(node, ast.For) and not isinstance(node.target, (ast.Name, ast.Tuple)):
+        return Problem("loop variables must be names", src.loc(node.target),
+                       "write `for i in range(n):` or `for i, x in enumerate(X):`")
+    return None
+
+
+def _plain_target(target: ast.expr) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    if isinstance(target, ast.Subscript):
+        return isinstance(target.value, ast.Name)
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(isinstance(t, ast.Name) or _plain_target(t) and not isinstance(t, ast.Subscript)
+                   for t in target.elts)
+    return False
+
+
+def always_returns(stmts) -> bool:
+    """Does every path end in a return (a loop never counts as returning)?"""
+    for s in stmts:
+        if isinstance(s, ast.Return):
+            return True
+        if isinstance(s, ast.If) and always_returns(s.body) and always_returns(s.orelse):
+            return True
+    return False
+
+
+@deep
+def check(src: FunctionSource) -> None:
+    """Raise one SymdiffError listing every problem, or return quietly."""
+    found = problems_in(src)
+    if found:
+        raise SymdiffError(problems=tuple(found))

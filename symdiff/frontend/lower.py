@@ -1,0 +1,517 @@
+"""Stage 3, lower: checked Python AST -> IR, one operation per node.
+
+Names carry over from the user's variables (a reassigned name gets a fresh SSA name:
+``h``, ``h_1``); every node keeps the source location of the statement it came from.
+Helper functions of the same module are inlined (differentiated through, not opaque).
+Sugar is lowered onto the small primitive set of ``rules``: ``a - b`` and ``np.exp(a)``
+become ``ew`` nodes, ``x.T`` a ``transpose``, ``np.dot`` a ``matmul``.
+
+    >>> fn = lower(source_of(f))
+    >>> print(fn)
+"""
+from __future__ import annotations
+
+import ast
+import copy
+from dataclasses import dataclass
+from typing import Any, Union
+
+from . import alias
+from . import fence
+from . import alias_flow as flow
+from . import lower_memory as memory
+from ..errors import Loc, SymdiffError
+from .desugar import desugar
+from ..util.deep import deep
+from ..ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Temporary, Var
+from .parse import BUILTINS, FunctionSource
+from . import lower_calls as calls
+
+
+@dataclass(frozen=True)
+class Tup:
+    """A tuple known at compile time (``(N, -1)``, a helper's multiple returns)."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module or namespace the user refers to: numpy, math, numpy.linalg."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
+class Helper:
+    name: str
+
+
+Env = Union[Var, Const, Tup, Module, Helper]
+
+
+# ---------------------------------------------------------------- functions
+
+
+@deep
+def lower(src: FunctionSource, fenced: bool = True) -> Function:
+    """Lower one checked function (helpers are fenced and inlined as they are met).
+
+    ``fenced=False`` skips the fence, for ``symdiff check``, which reports the fence's
+    problems itself and then looks for more.
+    """
+    if fenced:
+        fence.check(src)
+    src = desugar(src)
+    params = [a.arg for a in src.tree.args.args]
+    names = NameSupply(set(params) | _free_names(src.tree), _all_names(src.tree))
+    b = alias.Tracked(names)
+    env: dict[str, Env] = {p: Var(p) for p in params}
+    result = _lower_block(b, src, env, src.tree.body, (src.name,))
+    if b.problems:
+        raise SymdiffError(problems=tuple(b.problems))
+    if result is None:
+        raise SymdiffError("the function must end with `return <value>`", src.loc(src.tree))
+    defaults = _defaults(src)
+    values = result.items if isinstance(result, Tup) else (result,)
+    for v in values:
+        if not isinstance(v, (Var, Const)):
+            raise SymdiffError("the function must return numbers or arrays", src.loc(src.tree.body[-1]),
+                               hint="return the scalar loss")
+    return Function(src.name, tuple(Var(p) for p in params), tuple(b.body), tuple(values),
+                    src.loc(src.tree), defaults, tuple(sorted(b.constants.items())),
+                    returns_tuple=isinstance(result, Tup))
+
+
+def _all_names(tree: ast.AST) -> set[str]:
+    """Every name the user's code uses: generated names must never take one of them."""
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | \
+        {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
+
+
+def _free_names(tree: ast.AST) -> set[str]:
+    """Names read but never assigned: modules, helpers, constants. Never shadow them."""
+    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    return {n.id for n in names} - {n.id for n in names if isinstance(n.ctx, ast.Store)}
+
+
+def _defaults(src: FunctionSource) -> tuple[tuple[str, Any], ...]:
+    args = src.tree.args
+    pairs = []
+    for arg, default in zip(args.args[len(args.args) - len(args.defaults):], args.defaults):
+        try:
+            pairs.append((arg.arg, ast.literal_eval(default)))
+        except ValueError:
+            raise SymdiffError("default values must be literals", src.loc(default),
+                               hint="use a number, string, None or True/False as the default")
+    return tuple(pairs)
+
+
+class _Poisoned(Exception):
+    """A statement read a value whose own statement already failed: no second report."""
+
+
+@dataclass(frozen=True)
+class Poison:
+    """The value of a name whose statement could not be lowered (its error is recorded)."""
+
+
+def _lower_block(b: Builder, src: FunctionSource, env: dict[str, Env], stmts, stack,
+                 result_hint: str | None = None) -> Env | None:
+    """Lower statements into ``b``; returns the returned value if the block returns.
+
+    A statement that fails is recorded and its names poisoned, and lowering goes on, so
+    that every problem in a function is reported at once.
+    """
+    for stmt in stmts:
+        try:
+            returned = _lower_statement(b, src, env, stmt, stack, result_hint)
+        except (SymdiffError, _Poisoned) as exc:
+            if isinstance(exc, SymdiffError):
+                b.problems.extend(exc.problems)
+            for name in _assigned([stmt]):
+                env[name] = Poison()
+            returned = Poison() if isinstance(stmt, ast.Return) else None
+        if returned is not None:
+            return returned
+    return None
+
+
+def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_hint):
+    loc = src.loc(stmt)
+    if True:
+        if isinstance(stmt, ast.Return):
+            if stmt.value is None:
+                raise SymdiffError("`return` needs a value", loc, hint="return the scalar loss")
+            value = _expr(b, src, env, stmt.value, loc, stack, hint=result_hint or src.name)
+            env[(alias.REF, RETURN)] = alias.ref_of(b, env, stmt.value, value)
+            return value
+        if isinstance(stmt, ast.Assign):
+            target = stmt.targets[0]
+            hint = target.id if isinstance(target, ast.Name) else TMP
+            value = _expr(b, src, env, stmt.value, loc, stack, hint)
+            storage = alias.ref_of(b, env, stmt.value, value)
+            for target in stmt.targets:
+                _bind(b, src, env, target, value, loc, stack, storage)
+                if storage is None and isinstance(target, ast.Name):   # ``a = b = zeros``
+                    storage = alias.materialize(env, target.id)
+        elif isinstance(stmt, ast.Expr):
+            memory.effect(b, src, env, stmt.value, loc, stack)
+        elif isinstance(stmt, ast.AugAssign):
+            _augmented(b, src, env, stmt, loc, stack)
+        elif isinstance(stmt, ast.If):
+            return _lower_if(b, src, env, stmt, loc, stack, result_hint)
+        elif isinstance(stmt, (ast.For, ast.While)):
+            _lower_loop(b, src, env, stmt, loc, stack)
+    return None
+
+
+def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> None:
+    """``x += v`` is ``x = x + v``; ``a[i] += v`` is ``a[i] = a[i] + v``."""
+    target = stmt.target
+    load = copy.deepcopy(target)
+    for n in ast.walk(load):
+        if hasattr(n, "ctx"):
+            n.ctx = ast.Load()
+    combined = ast.copy_location(ast.BinOp(load, stmt.op, stmt.value), stmt)
+    hint = target.id if isinstance(target, ast.Name) else TMP
+    value = _expr(b, src, env, combined, loc, stack, hint)
+    if isinstance(target, ast.Name) and alias.shared(env, target.id):
+        memory.in_place(b, env, target.id, value, loc)    # ``a += v`` on an array writes into it
+        return
+    _bind(b, src, env, target, value, loc, stack)     # a new value: its own storage
+
+
+# ---------------------------------------------------------------- control flow
+
+
+@dataclass(frozen=True)
+class Undefined:
+    """A name assigned on only some paths; reading it is an error."""
+
+    name: str
+
+
+def _sub(b: Builder) -> Builder:
+    return alias.sub(b)
+
+
+def _as_value(v: Env, name: str, loc: Loc) -> Var | Const:
+    if isinstance(v, (Var, Const)):
+        return v
+    if isinstance(v, Poison):
+        raise _Poisoned()
+    raise SymdiffError(f"`{name}` must hold a number or an array to change inside a branch "
+                       "or loop", loc, hint="assign arrays or numbers only in branches and loops")
+
+
+RETURN = "<return>"          # the key under which a branch's returned value is merged
+
+
+def _merge(b: Builder, env: dict, branches: list[dict], loc: Loc, result_hint: str = "result"):
+    """Names that differ between branches become the outputs of the region (phi values)."""
+    names = []
+    for branch in branches:
+        names += [k for k in branch if k not in names]
+    outs, values = [], [[] for _ in branches]
+    for name in names:
+        seen = [branch.get(name) for branch in branches]
+        if all(v is seen[0] for v in seen) and name in env or alias.is_hidden(name) \
+                and name[0] != alias.ROOT:
+            continue
+        stale = [v for v in seen if isinstance(v, alias.Stale)]
+        if stale:
+            env[name] = stale[0]
+            continue
+        if any(v is None or isinstance(v, Undefined) for v in seen):
+            env[name] = Undefined(name)
+            continue
+        if all(v == seen[0] for v in seen):
+            env[name] = seen[0]
+            continue
+        out = b.names.fresh(result_hint if name == RETURN else alias.hint(name))
+        outs.append(out)
+        for k, v in enumerate(seen):
+            values[k].append(_as_value(v, name, loc))
+        env[name] = out
+    return tuple(outs), [tuple(v) for v in values]
+
+
+def _lower_if(b: Builder, src, env, stmt: ast.If, loc: Loc, stack, result_hint) -> Env | None:
+    cond = calls_array(b, src, env, stmt.test, loc, stack)
+    blocks, envs, returned = [], [], []
+    for body in (stmt.body, stmt.orelse):
+        sub, inner = _sub(b), dict(env)
+        returned.append(_lower_block(sub, src, inner, body, stack, result_hint))
+        blocks.append(sub.body)
+        envs.append(inner)
+    flow.fill_roots(env, envs)
+    if (returned[0] is None) != (returned[1] is None):
+        raise SymdiffError("only one branch returns a value", loc,
+                           hint="return from both branches, or from neither")
+    if returned[0] is not None:
+        for inner, value in zip(envs, returned):
+            inner[RETURN] = _as_value(value, "the returned value", loc)
+    outs, (then_values, else_values) = _merge(b, env, envs, loc, result_hint or src.name)
+    flow.merge_refs(env, envs)
+    b.body.append(If(cond, tuple(blocks[0]), tuple(blocks[1]), outs, then_values, else_values, loc))
+    if returned[0] is not None:
+        return env.pop(RETURN)
+    return None
+
+
+def calls_array(b, src, env, e, loc, stack):
+    value = _expr(b, src, env, e, loc, stack, Temporary("cond"))
+    if not isinstance(value, (Var, Const)):
+        raise SymdiffError("a condition must be a boolean value", src.loc(e))
+    return value
+
+
+def _assigned(stmts) -> list[str]:
+    """Names a block assigns (in order of first assignment), including array writes."""
+    found: list[str] = []
+    for s in stmts:
+        for n in ast.walk(s):
+            target = None
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                target = n.id
+            elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Store) \
+                    and isinstance(n.value, ast.Name):
+                target = n.value.id
+            if target and target not in found:
+                found.append(target)
+    return found
+
+
+def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
+    """A loop: names it assigns become its carried values; a placeholder each inside."""
+    index, bounds = None, ()
+    if isinstance(stmt, ast.For):
+        args = stmt.iter.args
+        if not 1 <= len(args) <= 3 or stmt.iter.keywords:
+            raise SymdiffError("range takes 1 to 3 arguments", src.loc(stmt.iter))
+        values = [calls_array(b, src, env, a, loc, stack) for a in args]
+        start, stop, step = ([Const(0)] + values + [Const(1)])[:3] if len(values) == 1 else \
+            (values + [Const(1)])[:3]
+        bounds = (start, stop, step)
+    names = [n for n in _assigned(stmt.body) if not (isinstance(stmt, ast.For)
+                                                     and n == stmt.target.id)]
+    names = flow.with_roots(env, names)
+    lowered, names = memory.lower_until_stable(b, src, env, stmt, loc, stack, names)
+    index, carried, inits, body, cond_builder, cond, start, inner = lowered
+    nexts = tuple(_as_value(inner[n], n, loc) if not isinstance(inner[n], (Undefined, alias.Stale))
+                  else Const(None) for n in names)
+    outs = tuple(b.names.fresh(alias.hint(n)) for n in names)
+    b.body.append(Loop(index, bounds, tuple(carried), tuple(inits), tuple(body.body), nexts,
+                       outs, tuple(cond_builder.body), cond, loc))
+    for name, out in zip(names, outs):
+        env[name] = inner[name] if isinstance(inner[name], alias.Stale) else out
+    flow.loop_refs(env, start, inner)
+    flow.stale_after(env, inner)
+
+
+def _ifexp(b: Builder, src, env, e: ast.IfExp, loc: Loc, stack, hint: str) -> Env:
+    """``a if c else b`` computes only the chosen side: a branch with one output."""
+    cond = calls_array(b, src, env, e.test, loc, stack)
+    blocks, values = [], []
+    for side in (e.body, e.orelse):
+        sub = _sub(b)
+        values.append(_as_value(_expr(sub, src, dict(env), side, loc, stack), hint, loc))
+        blocks.append(tuple(sub.body))
+    out = b.names.fresh(hint)
+    b.body.append(If(cond, blocks[0], blocks[1], (out,), (values[0],), (values[1],), loc))
+    return out
+
+
+def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=(),
+          storage=None) -> None:
+    """``target = value``; ``storage`` is where the value lives (``alias.ref_of``)."""
+    if isinstance(target, ast.Name):
+        alias.bind(env, target.id, value, storage)
+        return
+    if isinstance(target, ast.Subscript):
+        name = target.value.id
+        if isinstance(env.get(name), alias.Stale):
+            raise alias.stale_error(env[name], src.loc(target.value))
+        new = calls.setitem(_context(b, src, env, loc, stack), target, value)
+        alias.write(b, env, name, new, loc)
+        return
+    count = len(target.elts)
+    if isinstance(value, Tup):
+        if len(value.items) != count:
+            raise SymdiffError(f"cannot unpack {len(value.items)} values into {count} names", loc)
+        items = value.items
+    elif isinstance(value, Var) and _defining(b, value).op == "shape":
+        x = _defining(b, value).args[0]
+        items = tuple(b.emit("dim", [x], t.id if isinstance(t, ast.Name) else "n", loc, axis=i)
+                      for i, t in enumerate(target.elts))
+    else:
+        raise SymdiffError("tuple unpacking works on a tuple, `x.shape`, or a helper's returns",
+                           loc, hint="index the array instead: `a = v[0]`")
+    refs = storage if isinstance(storage, tuple) else (None,) * len(items)
+    for t, item, r in zip(target.elts, items, refs):
+        _bind(b, src, env, t, item, loc, stack, r)
+
+
+def _defining(b: Builder, v: Var) -> Node:
+    for n in reversed(b.body):
+        if n.out == v:
+            return n
+    return Node(v, "param", ())
+
+
+# ---------------------------------------------------------------- expressions
+
+
+def _context(b: Builder, src: FunctionSource, env, loc: Loc, stack) -> "calls.Context":
+    return calls.Context(b, src, loc, lambda sub, h=TMP: _expr(b, src, env, sub, loc, stack, h),
+                         lambda name, args, h, at: _call_helper(b, src, name, args, src.loc(at),
+                                                                stack, h, env, at),
+                         lambda value, at: _bind_hidden(env, value, at))
+
+
+def _bind_hidden(env, value: Env, at: ast.AST) -> str:
+    """Bind ``value`` to a name that is not an identifier (no user code can refer to it)."""
+    name = f"<operand {at.lineno}:{at.col_offset}:{len(env)}>"
+    env[name] = value
+    return name
+
+
+def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint=TMP) -> Env:
+    """Lower an expression; ``loc`` is the enclosing statement's location."""
+    ctx = _context(b, src, env, loc, stack)
+    if isinstance(e, ast.Constant):
+        if isinstance(e.value, (int, float, bool, str)) or e.value is None:
+            return Const(e.value)
+        raise SymdiffError(f"constant {e.value!r} is not supported", src.loc(e))
+    if isinstance(e, ast.Name):
+        return _name(b, src, env, e)
+    if isinstance(e, (ast.Tuple, ast.List)):
+        return Tup(tuple(ctx.lower(x) for x in e.elts))
+    if isinstance(e, ast.BinOp):
+        return calls.binop(ctx, e, hint)
+    if isinstance(e, ast.UnaryOp):
+        return calls.unaryop(ctx, e, hint)
+    if isinstance(e, ast.Compare):
+        return calls.compare(ctx, e, hint)
+    if isinstance(e, ast.BoolOp):
+        return calls.boolop(ctx, e, hint)
+    if isinstance(e, ast.IfExp):
+        return _ifexp(b, src, env, e, loc, stack, hint)
+    if isinstance(e, ast.Attribute):
+        return calls.attribute(ctx, e, hint, _module_attr(src, env, e))
+    if isinstance(e, ast.Subscript):
+        return calls.subscript(ctx, e, hint)
+    if isinstance(e, ast.Call):
+        return calls.call(ctx, e, hint, _callee(src, env, e.func))
+    raise SymdiffError(f"`{type(e).__name__}` is not supported", src.loc(e))
+
+
+def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
+    name = e.id
+    if isinstance(env.get(name), Poison):
+        raise _Poisoned()
+    if isinstance(env.get(name), alias.Stale):
+        raise alias.stale_error(env[name], src.loc(e))
+    if isinstance(env.get(name), Undefined):
+        raise SymdiffError(f"`{name}` may be undefined here: it is assigned on only some paths",
+                           src.loc(e), hint=f"assign `{name}` before the `if` or loop too")
+    if name in env:
+        return env[name]
+    scope = src.scope
+    value = scope.constant(name, src.loc(e))      # first: refused if also imported
+    if value is not None:
+        if isinstance(value, bool):
+            return Const(value)
+        known = b.constants.get(name)
+        if known is not None and known != value:      # same name, two modules: inline it
+            return Const(value)
+        b.constants[name] = value
+        b.names.reserve(name)
+        return Const(value, name)
+    if name in scope.numpy:
+        return Module("numpy")
+    if name in scope.math:
+        return Module("math")
+    if name in scope.linalg:
+        return Module("linalg")
+    if name in scope.functions:
+        return Helper(name)
+    if name in scope.imported:
+        return Module("imported:" + name)
+    raise SymdiffError(f"unknown name `{name}`", src.loc(e),
+                       hint="pass it in as an argument, or define it at module level "
+                            "as a number or a function")
+
+
+def _module_attr(src: FunctionSource, env, e: ast.Attribute) -> str | None:
+    """``np.linalg.norm`` -> "linalg.norm"; ``np.exp`` -> "numpy.exp"; else None."""
+    base = e.value
+    if isinstance(base, ast.Name) and base.id not in env:
+        if base.id in src.scope.numpy:
+            return "numpy." + e.attr
+        if base.id in src.scope.math:
+            return "math." + e.attr
+        if base.id in src.scope.linalg:
+            return "linalg." + e.attr
+        if base.id in src.scope.other_modules:
+            return "other:" + src.scope.other_modules[base.id] + "." + e.attr
+    if isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name) \
+            and base.value.id in src.scope.numpy and base.value.id not in env:
+        return f"numpy.{base.attr}.{e.attr}".replace("numpy.linalg.", "linalg.")
+    return None
+
+
+def _callee(src: FunctionSource, env, func: ast.expr) -> str | None:
+    """The qualified name of a called function, or None for a method call."""
+    if isinstance(func, ast.Name):
+        if func.id in env:
+            return "local:" + func.id
+        if func.id in src.scope.functions:
+            return "helper:" + func.id
+        if func.id in src.scope.imported:
+            module, attr = src.scope.imported[func.id]
+            return f"{module}.{attr}"
+        if func.id in BUILTINS:
+            return "builtin." + func.id
+        return "unknown:" + func.id
+    if isinstance(func, ast.Attribute):
+        return _module_attr(src, env, func)
+    return None
+
+
+def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], loc: Loc,
+                 stack, hint: str, caller=None, call=None) -> Env:
+    """Inline a helper function: lower its body with the arguments bound to its parameters."""
+    helper = src.scope.function(name)
+    if helper is None:
+        raise SymdiffError(f"cannot read the source of helper `{name}`", loc,
+                           hint="define the helper with `def` in a file symdiff can read")
+    if helper.name in stack:
+        raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
+                           hint="write the recursion as a loop or closed form")
+    if not fence.always_returns(helper.tree.body):      # Python returns None at the end
+        helper = memory.returning_none(helper)
+    fence.check(helper)
+    helper = desugar(helper)
+    params = [a.arg for a in helper.tree.args.args]
+    defaults = dict(_defaults(helper))
+    if len(args) > len(params) or any(p not in defaults for p in params[len(args):]):
+        raise SymdiffError(f"`{helper.name}` takes {len(params)} arguments, got {len(args)}", loc,
+                           hint=f"call it as {helper.name}({', '.join(params)})")
+    env: dict[str, Env] = {p: Const(defaults[p]) for p in params[len(args):]}
+    env.update(zip(params, args))
+    if caller is not None:
+        flow.enter_helper(b, caller, env, params, call.args, args)
+    for n in _free_names(helper.tree):
+        b.names.reserve(n)
+    result = _lower_block(b, helper, env, helper.tree.body, stack + (helper.name,), hint)
+    if caller is not None and not isinstance(result, Poison):
+        flow.leave_helper(b, caller, env, call, loc)
+    if isinstance(result, Poison):
+        raise _Poisoned()                   # the helper's own problem is already recorded
+    if result is None:
+        raise SymdiffError(f"helper `{helper.name}` does not return a value", loc,
+                           hint="end the helper with `return <value>`")
+    return result
+

@@ -1,0 +1,169 @@
+"""Lowering of the NumPy spellings whose meaning depends on an argument: dtypes, casts.
+
+    x.astype('float64'), x.astype(float), x.astype(np.float32), np.float32(x),
+    np.array(x, dtype=float), np.asarray(x)
+        a float dtype keeps the array and passes the gradient through; an int or bool
+        dtype is a step (its gradient is zero almost everywhere): refused when a
+        differentiated value goes through it (``reverse.refuse_steps``, in both modes).
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from ..ir import Const
+
+#: ``np.float32(x)`` and friends: calls that convert.
+SCALAR_TYPES = {"float64", "float32", "float16", "double", "single", "int64", "int32", "int16",
+                "int8", "uint8", "bool_"}
+#: Constructors that take a ``dtype=`` keyword, passed on as it is.
+DTYPE_CONSTRUCTORS = {"zeros", "ones", "empty", "full", "arange", "eye", "linspace",
+                      "zeros_like", "ones_like", "full_like", "identity"}
+
+#: Builtin type names that NumPy accepts as dtypes.
+BUILTIN_DTYPES = {"float": "float64", "int": "int64", "bool": "bool", "complex": "complex128"}
+
+
+def dtype_of(ctx, node: ast.expr) -> np.dtype:
+    """The dtype a ``dtype`` argument names: 'float32', float, np.float64, np.int32..."""
+    spelled = None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        spelled = node.value
+    elif isinstance(node, ast.Name) and node.id in BUILTIN_DTYPES:
+        spelled = BUILTIN_DTYPES[node.id]
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+            and node.value.id in ctx.src.scope.numpy:
+        spelled = node.attr
+    try:
+        if spelled is not None and (isinstance(node, ast.Constant) or hasattr(np, spelled)):
+            return np.dtype(spelled)
+    except TypeError:
+        pass
+    raise ctx.fail("this dtype is not understood", node,
+                   "write a NumPy dtype: float, 'float64', np.float32, int, np.int64, bool")
+
+
+def cast(ctx, x, dtype: np.dtype, hint: str, at: ast.AST):
+    """``x`` converted to ``dtype`` (an array stays an array)."""
+    if dtype.kind == "f":
+        return ctx.emit("cast", [x], hint, type="float", dtype=dtype.name)
+    if dtype.kind in "iub":
+        return ctx.emit("cast", [x], hint, type="int", dtype=dtype.name,
+                        spelling=f".astype({dtype.name})")
+    raise ctx.fail(f"conversion to {dtype.name} is not supported", at,
+                   "differentiate real (float) values only")
+
+
+def astype(ctx, e: ast.Call, x, hint: str):
+    """``x.astype(dtype)``: the dtype is the first argument or the ``dtype`` keyword."""
+    node = e.args[0] if e.args else next((k.value for k in e.keywords if k.arg == "dtype"), None)
+    if node is None:
+        raise ctx.fail(".astype needs a dtype", e, "write e.g. x.astype(float)")
+    if isinstance(node, ast.Attribute) and node.attr == "dtype" and \
+            ast.dump(node.value) == ast.dump(e.func.value):
+        return x                           # x.astype(x.dtype): the same values
+    return cast(ctx, x, dtype_of(ctx, node), hint, e)
+
+
+def dtype_keyword(ctx, e: ast.Call) -> np.dtype | None:
+    """The ``dtype=`` keyword of a call, as a dtype (None when there is none)."""
+    node = next((k.value for k in e.keywords if k.arg == "dtype"), None)
+    return None if node is None else dtype_of(ctx, node)
+
+
+def dtype_const(dtype: np.dtype) -> Const:
+    """A dtype as a constant argument of a NumPy call: ``dtype='float64'``."""
+    return Const(dtype.name)
+
+
+def with_dtype(ctx, e: ast.Call, hint: str, name: str, args, keywords, dtype, lower):
+    """``np.<name>(..., dtype=d)``: a conversion for np.array/np.asarray; a keyword of a
+    constructor; refused elsewhere. ``lower(args, keywords)`` lowers the call itself."""
+    if name in ("array", "asarray") and len(args) == 1 and not keywords:
+        x = ctx.array(lower(args, {}), e)
+        return cast(ctx, x, dtype, hint, e)
+    if name in DTYPE_CONSTRUCTORS:
+        return lower(args, {**keywords, "dtype": dtype_const(dtype)})
+    raise ctx.fail(f"the dtype= keyword of np.{name} is not supported", e,
+                   "convert the argument first, e.g. x.astype(float)")
+
+
+# ---------------------------------------------------------------- constructors with values
+#
+#     np.full(shape, a), np.full_like(x, a)    d/da = the upstream gradient summed to a's shape
+#     np.linspace(a, b, num)                   out = a + (b - a) * t, t = 0 .. 1 (num points)
+#                                              d/da = sum of g * (1 - t), d/db = sum of g * t
+#     np.arange(a, b, step)                    refused when a value it depends on is
+#                                              differentiated (its length jumps)
+
+
+def _keyword(e: ast.Call, args: list, keywords: dict, position: int, name: str, default):
+    if name in keywords:
+        return keywords[name]
+    return args[position] if len(args) > position else default
+
+
+def full(ctx, e: ast.Call, hint: str, name: str, args: list, keywords: dict):
+    """``np.full(shape, a)`` / ``np.full_like(x, a)``: differentiable in ``a``."""
+    from .lower import Tup
+    from .lower_calls import _shape_tuple
+    allowed = {"fill_value", "dtype"}
+    if len(args) + len(set(keywords) & {"fill_value", "shape", "a"}) < 2 or \
+            set(keywords) - allowed - {"shape", "a"}:
+        raise ctx.fail(f"np.{name} takes a shape (or an array) and a fill value here", e,
+                       f"write np.{name}(shape, value)")
+    first = _keyword(e, args, keywords, 0, "shape" if name == "full" else "a", None)
+    value = ctx.array(_keyword(e, args, keywords, 1, "fill_value", None), e)
+    if name == "full":
+        first = _shape_tuple(ctx, first) if isinstance(first, Tup) else ctx.array(first, e)
+    else:
+        first = ctx.array(first, e)
+    dtype = keywords.get("dtype")
+    extra = {"dtype": dtype.value} if isinstance(dtype, Const) else {}
+    return ctx.emit("fill", [first, value], hint, fn=name, **extra)
+
+
+def linspace(ctx, e: ast.Call, hint: str, args: list, keywords: dict):
+    """``np.linspace(a, b, num=50, endpoint=True)``: differentiable in a and b."""
+    if set(keywords) - {"start", "stop", "num", "endpoint", "dtype"}:
+        raise ctx.fail("np.linspace takes start, stop, num and endpoint here", e,
+                       "leave out retstep= and axis=; write the points from np.linspace(0, 1, n)")
+    start = ctx.array(_keyword(e, args, keywords, 0, "start", None), e)
+    stop = ctx.array(_keyword(e, args, keywords, 1, "stop", None), e)
+    num = ctx.array(_keyword(e, args, keywords, 2, "num", Const(50)), e)
+    endpoint = ctx.static(_keyword(e, args, keywords, 3, "endpoint", Const(True)), e, "endpoint")
+    dtype = keywords.get("dtype")
+    extra = {"dtype": dtype.value} if isinstance(dtype, Const) else {}
+    return ctx.emit("linspace", [start, stop, num], hint, endpoint=bool(endpoint), **extra)
+
+
+# ---------------------------------------------------------------- norms
+#
+# np.linalg.norm(x, ord, axis, keepdims) as NumPy defines it. Vectors (1-D, or one axis):
+# ord=2 the 2-norm, 1 sum |x|, inf max |x|, -inf min |x|, any other p (sum |x|**p)**(1/p).
+# Matrices (2-D, or two axes): 'fro', 1 / -1 max / min column sum of |x|, inf / -inf max / min
+# row sum. Ties at a max or min share the gradient evenly; abs'(0) = 0. Refused: ord=0 (a
+# count of nonzeros), and 2, -2, 'nuc' of matrices (they need singular values).
+
+VECTOR_ORDS = "2, 1, inf, -inf or any other number except 0"
+MATRIX_ORDS = "'fro', 1, -1, inf, -inf"
+
+
+def norm(ctx, e: ast.Call, hint: str, x, order, axis, keepdims: bool):
+    """A norm of an order other than None: one ``norm`` primitive (rules.arrays)."""
+    if isinstance(order, str) and order not in ("fro", "nuc") or isinstance(order, bool) or \
+            not isinstance(order, (str, int, float)):
+        raise ctx.fail(f"ord={order!r} is not a norm order", e,
+                       f"for vectors use {VECTOR_ORDS}; for matrices {MATRIX_ORDS}")
+    if order == 0:
+        raise ctx.fail("np.linalg.norm with ord=0 counts the nonzero elements: it is not "
+                       "differentiable", e, "compute the count outside the function")
+    axes = axis if isinstance(axis, tuple) else None if axis is None else (axis,)
+    if order == "nuc" or axes is not None and len(axes) == 2 and order in (2, -2):
+        raise ctx.fail(f"np.linalg.norm with ord={order!r} of a matrix needs its singular "
+                       "values, which symdiff does not differentiate", e,
+                       f"use one of {MATRIX_ORDS}, or ord=None (Frobenius)")
+    if axes is not None and len(axes) not in (1, 2):
+        raise ctx.fail("np.linalg.norm takes one axis (vectors) or two (matrices)", e)
+    return ctx.emit("norm", [x], hint, ord=order, axis=axis, keepdims=keepdims)

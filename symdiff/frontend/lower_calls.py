@@ -1,0 +1,408 @@
+"""Lowering of operators, attributes, subscripts and calls onto the primitive set.
+
+This is the table of what a user may write: ``np.<f>``, ``math.<f>``, builtins, methods.
+Elementwise functions come from ``rules.elementwise.TABLE``; the rest are listed here.
+"""
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import sympy
+
+import numpy as np
+
+from . import lower_arrays as arrays
+from ..errors import Loc, SymdiffError
+from ..ir import TMP, Const, Var
+from ..primitives import elementwise as E
+
+#: NumPy functions whose result carries no gradient (indices, shapes, constants).
+NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "eye",
+           "argmax", "argmin", "floor", "ceil", "round", "rint", "isnan", "isfinite",
+           "logical_and", "logical_or", "logical_not", "greater", "less", "equal",
+           "argsort", "trunc", "sign_mask"}
+#: Array functions with their own vector-Jacobian rule (``rules.arrays``).
+REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "amax": "amax", "min": "amin",
+              "amin": "amin"}
+METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "transpose", "copy", "ravel",
+           "flatten", "astype", "squeeze"}
+SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(REDUCTIONS) | {
+    "dot", "matmul", "outer", "reshape", "transpose", "ravel", "concatenate", "stack", "where",
+    "clip", "expand_dims", "squeeze", "array", "absolute", "linalg.norm", "power", "square",
+    "full", "full_like", "linspace", "asarray"})
+
+CMP = {ast.Gt: ">", ast.Lt: "<", ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
+INTOPS = {ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
+ARITH = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+         ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b, ast.Mod: E.Mod}
+
+
+@dataclass
+class Context:
+    """What a lowering rule needs: the builder, the source, the statement's location."""
+
+    b: Any
+    src: Any
+    loc: Loc
+    lower: Callable[..., Any]               # lower(ast_expr, hint=TMP) -> Env
+    call_helper: Callable[..., Any]         # call_helper(name, args, hint, call) -> Env
+    bind: Callable[..., str] = None         # bind(value, at) -> a name no user can write
+
+    def fail(self, message: str, at: ast.AST, hint: str = "") -> SymdiffError:
+        return SymdiffError(message, self.src.loc(at), hint)
+
+    def emit(self, op, args, hint, **params):
+        return self.b.emit(op, args, hint, self.loc, **params)
+
+    def ew(self, expr_of, args, hint, lib="np"):
+        return self.b.ew(expr_of, args, hint, self.loc, lib)
+
+    def array(self, value, at: ast.AST):
+        from .lower import Tup
+        if isinstance(value, Tup):
+            return self.stack(list(value.items), 0, TMP, at)
+        if not isinstance(value, (Var, Const)):
+            raise self.fail("expected a number or an array here", at)
+        if isinstance(value, Const) and isinstance(value.value, str):
+            raise self.fail("strings cannot take part in a differentiated computation", at,
+                            "compute strings outside the function")
+        return value
+
+    def stack(self, items, axis, hint, at):
+        items = [self.array(v, at) for v in items]
+        if all(isinstance(v, Const) and v.name is None for v in items):
+            return self.emit("np", [Const(tuple(v.value for v in items))], hint, fn="array",
+                             keywords=())
+        return self.emit("stack", items, hint, axis=axis)
+
+    def static(self, value, at: ast.AST, what: str):
+        """A compile-time constant (axis, keepdims...): ints, tuples of ints, None, bools."""
+        from .lower import Tup
+        if isinstance(value, Const) and value.name is None:
+            return value.value
+        if isinstance(value, Tup) and all(isinstance(v, Const) for v in value.items):
+            return tuple(v.value for v in value.items)
+        raise self.fail(f"{what} must be a constant", at, f"write {what} as a literal, e.g. axis=1")
+
+
+# ---------------------------------------------------------------- operators
+
+
+def binop(ctx: Context, e: ast.BinOp, hint: str):
+    a, b = ctx.array(ctx.lower(e.left), e.left), ctx.array(ctx.lower(e.right), e.right)
+    if isinstance(e.op, ast.MatMult):
+        return ctx.emit("matmul", [a, b], hint)
+    if type(e.op) in ARITH:
+        return ctx.ew(ARITH[type(e.op)], [a, b], hint, lib="")
+    if type(e.op) in INTOPS:
+        return ctx.emit("intop", [a, b], hint, symbol=INTOPS[type(e.op)])
+    raise ctx.fail(f"operator {type(e.op).__name__} is not supported", e)
+
+
+def unaryop(ctx: Context, e: ast.UnaryOp, hint: str):
+    x = ctx.array(ctx.lower(e.operand), e.operand)
+    if isinstance(e.op, ast.USub):
+        return ctx.ew(lambda v: -v, [x], hint, lib="")
+    if isinstance(e.op, ast.UAdd):
+        return x
+    if isinstance(e.op, ast.Invert):
+        return ctx.emit("np", [x], hint, fn="logical_not", keywords=())
+    return ctx.emit("not", [x], hint)
+
+
+def compare(ctx: Context, e: ast.Compare, hint: str):
+    a = ctx.array(ctx.lower(e.left), e.left)
+    b = ctx.array(ctx.lower(e.comparators[0]), e.comparators[0])
+    if type(e.ops[0]) not in CMP:
+        raise ctx.fail(f"comparison {type(e.ops[0]).__name__} is not supported", e,
+                       "compare numbers with <, <=, >, >=, == or !=")
+    return ctx.emit("compare", [a, b], hint, symbol=CMP[type(e.ops[0])])
+
+
+def boolop(ctx: Context, e: ast.BoolOp, hint: str):
+    """``a or b`` is ``a if a else b`` and ``a and b`` is ``b if a else a``: the value of an
+    operand, not a bool (b is computed only when needed). ``a`` is computed once."""
+    value = e.values[0]
+    for more in e.values[1:]:
+        first = ast.Name(ctx.bind(ctx.lower(value), value), ast.Load())
+        ast.copy_location(first, value)
+        body, orelse = (more, first) if isinstance(e.op, ast.And) else (first, more)
+        value = ast.copy_location(ast.IfExp(first, body, orelse), e)
+        ast.fix_missing_locations(value)
+    return ctx.lower(value, hint)
+
+
+# ---------------------------------------------------------------- attributes and subscripts
+
+
+CONSTANTS = {"pi": 3.141592653589793, "e": 2.718281828459045, "inf": float("inf"),
+             "newaxis": None}
+
+
+def attribute(ctx: Context, e: ast.Attribute, hint: str, qualified: str | None):
+    if qualified is not None:
+        attr = qualified.split(".")[-1]
+        if qualified.split(".")[0] in ("numpy", "math") and attr in CONSTANTS:
+            return Const(CONSTANTS[attr])
+        raise ctx.fail(f"`{qualified.replace('numpy.', 'np.')}` is not supported here", e)
+    x = ctx.array(ctx.lower(e.value), e.value)
+    if e.attr == "T":
+        return ctx.emit("transpose", [x], hint, axes=None)
+    if e.attr == "shape":
+        return ctx.emit("shape", [x], hint)
+    if e.attr in ("ndim", "size"):
+        return ctx.emit(e.attr, [x], hint)
+    raise ctx.fail(f"attribute `.{e.attr}` is not supported", e,
+                   "use .T, .shape, .ndim or .size, or the NumPy function")
+
+
+def subscript(ctx: Context, e: ast.Subscript, hint: str):
+    from .lower import Tup
+    base = e.value
+    if isinstance(base, ast.Attribute) and base.attr == "shape" and isinstance(e.slice, ast.Constant):
+        x = ctx.array(ctx.lower(base.value), base.value)
+        return ctx.emit("dim", [x], hint, axis=e.slice.value)
+    x = ctx.lower(base)
+    if isinstance(x, Tup):
+        index = ctx.static(ctx.lower(e.slice), e.slice, "a tuple index")
+        return x.items[index]
+    x = ctx.array(x, base)
+    entries = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
+    args, spec = [x], []
+    for entry in entries:
+        spec.append(_index_entry(ctx, entry, args))
+    return ctx.emit("getitem", args, hint, index=tuple(spec))
+
+
+def setitem(ctx: Context, target: ast.Subscript, value):
+    """``x[idx] = v``: a new version of x, equal to x but for ``idx`` (inputs are never changed)."""
+    base = ctx.lower(target.value)
+    if not isinstance(base, (Var, Const)):
+        raise ctx.fail("only arrays can be assigned into", target)
+    entries = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+    args, spec = [base, ctx.array(value, target)], []
+    for entry in entries:
+        spec.append(_index_entry(ctx, entry, args))
+    return ctx.emit("setitem", args, target.value.id, index=tuple(spec))
+
+
+def _index_entry(ctx: Context, entry: ast.expr, args: list):
+    """One index entry: None (newaxis), Ellipsis, ("at", k) or ("slice", k0, k1, k2)."""
+    if isinstance(entry, ast.Constant) and entry.value is None:
+        return None
+    if isinstance(entry, ast.Constant) and entry.value is Ellipsis:
+        return Ellipsis
+
+    def position(part):
+        if part is None:
+            return None
+        args.append(ctx.array(ctx.lower(part), part))
+        return len(args) - 1
+
+    if isinstance(entry, ast.Slice):
+        return ("slice", position(entry.lower), position(entry.upper), position(entry.step))
+    value = ctx.lower(entry)
+    if isinstance(value, Const) and value.value is None:
+        return None
+    args.append(ctx.array(value, entry))
+    return ("at", len(args) - 1)
+
+
+# ---------------------------------------------------------------- calls
+
+
+def _arguments(ctx: Context, e: ast.Call):
+    args = [ctx.lower(a) for a in e.args]
+    keywords = {k.arg: ctx.lower(k.value) for k in e.keywords}
+    return args, keywords
+
+
+def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
+    if qualified is None:
+        return _method(ctx, e, hint)
+    kind, _, name = qualified.partition(".") if "." in qualified else qualified.partition(":")
+    if qualified.startswith("helper:"):
+        args, keywords = _arguments(ctx, e)
+        if keywords:
+            raise ctx.fail("keyword arguments to helpers are not supported", e,
+                           "pass the helper's arguments by position")
+        return ctx.call_helper(qualified[len("helper:"):], args, hint, e)
+    if qualified.startswith("builtin."):
+        return _builtin(ctx, e, hint, qualified[len("builtin."):])
+    if qualified.startswith("numpy."):
+        return numpy_call(ctx, e, hint, qualified[len("numpy."):])
+    if qualified.startswith("linalg."):
+        return numpy_call(ctx, e, hint, qualified)
+    if qualified.startswith("math."):
+        return _math_call(ctx, e, hint, qualified[len("math."):])
+    shown = qualified.split(":", 1)[-1]
+    close = difflib.get_close_matches(shown.split(".")[-1], SUPPORTED_NUMPY, n=1, cutoff=0.75)
+    raise ctx.fail(f"`{shown}` is not a function symdiff can differentiate", e.func,
+                   f"use a supported NumPy function{' such as np.' + close[0] if close else ''}, "
+                   "or a helper defined with `def` at module level")
+
+
+def _math_call(ctx: Context, e: ast.Call, hint: str, name: str):
+    row = E.lookup(name)
+    if name not in E.MATH_FUNCTIONS or row is None:
+        close = difflib.get_close_matches(name, sorted(E.MATH_FUNCTIONS), n=1, cutoff=0.75)
+        raise ctx.fail(f"`math.{name}` is not supported", e.func,
+                       f"use math.{close[0]}" if close else "use a NumPy function")
+    args, keywords = _arguments(ctx, e)
+    if keywords or len(args) != row.arity:
+        raise ctx.fail(f"math.{name} takes {row.arity} argument(s)", e)
+    return ctx.ew(row.forward, [ctx.array(a, e) for a in args], hint, lib="math")
+
+
+def _builtin(ctx: Context, e: ast.Call, hint: str, name: str):
+    args, keywords = _arguments(ctx, e)
+    if name in ("max", "min") and len(args) >= 2 and not keywords:
+        row = E.TABLE["maximum" if name == "max" else "minimum"]
+        value = ctx.array(args[0], e)
+        for more in args[1:]:
+            value = ctx.ew(row.forward, [value, ctx.array(more, e)], hint, lib="math")
+        return value
+    if name == "abs" and len(args) == 1:
+        return ctx.ew(E.TABLE["abs"].forward, [ctx.array(args[0], e)], hint, lib="math")
+    if name == "float" and len(args) == 1:
+        return ctx.emit("cast", [ctx.array(args[0], e)], hint, type="float")
+    if name == "int" and len(args) == 1:
+        return ctx.emit("cast", [ctx.array(args[0], e)], hint, type="int")
+    if name == "len" and len(args) == 1:
+        return ctx.emit("dim", [ctx.array(args[0], e)], hint, axis=0)
+    hints = {"max": "np.max(x) for the largest element, or max(a, b) for two numbers",
+             "min": "np.min(x) for the smallest element, or min(a, b) for two numbers",
+             "sum": "np.sum(x)", "print": "print as a statement of its own"}
+    raise ctx.fail(f"builtin `{name}(...)` is not supported here", e,
+                   "use " + hints.get(name, "a NumPy function"))
+
+
+def _method(ctx: Context, e: ast.Call, hint: str):
+    func = e.func
+    if not isinstance(func, ast.Attribute):
+        raise ctx.fail("only functions and array methods can be called", e)
+    if func.attr not in METHODS:
+        close = difflib.get_close_matches(func.attr, sorted(METHODS), n=1, cutoff=0.75)
+        raise ctx.fail(f"method `.{func.attr}()` is not supported", func,
+                       f"use .{close[0]}() or a NumPy function" if close else "use a NumPy function")
+    x = ctx.array(ctx.lower(func.value), func.value)
+    if func.attr == "astype":
+        return arrays.astype(ctx, e, x, hint)
+    args, keywords = _arguments(ctx, e)
+    name = {"flatten": "ravel", "copy": "positive"}.get(func.attr, func.attr)
+    if name in ("reshape", "transpose") and len(args) > 1:
+        from .lower import Tup
+        args = [Tup(tuple(args))]
+    return _numpy(ctx, e, hint, name, [x] + args, keywords)
+
+
+def numpy_call(ctx: Context, e: ast.Call, hint: str, name: str):
+    if name in arrays.SCALAR_TYPES:                      # np.float32(x): a cast
+        if len(e.args) != 1 or e.keywords:
+            raise ctx.fail(f"np.{name} takes one argument here", e)
+        x = ctx.array(ctx.lower(e.args[0]), e.args[0])
+        return arrays.cast(ctx, x, np.dtype(name), hint, e)
+    dtype = arrays.dtype_keyword(ctx, e)
+    args = [ctx.lower(a) for a in e.args]
+    keywords = {k.arg: ctx.lower(k.value) for k in e.keywords if k.arg != "dtype"}
+    if dtype is not None:
+        return arrays.with_dtype(ctx, e, hint, name, args, keywords, dtype,
+                                 lambda a, k: _numpy(ctx, e, hint, name, a, k))
+    return _numpy(ctx, e, hint, name, args, keywords)
+
+
+def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords: dict):
+    """Lower ``np.<name>(*args, **keywords)`` onto primitives."""
+    row = E.lookup(name)
+    if row is not None:
+        if keywords or len(args) != row.arity:
+            raise ctx.fail(f"np.{name} takes {row.arity} array argument(s) here", e,
+                           "pass the arrays by position, without out=/where= keywords")
+        return ctx.ew(row.forward, [ctx.array(a, e) for a in args], hint)
+    if name in REDUCTIONS:
+        x = ctx.array(args[0], e)
+        axis = ctx.static(keywords.get("axis", args[1] if len(args) > 1 else Const(None)), e, "axis")
+        keepdims = ctx.static(keywords.get("keepdims", Const(False)), e, "keepdims")
+        return ctx.emit(REDUCTIONS[name], [x], hint, axis=axis, keepdims=bool(keepdims))
+    if name in ("dot", "matmul", "outer"):
+        if len(args) != 2:
+            raise ctx.fail(f"np.{name} takes two arrays", e)
+        pair = [ctx.array(a, e) for a in args]
+        if name == "dot":                 # a scalar multiplies; N-D contracts, no batching
+            return ctx.emit("matmul", pair, hint, dot=True)
+        return ctx.emit("outer" if name == "outer" else "matmul", pair, hint)
+    if name in ("reshape", "ravel"):
+        x = ctx.array(args[0], e)
+        shape = args[1] if len(args) > 1 else keywords.get("shape", Const(-1))
+        from .lower import Tup
+        items = shape.items if isinstance(shape, Tup) else (shape,)
+        return ctx.emit("reshape", [x, *[ctx.array(v, e) for v in items]], hint)
+    if name == "transpose":
+        x = ctx.array(args[0], e)
+        axes = ctx.static(args[1] if len(args) > 1 else keywords.get("axes", Const(None)), e, "axes")
+        return ctx.emit("transpose", [x], hint, axes=axes)
+    if name in ("expand_dims", "squeeze"):
+        x = ctx.array(args[0], e)
+        axis = ctx.static(args[1] if len(args) > 1 else keywords.get("axis", Const(None)), e, "axis")
+        if name == "expand_dims" and axis is None:
+            raise ctx.fail("np.expand_dims needs an axis", e)
+        return ctx.emit(name, [x], hint, axis=axis)
+    if name in ("concatenate", "stack"):
+        from .lower import Tup
+        seq = args[0]
+        if not isinstance(seq, Tup):
+            raise ctx.fail(f"np.{name} takes a list of arrays written out, e.g. [a, b]", e)
+        axis = ctx.static(args[1] if len(args) > 1 else keywords.get("axis", Const(0)), e, "axis")
+        if name == "stack":
+            return ctx.stack(list(seq.items), axis, hint, e)
+        return ctx.emit(name, [ctx.array(v, e) for v in seq.items], hint, axis=axis)
+    if name in ("array", "asarray") and len(args) == 1 and not keywords:
+        return ctx.array(args[0], e) if not isinstance(args[0], (Var, Const)) else args[0]
+    if name == "where" and len(args) == 3:
+        return ctx.emit("where", [ctx.array(a, e) for a in args], hint)
+    if name in ("full", "full_like"):
+        return arrays.full(ctx, e, hint, name, args, keywords)
+    if name == "linspace":
+        return arrays.linspace(ctx, e, hint, args, keywords)
+    if name == "linalg.norm":
+        return _norm(ctx, e, hint, args, keywords)
+    if name in NONDIFF:
+        from .lower import Tup
+        flat = [_shape_tuple(ctx, a) if isinstance(a, Tup) else ctx.array(a, e) for a in args] + \
+            [v if k == "dtype" else ctx.array(v, e) for k, v in keywords.items()]
+        return ctx.emit("np", flat, hint, fn=name, keywords=tuple(keywords))
+    if name == "random" or name.startswith("random."):
+        raise ctx.fail("random numbers inside a differentiated function are not supported", e,
+                       "draw them outside and pass them in as an argument")
+    close = difflib.get_close_matches(name, SUPPORTED_NUMPY, n=1, cutoff=0.75)
+    raise ctx.fail(f"`np.{name}` is not supported", e.func,
+                   f"did you mean np.{close[0]}?" if close else "write it with supported NumPy functions")
+
+
+def _shape_tuple(ctx: Context, value):
+    """``np.zeros((k, d, d))``: a shape stays a tuple (not an array of its entries)."""
+    if all(isinstance(v, Const) and v.name is None for v in value.items):
+        return Const(tuple(v.value for v in value.items))
+    return ctx.emit("tuple", list(value.items), "shape")
+
+
+def _norm(ctx: Context, e: ast.Call, hint: str, args, keywords):
+    """``np.linalg.norm(x, ord, axis, keepdims)``: the 2-norm / Frobenius norm is written
+    out as sqrt(sum(x*x)); every other order is ``lower_arrays.norm``."""
+    x = ctx.array(args[0], e)
+    order = ctx.static(keywords.get("ord", args[1] if len(args) > 1 else Const(None)), e, "ord")
+    axis = ctx.static(keywords.get("axis", args[2] if len(args) > 2 else Const(None)), e, "axis")
+    keepdims = bool(ctx.static(keywords.get("keepdims", args[3] if len(args) > 3 else
+                                            Const(False)), e, "keepdims"))
+    if order is not None:
+        return arrays.norm(ctx, e, hint, x, order, axis, keepdims)
+    squares = ctx.ew(lambda v: v ** 2, [x], TMP)
+    total = ctx.emit("sum", [squares], TMP, axis=axis, keepdims=keepdims)
+    # sqrt(where(total > 0, total, 0)): the same value; at x = 0 the gradient is the
+    # subgradient 0 (as abs'(0) = 0), not 0 * inf = NaN (symdiff.masks)
+    positive = ctx.emit("compare", [total, Const(0)], TMP, symbol=">")
+    guarded = ctx.emit("where", [positive, total, Const(0.0)], TMP)
+    return ctx.ew(sympy.sqrt, [guarded], hint)

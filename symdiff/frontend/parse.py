@@ -1,0 +1,406 @@
+"""Stage 1, parse: find a function's source, parse it, and resolve the names it uses.
+
+A ``Scope`` says what the names of a module mean to the compiler: which names are NumPy
+(``np``), which are ``math``, which are helper functions (differentiated through),
+and which are numeric constants. It is built either from a live function's globals
+(``from_function``) or statically from a file's text (``from_file``), which never imports
+or runs the file.
+
+    >>> src = source_of(loss)            # FunctionSource: AST, file, line offsets, scope
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import functools
+import inspect
+import io
+import linecache
+import math
+import os
+import re
+import textwrap
+import tokenize
+import types
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from . import decorators
+from ..errors import Loc, SymdiffError
+from .module_constants import ModuleConstants
+
+
+@dataclass
+class Scope:
+    """What the module-level names visible to a function stand for."""
+
+    numpy: set[str] = field(default_factory=set)          # names bound to the numpy module
+    math: set[str] = field(default_factory=set)           # names bound to the math module
+    linalg: set[str] = field(default_factory=set)         # names bound to numpy.linalg
+    functions: dict[str, Any] = field(default_factory=dict)    # name -> FunctionSource | thunk
+    constants: dict[str, Any] = field(default_factory=dict)    # name -> number
+    imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # exp -> ("numpy", "exp")
+    other_modules: dict[str, str] = field(default_factory=dict)  # name -> module it stands for
+    module: ModuleConstants | None = None    # a file's constants, evaluated when first used
+    live: LiveNames | None = None            # a live module's names, read at compile time
+
+    def constant(self, name: str, use: Loc | None = None) -> Any:
+        """The number ``name`` stands for, or None (a SymdiffError where a file rebinds it,
+        see ``module_constants``)."""
+        if name not in self.constants and self.module is not None:
+            value = self.module.value(name, self, use)
+            if value is not None:
+                self.constants[name] = value
+        value = self.constants.get(name)
+        if value is not None and self.live is not None:
+            self.live.note(name)
+        return value
+
+    def function(self, name: str) -> "FunctionSource | None":
+        entry = self.functions.get(name)
+        if callable(entry) and not isinstance(entry, FunctionSource):
+            entry = entry()
+            self.functions[name] = entry
+        if entry is not None and self.live is not None:
+            self.live.note(name)
+        return entry
+
+    def watched(self, seen: set | None = None) -> list[tuple[Any, str, Any]]:
+        """What the compiled code read of live names, here and in the modules of its
+        helpers: (globals dict or closure cell, name, the object it held)."""
+        seen = set() if seen is None else seen
+        if id(self) in seen:
+            return []
+        seen.add(id(self))
+        out = self.live.watched() if self.live is not None else []
+        for entry in self.functions.values():
+            if isinstance(entry, FunctionSource):
+                out += entry.scope.watched(seen)
+        return out
+
+
+_UNBOUND = object()
+
+
+@dataclass
+class LiveNames:
+    """Where a live function's free names come from (its globals and closure cells), and
+    what it read of them, to tell when a compiled gradient has gone stale."""
+
+    globals_: dict[str, Any]
+    cells: dict[str, Any]
+    read: dict[str, Any] = field(default_factory=dict)     # name -> the object it held
+
+    def note(self, name: str) -> None:
+        self.read.setdefault(name, _current(self.cells.get(name, self.globals_), name))
+
+    def watched(self) -> list[tuple[Any, str, Any]]:
+        return [(self.cells.get(name, self.globals_), name, was)
+                for name, was in self.read.items()]
+
+
+def _current(where: Any, name: str) -> Any:
+    """What ``name`` holds now in a globals dict or a closure cell."""
+    if type(where) is dict:
+        return where.get(name, _UNBOUND)
+    try:
+        return where.cell_contents
+    except ValueError:
+        return _UNBOUND
+
+
+def changed(watched: list[tuple[Any, str, Any]]) -> bool:
+    """Does a name of ``Scope.watched`` hold something else now?"""
+    for where, name, was in watched:
+        now = _current(where, name)
+        if now is not was and not (type(now) is type(was) and now == was):
+            return True
+    return False
+
+
+@dataclass
+class FunctionSource:
+    """A parsed function: its ``ast.FunctionDef`` with line numbers as in its file."""
+
+    name: str
+    tree: ast.FunctionDef
+    file: str
+    lines: list[str]              # all lines of the file (or of the source snippet)
+    col_shift: int                # columns removed by dedenting
+    scope: Scope
+    decorators_checked: bool = False    # its decorators, if any, returned the def itself
+
+    def loc(self, node: ast.AST) -> Loc:
+        return node_loc(self.file, self.lines, node, self.col_shift, self.tree.lineno)
+
+
+def node_loc(file: str, lines: list[str], node: ast.AST, col_shift: int = 0,
+             default_line: int = 1) -> Loc:
+    """Where ``node`` is in ``file``: its line, and its column in characters (the AST counts
+    UTF-8 bytes) plus the columns dedenting removed."""
+    line = getattr(node, "lineno", default_line)
+    text = lines[line - 1].rstrip("\r\n") if 0 < line <= len(lines) else ""
+    col = getattr(node, "col_offset", 0)
+    body = text[col_shift:]
+    if not body.isascii():
+        col = len(body.encode("utf-8")[:col].decode("utf-8", "ignore"))
+    return Loc(file, line, col + col_shift, text)
+
+
+# ---------------------------------------------------------------- live functions
+
+
+def source_of(fn: Callable) -> FunctionSource:
+    """Parse a live Python function, resolving names through its globals and closure."""
+    decorators.check_live(fn)
+    if not isinstance(fn, types.FunctionType):
+        raise SymdiffError(f"symdiff differentiates Python functions, not {type(fn).__name__}",
+                           hint="pass a function defined with `def`")
+    try:
+        lines, first = inspect.getsourcelines(fn)
+    except (OSError, TypeError) as exc:
+        raise SymdiffError(f"cannot read the source of {fn.__name__}: {exc}",
+                           hint="define the function in a file (or notebook cell) symdiff can read, "
+                                "or use `symdiff compile file.py`") from None
+    file = inspect.getsourcefile(fn) or fn.__code__.co_filename
+    all_lines = linecache.getlines(file) or []
+    text = "".join(lines)
+    dedented = textwrap.dedent(text)
+    shift = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
+    tree = _parse(dedented, file, first)
+    defs = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    if not defs:
+        raise SymdiffError(f"cannot find a `def` for {fn.__name__} in its source",
+                           hint="symdiff needs a function defined with `def`, not a lambda")
+    if not all_lines or len(all_lines) < first + len(lines) - 1:
+        all_lines = [""] * (first - 1) + lines
+    scope = scope_of_globals(fn.__globals__, _closure_values(fn))
+    scope.live = LiveNames(fn.__globals__, dict(zip(fn.__code__.co_freevars,
+                                                    fn.__closure__ or ())))
+    return FunctionSource(defs[0].name, defs[0], file, all_lines, shift, scope,
+                          decorators_checked=True)      # fn's code is this def's
+
+
+def _parse(text: str, file: str, first_line: int = 1) -> ast.Module:
+    """Parse ``text``, which starts at line ``first_line`` of ``file``: blank lines put in
+    front give every node its line in the file (cheaper than renumbering the tree)."""
+    try:
+        return ast.parse("\n" * (first_line - 1) + text, filename=file)
+    except SyntaxError as exc:
+        raise SymdiffError(f"syntax error: {exc.msg}",
+                           Loc(file, exc.lineno or first_line, max((exc.offset or 1) - 1, 0),
+                               exc.text or ""),
+                           hint="fix the syntax so that Python itself can run the file") from None
+
+
+def _closure_values(fn: types.FunctionType) -> dict[str, Any]:
+    if not fn.__closure__:
+        return {}
+    values = {}
+    for name, cell in zip(fn.__code__.co_freevars, fn.__closure__):
+        try:
+            values[name] = cell.cell_contents
+        except ValueError:
+            continue
+    return values
+
+
+def scope_of_globals(globals_: dict[str, Any], extra: dict[str, Any] | None = None) -> Scope:
+    """Classify a live namespace: modules, helper functions, numeric constants."""
+    scope = Scope()
+    for name, value in {**globals_, **(extra or {})}.items():
+        _classify(scope, name, value)
+    return scope
+
+
+def _classify(scope: Scope, name: str, value: Any) -> None:
+    if value is np:
+        scope.numpy.add(name)
+    elif value is math:
+        scope.math.add(name)
+    elif value is np.linalg:
+        scope.linalg.add(name)
+    elif isinstance(value, types.ModuleType):
+        scope.other_modules[name] = value.__name__
+    elif isinstance(value, types.FunctionType) and _in_a_library(value):
+        scope.imported[name] = (value.__module__ or "", value.__name__)   # not inlined
+    elif isinstance(value, types.FunctionType):
+        scope.functions[name] = lambda value=value: source_of(value)
+    elif isinstance(value, (bool, np.bool_)):
+        scope.constants[name] = bool(value)
+    elif isinstance(value, (int, float, np.integer, np.floating)):
+        scope.constants[name] = value.item() if isinstance(value, np.generic) else value
+    elif callable(value):
+        origin = _library_name(value)
+        if origin:
+            scope.imported[name] = origin
+
+
+def _in_a_library(fn: types.FunctionType) -> bool:
+    """A function of an installed package or the standard library (scipy's, say), not one
+    of the user's own helpers: its calls are refused by name rather than inlined."""
+    import sysconfig
+    file = os.path.realpath(fn.__code__.co_filename)
+    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    return any(file.startswith(os.path.realpath(r) + os.sep) for r in roots)
+
+
+def _library_name(value: Any) -> tuple[str, str] | None:
+    """``np.exp`` -> ("numpy", "exp"); ``math.sqrt`` -> ("math", "sqrt")."""
+    attr = getattr(value, "__name__", None)
+    if attr and getattr(np, attr, None) is value:
+        return ("numpy", attr)
+    if attr and getattr(math, attr, None) is value:
+        return ("math", attr)
+    return None
+
+
+# ---------------------------------------------------------------- files, statically
+
+
+def read_file(path: str) -> tuple[str, list[str]]:
+    """The text of a Python file as Python reads it (PEP 263: a BOM or a coding line, else
+    UTF-8) and its lines as Python counts them; a file Python could not read is refused
+    with the place of the first byte that is wrong."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise SymdiffError(f"cannot read {path}: {exc.strerror}",
+                           hint="check the path to the model file") from None
+    text = decode_source(path, data)
+    return text, source_lines(text)
+
+
+def source_lines(text: str) -> list[str]:
+    """``text`` split where Python's tokenizer ends lines (``\\n``, ``\\r\\n``, ``\\r``), not
+    at the form feeds and Unicode separators ``str.splitlines`` also splits at."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+
+
+ENCODING_HINT = ("save the file as UTF-8, or declare its encoding on its first or second line, "
+                 "e.g. `# -*- coding: latin-1 -*-`")
+
+
+def decode_source(path: str, data: bytes) -> str:
+    """``data`` decoded as Python decodes a source file, or a located SymdiffError."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if "invalid or missing encoding declaration" not in str(exc):
+            line = next((i for i, t in enumerate(data.splitlines()[:2], 1)
+                         if re.match(rb"^[ \t\f]*#.*?coding[:=]", t)), 1)
+            raise SymdiffError(f"cannot read {path}: {exc.msg.split(' for ')[0]}",
+                               _byte_loc(path, data, _line_start(data, line)),
+                               hint=ENCODING_HINT) from None
+        encoding = "utf-8"             # undecodable bytes in the first lines: say where
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise SymdiffError(f"cannot read {path}: byte 0x{data[exc.start]:02x} is not valid "
+                           f"{encoding} (is it a Python file?)", _byte_loc(path, data, exc.start),
+                           hint=ENCODING_HINT) from None
+    if "\0" in text:
+        raise SymdiffError(f"cannot read {path}: it contains a null byte (is it a Python file?)",
+                           _byte_loc(path, data, data.index(b"\0")),
+                           hint="give the Python source file of the model")
+    return text
+
+
+_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def _line_start(data: bytes, line: int) -> int:
+    starts = [0] + [m.end() for m in _BREAK.finditer(data)]
+    return starts[min(line, len(starts)) - 1]
+
+
+def _byte_loc(path: str, data: bytes, offset: int) -> Loc:
+    """The place of byte ``offset``: line as Python counts, column in characters."""
+    line = len(_BREAK.findall(data, 0, offset)) + 1
+    start = _line_start(data, line)
+    end = _BREAK.search(data, offset)
+    text = data[start:end.start() if end else len(data)].decode("utf-8", "replace")
+    col = len(data[start:offset].decode("utf-8", "replace"))
+    return Loc(path, line, col, "".join(c if c.isprintable() and c != "\ufffd" else "?"
+                                        for c in text))
+
+
+def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionSource]:
+    """Every top-level function of a file, parsed without importing or running it."""
+    if text is None:
+        text, lines = read_file(path)
+    else:
+        lines = source_lines(text)
+    tree = _parse(text, path)
+    scope = Scope(module=ModuleConstants(tree, functools.partial(node_loc, path, lines)))
+    found: dict[str, FunctionSource] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            _static_import(scope, stmt, path)
+        elif isinstance(stmt, ast.FunctionDef):
+            found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
+    scope.functions.update(found)
+    return found
+
+
+def files_of(path: str) -> list[str]:
+    """The model file and the sibling modules it takes functions from, and theirs: every
+    file a compile of ``path`` may read (none of them may be overwritten by its output)."""
+    seen: list[str] = []
+    pending = [path]
+    while pending:
+        file = pending.pop()
+        if file in seen:
+            continue
+        seen.append(file)
+        try:
+            tree = ast.parse(read_file(file)[0])
+        except (SymdiffError, SyntaxError, ValueError):
+            continue
+        pending += [sibling for stmt in tree.body if isinstance(stmt, ast.ImportFrom)
+                    for sibling in [_sibling_module(file, stmt)] if sibling]
+    return seen
+
+
+def _sibling_module(path: str, stmt: ast.ImportFrom) -> str | None:
+    """The file of ``from helpers import f`` next to the model file, if there is one: its
+    functions are followed (read, never run) like the model's own."""
+    import os
+    if not stmt.module or stmt.level > 1:
+        return None
+    candidate = os.path.join(os.path.dirname(os.path.abspath(path)),
+                             *stmt.module.split(".")) + ".py"
+    return candidate if os.path.isfile(candidate) else None
+
+
+def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = "") -> None:
+    if isinstance(stmt, ast.Import):
+        for alias in stmt.names:
+            bound = alias.asname or alias.name.split(".")[0]
+            if alias.name == "numpy":
+                scope.numpy.add(bound)
+            elif alias.name == "math":
+                scope.math.add(bound)
+            elif alias.name == "numpy.linalg" and alias.asname:
+                scope.linalg.add(bound)
+            else:
+                scope.other_modules[bound] = alias.name
+        return
+    for alias in stmt.names:
+        bound = alias.asname or alias.name
+        if stmt.module == "numpy" and alias.name == "linalg":
+            scope.linalg.add(bound)
+        elif stmt.module in ("numpy", "math"):
+            scope.imported[bound] = (stmt.module, alias.name)
+        else:
+            scope.other_modules[bound] = f"{stmt.module}.{alias.name}"
+            sibling = _sibling_module(path, stmt)
+            if sibling:
+                scope.functions[bound] = (lambda file=sibling, name=alias.name:
+                                          functions_of_file(file).get(name))
+
+
+BUILTINS = frozenset(dir(builtins))

@@ -1,0 +1,249 @@
+"""Static shapes: what the compiler knows about every value once argument shapes are known.
+
+Shapes specialize the generated code: ``db1 = np.sum(dh, axis=0)`` instead of a generic
+``unbroadcast(dh, b1)``, ``dW = X.T @ dz`` instead of a rank-generic helper. A value whose
+shape cannot be known statically (it depends on data) maps to None, and the rules then
+emit the shape-generic form, so specialization is always safe.
+
+    >>> infer_shapes(fn, {"W": (3, 4), "x": (4,)})
+    {'W': (3, 4), 'x': (4,), 'z': (3,), ...}
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy
+
+from ..errors import SymdiffError
+from . import Const, Function, If, Loop, Node, Var, ew_symbols, walk
+from ..primitives.arrays import _dummy, infer_shape
+
+#: Cheap functions whose result shape (or value) the compiler may compute ahead of time.
+EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
+
+
+def infer_shapes(fn: Function, arg_shapes: dict[str, Any], scalar_output: bool = True,
+                 rule=None) -> dict[str, Any]:
+    """Shape of every name in ``fn``; integers that are known (``N = X.shape[0]``) are folded.
+
+    With ``scalar_output`` (gradients need one), the output is a scalar, and so are the
+    arguments of any elementwise node whose result is a scalar: facts that flow backwards
+    and let the generic code skip undoing broadcasts that cannot have happened.
+    ``rule(node, arg_shapes, arg_values)`` replaces ``node_shape`` (to know more primitives).
+    """
+    rule = rule or node_shape
+    shapes: dict[str, Any] = {k: tuple(v) for k, v in arg_shapes.items() if v is not None}
+    _forward(fn, shapes, rule)
+    if scalar_output and len(fn.result) == 1 and isinstance(fn.result[0], Var):
+        out = fn.result[0].name
+        if shapes.get(out) is None and _scalars_backward(fn, shapes, out):
+            _forward(fn, shapes, rule)
+    return shapes
+
+
+def node_shape(n: Node, arg_shapes: list, arg_values: list):
+    """The output shape of one node (None when not known statically)."""
+    if n.op == "np":
+        return _np_shape(n, arg_shapes, arg_values)
+    return infer_shape(n, arg_shapes, arg_values)
+
+
+def _scalars_backward(fn: Function, shapes: dict[str, Any], out: str) -> bool:
+    """Mark the scalar output, and what must then be scalar too.
+
+    The arguments of an elementwise node with a scalar result are scalars (broadcasting
+    only grows shapes); so are the values flowing into a scalar branch result, and a loop
+    variable whose final value is scalar (loop variables keep their shape across
+    iterations, as JAX's loops also require).
+    """
+    shapes[out] = ()
+
+    def mark(values):
+        for v in values:
+            if isinstance(v, Var) and v.name not in shapes:
+                shapes[v.name] = ()
+
+    for _ in range(4):
+        before = len(shapes)
+        for s in reversed(list(walk(fn.body))):
+            if isinstance(s, Node) and shapes.get(s.out.name) == () and \
+                    s.op in ("ew", "where", "cast"):
+                mark(s.args)
+            elif isinstance(s, If):
+                for k, o in enumerate(s.outs):
+                    if shapes.get(o.name) == ():
+                        mark((s.then_values[k], s.else_values[k]))
+            elif isinstance(s, Loop):
+                for k, o in enumerate(s.outs):
+                    if shapes.get(o.name) == () or shapes.get(s.carried[k].name) == ():
+                        # not the initial value: a loop may replace an array by a scalar
+                        mark((o, s.carried[k], s.nexts[k]))
+        if len(shapes) == before:
+            break
+    return True
+
+
+def _forward(fn: Function, shapes: dict[str, Any], rule) -> None:
+    _forward_block(fn.body, shapes, {}, rule)
+
+
+def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any], rule) -> None:
+    def shape(a):
+        if isinstance(a, Const):
+            return np.shape(a.value) if not isinstance(a.value, tuple) and a.value is not None \
+                else None
+        return shapes.get(a.name)
+
+    def value(a):
+        if isinstance(a, Const):
+            return a.value
+        return values.get(a.name)
+
+    for n in stmts:
+        if isinstance(n, If):
+            _truth_value(shape(n.cond), n.loc)
+            _forward_block(n.then, shapes, values, rule)
+            _forward_block(n.orelse, shapes, values, rule)
+            for out, a, b in zip(n.outs, n.then_values, n.else_values):
+                if shape(a) is not None and shape(a) == shape(b):
+                    shapes[out.name] = shape(a)
+            continue
+        if isinstance(n, Loop):
+            _forward_loop(n, shapes, values, shape, rule)
+            continue
+        arg_shapes_ = [shape(a) for a in n.args]
+        if n.op == "not":
+            _truth_value(arg_shapes_[0], n.loc)
+        arg_values = [value(a) for a in n.args]
+        out = n.out.name
+        known = _known_value(n, arg_shapes_, arg_values)
+        if known is not None:
+            values[out] = known
+            if not isinstance(known, tuple):
+                shapes[out] = np.shape(known)
+            continue
+        if _boolean(n, values.setdefault(MASKS, set())):
+            values[MASKS].add(out)
+            if n.op == "getitem" and out not in shapes:
+                continue              # x[mask]: as many elements as the mask has True
+        result = rule(n, arg_shapes_, arg_values)
+        if result is not None:
+            shapes[out] = tuple(result)
+
+
+#: Where ``values`` keeps the names known to hold booleans (masks).
+MASKS = "\x00masks"
+#: NumPy functions whose result is boolean.
+BOOLEAN_FUNCTIONS = {"logical_and", "logical_or", "logical_not", "isnan", "isfinite", "greater",
+                     "less", "equal"}
+
+
+def _boolean(n: Node, masks: set) -> bool:
+    """Whether ``n`` computes booleans, or indexes with them (a getitem by a mask): ``x > 0``,
+    ``np.isnan(x)``, ``m1 & m2``, ``x.astype(bool)``, ``x[m]``."""
+    def is_mask(v):
+        return isinstance(v, Var) and v.name in masks
+    if n.op == "getitem":
+        return any(is_mask(v) for v in n.args[1:])
+    return n.op in ("compare", "not") or n.op == "np" and n.param("fn") in BOOLEAN_FUNCTIONS \
+        or n.op == "intop" and n.param("symbol") in "&|^" and all(map(is_mask, n.args)) \
+        or n.op == "cast" and n.param("dtype") == "bool"
+
+
+def _truth_value(shape, loc) -> None:
+    """Python asks an array of several elements for one truth value (``if x:``, ``x or y``,
+    ``not x``) only to raise: refuse it here, where the statement is known."""
+    if shape is not None and int(np.prod(shape, dtype=int)) != 1:
+        raise SymdiffError(f"an array of shape {tuple(shape)} is used as a single truth value "
+                           "(`if`, `and`, `or`, `not`, `a if c else b`)", loc,
+                           hint="use np.any(...) or np.all(...) for one answer, or "
+                                "np.where(cond, a, b) / np.logical_or(a, b) elementwise")
+
+
+def _forward_loop(n: Loop, shapes: dict, values: dict, shape, rule) -> None:
+    """Carried values keep their shape across iterations, or their shape is unknown."""
+    if n.index is not None:
+        shapes[n.index.name] = ()
+    guess = {c.name: shape(i) for c, i in zip(n.carried, n.inits)}
+    unset = {c.name for c, i in zip(n.carried, n.inits) if isinstance(i, Const) and i.value is None}
+    for _ in range(3):
+        trial = dict(shapes)
+        trial.update({k: v for k, v in guess.items() if v is not None})
+        _forward_block(n.cond_body + n.body, trial, dict(values), rule)
+        after = {c.name: (trial.get(x.name) if isinstance(x, Var) else shape(x))
+                 for c, x in zip(n.carried, n.nexts)}
+        if after == guess:
+            shapes.update(trial)
+            for c, out in zip(n.carried, n.outs):
+                if guess[c.name] is not None:
+                    shapes[out.name] = guess[c.name]
+            return
+        guess = {k: (after[k] if v is None and k in unset else v if v == after[k] else None)
+                 for k, v in guess.items()}
+
+
+def _known_value(n, arg_shapes, arg_values):
+    """Compile-time value of integer bookkeeping: dims, sizes, shapes and their arithmetic."""
+    if n.op == "dim" and arg_shapes[0] is not None:
+        return int(arg_shapes[0][n.param("axis")])
+    if n.op == "shape" and arg_shapes[0] is not None:
+        return tuple(int(d) for d in arg_shapes[0])
+    if n.op == "tuple" and all(isinstance(v, int) for v in arg_values):
+        return tuple(arg_values)
+    if n.op == "size" and arg_shapes[0] is not None:
+        return int(np.prod(arg_shapes[0], dtype=int))
+    if n.op == "ndim" and arg_shapes[0] is not None:
+        return len(arg_shapes[0])
+    if n.op == "stack" and n.param("axis") == 0 and arg_values and \
+            all(isinstance(v, int) and not isinstance(v, bool) for v in arg_values):
+        return tuple(arg_values)          # np.zeros((n, m)) with n, m known
+    if n.op == "ew" and all(isinstance(v, int) and not isinstance(v, bool) for v in arg_values):
+        expr = n.param("expr").xreplace(dict(zip(ew_symbols(len(arg_values)),
+                                                 [sympy.Integer(v) for v in arg_values])))
+        if expr.is_Integer:
+            return int(expr)
+    return None
+
+
+def _np_shape(n, arg_shapes, arg_values):
+    fn = n.param("fn")
+    keywords = n.param("keywords")
+    try:
+        if fn in EVALUABLE and all(v is not None for v in arg_values):
+            split = len(arg_values) - len(keywords)
+            kw = dict(zip(keywords, arg_values[split:]))
+            if fn in ("zeros", "ones", "full", "eye") or fn == "arange":
+                return getattr(np, fn)(*arg_values[:split], **kw).shape
+        if fn in EVALUABLE:        # sizes are values: a stand-in 0 would say np.arange(n)
+            return None            # has shape (0,)
+        if all(s is not None for s in arg_shapes):
+            dummies = [_dummy(s) if v is None else v for s, v in zip(arg_shapes, arg_values)]
+            split = len(dummies) - len(keywords)
+            return np.shape(getattr(np, fn)(*dummies[:split], **dict(zip(keywords, dummies[split:]))))
+    except (ValueError, TypeError, AttributeError, MemoryError):
+        return None
+    return None
+
+
+__all__ = ["infer_shapes", "node_shape", "mark_items", "Var"]
+
+
+def mark_items(fn: Function, shapes: dict[str, Any]) -> Function:
+    """Mark ``getitem`` nodes known to pick a single number (``item=True``): their result
+    is a copy, never a view, so the array may be written afterwards without copying it."""
+    from dataclasses import replace
+
+    def block(stmts) -> tuple:
+        out = []
+        for s in stmts:
+            if isinstance(s, Node):
+                if s.op == "getitem" and shapes.get(s.out.name) == () and s.param("item") is None:
+                    s = s.with_params(item=True)
+            elif isinstance(s, If):
+                s = replace(s, then=block(s.then), orelse=block(s.orelse))
+            else:
+                s = replace(s, cond_body=block(s.cond_body), body=block(s.body))
+            out.append(s)
+        return tuple(out)
+    return replace(fn, body=block(fn.body))

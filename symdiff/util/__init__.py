@@ -1,0 +1,3 @@
+"""Infrastructure every stage shares: ``deep`` (deep programs without ``RecursionError``)
+and ``output`` (atomic writes of files).
+"""
