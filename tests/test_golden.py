@@ -1,4 +1,10 @@
-"""Golden files: the generated source of every seed example, byte for byte.
+"""Golden files: the generated source of every seed example, byte for byte, and the IR
+of two stages before it, so that a diff shows which stage changed:
+
+- ``<example>_ir.txt``: the forward graph after lowering and fusing (``forward_ir``);
+- ``<example>_chain_rule_ir.txt``: forward + backward as the chain rule writes it, before
+  the optimizer runs (``chain_rule_ir``);
+- ``<example>_grad.py``: the generated module (``compile_file``).
 
 A refactor that changes generated code shows up here as a diff. To accept an intended
 change, regenerate with:
@@ -8,12 +14,15 @@ change, regenerate with:
 import importlib.util
 import os
 import pathlib
+import subprocess
+import sys
 
 import pytest
 
 from symdiff.backend import codegen
 
-from symdiff import ir
+from symdiff import ir, pipeline
+from symdiff.api import resolve_wrt
 from symdiff.cli import compile_file
 from symdiff.frontend.lower import lower
 from symdiff.optimize.fuse import fuse
@@ -49,7 +58,7 @@ def test_generated_module_matches_golden(example):
     wrt = CASES[example]
     functions = [n for n in functions_of_file(str(source_path)) if "softmax_cross_entropy" != n]
     text = compile_file(str(source_path), functions, tuple(wrt.split(",")))
-    _check_golden(f"{example}_grad.py", text.replace(str(source_path), source_path.name))
+    _check_golden(f"{example}_grad.py", _portable(text, source_path))
 
 
 @pytest.mark.parametrize("example", sorted(CASES))
@@ -59,8 +68,47 @@ def test_forward_ir_printout_matches_golden(example):
     for name, src in functions_of_file(str(source_path)).items():
         fn = fuse(lower(src))
         ir.verify(fn)
-        printed.append(ir.format_function(fn).replace(str(source_path), source_path.name))
+        printed.append(_portable(ir.format_function(fn), source_path))
     _check_golden(f"{example}_ir.txt", "\n\n".join(printed) + "\n")
+
+
+def _portable(text: str, source_path: pathlib.Path) -> str:
+    """The printout without the checkout's folder: source locations name the file only."""
+    return text.replace(str(source_path), source_path.name)
+
+
+@pytest.mark.parametrize("example", sorted(CASES))
+def test_chain_rule_ir_printout_matches_golden(example):
+    """The reverse-mode graph of each ``grad_<name>`` before any optimizer pass."""
+    source_path = ROOT / "examples" / f"{example}.py"
+    wrt = tuple(CASES[example].split(","))
+    items = []
+    for name, src in functions_of_file(str(source_path)).items():
+        if name != "softmax_cross_entropy":
+            positions, _ = resolve_wrt(wrt, [a.arg for a in src.tree.args.args], src)
+            items.append((src, positions))
+    printed = []
+    for plan in pipeline.plan_module(items, with_value_too=False, tuple_out=True):
+        grad, _, _ = plan.build(pipeline.chain_rule_ir)
+        ir.verify(grad)
+        printed.append(_portable(ir.format_function(grad), source_path))
+    _check_golden(f"{example}_chain_rule_ir.txt", "\n\n".join(printed) + "\n")
+
+
+@pytest.mark.parametrize("example", sorted(CASES))
+def test_golden_printouts_do_not_depend_on_hash_seeds(example):
+    """Printed IR and generated code are the same whatever order sets and dicts iterate in:
+    each printout is made again in a fresh interpreter with another hash seed."""
+    script = (f"import sys; sys.path.insert(0, {str(pathlib.Path(__file__).parent)!r}); "
+              "import test_golden as t; t.UPDATE = False; "
+              f"t.test_generated_module_matches_golden({example!r}); "
+              f"t.test_forward_ir_printout_matches_golden({example!r}); "
+              f"t.test_chain_rule_ir_printout_matches_golden({example!r})")
+    for seed in ("1", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SYMDIFF_UPDATE_GOLDEN": "0"}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
 
 
 @pytest.mark.parametrize("example", sorted(CASES))
