@@ -6,7 +6,7 @@
     python scripts/fuzz.py --reduce-file bad.py --input-seed 42  # shrink one program
 
 Draws ``--examples`` random programs ``f(x, y, w)`` from ``tests/fuzz_programs.py`` (the
-same strategies ``tests/test_fuzz.py`` runs a few dozen of), picks inputs away from every
+same strategies ``tests/api/test_fuzz.py`` runs a few dozen of), picks inputs away from every
 kink and branch switch, and checks symdiff's gradient with respect to x, y and w
 (``check_program``: ``check_grad``, kinds, shape-generic source == specialized call,
 ``value_and_grad``). Failing programs are printed with their inputs and the error (in full

@@ -2,7 +2,7 @@
 
     python scripts/readme_listings.py --write
 
-tests/test_readme.py checks that README.md shows exactly what the compiler generates.
+tests/api/test_readme.py checks that README.md shows exactly what the compiler generates.
 """
 import argparse
 import pathlib

@@ -5,7 +5,7 @@
 Each block of docs/tutorial.md between `<!-- generated: NAME -->` and `<!-- end -->` is
 what symdiff prints for one seed example (examples/explain_*.py, with the inputs those
 scripts use); each picture docs/NAME.svg is the graph symdiff draws for it.
-tests/test_tutorial.py checks that both are current.
+tests/teach/test_tutorial.py checks that both are current.
 """
 import argparse
 import importlib.util

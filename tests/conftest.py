@@ -1,14 +1,26 @@
 """Shared fixtures: the seed examples loaded from examples/, and their inputs.
 
+The tests live in one folder per stage of the compiler (frontend/, ir/, primitives/,
+ad/, optimize/, backend/, teach/ and api/ for the public API, the CLI and the docs);
+the helpers and corpora they share (support.py, seed_cases.py, *_corpus.py...) stay
+here, in tests/, which is put on ``sys.path`` so that every test imports them by name.
+
 The example modules are plain Python files, not a package; ``load_example``
 (support.py) imports one by path.
 Inputs are random with fixed seeds, sized like the small cases of the notes.
 """
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-import seed_cases
-from support import load_example as _load_example
+TESTS = str(Path(__file__).resolve().parent)
+if TESTS not in sys.path:
+    sys.path.insert(0, TESTS)
+
+import seed_cases  # noqa: E402  (found through TESTS)
+from support import load_example as _load_example  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
-"""The end-to-end check the operator tests share (tests/test_operators.py,
-tests/test_array_operators.py): values, gradients and tangents against plain Python and
+"""The end-to-end check the operator tests share (tests/primitives/test_operators.py,
+tests/primitives/test_array_operators.py): values, gradients and tangents against plain Python and
 central differences."""
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ of two stages before it, so that a diff shows which stage changed:
 A refactor that changes generated code shows up here as a diff. To accept an intended
 change, regenerate with:
 
-    SYMDIFF_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
+    SYMDIFF_UPDATE_GOLDEN=1 python -m pytest tests/backend/test_golden.py
 """
 import importlib.util
 import os
@@ -28,8 +28,8 @@ from symdiff.frontend.lower import lower
 from symdiff.optimize.fuse import fuse
 from symdiff.frontend.parse import functions_of_file
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-GOLDEN = pathlib.Path(__file__).resolve().parent / "golden"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+GOLDEN = pathlib.Path(__file__).resolve().parents[1] / "golden"
 UPDATE = os.environ.get("SYMDIFF_UPDATE_GOLDEN") == "1"
 
 #: example file -> the parameters to differentiate

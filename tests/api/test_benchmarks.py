@@ -20,7 +20,7 @@ import pytest
 
 from symdiff.check import numerical_gradient
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 import bench_peers  # noqa: E402
 import compile_scaling  # noqa: E402

@@ -28,7 +28,7 @@ from seed_cases import SEED_CASES, SEED_CASES_BY_ID
 from support import (copy_args, directional_difference, load_example, numerical_jacobian,
                      random_like, second_difference)
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 ALL_CASES = CASES + SEED_CASES
 ALL_IDS = [f"corpus:{c.id}" for c in CASES] + [f"seed:{c.id}" for c in SEED_CASES]

@@ -23,7 +23,7 @@ from symdiff.optimize.passes import PASSES
 from symdiff.ir.shapes import mark_items
 from support import load_module
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 EXAMPLES = TESTS.parent / "examples"
 CORPUS = TESTS / "control_flow_corpus.py"
 HEADING = re.compile(r"^=== (.*) ===\n", re.M)

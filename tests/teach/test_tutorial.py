@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 STALE = "docs are stale: run `python scripts/tutorial_outputs.py --write`"
 
 

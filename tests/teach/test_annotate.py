@@ -26,9 +26,9 @@ from symdiff.check import numerical_gradient
 from symdiff.errors import SymdiffError
 from support import load_module
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-GOLDEN = Path(__file__).resolve().parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 SIZES = {"N": 7, "D": 5, "H": 4, "C": 3}
 MLP_WRT = ("W1", "b1", "W2", "b2")
 MLP_NUMBERS = "X=(7,5), W1=(5,4), b1=(4,), W2=(4,3), b2=(3,), y=(7,)"
@@ -176,7 +176,7 @@ def test_seed_stated_shapes_hold():
 
 def test_loop_stated_shapes_hold():
     """The naive SVM (loops, branches, tapes), with named sizes given on the command line."""
-    corpus = Path(__file__).resolve().parent / "control_flow_corpus.py"
+    corpus = Path(__file__).resolve().parents[1] / "control_flow_corpus.py"
     shapes = annotate.parse_shapes("W=(D,C), X=(N,D), y=(N,)")
     text = cli.compile_file(str(corpus), ["svm_loss_naive"], 0, annotate=True, shapes=shapes)
     rng = np.random.default_rng(1)

@@ -1,7 +1,7 @@
 """symdiff.teach.graph: the pictures parse, show the traced numbers, and nothing overlaps.
 
 Every label on an edge is the formatted value or gradient of the trace (whose numbers
-tests/test_explain.py checks against symdiff.grad and central differences). The layout
+tests/teach/test_explain.py checks against symdiff.grad and central differences). The layout
 is checked geometrically: no two labels overlap, no label overlaps a node, and no line
 crosses a label.
 """

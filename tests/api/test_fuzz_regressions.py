@@ -1,4 +1,4 @@
-"""Failures the fuzzer found (tests/test_fuzz.py, scripts/fuzz.py), reduced by hand.
+"""Failures the fuzzer found (tests/api/test_fuzz.py, scripts/fuzz.py), reduced by hand.
 
 Each test is the smallest program we found that fails the same way as a randomly
 generated one, rewritten the way a person would write it where that still fails. All take

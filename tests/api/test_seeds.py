@@ -18,7 +18,7 @@ import pytest
 import reference_backprop as ref
 import symdiff
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # symdiff against a hand-written backward pass: both are exact, so only
 # rounding separates them

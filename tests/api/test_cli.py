@@ -25,7 +25,7 @@ import symdiff
 from symdiff import cli
 from support import load_module
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 MODEL = '''"""A small model: a layer, a circuit, a scalar function."""
 import numpy as np

@@ -13,7 +13,7 @@ import pytest
 
 import reference_backprop as ref
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 
 
 def central_difference(f, args, index, h=1e-6):
