@@ -1,6 +1,27 @@
-"""The compiler, start to end: parse, fence, lower, fuse, reverse, optimize, codegen.
+"""The compiler, start to end, in the order of the design's diagram:
 
-    >>> print(gradient_source(source_of(f), wrt=(0,)))
+    Python source --parse--> AST --fence--> checked AST --lower--> IR (forward graph)
+        --reverse--> IR (forward + backward) --optimize--> IR --codegen--> source text
+
+``frontend.parse`` gives a ``FunctionSource`` (``source_of(f)``, or ``functions_of_file``
+for the CLI); the drivers below run the rest, one stage a call:
+
+- ``forward_ir(src)``: ``frontend.lower.lower`` (which runs ``frontend.fence`` first),
+  then ``optimize.fuse.fuse``: the forward graph;
+- ``chain_rule_ir(src, wrt)``: ``ir.shapes.infer_shapes``, then ``ad.reverse.reverse``:
+  forward + backward as the chain rule writes it, before any optimizer pass;
+- ``gradient_ir(src, wrt)``: ``optimize.passes.optimize`` on that (its passes in order,
+  to a fixed point), then ``ad.returns.own_results``: what codegen prints;
+- ``gradient_module(items, header)``: ``backend.codegen.module_source`` on the graphs of
+  ``grad_<name>`` and ``value_and_grad_<name>`` (``backend.jit.numba_friendly`` first
+  with ``jit``): the source text.
+
+Forward mode (``jvp_ir``, ``ad.forward.jvp`` in place of ``reverse``), vector-Jacobian
+products (``vjp_ir``) and Hessian-vector products (``hvp_ir``, forward mode over
+``gradient_ir``) take the same path. ``ir.verify`` checks the graph after each stage.
+
+    >>> from symdiff.frontend.parse import source_of
+    >>> print(gradient_module([(source_of(f), (0,))], header="Gradients of f."))
 """
 from __future__ import annotations
 

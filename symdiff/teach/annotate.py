@@ -2,11 +2,14 @@
 
 ``symdiff compile --annotate`` (and ``Gradient.annotated_source``) write, beside every
 line, the shapes involved, and above the backward lines the source line they
-differentiate, the local derivative in mathematical form and where a broadcast is undone:
+differentiate, the local derivative in mathematical form and where a broadcast is undone
+(``symdiff compile examples/mlp.py -f mlp_loss --wrt W1,b1,W2,b2 --annotate --shapes
+"X=(8,4), W1=(4,7), b1=(7,), W2=(7,3), b2=(3,), y=(8,)"``, sizes named as its docstring
+names them):
 
     # mlp.py:23  h = np.maximum(0, X @ W1 + b1)
     # max routes: d max(0, tmp_1)/dtmp_1 = 1(tmp_1 > 0)
-    dtmp_1 = dh * np.heaviside(tmp_1, 0.5)        # (N,H)
+    dtmp_1 = dh * (0.5 * np.sign(tmp_1) + 0.5)    # (N,H)
     # add distributes: d(tmp + b1)/db1 = 1, and
     # b1 was broadcast over axis 0: sum it back
     db1 = np.sum(dtmp_1, axis=0)                  # (H,) = sum of (N,H) over axis 0
