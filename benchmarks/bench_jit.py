@@ -26,9 +26,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_control_flow as flow  # noqa: E402
-import symdiff  # noqa: E402
-from bench_control_flow import corpus  # noqa: E402
+import bench_control_flow as flow
+import symdiff
+from bench_control_flow import corpus
 
 
 def first_call(fn, args):

@@ -142,11 +142,11 @@ def run_workload(w, tools, status, options) -> Result:
         if status[tool] is not None:
             result.status[tool] = status[tool]
             continue
-        p = prepare_checked(tool, lambda: peers.prepare(tool, w), want, result)
+        p = prepare_checked(tool, lambda tool=tool: peers.prepare(tool, w), want, result)
         if p is not None:
             prepared[tool] = p
     for label, fn in w.references.items():
-        p = prepare_checked(label, lambda: peers.reference(fn, w), want, result)
+        p = prepare_checked(label, lambda fn=fn: peers.reference(fn, w), want, result)
         if p is not None:
             prepared[label] = p
     calls = {tool: p.grad for tool, p in prepared.items()}

@@ -18,21 +18,21 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import ast  # noqa: E402
-import cProfile  # noqa: E402
-import pstats  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import timeit  # noqa: E402
-import warnings  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import ast
+import cProfile
+import pstats
+import sys
+import tempfile
+import time
+import timeit
+import warnings
+from pathlib import Path
 
-import compile_scaling  # noqa: E402
-import peer_workloads  # noqa: E402
-import symdiff  # noqa: E402
-from symdiff import api  # noqa: E402
+import compile_scaling
+import peer_workloads
+import symdiff
+from symdiff import api
 
 #: The compiler's stages as (file, function) in cProfile's records.
 STAGES = [("parse + fence", "api.py", "_source"), ("desugar", "desugar.py", "desugar"),
@@ -46,13 +46,13 @@ STAGES = [("parse + fence", "api.py", "_source"), ("desugar", "desugar.py", "des
 
 def per_call(fns: dict, args, rounds=25, seconds=0.002) -> dict:
     """Fastest seconds per call of each function, the functions timed in turn, in rounds."""
-    numbers = {name: max(1, int(seconds / max(timeit.timeit(lambda: fn(*args), number=1),
+    numbers = {name: max(1, int(seconds / max(timeit.timeit(lambda fn=fn: fn(*args), number=1),
                                               1e-7))) for name, fn in fns.items()}
     best = {name: float("inf") for name in fns}
     for _ in range(rounds):
         for name, fn in fns.items():
             n = numbers[name]
-            best[name] = min(best[name], timeit.timeit(lambda: fn(*args), number=n) / n)
+            best[name] = min(best[name], timeit.timeit(lambda fn=fn: fn(*args), number=n) / n)
     return best
 
 

@@ -10,8 +10,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from circuit import f  # noqa: E402  (needs the path set just above)
-import worked  # noqa: E402
+from circuit import f
+import worked
 
 ARGS = (-2.0, 5.0, -4.0)       # x, y, z
 

@@ -12,8 +12,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hinge import hinge  # noqa: E402  (needs the path set just above)
-import worked  # noqa: E402
+from hinge import hinge
+import worked
 
 # w, phi(x), y: the margin (w . phi) y = -0.5 is below 1, so the loss is active
 ARGS = (np.array([0.5, -1.0, 0.25]), np.array([1.0, 0.5, -2.0]), 1.0)

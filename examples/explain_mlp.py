@@ -12,8 +12,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlp import mlp_loss  # noqa: E402  (needs the path set just above)
-import worked  # noqa: E402
+from mlp import mlp_loss
+import worked
 
 # W1 (D=2, H=3), b1, W2 (H=3, C=2), b2, X (N=3, D=2), labels y, reg
 ARGS = (np.array([[0.5, -0.3, 0.8], [-0.6, 0.4, 0.2]]), np.array([0.1, 0.0, -0.1]),

@@ -12,8 +12,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sigmoid_neuron import neuron  # noqa: E402  (needs the path set just above)
-import worked  # noqa: E402
+from sigmoid_neuron import neuron
+import worked
 
 ARGS = (np.array([2.0, -3.0, -3.0]), np.array([-1.0, -2.0]))     # w, x
 

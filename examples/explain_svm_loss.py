@@ -12,8 +12,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svm_loss import svm_loss  # noqa: E402  (needs the path set just above)
-import worked  # noqa: E402
+from svm_loss import svm_loss
+import worked
 
 # W (D=2, C=3), X (N=3, D=2), labels y, reg
 ARGS = (np.array([[0.2, -0.5, 0.1], [0.4, 0.3, -0.2]]),

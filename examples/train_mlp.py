@@ -18,7 +18,7 @@ import numpy as np
 import symdiff
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlp import mlp_loss  # noqa: E402  (needs the path set just above)
+from mlp import mlp_loss
 
 
 def make_spiral(points_per_class=100, num_classes=3, seed=0):

@@ -72,7 +72,8 @@ def check_grad(fn: Callable, *args, wrt=0, eps: float = 1e-6, rtol: float = 1e-5
         name = g.parameters[i]
         got = np.asarray(got, dtype=float)
         size = got.size
-        elements = None if size <= max_elements else np.sort(rng.choice(size, max_elements, replace=False))
+        elements = None if size <= max_elements else \
+            np.sort(rng.choice(size, max_elements, replace=False))
         kinks: list[int] = []
         want = numerical_gradient(fn, args, i, eps, elements, kinks)
         picked = np.arange(size) if elements is None else elements

@@ -151,8 +151,17 @@ def _chosen_functions(path: str, functions: list[str] | None):
     return found, names
 
 
+#: What lowering may raise on a construct it was not written for; ``check_file`` lowers
+#: code the fence refused (to find the problems the fence cannot see), so it may meet one.
+CONFUSED_BY_REFUSED_CODE = (AttributeError, TypeError, KeyError, IndexError, ValueError,
+                            AssertionError, NotImplementedError)
+
+
 def check_file(path: str, functions: list[str] | None = None) -> tuple[list, int]:
-    """Every problem in the file's functions (fence and compile), and how many were checked."""
+    """Every problem in the file's functions (fence and compile), and how many were checked.
+
+    An error other than a SymdiffError is a compiler bug and propagates, except while
+    lowering a function the fence already refused: then its problems are reported."""
     from .frontend import fence
     found, names = _chosen_functions(path, functions)
     problems = []
@@ -166,8 +175,9 @@ def check_file(path: str, functions: list[str] | None = None) -> tuple[list, int
                 pipeline.gradient_ir(src, (0,))
         except SymdiffError as exc:
             found_here.extend(exc.problems)
-        except Exception:  # noqa: BLE001 - constructs the fence refused may confuse lowering
-            pass
+        except CONFUSED_BY_REFUSED_CODE:
+            if not found_here:
+                raise
         seen = set()
         for p in sorted(found_here, key=lambda p: (p.loc.line, p.loc.col) if p.loc else (0, 0)):
             key = (p.loc.line, p.loc.col) if p.loc else p.message

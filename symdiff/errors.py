@@ -1,6 +1,7 @@
 """Errors the compiler raises, located in the user's source like a SyntaxError.
 
-    >>> raise SymdiffError("generators are not supported", Loc("f.py", 3, 8, "    return sum(v for v in x)"),
+    >>> raise SymdiffError("generators are not supported",
+    ...                    Loc("f.py", 3, 8, "    return sum(v for v in x)"),
     ...                    hint="write a for loop, or use np.sum")
     f.py:3:9: generators are not supported
         return sum(v for v in x)

@@ -121,7 +121,7 @@ class OperatorProbe:
             self.note(value)
         return value
 
-    def norm(self, a, ord=None, axis=None):
+    def norm(self, a, ord=None, axis=None):  # noqa: A002 - np.linalg.norm's own name
         a = np.asarray(a, dtype=float)
         value = np.linalg.norm(a, ord, axis)
         if ord is not None and ord != "fro" and ord != 2:

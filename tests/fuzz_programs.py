@@ -825,7 +825,7 @@ def richardson_gradient(fn, args, i, h=1e-4) -> np.ndarray:
     x = np.array(args[i], dtype=float)
     out = np.zeros(x.shape)
     for k in range(x.size):
-        def at(step):
+        def at(step, k=k):
             shifted = list(copy_args(args))
             moved = x.copy().reshape(-1)
             moved[k] += step

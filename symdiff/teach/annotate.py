@@ -259,7 +259,8 @@ class Commentary:
         if op == "broadcast_to":
             return f"{out} = {arg[0]} broadcast"
         if op == "transpose":
-            return f"{out} = {arg[0]}.T" if n.param("axes") is None else f"{out} = {arg[0]} transposed"
+            return f"{out} = {arg[0]}.T" if n.param("axes") is None else \
+                f"{out} = {arg[0]} transposed"
         if op in ("reshape", "expand_dims", "squeeze"):
             return f"{out} = {arg[0]} reshaped"
         if op == "getitem":
@@ -331,7 +332,8 @@ class Commentary:
                 return "", "ties share it"
         if f.op == "getitem" and n.op in ("scatter", "scatter_add", "add_at"):
             repeats = " (repeats add up)" if n.op != "scatter" else ""
-            return f"index routes: d{f.out} goes back where {f.out} was read from {arg}{repeats}", ""
+            return (f"index routes: d{f.out} goes back where {f.out} was read from "
+                    f"{arg}{repeats}", "")
         if f.op in ("where", "setitem") and n.op in ("sum", "unbroadcast", "reshape"):
             return self.summed_back(n, arg), ""
         if f.op in ("reshape", "expand_dims", "squeeze") and n.op == "reshape":
@@ -398,5 +400,5 @@ def _atomic(expr: sympy.Expr) -> bool:
     return isinstance(expr, (sympy.Function, sympy.Max, sympy.Min)) or expr.is_Symbol
 
 
-__all__ = ["annotator", "check_given", "Commentary", "line_shapes", "parse_shapes", "stated_shapes", "numeric",
-           "show_spec", "check_spec", "resolve", "Sizes"]
+__all__ = ["annotator", "check_given", "Commentary", "line_shapes", "parse_shapes", "stated_shapes",
+           "numeric", "show_spec", "check_spec", "resolve", "Sizes"]

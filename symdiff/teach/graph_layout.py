@@ -82,7 +82,7 @@ def layout(sizes: dict, edges: list[tuple], margin: float = 16.0) -> Layout:
                for row in rows for v in row}
     centers = _heights(rows, segments, ports, heights)
     label, slant = {}, {}
-    for s, t, width in edges:
+    for _, t, width in edges:
         label[layer[t]] = max(label.get(layer[t], 0.0), width + 2 * PAD)
     for u, v, e in segments:              # steep edges get a wider strip to slant in
         rise = abs(centers[u] - centers[v] - (ports[v][e] if v in ports else 0.0))

@@ -28,7 +28,8 @@ import numpy as np
 from .. import primitives as rules
 from ..backend.codegen_nodes import HELPER_NEEDS, HELPERS, render, statements
 from ..errors import SymdiffError
-from ..ir import Const, Function, If, Loop, Node, Value, Var, ew_symbols, flatten, node, verify, walk
+from ..ir import (Const, Function, If, Loop, Node, Value, Var, ew_symbols, flatten, node, verify,
+                  walk)
 from ..optimize.passes import optimize
 from ..frontend.parse import FunctionSource
 from ..pipeline import annotated_shapes, forward_ir
@@ -207,7 +208,8 @@ def index_params(fn: Function) -> set[str]:
             elif s.op == "np" and s.param("fn") in COUNTING:
                 counted.update(a.name for a in s.args if isinstance(a, Var))
             elif s.op in ("fill", "linspace"):           # the shape, the number of points
-                counts = s.args[2:] if s.op == "linspace" else s.args[:1] * (s.param("fn") == "full")
+                counts = s.args[2:] if s.op == "linspace" else \
+                    s.args[:1] * (s.param("fn") == "full")
                 counted.update(a.name for a in counts if isinstance(a, Var))
         elif isinstance(s, Loop):
             counted.update(a.name for a in s.bounds if isinstance(a, Var))

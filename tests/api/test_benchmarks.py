@@ -22,10 +22,10 @@ from symdiff.check import numerical_gradient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-import bench_peers  # noqa: E402
-import compile_scaling  # noqa: E402
-import peer_workloads  # noqa: E402
-import peers  # noqa: E402
+import bench_peers
+import compile_scaling
+import peer_workloads
+import peers
 
 #: What a peer cannot do, by (tool, workload): a phrase of its error message.
 LIMITATIONS = {("tangent", "mlp"): "attributes are not yet supported",

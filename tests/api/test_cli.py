@@ -205,7 +205,8 @@ def test_single_wrt_name(capsys, tmp_path, model_path, model):
 def test_jit_flag_emits_numba(capsys, model_path):
     code, out, err = run_main(capsys, "compile", model_path, "-f", "circuit", "--jit")
     assert code == 0, err
-    packages = [line for line in import_lines(out) if line.split()[1] not in sys.stdlib_module_names]
+    packages = [line for line in import_lines(out)
+                if line.split()[1] not in sys.stdlib_module_names]
     assert sorted(packages) == ["import numba", "import numpy as np"]
     tree = ast.parse(out)
     decorated = {node.name: [ast.unparse(d) for d in node.decorator_list]

@@ -29,7 +29,8 @@ _0, _1, _2 = ew_symbols(3)
 EXPRESSIONS = [
     _0 + _1, _0 - _1, _0 * _1, _0 / _1, sympy.Max(_0, _1), sympy.Max(_0, sympy.Float(0.1) * _1),
     sympy.Min(_0, _1), sympy.tanh(_0 * _1 + _2), sympy.log(1 + _0 ** 2), _0 / (1 + _1 ** 2),
-    sympy.exp(-_0 ** 2), 1 / (1 + sympy.exp(-_0)), sympy.Abs(_0 - _1), sympy.sqrt(_0 ** 2 + _1 ** 2),
+    sympy.exp(-_0 ** 2), 1 / (1 + sympy.exp(-_0)), sympy.Abs(_0 - _1),
+    sympy.sqrt(_0 ** 2 + _1 ** 2),
     _0 * _1 * _2 - 3 * _0, sympy.Max(_0, _1, _2),
 ]
 #: names in every relative order, and names that compare in surprising ways
@@ -64,7 +65,8 @@ def test_describe_with_repeated_names_falls_back_to_renaming():
 STATEMENTS = [
     "dx = dq * z",
     "tmp_3 = np.sum(dscores, axis=0, keepdims=True) / (1.0 + v12 ** 2) - 0.5 * t3",
-    "a_rather_long_gradient_name = another_long_name * (yet_another_long_name + one_more_long_name)",
+    "a_rather_long_gradient_name = another_long_name * (yet_another_long_name"
+    " + one_more_long_name)",
     "x = -(-1.5) ** 2",
     "dW_2 = np.outer(tmp, dscores_6)",
     "g = np.heaviside(t3 - 0.1 * v12, 0.5) * dv40",
@@ -117,7 +119,8 @@ def _plain_normalize(expr, args):
     (Const(1.0, "C"), Var("x"), Const(1.0, "C")),
     (Const(-0.0), Var("x"), Var("x")),
 ], ids=str)
-@pytest.mark.parametrize("expr", [_0 * _1 + _2, _1 - _2, _0 / (1 + _2 ** 2), sympy.Max(_0, _1) * _2],
+@pytest.mark.parametrize("expr", [_0 * _1 + _2, _1 - _2, _0 / (1 + _2 ** 2),
+                                  sympy.Max(_0, _1) * _2],
                          ids=str)
 def test_normalize_is_the_plain_normalize(expr, args):
     got_expr, got_args = ir.ew_normalize(expr, args)

@@ -65,7 +65,7 @@ def test_generated_module_matches_golden(example):
 def test_forward_ir_printout_matches_golden(example):
     source_path = ROOT / "examples" / f"{example}.py"
     printed = []
-    for name, src in functions_of_file(str(source_path)).items():
+    for src in functions_of_file(str(source_path)).values():
         fn = fuse(lower(src))
         ir.verify(fn)
         printed.append(_portable(ir.format_function(fn), source_path))

@@ -358,7 +358,7 @@ def test_a_list_of_integers_is_indices(tmp_path):
     for index in ([0, 2, 2], [3], [1, 0, 3, 3, 3]):
         got = symdiff.grad(module.f)(x, index)
         np.testing.assert_allclose(got, symdiff.grad(module.f)(x, np.array(index)))
-        want = numerical_jacobian(lambda v: module.f(v, np.array(index)), (x,), 0)
+        want = numerical_jacobian(lambda v, index=index: module.f(v, np.array(index)), (x,), 0)
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
     with pytest.raises(symdiff.SymdiffError, match="integers"):
         symdiff.grad(module.f, wrt=1)(x, [0, 2])              # indices have no gradient

@@ -35,7 +35,7 @@ HOSTILE_NAMES = [
     f"x\u2028open('{CANARY}', 'w')",
     f"x\x0copen('{CANARY}', 'w')",
     "back\\slash\\N{x}\\",
-    f"hash#quote'apostrophe\"\"\"\\",
+    "hash#quote'apostrophe\"\"\"\\",
     f"x'''\nopen('{CANARY}', 'w')\n'''",
 ]
 

@@ -72,7 +72,8 @@ def reductions(tmp_path_factory):
     return load_module(tmp_path_factory.mktemp("reductions"), "reductions", "\n".join(lines))
 
 
-@pytest.mark.parametrize("case", REDUCTION_CASES, ids=[_reduction_name(*c) for c in REDUCTION_CASES])
+@pytest.mark.parametrize("case", REDUCTION_CASES,
+                         ids=[_reduction_name(*c) for c in REDUCTION_CASES])
 def test_reduction(reductions, case):
     fn = getattr(reductions, _reduction_name(*case))
     x = rand(3, 4, seed=1)

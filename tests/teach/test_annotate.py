@@ -140,7 +140,7 @@ def assert_stated_shapes_hold(text: str, function: str, args, sizes=SIZES) -> in
     """Run ``function`` of the module ``text`` and compare each stated shape with the
     shape of the value its line assigns; returns how many lines were compared."""
     lines = text.split("\n")
-    start = lines.index(next(l for l in lines if l.startswith(f"def {function}(")))
+    start = lines.index(next(line for line in lines if line.startswith(f"def {function}(")))
     end = next(k for k in range(start + 1, len(lines)) if lines[k].startswith("    return "))
     lines[end] = "    return locals()"
     namespace: dict = {}
