@@ -96,9 +96,9 @@ def parse_arguments(text: str, src: FunctionSource) -> dict[str, Any]:
         except (ValueError, TypeError, SyntaxError):
             fail("not a literal value: only numbers, True/False and (nested) lists of them",
                  item.col_offset - 2, "write the number itself, e.g. 2.0 or [[1, 2], [3, 4]]")
-        where = item.col_offset - 2
-        values.append(_literal_input(value, lambda m, where=where: fail(
-            m, where, "use numbers, or lists of numbers of equal lengths")))
+        column = item.col_offset - 2
+        values.append(_literal_input(value, lambda m, column=column: fail(
+            m, column, "use numbers, or lists of numbers of equal lengths")))
     for k in call.keywords:
         if k.arg is None:
             fail("** is not allowed here", k.value.col_offset - 4,

@@ -42,26 +42,22 @@ def test_refused_code_that_confuses_lowering_is_reported(tmp_path, capsys):
     assert "list comprehensions are not supported" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("bug", [RuntimeError, KeyError, ZeroDivisionError])
-def test_a_compiler_bug_on_accepted_code_propagates(tmp_path, monkeypatch, bug):
-    """Code the fence accepts: any error but a SymdiffError is a bug, never "fine"."""
-    path = _model(tmp_path, CLEAN)
+@pytest.mark.parametrize("text, owner, stage, bug", [
+    (CLEAN, pipeline, "gradient_ir", RuntimeError),
+    (CLEAN, pipeline, "gradient_ir", KeyError),
+    (CLEAN, pipeline, "gradient_ir", ZeroDivisionError),
+    (REFUSED_AND_CONFUSING, cli, "lower", RuntimeError),
+], ids=["accepted-runtime", "accepted-key", "accepted-zero-division", "refused-runtime"])
+def test_a_compiler_bug_propagates(tmp_path, monkeypatch, text, owner, stage, bug):
+    """Code the fence accepts: any error but a SymdiffError is a bug, never "fine". Code it
+    refused: only the errors of an AST walker meeting a node it was not written for are
+    quiet."""
+    path = _model(tmp_path, text)
 
     def broken(*args, **kwargs):
         raise bug("compiler bug")
-    monkeypatch.setattr(pipeline, "gradient_ir", broken)
+    monkeypatch.setattr(owner, stage, broken)
     with pytest.raises(bug):
-        cli.check_file(str(path))
-
-
-def test_an_unexpected_error_on_refused_code_propagates(tmp_path, monkeypatch):
-    """Only the errors of an AST walker meeting a node it was not written for are quiet."""
-    path = _model(tmp_path, REFUSED_AND_CONFUSING)
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("compiler bug")
-    monkeypatch.setattr(cli, "lower", broken)
-    with pytest.raises(RuntimeError):
         cli.check_file(str(path))
 
 
