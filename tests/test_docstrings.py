@@ -121,3 +121,38 @@ def test_annotate_docstring_shows_what_compile_annotate_writes(tmp_path):
     written = out.read_text().splitlines()
     starts = [i for i, line in enumerate(written) if line == shown[0]]
     assert any(written[i:i + len(shown)] == shown for i in starts), "\n".join(shown)
+
+
+def _shown(doc: str) -> list[str]:
+    """The output lines of a docstring's example: indented, not ``>>>`` lines, with a
+    trailing ``...`` (the rest elided) cut off; a line that is only ``...`` is dropped."""
+    lines = []
+    for line in doc.splitlines():
+        if line.startswith("    ") and not line.strip().startswith((">>>", "...")):
+            lines.append(line[4:].removesuffix("...").rstrip())
+    return lines
+
+
+def test_explain_docstring_shows_what_explain_prints(tmp_path):
+    import symdiff
+    from symdiff.teach import explain
+    module = load_module(tmp_path, "circuit_doc", "def f(x, y, z):\n    q = x + y\n"
+                         "    return q * z\n")
+    printed = str(symdiff.explain(module.f, -2.0, 5.0, -4.0)).splitlines()
+    shown = _shown(explain.__doc__)
+    assert len(shown) >= 6
+    for line in shown:
+        assert any(p.startswith(line) for p in printed), line
+
+
+def test_optimize_trace_docstring_shows_what_explain_passes_prints():
+    from symdiff import pipeline
+    from symdiff.teach import optimize_trace
+    shown = [line for line in _shown(optimize_trace.__doc__)
+             if line.startswith(("===", "Keep", "---", "+++"))]
+    text = cli.explain_passes(str(ROOT / "examples" / "circuit.py"))[0].splitlines()
+    assert len(shown) == 5
+    for line in shown:
+        assert line in text, line
+    count = len(pipeline._with_shapes({}))
+    assert f"pass 1 of {count}:" in shown[1]

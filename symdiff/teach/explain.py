@@ -6,8 +6,8 @@
     q     x + y      3
     f     q * z      -12
     Backward pass: downstream gradient = upstream gradient x local gradient
-    node  operation  upstream gradient  input  local gradient    downstream gradient  gate
-    f     q * z      df/df = 1          q      df/dq = z = -4    df/dq = -4           mul switches
+    node  operation  upstream gradient  input  local gradient  downstream gradient  gate
+    f     q * z      df/df = 1          q      df/dq = z = -4  df/dq = -4           mul switches
     ...
 
 The forward table lists every node in program order with its value; the backward table

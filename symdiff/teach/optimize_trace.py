@@ -9,7 +9,7 @@ in order to the first listing gives it.
 
     === the chain rule, before any optimizer pass ===
     <module>
-    === round 1, pass 1 of 6: dead_code ===
+    === round 1, pass 1 of 7: dead_code ===
     Keep only statements whose values reach the result (and the tapes that feed them).
     --- before dead_code
     +++ after dead_code
