@@ -20,11 +20,11 @@ Pipeline (one package per stage): ``frontend`` (parse, fence, desugar, lower) ->
 """
 from .api import Gradient, grad, value_and_grad
 from .check import KinkWarning, check_grad
-from .derivatives import hessian, hvp, jacobian, jvp
+from .derivatives import hessian, hvp, jacobian, jvp, vjp
 from .errors import GradientCheckError, SymdiffError
 
 __all__ = ["grad", "value_and_grad", "check_grad", "SymdiffError", "GradientCheckError",
-           "KinkWarning", "Gradient", "jvp", "jacobian", "hessian", "hvp", "explain",
+           "KinkWarning", "Gradient", "jvp", "vjp", "jacobian", "hessian", "hvp", "explain",
            "Explanation", "graph", "Graph"]
 __version__ = "0.1.0"
 
