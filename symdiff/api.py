@@ -453,8 +453,10 @@ def _numba_installed() -> bool:
 
 # ---------------------------------------------------------------- public functions
 
+from .conventions import FIRST, AuxGradient, pick_wrt  # noqa: E402 - they build on Gradient
 
-def grad(fn: Callable | None = None, wrt: Wrt | None = None, jit: bool = False, *,
+
+def grad(fn: Callable | None = None, wrt: Wrt = FIRST, jit: bool = False, *,
          argnums: Wrt | None = None, argnum: Wrt | None = None, has_aux: bool = False):
     """The gradient of a scalar function, compiled to readable Python.
 
@@ -486,7 +488,7 @@ def grad(fn: Callable | None = None, wrt: Wrt | None = None, jit: bool = False, 
     return _gradient(fn, pick_wrt("grad", wrt, argnums, argnum), False, jit, has_aux)
 
 
-def value_and_grad(fn: Callable | None = None, wrt: Wrt | None = None, jit: bool = False, *,
+def value_and_grad(fn: Callable | None = None, wrt: Wrt = FIRST, jit: bool = False, *,
                    argnums: Wrt | None = None, argnum: Wrt | None = None,
                    has_aux: bool = False):
     """The value of a scalar function and its gradient, in one compiled pass.
@@ -519,5 +521,3 @@ def _gradient(fn, wrt, with_value: bool, jit: bool, has_aux: bool):
         return lambda f: kind(f, wrt, with_value, jit)
     return kind(fn, wrt, with_value, jit)
 
-
-from .conventions import AuxGradient, pick_wrt  # noqa: E402 - they build on Gradient

@@ -18,20 +18,29 @@ from dataclasses import replace
 from .api import Gradient
 from .errors import SymdiffError
 
-#: the argument ``wrt`` stands for when no spelling of it is given: the first one
-FIRST = 0
+class FirstArgument:
+    """The default of ``wrt``: the first argument, unless ``argnums=`` or ``argnum=`` says
+    otherwise (an explicit ``wrt=None`` stays an error)."""
+
+    def __repr__(self) -> str:
+        return "0"
 
 
-def pick_wrt(function: str, wrt=None, argnums=None, argnum=None):
+FIRST = FirstArgument()
+
+
+def pick_wrt(function: str, wrt=FIRST, argnums=None, argnum=None):
     """The one of ``wrt=`` (symdiff), ``argnums=`` (JAX) and ``argnum=`` (autograd) given;
     they mean the same, so giving two of them is an error."""
     given = [(k, v) for k, v in (("wrt", wrt), ("argnums", argnums), ("argnum", argnum))
-             if v is not None]
+             if v is not None and v is not FIRST]
+    if wrt is None:
+        given.insert(0, ("wrt", None))
     if len(given) > 1:
         names = " and ".join(f"{k}={v!r}" for k, v in given)
         raise SymdiffError(f"{function}() got {names}, which mean the same thing",
                            hint="give only one of wrt=, argnums= (JAX) and argnum= (autograd)")
-    return given[0][1] if given else FIRST
+    return given[0][1] if given else 0
 
 
 class AuxGradient(Gradient):
@@ -88,3 +97,27 @@ def _aux_of(fn, args: tuple, src):
                            f"aux); it returned {type(out).__name__}", src.loc(src.tree),
                            hint="return `loss, aux`")
     return out[1]
+
+
+def stop_gradient(x):
+    """``x`` itself, which the chain rule treats as a constant (as ``jax.lax.stop_gradient``).
+
+    Args:
+      x: a number or an array, inside a function symdiff differentiates.
+
+    Returns:
+      ``x`` unchanged at run time. In reverse mode no gradient flows back through it, in
+      forward mode it carries no tangent, and so the Hessian treats it as a constant too.
+
+    Example:
+      >>> def f(x):
+      ...     return x * symdiff.stop_gradient(x)      # d/dx = stop_gradient(x) = x
+      >>> symdiff.grad(f)(3.0)
+      3.0
+    """
+    return x
+
+
+#: the functions of symdiff a differentiated function may call, by the name the frontend
+#: resolves calls to (``symdiff.stop_gradient``)
+stop_gradient.symdiff_function = "stop_gradient"

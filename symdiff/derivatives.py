@@ -18,7 +18,7 @@ import numpy as np
 
 from . import pipeline
 from .api import Gradient, Wrt, _check_float, _count, _finish, float_dtype
-from .conventions import pick_wrt
+from .conventions import FIRST, pick_wrt
 from .errors import SymdiffError
 
 
@@ -250,7 +250,7 @@ def _scalar(x, like):
 # ---------------------------------------------------------------- public functions
 
 
-def jvp(fn: Callable, wrt: Wrt | None = None, jit: bool = False, *, argnums: Wrt | None = None,
+def jvp(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *, argnums: Wrt | None = None,
         argnum: Wrt | None = None):
     """Forward mode: the value and the directional derivative, in one compiled pass.
 
@@ -296,7 +296,7 @@ def _jvp_at(fn: Callable, primals, tangents) -> tuple:
     return JVP(fn, tuple(range(len(primals))))(*primals, *tangents)
 
 
-def vjp(fn: Callable, *primals, wrt: Wrt | None = None, argnums: Wrt | None = None,
+def vjp(fn: Callable, *primals, wrt: Wrt = FIRST, argnums: Wrt | None = None,
         argnum: Wrt | None = None, jit: bool = False) -> tuple:
     """Reverse mode for any output, as ``jax.vjp``: the value and a function that pulls an
     upstream gradient back to the arguments.
@@ -321,7 +321,7 @@ def vjp(fn: Callable, *primals, wrt: Wrt | None = None, argnums: Wrt | None = No
       >>> f_vjp(np.ones(2))                    # (cos(x),)
       (array([1.        , 0.54030231]),)
     """
-    given = [v for v in (wrt, argnums, argnum) if v is not None]
+    given = wrt is not FIRST or argnums is not None or argnum is not None
     chosen = pick_wrt("vjp", wrt, argnums, argnum) if given else tuple(range(len(primals)))
     return fn(*primals), PullBack(VJP(fn, chosen, jit=jit), primals)
 
@@ -340,7 +340,7 @@ class PullBack:
         return self.product(*self.primals, dout)
 
 
-def jacobian(fn: Callable, wrt: Wrt | None = None, mode: str | None = None, jit: bool = False,
+def jacobian(fn: Callable, wrt: Wrt = FIRST, mode: str | None = None, jit: bool = False,
              *, argnums: Wrt | None = None, argnum: Wrt | None = None) -> Jacobian:
     """The Jacobian of f's output (``jax.jacfwd`` or ``jax.jacrev``, chosen by the shapes).
 
@@ -366,7 +366,7 @@ def jacobian(fn: Callable, wrt: Wrt | None = None, mode: str | None = None, jit:
     return Jacobian(fn, pick_wrt("jacobian", wrt, argnums, argnum), mode, jit)
 
 
-def hessian(fn: Callable, wrt: Wrt | None = None, jit: bool = False, *,
+def hessian(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
             argnums: Wrt | None = None, argnum: Wrt | None = None) -> Hessian:
     """The Hessian of a scalar function, from Hessian-vector products (forward over reverse).
 
@@ -390,7 +390,7 @@ def hessian(fn: Callable, wrt: Wrt | None = None, jit: bool = False, *,
     return Hessian(fn, pick_wrt("hessian", wrt, argnums, argnum), jit)
 
 
-def hvp(fn: Callable, wrt: Wrt | None = None, jit: bool = False, *,
+def hvp(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
         argnums: Wrt | None = None, argnum: Wrt | None = None) -> HVP:
     """Hessian-vector product, without forming the Hessian.
 

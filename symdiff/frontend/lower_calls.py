@@ -15,6 +15,7 @@ import sympy
 import numpy as np
 
 from . import lower_arrays as arrays
+from . import symdiff_calls
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
 from ..primitives import elementwise as E
@@ -238,6 +239,8 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
         return numpy_call(ctx, e, hint, qualified)
     if qualified.startswith("math."):
         return _math_call(ctx, e, hint, qualified[len("math."):])
+    if symdiff_calls.is_symdiff_call(qualified):
+        return symdiff_calls.lower_symdiff_call(ctx, e, hint, qualified)
     shown = qualified.split(":", 1)[-1]
     close = difflib.get_close_matches(shown.split(".")[-1], SUPPORTED_NUMPY, n=1, cutoff=0.75)
     raise ctx.fail(f"`{shown}` is not a function symdiff can differentiate", e.func,

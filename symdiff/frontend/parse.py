@@ -224,6 +224,8 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.linalg.add(name)
     elif isinstance(value, types.ModuleType):
         scope.other_modules[name] = value.__name__
+    elif getattr(value, "symdiff_function", None):      # symdiff.stop_gradient, by name
+        scope.imported[name] = ("symdiff", value.symdiff_function)
     elif isinstance(value, types.FunctionType) and _in_a_library(value):
         scope.imported[name] = (value.__module__ or "", value.__name__)   # not inlined
     elif isinstance(value, types.FunctionType):
@@ -393,7 +395,7 @@ def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = 
         bound = alias.asname or alias.name
         if stmt.module == "numpy" and alias.name == "linalg":
             scope.linalg.add(bound)
-        elif stmt.module in ("numpy", "math"):
+        elif stmt.module in ("numpy", "math", "symdiff"):
             scope.imported[bound] = (stmt.module, alias.name)
         else:
             scope.other_modules[bound] = f"{stmt.module}.{alias.name}"
