@@ -298,8 +298,7 @@ def _jvp_at(fn: Callable, primals, tangents) -> tuple:
 
 def vjp(fn: Callable, *primals, wrt: Wrt = FIRST, argnums: Wrt | None = None,
         argnum: Wrt | None = None, jit: bool = False) -> tuple:
-    """Reverse mode for any output, as ``jax.vjp``: the value and a function that pulls an
-    upstream gradient back to the arguments.
+    """Reverse mode for any output, as ``jax.vjp``: the value and its pullback function.
 
     Args:
       fn: a function written with ``def`` (a scalar or an array output).
