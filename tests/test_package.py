@@ -76,3 +76,19 @@ def test_docstring_examples_run(name):
         runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.attempted > 0 and result.failed == 0, result
+
+
+def test_the_wheel_takes_every_subpackage():
+    """pyproject finds the packages (``packages.find``, include ``symdiff*``): every folder
+    of the package holding Python files must be a package setuptools discovers."""
+    from setuptools import find_packages
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    find = project["tool"]["setuptools"]["packages"]["find"]
+    found = set(find_packages(where=str(ROOT), include=find["include"]))
+    folders = {".".join(p.parent.relative_to(ROOT).parts)
+               for p in (ROOT / "symdiff").rglob("*.py") if "__pycache__" not in p.parts}
+    assert folders and folders <= found, f"not in the wheel: {sorted(folders - found)}"
+    assert {"symdiff", "symdiff.frontend", "symdiff.ad", "symdiff.teach"} <= found
+    assert not [p for p in (ROOT / "symdiff").rglob("*") if p.is_file() and
+                p.suffix not in (".py", ".pyc")], "package data would need package-data"
+
