@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 from dataclasses import replace
 
 from .api import Gradient
@@ -121,3 +122,50 @@ def stop_gradient(x):
 #: the functions of symdiff a differentiated function may call, by the name the frontend
 #: resolves calls to (``symdiff.stop_gradient``)
 stop_gradient.symdiff_function = "stop_gradient"
+
+
+class custom_jvp:                                    # noqa: N801 - JAX's name
+    """A function with its derivative given by the user, as ``jax.custom_jvp``.
+
+    The rule is plain Python that symdiff reads like any helper and writes into the
+    generated code in place of the function's own derivative: for a numerically stable
+    formula, or for a function whose body symdiff cannot read (a compiled extension).
+
+    Args:
+      fn: the function. Called from Python, it runs as it is; in a function symdiff
+        differentiates, its value and derivative are the rule's.
+
+    Returns:
+      The function, with ``.defjvp(rule)``: ``rule(primals, tangents)`` takes a tuple of
+      fn's arguments and a tuple of their tangents, and returns ``(value, tangent)``, the
+      tangent linear in the tangents. Used as a decorator, ``defjvp`` returns the rule.
+
+    Example:
+      >>> @symdiff.custom_jvp
+      ... def log1pexp(x):
+      ...     return np.log(1.0 + np.exp(x))
+      >>> @log1pexp.defjvp
+      ... def log1pexp_jvp(primals, tangents):
+      ...     x, = primals
+      ...     x_dot, = tangents
+      ...     value = np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+      ...     return value, x_dot / (1.0 + np.exp(-x))
+      >>> def loss(x):
+      ...     return np.sum(log1pexp(x))
+      >>> symdiff.grad(loss)(np.array([0.0, 800.0]))           # no inf - inf
+      array([0.5, 1. ])
+    """
+
+    #: how the frontend knows it (``parse``): a helper whose derivative is this rule
+    symdiff_function = "custom_jvp"
+
+    def __init__(self, fn):
+        self.fn, self.rule = fn, None
+        functools.update_wrapper(self, fn)
+
+    def defjvp(self, rule):
+        self.rule = rule
+        return rule
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)

@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import decorators
+from . import custom_rules, decorators
 from ..errors import Loc, SymdiffError
 from .module_constants import ModuleConstants
 
@@ -43,6 +43,7 @@ class Scope:
     constants: dict[str, Any] = field(default_factory=dict)    # name -> number
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # exp -> ("numpy", "exp")
     other_modules: dict[str, str] = field(default_factory=dict)  # name -> module it stands for
+    rules: dict[str, Any] = field(default_factory=dict)   # helper -> its custom_jvp rule
     module: ModuleConstants | None = None    # a file's constants, evaluated when first used
     live: LiveNames | None = None            # a live module's names, read at compile time
 
@@ -224,6 +225,9 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.linalg.add(name)
     elif isinstance(value, types.ModuleType):
         scope.other_modules[name] = value.__name__
+    elif getattr(value, "symdiff_function", None) == "custom_jvp":   # a helper with a rule
+        scope.functions[name] = lambda value=value: source_of(value.fn)
+        scope.rules[name] = lambda value=value: value.rule and source_of(value.rule)
     elif getattr(value, "symdiff_function", None):      # symdiff.stop_gradient, by name
         scope.imported[name] = ("symdiff", value.symdiff_function)
     elif isinstance(value, types.FunctionType) and _in_a_library(value):
@@ -345,7 +349,7 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
         elif isinstance(stmt, ast.FunctionDef):
             found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
     scope.functions.update(found)
-    return found
+    return custom_rules.rules_of_file(scope, found)
 
 
 def files_of(path: str) -> list[str]:
