@@ -494,10 +494,7 @@ def value_and_grad(fn: Callable | None = None, wrt: Wrt = FIRST, jit: bool = Fal
     """The value of a scalar function and its gradient, in one compiled pass.
 
     Args:
-      fn: a function written with ``def`` whose output is a scalar (left out: a decorator).
-      wrt: a position, a parameter name, or a tuple of them. Default: the first argument.
-      jit: compile with ``numba.njit``.
-      argnums: JAX's name for ``wrt``; argnum: autograd's. Give only one of the three.
+      fn, wrt, jit, argnums, argnum: as for ``grad``.
       has_aux: ``fn`` returns ``(value, aux)``; the call returns ``((value, aux),
         gradient)``, as in JAX.
 

@@ -394,10 +394,7 @@ def hvp(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
     """Hessian-vector product, without forming the Hessian.
 
     Args:
-      fn: a function written with ``def`` returning a scalar.
-      wrt: a position, a name, or a tuple of them (default: the first argument);
-        ``argnums=`` (JAX) and ``argnum=`` (autograd) are other names for it.
-      jit: compile with ``numba.njit``.
+      fn, wrt, jit, argnums, argnum: as for ``hessian``.
 
     Returns:
       An ``HVP``: ``hvp(f, wrt)(*args, v)`` (one v per ``wrt`` argument) returns ``H @ v``,

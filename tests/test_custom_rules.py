@@ -2,17 +2,27 @@
 generated code. Checked with central differences of the function itself (support.py)."""
 from __future__ import annotations
 
-import subprocess
-import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.special
 
 import symdiff
-from support import directional_difference, load_module, numerical_jacobian
+from support import compiled_by_cli, directional_difference, load_module, numerical_jacobian
 
 RNG = np.random.default_rng(6)
+
+
+#: a model file, read statically by the CLI tests and imported by the others
+FILE = """
+import numpy as np
+import scipy.special
+from scipy import special
+from scipy.special import erf
+import symdiff
+from symdiff import custom_jvp
 
 
 @symdiff.custom_jvp
@@ -26,6 +36,44 @@ def log1pexp_jvp(primals, tangents):
     x_dot, = tangents
     value = np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
     return value, x_dot / (1.0 + np.exp(-x))
+
+
+@custom_jvp
+def erf_like(x):
+    return scipy.special.erf(x)
+
+
+@erf_like.defjvp
+def erf_like_jvp(primals, tangents):
+    x, = primals
+    x_dot, = tangents
+    return np.tanh(x), (1.0 - np.tanh(x) ** 2) * x_dot
+
+
+def loss(w, X):
+    return np.sum(log1pexp(X @ w)) + np.sum(erf_like(w))
+
+
+def no_rule_given(x):
+    return lonely(x)
+
+
+@symdiff.custom_jvp
+def lonely(x):
+    return x
+
+
+def unknown(x):
+    return erf(x)
+
+
+def unknown_attribute(x):
+    return special.erf(x)
+"""
+
+
+MODEL = load_module(Path(tempfile.mkdtemp()), "custom_model", FILE)
+log1pexp = MODEL.log1pexp
 
 
 def softplus_loss(w, X):
@@ -137,70 +185,10 @@ def test_called_from_python_it_is_the_function_itself():
     assert log1pexp.__name__ == "log1pexp" and expit(0.0) == 0.5
 
 
-FILE = """
-import numpy as np
-import scipy.special
-from scipy import special
-from scipy.special import erf
-import symdiff
-from symdiff import custom_jvp
-
-
-@symdiff.custom_jvp
-def log1pexp(x):
-    return np.log(1.0 + np.exp(x))
-
-
-@log1pexp.defjvp
-def log1pexp_jvp(primals, tangents):
-    x, = primals
-    x_dot, = tangents
-    value = np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
-    return value, x_dot / (1.0 + np.exp(-x))
-
-
-@custom_jvp
-def erf_like(x):
-    return scipy.special.erf(x)
-
-
-@erf_like.defjvp
-def erf_like_jvp(primals, tangents):
-    x, = primals
-    x_dot, = tangents
-    return np.tanh(x), (1.0 - np.tanh(x) ** 2) * x_dot
-
-
-def loss(w, X):
-    return np.sum(log1pexp(X @ w)) + np.sum(erf_like(w))
-
-
-def no_rule_given(x):
-    return lonely(x)
-
-
-@symdiff.custom_jvp
-def lonely(x):
-    return x
-
-
-def unknown(x):
-    return erf(x)
-
-
-def unknown_attribute(x):
-    return special.erf(x)
-"""
 
 
 def test_the_cli_honours_the_rules_without_running_the_file(tmp_path):
-    path = tmp_path / "model.py"
-    path.write_text(FILE)
-    done = subprocess.run([sys.executable, "-m", "symdiff", "compile", str(path), "-f", "loss",
-                           "--wrt", "w"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    namespace: dict = {}
-    exec(done.stdout, namespace)
+    namespace = compiled_by_cli(tmp_path, FILE, "-f", "loss", "--wrt", "w")
     w, X = RNG.standard_normal(3), RNG.standard_normal((5, 3))
 
     def same_loss(w, X):      # what the rules say loss is

@@ -4,17 +4,14 @@ The ground truth: central differences of the same function with the stopped valu
 at its value (passed in as a number), which is what a constant means."""
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import pytest
 
 import symdiff
 from symdiff import stop_gradient
 from symdiff import stop_gradient as frozen
-from support import directional_difference, load_module, numerical_jacobian, second_difference
+from support import (compiled_by_cli, directional_difference, load_module, numerical_jacobian,
+                     second_difference)
 
 RNG = np.random.default_rng(3)
 X = RNG.uniform(0.5, 1.5, 4)
@@ -139,12 +136,7 @@ def misuse(x):
 
 
 def test_the_cli_honours_stop_gradient_without_running_the_file(tmp_path):
-    path = tmp_path / "model.py"
-    path.write_text(MODEL)
-    out = subprocess.run([sys.executable, "-m", "symdiff", "compile", str(path), "-f", "f",
-                          "--wrt", "x,y"], capture_output=True, text=True, check=True).stdout
-    namespace: dict = {}
-    exec(out, namespace)
+    namespace = compiled_by_cli(tmp_path, MODEL, "-f", "f", "--wrt", "x,y")
     dx, dy = namespace["grad_f"](1.5, -0.7)
     np.testing.assert_allclose([dx, dy], [-0.7, 2 * 1.5 * -0.7], rtol=1e-12)
 
