@@ -225,11 +225,11 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.linalg.add(name)
     elif isinstance(value, types.ModuleType):
         scope.other_modules[name] = value.__name__
-    elif getattr(value, "symdiff_function", None) == "custom_jvp":   # a helper with a rule
+    elif _symdiff_function(value) == "custom_jvp":      # a helper with its own rule
         scope.functions[name] = lambda value=value: source_of(value.fn)
         scope.rules[name] = lambda value=value: value.rule and source_of(value.rule)
-    elif getattr(value, "symdiff_function", None):      # symdiff.stop_gradient, by name
-        scope.imported[name] = ("symdiff", value.symdiff_function)
+    elif _symdiff_function(value):                      # symdiff.stop_gradient, by name
+        scope.imported[name] = ("symdiff", _symdiff_function(value))
     elif isinstance(value, types.FunctionType) and _in_a_library(value):
         scope.imported[name] = (value.__module__ or "", value.__name__)   # not inlined
     elif isinstance(value, types.FunctionType):
@@ -242,6 +242,14 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         origin = _library_name(value)
         if origin:
             scope.imported[name] = origin
+
+
+def _symdiff_function(value: Any) -> str | None:
+    """What symdiff's own function or decorator ``value`` is (its ``symdiff_function``
+    field, on the function or on the class, never made up by a ``__getattr__``)."""
+    owner = value if isinstance(value, types.FunctionType) else type(value)
+    found = owner.__dict__.get("symdiff_function")
+    return found if isinstance(found, str) else None
 
 
 def _in_a_library(fn: types.FunctionType) -> bool:
