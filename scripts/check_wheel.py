@@ -1,14 +1,15 @@
 """Build symdiff's wheel and check that the installed wheel works on its own.
 
-    python scripts/check_wheel.py            # about 10 s; exit code 0 when the wheel works
+    python scripts/check_wheel.py       # under a minute; exit code 0 when the wheel works
 
-Builds the wheel (with ``python -m build --no-isolation`` where ``build`` and ``wheel`` are
-installed, as the test extra installs them, which also builds the sdist and the wheel from
-it; otherwise with ``pip wheel``, which fetches setuptools into an isolated environment), installs it
-without dependencies into a folder of its own, and from outside the source tree: imports
-every module of the package from there, differentiates a function, and runs ``python -m
-symdiff compile`` and ``symdiff --version``. It uses the running interpreter's NumPy and
-SymPy, so only the isolated build needs the network. ``.ci/run`` runs it after the tests.
+Builds the wheel with ``python -m build --no-isolation`` (the sdist, then the wheel from
+it) where ``build``, ``wheel`` and ``setuptools`` are installed, as the test extra installs
+them; otherwise with ``pip wheel``, which fetches setuptools into an isolated environment.
+Installs it without dependencies into a folder of its own and, from outside the source
+tree, imports every module of the package from there, differentiates a function, and runs
+``python -m symdiff compile`` and ``symdiff --version``. It uses the running interpreter's
+NumPy and SymPy, so only the isolated build needs the network. ``.ci/run`` runs it after
+the tests.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def build(out: Path) -> Path:
     shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(
         ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
         ".hypothesis"))
-    if all(importlib.util.find_spec(m) is not None for m in ("build", "wheel")):
+    if all(importlib.util.find_spec(m) is not None for m in ("build", "wheel", "setuptools")):
         command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(tree)]
     else:             # pip builds in an isolated environment (it fetches setuptools, wheel)
         command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", str(out),
