@@ -68,7 +68,6 @@ def listings() -> dict[str, str]:
     svm_args = (rng.normal(size=(50, 10)) * 0.01, rng.normal(size=(100, 50)),
                 rng.integers(0, 10, 100), 0.1)
     svm = symdiff.grad(corpus.svm_loss_naive).source_for(*svm_args)
-    svm = svm.replace("control_flow_corpus.py", "svm_naive.py")
     forward = compile_file(str(ROOT / "examples" / "circuit.py"), ["f"], ("x", "y", "z"),
                            mode="forward")
     import where_trap_cases

@@ -20,12 +20,13 @@ Pipeline (one package per stage): ``frontend`` (parse, fence, desugar, lower) ->
 """
 from .api import Gradient, grad, value_and_grad
 from .check import KinkWarning, check_grad
-from .derivatives import hessian, hvp, jacobian, jvp
+from .conventions import custom_jvp, stop_gradient
+from .derivatives import hessian, hvp, jacobian, jvp, vjp
 from .errors import GradientCheckError, SymdiffError
 
 __all__ = ["grad", "value_and_grad", "check_grad", "SymdiffError", "GradientCheckError",
-           "KinkWarning", "Gradient", "jvp", "jacobian", "hessian", "hvp", "explain",
-           "Explanation", "graph", "Graph"]
+           "KinkWarning", "Gradient", "jvp", "vjp", "stop_gradient", "custom_jvp", "jacobian",
+           "hessian", "hvp", "explain", "Explanation", "graph", "Graph"]
 __version__ = "0.1.0"
 
 #: public names of the teaching modules, imported on first use: ``import symdiff`` alone

@@ -60,7 +60,30 @@ def _nudged(fn, args, i, x, k, eps) -> tuple[float, float]:
 
 def check_grad(fn: Callable, *args, wrt=0, eps: float = 1e-6, rtol: float = 1e-5,
                atol: float = 1e-7, max_elements: int = 200, seed: int = 0) -> dict[str, float]:
-    """Compare symdiff's gradient with central differences; return the worst error per argument."""
+    """Compare symdiff's gradient with central differences, as ``jax.test_util.check_grads``.
+
+    Args:
+      fn: a function written with ``def`` whose output is a scalar.
+      *args: the point to check at.
+      wrt: a position, a parameter name, or a tuple of them (default: the first argument).
+      eps: the step of the central differences (in float64).
+      rtol, atol: an element passes when ``|symdiff - differences| <= atol + rtol *
+        |differences|``.
+      max_elements: larger arguments are checked on a random sample of this many elements.
+      seed: the seed of that sample.
+
+    Returns:
+      The worst absolute difference per differentiated argument, by parameter name.
+      Raises ``GradientCheckError`` naming the worst element when one fails; an element
+      on a kink (a tie in max, abs at 0) is left out with a ``KinkWarning``.
+
+    Example:
+      >>> def f(x):
+      ...     return np.sum(np.tanh(x))
+      >>> report = symdiff.check_grad(f, np.array([0.1, -0.4]))
+      >>> list(report), report["x"] < 1e-8
+      (['x'], True)
+    """
     g = Gradient(fn, wrt)
     args = g._bind(args)
     positions, _ = resolve_wrt(wrt, g.parameters, g._source())

@@ -20,7 +20,7 @@ import sys
 from .teach import annotate as annotations
 from .teach import optimize_trace
 from .util import output
-from . import pipeline
+from . import __version__, pipeline
 from .api import resolve_wrt
 from .errors import SymdiffError
 from .frontend.lower import lower
@@ -30,6 +30,7 @@ from .frontend.parse import files_of, functions_of_file, read_file
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symdiff", description="Source-to-source differentiation of Python/NumPy functions.")
+    parser.add_argument("--version", action="version", version=f"symdiff {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     comp = commands.add_parser(
         "compile", help="write grad_<name> and value_and_grad_<name> for functions in a file",

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import pipeline
 from .api import Gradient, Wrt, _check_float, _count, _finish, float_dtype
+from .conventions import FIRST, pick_wrt
 from .errors import SymdiffError
 
 
@@ -249,28 +250,164 @@ def _scalar(x, like):
 # ---------------------------------------------------------------- public functions
 
 
-def jvp(fn: Callable, wrt: Wrt = 0, jit: bool = False) -> JVP:
-    """Forward mode. ``jvp(f, wrt)(*args, *tangents)`` returns ``(f(*args), directional
-    derivative)``, with one tangent (shaped like its argument) per ``wrt`` argument."""
-    return JVP(fn, wrt, jit=jit)
+def jvp(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *, argnums: Wrt | None = None,
+        argnum: Wrt | None = None):
+    """Forward mode: the value and the directional derivative, in one compiled pass.
+
+    Args:
+      fn: a function written with ``def`` (any output: a scalar, an array or a tuple).
+      wrt: the arguments that carry a tangent: a position, a name, or a tuple of them.
+        Default: the first argument. ``argnums=`` (JAX) and ``argnum=`` (autograd) are
+        other names for it; give only one.
+      jit: compile with ``numba.njit``.
+
+    Returns:
+      A ``JVP``: ``jvp(f, wrt)(*args, *tangents)``, one tangent shaped like each ``wrt``
+      argument, returns ``(f(*args), J @ tangents)``. ``.source`` is the generated code.
+      Called the JAX way, ``jvp(f, primals, tangents)`` (two tuples, a tangent for every
+      primal) returns ``(f(*primals), J @ tangents)`` at once.
+
+    Example:
+      >>> def f(x, y):
+      ...     return x * y
+      >>> symdiff.jvp(f, wrt=("x", "y"))(3.0, 4.0, 1.0, 0.5)     # 4*1 + 3*0.5
+      (12.0, 5.5)
+      >>> symdiff.jvp(f, (3.0, 4.0), (1.0, 0.5))                 # JAX's spelling
+      (12.0, 5.5)
+    """
+    if isinstance(jit, (tuple, list)):               # jvp(f, primals, tangents), as in JAX
+        return _jvp_at(fn, wrt, jit)
+    if isinstance(wrt, (tuple, list)) and not all(isinstance(w, (int, str, np.integer))
+                                                  for w in wrt):
+        raise SymdiffError("jvp(f, primals) needs the tangents too",
+                           hint="write jvp(f, primals, tangents) as in JAX, or symdiff's "
+                                "jvp(f, wrt=...)(*args, *tangents)")
+    return JVP(fn, pick_wrt("jvp", wrt, argnums, argnum), jit=jit)
 
 
-def jacobian(fn: Callable, wrt: Wrt = 0, mode: str | None = None, jit: bool = False) -> Jacobian:
-    """The Jacobian of f's (array) output, shape ``out.shape + x.shape`` (a tuple of them for
-    a tuple ``wrt``); ``mode`` forces ``"forward"`` or ``"reverse"``."""
-    return Jacobian(fn, wrt, mode, jit)
+def _jvp_at(fn: Callable, primals, tangents) -> tuple:
+    """``jax.jvp(f, primals, tangents)``: every primal carries its tangent."""
+    if not isinstance(primals, (tuple, list)) or len(primals) != len(tangents):
+        raise SymdiffError("jvp(f, primals, tangents) takes two tuples of the same length: "
+                           f"got {_count(len(tangents), 'tangent')} for "
+                           f"{type(primals).__name__} primals",
+                           hint="give one tangent per primal, or use symdiff's form "
+                                "jvp(f, wrt=...)(*args, *tangents)")
+    return JVP(fn, tuple(range(len(primals))))(*primals, *tangents)
 
 
-def hessian(fn: Callable, wrt: Wrt = 0, jit: bool = False) -> Hessian:
-    """The Hessian of a scalar function, shape ``x.shape + x.shape``; for a tuple ``wrt``,
-    blocks ``H[i][j]`` shaped ``x_i.shape + x_j.shape``."""
-    return Hessian(fn, wrt, jit)
+def vjp(fn: Callable, *primals, wrt: Wrt = FIRST, argnums: Wrt | None = None,
+        argnum: Wrt | None = None, jit: bool = False) -> tuple:
+    """Reverse mode for any output, as ``jax.vjp``: the value and its pullback function.
+
+    Args:
+      fn: a function written with ``def`` (a scalar or an array output).
+      *primals: the arguments to evaluate ``fn`` at.
+      wrt: the arguments to pull back to (a position, a name, or a tuple of them).
+        Default: every primal, and then ``vjp_fn`` returns a tuple, as in JAX.
+        ``argnums=`` and ``argnum=`` are other names for it.
+      jit: compile with ``numba.njit``.
+
+    Returns:
+      ``(fn(*primals), vjp_fn)``: ``vjp_fn(dout)``, dout shaped like the output, returns
+      the gradients of ``sum(fn(*primals) * dout)``. ``vjp_fn.source`` is the generated
+      code (the value is fn itself, run as written).
+
+    Example:
+      >>> def f(x):
+      ...     return np.sin(x)
+      >>> y, f_vjp = symdiff.vjp(f, np.array([0.0, 1.0]))
+      >>> f_vjp(np.ones(2))                    # (cos(x),)
+      (array([1.        , 0.54030231]),)
+    """
+    given = wrt is not FIRST or argnums is not None or argnum is not None
+    chosen = pick_wrt("vjp", wrt, argnums, argnum) if given else tuple(range(len(primals)))
+    return fn(*primals), PullBack(VJP(fn, chosen, jit=jit), primals)
 
 
-def hvp(fn: Callable, wrt: Wrt = 0, jit: bool = False) -> HVP:
-    """Hessian-vector product: ``hvp(f, wrt)(*args, v)`` (one v per ``wrt`` argument)
-    returns ``H @ v`` shaped like the gradient, without forming H."""
-    return HVP(fn, wrt, jit=jit)
+class PullBack:
+    """``vjp_fn`` of ``symdiff.vjp``: the compiled vector-Jacobian product at fixed primals."""
+
+    def __init__(self, product: VJP, primals: tuple):
+        self.product, self.primals = product, primals
+
+    @property
+    def source(self) -> str:
+        return self.product.source
+
+    def __call__(self, dout):
+        return self.product(*self.primals, dout)
 
 
-__all__ = ["jvp", "jacobian", "hessian", "hvp", "JVP", "HVP", "VJP", "Jacobian", "Hessian"]
+def jacobian(fn: Callable, wrt: Wrt = FIRST, mode: str | None = None, jit: bool = False,
+             *, argnums: Wrt | None = None, argnum: Wrt | None = None) -> Jacobian:
+    """The Jacobian of f's output (``jax.jacfwd`` or ``jax.jacrev``, chosen by the shapes).
+
+    Args:
+      fn: a function written with ``def`` returning a scalar or an array.
+      wrt: a position, a name, or a tuple of them (default: the first argument);
+        ``argnums=`` (JAX) and ``argnum=`` (autograd) are other names for it.
+      mode: ``"forward"`` (one pass per input element) or ``"reverse"`` (one per output
+        element); left out, whichever makes fewer passes.
+      jit: compile with ``numba.njit``.
+
+    Returns:
+      A ``Jacobian``: its call returns an array of shape ``out.shape + x.shape`` (a tuple
+      of them for a tuple ``wrt``).
+
+    Example:
+      >>> def f(x):
+      ...     return x ** 2
+      >>> symdiff.jacobian(f)(np.array([1.0, 2.0]))
+      array([[2., 0.],
+             [0., 4.]])
+    """
+    return Jacobian(fn, pick_wrt("jacobian", wrt, argnums, argnum), mode, jit)
+
+
+def hessian(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
+            argnums: Wrt | None = None, argnum: Wrt | None = None) -> Hessian:
+    """The Hessian of a scalar function, from Hessian-vector products (forward over reverse).
+
+    Args:
+      fn: a function written with ``def`` returning a scalar.
+      wrt: a position, a name, or a tuple of them (default: the first argument);
+        ``argnums=`` (JAX) and ``argnum=`` (autograd) are other names for it.
+      jit: compile with ``numba.njit``.
+
+    Returns:
+      A ``Hessian``: its call returns an array of shape ``x.shape + x.shape``; for a tuple
+      ``wrt``, blocks ``H[i][j]`` shaped ``x_i.shape + x_j.shape``.
+
+    Example:
+      >>> def f(x):
+      ...     return np.sum(x ** 3)
+      >>> symdiff.hessian(f)(np.array([1.0, 2.0]))
+      array([[ 6.,  0.],
+             [ 0., 12.]])
+    """
+    return Hessian(fn, pick_wrt("hessian", wrt, argnums, argnum), jit)
+
+
+def hvp(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
+        argnums: Wrt | None = None, argnum: Wrt | None = None) -> HVP:
+    """Hessian-vector product, without forming the Hessian.
+
+    Args:
+      fn, wrt, jit, argnums, argnum: as for ``hessian``.
+
+    Returns:
+      An ``HVP``: ``hvp(f, wrt)(*args, v)`` (one v per ``wrt`` argument) returns ``H @ v``,
+      shaped like the gradient.
+
+    Example:
+      >>> def f(x):
+      ...     return np.sum(x ** 3)
+      >>> symdiff.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+      array([ 6., 12.])
+    """
+    return HVP(fn, pick_wrt("hvp", wrt, argnums, argnum), jit=jit)
+
+
+__all__ = ["jvp", "vjp", "jacobian", "hessian", "hvp", "JVP", "HVP", "VJP", "Jacobian",
+           "Hessian", "PullBack"]

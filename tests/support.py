@@ -209,3 +209,17 @@ def second_difference(f, args, i: int, j: int, h: float = 1e-4) -> np.ndarray:
                 total += sa * sb * f(*moved)
             H.flat[a * xj.size + b] = total / (4 * h * h)
     return H
+
+
+def compiled_by_cli(folder: Path, text: str, *options: str) -> dict:
+    """``text`` written to ``folder/model.py``, compiled by ``python -m symdiff compile``
+    with ``options``; the generated module's names (the test fails on a non-zero exit)."""
+    import subprocess
+    path = Path(folder) / "model.py"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "symdiff", "compile", str(path), *options],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    namespace: dict = {}
+    exec(done.stdout, namespace)
+    return namespace

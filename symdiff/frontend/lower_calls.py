@@ -15,6 +15,7 @@ import sympy
 import numpy as np
 
 from . import lower_arrays as arrays
+from . import custom_rules, symdiff_calls
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
 from ..primitives import elementwise as E
@@ -229,6 +230,8 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
         if keywords:
             raise ctx.fail("keyword arguments to helpers are not supported", e,
                            "pass the helper's arguments by position")
+        if custom_rules.has_rule(ctx.src.scope, qualified[len("helper:"):]):
+            return custom_rules.lower_custom_call(ctx, e, hint, qualified[len("helper:"):], args)
         return ctx.call_helper(qualified[len("helper:"):], args, hint, e)
     if qualified.startswith("builtin."):
         return _builtin(ctx, e, hint, qualified[len("builtin."):])
@@ -238,11 +241,14 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
         return numpy_call(ctx, e, hint, qualified)
     if qualified.startswith("math."):
         return _math_call(ctx, e, hint, qualified[len("math."):])
+    if symdiff_calls.is_symdiff_call(qualified):
+        return symdiff_calls.lower_symdiff_call(ctx, e, hint, qualified)
     shown = qualified.split(":", 1)[-1]
     close = difflib.get_close_matches(shown.split(".")[-1], SUPPORTED_NUMPY, n=1, cutoff=0.75)
     raise ctx.fail(f"`{shown}` is not a function symdiff can differentiate", e.func,
                    f"use a supported NumPy function{' such as np.' + close[0] if close else ''}, "
-                   "or a helper defined with `def` at module level")
+                   "or a helper defined with `def` at module level; for a function symdiff "
+                   "cannot read, give its derivative with @symdiff.custom_jvp")
 
 
 def _math_call(ctx: Context, e: ast.Call, hint: str, name: str):

@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import decorators
+from . import custom_rules, decorators
 from ..errors import Loc, SymdiffError
 from .module_constants import ModuleConstants
 
@@ -43,6 +43,7 @@ class Scope:
     constants: dict[str, Any] = field(default_factory=dict)    # name -> number
     imported: dict[str, tuple[str, str]] = field(default_factory=dict)  # exp -> ("numpy", "exp")
     other_modules: dict[str, str] = field(default_factory=dict)  # name -> module it stands for
+    rules: dict[str, Any] = field(default_factory=dict)   # helper -> its custom_jvp rule
     module: ModuleConstants | None = None    # a file's constants, evaluated when first used
     live: LiveNames | None = None            # a live module's names, read at compile time
 
@@ -224,6 +225,11 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.linalg.add(name)
     elif isinstance(value, types.ModuleType):
         scope.other_modules[name] = value.__name__
+    elif _symdiff_function(value) == "custom_jvp":      # a helper with its own rule
+        scope.functions[name] = lambda value=value: source_of(value.fn)
+        scope.rules[name] = lambda value=value: value.rule and source_of(value.rule)
+    elif _symdiff_function(value):                      # symdiff.stop_gradient, by name
+        scope.imported[name] = ("symdiff", _symdiff_function(value))
     elif isinstance(value, types.FunctionType) and _in_a_library(value):
         scope.imported[name] = (value.__module__ or "", value.__name__)   # not inlined
     elif isinstance(value, types.FunctionType):
@@ -236,6 +242,14 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         origin = _library_name(value)
         if origin:
             scope.imported[name] = origin
+
+
+def _symdiff_function(value: Any) -> str | None:
+    """What symdiff's own function or decorator ``value`` is (its ``symdiff_function``
+    field, on the function or on the class, never made up by a ``__getattr__``)."""
+    owner = value if isinstance(value, types.FunctionType) else type(value)
+    found = owner.__dict__.get("symdiff_function")
+    return found if isinstance(found, str) else None
 
 
 def _in_a_library(fn: types.FunctionType) -> bool:
@@ -343,7 +357,7 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
         elif isinstance(stmt, ast.FunctionDef):
             found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
     scope.functions.update(found)
-    return found
+    return custom_rules.rules_of_file(scope, found)
 
 
 def files_of(path: str) -> list[str]:
@@ -393,7 +407,7 @@ def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = 
         bound = alias.asname or alias.name
         if stmt.module == "numpy" and alias.name == "linalg":
             scope.linalg.add(bound)
-        elif stmt.module in ("numpy", "math"):
+        elif stmt.module in ("numpy", "math", "symdiff"):
             scope.imported[bound] = (stmt.module, alias.name)
         else:
             scope.other_modules[bound] = f"{stmt.module}.{alias.name}"

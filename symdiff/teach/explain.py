@@ -47,9 +47,21 @@ LIMIT = 200
 def explain(fn: Callable, *args, **kwargs) -> "Explanation":
     """A worked example of backpropagation through ``fn`` at these arguments.
 
-    Integers are taken as floats, except where the function uses them as indices or
-    counts (labels, loop bounds); lists become arrays. Every float argument is
-    differentiated.
+    Args:
+      fn: a function written with ``def`` whose output is a scalar.
+      *args, **kwargs: the inputs. Integers are taken as floats, except where the function
+        uses them as indices or counts (labels, loop bounds); lists become arrays. Every
+        float argument is differentiated.
+
+    Returns:
+      An ``Explanation``: the forward and backward tables, node by node; ``str`` prints
+      them, ``.markdown()`` and ``.latex()`` render them, a notebook shows them.
+
+    Example:
+      >>> def f(x, y, z):
+      ...     q = x + y
+      ...     return q * z
+      >>> print(symdiff.explain(f, -2.0, 5.0, -4.0))      # doctest: +SKIP
     """
     src = source_of(fn)
     fence.check(src)

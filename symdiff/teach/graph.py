@@ -61,7 +61,19 @@ class Edge:
 def graph(fn: Callable, *args, **kwargs) -> "Graph":
     """The computational graph of ``fn`` at these arguments, with values and gradients.
 
-    Arguments are taken as by ``symdiff.explain``.
+    Args:
+      fn: a function written with ``def`` whose output is a scalar.
+      *args, **kwargs: the inputs, taken as by ``symdiff.explain``.
+
+    Returns:
+      A ``Graph``: ``.save("g.svg")`` (or .png, .dot) draws it, each edge labelled with
+      its value and its gradient; a notebook shows it inline.
+
+    Example:
+      >>> def f(x, y, z):
+      ...     q = x + y
+      ...     return q * z
+      >>> symdiff.graph(f, -2.0, 5.0, -4.0).save("f.svg")      # doctest: +SKIP
     """
     src = source_of(fn)
     fence.check(src)

@@ -1,0 +1,7 @@
+"""``python -m symdiff ...``: the command line, as ``symdiff ...`` (see ``symdiff.cli``)."""
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,119 @@
+"""Functions whose derivative the user gives (``symdiff.custom_jvp``), lowered onto the rule.
+
+A call ``out = f(a)`` of a function with the rule ``jvp(primals, tangents) -> (value,
+tangent)`` lowers to the rule, inlined like a helper, at a point the chain rule holds still:
+
+    a_at = np.positive(a)          # the rule's point: the value of a, a constant
+    a_dot = a - a_at               # a's tangent: 0 in value, d a_dot / d a = 1
+    value, tangent = jvp((a_at,), (a_dot,))
+    out = value + tangent          # the rule's value (the tangent is 0 here)
+
+``value`` depends on constants only, and ``tangent`` is linear in ``a_dot``: reverse mode
+takes the transpose of the rule as the gradient, forward mode carries a's tangent through
+it. Second derivatives would need the derivative of the rule at the point held still, so
+``hessian`` and ``hvp`` refuse them (``refuse_second_order``).
+
+The rules come from the live objects (``parse`` files them in ``Scope.rules``) or, in a
+file read statically, from the decorators ``@symdiff.custom_jvp`` and ``@f.defjvp``
+(``rules_of_file``).
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+
+from ..errors import SymdiffError
+from ..ir import TMP, Const, Node, walk
+
+#: the field of the nodes that hold a custom rule's point still
+FIELD = "custom_rule"
+
+
+def rule_of(scope, name: str):
+    """The parsed rule of helper ``name``, or None when it has none."""
+    entry = scope.rules.get(name)
+    if callable(entry):
+        entry = entry()
+        scope.rules[name] = entry
+    return entry
+
+
+def has_rule(scope, name: str) -> bool:
+    return name in scope.rules
+
+
+def lower_custom_call(ctx, e: ast.Call, hint: str, name: str, args: list):
+    """``name(*args)`` through its rule (see the module docstring)."""
+    from .lower import Tup
+    rule = rule_of(ctx.src.scope, name)
+    if rule is None:
+        raise ctx.fail(f"`{name}` is a symdiff.custom_jvp without a rule", e.func,
+                       f"give its derivative with @{name}.defjvp on a function "
+                       "rule(primals, tangents) returning (value, tangent)")
+    if e.keywords:
+        raise ctx.fail(f"keyword arguments to `{name}` are not supported", e,
+                       "pass its arguments by position")
+    primals, tangents = [], []
+    for value, at in zip(args, e.args):
+        x = ctx.array(value, at)
+        if isinstance(x, Const):
+            primals.append(x)
+            tangents.append(Const(0.0))
+            continue
+        still = ctx.emit("np", [x], f"{x.name}_at", fn="positive", keywords=(),
+                         note=f"{name}'s rule: at the value of {x.name}, a constant",
+                         **{FIELD: name})
+        primals.append(still)
+        tangents.append(ctx.ew(lambda v, w: v - w, [x, still], f"{x.name}_dot"))
+    reserved = f"<rule of {name}>"                     # no user code can name it
+    ctx.src.scope.functions[reserved] = rule
+    call = ast.copy_location(ast.Call(ast.Name(reserved, ast.Load()),
+                                      [_empty_tuple(e), _empty_tuple(e)], []), e)
+    result = ctx.call_helper(reserved, [Tup(tuple(primals)), Tup(tuple(tangents))], TMP, call)
+    if not (isinstance(result, Tup) and len(result.items) == 2):
+        raise SymdiffError(f"the rule of `{name}` must return a pair (value, tangent)",
+                           rule.loc(rule.tree), hint="end the rule with `return value, tangent`")
+    value, tangent = (ctx.array(v, e) for v in result.items)
+    return ctx.ew(lambda v, t: v + t, [value, tangent], hint)
+
+
+def _empty_tuple(at: ast.AST) -> ast.Tuple:
+    return ast.copy_location(ast.Tuple([], ast.Load()), at)
+
+
+def refuse_second_order(fn) -> None:
+    """Second derivatives through a rule held still would be missing the rule's own
+    derivative: refused, never a wrong Hessian."""
+    for n in walk(fn.body):
+        if isinstance(n, Node) and n.param(FIELD):
+            raise SymdiffError(f"second derivatives through `{n.param(FIELD)}` are not "
+                               "supported: its rule (custom_jvp) gives first derivatives",
+                               n.loc, hint="use grad, jvp, vjp or jacobian here, or write "
+                                           f"`{n.param(FIELD)}` without a custom rule")
+
+
+# ---------------------------------------------------------------- files read statically
+
+
+def rules_of_file(scope, found: dict) -> dict:
+    """File the rules that a file's decorators give (``@symdiff.custom_jvp`` on f,
+    ``@f.defjvp`` on its rule) in ``scope.rules``; returns the functions to compile (not
+    the custom functions and their rules, which are helpers)."""
+    custom = {name for name, src in found.items()
+              if any(_is_custom_jvp(d, scope) for d in src.tree.decorator_list)}
+    rules = set()
+    for name, src in found.items():
+        for d in src.tree.decorator_list:
+            if isinstance(d, ast.Attribute) and d.attr == "defjvp" and \
+                    isinstance(d.value, ast.Name) and d.value.id in custom:
+                scope.rules[d.value.id] = replace(src, decorators_checked=True)
+                rules.add(name)
+    for name in custom:
+        scope.rules.setdefault(name, None)
+    return {k: v for k, v in found.items() if k not in custom | rules}
+
+
+def _is_custom_jvp(d: ast.expr, scope) -> bool:
+    if isinstance(d, ast.Attribute) and isinstance(d.value, ast.Name):
+        return d.attr == "custom_jvp" and scope.other_modules.get(d.value.id) == "symdiff"
+    return isinstance(d, ast.Name) and scope.imported.get(d.id) == ("symdiff", "custom_jvp")
