@@ -1,0 +1,127 @@
+"""Where a hand-written backward pass first goes wrong: its named intermediates.
+
+A hand-written backward names the gradients of the forward's intermediates: ``dscores``
+for ``scores``, ``dhidden`` for ``hidden``. symdiff's gradient of the loss with respect to
+an intermediate ``v`` (assigned once at the top level of the forward) is the gradient with
+respect to a new parameter that replaces ``v`` right after its assignment
+(``backward_slice.seeded_at``). The hand-written values are read from the locals of the
+user's function when it returns. In the order the hand-written code first assigns them,
+the first intermediate that differs (other than by a constant factor a later line may
+undo) is where the error is made.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import sys
+
+import numpy as np
+
+from ..frontend.parse import source_of
+from . import backward_slice as slicing
+from .verify import fresh, gradient_base
+from .verify_diagnose import _nice, factor_of
+from .verify_report import Intermediate, Report, compare
+
+
+def intermediates(check, report: Report) -> None:
+    """Append the named intermediates of the hand-written backward to ``report``."""
+    hand_fn = check.forward if check.backward is None else check.backward
+    try:
+        hand_tree = check.src.tree if check.backward is None else source_of(hand_fn).tree
+    except Exception:  # noqa: BLE001 - a backward without readable source: no steps
+        return
+    assigned = slicing.top_level_assignments(check.tree)
+    params = set(check.params) | set(getattr(check, "seeds", ()))
+    candidates = []
+    for name, line in _first_assignments(hand_tree):
+        base = next((b for b in gradient_base(name) if b in assigned and b not in params), None)
+        if base is not None and not _written_later(check.tree, base, assigned[base]):
+            candidates.append((name, base, line))
+    if not candidates:
+        return
+    values = _locals_at_return(check, hand_fn)
+    for name, base, line in candidates:
+        if name not in values:
+            continue
+        step = _compare(check, name, base, assigned[base], values[name], line)
+        if step is None:
+            continue
+        report.intermediates.append(step)
+        if not step.ok and not step.scaled:
+            break
+
+
+def _first_assignments(tree: ast.FunctionDef) -> list[tuple[str, int]]:
+    """Names a function binds, in the order of their first binding, with its line."""
+    seen: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            if node.id not in seen or node.lineno < seen[node.id]:
+                seen[node.id] = node.lineno
+    return sorted(seen.items(), key=lambda item: item[1])
+
+
+def _written_later(tree: ast.FunctionDef, name: str, stmt: ast.stmt) -> bool:
+    """Whether ``name`` is written (into, or again) after ``stmt``: then which of its
+    values a hand-written gradient means is not clear, and it is left alone."""
+    later = tree.body[[ast.dump(s) for s in tree.body].index(ast.dump(stmt)) + 1:]
+    for s in later:
+        for node in ast.walk(s):
+            if isinstance(node, ast.stmt):
+                whole, partly = slicing.writes(node)
+                if name in whole | partly:
+                    return True
+    return False
+
+
+def _locals_at_return(check, fn) -> dict:
+    """The local variables of ``fn`` when it returns, in a run at the check's inputs."""
+    captured: dict = {}
+    code = fn.__code__
+
+    def profile(frame, event, arg):
+        if event == "return" and frame.f_code is code:
+            captured.update({k: copy.deepcopy(v) for k, v in frame.f_locals.items()
+                             if isinstance(v, (np.ndarray, float, np.floating))})
+    previous = sys.getprofile()
+    sys.setprofile(profile)
+    try:
+        check.hand_written(check.args)
+    finally:
+        sys.setprofile(previous)
+    return captured
+
+
+def _compare(check, name: str, base: str, stmt: ast.stmt, hand, line: int):
+    values = check.args + check.douts
+    try:
+        value = _run_python(check, slicing.value_at(check.tree, base, stmt), values)
+        taken = {n.id for n in ast.walk(check.tree) if isinstance(n, ast.Name)}
+        seed = next(f"{base}_{k}" for k in range(1, 99) if f"{base}_{k}" not in taken)
+        tree = slicing.seeded_at(check.tree, base, stmt, seed)
+        run = check.compiled(tree, (len(values),), values + (value,))
+        correct = run(values + (value,))[1][0]
+    except Exception:  # noqa: BLE001 - an intermediate symdiff cannot seed: not compared
+        return None
+    result = compare(name, base, hand, correct, check.rtol, check.atol)
+    if result.ok:
+        return Intermediate(name, line, True)
+    if result.hand_array is not None and result.hand_array.shape == np.shape(correct):
+        c = factor_of(result.hand_array, np.asarray(correct, dtype=float))
+        if c is not None:
+            return Intermediate(name, line, False, f"is {_nice(c)} times symdiff's gradient "
+                                                   f"of {base} (right if a later line "
+                                                   "scales it back)", scaled=True)
+    at = f"{name}[{', '.join(map(str, result.worst))}]" if result.worst else name
+    return Intermediate(name, line, False, f"differs from symdiff's gradient of {base}: "
+                                           f"{at} is {result.hand:.6g}, should be "
+                                           f"{result.correct:.6g}")
+
+
+def _run_python(check, tree: ast.FunctionDef, values: tuple):
+    """Run a cut of the user's function as plain Python, in a copy of its globals."""
+    namespace = dict(check.forward.__globals__)
+    module = ast.fix_missing_locations(ast.Module([tree], []))
+    exec(compile(module, check.src.file, "exec"), namespace)
+    return namespace[tree.name](*fresh(values))
