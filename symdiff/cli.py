@@ -1,5 +1,6 @@
 """Command line: ``symdiff compile model.py [-f NAME]... [--wrt A,B] [-o OUT.py] [--jit]
-[--mode forward|reverse] [--order 2] [--annotate] [--shapes SHAPES] [--explain-passes]``.
+[--mode forward|reverse] [--order 2] [--annotate] [--shapes SHAPES] [--explain-passes]``;
+``symdiff verify model.py -f NAME`` checks a hand-written backward pass (``verify_cli.py``).
 
 ``--annotate`` comments each line with its maths and shapes (``annotate.py``), ``--shapes``
 gives argument shapes, ``--explain-passes`` shows what each optimizer pass changes
@@ -19,6 +20,7 @@ import sys
 
 from .teach import annotate as annotations
 from .teach import optimize_trace
+from .teach import verify_cli
 from .util import output
 from . import pipeline
 from .api import resolve_wrt
@@ -65,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("-f", "--function", action="append", dest="functions", metavar="NAME",
                      help="function to check (repeatable; default: every top-level one)")
     _add_teaching_commands(commands)
+    verify_cli.add_parser(commands)
     return parser
 
 
@@ -281,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "verify":
+            return verify_cli.run(args)
         if args.command in ("explain", "graph"):
             return _reported(lambda: _teach(args), args.output)
         return _reported(lambda: _compile(args), args.output)

@@ -35,7 +35,7 @@ from .. import pipeline
 from ..errors import SymdiffError
 from ..frontend.parse import source_of
 from . import backward_slice as slicing
-from .verify_report import Report, compare
+from .verify_report import BackwardReport, compare
 
 #: Where the relative error of an element counts as a disagreement (float64 round-off
 #: in both codes stays far below it; an approximation's derivative does not).
@@ -44,7 +44,7 @@ ATOL = 1e-9
 
 
 def check_backward(forward: Callable, backward: Callable | None = None, *args, wrt=None,
-                   dout=None, seed: int = 0, rtol: float = RTOL, atol: float = ATOL) -> Report:
+                   dout=None, seed: int = 0, rtol: float = RTOL, atol: float = ATOL) -> BackwardReport:
     """Compare a hand-written backward pass with symdiff's gradient at these arguments.
 
     ``backward=None``: ``forward(*args)`` returns ``(loss, grad...)``. Otherwise
@@ -211,14 +211,14 @@ class Check:
 
     # ------------------------------------------------------------ report
 
-    def report(self) -> Report:
+    def report(self) -> BackwardReport:
         correct = self.correct()
         rows = []
         for k, (i, hand, want) in enumerate(zip(self.wrt, self.hand, correct)):
             name = self.names[k] if k < len(self.names) and self.names[k] else \
                 "d" + self.params[i]
             rows.append(compare(name, self.params[i], hand, want, self.rtol, self.atol))
-        report = Report(self.forward.__name__, getattr(self.backward, "__name__", None),
+        report = BackwardReport(self.forward.__name__, getattr(self.backward, "__name__", None),
                         self.src.loc(self.src.tree), rows)
         if not report.ok:
             from . import verify_diagnose

@@ -22,13 +22,13 @@ from __future__ import annotations
 import numpy as np
 
 from . import backward_slice as slicing
-from .verify_report import Comparison, Report, compare
+from .verify_report import Comparison, BackwardReport, compare
 
 #: Arrays with at most this many elements get their full Jacobian for the diagonal test.
 JACOBIAN_LIMIT = 400
 
 
-def explain(check, report: Report) -> None:
+def explain(check, report: BackwardReport) -> None:
     """Fill in the diagnoses of the wrong gradients of ``report``, in place."""
     for k, g in enumerate(report.gradients):
         if g.ok or g.hand_array is None or g.hand_array.shape != g.correct_array.shape:

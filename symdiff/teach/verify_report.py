@@ -1,4 +1,4 @@
-"""What ``check_backward`` found: one ``Comparison`` per hand-written gradient, in a ``Report``.
+"""What ``check_backward`` found: one ``Comparison`` per hand-written gradient, in a ``BackwardReport``.
 
 A report prints as text (``str``), as Markdown (``markdown()``) and shows itself in a
 notebook (``_repr_html_``, ``_repr_markdown_``); ``report.ok`` says whether every
@@ -60,10 +60,14 @@ class Intermediate:
     ok: bool
     note: str = ""
     scaled: bool = False           # off by a constant factor only (a later line may undo it)
+    text: str = ""                 # the source line that first assigns it
+
+    def place(self) -> str:
+        return f"{self.name} (line {self.line}" + (f": `{self.text}`)" if self.text else ")")
 
 
 @dataclass
-class Report:
+class BackwardReport:
     function: str
     backward: str | None
     loc: Loc
@@ -111,9 +115,9 @@ class Report:
         first = self.first_difference
         if first is not None:
             right = [i for i in self.intermediates[:self.intermediates.index(first)] if i.ok]
-            out += [f"{i.name} (line {i.line}) {i.note}" for i in self.intermediates
+            out += [f"{i.place()} {i.note}" for i in self.intermediates
                     if i.scaled]
-            out.append(f"first intermediate that differs: {first.name} (line {first.line})"
+            out.append(f"first intermediate that differs: {first.place()}"
                        + (f" {first.note}" if first.note else "")
                        + (f"; {', '.join(i.name for i in right)} "
                           f"{'is' if len(right) == 1 else 'are'} right" if right else ""))
@@ -126,7 +130,7 @@ class Report:
         return out + self.notes
 
     def __repr__(self) -> str:
-        return f"<Report {self.function}: {self.verdict()}>"
+        return f"<BackwardReport {self.function}: {self.verdict()}>"
 
     def markdown(self) -> str:
         out = [f"**{_md(self.title())}**", "", "| gradient | result | diagnosis |",

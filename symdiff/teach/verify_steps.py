@@ -21,14 +21,15 @@ from ..frontend.parse import source_of
 from . import backward_slice as slicing
 from .verify import fresh, gradient_base
 from .verify_diagnose import _nice, factor_of
-from .verify_report import Intermediate, Report, compare
+from .verify_report import Intermediate, BackwardReport, compare
 
 
-def intermediates(check, report: Report) -> None:
+def intermediates(check, report: BackwardReport) -> None:
     """Append the named intermediates of the hand-written backward to ``report``."""
     hand_fn = check.forward if check.backward is None else check.backward
     try:
-        hand_tree = check.src.tree if check.backward is None else source_of(hand_fn).tree
+        hand_src = check.src if check.backward is None else source_of(hand_fn)
+        hand_tree = hand_src.tree
     except Exception:  # noqa: BLE001 - a backward without readable source: no steps
         return
     assigned = slicing.top_level_assignments(check.tree)
@@ -47,6 +48,7 @@ def intermediates(check, report: Report) -> None:
         step = _compare(check, name, base, assigned[base], values[name], line)
         if step is None:
             continue
+        step.text = hand_src.lines[line - 1].strip() if line <= len(hand_src.lines) else ""
         report.intermediates.append(step)
         if not step.ok and not step.scaled:
             break
