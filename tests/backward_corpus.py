@@ -326,3 +326,37 @@ def two_layer_loss_no_correct_class(W1, b1, W2, b2, X, y, reg):
     dW1 = X.T.dot(dhidden)
     db1 = np.sum(dhidden, axis=0)
     return loss, dW1, db1, dW2, db2
+
+
+def split_forward(x, w):
+    """Two outputs before the cache: the backward takes two upstream gradients."""
+    a = x * w
+    b = np.sin(x) + w
+    return a, b, (x, w)
+
+
+def split_backward(da, db, cache):
+    x, w = cache
+    dx = da * w + db * np.cos(x)
+    dw = np.sum(da * x, axis=0) + np.sum(db, axis=0)
+    return dx, dw
+
+
+def weighted_l2(w, alpha):
+    """A scalar gradient among the returned ones, returned as expressions."""
+    loss = alpha * np.sum(w ** 2)
+    return loss, 2 * alpha * w, np.sum(w ** 2)
+
+
+def weighted_l2_bad_scalar(w, alpha):
+    loss = alpha * np.sum(w ** 2)
+    return loss, 2 * alpha * w, 2 * np.sum(w ** 2)
+
+
+def loss_after_mutation(W, X):
+    """The backward writes into an array the loss still reads: not separable."""
+    scores = X.dot(W)
+    dscores = scores
+    dscores *= 2
+    loss = np.sum(scores)
+    return loss, X.T.dot(np.ones_like(scores))
