@@ -252,7 +252,7 @@ def test_report_displays():
     html = report._repr_html_()
     assert "wrong" in html and "#c0392b" in html and "<table>" in html
     md = report._repr_markdown_()
-    assert md.startswith("**check\\_backward") and "| `dW` | **wrong**" in md
+    assert md.startswith("**svm\\_loss\\_twice (") and "| `dW` | **wrong**" in md
     assert "off by a constant factor 2" in md
     assert repr(report) == "<BackwardReport svm_loss_twice: 1 of 1 gradients wrong>"
     ok = symdiff.check_backward(bc.svm_loss_vectorized, None, *linear_args())

@@ -61,6 +61,7 @@ class Intermediate:
     note: str = ""
     scaled: bool = False           # off by a constant factor only (a later line may undo it)
     text: str = ""                 # the source line that first assigns it
+    last: int = 0                  # the line of the last write into it
 
     def place(self) -> str:
         return f"{self.name} (line {self.line}" + (f": `{self.text}`)" if self.text else ")")
@@ -92,7 +93,7 @@ class BackwardReport:
         what = f"{self.function} / {self.backward}" if self.backward else self.function
         how = ("vector-Jacobian product at a random dout" if self.backward else
                "gradient of the loss it returns")
-        return f"check_backward: {what} ({_short(self.loc)}), against symdiff's {how}"
+        return f"{what} ({_short(self.loc)}): the hand-written gradients against symdiff's {how}"
 
     def verdict(self) -> str:
         if self.ok:
@@ -101,11 +102,13 @@ class BackwardReport:
 
     def __str__(self) -> str:
         width = max(len(g.name) for g in self.gradients) if self.gradients else 0
-        out = [self.title()]
+        out = _wrapped(self.title(), "", 4)
         for g in self.gradients:
-            out.append(f"  {g.name.ljust(width)}  {g.summary()}")
-            out += [f"  {' ' * width}    {d}" for d in g.diagnosis]
-        out += ["  " + line for line in self._trail()]
+            out += _wrapped(f"{g.name.ljust(width)}  {g.summary()}", "  ", width + 4)
+            for d in g.diagnosis:
+                out += _wrapped(d, "  " + " " * (width + 2), 2)
+        for line in self._trail():
+            out += _wrapped(line, "  ", 4)
         out.append(self.verdict())
         return "\n".join(out) + "\n"
 
@@ -126,7 +129,7 @@ class BackwardReport:
             names = ", ".join(f"{i.name} (line {i.line})" for i in right)
             if right:
                 out.append(f"{names} {'is' if len(right) == 1 else 'are'} right: the error "
-                           f"is made after line {max(i.line for i in right)}")
+                           f"is made after line {max(max(i.line, i.last) for i in right)}")
         return out + self.notes
 
     def __repr__(self) -> str:
@@ -201,6 +204,18 @@ def _limit(got, want, rtol, atol):
 
 def _close(got, want, rtol, atol) -> np.ndarray:
     return np.abs(got - want) <= _limit(got, want, rtol, atol)
+
+
+#: Lines of the text report wrap here.
+WIDTH = 92
+
+
+def _wrapped(text: str, indent: str, hang: int) -> list[str]:
+    """``text`` wrapped at WIDTH, continuation lines hanging ``hang`` columns further in."""
+    import textwrap
+    return textwrap.wrap(text, WIDTH, initial_indent=indent,
+                         subsequent_indent=indent + " " * hang, break_on_hyphens=False,
+                         break_long_words=False)
 
 
 def _num(value) -> str:

@@ -35,33 +35,39 @@ def intermediates(check, report: BackwardReport) -> None:
     assigned = slicing.top_level_assignments(check.tree)
     params = set(check.params) | set(getattr(check, "seeds", ()))
     candidates = []
-    for name, line in _first_assignments(hand_tree):
+    for name, line, last in _first_assignments(hand_tree):
         base = next((b for b in gradient_base(name) if b in assigned and b not in params), None)
         if base is not None and not _written_later(check.tree, base, assigned[base]):
-            candidates.append((name, base, line))
+            candidates.append((name, base, line, last))
     if not candidates:
         return
     values = _locals_at_return(check, hand_fn)
-    for name, base, line in candidates:
+    for name, base, line, last in candidates:
         if name not in values:
             continue
         step = _compare(check, name, base, assigned[base], values[name], line)
         if step is None:
             continue
+        step.last = last
         step.text = hand_src.lines[line - 1].strip() if line <= len(hand_src.lines) else ""
         report.intermediates.append(step)
         if not step.ok and not step.scaled:
             break
 
 
-def _first_assignments(tree: ast.FunctionDef) -> list[tuple[str, int]]:
-    """Names a function binds, in the order of their first binding, with its line."""
-    seen: dict[str, int] = {}
+def _first_assignments(tree: ast.FunctionDef) -> list[tuple[str, int, int]]:
+    """Names a function binds, in the order of their first binding: (name, line of the
+    first binding, line of the last write into it)."""
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            if node.id not in seen or node.lineno < seen[node.id]:
-                seen[node.id] = node.lineno
-    return sorted(seen.items(), key=lambda item: item[1])
+        if isinstance(node, ast.stmt) and not isinstance(node, ast.FunctionDef):
+            whole, partly = slicing.writes(node)
+            for name in whole:
+                first[name] = min(first.get(name, node.lineno), node.lineno)
+            for name in whole | partly:
+                last[name] = max(last.get(name, 0), node.end_lineno or node.lineno)
+    return sorted(((n, line, last[n]) for n, line in first.items()), key=lambda t: t[1])
 
 
 def _written_later(tree: ast.FunctionDef, name: str, stmt: ast.stmt) -> bool:
