@@ -360,3 +360,39 @@ def loss_after_mutation(W, X):
     dscores *= 2
     loss = np.sum(scores)
     return loss, X.T.dot(np.ones_like(scores))
+
+
+def svm_loss_no_reg_grad(W, X, y):
+    """A hard-coded L2 penalty whose gradient was forgotten."""
+    num_train = X.shape[0]
+    scores = X.dot(W)
+    correct = scores[np.arange(num_train), y].reshape(-1, 1)
+    margins = np.maximum(0, scores - correct + 1)
+    margins[np.arange(num_train), y] = 0
+    data_loss = np.sum(margins) / num_train
+    loss = data_loss + 1e-2 * np.sum(W * W)
+    binary = (margins > 0).astype(float)
+    binary[np.arange(num_train), y] = -np.sum(binary, axis=1)
+    dW = X.T.dot(binary) / num_train
+    return loss, dW
+
+
+def two_layer_reg_half(W1, b1, W2, b2, X, y, reg):
+    """The penalty 0.5 * 0.1 * sum(W**2) written as a separate term, its gradient doubled."""
+    N = X.shape[0]
+    hidden = np.maximum(0, X.dot(W1) + b1)
+    scores = hidden.dot(W2) + b2
+    shifted = scores - np.max(scores, axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.sum(np.exp(shifted), axis=1, keepdims=True)
+    loss = -np.sum(np.log(probs[np.arange(N), y])) / N
+    loss += 0.05 * np.sum(W2 * W2)
+    dscores = probs.copy()
+    dscores[np.arange(N), y] -= 1
+    dscores /= N
+    dW2 = hidden.T.dot(dscores) + 0.2 * W2
+    db2 = np.sum(dscores, axis=0)
+    dhidden = dscores.dot(W2.T)
+    dhidden[hidden <= 0] = 0
+    dW1 = X.T.dot(dhidden)
+    db1 = np.sum(dhidden, axis=0)
+    return loss, dW1, db1, dW2, db2

@@ -327,3 +327,30 @@ def test_cli_inputs_function(tmp_path):
 def test_cli_errors(argv, message):
     run = verify(CORPUS, *argv)
     assert run.returncode == 1 and message in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_hard_coded_penalty_whose_gradient_is_missing():
+    W, X, y, _ = linear_args()
+    report = symdiff.check_backward(bc.svm_loss_no_reg_grad, None, W, X, y)
+    assert "right except for the term `1e-2 * np.sum(W * W)` (line" in diagnosis(report)
+    assert "its gradient is missing" in diagnosis(report)
+    g = report.gradients[0]
+    np.testing.assert_allclose(g.correct_array - g.hand_array, 2e-2 * W, rtol=1e-9)
+    assert_symdiff_side_is_right(report, lambda *a: bc.svm_loss_no_reg_grad(*a)[0], (W, X, y),
+                                 bc.svm_loss_no_reg_grad)
+
+
+def test_a_separate_penalty_term_with_its_gradient_doubled():
+    report = symdiff.check_backward(bc.two_layer_reg_half, None, *net_args())
+    assert [g.name for g in report.wrong] == ["dW2"]
+    assert "`0.05 * np.sum(W2 * W2)`" in diagnosis(report, 2)
+    assert "off by a factor 2" in diagnosis(report, 2)
+
+
+def test_an_intermediate_masked_in_place_is_right_before_the_mask():
+    """dhidden holds the gradient of hidden until `dhidden[hidden <= 0] = 0` turns it into
+    the gradient of the pre-activation: no false alarm on it."""
+    report = symdiff.check_backward(bc.two_layer_reg_half, None, *net_args())
+    assert [(i.name, i.ok) for i in report.intermediates] == [("dscores", True),
+                                                               ("dhidden", True)]
+    assert report.first_difference is None and "error is made after" not in str(report)

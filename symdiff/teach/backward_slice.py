@@ -255,3 +255,50 @@ def first_line_using(tree: ast.FunctionDef, name: str) -> ast.stmt | None:
         if name in loaded(stmt):
             return stmt
     return None
+
+
+# ---------------------------------------------------------------- terms of a loss
+
+def additive_terms(tree: ast.FunctionDef) -> list[tuple[int, int, ast.expr]]:
+    """The terms added into the returned name at the top level (``loss += reg_term``,
+    ``loss = data_loss + 0.5 * np.sum(W * W)``): (statement index, node index in
+    ``ast.walk`` of the statement, the term), for ``scaled_term``."""
+    returned = [s.value.id for s in tree.body if isinstance(s, ast.Return)
+                and isinstance(s.value, ast.Name)]
+    if not returned:
+        return []
+    out = []
+    for i, stmt in enumerate(tree.body):
+        terms = []
+        if isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, (ast.Add, ast.Sub)) and \
+                isinstance(stmt.target, ast.Name) and stmt.target.id == returned[-1]:
+            terms = [stmt.value]
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], ast.Name) and stmt.targets[0].id == returned[-1]:
+            terms = _summands(stmt.value)
+            terms = terms if len(terms) > 1 else []
+        nodes = list(ast.walk(stmt))
+        out += [(i, next(j for j, n in enumerate(nodes) if n is t), t) for t in terms]
+    return out
+
+
+def _summands(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        return _summands(node.left) + [node.right]
+    return [node]
+
+
+def scaled_term(tree: ast.FunctionDef, stmt: int, node: int, seed: str) -> ast.FunctionDef:
+    """``tree`` with one term of ``additive_terms`` multiplied by a new parameter ``seed``
+    (0 leaves the term out)."""
+    out = copy.deepcopy(tree)
+    target = list(ast.walk(out.body[stmt]))[node]
+
+    class Scale(ast.NodeTransformer):
+        def visit(self, n):
+            if n is target:
+                return ast.copy_location(ast.BinOp(ast.Name(seed, ast.Load()), ast.Mult(), n), n)
+            return self.generic_visit(n)
+    out.body[stmt] = Scale().visit(out.body[stmt])
+    out.args.args.append(ast.arg(seed))
+    return _located(out)

@@ -19,6 +19,8 @@ side is right.
 """
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 from . import backward_slice as slicing
@@ -36,7 +38,8 @@ def explain(check, report: BackwardReport) -> None:
         position = check.wrt[k]
         _confirm(check, g, position)
         g.diagnosis += (_zero(g) or _factor(g.hand_array, g.correct_array) or
-                        _term(check, k, g) or _diagonal(check, k, g, position) or
+                        _term(check, k, g) or _dropped_term(check, k, g) or
+                        _diagonal(check, k, g, position) or
                         _rows(check, g) or _close(g))
     from .verify_steps import intermediates
     intermediates(check, report)
@@ -126,6 +129,42 @@ def _term(check, k: int, g: Comparison) -> list[str]:
         return [head, f"the gradient of that term at {g.name}{list(at) if at else ''} is "
                       f"{_item(term_hand, at):.6g}, should be {_item(term_correct, at):.6g}"]
     return []
+
+
+def _dropped_term(check, k: int, g: Comparison) -> list[str]:
+    """The difference is the gradient of one term of the loss: left out, sign flipped or
+    scaled (found by running symdiff's gradient with that term left out)."""
+    if check.backward is not None:
+        return []
+    taken = {n.id for n in ast.walk(check.tree) if isinstance(n, ast.Name)}
+    seed = next(f"scale_{j}" for j in range(1, 99) if f"scale_{j}" not in taken)
+    for stmt, node, term in slicing.additive_terms(check.tree):
+        tree = slicing.scaled_term(check.tree, stmt, node, seed)
+        try:
+            run = check.compiled(tree, tuple(check.wrt), check.args + (1.0,))
+            without = np.asarray(run(check.args + (0.0,))[1][k], dtype=float)
+        except Exception:  # noqa: BLE001 - a term symdiff cannot scale: not tried
+            continue
+        alone = g.correct_array - without
+        if not np.any(np.abs(alone) > 1e-12 * max(1.0, float(np.max(np.abs(g.correct_array))))):
+            continue
+        c = factor_of(g.hand_array - without, alone)
+        what = f"the term `{_segment(check, term)}` (line {term.lineno})"
+        if compare(g.name, g.argument, g.hand_array, without, check.rtol, check.atol).ok:
+            return [f"right except for {what}: its gradient is missing"]
+        if c is not None and abs(c + 1) < 1e-6:
+            return [f"right except for {what}: its gradient has its sign flipped"]
+        if c is not None:
+            return [f"right except for {what}: its gradient is off by a factor {_nice(c)}"]
+    return []
+
+
+def _segment(check, node: ast.expr) -> str:
+    """The source text of an expression, as the user wrote it (``1e-2``, not ``0.01``)."""
+    if node.lineno == node.end_lineno and node.lineno <= len(check.src.lines):
+        line = check.src.lines[node.lineno - 1].encode("utf-8")
+        return line[node.col_offset:node.end_col_offset].decode("utf-8", "replace")
+    return ast.unparse(node)
 
 
 def _item(array: np.ndarray, at: tuple) -> float:

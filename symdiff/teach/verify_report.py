@@ -75,6 +75,7 @@ class BackwardReport:
     gradients: list[Comparison]
     intermediates: list[Intermediate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    right_until: int = 0           # the intermediates are right, and the error comes after this line
 
     @property
     def ok(self) -> bool:
@@ -128,8 +129,9 @@ class BackwardReport:
             right = [i for i in self.intermediates if i.ok]
             names = ", ".join(f"{i.name} (line {i.line})" for i in right)
             if right:
-                out.append(f"{names} {'is' if len(right) == 1 else 'are'} right: the error "
-                           f"is made after line {max(max(i.line, i.last) for i in right)}")
+                out.append(f"{names} {'is' if len(right) == 1 else 'are'} right" +
+                           (f": the error is made after line {self.right_until}"
+                            if self.right_until else ""))
         return out + self.notes
 
     def __repr__(self) -> str:

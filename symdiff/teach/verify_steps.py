@@ -41,9 +41,10 @@ def intermediates(check, report: BackwardReport) -> None:
             candidates.append((name, base, line, last))
     if not candidates:
         return
-    values = _locals_at_return(check, hand_fn)
+    values = _snapshots(check, hand_fn, {c[0] for c in candidates})
+    lines = {name: (line, last) for name, line, last in _first_assignments(hand_tree)}
     for name, base, line, last in candidates:
-        if name not in values:
+        if not values[name]:
             continue
         step = _compare(check, name, base, assigned[base], values[name], line)
         if step is None:
@@ -52,7 +53,11 @@ def intermediates(check, report: BackwardReport) -> None:
         step.text = hand_src.lines[line - 1].strip() if line <= len(hand_src.lines) else ""
         report.intermediates.append(step)
         if not step.ok and not step.scaled:
-            break
+            return
+    right = [i.last or i.line for i in report.intermediates if i.ok]
+    wrong = [lines[g.name][0] for g in report.wrong if g.name in lines]
+    if right and wrong and min(wrong) > max(right):
+        report.right_until = max(right)     # every wrong gradient is computed after them
 
 
 def _first_assignments(tree: ast.FunctionDef) -> list[tuple[str, int, int]]:
@@ -83,25 +88,49 @@ def _written_later(tree: ast.FunctionDef, name: str, stmt: ast.stmt) -> bool:
     return False
 
 
-def _locals_at_return(check, fn) -> dict:
-    """The local variables of ``fn`` when it returns, in a run at the check's inputs."""
-    captured: dict = {}
+def _snapshots(check, fn, names: set[str]) -> dict[str, list]:
+    """The values the locals ``names`` of ``fn`` take while it runs at the check's inputs,
+    each new value once (at most ``SNAPSHOTS`` per name)."""
+    seen: dict[str, list] = {name: [] for name in names}
     code = fn.__code__
 
-    def profile(frame, event, arg):
-        if event == "return" and frame.f_code is code:
-            captured.update({k: copy.deepcopy(v) for k, v in frame.f_locals.items()
-                             if isinstance(v, (np.ndarray, float, np.floating))})
-    previous = sys.getprofile()
-    sys.setprofile(profile)
+    def record(frame):
+        for name in names:
+            value = frame.f_locals.get(name)
+            if not isinstance(value, (np.ndarray, float, np.floating)):
+                continue
+            values = seen[name]
+            if len(values) < SNAPSHOTS and not (values and _same(values[-1], value)):
+                values.append(copy.deepcopy(value))
+
+    def local(frame, event, arg):
+        if event in ("line", "return"):
+            record(frame)
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code is code else None
+    previous = sys.gettrace()
+    sys.settrace(tracer)
     try:
         check.hand_written(check.args)
     finally:
-        sys.setprofile(previous)
-    return captured
+        sys.settrace(previous)
+    return seen
 
 
-def _compare(check, name: str, base: str, stmt: ast.stmt, hand, line: int):
+#: Values kept per intermediate (a loop may rewrite it at every step).
+SNAPSHOTS = 50
+
+
+def _same(a, b) -> bool:
+    return np.shape(a) == np.shape(b) and bool(np.all(np.asarray(a) == np.asarray(b)))
+
+
+def _compare(check, name: str, base: str, stmt: ast.stmt, snapshots: list, line: int):
+    """Right if the hand-written ``name`` held symdiff's gradient of ``base`` at some point
+    (``dhidden`` before the ReLU's mask is applied to it in place, ``dscores`` after the
+    in-place updates that complete it); otherwise what its last value is."""
     values = check.args + check.douts
     try:
         value = _run_python(check, slicing.value_at(check.tree, base, stmt), values)
@@ -112,9 +141,10 @@ def _compare(check, name: str, base: str, stmt: ast.stmt, hand, line: int):
         correct = run(values + (value,))[1][0]
     except Exception:  # noqa: BLE001 - an intermediate symdiff cannot seed: not compared
         return None
-    result = compare(name, base, hand, correct, check.rtol, check.atol)
-    if result.ok:
-        return Intermediate(name, line, True)
+    for hand in snapshots:
+        result = compare(name, base, hand, correct, check.rtol, check.atol)
+        if result.ok:
+            return Intermediate(name, line, True)
     if result.hand_array is not None and result.hand_array.shape == np.shape(correct):
         c = factor_of(result.hand_array, np.asarray(correct, dtype=float))
         if c is not None:
