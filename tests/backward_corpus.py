@@ -396,3 +396,46 @@ def two_layer_reg_half(W1, b1, W2, b2, X, y, reg):
     dW1 = X.T.dot(dhidden)
     db1 = np.sum(dhidden, axis=0)
     return loss, dW1, db1, dW2, db2
+
+
+class Affine:
+    """A layer object as from-scratch courses write it: the cache and the gradients of its
+    parameters kept on the object."""
+
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+
+    def forward(self, x):
+        self.x = x
+        return x.dot(self.W) + self.b
+
+    def backward(self, dout):
+        self.dW = self.x.T.dot(dout)
+        self.db = np.sum(dout, axis=0)
+        return dout.dot(self.W.T)
+
+
+class AffineBadBias(Affine):
+    def backward(self, dout):
+        self.dW = self.x.T.dot(dout)
+        self.db = np.mean(dout, axis=0)
+        return dout.dot(self.W.T)
+
+
+class Tanh:
+    """Gradients in a dict, and one returned."""
+
+    def __init__(self, scale):
+        self.scale = scale
+        self.grads = {}
+
+    def forward(self, x):
+        self.x = x
+        self.out = np.tanh(self.scale * x)
+        return self.out
+
+    def backward(self, dout):
+        local = dout * (1 - self.out ** 2)
+        self.grads["scale"] = np.sum(local * self.x)
+        return local * self.scale

@@ -354,3 +354,48 @@ def test_an_intermediate_masked_in_place_is_right_before_the_mask():
     assert [(i.name, i.ok) for i in report.intermediates] == [("dscores", True),
                                                                ("dhidden", True)]
     assert report.first_difference is None and "error is made after" not in str(report)
+
+
+def layer_values(seed=10):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((N, D)), rng.standard_normal((D, C)), rng.standard_normal(C)
+
+
+def test_a_layer_object_is_checked_without_being_changed():
+    x, W, b = layer_values()
+    layer = bc.Affine(W.copy(), b.copy())
+    report = symdiff.check_backward(layer.forward, layer.backward, x)
+    assert report.ok, str(report)
+    assert [(g.name, g.argument) for g in report.gradients] == [("dx", "x"), ("dW", "W"),
+                                                                ("db", "b")]
+    assert not hasattr(layer, "dW") and not hasattr(layer, "x")
+    np.testing.assert_array_equal(layer.W, W)
+    dout = np.random.default_rng(0).standard_normal((N, C))     # check_backward's seed 0
+    np.testing.assert_allclose(report.gradients[1].correct_array, x.T @ dout, rtol=1e-12)
+    np.testing.assert_allclose(report.gradients[0].correct_array, dout @ W.T, rtol=1e-12)
+
+
+def test_a_layer_with_a_wrong_parameter_gradient():
+    x, W, b = layer_values()
+    report = symdiff.check_backward(bc.AffineBadBias(W, b), None, x)
+    assert [g.name for g in report.wrong] == ["db"]
+    assert "off by a constant factor 1/6" in diagnosis(report, 2)
+    assert str(report).startswith("AffineBadBias.forward / AffineBadBias.backward")
+
+
+def test_a_layer_keeping_its_gradients_in_a_dict():
+    x = layer_values()[0]
+    report = symdiff.check_backward(bc.Tanh(0.7), None, x)
+    assert report.ok and [g.argument for g in report.gradients] == ["x", "scale"]
+    dout = np.random.default_rng(0).standard_normal(x.shape)
+    t = np.tanh(0.7 * x)
+    assert report.gradients[1].correct == pytest.approx(np.sum(dout * (1 - t ** 2) * x))
+
+
+def test_cli_layer_class():
+    run = verify(CORPUS, "-f", "AffineBadBias", "--init",
+                 "W=rng.standard_normal((3, 2)), b=np.zeros(2)",
+                 "--at", "x=rng.standard_normal((4, 3))")
+    assert run.returncode == 1 and "db  wrong" in run.stdout and "dW  OK" in run.stdout
+    missing = verify(CORPUS, "-f", "Affine", "--at", "x=rng.standard_normal((4, 3))")
+    assert missing.returncode == 1 and "--init" in missing.stderr

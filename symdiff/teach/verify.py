@@ -52,9 +52,16 @@ def check_backward(forward: Callable, backward: Callable | None = None, *args, w
     gradients. ``wrt`` names the arguments the gradients belong to (names or positions,
     in the order they are returned); ``dout`` is the upstream gradient (random normal by
     default, drawn with ``seed``). Arguments are copied: the functions may write into them.
+
+    A layer object with ``forward`` and ``backward`` methods is checked with
+    ``check_backward(layer.forward, layer.backward, x)`` or ``check_backward(layer, None, x)``
+    (``verify_layer``).
     """
-    check = Check(forward, backward, _arrays(args), wrt, dout, seed, rtol, atol)
-    return check.report()
+    from .verify_layer import LayerCheck, layer_methods
+    methods = layer_methods(forward, backward)
+    if methods:
+        return LayerCheck(*methods, _arrays(args), wrt, dout, seed, rtol, atol).report()
+    return Check(forward, backward, _arrays(args), wrt, dout, seed, rtol, atol).report()
 
 
 def _arrays(args: tuple) -> tuple:
@@ -77,11 +84,11 @@ def fresh(args: tuple) -> tuple:
 class Check:
     """One comparison: the user's functions, symdiff's compiled gradient, the results."""
 
-    def __init__(self, forward, backward, args, wrt, dout, seed, rtol, atol):
+    def __init__(self, forward, backward, args, wrt, dout, seed, rtol, atol, src=None):
         self.forward, self.backward, self.args = forward, backward, args
         self.rtol, self.atol = rtol, atol
         self.rng = np.random.default_rng(seed)
-        self.src = source_of(forward)
+        self.src = src or source_of(forward)
         self.params = [a.arg for a in self.src.tree.args.args]
         if len(args) != len(self.params):
             raise SymdiffError(f"{forward.__name__} takes {len(self.params)} arguments "
@@ -114,7 +121,7 @@ class Check:
         self.tree = slicing.loss_slice(self.src.tree, self.modules, self.src.loc)
 
     def _run_pair(self, dout) -> None:
-        outputs = max(len(inspect.signature(self.backward).parameters) - 1, 1)
+        outputs = self.outputs()
         result = self.forward(*fresh(self.args))
         result = result if isinstance(result, tuple) else (result,)
         if len(result) < outputs + 1:
@@ -133,7 +140,7 @@ class Check:
         self.value = sum(float(np.sum(np.asarray(o) * d)) for o, d in zip(outs, self.douts))
         hand = self.backward(*fresh(self.douts), cache)
         self.hand = list(hand) if isinstance(hand, tuple) else [hand]
-        self.names = _returned_names(source_of(self.backward).tree, skip=0)
+        self.names = self.backward_names()
         numpy = next(iter(sorted(self.src.scope.numpy)), None)
         taken = set(self.params) | {n.id for n in ast.walk(self.src.tree)
                                     if isinstance(n, ast.Name)}
@@ -142,6 +149,20 @@ class Check:
         self.tree = slicing.vjp_slice(self.src.tree, outputs, self.seeds,
                                       [np.ndim(o) == 0 for o in outs], self.modules, numpy,
                                       self.src.loc)
+
+    def outputs(self) -> int:
+        """How many upstream gradients the backward takes (before the cache)."""
+        return max(len(inspect.signature(self.backward).parameters) - 1, 1)
+
+    def backward_names(self) -> list[str | None]:
+        """What the backward calls the gradients it returns."""
+        return _returned_names(source_of(self.backward).tree, skip=0)
+
+    def hand_source(self):
+        """The source of the hand-written backward (where its intermediates are named) and
+        its code object (to watch them while it runs)."""
+        fn = self.forward if self.backward is None else self.backward
+        return (self.src if self.backward is None else source_of(fn)), fn.__code__
 
     def _positions(self, wrt) -> list[int]:
         """The argument each hand-written gradient belongs to."""

@@ -5,9 +5,10 @@
               y=np.array([0, 2, 1, 2]), reg=0.1"
     symdiff verify layers.py -f affine --inputs affine_inputs
 
-``-f NAME`` picks a function returning ``(loss, grad...)``, or a forward/backward pair by
+``-f NAME`` picks a function returning ``(loss, grad...)``, a forward/backward pair by
 name: ``NAME_forward`` with ``NAME_backward`` (``-f affine`` or ``-f affine_forward``), or
-one given with ``--backward``. The inputs are Python expressions (``--at``, with ``np`` and
+one given with ``--backward``, or a layer class with ``forward`` and ``backward`` methods
+(built from ``--init`` expressions). The inputs are Python expressions (``--at``, with ``np`` and
 a seeded ``rng = np.random.default_rng(seed)``) or what a function of the file returns
 (``--inputs``: a tuple of arguments or a dict by name).
 
@@ -44,6 +45,9 @@ def add_parser(commands) -> None:
     ver.add_argument("--at", metavar="VALUES",
                      help='the arguments as Python expressions, e.g. "x=rng.standard_normal'
                           '((4, 3)), w=np.ones((3, 2)), b=np.zeros(2)"')
+    ver.add_argument("--init", metavar="VALUES",
+                     help="for a layer class NAME (with forward and backward methods): the "
+                          "arguments of its constructor, as expressions like --at")
     ver.add_argument("--inputs", metavar="FUNC",
                      help="a function of the file returning the arguments (tuple or dict)")
     ver.add_argument("--wrt", metavar="ARG[,ARG...]",
@@ -68,7 +72,14 @@ def run(args) -> int:
 def _report(args):
     from .verify import check_backward
     module = load(args.model)
-    forward, backward = functions(module, args.function, args.backward, args.model)
+    cls = getattr(module, args.function, None)
+    if inspect.isclass(cls):
+        layer = cls(*_from_expressions(args.init or "", cls, args.seed,
+                                       _example(cls)) if args.init is not None else
+                    _bound(cls, {}, ()))
+        forward, backward = layer.forward, layer.backward
+    else:
+        forward, backward = functions(module, args.function, args.backward, args.model)
     values = inputs(module, forward, args)
     wrt = [w.strip() for w in args.wrt.split(",") if w.strip()] if args.wrt else None
     return check_backward(forward, backward, *values, wrt=wrt, seed=args.seed)
@@ -125,10 +136,13 @@ def functions(module, name: str, backward: str | None, path: str):
     return forward, None
 
 
+def _example(fn) -> str:
+    return ", ".join(f"{p}=..." for p in inspect.signature(fn).parameters)
+
+
 def inputs(module, forward, args) -> tuple:
     """The forward's arguments, from --inputs or --at."""
-    params = list(inspect.signature(forward).parameters)
-    example = ", ".join(f"{p}=..." for p in params)
+    example = _example(forward)
     if args.inputs:
         make = getattr(module, args.inputs, None)
         if not callable(make):
@@ -176,6 +190,9 @@ def _bound(forward, named: dict, positional: tuple) -> tuple:
     try:
         bound = signature.bind(*positional, **named)
     except TypeError as exc:
+        if inspect.isclass(forward):
+            raise SymdiffError(f"arguments of {forward.__name__}(): {exc}",
+                               hint=f"give them with --init \"{_example(forward)}\"") from None
         raise SymdiffError(f"arguments of {forward.__name__}: {exc}",
                            hint=f"give every parameter: {forward.__name__}{signature}") from None
     bound.apply_defaults()

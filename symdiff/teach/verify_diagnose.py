@@ -73,8 +73,8 @@ def _factor(hand: np.ndarray, correct: np.ndarray, what: str = "") -> list[str]:
         return []
     if abs(c + 1) < 1e-6:
         return [f"sign flipped{what}: it is minus the correct gradient"]
-    if abs(c) < 1e-9:
-        return []
+    if abs(c) < 1e-9 or hand.size == 1 and "." in _nice(c):
+        return []              # any number is some multiple of another: say so only if nice
     return [f"off by a constant factor {_nice(c)}{what}: it is {_nice(c)} times the correct "
             "gradient"]
 

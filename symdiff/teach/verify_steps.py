@@ -17,7 +17,6 @@ import sys
 
 import numpy as np
 
-from ..frontend.parse import source_of
 from . import backward_slice as slicing
 from .verify import fresh, gradient_base
 from .verify_diagnose import _nice, factor_of
@@ -26,9 +25,8 @@ from .verify_report import Intermediate, BackwardReport, compare
 
 def intermediates(check, report: BackwardReport) -> None:
     """Append the named intermediates of the hand-written backward to ``report``."""
-    hand_fn = check.forward if check.backward is None else check.backward
     try:
-        hand_src = check.src if check.backward is None else source_of(hand_fn)
+        hand_src, hand_code = check.hand_source()
         hand_tree = hand_src.tree
     except Exception:  # noqa: BLE001 - a backward without readable source: no steps
         return
@@ -41,7 +39,7 @@ def intermediates(check, report: BackwardReport) -> None:
             candidates.append((name, base, line, last))
     if not candidates:
         return
-    values = _snapshots(check, hand_fn, {c[0] for c in candidates})
+    values = _snapshots(check, hand_code, {c[0] for c in candidates})
     lines = {name: (line, last) for name, line, last in _first_assignments(hand_tree)}
     for name, base, line, last in candidates:
         if not values[name]:
@@ -88,11 +86,10 @@ def _written_later(tree: ast.FunctionDef, name: str, stmt: ast.stmt) -> bool:
     return False
 
 
-def _snapshots(check, fn, names: set[str]) -> dict[str, list]:
-    """The values the locals ``names`` of ``fn`` take while it runs at the check's inputs,
-    each new value once (at most ``SNAPSHOTS`` per name)."""
+def _snapshots(check, code, names: set[str]) -> dict[str, list]:
+    """The values the locals ``names`` of the function with this code object take while it
+    runs at the check's inputs, each new value once (at most ``SNAPSHOTS`` per name)."""
     seen: dict[str, list] = {name: [] for name in names}
-    code = fn.__code__
 
     def record(frame):
         for name in names:
