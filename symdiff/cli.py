@@ -91,6 +91,9 @@ def _add_teaching_commands(commands) -> None:
         sub.add_argument("--at", required=True, metavar="VALUES",
                          help='argument values as Python literals, e.g. "x=-2, y=5, z=-4" '
                               "(nested lists for arrays)")
+        sub.add_argument("--wrt", metavar="ARG[,ARG...]",
+                         help="the arguments to differentiate, by name or position "
+                              "(default: every float argument)")
     exp.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
                      help="terminal table (default), Markdown or LaTeX")
     exp.add_argument("--limit", type=int, default=200, metavar="N",
@@ -110,12 +113,13 @@ def _one_function(path: str, name: str | None):
 
 def _teach(args) -> None:
     from .frontend import fence
-    from .teach.explain import Explanation, parse_arguments
+    from .teach.explain import Explanation, parse_arguments, wrt_names
     from .teach.graph import Graph
     from .teach.trace import trace
     src = _one_function(args.model, args.function)
     fence.check(src)
-    run = trace(src, parse_arguments(args.at, src))
+    wrt = wrt_names(src, _wrt_spec(args.wrt)) if args.wrt else None
+    run = trace(src, parse_arguments(args.at, src), wrt)
     if args.command == "explain":
         text = Explanation(run).format(args.format, args.limit or None)
         if args.output:

@@ -44,16 +44,27 @@ SMALL = 9
 LIMIT = 200
 
 
-def explain(fn: Callable, *args, **kwargs) -> "Explanation":
+def explain(fn: Callable, *args, wrt=None, **kwargs) -> "Explanation":
     """A worked example of backpropagation through ``fn`` at these arguments.
 
     Integers are taken as floats, except where the function uses them as indices or
-    counts (labels, loop bounds); lists become arrays. Every float argument is
-    differentiated.
+    counts (labels, loop bounds); lists become arrays. ``wrt`` (names or positions, as for
+    ``symdiff.grad``) picks the arguments to differentiate; by default every float one.
     """
     src = source_of(fn)
     fence.check(src)
-    return Explanation(trace(src, bind_arguments(src, args, kwargs)))
+    return Explanation(trace(src, bind_arguments(src, args, kwargs), wrt_names(src, wrt)))
+
+
+def wrt_names(src: FunctionSource, wrt) -> tuple[str, ...] | None:
+    """``wrt`` (a name, a position or a tuple of them; None for every float argument) as
+    parameter names."""
+    if wrt is None:
+        return None
+    from ..api import resolve_wrt
+    params = [a.arg for a in src.tree.args.args]
+    positions, _ = resolve_wrt(wrt, params, src)
+    return tuple(dict.fromkeys(params[i] for i in positions))
 
 
 def bind_arguments(src: FunctionSource, args: tuple, kwargs: dict) -> dict[str, Any]:
