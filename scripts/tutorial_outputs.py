@@ -16,6 +16,10 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SEEDS = ("circuit", "sigmoid_neuron", "hinge", "svm_loss", "softmax_loss", "mlp")
+#: The hand-written backward passes of examples/backward_checks.py that section 7 checks:
+#: block name -> (-f NAME, --inputs FUNC).
+VERIFY = {"verify-loss": ("softmax_loss", "loss_inputs"),
+          "verify-layer": ("softmax", "layer_inputs")}
 
 sys.path.insert(0, str(ROOT / "examples"))
 import symdiff  # noqa: E402
@@ -41,6 +45,26 @@ def blocks() -> dict[str, str]:
         explanation = symdiff.explain(fn, *args)
         out[name] = explanation.markdown()
         out[f"{name}-text"] = "```text\n" + explanation.text() + "```\n"
+    return {**out, **verify_blocks()}
+
+
+def verify_blocks() -> dict[str, str]:
+    """What `symdiff verify` prints for the hand-written backward passes of section 7."""
+    import inspect
+    spec = importlib.util.spec_from_file_location("backward_checks",
+                                                  ROOT / "examples" / "backward_checks.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    out = {}
+    for block, (name, inputs) in VERIFY.items():
+        forward = getattr(module, name, None) or getattr(module, f"{name}_forward")
+        backward = getattr(module, f"{name}_backward", None)
+        given = getattr(module, inputs)()
+        args = [given[p] for p in inspect.signature(forward).parameters]
+        report = symdiff.check_backward(forward, backward, *args)
+        command = f"$ symdiff verify examples/backward_checks.py -f {name} --inputs {inputs}"
+        out[block] = "```text\n" + command + "\n" + str(report) + "```\n"
     return out
 
 

@@ -12,6 +12,7 @@
 
     print(symdiff.explain(f, -2.0, 5.0, -4.0))     # backprop worked out, node by node
     symdiff.graph(f, -2.0, 5.0, -4.0).save("f.svg")  # the computational graph
+    symdiff.check_backward(loss, None, W, X, y)      # is a hand-written (loss, dW) right?
 
 Pipeline (one package per stage): ``frontend`` (parse, fence, desugar, lower) -> ``ir`` ->
 ``ad`` (reverse with the rules of ``primitives``, or forward) -> ``optimize`` -> ``backend``
@@ -26,12 +27,14 @@ from .errors import GradientCheckError, SymdiffError
 
 __all__ = ["grad", "value_and_grad", "check_grad", "SymdiffError", "GradientCheckError",
            "KinkWarning", "Gradient", "jvp", "vjp", "stop_gradient", "custom_jvp", "jacobian",
-           "hessian", "hvp", "explain", "Explanation", "graph", "Graph"]
+           "hessian", "hvp", "explain", "Explanation", "graph", "Graph", "check_backward",
+           "BackwardReport"]
 __version__ = "0.1.0"
 
 #: public names of the teaching modules, imported on first use: ``import symdiff`` alone
 #: loads the compiler, not the teaching code
-_TEACHING = {"explain": "explain", "Explanation": "explain", "graph": "graph", "Graph": "graph"}
+_TEACHING = {"explain": "explain", "Explanation": "explain", "graph": "graph", "Graph": "graph",
+             "check_backward": "verify", "BackwardReport": "verify_report"}
 
 
 def __getattr__(name):

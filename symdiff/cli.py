@@ -1,5 +1,6 @@
 """Command line: ``symdiff compile model.py [-f NAME]... [--wrt A,B] [-o OUT.py] [--jit]
-[--mode forward|reverse] [--order 2] [--annotate] [--shapes SHAPES] [--explain-passes]``.
+[--mode forward|reverse] [--order 2] [--annotate] [--shapes SHAPES] [--explain-passes]``;
+``symdiff verify model.py -f NAME`` checks a hand-written backward pass (``verify_cli.py``).
 
 ``--annotate`` comments each line with its maths and shapes (``annotate.py``), ``--shapes``
 gives argument shapes, ``--explain-passes`` shows what each optimizer pass changes
@@ -19,6 +20,7 @@ import sys
 
 from .teach import annotate as annotations
 from .teach import optimize_trace
+from .teach import verify_cli
 from .util import output
 from . import __version__, pipeline
 from .api import resolve_wrt
@@ -66,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("-f", "--function", action="append", dest="functions", metavar="NAME",
                      help="function to check (repeatable; default: every top-level one)")
     _add_teaching_commands(commands)
+    verify_cli.add_parser(commands)
     return parser
 
 
@@ -89,6 +92,9 @@ def _add_teaching_commands(commands) -> None:
         sub.add_argument("--at", required=True, metavar="VALUES",
                          help='argument values as Python literals, e.g. "x=-2, y=5, z=-4" '
                               "(nested lists for arrays)")
+        sub.add_argument("--wrt", metavar="ARG[,ARG...]",
+                         help="the arguments to differentiate, by name or position "
+                              "(default: every float argument)")
     exp.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
                      help="terminal table (default), Markdown or LaTeX")
     exp.add_argument("--limit", type=int, default=200, metavar="N",
@@ -108,12 +114,13 @@ def _one_function(path: str, name: str | None):
 
 def _teach(args) -> None:
     from .frontend import fence
-    from .teach.explain import Explanation, parse_arguments
+    from .teach.explain import Explanation, parse_arguments, wrt_names
     from .teach.graph import Graph
     from .teach.trace import trace
     src = _one_function(args.model, args.function)
     fence.check(src)
-    run = trace(src, parse_arguments(args.at, src))
+    wrt = wrt_names(src, _wrt_spec(args.wrt)) if args.wrt else None
+    run = trace(src, parse_arguments(args.at, src), wrt)
     if args.command == "explain":
         text = Explanation(run).format(args.format, args.limit or None)
         if args.output:
@@ -292,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return _check(args)
+        if args.command == "verify":
+            return verify_cli.run(args)
         if args.command in ("explain", "graph"):
             return _reported(lambda: _teach(args), args.output)
         return _reported(lambda: _compile(args), args.output)

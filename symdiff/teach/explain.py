@@ -35,6 +35,7 @@ from ..backend.codegen_nodes import expression, render, statements
 from ..errors import Loc, SymdiffError
 from ..ir import Node
 from ..frontend.parse import FunctionSource, source_of
+from .gates import gate_name
 from .tables import Table, latex_escape
 from .trace import Trace, trace
 
@@ -44,14 +45,15 @@ SMALL = 9
 LIMIT = 200
 
 
-def explain(fn: Callable, *args, **kwargs) -> "Explanation":
+def explain(fn: Callable, *args, wrt=None, **kwargs) -> "Explanation":
     """A worked example of backpropagation through ``fn`` at these arguments.
 
     Args:
       fn: a function written with ``def`` whose output is a scalar.
       *args, **kwargs: the inputs. Integers are taken as floats, except where the function
-        uses them as indices or counts (labels, loop bounds); lists become arrays. Every
-        float argument is differentiated.
+        uses them as indices or counts (labels, loop bounds); lists become arrays.
+      wrt: names or positions of the arguments to differentiate, as for ``symdiff.grad``;
+        by default every float argument.
 
     Returns:
       An ``Explanation``: the forward and backward tables, node by node; ``str`` prints
@@ -65,7 +67,18 @@ def explain(fn: Callable, *args, **kwargs) -> "Explanation":
     """
     src = source_of(fn)
     fence.check(src)
-    return Explanation(trace(src, bind_arguments(src, args, kwargs)))
+    return Explanation(trace(src, bind_arguments(src, args, kwargs), wrt_names(src, wrt)))
+
+
+def wrt_names(src: FunctionSource, wrt) -> tuple[str, ...] | None:
+    """``wrt`` (a name, a position or a tuple of them; None for every float argument) as
+    parameter names."""
+    if wrt is None:
+        return None
+    from ..api import resolve_wrt
+    params = [a.arg for a in src.tree.args.args]
+    positions, _ = resolve_wrt(wrt, params, src)
+    return tuple(dict.fromkeys(params[i] for i in positions))
 
 
 def bind_arguments(src: FunctionSource, args: tuple, kwargs: dict) -> dict[str, Any]:
@@ -157,12 +170,27 @@ def format_value(value: Any, small: int = SMALL) -> str:
         return "0"
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
-    a = np.asarray(value)
+    a = without_round_off(np.asarray(value))
     if a.ndim == 0:
         return _number(a.item())
     if a.size > small:
         return f"{_shape(a.shape)} array"
     return _nested(a.tolist())
+
+
+#: Below this fraction of an array's largest element (or below ROUND_OFF_SCALAR for a
+#: number), a float is round-off: 0.1 + 0.2 - 0.3 is shown as 0, not as 5.551e-17.
+ROUND_OFF = 1e-12
+ROUND_OFF_SCALAR = 1e-14
+
+
+def without_round_off(a: np.ndarray) -> np.ndarray:
+    """``a`` with round-off shown as the zero it stands for."""
+    if a.dtype.kind != "f" or not a.size:
+        return a
+    top = float(np.max(np.abs(a))) if np.all(np.isfinite(a)) else 0.0
+    limit = max(ROUND_OFF * top, ROUND_OFF_SCALAR) if a.ndim else ROUND_OFF_SCALAR
+    return np.where(np.abs(a) < limit, 0.0, a) if top else a
 
 
 def _nested(items) -> str:
@@ -287,7 +315,7 @@ class Explanation:
             rows.append((n.out.name if first else "", node_code(n) if first else "",
                          f"{self._d(n.out.name)} = {format_value(b.upstream)}" if first else "",
                          arg, _local(n, b), f"{self._d(arg)} = {down}" if single else down,
-                         rules.gate(n)) + where)
+                         gate_name(n)) + where)
         for name in run.wrt:
             if len(found.get(name, ())) > 1:
                 rows.append(self._branch_row(name, found[name], run.gradients[name])

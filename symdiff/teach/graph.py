@@ -21,7 +21,7 @@ from typing import Callable
 
 from ..frontend import fence
 from ..errors import SymdiffError
-from .explain import bind_arguments, format_value, node_code
+from .explain import bind_arguments, format_value, node_code, wrt_names
 from .graph_layout import PORT, Layout, layout
 from ..util.output import write_whole
 from ..frontend.parse import source_of
@@ -58,12 +58,13 @@ class Edge:
     gradient: str          # gradient flowing back along the edge, drawn below ("" if none)
 
 
-def graph(fn: Callable, *args, **kwargs) -> "Graph":
+def graph(fn: Callable, *args, wrt=None, **kwargs) -> "Graph":
     """The computational graph of ``fn`` at these arguments, with values and gradients.
 
     Args:
       fn: a function written with ``def`` whose output is a scalar.
       *args, **kwargs: the inputs, taken as by ``symdiff.explain``.
+      wrt: the arguments whose gradients are drawn, as for ``symdiff.explain``.
 
     Returns:
       A ``Graph``: ``.save("g.svg")`` (or .png, .dot) draws it, each edge labelled with
@@ -77,7 +78,7 @@ def graph(fn: Callable, *args, **kwargs) -> "Graph":
     """
     src = source_of(fn)
     fence.check(src)
-    return Graph(trace(src, bind_arguments(src, args, kwargs)))
+    return Graph(trace(src, bind_arguments(src, args, kwargs), wrt_names(src, wrt)))
 
 
 class Graph:

@@ -24,7 +24,8 @@ def outputs():
 def test_tutorial_blocks_are_current(outputs):
     doc = (ROOT / "docs" / "tutorial.md").read_text()
     assert outputs.update(doc) == doc, STALE
-    assert doc.count("<!-- generated: ") == len(outputs.SEEDS) and "df/dx = -4" in doc
+    assert doc.count("<!-- generated: ") == len(outputs.SEEDS) + len(outputs.VERIFY)
+    assert "df/dx = -4" in doc and "sign flipped" in doc
 
 
 def labels(svg: str) -> list[str]:
@@ -56,3 +57,17 @@ def test_example_script_from_the_command_line(tmp_path):
                          capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "df/dz = 3" in run.stdout and (tmp_path / "circuit.svg").exists()
+
+
+def test_tutorial_shows_wrong_backwards_caught(outputs):
+    """Section 7: the reports of `symdiff verify` on examples/backward_checks.py, each
+    with the diagnosis of its mistake, and the command line gives the same text."""
+    texts = outputs.verify_blocks()
+    assert "right except for the term with reg" in texts["verify-loss"]
+    assert "only the diagonal of the Jacobian" in texts["verify-layer"]
+    for block, (name, inputs) in outputs.VERIFY.items():
+        run = subprocess.run([sys.executable, "-m", "symdiff.cli", "verify",
+                              str(ROOT / "examples" / "backward_checks.py"), "-f", name,
+                              "--inputs", inputs], capture_output=True, text=True)
+        assert run.returncode == 1, run.stderr
+        assert run.stdout in texts[block]

@@ -1,0 +1,79 @@
+"""The gate column of the backward table: the lesson's words for what each node does to the
+gradient that flows back through it.
+
+The rule table names the patterns of the lectures (*add distributes*, *mul switches*, *max
+routes*, see ``primitives.gate``); the other elementwise gates are named here by their
+local gradient, so that no row of a worked example is left without a word:
+
+    >>> gate_name(node)            # for tmp = x - y
+    'sub distributes, negated to y'
+"""
+from __future__ import annotations
+
+import sympy
+
+from .. import primitives as rules
+from ..ir import Node
+
+
+def gate_name(n: Node) -> str:
+    """The gate of ``n``, for the backward table."""
+    named = rules.gate(n)
+    if n.op != "ew":
+        return named
+    expr = n.param("expr")
+    negated = [a for a in expr.args if a.could_extract_minus_sign()] if named == \
+        "add distributes" else []
+    if len(negated) == 1:
+        which = 0 if str(-negated[0]) == "_0" else 1
+        return f"sub distributes, negated to {n.args[which]}"
+    return named or elementwise_gate(expr)
+
+
+def elementwise_gate(expr: sympy.Expr) -> str:
+    """A one-argument or two-argument elementwise gate, by its local gradient."""
+    symbols = expr.free_symbols
+    if expr.func is sympy.exp:
+        return "exp: local gradient = its output"
+    if expr.func is sympy.log:
+        return "log: local gradient = 1/input"
+    if expr.func is sympy.tanh:
+        return "tanh: local gradient = 1 - output**2"
+    if expr.is_Pow:
+        return _power(expr)
+    if expr.is_Mul:
+        numerator, denominator = expr.as_numer_denom()
+        if denominator.free_symbols and numerator.free_symbols:
+            return "div: 1/b to a, -a/b**2 to b" if len(symbols) == 2 else "divide"
+        if denominator.free_symbols:
+            return ("reciprocal: local gradient = -1/input**2" if numerator == 1 else
+                    f"constant over input: local gradient = -{_atom(numerator)}/input**2")
+        if len(symbols) == 1 and expr.could_extract_minus_sign() and (-expr).is_Symbol:
+            return "negate: flips the sign"
+        if len(symbols) == 1 and (expr / next(iter(symbols))).is_number:
+            return "scale: times the constant"
+    if expr.is_Add and len(symbols) == 1 and any(a.is_number for a in expr.args):
+        rest = expr - sum(a for a in expr.args if a.is_number)
+        if rest.is_Symbol:
+            return "add a constant: passes the gradient through"
+        if (-rest).is_Symbol:
+            return "constant minus input: flips the sign"
+    return ""
+
+
+def _power(expr: sympy.Pow) -> str:
+    base, exponent = expr.args
+    if not base.is_Symbol or not exponent.is_number:
+        return ""                 # a fused chain: its local gradient column says it all
+    if exponent == -1:
+        return "reciprocal: local gradient = -1/input**2"
+    if exponent == sympy.Rational(1, 2):
+        return "sqrt: local gradient = 1/(2*sqrt(input))"
+    lower = exponent - 1
+    power = "input" if lower == 1 else f"input**{_atom(lower)}"
+    return f"power: local gradient = {_atom(exponent)}*{power}"
+
+
+def _atom(number) -> str:
+    text = sympy.sstr(number)
+    return f"({text})" if "/" in text or text.startswith("-") else text
