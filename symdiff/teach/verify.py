@@ -47,15 +47,29 @@ def check_backward(forward: Callable, backward: Callable | None = None, *args, w
                    dout=None, seed: int = 0, rtol: float = RTOL, atol: float = ATOL) -> BackwardReport:
     """Compare a hand-written backward pass with symdiff's gradient at these arguments.
 
-    ``backward=None``: ``forward(*args)`` returns ``(loss, grad...)``. Otherwise
-    ``forward(*args)`` returns ``(out..., cache)`` and ``backward(dout..., cache)`` the
-    gradients. ``wrt`` names the arguments the gradients belong to (names or positions,
-    in the order they are returned); ``dout`` is the upstream gradient (random normal by
-    default, drawn with ``seed``). Arguments are copied: the functions may write into them.
+    Args:
+      forward: with ``backward=None``, a function returning ``(loss, grad...)`` (the CS231n
+        convention); otherwise a forward returning ``(out..., cache)``. A layer object with
+        ``forward`` and ``backward`` methods may be given instead (``backward=None``).
+      backward: ``backward(dout..., cache)`` returning the gradients, or None.
+      *args: the inputs; copied, so the functions may write into them.
+      wrt: the arguments the gradients belong to (names or positions, in the order they
+        are returned).
+      dout: the upstream gradient (random normal by default, drawn with ``seed``).
+      rtol, atol: the tolerances of the comparison.
 
-    A layer object with ``forward`` and ``backward`` methods is checked with
-    ``check_backward(layer.forward, layer.backward, x)`` or ``check_backward(layer, None, x)``
-    (``verify_layer``).
+    Returns:
+      A ``BackwardReport``: ``.ok`` is True when every gradient agrees; ``str`` says, per
+      gradient, OK or where it is wrong and a diagnosis ("sign flipped", "only the diagonal
+      of the Jacobian"...); a notebook shows it as a table.
+
+    Example:
+      >>> import numpy as np
+      >>> def loss(w):
+      ...     return np.sum(w ** 2), -2 * w            # the sign of the gradient flipped
+      >>> report = symdiff.check_backward(loss, None, np.array([1.0, -2.0]))
+      >>> report.ok
+      False
     """
     from .verify_layer import LayerCheck, layer_methods
     methods = layer_methods(forward, backward)

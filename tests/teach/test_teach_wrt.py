@@ -10,7 +10,7 @@ import pytest
 import symdiff
 from support import load_example
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def central(f, args, i, eps=1e-6):

@@ -15,7 +15,7 @@ import pytest
 
 import symdiff
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 #: the functions, and the decorator classes used like functions (``custom_jvp``)
 PUBLIC_FUNCTIONS = [name for name in symdiff.__all__
                     if inspect.isfunction(getattr(symdiff, name)) or name.islower()]
