@@ -157,3 +157,14 @@ def test_stop_gradient_takes_one_argument(tmp_path):
     """)
     with pytest.raises(symdiff.SymdiffError, match="takes one argument"):
         symdiff.grad(module.f)(1.0)
+
+
+def copied(x):
+    y = x.copy()
+    return np.sum(y * np.sin(x))
+
+
+def test_a_copy_is_an_ordinary_value_not_a_stopped_one():
+    x = X.copy()
+    np.testing.assert_allclose(symdiff.grad(copied)(x), numerical_jacobian(copied, (x,), 0),
+                               rtol=1e-6, atol=1e-9)
