@@ -90,6 +90,7 @@ class Primitive:
     gradient_if: Callable | None = None      # a param-dependent "carries a gradient"
     fills_argument: int | None = None        # writes into this argument (a tape), no out
     helper: str = ""                         # generated code calls this emitted helper
+    helper_source: str = ""                  # its NumPy source, when the entry brings it
     known_value: Callable | None = None      # its value at compile time, from known ones
     makes_mask: Callable | None = None       # (n, is_mask) -> whether out holds booleans
     truth_test: bool = False                 # asks its argument for one truth value
