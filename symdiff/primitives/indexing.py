@@ -55,6 +55,14 @@ def _where_jvp(em, n, ts):
     return T.broadcast_like(em, t, n.out)
 
 
+def _lower_where(ctx, e, hint, name, args, keywords):
+    if len(args) != 3 or keywords:
+        raise ctx.fail("np.where takes a condition and two arrays here", e,
+                       "write np.where(cond, a, b); for the indices where cond holds, "
+                       "compute them outside the function")
+    return ctx.emit("where", [ctx.array(a, e) for a in args], hint)
+
+
 def shift(spec, by: int = 1):
     """An index spec with its argument positions moved by ``by`` (a scatter has g and x
     first where the getitem it undoes had x)."""
@@ -98,5 +106,5 @@ register(
     Primitive("where", "indexing", "a where c, else b", shape=lambda n, s, v:
               tuple(np.broadcast_shapes(*s)), vjp=A.vjp_where, jvp=_where_jvp,
               printer=lambda n, p: p.np("where", p.a), scalar_args=True,
-              spellings=("np.where",)),
+              spellings=("np.where",), lower=_lower_where),
 )
