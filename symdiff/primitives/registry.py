@@ -116,8 +116,20 @@ class Primitive:
         return self.jvp is LINEAR
 
 
+@dataclass(frozen=True)
+class Composition:
+    """A function lowered onto primitives (``np.var`` is a mean of squares): its spellings
+    and its lowering ``lower(ctx, e, hint, name, args, keywords)``; the primitives it is
+    written with carry its derivatives, so it needs no rules of its own."""
+
+    name: str
+    maths: str
+    lower: Callable
+    spellings: tuple[str, ...] = ()
+
+
 _REGISTRY: dict[str, Primitive] = {}
-_SPELLINGS: dict[str, Primitive] = {}
+_SPELLINGS: dict[str, Primitive | Composition] = {}
 _REQUIRED = ("name", "family", "maths", "shape", "vjp", "jvp", "printer")
 
 
@@ -148,6 +160,18 @@ def register(*entries: Primitive) -> None:
         _SPELLINGS.update((s, p) for s in p.spellings)
 
 
+def compose(*entries: Composition) -> None:
+    """Add functions written with primitives, checking their spellings are new."""
+    for c in entries:
+        if not (c.name and c.maths and callable(c.lower) and c.spellings):
+            raise IncompletePrimitive(f"composition {c.name or '?'} is incomplete")
+        taken = [s for s in c.spellings if s in _SPELLINGS]
+        if taken:
+            raise IncompletePrimitive(f"spelling {taken[0]} of {c.name} is already "
+                                      f"{_SPELLINGS[taken[0]].name}'s")
+        _SPELLINGS.update((s, c) for s in c.spellings)
+
+
 def primitive(name: str) -> Primitive:
     """The entry of an IR operation; an unknown one is a compiler bug, said clearly."""
     _load()
@@ -158,8 +182,9 @@ def primitive(name: str) -> Primitive:
     return entry
 
 
-def spelled(spelling: str) -> Primitive | None:
-    """The primitive a user's spelling names (``np.sum``, ``x.sum``), or None."""
+def spelled(spelling: str) -> Primitive | Composition | None:
+    """The primitive (or composition) a user's spelling names (``np.sum``, ``x.sum()``),
+    or None."""
     _load()
     return _SPELLINGS.get(spelling)
 
@@ -204,9 +229,9 @@ def _load() -> None:
     """Import the family modules (each registers its entries) the first time it is asked."""
     if not _LOADED:
         _LOADED.append(True)
-        from . import (bookkeeping, constructors, ew, indexing, internal,  # noqa: F401
-                       linalg, reductions, shaping)
+        from . import (bookkeeping, compositions, constructors, ew, indexing,  # noqa: F401
+                       internal, linalg, reductions, shaping)
 
 
-__all__ = ["Primitive", "register", "primitive", "spelled", "spellings", "all_primitives",
+__all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled", "spellings", "all_primitives",
            "check_node", "LINEAR", "NO_DERIVATIVE", "NOT_YET", "IncompletePrimitive"]
