@@ -15,10 +15,13 @@ stage needs to know about it, so no stage tests operation names:
                 ``p``; ``numba(n, cx)`` rewrites a node into the forms Numba compiles
     gate, maths the teaching text: the backprop lesson's pattern (``sum distributes``)
                 and the maths the primitive computes
-    flags       ``reduction``, ``integer_valued``, ``shape_preserving``...
+    flags       ``reduction``, ``integer_valued``, ``elementwise``, ``selects``...
+    lower       ``lower(ctx, e, hint, name, args, keywords)``: how lowering turns a call
+                spelled as the entry says into the primitive
 
 ``register`` checks an entry is complete when its module is imported: a primitive with a
-missing part fails then, naming it, not later on some code path.
+missing part fails then, naming it, not later on some code path. A ``Composition``
+(``np.var``) is a spelling lowered onto other primitives, with no rules of its own.
 
     >>> primitive("sum").gate
     'sum distributes'
@@ -85,7 +88,6 @@ class Primitive:
     gate: str = ""                           # the backprop lesson's name for it
     partial_shapes: bool = False             # its shape rule accepts unknown argument shapes
     reduction: bool = False                  # reduces over axis=, keepdims=
-    shape_preserving: bool = False           # out has the shape of the first argument
     integer_valued: bool = False             # out holds integers or booleans
     gradient_if: Callable | None = None      # a param-dependent "carries a gradient"
     fills_argument: int | None = None        # writes into this argument (a tape), no out
