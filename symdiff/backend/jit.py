@@ -19,6 +19,8 @@ What numba still cannot compile (reductions over several axes, ``np.max`` along 
 the shape-generic ``unbroadcast`` helper, other ``np.add.at``) runs as NumPy: the generated
 module's ``jit_or_numpy`` decorator warns once, naming the line.
 
+Each rewrite is the ``numba`` field of its primitive's registry entry.
+
     >>> numba_friendly(gradient_ir(src, wrt=(0,)), arg_shapes)
 """
 from __future__ import annotations
@@ -26,17 +28,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import sympy
-
 from ..ir import Function, If, Loop, NameSupply, Node, Var, reads_here, walk
 from ..ir.shapes import infer_shapes
-
-#: NumPy functions whose first argument, a shape, numba wants as a tuple.
-SHAPED = {"zeros", "ones", "empty", "full"}
-
-#: H(u) with H(0) = 1/2, written with a function numba compiles.
-HALF = sympy.Float(0.5)
-
+from ..primitives.registry import primitive
 
 def numba_friendly(fn: Function, arg_shapes: dict[str, Any] | None = None) -> Function:
     """``fn`` with the forms numba cannot compile rewritten; shapes, when the arguments'
@@ -64,54 +58,9 @@ def _block(stmts, cx) -> tuple:
 
 
 def _node(n: Node, cx) -> list[Node]:
-    names, shapes, readers = cx
-    if n.op == "ew" and n.param("lib") != "math" and n.param("expr").has(sympy.Heaviside):
-        expr = n.param("expr").replace(sympy.Heaviside, lambda u, *_: HALF * sympy.sign(u) + HALF)
-        return [n.with_params(expr=expr)]
-    if n.op == "sum" and n.param("keepdims") and isinstance(n.param("axis"), int):
-        total = names.fresh(n.out.name + "_sum")
-        return [replace(n, out=total, params=_with(n, keepdims=False)),
-                Node(n.out, "expand_dims", (total,), (("axis", n.param("axis")),), n.loc, n.note)]
-    if n.op == "sum" and n.param("keepdims") and n.param("axis") is None \
-            and _only_broadcast_against(n, readers.get(n.out.name, [])):
-        return [replace(n, params=_with(n, keepdims=False))]
-    if n.op in ("scatter_add", "add_at") and (n.op == "scatter_add" or n.param("advanced")) \
-            and _loopable(n, shapes):
-        return [replace(n, params=_with(n, loop=names.fresh("k").name))]
-    if n.op == "copy":
-        return [Node(n.out, "np", n.args, (("fn", "copy"), ("keywords", ())), n.loc, n.note)]
-    if n.op in ("concatenate", "stack") and not n.param("tuple"):
-        n = replace(n, params=_with(n, sequence="tuple"))
-    if n.op == "stack" and n.param("axis") == 0 and n.args \
-            and all(shapes.get(a.name) == () for a in n.args if isinstance(a, Var)) \
-            and all(isinstance(r, Node) and r.op == "np" and r.param("fn") in SHAPED
-                    for r in readers.get(n.out.name, [1])):
-        return [replace(n, params=_with(n, tuple=True))]
-    return [n]
-
-
-def _with(n: Node, **updates) -> tuple:
-    return tuple(sorted({**dict(n.params), **updates}.items()))
-
-
-def _only_broadcast_against(n: Node, readers: list) -> bool:
-    """Every reader is elementwise and also reads the summed array, whose shape the
-    keepdims result (all ones) broadcasts to anyway: a scalar gives the same result."""
-    return bool(readers) and all(isinstance(r, Node) and r.op == "ew" and n.args[0] in r.args
-                                 for r in readers)
-
-
-def _loopable(n: Node, shapes: dict) -> bool:
-    """Only integer indices (no slices), each a 1-D array of one length n: the values
-    gathered by ``x[i, j]`` are then ``x[i[k], j[k]]`` for k < n, g is their gradient,
-    and ``np.add.at`` is a loop over k."""
-    spec = n.param("index")
-    if not spec or any(not isinstance(e, tuple) or e[0] != "at" for e in spec):
-        return False
-    index = [n.args[e[1] + 1] for e in spec]
-    index_shapes = {shapes.get(v.name) if isinstance(v, Var) else None for v in index}
-    return len(index_shapes) == 1 and None not in index_shapes and \
-        len(next(iter(index_shapes))) == 1
+    """The node as Numba compiles it: its primitive's Numba form, where it has one."""
+    rewrite = primitive(n.op).numba
+    return (rewrite(n, cx) if rewrite else None) or [n]
 
 
 __all__ = ["numba_friendly"]

@@ -19,21 +19,17 @@ from . import custom_rules, symdiff_calls
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
 from ..primitives import elementwise as E
+from ..primitives.registry import spelled, spellings
 
 #: NumPy functions whose result carries no gradient (indices, shapes, constants).
 NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "eye",
            "argmax", "argmin", "floor", "ceil", "round", "rint", "isnan", "isfinite",
            "logical_and", "logical_or", "logical_not", "greater", "less", "equal",
            "argsort", "trunc", "sign_mask"}
-#: Array functions with their own vector-Jacobian rule (``rules.arrays``).
-REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "amax": "amax", "min": "amin",
-              "amin": "amin"}
-METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "transpose", "copy", "ravel",
-           "flatten", "astype", "squeeze"}
-SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(REDUCTIONS) | {
-    "dot", "matmul", "outer", "reshape", "transpose", "ravel", "concatenate", "stack", "where",
-    "clip", "expand_dims", "squeeze", "array", "absolute", "linalg.norm", "power", "square",
-    "full", "full_like", "linspace", "asarray"})
+#: Array methods: the registry's ``x.<name>()`` spellings.
+METHODS = {s[:-2] for s in spellings("x.") if s.endswith("()")}
+SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(spellings("np.")) | {
+    "clip", "array", "absolute", "asarray"})
 
 CMP = {ast.Gt: ">", ast.Lt: "<", ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
 INTOPS = {ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
@@ -328,34 +324,15 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
             raise ctx.fail(f"np.{name} takes {row.arity} array argument(s) here", e,
                            "pass the arrays by position, without out=/where= keywords")
         return ctx.ew(row.forward, [ctx.array(a, e) for a in args], hint)
-    if name in REDUCTIONS:
-        x = ctx.array(args[0], e)
-        axis = ctx.static(keywords.get("axis", args[1] if len(args) > 1 else Const(None)), e, "axis")
-        keepdims = ctx.static(keywords.get("keepdims", Const(False)), e, "keepdims")
-        return ctx.emit(REDUCTIONS[name], [x], hint, axis=axis, keepdims=bool(keepdims))
-    if name in ("dot", "matmul", "outer"):
-        if len(args) != 2:
-            raise ctx.fail(f"np.{name} takes two arrays", e)
-        pair = [ctx.array(a, e) for a in args]
-        if name == "dot":                 # a scalar multiplies; N-D contracts, no batching
-            return ctx.emit("matmul", pair, hint, dot=True)
-        return ctx.emit("outer" if name == "outer" else "matmul", pair, hint)
+    entry = spelled("np." + name)
+    if entry is not None and entry.lower is not None:     # the registry's own lowering
+        return entry.lower(ctx, e, hint, name, args, keywords)
     if name in ("reshape", "ravel"):
         x = ctx.array(args[0], e)
         shape = args[1] if len(args) > 1 else keywords.get("shape", Const(-1))
         from .lower import Tup
         items = shape.items if isinstance(shape, Tup) else (shape,)
         return ctx.emit("reshape", [x, *[ctx.array(v, e) for v in items]], hint)
-    if name == "transpose":
-        x = ctx.array(args[0], e)
-        axes = ctx.static(args[1] if len(args) > 1 else keywords.get("axes", Const(None)), e, "axes")
-        return ctx.emit("transpose", [x], hint, axes=axes)
-    if name in ("expand_dims", "squeeze"):
-        x = ctx.array(args[0], e)
-        axis = ctx.static(args[1] if len(args) > 1 else keywords.get("axis", Const(None)), e, "axis")
-        if name == "expand_dims" and axis is None:
-            raise ctx.fail("np.expand_dims needs an axis", e)
-        return ctx.emit(name, [x], hint, axis=axis)
     if name in ("concatenate", "stack"):
         from .lower import Tup
         seq = args[0]
@@ -367,8 +344,6 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
         return ctx.emit(name, [ctx.array(v, e) for v in seq.items], hint, axis=axis)
     if name in ("array", "asarray") and len(args) == 1 and not keywords:
         return ctx.array(args[0], e) if not isinstance(args[0], (Var, Const)) else args[0]
-    if name == "where" and len(args) == 3:
-        return ctx.emit("where", [ctx.array(a, e) for a in args], hint)
     if name in ("full", "full_like"):
         return arrays.full(ctx, e, hint, name, args, keywords)
     if name == "linspace":

@@ -13,14 +13,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import sympy
 
 from ..errors import SymdiffError
-from . import Const, Function, If, Loop, Node, Var, ew_symbols, walk
-from ..primitives.arrays import _dummy, infer_shape
-
-#: Cheap functions whose result shape (or value) the compiler may compute ahead of time.
-EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
+from . import Const, Function, If, Loop, Node, Var, walk
+from ..primitives.arrays import infer_shape
+from ..primitives.registry import primitive
 
 
 def infer_shapes(fn: Function, arg_shapes: dict[str, Any], scalar_output: bool = True,
@@ -43,9 +40,7 @@ def infer_shapes(fn: Function, arg_shapes: dict[str, Any], scalar_output: bool =
 
 
 def node_shape(n: Node, arg_shapes: list, arg_values: list):
-    """The output shape of one node (None when not known statically)."""
-    if n.op == "np":
-        return _np_shape(n, arg_shapes, arg_values)
+    """The output shape of one node (None when not known statically): its primitive's rule."""
     return infer_shape(n, arg_shapes, arg_values)
 
 
@@ -68,7 +63,7 @@ def _scalars_backward(fn: Function, shapes: dict[str, Any], out: str) -> bool:
         before = len(shapes)
         for s in reversed(list(walk(fn.body))):
             if isinstance(s, Node) and shapes.get(s.out.name) == () and \
-                    s.op in ("ew", "where", "cast"):
+                    primitive(s.op).scalar_args:
                 mark(s.args)
             elif isinstance(s, If):
                 for k, o in enumerate(s.outs):
@@ -113,11 +108,12 @@ def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any], rule) 
             _forward_loop(n, shapes, values, shape, rule)
             continue
         arg_shapes_ = [shape(a) for a in n.args]
-        if n.op == "not":
+        entry = primitive(n.op)
+        if entry.truth_test:
             _truth_value(arg_shapes_[0], n.loc)
         arg_values = [value(a) for a in n.args]
         out = n.out.name
-        known = _known_value(n, arg_shapes_, arg_values)
+        known = entry.known_value(n, arg_shapes_, arg_values) if entry.known_value else None
         if known is not None:
             values[out] = known
             if not isinstance(known, tuple):
@@ -125,7 +121,7 @@ def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any], rule) 
             continue
         if _boolean(n, values.setdefault(MASKS, set())):
             values[MASKS].add(out)
-            if n.op == "getitem" and out not in shapes:
+            if entry.selects and out not in shapes:
                 continue              # x[mask]: as many elements as the mask has True
         result = rule(n, arg_shapes_, arg_values)
         if result is not None:
@@ -134,21 +130,13 @@ def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any], rule) 
 
 #: Where ``values`` keeps the names known to hold booleans (masks).
 MASKS = "\x00masks"
-#: NumPy functions whose result is boolean.
-BOOLEAN_FUNCTIONS = {"logical_and", "logical_or", "logical_not", "isnan", "isfinite", "greater",
-                     "less", "equal"}
-
-
 def _boolean(n: Node, masks: set) -> bool:
     """Whether ``n`` computes booleans, or indexes with them (a getitem by a mask): ``x > 0``,
     ``np.isnan(x)``, ``m1 & m2``, ``x.astype(bool)``, ``x[m]``."""
     def is_mask(v):
         return isinstance(v, Var) and v.name in masks
-    if n.op == "getitem":
-        return any(is_mask(v) for v in n.args[1:])
-    return n.op in ("compare", "not") or n.op == "np" and n.param("fn") in BOOLEAN_FUNCTIONS \
-        or n.op == "intop" and n.param("symbol") in "&|^" and all(map(is_mask, n.args)) \
-        or n.op == "cast" and n.param("dtype") == "bool"
+    rule = primitive(n.op).makes_mask
+    return rule is not None and bool(rule(n, is_mask))
 
 
 def _truth_value(shape, loc) -> None:
@@ -183,49 +171,6 @@ def _forward_loop(n: Loop, shapes: dict, values: dict, shape, rule) -> None:
                  for k, v in guess.items()}
 
 
-def _known_value(n, arg_shapes, arg_values):
-    """Compile-time value of integer bookkeeping: dims, sizes, shapes and their arithmetic."""
-    if n.op == "dim" and arg_shapes[0] is not None:
-        return int(arg_shapes[0][n.param("axis")])
-    if n.op == "shape" and arg_shapes[0] is not None:
-        return tuple(int(d) for d in arg_shapes[0])
-    if n.op == "tuple" and all(isinstance(v, int) for v in arg_values):
-        return tuple(arg_values)
-    if n.op == "size" and arg_shapes[0] is not None:
-        return int(np.prod(arg_shapes[0], dtype=int))
-    if n.op == "ndim" and arg_shapes[0] is not None:
-        return len(arg_shapes[0])
-    if n.op == "stack" and n.param("axis") == 0 and arg_values and \
-            all(isinstance(v, int) and not isinstance(v, bool) for v in arg_values):
-        return tuple(arg_values)          # np.zeros((n, m)) with n, m known
-    if n.op == "ew" and all(isinstance(v, int) and not isinstance(v, bool) for v in arg_values):
-        expr = n.param("expr").xreplace(dict(zip(ew_symbols(len(arg_values)),
-                                                 [sympy.Integer(v) for v in arg_values])))
-        if expr.is_Integer:
-            return int(expr)
-    return None
-
-
-def _np_shape(n, arg_shapes, arg_values):
-    fn = n.param("fn")
-    keywords = n.param("keywords")
-    try:
-        if fn in EVALUABLE and all(v is not None for v in arg_values):
-            split = len(arg_values) - len(keywords)
-            kw = dict(zip(keywords, arg_values[split:]))
-            if fn in ("zeros", "ones", "full", "eye") or fn == "arange":
-                return getattr(np, fn)(*arg_values[:split], **kw).shape
-        if fn in EVALUABLE:        # sizes are values: a stand-in 0 would say np.arange(n)
-            return None            # has shape (0,)
-        if all(s is not None for s in arg_shapes):
-            dummies = [_dummy(s) if v is None else v for s, v in zip(arg_shapes, arg_values)]
-            split = len(dummies) - len(keywords)
-            return np.shape(getattr(np, fn)(*dummies[:split], **dict(zip(keywords, dummies[split:]))))
-    except (ValueError, TypeError, AttributeError, MemoryError):
-        return None
-    return None
-
-
 __all__ = ["infer_shapes", "node_shape", "mark_items", "Var"]
 
 
@@ -238,7 +183,8 @@ def mark_items(fn: Function, shapes: dict[str, Any]) -> Function:
         out = []
         for s in stmts:
             if isinstance(s, Node):
-                if s.op == "getitem" and shapes.get(s.out.name) == () and s.param("item") is None:
+                if primitive(s.op).selects and shapes.get(s.out.name) == () \
+                        and s.param("item") is None:
                     s = s.with_params(item=True)
             elif isinstance(s, If):
                 s = replace(s, then=block(s.then), orelse=block(s.orelse))

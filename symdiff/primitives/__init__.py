@@ -1,7 +1,9 @@
 """The rule table: for every primitive, its vector-Jacobian product.
 
-Elementwise primitives (``ew``) are differentiated by SymPy (``rules.elementwise``); array
-primitives have templates (``rules.arrays``). ``vjp`` is the one entry point the reverse
+Every primitive is one entry of the registry (``registry.primitive(name)``), grouped by
+family: ``ew`` (elementwise: the SymPy table of ``elementwise``, differentiated by SymPy),
+``reductions``, ``shaping``, ``indexing``, ``linalg``, ``constructors``, ``bookkeeping`` and
+the compiler's own ``internal`` primitives. ``vjp`` is the one entry point the reverse
 engine calls; ``describe`` says in words what a backward line does, for comments.
 """
 from __future__ import annotations
@@ -11,69 +13,25 @@ from functools import lru_cache
 
 import sympy
 
-from ..ir import TMP, Node, Value, ew_symbols, free_symbols
+from ..ir import Node, Value, ew_symbols, free_symbols
 from . import elementwise as E
-from .arrays import NO_GRADIENT, VJPS, sum_to
+from .registry import primitive, refuse_not_yet
 
-__all__ = ["vjp", "describe", "differentiable", "NO_GRADIENT", "E"]
+__all__ = ["vjp", "describe", "differentiable", "gate", "primitive", "E"]
 
 
 def differentiable(n: Node) -> bool:
     """Whether gradients flow through ``n`` (not for indices, masks, constants, nor for a
     reduction the output is invariant to: ``invariance.shift_invariant_extrema``)."""
-    return n.op not in NO_GRADIENT and not n.param("constant")
+    return primitive(n.op).differentiable and not n.param("constant")
 
 
 def vjp(em, g: Value, n: Node, i: int) -> Value | None:
     """Contribution of upstream gradient ``g`` (of ``n.out``) to ``n.args[i]``; None if zero."""
-    if n.op == "ew":
-        return vjp_elementwise(em, g, n, i)
-    rule = VJPS.get(n.op)
-    if rule is None:
-        from ..errors import SymdiffError
-        raise SymdiffError(f"no gradient rule for `{n.op}` yet", n.loc,
-                           hint="rewrite this line with supported NumPy operations")
+    rule = primitive(n.op).vjp
+    if not callable(rule):
+        raise refuse_not_yet(n)
     return rule(em, g, n, i)
-
-
-def vjp_elementwise(em, g: Value, n: Node, i: int) -> Value | None:
-    """upstream gradient x local derivative, then undo broadcasting."""
-    expr = _upstream_times_local(n.param("expr"), i, len(n.args))
-    if expr is None:
-        return None
-    arg = n.args[i]
-    gshape = em.shape(n.out)
-    direct = em.same_shape(arg, n.out)
-    lib = n.param("lib") or ""
-    upstream = ew_symbols(1)[0]
-    select = em.mask is not None and expr.free_symbols != {upstream}   # symdiff.masks
-    if direct and select:
-        return em.select(em.ew_tmp(expr, [g, *n.args, n.out], lib=lib))
-    if direct:
-        return em.ew_out(expr, [g, *n.args, n.out], lib=lib)
-    if expr.free_symbols == {upstream}:  # a constant local derivative: sum first, then
-        if expr == upstream:             # scale the smaller result (-sum(g), not sum(-g))
-            return sum_to(em, g, arg, gshape)
-        hint, em.hint = em.hint, TMP
-        summed = sum_to(em, g, arg, gshape)
-        em.hint = hint
-        return em.ew_out(expr, [summed])
-    full = em.ew_tmp(expr, [g, *n.args, n.out], lib=lib)
-    if select:
-        full = em.select(full, TMP)
-    return sum_to(em, full, arg, gshape)
-
-
-@lru_cache(maxsize=4096)
-def _upstream_times_local(expr: sympy.Expr, i: int, k: int) -> sympy.Expr | None:
-    """``g * d expr/d _i`` over upstream ``_0``, arguments ``_1.._k``, output ``_{k+1}``."""
-    local = E.local_derivative(expr, i)
-    if local == 0:
-        return None
-    symbols = ew_symbols(k + 2)
-    shift = {s: symbols[j + 1] for j, s in enumerate(ew_symbols(k))}
-    shift[E.OUT] = symbols[k + 1]
-    return symbols[0] * local.xreplace(shift)
 
 
 # ---------------------------------------------------------------- words for comments
@@ -81,28 +39,15 @@ def _upstream_times_local(expr: sympy.Expr, i: int, k: int) -> sympy.Expr | None
 
 def gate(n: Node) -> str:
     """The backprop lesson's name for a node's pattern: add distributes, mul switches..."""
-    if n.op != "ew":
-        return {"amax": "max routes", "amin": "min routes", "sum": "sum distributes",
-                "matmul": "matmul", "getitem": "index routes"}.get(n.op, "")
-    expr = n.param("expr")
-    if len(n.args) == 2 and free_symbols(expr) == set(ew_symbols(2)):
-        if expr.func is sympy.Add and len(expr.args) == 2 and all(a.is_Symbol or
-                                                                  (-a).is_Symbol for a in expr.args):
-            return "add distributes"
-        if expr.func is sympy.Mul and all(a.is_Symbol for a in expr.args):
-            return "mul switches"
-        if expr.func in (sympy.Max, sympy.Min):
-            return "max routes" if expr.func is sympy.Max else "min routes"
-    if expr.func in (sympy.Max, sympy.Min):
-        return "max routes" if expr.func is sympy.Max else "min routes"
-    return ""
+    words = primitive(n.op).gate
+    return words(n) if callable(words) else words
 
 
 def describe(n: Node, i: int) -> str:
     """``mul switches: df/dq = z``: the gate and the local derivative, in the user's names."""
     arg = n.args[i]
     head = gate(n)
-    if n.op != "ew":
+    if not primitive(n.op).elementwise:
         return f"{head}: d{n.out}/d{arg}".lstrip(": ") if head else f"d{n.out}/d{arg}"
     local = E.local_derivative(n.param("expr"), i)
     names = dict(zip(ew_symbols(len(n.args)), map(str, n.args)))

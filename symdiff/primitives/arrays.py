@@ -315,19 +315,6 @@ def norm_shape(n: Node, shape: tuple) -> tuple:
     return np.sum(_dummy(shape), axis=axis, keepdims=n.param("keepdims")).shape
 
 
-VJPS = {
-    "matmul": vjp_matmul, "outer": vjp_outer,
-    "sum": vjp_sum, "mean": vjp_mean, "amax": vjp_extremum, "amin": vjp_extremum,
-    "reshape": vjp_reshape, "transpose": vjp_transpose, "expand_dims": vjp_expand,
-    "squeeze": vjp_expand, "getitem": vjp_getitem, "concatenate": vjp_concatenate,
-    "stack": vjp_stack, "where": vjp_where, "cast": vjp_cast, "setitem": vjp_setitem,
-    "fill": vjp_fill, "linspace": vjp_linspace, "norm": vjp_norm,
-}
-
-#: Primitives whose output never carries a gradient (indices, shapes, masks, constants).
-NO_GRADIENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not", "full", "tuple"}
-
-
 # ---------------------------------------------------------------- shapes
 
 
@@ -375,72 +362,14 @@ def _dummy(shape, dtype=float):
 
 
 def infer_shape(n: Node, arg_shapes: list, arg_values: list) -> Any:
-    """The output shape of ``n`` from its arguments' shapes (None when not known)."""
-    op = n.op
-    if op in ("sum", "mean", "amax", "amin") and n.param("axis") is None \
-            and not n.param("keepdims"):
-        return ()
-    if op == "cast" and n.param("dtype"):        # x.astype(...) keeps the shape
-        return arg_shapes[0]
-    if op == "norm" and arg_shapes[0] is not None:
-        return norm_shape(n, arg_shapes[0])
-    if op in ("norm_vjp", "norm_jvp", "norm_vjp_jvp"):
-        return arg_shapes[{"norm_vjp": 1, "norm_jvp": 2, "norm_vjp_jvp": 4}[op]]
-    if op == "fill" and n.param("fn") == "full_like" or op == "linspace_vjp":
-        return arg_shapes[0] if op == "fill" else arg_shapes[1]
-    if op in ("fill", "linspace"):
-        count = arg_values[0] if op == "fill" else arg_values[2]
-        rest = [] if op == "fill" else arg_shapes[:2]
-        if count is None or any(r is None for r in rest):
-            return None
-        lead = tuple(count) if isinstance(count, tuple) else (int(count),)
-        return lead + (tuple(np.broadcast_shapes(*rest)) if rest else ())
-    if op in ("shape", "dim", "ndim", "size") or op == "cast" and arg_shapes[0] == ():
-        return () if op != "shape" else None
-    if op in ("setitem", "add_at", "zeros_like", "copy", "alias"):
-        return arg_shapes[0]
-    if any(s is None for s in arg_shapes):
+    """The output shape of ``n`` from its arguments' shapes (None when not known): its
+    registry entry's shape rule. A rule sees unknown argument shapes only if it says it
+    handles them (``partial_shapes``); NumPy refusing the stand-in arrays means unknown."""
+    from .registry import primitive
+    entry = primitive(n.op)
+    if not entry.partial_shapes and any(s is None for s in arg_shapes):
         return None
-    if op == "not":
-        return arg_shapes[0]
     try:
-        if op in ("ew", "compare", "intop", "where", "full"):
-            return tuple(np.broadcast_shapes(*arg_shapes))
-        if op in ("sum", "mean", "amax", "amin"):
-            return np.sum(_dummy(arg_shapes[0]), axis=n.param("axis"),
-                          keepdims=n.param("keepdims")).shape
-        if op == "matmul":
-            return (dot_shape if n.param("dot") else matmul_shape)(*arg_shapes)
-        if op == "outer":
-            return (int(np.prod(arg_shapes[0])), int(np.prod(arg_shapes[1])))
-        if op == "transpose":
-            return np.transpose(_dummy(arg_shapes[0]), n.param("axes")).shape
-        if op in ("expand_dims", "squeeze"):
-            return getattr(np, op)(_dummy(arg_shapes[0]), n.param("axis")).shape
-        if op == "reshape":
-            if any(v is None for v in arg_values[1:]):
-                return None
-            dims = arg_values[1] if len(arg_values) == 2 else tuple(arg_values[1:])
-            return np.reshape(_dummy(arg_shapes[0]), dims).shape
-        if op in ("concatenate", "stack"):
-            return getattr(np, op)([_dummy(s) for s in arg_shapes], axis=n.param("axis")).shape
-        if op == "getitem":
-            bounds = {k for e in n.param("index") if isinstance(e, tuple) and e[0] == "slice"
-                      for k in e[1:] if k is not None}
-            if any(arg_values[k] is None for k in bounds):
-                return None
-            ints = [np.zeros(s, int) if v is None else v for s, v in zip(arg_shapes, arg_values)]
-            return _dummy(arg_shapes[0])[index_tuple(n.param("index"), ints)].shape
-        if op in ("shape", "dim", "ndim", "size", "cast"):
-            return () if op != "shape" else None
-        if op in ("broadcast_to",) and arg_values[1] is not None:
-            return tuple(arg_values[1])
-        if op in ("scatter", "scatter_add") and isinstance(arg_values[1], tuple):
-            return arg_values[1]                 # zeros of this shape, written at an index
-        if op in ("unbroadcast", "scatter", "scatter_add", "matmul_vjp_left", "dot_vjp_left"):
-            return arg_shapes[1]
-        if op in ("matmul_vjp_right", "dot_vjp_right"):
-            return arg_shapes[2]
+        return entry.shape(n, arg_shapes, arg_values)
     except (ValueError, TypeError, IndexError):
         return None
-    return None

@@ -1,0 +1,162 @@
+"""Helpers a generated module may need, emitted with it when used (by their name).
+
+Each is plain NumPy source: shape-generic gradients (``unbroadcast``, ``matmul_vjp_left``...)
+that the rules call when static shapes are unknown, and ``jit_or_numpy``, which compiles a
+function with Numba where Numba can. A primitive that prints as a call to one of these
+says so in its registry entry (``Primitive.helper``).
+"""
+from __future__ import annotations
+
+#: Helpers a generated module may need, emitted with it when used.
+HELPERS = {
+    "unbroadcast": '''def unbroadcast(g, x):
+    """Sum g over the axes along which x was broadcast, so it has x's shape."""
+    shape = np.shape(x)
+    if np.shape(g) == shape:
+        return g
+    g = np.sum(g, axis=tuple(range(np.ndim(g) - len(shape))))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    return np.sum(g, axis=axes, keepdims=True) if axes else g
+''',
+    "matmul_vjp_left": '''def matmul_vjp_left(g, x, y):
+    """Gradient of x @ y with respect to x, for any ranks."""
+    if np.ndim(y) == 1:
+        return unbroadcast(np.multiply.outer(g, y), x)
+    if np.ndim(x) == 1 and np.ndim(y) > 2:
+        return unbroadcast((g[..., None, :] @ np.swapaxes(y, -1, -2))[..., 0, :], x)
+    return unbroadcast(g @ np.swapaxes(y, -1, -2) if np.ndim(x) > 1 else g @ y.T, x)
+''',
+    "matmul_vjp_right": '''def matmul_vjp_right(g, x, y):
+    """Gradient of x @ y with respect to y, for any ranks."""
+    if np.ndim(x) == 1 and np.ndim(y) > 2:
+        return unbroadcast(x[:, None] * np.expand_dims(g, -2), y)
+    if np.ndim(x) == 1:
+        return unbroadcast(np.multiply.outer(x, g), y)
+    if np.ndim(y) == 1:
+        return unbroadcast(np.swapaxes(x, -1, -2) @ g[..., None], y[..., None])[..., 0]
+    return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
+''',
+    "dot_vjp_left": '''def dot_vjp_left(g, x, y):
+    """Gradient of np.dot(x, y) with respect to x, for any ranks."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * y, x)
+    if np.ndim(y) == 1:
+        return np.multiply.outer(g, y)
+    kept = [a for a in range(np.ndim(y)) if a != np.ndim(y) - 2]
+    return np.tensordot(g, y, axes=(list(range(np.ndim(x) - 1, np.ndim(g))), kept))
+''',
+    "dot_vjp_right": '''def dot_vjp_right(g, x, y):
+    """Gradient of np.dot(x, y) with respect to y, for any ranks."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return unbroadcast(g * x, y)
+    lead = list(range(np.ndim(x) - 1))
+    if np.ndim(y) == 1:
+        return np.tensordot(g, x, axes=(lead, lead))
+    return np.moveaxis(np.tensordot(x, g, axes=(lead, lead)), 0, np.ndim(y) - 2)
+''',
+    "linspace_vjp": '''def linspace_vjp(g, like, num, endpoint, at_start):
+    """Gradient of np.linspace(start, stop, num) with respect to start (or stop)."""
+    t = np.linspace(0.0, 1.0, num, endpoint=endpoint).reshape((-1,) + (1,) * (np.ndim(g) - 1))
+    return unbroadcast(np.sum(g * (1.0 - t if at_start else t), axis=0), like)
+''',
+    "norm_vjp": '''def norm_vjp(g, x, out, ord, axis, keepdims):
+    """Gradient of np.linalg.norm(x, ord, axis, keepdims) with respect to x."""
+    axes = tuple(range(np.ndim(x))) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    axes = tuple(a % np.ndim(x) for a in axes)
+    if not keepdims:
+        g, out = np.expand_dims(g, axes), np.expand_dims(out, axes)
+    a = np.abs(x)
+    nonzero = out > 0                 # at x = 0 the subgradient 0, as abs'(0) = 0
+    scale = np.where(nonzero, out, 1.0)
+    if len(axes) == 1 and ord in (np.inf, -np.inf):
+        picked = a == out
+    elif len(axes) == 1 and ord == 1:
+        return g * np.sign(x)
+    elif len(axes) == 1:
+        return g * np.sign(x) * (a / scale) ** (ord - 1) * nonzero
+    elif ord == "fro":
+        return g * x / scale * nonzero
+    elif ord in (1, -1, np.inf, -np.inf):
+        picked = np.sum(a, axis=axes[0] if ord in (1, -1) else axes[1], keepdims=True) == out
+    else:
+        raise ValueError(f"no gradient for np.linalg.norm with ord={ord!r} of a matrix")
+    return g * np.sign(x) * picked / np.sum(picked, axis=axes, keepdims=True)
+''',
+    "norm_vjp_jvp": '''def norm_vjp_jvp(tg, tx, tout, g, x, out, ord, axis, keepdims):
+    """Tangent of norm_vjp(g, x, out, ord, axis, keepdims) along tg, tx, tout (None: zero)
+    for a p-norm of vectors or 'fro': g * sign(x) * (|x| / out) ** (p - 1), p = 2 for 'fro'."""
+    axes = tuple(range(np.ndim(x))) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    axes = tuple(a % np.ndim(x) for a in axes)
+    first = 0.0 if tg is None else norm_vjp(tg, x, out, ord, axis, keepdims)
+    if not keepdims:
+        g, out = np.expand_dims(g, axes), np.expand_dims(out, axes)
+        tout = None if tout is None else np.expand_dims(tout, axes)
+    p = 2 if ord == "fro" else ord
+    tx = 0.0 if tx is None else tx
+    tout = 0.0 if tout is None else tout
+    return first + (p - 1) * g * (np.abs(x) / out) ** (p - 2) / out * (tx - x * tout / out)
+''',
+    "norm_jvp": '''def norm_jvp(t, x, out, ord, axis, keepdims):
+    """Tangent of np.linalg.norm(x, ord, axis, keepdims) along t."""
+    weights = norm_vjp(np.ones_like(out), x, out, ord, axis, keepdims)
+    return np.sum(weights * t, axis=axis, keepdims=keepdims)
+''',
+    "jit_or_numpy": '''def jit_or_numpy(fn):
+    """fn compiled by numba.njit on its first call; where numba cannot compile it, fn
+    itself (NumPy), with one warning that names the line numba could not compile."""
+    import linecache
+    import os
+    import re
+    import traceback
+    import warnings
+    compiled = [numba.njit(fn)]
+
+    def problem(exc):
+        text = re.sub(r"\\x1b\\[[0-9;]*m", "", str(exc))     # numba's colours
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        skip = ("Failed in ", "File ", "<source", "During:", "- ", ">>>", "There are ")
+        first = lines[0] if lines else type(exc).__name__
+        reason = next((line for line in lines if not line.startswith(skip)), first)
+        reason = re.sub(r" at 0x[0-9a-f]+", "", reason).rstrip(":")
+        where = re.search(r'File "([^"]+)", line (\\d+)', text)
+        if where is None:
+            return reason
+        code = linecache.getline(where[1], int(where[2])).split("  #")[0].strip()
+        return f"`{code}` ({reason})" if code else f"line {where[2]} ({reason})"
+
+    def compiling(exc):
+        """numba's own errors, and any other raised inside numba (an internal assertion)
+        while it compiles; not an error of the compiled code as it runs."""
+        if isinstance(exc, numba.core.errors.NumbaError):
+            return True
+        inside = os.path.dirname(numba.__file__) + os.sep
+        frames = traceback.extract_tb(exc.__traceback__)
+        return any(frame.filename.startswith(inside) for frame in frames)
+
+    def run(*args):
+        try:
+            return compiled[0](*args)
+        except Exception as exc:
+            if compiled[0] is fn or not compiling(exc):
+                raise
+            warnings.warn(f"numba cannot compile {fn.__name__}: {problem(exc)}; running "
+                          "the NumPy version", RuntimeWarning, stacklevel=2)
+            compiled[0] = fn
+            return fn(*args)
+    run.__name__, run.__doc__, run.py_func = fn.__name__, fn.__doc__, fn
+    return run
+''',
+}
+HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",),
+                "dot_vjp_left": ("unbroadcast",), "dot_vjp_right": ("unbroadcast",),
+                "linspace_vjp": ("unbroadcast",), "norm_jvp": ("norm_vjp",),
+                "norm_vjp_jvp": ("norm_vjp",)}
+
+
+def _from_registry() -> None:
+    """Helpers that registry entries bring with them (``Primitive.helper_source``)."""
+    from ..primitives.registry import all_primitives
+    HELPERS.update({p.helper: p.helper_source for p in all_primitives() if p.helper_source})
+
+
+_from_registry()

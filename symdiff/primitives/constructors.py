@@ -1,0 +1,121 @@
+"""Constructors and other NumPy calls: arrays made from shapes and values.
+
+    np        np.<fn>(...) with no gradient: np.arange, np.zeros, np.argmax, np.isnan...
+    full      x - x: a constant shaped like its arguments
+    fill      np.full(shape, a), np.full_like(x, a)   d/da = g summed to a's shape
+    linspace  np.linspace(a, b, num)   out = a + (b - a) * t, t = 0 .. 1
+              d/da = sum of g * (1 - t), d/db = sum of g * t
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from . import arrays as A
+from .registry import NO_DERIVATIVE, Primitive, register
+
+#: Cheap functions whose result shape (or value) the compiler may compute ahead of time.
+EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
+#: Calls whose arguments are counts or sizes.
+COUNTING = {"arange", "zeros", "ones", "empty", "eye", "full", "linspace"}
+#: NumPy functions whose result is boolean.
+BOOLEAN_FUNCTIONS = {"logical_and", "logical_or", "logical_not", "isnan", "isfinite", "greater",
+                     "less", "equal"}
+
+
+def np_shape(n, arg_shapes, arg_values):
+    """The shape of ``np.<fn>(...)``: evaluated for constructors of known sizes, else
+    computed on stand-in arrays of the arguments' shapes."""
+    fn = n.param("fn")
+    keywords = n.param("keywords")
+    try:
+        if fn in EVALUABLE and all(v is not None for v in arg_values):
+            split = len(arg_values) - len(keywords)
+            kw = dict(zip(keywords, arg_values[split:]))
+            if fn in ("zeros", "ones", "full", "eye") or fn == "arange":
+                return getattr(np, fn)(*arg_values[:split], **kw).shape
+        if fn in EVALUABLE:        # sizes are values: a stand-in 0 would say np.arange(n)
+            return None            # has shape (0,)
+        if all(s is not None for s in arg_shapes):
+            dummies = [A._dummy(s) if v is None else v for s, v in zip(arg_shapes, arg_values)]
+            split = len(dummies) - len(keywords)
+            return np.shape(getattr(np, fn)(*dummies[:split],
+                                            **dict(zip(keywords, dummies[split:]))))
+    except (ValueError, TypeError, AttributeError, MemoryError):
+        return None
+    return None
+
+
+def _print_np(n, p):
+    keywords = n.param("keywords")
+    positional = p.a[: len(p.a) - len(keywords)]
+    return p.np(n.param("fn"), positional, list(zip(keywords, p.a[len(p.a) - len(keywords):])))
+
+
+def _print_full(n, p):
+    shapes = [p.np("shape", [x]) for x in p.a]
+    shape = shapes[0] if len(shapes) == 1 else p.np("broadcast_shapes", shapes)
+    return p.np("full", [shape, ast.Constant(float(n.param("value")))])
+
+
+def _print_fill(n, p):
+    kws = [("endpoint", False)] if n.op == "linspace" and not n.param("endpoint") else []
+    kws += [("dtype", n.param("dtype"))] if n.param("dtype") else []
+    return p.np(n.param("fn") or n.op, p.a, kws)
+
+
+def _counted_shape(count, rest) -> tuple | None:
+    if count is None or any(r is None for r in rest):
+        return None
+    lead = tuple(count) if isinstance(count, tuple) else (int(count),)
+    return lead + (tuple(np.broadcast_shapes(*rest)) if rest else ())
+
+
+def _fill_shape(n, shapes, values):
+    if n.param("fn") == "full_like":
+        return shapes[0]
+    return _counted_shape(values[0], [])
+
+
+def _fill_jvp(em, n, ts):
+    """np.full(shape, a): linear in a."""
+    return em.out("fill", [n.args[0], ts[1]], **dict(n.params)) if ts[1] is not None else None
+
+
+def _linspace_jvp(em, n, ts):
+    """np.linspace(a, b, num): linear in a and b together."""
+    from ..ir import Const
+    ends = [t if t is not None else Const(0.0) for t in ts[:2]]
+    return em.out("linspace", [*ends, n.args[2]], **dict(n.params))
+
+
+register(
+    Primitive("np", "constructors", "np.<fn>(...), a value with no gradient",
+              shape=np_shape, partial_shapes=True, vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE,
+              printer=_print_np, params=(("fn", "str"), ("keywords", "names")),
+              integer_valued=True, counts=lambda n: n.args if n.param("fn") in COUNTING else (),
+              makes_mask=lambda n, is_mask: n.param("fn") in BOOLEAN_FUNCTIONS),
+    Primitive("full", "constructors", "a constant shaped like the arguments (x - x)",
+              shape=lambda n, s, v: tuple(np.broadcast_shapes(*s)), vjp=NO_DERIVATIVE,
+              jvp=NO_DERIVATIVE, printer=_print_full, params=(("value", "number"),)),
+    Primitive("fill", "constructors", "np.full(shape, a): every element is a",
+              shape=_fill_shape, partial_shapes=True, vjp=A.vjp_fill, jvp=_fill_jvp,
+              printer=_print_fill, params=(("fn", "str"), ("dtype", "dtype")),
+              counts=lambda n: n.args[:1] * (n.param("fn") == "full"),
+              spellings=("np.full", "np.full_like")),
+    Primitive("linspace", "constructors", "a + (b - a) * t, t = 0 .. 1 in num steps",
+              shape=lambda n, s, v: _counted_shape(v[2], s[:2]), partial_shapes=True,
+              vjp=A.vjp_linspace, jvp=_linspace_jvp, printer=_print_fill,
+              params=(("endpoint", "bool"), ("dtype", "dtype")), spellings=("np.linspace",),
+              counts=lambda n: n.args[2:]),
+)
+
+
+#: NumPy functions whose first argument, a shape, numba wants as a tuple.
+SHAPED = {"zeros", "ones", "empty", "full"}
+
+
+def takes_shape(n) -> bool:
+    """``np.zeros(shape)`` and friends: a call whose first argument is a shape."""
+    return n.op == "np" and n.param("fn") in SHAPED

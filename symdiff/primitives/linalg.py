@@ -1,0 +1,93 @@
+"""Linear algebra: products and norms.
+
+    matmul   z = x @ y, np.dot(x, y)   dx = g @ y.T, dy = x.T @ g  (the product rule forwards)
+    outer    z = np.outer(x, y)        dx = g @ y, dy = g.T @ x
+    norm     n = np.linalg.norm(x, ord, axis, keepdims), orders other than 2 (the 2-norm is
+             lowered to sqrt(sum(x*x))): a helper picks the formula for the rank
+"""
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+
+from . import arrays as A
+from . import tangents as T
+from .registry import Primitive, register
+
+
+def _matmul_shape(n, shapes, values):
+    return (A.dot_shape if n.param("dot") else A.matmul_shape)(*shapes)
+
+
+def _print_matmul(n, p):
+    if n.param("dot"):                       # np.dot: scalars and N-D differ from @
+        return p.np("dot", p.a)
+    return ast.BinOp(p.a[0], ast.MatMult(), p.a[1])
+
+
+def _lower_product(ctx, e, hint, name, args, keywords):
+    """np.dot(x, y), np.matmul(x, y), np.outer(x, y), x.dot(y)."""
+    if len(args) != 2:
+        raise ctx.fail(f"np.{name} takes two arrays", e)
+    pair = [ctx.array(a, e) for a in args]
+    if name == "dot":                 # a scalar multiplies; N-D contracts, no batching
+        return ctx.emit("matmul", pair, hint, dot=True)
+    return ctx.emit("outer" if name == "outer" else "matmul", pair, hint)
+
+
+def print_norm(n, p):
+    """np.linalg.norm(x, ord=..., axis=...), or its gradient helpers with the same orders."""
+    order = n.param("ord")
+    if isinstance(order, float) and abs(order) == float("inf"):
+        ord_ = ast.Attribute(ast.Name("np", ast.Load()), "inf", ast.Load())
+        ord_ = ast.UnaryOp(ast.USub(), ord_) if order < 0 else ord_
+    else:
+        ord_ = p.literal(order)
+    axis, keepdims = p.literal(n.param("axis")), ast.Constant(bool(n.param("keepdims")))
+    p.imports.add("numpy")
+    if n.op == "norm":
+        kws = [("ord", ord_)] + ([("axis", axis)] if n.param("axis") is not None else [])
+        kws += [("keepdims", keepdims)] if n.param("keepdims") else []
+        return p.np("linalg.norm", p.a, kws)
+    p.use_helper(n.op)
+    return ast.Call(ast.Name(n.op, ast.Load()), p.a + [ord_, axis, keepdims], [])
+
+
+def _norm_shape(n, shapes, values):
+    return A.norm_shape(n, shapes[0]) if shapes[0] is not None else None
+
+
+def _norm_jvp(em, n, ts):
+    return em.out("norm_jvp", [ts[0], n.args[0], n.out], **dict(n.params))
+
+
+def norm_vjp_jvp(em, n, ts):
+    """The gradient of a norm of order 1, -1, inf or -inf is g times a sign and tie pattern
+    that is constant away from the kinks: linear in g. Vectors' p-norms and 'fro' depend on
+    x and the norm too (the helper norm_vjp_jvp)."""
+    from ..ir import Const
+    if n.param("ord") not in (1, -1, math.inf, -math.inf):
+        tangents = [t if t is not None else Const(None) for t in ts]
+        return em.out("norm_vjp_jvp", [*tangents, *n.args], **dict(n.params))
+    if ts[0] is None:
+        return None
+    return em.out("norm_vjp", [ts[0], *n.args[1:]], **dict(n.params))
+
+
+NORM = (("ord", "order"), ("axis", "axis"), ("keepdims", "bool"))
+
+register(
+    Primitive("matmul", "linalg", "sum_k x[..., i, k] y[..., k, j]", shape=_matmul_shape,
+              vjp=A.vjp_matmul, jvp=T.bilinear(0, 1), printer=_print_matmul, gate="matmul",
+              params=(("dot", "bool"),), spellings=("np.matmul", "np.dot", "x.dot()", "x @ y"),
+              lower=_lower_product),
+    Primitive("outer", "linalg", "x_i y_j", vjp=A.vjp_outer, jvp=T.bilinear(0, 1),
+              shape=lambda n, s, v: (int(np.prod(s[0])), int(np.prod(s[1]))),
+              printer=lambda n, p: p.np("outer", p.a), spellings=("np.outer",),
+              lower=_lower_product),
+    Primitive("norm", "linalg", "(sum_k |x_k|**ord)**(1/ord), and the matrix norms",
+              shape=_norm_shape, partial_shapes=True, vjp=A.vjp_norm, jvp=_norm_jvp,
+              printer=print_norm, params=NORM, spellings=("np.linalg.norm",)),
+)

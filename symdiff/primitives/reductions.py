@@ -1,0 +1,218 @@
+"""Reductions: sums, means and extrema over ``axis=``, with ``keepdims=``.
+
+    sum    s = sum(x, axis)    dx = g broadcast back over the summed axes: sum distributes
+    mean   m = mean(x, axis)   dx = g broadcast back, divided by the count
+    amax   m = max(x, axis)    dx = g where x == m, split among ties: max routes
+    amin   m = min(x, axis)    dx = g where x == m, split among ties: min routes
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..ir import Const, Node
+from . import arrays as A
+from .registry import LINEAR, NOT_YET, Primitive, register
+
+REDUCTION_PARAMS = (("axis", "axis"), ("keepdims", "bool"))
+
+
+def reduction_shape(n, shapes, values):
+    """The shape of a reduction over ``axis`` (all axes when None), kept with keepdims."""
+    if n.param("axis") is None and not n.param("keepdims"):
+        return ()
+    if shapes[0] is None:
+        return None
+    return np.sum(A._dummy(shapes[0]), axis=n.param("axis"), keepdims=n.param("keepdims")).shape
+
+
+def lower_reduction(op: str):
+    """``np.<f>(x, axis=None, keepdims=False)`` and ``x.<f>(axis)`` as the primitive ``op``."""
+    def lower(ctx, e, hint, name, args, keywords):
+        x = ctx.array(args[0], e)
+        axis = ctx.static(keywords.get("axis", args[1] if len(args) > 1 else Const(None)), e,
+                          "axis")
+        keepdims = ctx.static(keywords.get("keepdims", Const(False)), e, "keepdims")
+        return ctx.emit(op, [x], hint, axis=axis, keepdims=bool(keepdims))
+    return lower
+
+
+def print_reduction(function: str):
+    """``np.<function>(x, axis=..., keepdims=True)``, leaving out the defaults."""
+    def printer(n, p):
+        kws = [("axis", n.param("axis"))] if n.param("axis") is not None else []
+        kws += [("keepdims", True)] if n.param("keepdims") else []
+        return p.np(function, p.a[:1], kws)
+    return printer
+
+
+def _extremum_jvp(em, n: Node, ts):
+    """max routes: the tangent of the max is the tangent of the elements equal to it,
+    averaged over ties (the same split the reverse mode uses)."""
+    x = n.args[0]
+    oute = A._expand_back(em, n.out, n)
+    mask = em.tmp("compare", [x, oute], symbol="==")
+    ties = em.tmp("sum", [mask], axis=n.param("axis"), keepdims=n.param("keepdims"))
+    picked = em.ew_tmp(lambda m, t: m * t, [mask, ts[0]])
+    total = em.tmp("sum", [picked], axis=n.param("axis"), keepdims=n.param("keepdims"))
+    return em.ew_out(lambda s, c: s / c, [total, ties])
+
+
+def _with(n: Node, **updates) -> tuple:
+    return tuple(sorted({**dict(n.params), **updates}.items()))
+
+
+def _sum_numba(n: Node, cx):
+    """np.sum(x, axis=k, keepdims=True) is np.expand_dims(np.sum(x, axis=k), k); a total
+    with keepdims that only meets x's shape again is a plain number."""
+    from .registry import primitive
+    names, shapes, readers = cx
+    if n.param("keepdims") and isinstance(n.param("axis"), int):
+        total = names.fresh(n.out.name + "_sum")
+        return [replace(n, out=total, params=_with(n, keepdims=False)),
+                Node(n.out, "expand_dims", (total,), (("axis", n.param("axis")),), n.loc, n.note)]
+    users = readers.get(n.out.name, [])
+    if n.param("keepdims") and n.param("axis") is None and users and \
+            all(isinstance(r, Node) and primitive(r.op).elementwise and n.args[0] in r.args
+                for r in users):
+        return [replace(n, params=_with(n, keepdims=False))]
+    return None
+
+
+def reduction(op: str, function: str, maths: str, vjp, jvp=LINEAR, gate: str = "",
+              spellings: tuple = (), **more) -> Primitive:
+    """A reduction primitive ``op`` printed as ``np.<function>``."""
+    return Primitive(op, "reductions", maths, shape=reduction_shape, partial_shapes=True,
+                     vjp=vjp, jvp=jvp, printer=print_reduction(function), gate=gate,
+                     params=REDUCTION_PARAMS, reduction=True, lower=lower_reduction(op),
+                     spellings=spellings, **more)
+
+
+register(
+    reduction("sum", "sum", "sum_k x_k", A.vjp_sum, gate="sum distributes",
+              spellings=("np.sum", "x.sum()"), numba=_sum_numba),
+    reduction("mean", "mean", "sum_k x_k / count", A.vjp_mean, spellings=("np.mean", "x.mean()")),
+    reduction("amax", "max", "max_k x_k", A.vjp_extremum, _extremum_jvp, gate="max routes",
+              spellings=("np.max", "np.amax", "x.max()")),
+    reduction("amin", "min", "min_k x_k", A.vjp_extremum, _extremum_jvp, gate="min routes",
+              spellings=("np.min", "np.amin", "x.min()")),
+)
+
+
+# ---------------------------------------------------------------- cumulative sums
+#
+#     y = cumsum(x, axis)   y_i = sum_{k <= i} x_k     (axis=None: of x flattened)
+#     dx_k = sum_{i >= k} g_i: the cumulative sum of g taken from the other end,
+#     g reversed, summed cumulatively, reversed back (and reshaped to x for axis=None)
+
+
+def _reversed(emit, g, axis: int):
+    """``g[::-1]`` along ``axis`` (negative axes count from the end), by ``em.out/tmp``."""
+    step = ("slice", None, None, 1)
+    index = (A.SLICE_ALL,) * axis + (step,) if axis >= 0 else \
+        (Ellipsis, step) + (A.SLICE_ALL,) * (-axis - 1)
+    return emit("getitem", [g, Const(-1)], index=index)
+
+
+def _cumsum_vjp(em, g, n: Node, i: int):
+    axis, x = n.param("axis"), n.args[0]
+    running = em.tmp("cumsum", [_reversed(em.tmp, g, axis or 0)], axis=axis)
+    if axis is None and em.ndim(x) != 1:
+        return em.out("reshape", [_reversed(em.tmp, running, 0), A._shape_value(em, x)])
+    return _reversed(em.out, running, axis or 0)
+
+
+def _lower_cumsum(ctx, e, hint, name, args, keywords):
+    if set(keywords) - {"axis"} or len(args) > 2:
+        raise ctx.fail(f"np.{name} takes an array and an axis here", e,
+                       "leave out dtype= and out=; write np.cumsum(x, axis=k)")
+    x = ctx.array(args[0], e)
+    axis = ctx.static(keywords.get("axis", args[1] if len(args) > 1 else Const(None)), e, "axis")
+    if axis is not None and not isinstance(axis, int) or isinstance(axis, bool):
+        raise ctx.fail("np.cumsum takes one axis (or None)", e, "write axis=k for one axis k")
+    return ctx.emit("cumsum", [x], hint, axis=axis)
+
+
+register(Primitive(
+    "cumsum", "reductions", "y_i = sum_{k <= i} x_k along axis (x flattened for None)",
+    shape=lambda n, s, v: np.cumsum(A._dummy(s[0]), axis=n.param("axis")).shape,
+    vjp=_cumsum_vjp, jvp=LINEAR, params=(("axis", "axis"),), lower=_lower_cumsum,
+    printer=lambda n, p: p.np("cumsum", p.a, [("axis", n.param("axis"))]
+                              if n.param("axis") is not None else []),
+    spellings=("np.cumsum", "x.cumsum()")))
+
+
+# ---------------------------------------------------------------- products
+#
+#     p = prod(x, axis)   dp/dx_k = the product of the other elements (prod_others),
+#     from products on either side of k: no division, so exact where elements are 0.
+#     Its tangent, for the Hessian, is prod_others_jvp: the same products, carried with
+#     their tangents (d(ab) = da b + a db).
+
+PROD_OTHERS = '''def prod_others(x, axis):
+    """For every element of x, the product of the other elements along axis (all axes
+    for None): the products on its left times those on its right, never dividing."""
+    x = np.asarray(x, dtype=float)
+    axes = tuple(range(x.ndim)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    order = [a for a in range(x.ndim) if a not in [b % x.ndim for b in axes]]
+    order += [b % x.ndim for b in axes]
+    moved = np.transpose(x, order)
+    flat = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))
+    left, right = np.ones_like(flat), np.ones_like(flat)
+    left[..., 1:] = np.cumprod(flat[..., :-1], axis=-1)
+    right[..., :-1] = np.cumprod(flat[..., :0:-1], axis=-1)[..., ::-1]
+    return np.transpose((left * right).reshape(moved.shape), np.argsort(order))
+'''
+
+PROD_OTHERS_JVP = '''def prod_others_jvp(t, x, axis):
+    """The tangent of prod_others(x, axis) along t."""
+    x = np.asarray(x, dtype=float)
+    t = np.broadcast_to(np.asarray(t, dtype=float), x.shape)
+    axes = tuple(range(x.ndim)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    order = [a for a in range(x.ndim) if a not in [b % x.ndim for b in axes]]
+    order += [b % x.ndim for b in axes]
+    moved = np.transpose(x, order)
+    flat = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))
+    dflat = np.transpose(t, order).reshape(flat.shape)
+    left, right = np.ones_like(flat), np.ones_like(flat)
+    dleft, dright = np.zeros_like(flat), np.zeros_like(flat)
+    for k in range(1, flat.shape[-1]):
+        left[..., k] = left[..., k - 1] * flat[..., k - 1]
+        dleft[..., k] = dleft[..., k - 1] * flat[..., k - 1] + left[..., k - 1] * dflat[..., k - 1]
+    for k in range(flat.shape[-1] - 2, -1, -1):
+        right[..., k] = right[..., k + 1] * flat[..., k + 1]
+        dright[..., k] = dright[..., k + 1] * flat[..., k + 1] + right[..., k + 1] * dflat[..., k + 1]
+    both = dleft * right + left * dright
+    return np.transpose(both.reshape(moved.shape), np.argsort(order))
+'''
+
+
+def _prod_vjp(em, g, n: Node, i: int):
+    others = em.tmp("prod_others", [n.args[0]], axis=n.param("axis"))
+    return em.ew_out(lambda a, w: a * w, [A._expand_back(em, g, n), others])
+
+
+def _prod_jvp(em, n: Node, ts):
+    others = em.tmp("prod_others", [n.args[0]], axis=n.param("axis"))
+    part = em.ew_tmp(lambda w, t: w * t, [others, ts[0]])
+    return em.out("sum", [part], axis=n.param("axis"), keepdims=n.param("keepdims"))
+
+
+def _print_with_axis(n, p):
+    return p.helper(n.op, p.a + [p.literal(n.param("axis"))])
+
+
+register(
+    reduction("prod", "prod", "prod_k x_k", _prod_vjp, _prod_jvp,
+              spellings=("np.prod", "x.prod()")),
+    Primitive("prod_others", "internal", "prod_{m != k} x_m along axis, for every k",
+              shape=lambda n, s, v: s[0], vjp=NOT_YET, params=(("axis", "axis"),),
+              jvp=lambda em, n, ts: em.out("prod_others_jvp", [ts[0], n.args[0]],
+                                           axis=n.param("axis")),
+              printer=_print_with_axis, helper="prod_others", helper_source=PROD_OTHERS),
+    Primitive("prod_others_jvp", "internal", "the tangent of prod_others",
+              shape=lambda n, s, v: s[1], vjp=NOT_YET, jvp=NOT_YET, params=(("axis", "axis"),),
+              printer=_print_with_axis, helper="prod_others_jvp",
+              helper_source=PROD_OTHERS_JVP),
+)

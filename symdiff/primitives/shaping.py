@@ -1,0 +1,138 @@
+"""Shaping primitives: the same numbers, arranged differently. All are linear.
+
+    reshape      y = reshape(x, shape)    dx = reshape(g, x.shape)
+    transpose    y = x.T                  dx = g.T (the inverse permutation)
+    expand_dims  y = x[..., None]         dx = reshape(g, x.shape)      (squeeze alike)
+    concatenate  y = [a, b] along axis    da, db = the slices of g where a and b went
+    stack        y = stack([a, b], axis)  da = g[..., 0, ...], db = g[..., 1, ...]
+    broadcast_to y = x stretched          (backward only: no rule of its own)
+"""
+from __future__ import annotations
+
+import ast
+
+import numpy as np
+
+from . import arrays as A
+from . import tangents as T
+from .registry import LINEAR, NOT_YET, Primitive, register
+
+
+def _reshape_shape(n, shapes, values):
+    if any(v is None for v in values[1:]):
+        return None
+    dims = values[1] if len(values) == 2 else tuple(values[1:])
+    return np.reshape(A._dummy(shapes[0]), dims).shape
+
+
+def _print_reshape(n, p):
+    shape = p.a[1] if len(p.a) == 2 else ast.Tuple(p.a[1:], ast.Load())
+    return p.np("reshape", [p.a[0], shape])
+
+
+def _print_transpose(n, p):
+    if n.param("axes") is None:
+        return ast.Attribute(p.a[0], "T", ast.Load())
+    return p.np("transpose", p.a[:1] + [p.literal(n.param("axes"))])
+
+
+def _print_axis_call(n, p):
+    """np.expand_dims(x, axis), np.concatenate([a, b], axis) (numba: a tuple of arrays)."""
+    a = p.a
+    if n.op in ("concatenate", "stack"):
+        a = [(ast.Tuple if n.param("sequence") == "tuple" else ast.List)(a, ast.Load())]
+    return p.np(n.op, a + [p.literal(n.param("axis"))])
+
+
+def _print_stack(n, p):
+    if n.param("tuple"):                     # a shape, for numba: (n, m)
+        return ast.Tuple(p.a, ast.Load())
+    return _print_axis_call(n, p)
+
+
+def _lower_transpose(ctx, e, hint, name, args, keywords):
+    from ..ir import Const
+    x = ctx.array(args[0], e)
+    axes = ctx.static(args[1] if len(args) > 1 else keywords.get("axes", Const(None)), e, "axes")
+    return ctx.emit("transpose", [x], hint, axes=axes)
+
+
+def _lower_axis(ctx, e, hint, name, args, keywords):
+    """np.expand_dims(x, axis), np.squeeze(x, axis=None), x.squeeze()."""
+    from ..ir import Const
+    x = ctx.array(args[0], e)
+    axis = ctx.static(args[1] if len(args) > 1 else keywords.get("axis", Const(None)), e, "axis")
+    if name == "expand_dims" and axis is None:
+        raise ctx.fail("np.expand_dims needs an axis", e)
+    return ctx.emit(name, [x], hint, axis=axis)
+
+
+def _joined_shape(n, shapes, values):
+    return getattr(np, n.op)([A._dummy(s) for s in shapes], axis=n.param("axis")).shape
+
+
+def _known_stack(n, shapes, values):
+    """np.zeros((n, m)) with n, m known: the shape is a known tuple."""
+    if n.param("axis") == 0 and values and \
+            all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return tuple(values)
+    return None
+
+
+def _with(n, **updates) -> tuple:
+    return tuple(sorted({**dict(n.params), **updates}.items()))
+
+
+def _sequence_numba(n, cx):
+    """numba takes only a tuple of arrays: np.concatenate((a, b), 0)."""
+    from dataclasses import replace
+    return [replace(n, params=_with(n, sequence="tuple"))] if not n.param("tuple") else None
+
+
+def _stack_numba(n, cx):
+    """np.zeros(np.stack([n, m], 0)) is np.zeros((n, m)) for numba."""
+    from dataclasses import replace
+    from ..ir import Node, Var
+    from .constructors import takes_shape
+    names, shapes, readers = cx
+    if not n.param("tuple"):
+        n = replace(n, params=_with(n, sequence="tuple"))
+    if n.param("axis") == 0 and n.args \
+            and all(shapes.get(a.name) == () for a in n.args if isinstance(a, Var)) \
+            and all(isinstance(r, Node) and takes_shape(r) for r in readers.get(n.out.name, [1])):
+        return [replace(n, params=_with(n, tuple=True))]
+    return [n]
+
+
+AXIS = (("axis", "axis"),)
+JOIN = (("axis", "int"), ("sequence", "str"), ("tuple", "bool"))
+
+register(
+    Primitive("reshape", "shaping", "the same elements in another shape",
+              shape=_reshape_shape, vjp=A.vjp_reshape, jvp=LINEAR, printer=_print_reshape,
+              spellings=("np.reshape", "x.reshape()", "np.ravel", "x.ravel()", "x.flatten()")),
+    Primitive("transpose", "shaping", "x with its axes permuted (reversed: x.T)",
+              shape=lambda n, s, v: np.transpose(A._dummy(s[0]), n.param("axes")).shape,
+              vjp=A.vjp_transpose, jvp=LINEAR, printer=_print_transpose,
+              params=(("axes", "axes"),), spellings=("np.transpose", "x.transpose()", "x.T"),
+              lower=_lower_transpose),
+    Primitive("expand_dims", "shaping", "x with a new axis of length 1",
+              shape=lambda n, s, v: np.expand_dims(A._dummy(s[0]), n.param("axis")).shape,
+              vjp=A.vjp_expand, jvp=LINEAR, printer=_print_axis_call, params=AXIS,
+              spellings=("np.expand_dims",), lower=_lower_axis),
+    Primitive("squeeze", "shaping", "x without its axes of length 1",
+              shape=lambda n, s, v: np.squeeze(A._dummy(s[0]), n.param("axis")).shape,
+              vjp=A.vjp_expand, jvp=LINEAR, printer=_print_axis_call, params=AXIS,
+              spellings=("np.squeeze", "x.squeeze()"), lower=_lower_axis),
+    Primitive("concatenate", "shaping", "[a, b, ...] joined along an existing axis",
+              shape=_joined_shape, vjp=A.vjp_concatenate, jvp=T.all_linear,
+              printer=_print_axis_call, params=JOIN, spellings=("np.concatenate",),
+              numba=_sequence_numba),
+    Primitive("stack", "shaping", "[a, b, ...] joined along a new axis",
+              shape=_joined_shape, vjp=A.vjp_stack, jvp=T.all_linear, printer=_print_stack,
+              params=JOIN, spellings=("np.stack",), known_value=_known_stack,
+              numba=_stack_numba),
+    Primitive("broadcast_to", "shaping", "x stretched to a shape",
+              shape=lambda n, s, v: tuple(v[1]) if v[1] is not None else None,
+              vjp=NOT_YET, jvp=LINEAR, printer=lambda n, p: p.np("broadcast_to", p.a)),
+)
