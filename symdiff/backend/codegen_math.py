@@ -14,6 +14,7 @@ from functools import lru_cache
 import sympy
 
 from ..primitives.functions import IsZero, Mod, Power
+from ..primitives.special import printed_as
 
 NUMPY_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh": "sinh",
                "cosh": "cosh", "sin": "sin", "cos": "cos", "tan": "tan", "atan": "arctan",
@@ -87,8 +88,11 @@ class Printer:
 
     def call(self, module: str, func: str, args: list[ast.expr]) -> ast.expr:
         self.imports.add(module)
-        alias = global_name("np" if module == "numpy" else module)
-        return ast.Call(ast.Attribute(ast.Name(alias, ast.Load()), func, ast.Load()), args, [])
+        top, *inner = module.split(".")           # scipy.special.expit: attributes of scipy
+        value = ast.Name(global_name("np" if module == "numpy" else top), ast.Load())
+        for attr in inner:
+            value = ast.Attribute(value, attr, ast.Load())
+        return ast.Call(ast.Attribute(value, func, ast.Load()), args, [])
 
     def number(self, value) -> ast.expr:
         if str(value) in SPECIAL_NUMBERS:
@@ -183,6 +187,10 @@ class Printer:
 
     def function(self, e: sympy.Expr) -> ast.expr:
         func = type(e).__name__
+        spelled = printed_as(e, self.lib)         # np.sinc, scipy.special.expit, math.erf
+        if spelled is not None:
+            module, name, args = spelled
+            return self.call(module, name, [self(a) for a in args])
         args = [self(a) for a in e.args]
         if func in ("Max", "Min"):
             return self.extremum(func, args)

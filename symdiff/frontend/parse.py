@@ -19,6 +19,7 @@ import linecache
 import math
 import os
 import re
+import sys
 import textwrap
 import tokenize
 import types
@@ -224,6 +225,8 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.linalg.add(name)
     elif isinstance(value, types.ModuleType):
         scope.other_modules[name] = value.__name__
+    elif _scipy_special_name(value):
+        scope.imported[name] = ("scipy.special", _scipy_special_name(value))
     elif isinstance(value, types.FunctionType) and _in_a_library(value):
         scope.imported[name] = (value.__module__ or "", value.__name__)   # not inlined
     elif isinstance(value, types.FunctionType):
@@ -236,6 +239,15 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         origin = _library_name(value)
         if origin:
             scope.imported[name] = origin
+
+
+def _scipy_special_name(value: Any) -> str | None:
+    """``expit`` for scipy.special.expit (a ufunc) or logsumexp, when SciPy is loaded."""
+    special = sys.modules.get("scipy.special")
+    attr = getattr(value, "__name__", None)
+    if special is None or not isinstance(attr, str) or isinstance(value, types.ModuleType):
+        return None
+    return attr if getattr(special, attr, None) is value else None
 
 
 def _in_a_library(fn: types.FunctionType) -> bool:
@@ -386,14 +398,14 @@ def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = 
                 scope.math.add(bound)
             elif alias.name == "numpy.linalg" and alias.asname:
                 scope.linalg.add(bound)
-            else:
-                scope.other_modules[bound] = alias.name
+            else:              # import scipy.special binds scipy
+                scope.other_modules[bound] = alias.name if alias.asname else bound
         return
     for alias in stmt.names:
         bound = alias.asname or alias.name
         if stmt.module == "numpy" and alias.name == "linalg":
             scope.linalg.add(bound)
-        elif stmt.module in ("numpy", "math"):
+        elif stmt.module in ("numpy", "math", "scipy.special"):
             scope.imported[bound] = (stmt.module, alias.name)
         else:
             scope.other_modules[bound] = f"{stmt.module}.{alias.name}"

@@ -29,6 +29,7 @@ import sympy
 from sympy import Abs, Max, Min, sign
 
 from .functions import Fmod, Mod, exact_powers
+from . import special as S
 
 OUT = sympy.Symbol("_out", real=True)   # the forward output, in derivatives
 X, Y = sympy.symbols("_0 _1", real=True)
@@ -105,19 +106,65 @@ TABLE: dict[str, Elementwise] = {row.name: row for row in [
     _row("hypot",    lambda x, y: sympy.sqrt(x ** 2 + y ** 2), "x/out, y/out", domain=(0.5, 2.0)),
     # ---- piecewise constant: zero gradient almost everywhere
     _row("sign",     lambda x: sign(x),       "0",                     kink="sign'(0) = 0"),
+    # ---- more of NumPy (special.py prints them and states their derivatives)
+    _row("arctan2",  lambda y, x: sympy.atan2(y, x), "y/(x**2 + y**2), -x/(x**2 + y**2)",
+         domain=(0.2, 2.0), kink="undefined at (0, 0); jumps across y == 0 for x < 0"),
+    _row("logaddexp2", lambda x, y: S.LogAddExp2(x, y), "2**(x - out), 2**(y - out)"),
+    _row("fmax",     lambda x, y: S.FMax(x, y), "H(x - y), H(y - x)",  gate="max routes",
+         kink="tie: each input gets 1/2; a NaN argument gets 0"),
+    _row("fmin",     lambda x, y: S.FMin(x, y), "H(y - x), H(x - y)",  gate="min routes",
+         kink="tie: each input gets 1/2; a NaN argument gets 0"),
+    _row("sinc",     lambda x: S.Sinc(x),     "(cos(pi*x) - out)/x",   kink="sinc'(0) = 0"),
+    _row("cbrt",     lambda x: S.Cbrt(x),     "1/(3*out**2)",          domain=(0.3, 2.0),
+         kink="x == 0: infinite slope"),
+    _row("deg2rad",  lambda x: x * sympy.pi / 180, "pi/180"),
+    _row("rad2deg",  lambda x: x * 180 / sympy.pi, "180/pi"),
+    _row("nan_to_num", lambda x: S.NanToNum(x), "1",
+         kink="where x is NaN or infinite the output is a constant: d = 1 is not used there"),
+    _row("imag",     lambda x: S.Imag(x),     "0"),
 ]}
 
+#: scipy.special's elementwise functions (``scipy.special.<name>``), printed as SciPy calls;
+#: the emitted module imports scipy.special only when the user's code calls one of them.
+SCIPY_SPECIAL: dict[str, Elementwise] = {row.name: row for row in [
+    _row("expit",    lambda x: S.Expit(x),    "out*(1 - out)"),
+    _row("log_expit", lambda x: S.LogExpit(x), "1/(1 + exp(x))",       domain=(-3.0, 3.0)),
+    _row("logit",    lambda x: S.Logit(x),    "1/(x*(1 - x))",         domain=(0.05, 0.95)),
+    _row("erf",      lambda x: sympy.erf(x),  "2*exp(-x**2)/sqrt(pi)"),
+    _row("erfc",     lambda x: sympy.erfc(x), "-2*exp(-x**2)/sqrt(pi)"),
+    _row("erfinv",   lambda x: S.Erfinv(x),   "sqrt(pi)*exp(out**2)/2", domain=(-0.9, 0.9)),
+    _row("ndtr",     lambda x: S.Ndtr(x),     "exp(-x**2/2)/sqrt(2*pi)", domain=(-3.0, 3.0)),
+    _row("ndtri",    lambda x: S.Ndtri(x),    "sqrt(2*pi)*exp(out**2/2)", domain=(0.05, 0.95)),
+    _row("log_ndtr", lambda x: S.LogNdtr(x),  "exp(-x**2/2 - out)/sqrt(2*pi)", domain=(-3.0, 3.0)),
+    _row("gammaln",  lambda x: sympy.loggamma(x), "digamma(x)",        domain=(0.5, 3.0)),
+    _row("gamma",    lambda x: sympy.gamma(x), "out*digamma(x)",       domain=(0.5, 3.0)),
+    _row("digamma",  lambda x: sympy.polygamma(0, x), "polygamma(1, x)", domain=(0.5, 3.0)),
+    _row("entr",     lambda x: S.Entr(x),     "-log(x) - 1",           domain=(0.1, 2.0),
+         kink="x == 0: infinite slope; -inf for x < 0"),
+    _row("xlogy",    lambda x, y: S.Xlogy(x, y), "log(y), x/y",        domain=(0.5, 2.0)),
+    _row("xlog1py",  lambda x, y: S.Xlog1py(x, y), "log(1 + y), x/(1 + y)", domain=(0.5, 2.0)),
+]}
+SCIPY_ALIASES = {"psi": "digamma"}
+
 #: Names users write, mapped to rows. ``np.<name>`` and ``math.<name>`` resolve through these.
-NUMPY_ALIASES = {"absolute": "abs", "fabs": "abs", "arctan2": None, "true_divide": "divide",
+NUMPY_ALIASES = {"absolute": "abs", "fabs": "abs", "true_divide": "divide",
                  "atan": "arctan", "asin": "arcsin", "acos": "arccos", "atanh": "arctanh",
-                 "asinh": "arcsinh", "pow": "power", "remainder": "mod"}
+                 "asinh": "arcsinh", "pow": "power", "remainder": "mod", "atan2": "arctan2",
+                 "real": "positive", "conj": "positive", "conjugate": "positive"}
 MATH_FUNCTIONS = {"exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "tanh", "sinh", "cosh",
                   "sin", "cos", "tan", "atan", "asin", "acos", "atanh", "asinh", "fabs", "pow",
-                  "hypot", "fmod"}
+                  "hypot", "fmod", "atan2", "erf", "erfc"}
+#: math functions of the table of scipy.special (math.erf is scipy.special.erf on floats).
+MATH_SPECIAL = {"erf", "erfc"}
 
 
-def lookup(name: str) -> Elementwise | None:
-    """The row for a NumPy/math function name, or None when it is not elementwise."""
+def lookup(name: str, module: str = "numpy") -> Elementwise | None:
+    """The row for a NumPy / math / scipy.special function name, or None when it is not
+    elementwise."""
+    if module == "scipy.special":
+        return SCIPY_SPECIAL.get(SCIPY_ALIASES.get(name, name))
+    if module == "math" and name in MATH_SPECIAL:
+        return SCIPY_SPECIAL[name]
     name = NUMPY_ALIASES.get(name, name) or ""
     return TABLE.get(name)
 
