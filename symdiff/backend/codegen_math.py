@@ -13,18 +13,10 @@ from functools import lru_cache
 
 import sympy
 
+from ..primitives.elementwise import MATH_NAMES, NUMPY_NAMES
 from ..primitives.functions import IsZero, Mod, Power
 from ..primitives.special import printed_as
 
-NUMPY_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh": "sinh",
-               "cosh": "cosh", "sin": "sin", "cos": "cos", "tan": "tan", "atan": "arctan",
-               "asin": "arcsin", "acos": "arccos", "atanh": "arctanh", "asinh": "arcsinh",
-               "sign": "sign", "Abs": "abs", "Floor": "floor", "Trunc": "trunc",
-               "Fmod": "fmod"}
-MATH_NAMES = {"exp": "exp", "log": "log", "sqrt": "sqrt", "tanh": "tanh", "sinh": "sinh",
-              "cosh": "cosh", "sin": "sin", "cos": "cos", "tan": "tan", "atan": "atan",
-              "asin": "asin", "acos": "acos", "atanh": "atanh", "asinh": "asinh",
-              "Floor": "floor", "Trunc": "trunc", "Fmod": "fmod"}
 #: SymPy's special numbers, as NumPy spells them (``nan`` alone is not a Python name)
 SPECIAL_NUMBERS = {"nan": ("nan", 1), "oo": ("inf", 1), "-oo": ("inf", -1), "zoo": ("nan", 1)}
 

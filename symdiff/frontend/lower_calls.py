@@ -18,21 +18,17 @@ from . import lower_arrays as arrays
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
 from ..primitives import elementwise as E
+from ..primitives.registry import spelled, spellings
 
 #: NumPy functions whose result carries no gradient (indices, shapes, constants).
 NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "eye",
            "argmax", "argmin", "floor", "ceil", "round", "rint", "isnan", "isfinite",
            "logical_and", "logical_or", "logical_not", "greater", "less", "equal",
            "argsort", "trunc", "sign_mask"}
-#: Array functions with their own vector-Jacobian rule (``rules.arrays``).
-REDUCTIONS = {"sum": "sum", "mean": "mean", "max": "amax", "amax": "amax", "min": "amin",
-              "amin": "amin"}
-METHODS = {"sum", "mean", "max", "min", "dot", "reshape", "transpose", "copy", "ravel",
-           "flatten", "astype", "squeeze"}
-SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(REDUCTIONS) | {
-    "dot", "matmul", "outer", "reshape", "transpose", "ravel", "concatenate", "stack", "where",
-    "clip", "expand_dims", "squeeze", "array", "absolute", "linalg.norm", "power", "square",
-    "full", "full_like", "linspace", "asarray"})
+#: Array methods: the registry's ``x.<name>()`` spellings.
+METHODS = {s[:-2] for s in spellings("x.") if s.endswith("()")}
+SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(spellings("np.")) | {
+    "clip", "array", "absolute", "asarray"})
 
 CMP = {ast.Gt: ">", ast.Lt: "<", ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
 INTOPS = {ast.FloorDiv: "//", ast.Mod: "%", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^"}
@@ -352,11 +348,9 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
             raise ctx.fail(f"np.{name} takes {row.arity} array argument(s) here", e,
                            "pass the arrays by position, without out=/where= keywords")
         return ctx.ew(row.forward, [ctx.array(a, e) for a in args], hint)
-    if name in REDUCTIONS:
-        x = ctx.array(args[0], e)
-        axis = ctx.static(keywords.get("axis", args[1] if len(args) > 1 else Const(None)), e, "axis")
-        keepdims = ctx.static(keywords.get("keepdims", Const(False)), e, "keepdims")
-        return ctx.emit(REDUCTIONS[name], [x], hint, axis=axis, keepdims=bool(keepdims))
+    entry = spelled("np." + name)
+    if entry is not None and entry.lower is not None:     # the registry's own lowering
+        return entry.lower(ctx, e, hint, name, args, keywords)
     if name in ("dot", "matmul", "outer"):
         if len(args) != 2:
             raise ctx.fail(f"np.{name} takes two arrays", e)

@@ -426,6 +426,10 @@ def _verify_block(stmts, defined: set, ever: set, sides: dict) -> None:
             for a in s.args:
                 _use(a, defined, s)
             _bind(s.out, defined, ever, rebind=bool(s.param("restored")))
+            from ..primitives.registry import check_node   # primitives import ir
+            problem = check_node(s)
+            if problem:
+                raise IRError(f"{problem} in: {format_node(s)}")
             if s.op == "ew":
                 allowed = set(ew_symbols(len(s.args)))
                 if not free_symbols(s.param("expr")) <= allowed:  # format only on failure

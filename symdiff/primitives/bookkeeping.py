@@ -117,6 +117,6 @@ register(
               partial_shapes=True, vjp=_cast_vjp, jvp=LINEAR, printer=_print_cast,
               params=(("type", "str"), ("dtype", "dtype"), ("spelling", "str")),
               gradient_if=lambda n: n.param("type") == "float", scalar_args=True,
-              spellings=("builtin.float", "builtin.int", "x.astype"),
+              spellings=("builtin.float", "builtin.int", "x.astype()"),
               makes_mask=lambda n, is_mask: n.param("dtype") == "bool"),
 )

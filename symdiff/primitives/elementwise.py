@@ -45,14 +45,25 @@ class Elementwise:
     gate: str = ""
     kink: str = ""
     domain: tuple[float, float] = (-2.0, 2.0)
+    sympy_name: str = ""            # the SymPy function printed back as ``np.<name>``
+    math: str = ""                  # its name in ``math`` (``math.atan``), if it has one
+    aliases: tuple[str, ...] = ()   # other names users write (``np.absolute``, ``math.fabs``)
 
     @property
     def arity(self) -> int:
         return self.forward.__code__.co_argcount
 
 
-def _row(name, forward, derivative="SymPy derives it", gate="", kink="", domain=(-2.0, 2.0)):
-    return Elementwise(name, forward, derivative, gate, kink, domain)
+def _row(name, forward, derivative="SymPy derives it", gate="", kink="", domain=(-2.0, 2.0),
+         sympy_name="", math="", aliases=()):
+    return Elementwise(name, forward, derivative, gate, kink, domain, sympy_name, math, aliases)
+
+
+def _fn(name, sympy_fn, derivative, domain=(-2.0, 2.0), math=None, aliases=()):
+    """A row that is one SymPy function of one argument, np.<name> and math.<math>."""
+    return _row(name, lambda x: sympy_fn(x), derivative, domain=domain,
+                sympy_name=sympy_fn.__name__, math=name if math is None else math,
+                aliases=aliases)
 
 
 #: The table. Derivatives in the third column are what ``local_derivative`` produces
@@ -65,50 +76,64 @@ TABLE: dict[str, Elementwise] = {row.name: row for row in [
     _row("positive", lambda x: x,             "1"),
     # ---- mul switches
     _row("multiply", lambda x, y: x * y,      "y, x",                  gate="mul switches"),
-    _row("divide",   lambda x, y: x / y,      "1/y, -x/y**2",          domain=(0.5, 2.0)),
+    _row("divide",   lambda x, y: x / y,      "1/y, -x/y**2",          domain=(0.5, 2.0),
+         aliases=("true_divide",)),
     _row("reciprocal", lambda x: 1 / x,       "-out**2",               domain=(0.5, 2.0)),
     _row("power",    lambda x, y: x ** y,     "y*x**(y - 1), out*log(x)", domain=(0.5, 2.0),
-         kink="x == 0: d/dx = y*x**(y - 1) (0 if y == 0), d/dy = 0 (as JAX)"),
+         kink="x == 0: d/dx = y*x**(y - 1) (0 if y == 0), d/dy = 0 (as JAX)", aliases=("pow",)),
     _row("mod",      lambda x, y: Mod(x, y),  "1, -floor(x/y)",        domain=(1.1, 1.9),
-         kink="jumps where x/y is an integer; the sign of y"),
+         kink="jumps where x/y is an integer; the sign of y", aliases=("remainder",)),
     _row("fmod",     lambda x, y: Fmod(x, y), "1, -trunc(x/y)",        domain=(1.1, 1.9),
-         kink="jumps where x/y is an integer; the sign of x"),
+         kink="jumps where x/y is an integer; the sign of x", sympy_name="Fmod", math="fmod"),
     _row("square",   lambda x: x ** 2,        "2*x"),
-    _row("sqrt",     lambda x: sympy.sqrt(x), "1/(2*out)",             domain=(0.5, 2.0)),
+    _row("sqrt",     lambda x: sympy.sqrt(x), "1/(2*out)",             domain=(0.5, 2.0),
+         sympy_name="sqrt", math="sqrt"),
     # ---- max routes
     _row("maximum",  lambda x, y: Max(x, y),  "H(x - y), H(y - x)",    gate="max routes",
          kink="tie: each input gets 1/2"),
     _row("minimum",  lambda x, y: Min(x, y),  "H(y - x), H(x - y)",    gate="min routes",
          kink="tie: each input gets 1/2"),
-    _row("abs",      lambda x: Abs(x),        "sign(x)",               kink="abs'(0) = 0"),
+    _row("abs",      lambda x: Abs(x),        "sign(x)",               kink="abs'(0) = 0",
+         sympy_name="Abs", aliases=("absolute", "fabs")),
     _row("clip",     lambda x, lo, hi: Min(Max(x, lo), hi), "H(x - lo)*H(hi - x) (x only)",
          kink="at a bound: 1/2"),
     # ---- exponentials and logarithms
-    _row("exp",      lambda x: sympy.exp(x),  "out"),
-    _row("expm1",    lambda x: sympy.exp(x) - 1, "out + 1"),
+    _fn("exp",       sympy.exp,               "out"),
+    _row("expm1",    lambda x: sympy.exp(x) - 1, "out + 1",            math="expm1"),
     _row("exp2",     lambda x: 2 ** x,        "out*log(2)"),
-    _row("log",      lambda x: sympy.log(x),  "1/x",                   domain=(0.5, 2.0)),
-    _row("log1p",    lambda x: sympy.log(1 + x), "1/(x + 1)",          domain=(0.0, 2.0)),
-    _row("log2",     lambda x: sympy.log(x, 2), "1/(x*log(2))",        domain=(0.5, 2.0)),
-    _row("log10",    lambda x: sympy.log(x, 10), "1/(x*log(10))",      domain=(0.5, 2.0)),
+    _fn("log",       sympy.log,               "1/x",                   domain=(0.5, 2.0)),
+    _row("log1p",    lambda x: sympy.log(1 + x), "1/(x + 1)",          domain=(0.0, 2.0),
+         math="log1p"),
+    _row("log2",     lambda x: sympy.log(x, 2), "1/(x*log(2))",        domain=(0.5, 2.0),
+         math="log2"),
+    _row("log10",    lambda x: sympy.log(x, 10), "1/(x*log(10))",      domain=(0.5, 2.0),
+         math="log10"),
     # ---- hyperbolic and trigonometric
-    _row("tanh",     lambda x: sympy.tanh(x), "1 - out**2"),
-    _row("sinh",     lambda x: sympy.sinh(x), "cosh(x)"),
-    _row("cosh",     lambda x: sympy.cosh(x), "sinh(x)"),
-    _row("sin",      lambda x: sympy.sin(x),  "cos(x)"),
-    _row("cos",      lambda x: sympy.cos(x),  "-sin(x)"),
-    _row("tan",      lambda x: sympy.tan(x),  "out**2 + 1",            domain=(-1.0, 1.0)),
-    _row("arctan",   lambda x: sympy.atan(x), "1/(x**2 + 1)"),
-    _row("arcsin",   lambda x: sympy.asin(x), "1/sqrt(1 - x**2)",      domain=(-0.8, 0.8)),
-    _row("arccos",   lambda x: sympy.acos(x), "-1/sqrt(1 - x**2)",     domain=(-0.8, 0.8)),
-    _row("arctanh",  lambda x: sympy.atanh(x), "1/(1 - x**2)",         domain=(-0.8, 0.8)),
-    _row("arcsinh",  lambda x: sympy.asinh(x), "1/sqrt(x**2 + 1)"),
-    _row("hypot",    lambda x, y: sympy.sqrt(x ** 2 + y ** 2), "x/out, y/out", domain=(0.5, 2.0)),
+    _fn("tanh",      sympy.tanh,              "1 - out**2"),
+    _fn("sinh",      sympy.sinh,              "cosh(x)"),
+    _fn("cosh",      sympy.cosh,              "sinh(x)"),
+    _fn("sin",       sympy.sin,               "cos(x)"),
+    _fn("cos",       sympy.cos,               "-sin(x)"),
+    _fn("tan",       sympy.tan,               "out**2 + 1",            domain=(-1.0, 1.0)),
+    _fn("arctan",    sympy.atan,              "1/(x**2 + 1)",          math="atan",
+        aliases=("atan",)),
+    _fn("arcsin",    sympy.asin,              "1/sqrt(1 - x**2)",      domain=(-0.8, 0.8),
+        math="asin", aliases=("asin",)),
+    _fn("arccos",    sympy.acos,              "-1/sqrt(1 - x**2)",     domain=(-0.8, 0.8),
+        math="acos", aliases=("acos",)),
+    _fn("arctanh",   sympy.atanh,             "1/(1 - x**2)",          domain=(-0.8, 0.8),
+        math="atanh", aliases=("atanh",)),
+    _fn("arcsinh",   sympy.asinh,             "1/sqrt(x**2 + 1)",      math="asinh",
+        aliases=("asinh",)),
+    _row("hypot",    lambda x, y: sympy.sqrt(x ** 2 + y ** 2), "x/out, y/out", domain=(0.5, 2.0),
+         math="hypot"),
     # ---- piecewise constant: zero gradient almost everywhere
-    _row("sign",     lambda x: sign(x),       "0",                     kink="sign'(0) = 0"),
+    _row("sign",     lambda x: sign(x),       "0",                     kink="sign'(0) = 0",
+         sympy_name="sign"),
     # ---- more of NumPy (special.py prints them and states their derivatives)
     _row("arctan2",  lambda y, x: sympy.atan2(y, x), "y/(x**2 + y**2), -x/(x**2 + y**2)",
-         domain=(0.2, 2.0), kink="undefined at (0, 0); jumps across y == 0 for x < 0"),
+         domain=(0.2, 2.0), kink="undefined at (0, 0); jumps across y == 0 for x < 0",
+         sympy_name="atan2", math="atan2", aliases=("atan2",)),
     _row("logaddexp2", lambda x, y: S.LogAddExp2(x, y), "2**(x - out), 2**(y - out)"),
     _row("fmax",     lambda x, y: S.FMax(x, y), "H(x - y), H(y - x)",  gate="max routes",
          kink="tie: each input gets 1/2; a NaN argument gets 0"),
@@ -147,15 +172,17 @@ SCIPY_SPECIAL: dict[str, Elementwise] = {row.name: row for row in [
 SCIPY_ALIASES = {"psi": "digamma"}
 
 #: Names users write, mapped to rows. ``np.<name>`` and ``math.<name>`` resolve through these.
-NUMPY_ALIASES = {"absolute": "abs", "fabs": "abs", "true_divide": "divide",
-                 "atan": "arctan", "asin": "arcsin", "acos": "arccos", "atanh": "arctanh",
-                 "asinh": "arcsinh", "pow": "power", "remainder": "mod", "atan2": "arctan2",
-                 "real": "positive", "conj": "positive", "conjugate": "positive"}
-MATH_FUNCTIONS = {"exp", "expm1", "log", "log1p", "log2", "log10", "sqrt", "tanh", "sinh", "cosh",
-                  "sin", "cos", "tan", "atan", "asin", "acos", "atanh", "asinh", "fabs", "pow",
-                  "hypot", "fmod", "atan2", "erf", "erfc"}
+NUMPY_ALIASES = {"real": "positive", "conj": "positive", "conjugate": "positive",
+                 **{alias: row.name for row in TABLE.values() for alias in row.aliases}}
+#: The functions of ``math`` users may call: rows' ``math`` names, and two aliases.
 #: math functions of the table of scipy.special (math.erf is scipy.special.erf on floats).
 MATH_SPECIAL = {"erf", "erfc"}
+MATH_FUNCTIONS = {row.math for row in TABLE.values() if row.math} | {"fabs", "pow"} | MATH_SPECIAL
+#: How codegen prints a SymPy function: under NumPy, and under ``math`` where it has one.
+NUMPY_NAMES = {"Floor": "floor", "Trunc": "trunc",
+               **{row.sympy_name: row.name for row in TABLE.values() if row.sympy_name}}
+MATH_NAMES = {"Floor": "floor", "Trunc": "trunc",
+              **{row.sympy_name: row.math for row in TABLE.values() if row.sympy_name and row.math}}
 
 
 def lookup(name: str, module: str = "numpy") -> Elementwise | None:

@@ -132,4 +132,4 @@ register(Primitive(
     shape=lambda n, s, v: tuple(np.broadcast_shapes(*s)), vjp=vjp_elementwise,
     jvp=jvp_elementwise, printer=_print, gate=gate, params=(("expr", "expr"), ("lib", "name")),
     elementwise=True, scalar_args=True, known_value=_known, numba=_numba,
-    spellings=tuple(f"np.{name}" for name in E.TABLE)))
+    spellings=("x.copy()", *(f"np.{name}" for name in E.TABLE))))

@@ -71,7 +71,7 @@ NORM = (("ord", "order"), ("axis", "axis"), ("keepdims", "bool"))
 register(
     Primitive("matmul", "linalg", "sum_k x[..., i, k] y[..., k, j]", shape=_matmul_shape,
               vjp=A.vjp_matmul, jvp=T.bilinear(0, 1), printer=_print_matmul, gate="matmul",
-              params=(("dot", "bool"),), spellings=("np.matmul", "np.dot", "x.dot", "x @ y")),
+              params=(("dot", "bool"),), spellings=("np.matmul", "np.dot", "x.dot()", "x @ y")),
     Primitive("outer", "linalg", "x_i y_j", vjp=A.vjp_outer, jvp=T.bilinear(0, 1),
               shape=lambda n, s, v: (int(np.prod(s[0])), int(np.prod(s[1]))),
               printer=lambda n, p: p.np("outer", p.a), spellings=("np.outer",)),

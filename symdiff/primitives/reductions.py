@@ -91,10 +91,10 @@ def reduction(op: str, function: str, maths: str, vjp, jvp=LINEAR, gate: str = "
 
 register(
     reduction("sum", "sum", "sum_k x_k", A.vjp_sum, gate="sum distributes",
-              spellings=("np.sum", "x.sum"), numba=_sum_numba),
-    reduction("mean", "mean", "sum_k x_k / count", A.vjp_mean, spellings=("np.mean", "x.mean")),
+              spellings=("np.sum", "x.sum()"), numba=_sum_numba),
+    reduction("mean", "mean", "sum_k x_k / count", A.vjp_mean, spellings=("np.mean", "x.mean()")),
     reduction("amax", "max", "max_k x_k", A.vjp_extremum, _extremum_jvp, gate="max routes",
-              spellings=("np.max", "np.amax", "x.max")),
+              spellings=("np.max", "np.amax", "x.max()")),
     reduction("amin", "min", "min_k x_k", A.vjp_extremum, _extremum_jvp, gate="min routes",
-              spellings=("np.min", "np.amin", "x.min")),
+              spellings=("np.min", "np.amin", "x.min()")),
 )

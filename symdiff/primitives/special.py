@@ -204,8 +204,7 @@ class Imag(_Printed):
 #: SymPy's own functions, as NumPy/SciPy and math spell them: name -> (module, function,
 #: math function or "").
 SYMPY_SPELLED = {"erf": (SPECIAL, "erf", "erf"), "erfc": (SPECIAL, "erfc", "erfc"),
-                 "loggamma": (SPECIAL, "gammaln", "lgamma"), "gamma": (SPECIAL, "gamma", "gamma"),
-                 "atan2": ("numpy", "arctan2", "atan2")}
+                 "loggamma": (SPECIAL, "gammaln", "lgamma"), "gamma": (SPECIAL, "gamma", "gamma")}
 
 
 def printed_as(e: sympy.Expr, lib: str) -> tuple[str, str, list] | None:
