@@ -15,6 +15,7 @@ import sympy
 import numpy as np
 
 from . import lower_arrays as arrays
+from . import lower_compositions as compositions
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
 from ..primitives import elementwise as E
@@ -27,7 +28,7 @@ NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "eye",
            "argsort", "trunc", "sign_mask"}
 #: Array methods: the registry's ``x.<name>()`` spellings.
 METHODS = {s[:-2] for s in spellings("x.") if s.endswith("()")}
-SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(spellings("np.")) | {
+SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(spellings("np.")) | set(compositions.NUMPY) | {
     "clip", "array", "absolute", "asarray"})
 
 CMP = {ast.Gt: ">", ast.Lt: "<", ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
@@ -351,6 +352,8 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
     entry = spelled("np." + name)
     if entry is not None and entry.lower is not None:     # the registry's own lowering
         return entry.lower(ctx, e, hint, name, args, keywords)
+    if name in compositions.NUMPY:                        # lowered onto other primitives
+        return compositions.NUMPY[name](ctx, e, hint, args, keywords)
     if name in ("dot", "matmul", "outer"):
         if len(args) != 2:
             raise ctx.fail(f"np.{name} takes two arrays", e)

@@ -201,7 +201,7 @@ def _load() -> None:
     """Import the family modules (each registers its entries) the first time it is asked."""
     if not _LOADED:
         _LOADED.append(True)
-        from . import (bookkeeping, constructors, ew, indexing, internal,  # noqa: F401
+        from . import (bookkeeping, constructors, einsum, ew, indexing, internal,  # noqa: F401
                        linalg, reductions, shaping)
 
 
