@@ -125,6 +125,8 @@ TABLE: dict[str, Elementwise] = {row.name: row for row in [
         math="atanh", aliases=("atanh",)),
     _fn("arcsinh",   sympy.asinh,             "1/sqrt(x**2 + 1)",      math="asinh",
         aliases=("asinh",)),
+    _fn("arccosh",   sympy.acosh,             "1/(sqrt(x - 1)*sqrt(x + 1))", domain=(1.2, 3.0),
+        math="acosh", aliases=("acosh",)),
     _row("hypot",    lambda x, y: sympy.sqrt(x ** 2 + y ** 2), "x/out, y/out", domain=(0.5, 2.0),
          math="hypot"),
     # ---- piecewise constant: zero gradient almost everywhere

@@ -98,3 +98,46 @@ register(
     reduction("amin", "min", "min_k x_k", A.vjp_extremum, _extremum_jvp, gate="min routes",
               spellings=("np.min", "np.amin", "x.min()")),
 )
+
+
+# ---------------------------------------------------------------- cumulative sums
+#
+#     y = cumsum(x, axis)   y_i = sum_{k <= i} x_k     (axis=None: of x flattened)
+#     dx_k = sum_{i >= k} g_i: the cumulative sum of g taken from the other end,
+#     g reversed, summed cumulatively, reversed back (and reshaped to x for axis=None)
+
+
+def _reversed(emit, g, axis: int):
+    """``g[::-1]`` along ``axis`` (negative axes count from the end), by ``em.out/tmp``."""
+    step = ("slice", None, None, 1)
+    index = (A.SLICE_ALL,) * axis + (step,) if axis >= 0 else \
+        (Ellipsis, step) + (A.SLICE_ALL,) * (-axis - 1)
+    return emit("getitem", [g, Const(-1)], index=index)
+
+
+def _cumsum_vjp(em, g, n: Node, i: int):
+    axis, x = n.param("axis"), n.args[0]
+    running = em.tmp("cumsum", [_reversed(em.tmp, g, axis or 0)], axis=axis)
+    if axis is None and em.ndim(x) != 1:
+        return em.out("reshape", [_reversed(em.tmp, running, 0), A._shape_value(em, x)])
+    return _reversed(em.out, running, axis or 0)
+
+
+def _lower_cumsum(ctx, e, hint, name, args, keywords):
+    if set(keywords) - {"axis"} or len(args) > 2:
+        raise ctx.fail(f"np.{name} takes an array and an axis here", e,
+                       "leave out dtype= and out=; write np.cumsum(x, axis=k)")
+    x = ctx.array(args[0], e)
+    axis = ctx.static(keywords.get("axis", args[1] if len(args) > 1 else Const(None)), e, "axis")
+    if axis is not None and not isinstance(axis, int) or isinstance(axis, bool):
+        raise ctx.fail("np.cumsum takes one axis (or None)", e, "write axis=k for one axis k")
+    return ctx.emit("cumsum", [x], hint, axis=axis)
+
+
+register(Primitive(
+    "cumsum", "reductions", "y_i = sum_{k <= i} x_k along axis (x flattened for None)",
+    shape=lambda n, s, v: np.cumsum(A._dummy(s[0]), axis=n.param("axis")).shape,
+    vjp=_cumsum_vjp, jvp=LINEAR, params=(("axis", "axis"),), lower=_lower_cumsum,
+    printer=lambda n, p: p.np("cumsum", p.a, [("axis", n.param("axis"))]
+                              if n.param("axis") is not None else []),
+    spellings=("np.cumsum", "x.cumsum()")))

@@ -1,0 +1,75 @@
+"""Programs using NumPy functions that were added as one registry entry (or one row of
+the elementwise table) each: ``np.cumsum``, ``np.arccosh``, ``np.prod``...
+
+Each case is (id, function, arguments, wrt); the arguments are drawn away from kinks and
+outside the functions' domains' edges. ``test_registry_functions.py`` checks every case
+end to end against central differences.
+"""
+import math
+
+import numpy as np
+
+RNG = np.random.default_rng(12)
+
+
+def _normal(*shape):
+    return RNG.standard_normal(shape)
+
+
+def _within(lo, hi, *shape):
+    return RNG.uniform(lo, hi, shape)
+
+
+# ---------------------------------------------------------------- np.cumsum (linear)
+
+
+def cumsum_rows(x):
+    return np.sum(np.sin(np.cumsum(x, axis=1)) * x)
+
+
+def cumsum_flat(x):
+    c = x.cumsum()
+    return np.sum(c * c)
+
+
+def cumsum_last_axis(x, w):
+    return np.sum(np.cumsum(x * w, axis=-1) ** 2)
+
+
+def cumsum_vector(x):
+    return np.sum(np.tanh(np.cumsum(x)) * np.cumsum(x[::-1]))
+
+
+def cumsum_axis0_loop(x):
+    total = 0.0
+    for k in range(2):
+        total = total + np.sum(np.cumsum(x, 0) ** 3) * (k + 1)
+    return total
+
+
+# ---------------------------------------------------------------- np.arccosh (elementwise)
+
+
+def arccosh_sum(x):
+    return np.sum(np.arccosh(x) * x)
+
+
+def arccosh_broadcast(x, b):
+    return np.mean(np.arccosh(x + b) ** 2)
+
+
+def arccosh_math(s, t):
+    return math.acosh(s * s + 1.5) * math.acosh(t + 2.0)
+
+
+CASES = [
+    ("cumsum_rows", cumsum_rows, (_normal(3, 4),), 0),
+    ("cumsum_flat", cumsum_flat, (_normal(3, 4),), 0),
+    ("cumsum_last_axis", cumsum_last_axis, (_normal(2, 3, 4), _normal(4)), (0, 1)),
+    ("cumsum_vector", cumsum_vector, (_normal(5),), 0),
+    ("cumsum_axis0_loop", cumsum_axis0_loop, (_normal(3, 2),), 0),
+    ("arccosh_sum", arccosh_sum, (_within(1.2, 3.0, 3, 4),), 0),
+    ("arccosh_broadcast", arccosh_broadcast, (_within(1.2, 2.0, 3, 4), _within(0.1, 0.5, 4)),
+     (0, 1)),
+    ("arccosh_math", arccosh_math, (0.7, 0.4), (0, 1)),
+]
