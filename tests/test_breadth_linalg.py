@@ -1,0 +1,76 @@
+"""np.linalg inv, solve, det, slogdet, cholesky and np.tril/np.triu: one table of
+(call, inputs), each case checked by ``breadth_support.check_case`` (value, gradient,
+forward mode; Hessian-vector product and jit for a sample). Inputs are well conditioned
+(A = random + 3 I), SPD for cholesky, batched where NumPy batches.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import symdiff
+from breadth_support import Case, check_case, module_of
+
+
+def matrices(*shapes):
+    """Random square matrices shifted by 3 I (well conditioned), then the other shapes."""
+    def inputs(rng):
+        first = rng.standard_normal(shapes[0]) + 3 * np.eye(shapes[0][-1])
+        return [first] + [rng.standard_normal(s) for s in shapes[1:]]
+    return inputs
+
+
+def spd(n):
+    def inputs(rng):
+        m = rng.standard_normal((n, n))
+        return [m @ m.T + n * np.eye(n)]
+    return inputs
+
+
+CASES = [
+    Case("inv_plain", "a", "np.sum(np.linalg.inv(a) ** 2)", matrices((3, 3)), second=True,
+         jit=True),
+    Case("inv_batched", "a", "np.sum(np.sin(np.linalg.inv(a)))", matrices((2, 3, 3))),
+    Case("solve_vector", "a, b", "np.sum(np.linalg.solve(a, b) ** 2)", matrices((3, 3), (3,)),
+         wrt=(0, 1), second=True, jit=True),
+    Case("solve_matrix", "a, b", "np.sum(np.cos(np.linalg.solve(a, b)))",
+         matrices((3, 3), (3, 2)), wrt=(0, 1), second=True),
+    Case("det_plain", "a", "np.linalg.det(a)", matrices((3, 3)), second=True),
+    Case("det_batched", "a", "np.sum(np.linalg.det(a) ** 2)", matrices((2, 3, 3))),
+    Case("slogdet_pair", "a", "np.linalg.slogdet(a)[0] * np.linalg.slogdet(a)[1]",
+         matrices((3, 3)), second=True),
+    Case("slogdet_logdet", "a", "np.linalg.slogdet(a @ a.T)[1]", matrices((3, 3)), jit=True),
+    Case("cholesky_spd", "a", "np.sum(np.sin(np.linalg.cholesky(a)))", spd(3), second=True),
+    Case("cholesky_gram", "a", "np.sum(np.linalg.cholesky(a @ a.T + 3.0 * np.eye(3)) ** 2)",
+         matrices((3, 3)), second=True),
+    Case("cholesky_batched", "a", "np.sum(np.linalg.cholesky(a @ np.einsum('...ij->...ji', a) "
+         "+ 3.0 * np.eye(3)) ** 3)", matrices((2, 3, 3))),
+    Case("tril_triu", "a", "np.sum(np.tril(a) ** 2 + np.triu(a, 1) * a + np.tril(a, k=-1))",
+         lambda rng: [rng.standard_normal((3, 4))], second=True, jit=True),
+    Case("gaussian_loglik", "L, x", "-0.5 * x @ np.linalg.solve(L @ L.T, x) "
+         "- 0.5 * np.linalg.slogdet(L @ L.T)[1]", matrices((3, 3), (3,)), wrt=(0, 1),
+         second=True),
+]
+
+
+@pytest.fixture(scope="module")
+def module(tmp_path_factory):
+    return module_of(CASES, tmp_path_factory.mktemp("linalg"), "breadth_linalg")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_linalg_case(module, case):
+    check_case(module, case)
+
+
+def test_cholesky_gradient_is_zero_above_the_diagonal(module):
+    """NumPy reads only the lower triangle of A: the entries above have no effect."""
+    a = spd(3)(np.random.default_rng(1))[0]
+    g = symdiff.grad(module.cholesky_spd)(a)
+    np.testing.assert_array_equal(np.triu(g, 1), 0.0)
+    assert np.all(np.tril(g, -1)[np.tril_indices(3, -1)] != 0.0)
+
+
+def test_inverse_vjp_is_one_einsum(module):
+    source = symdiff.grad(module.inv_plain).source
+    assert "np.einsum('...ji,...jk,...lk->...il'" in source
