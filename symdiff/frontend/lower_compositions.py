@@ -8,7 +8,12 @@ their own; the derivative comes from the parts):
     ptp(a, axis)             max(a, axis) - min(a, axis)      (ties split, as max's do)
     nansum(a, axis)          sum(where(isnan(a), 0, a), axis) (no gradient to a NaN)
     nanmean(a, axis)         nansum(a, axis) / count of the numbers
-    fliplr(a), flipud(a)     flip(a, 1), flip(a, 0)
+    diff(a, n, axis=-1)      a[..., 1:] - a[..., :-1], n times   (axis -1 or 0)
+    append(a, v)             concatenate([ravel(a), ravel(v)])   (axis=None)
+    append(a, v, axis)       concatenate([a, v], axis)
+    cross(a, b)              the 3-vectors' cross product along the last axis
+    take(a, i)               ravel(a)[i];  take(a, i, axis=0) is a[i]
+    identity(n)              np.eye(n)
 
     NUMPY[name](ctx, e, hint, args, keywords) -> the value
 """
@@ -99,6 +104,71 @@ def nanmean(ctx, e, hint, args, keywords):
     return ctx.ew(lambda a, b: a / b, [total, count], hint)
 
 
-NUMPY = {"trace": _einsum("ii...->...", "np.trace"),
+def _static(ctx, e, args, keywords, position, name, default):
+    return ctx.static(_option(ctx, e, args, keywords, position, name, default), e, name)
+
+
+def _along(axis: int, entry) -> tuple:
+    """An index spec picking ``entry`` along axis 0 or -1."""
+    return (entry,) if axis == 0 else (Ellipsis, entry)
+
+
+def diff(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, {"n", "axis"}, "np.diff")
+    x = ctx.array(args[0], e)
+    times = _static(ctx, e, args, keywords, 1, "n", 1)
+    axis = _static(ctx, e, args, keywords, 2, "axis", -1)
+    if axis not in (0, -1) or not isinstance(times, int) or times < 0:
+        raise ctx.fail("np.diff is supported along axis=0 or axis=-1, n a constant", e,
+                       "move the axis first with np.moveaxis(a, k, -1)")
+    for k in range(times):
+        later = ctx.emit("getitem", [x, Const(1)], TMP, index=_along(axis, ("slice", 1, None, None)))
+        earlier = ctx.emit("getitem", [x, Const(-1)], TMP,
+                           index=_along(axis, ("slice", None, 1, None)))
+        x = ctx.ew(lambda u, v: u - v, [later, earlier], hint if k == times - 1 else TMP)
+    return x
+
+
+def append(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, {"axis"}, "np.append")
+    a, v = ctx.array(args[0], e), ctx.array(args[1], e)
+    axis = _static(ctx, e, args, keywords, 2, "axis", None)
+    if axis is None:
+        flat = [ctx.emit("reshape", [u, Const(-1)], TMP) for u in (a, v)]
+        return ctx.emit("concatenate", flat, hint, axis=0)
+    return ctx.emit("concatenate", [a, v], hint, axis=axis)
+
+
+def cross(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, set(), "np.cross")
+    a, b = ctx.array(args[0], e), ctx.array(args[1], e)
+    parts = [[ctx.emit("getitem", [u, Const(k)], TMP, index=(Ellipsis, ("at", 1)))
+              for k in range(3)] for u in (a, b)]
+    (a0, a1, a2), (b0, b1, b2) = parts
+    terms = [ctx.ew(lambda p, q, r, s: p * q - r * s, [x1, y2, x2, y1], TMP)
+             for x1, y2, x2, y1 in ((a1, b2, a2, b1), (a2, b0, a0, b2), (a0, b1, a1, b0))]
+    return ctx.emit("stack", terms, hint, axis=-1)
+
+
+def take(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, {"axis"}, "np.take")
+    x, indices = ctx.array(args[0], e), ctx.array(args[1], e)
+    axis = _static(ctx, e, args, keywords, 2, "axis", None)
+    if axis is None:
+        x = ctx.emit("reshape", [x, Const(-1)], TMP)
+        axis = 0
+    if axis not in (0, -1):
+        raise ctx.fail("np.take is supported with axis None, 0 or -1", e,
+                       "index with a[:, i] instead")
+    return ctx.emit("getitem", [x, indices], hint, index=_along(axis, ("at", 1)))
+
+
+def identity(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, set(), "np.identity")
+    return ctx.emit("np", [ctx.array(args[0], e)], hint, fn="eye", keywords=())
+
+
+NUMPY = {"diff": diff, "append": append, "cross": cross, "take": take, "identity": identity,
+"trace": _einsum("ii...->...", "np.trace"),
          "diagonal": _einsum("ii...->...i", "np.diagonal"),
          "average": average, "ptp": ptp, "nansum": nansum, "nanmean": nanmean}

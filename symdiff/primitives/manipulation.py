@@ -1,0 +1,91 @@
+"""Rearranging primitives: the same numbers in other places. All are linear, and each
+one's VJP is the same function undoing the move, so the generated code reads as NumPy:
+
+    flip       y = np.flip(x, axis)              dx = np.flip(g, axis)
+    swapaxes   y = np.swapaxes(x, a, b)          dx = np.swapaxes(g, a, b)
+    moveaxis   y = np.moveaxis(x, src, dst)      dx = np.moveaxis(g, dst, src)
+    roll       y = np.roll(x, shift, axis)       dx = np.roll(g, -shift, axis)
+
+np.fliplr and np.flipud are flips along axis 1 and 0.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..ir import Const, Node
+from . import arrays as A
+from .registry import LINEAR, Primitive, register
+
+
+def _negated(shift):
+    return tuple(-s for s in shift) if isinstance(shift, tuple) else -shift
+
+
+#: primitive -> (the NumPy function, its parameters in call order, the params of its VJP)
+UNDO = {
+    "flip": lambda p: p,
+    "swapaxes": lambda p: p,
+    "moveaxis": lambda p: {"source": p["destination"], "destination": p["source"]},
+    "roll": lambda p: {"shift": _negated(p["shift"]), "axis": p["axis"]},
+}
+ORDER = {"flip": ("axis",), "swapaxes": ("axis1", "axis2"),
+         "moveaxis": ("source", "destination"), "roll": ("shift", "axis")}
+PARAMS = {"flip": (("axis", "axis"),), "swapaxes": (("axis1", "int"), ("axis2", "int")),
+          "moveaxis": (("source", "axis"), ("destination", "axis")),
+          "roll": (("shift", "axis"), ("axis", "axis"))}
+
+
+def vjp_rearranged(em, g, n: Node, i: int):
+    return em.out(n.op, [g], **UNDO[n.op](dict(n.params)))
+
+
+def _print(n, p):
+    names = ORDER[n.op]
+    values = [n.param(k) for k in names]
+    if n.op in ("flip", "roll") and values[-1] is None:         # all axes: NumPy's default
+        return p.np(n.op, p.a + [p.literal(v) for v in values[:-1]])
+    return p.np(n.op, p.a + [p.literal(v) for v in values])
+
+
+def _shape(n, shapes, values):
+    params = [n.param(k) for k in ORDER[n.op]]
+    return getattr(np, n.op)(A._dummy(shapes[0]), *params).shape
+
+
+def _lower(op: str, fixed: dict | None = None):
+    """np.<name>(x, *params) with the params constants (``fixed`` for fliplr/flipud)."""
+    names = ORDER[op]
+
+    def lower(ctx, e, hint, name, args, keywords):
+        values = dict(fixed or {})
+        if fixed is None:
+            for k, key in enumerate(names):
+                given = keywords.get(key, args[k + 1] if len(args) > k + 1 else None)
+                if given is None and not (op in ("flip", "roll") and key == "axis"):
+                    raise ctx.fail(f"np.{name} needs its `{key}`", e)
+                values[key] = ctx.static(given if given is not None else Const(None), e, key)
+        extra = set(keywords) - set(names)
+        if extra or len(args) > len(names) + 1 or (fixed is not None and len(args) != 1):
+            raise ctx.fail(f"np.{name} takes the array and {', '.join(names)} here", e)
+        return ctx.emit(op, [ctx.array(args[0], e)], hint, **values)
+    return lower
+
+
+#: np.fliplr / np.flipud: flips along a fixed axis.
+FLIPS = {"fliplr": _lower("flip", {"axis": 1}), "flipud": _lower("flip", {"axis": 0})}
+
+
+def _entry(op: str, maths: str, spellings: tuple, lower=None) -> Primitive:
+    return Primitive(op, "manipulation", maths, shape=_shape, vjp=vjp_rearranged, jvp=LINEAR,
+                     printer=_print, params=PARAMS[op], spellings=spellings,
+                     lower=lower or _lower(op))
+
+
+register(
+    _entry("flip", "x with the order of its elements along axis reversed",
+           ("np.flip", "np.fliplr", "np.flipud"), lower=lambda ctx, e, hint, name, args, kw:
+           FLIPS.get(name, _lower("flip"))(ctx, e, hint, name, args, kw)),
+    _entry("swapaxes", "x with two axes exchanged", ("np.swapaxes", "x.swapaxes()")),
+    _entry("moveaxis", "x with axes moved to new positions", ("np.moveaxis",)),
+    _entry("roll", "x shifted along axis, wrapping around", ("np.roll",)),
+)
