@@ -62,6 +62,31 @@ def arccosh_math(s, t):
     return math.acosh(s * s + 1.5) * math.acosh(t + 2.0)
 
 
+# ---------------------------------------------------------------- np.prod (non-linear)
+
+
+def prod_all(x):
+    return np.prod(x)
+
+
+def prod_rows(x):
+    return np.sum(np.prod(x, axis=1) ** 2)
+
+
+def prod_keepdims(x, w):
+    return np.sum(np.prod(x * w, axis=0, keepdims=True) * x)
+
+
+def prod_two_axes(x):
+    return np.sum(np.sin(x.prod(axis=(0, 2))))
+
+
+def _with_zeros(count):
+    x = _within(0.5, 1.5, 3, 4) * RNG.choice([-1.0, 1.0], (3, 4))
+    x[1, :count] = 0.0                   # a row with `count` zeros: dp/dx is exact there
+    return x
+
+
 CASES = [
     ("cumsum_rows", cumsum_rows, (_normal(3, 4),), 0),
     ("cumsum_flat", cumsum_flat, (_normal(3, 4),), 0),
@@ -72,4 +97,11 @@ CASES = [
     ("arccosh_broadcast", arccosh_broadcast, (_within(1.2, 2.0, 3, 4), _within(0.1, 0.5, 4)),
      (0, 1)),
     ("arccosh_math", arccosh_math, (0.7, 0.4), (0, 1)),
+    ("prod_all", prod_all, (_within(0.5, 1.5, 3, 4),), 0),
+    ("prod_rows", prod_rows, (_normal(3, 4),), 0),
+    ("prod_keepdims", prod_keepdims, (_normal(3, 4), _normal(4)), (0, 1)),
+    ("prod_two_axes", prod_two_axes, (_within(0.5, 1.2, 2, 3, 2),), 0),
+    ("prod_one_zero", prod_rows, (_with_zeros(1),), 0),
+    ("prod_two_zeros", prod_rows, (_with_zeros(2),), 0),
+    ("prod_all_one_zero", prod_all, (_with_zeros(1),), 0),
 ]

@@ -260,16 +260,16 @@ CASES = [
         """, "np.summ", r"np\.summ", r"np\.sum\b"),
     Case("unsupported-numpy-function", """
         def f(x):
-            return np.sum(np.cumsum(x))
-        """, "np.cumsum", r"np\.cumsum"),
+            return np.sum(np.unwrap(x))
+        """, "np.unwrap", r"np\.unwrap"),
     Case("unknown-function", """
         def f(x):
             return np.sum(frobnicate(x))
         """, "frobnicate", r"frobnicate"),
     Case("unknown-method", """
         def f(x):
-            return np.sum(x.cumsum())
-        """, "x.cumsum", r"cumsum"),
+            return np.sum(x.argpartition(1))
+        """, "x.argpartition", r"argpartition"),
     Case("unknown-math-function", """
         import math
 

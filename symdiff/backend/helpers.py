@@ -151,3 +151,12 @@ HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbro
                 "dot_vjp_left": ("unbroadcast",), "dot_vjp_right": ("unbroadcast",),
                 "linspace_vjp": ("unbroadcast",), "norm_jvp": ("norm_vjp",),
                 "norm_vjp_jvp": ("norm_vjp",)}
+
+
+def _from_registry() -> None:
+    """Helpers that registry entries bring with them (``Primitive.helper_source``)."""
+    from ..primitives.registry import all_primitives
+    HELPERS.update({p.helper: p.helper_source for p in all_primitives() if p.helper_source})
+
+
+_from_registry()

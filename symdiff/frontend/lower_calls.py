@@ -354,29 +354,12 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
         return entry.lower(ctx, e, hint, name, args, keywords)
     if name in compositions.NUMPY:                        # lowered onto other primitives
         return compositions.NUMPY[name](ctx, e, hint, args, keywords)
-    if name in ("dot", "matmul", "outer"):
-        if len(args) != 2:
-            raise ctx.fail(f"np.{name} takes two arrays", e)
-        pair = [ctx.array(a, e) for a in args]
-        if name == "dot":                 # a scalar multiplies; N-D contracts, no batching
-            return ctx.emit("matmul", pair, hint, dot=True)
-        return ctx.emit("outer" if name == "outer" else "matmul", pair, hint)
     if name in ("reshape", "ravel"):
         x = ctx.array(args[0], e)
         shape = args[1] if len(args) > 1 else keywords.get("shape", Const(-1))
         from .lower import Tup
         items = shape.items if isinstance(shape, Tup) else (shape,)
         return ctx.emit("reshape", [x, *[ctx.array(v, e) for v in items]], hint)
-    if name == "transpose":
-        x = ctx.array(args[0], e)
-        axes = ctx.static(args[1] if len(args) > 1 else keywords.get("axes", Const(None)), e, "axes")
-        return ctx.emit("transpose", [x], hint, axes=axes)
-    if name in ("expand_dims", "squeeze"):
-        x = ctx.array(args[0], e)
-        axis = ctx.static(args[1] if len(args) > 1 else keywords.get("axis", Const(None)), e, "axis")
-        if name == "expand_dims" and axis is None:
-            raise ctx.fail("np.expand_dims needs an axis", e)
-        return ctx.emit(name, [x], hint, axis=axis)
     if name in ("concatenate", "stack"):
         from .lower import Tup
         seq = args[0]
@@ -388,8 +371,6 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
         return ctx.emit(name, [ctx.array(v, e) for v in seq.items], hint, axis=axis)
     if name in ("array", "asarray") and len(args) == 1 and not keywords:
         return ctx.array(args[0], e) if not isinstance(args[0], (Var, Const)) else args[0]
-    if name == "where" and len(args) == 3:
-        return ctx.emit("where", [ctx.array(a, e) for a in args], hint)
     if name in ("full", "full_like"):
         return arrays.full(ctx, e, hint, name, args, keywords)
     if name == "linspace":

@@ -17,6 +17,8 @@ from .registry import NO_DERIVATIVE, Primitive, register
 
 #: Cheap functions whose result shape (or value) the compiler may compute ahead of time.
 EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
+#: Calls whose arguments are counts or sizes.
+COUNTING = {"arange", "zeros", "ones", "empty", "eye", "full", "linspace"}
 #: NumPy functions whose result is boolean.
 BOOLEAN_FUNCTIONS = {"logical_and", "logical_or", "logical_not", "isnan", "isfinite", "greater",
                      "less", "equal"}
@@ -92,7 +94,7 @@ register(
     Primitive("np", "constructors", "np.<fn>(...), a value with no gradient",
               shape=np_shape, partial_shapes=True, vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE,
               printer=_print_np, params=(("fn", "str"), ("keywords", "names")),
-              integer_valued=True,
+              integer_valued=True, counts=lambda n: n.args if n.param("fn") in COUNTING else (),
               makes_mask=lambda n, is_mask: n.param("fn") in BOOLEAN_FUNCTIONS),
     Primitive("full", "constructors", "a constant shaped like the arguments (x - x)",
               shape=lambda n, s, v: tuple(np.broadcast_shapes(*s)), vjp=NO_DERIVATIVE,
@@ -100,11 +102,13 @@ register(
     Primitive("fill", "constructors", "np.full(shape, a): every element is a",
               shape=_fill_shape, partial_shapes=True, vjp=A.vjp_fill, jvp=_fill_jvp,
               printer=_print_fill, params=(("fn", "str"), ("dtype", "dtype")),
+              counts=lambda n: n.args[:1] * (n.param("fn") == "full"),
               spellings=("np.full", "np.full_like")),
     Primitive("linspace", "constructors", "a + (b - a) * t, t = 0 .. 1 in num steps",
               shape=lambda n, s, v: _counted_shape(v[2], s[:2]), partial_shapes=True,
               vjp=A.vjp_linspace, jvp=_linspace_jvp, printer=_print_fill,
-              params=(("endpoint", "bool"), ("dtype", "dtype")), spellings=("np.linspace",)),
+              params=(("endpoint", "bool"), ("dtype", "dtype")), spellings=("np.linspace",),
+              counts=lambda n: n.args[2:]),
 )
 
 

@@ -55,6 +55,14 @@ def _where_jvp(em, n, ts):
     return T.broadcast_like(em, t, n.out)
 
 
+def _lower_where(ctx, e, hint, name, args, keywords):
+    if len(args) != 3 or keywords:
+        raise ctx.fail("np.where takes a condition and two arrays here", e,
+                       "write np.where(cond, a, b); for the indices where cond holds, "
+                       "compute them outside the function")
+    return ctx.emit("where", [ctx.array(a, e) for a in args], hint)
+
+
 def shift(spec, by: int = 1):
     """An index spec with its argument positions moved by ``by`` (a scatter has g and x
     first where the getitem it undoes had x)."""
@@ -90,12 +98,13 @@ register(
               jvp=LINEAR, gate="index routes", params=INDEX + (("item", "bool"),),
               printer=lambda n, p: ast.Subscript(p.a[0], p.index(n.param("index"), n.args),
                                                  ast.Load()),
-              makes_mask=_by_mask, selects=True, spellings=("x[]",)),
+              makes_mask=_by_mask, selects=True, spellings=("x[]",),
+              counts=lambda n: n.args[1:]),
     Primitive("setitem", "indexing", "x with x[idx] = v", shape=lambda n, s, v: s[0],
               partial_shapes=True, vjp=A.vjp_setitem, jvp=_setitem_jvp,
               printer=_print_setitem, params=INDEX, spellings=("x[]=",)),
     Primitive("where", "indexing", "a where c, else b", shape=lambda n, s, v:
               tuple(np.broadcast_shapes(*s)), vjp=A.vjp_where, jvp=_where_jvp,
               printer=lambda n, p: p.np("where", p.a), scalar_args=True,
-              spellings=("np.where",)),
+              spellings=("np.where",), lower=_lower_where),
 )

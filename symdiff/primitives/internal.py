@@ -9,6 +9,7 @@
     *_vjp helpers            gradients of matmul, np.dot, linspace and norms for any rank
     check_scalar(v)          raises unless v is a scalar (grad needs one)
     tape(n), push, pop       the values a loop saves for its backward pass
+    explain_mark(g, part, local)   where ``symdiff.explain`` records a rule's numbers
 """
 from __future__ import annotations
 
@@ -93,6 +94,10 @@ def _print_tape(n, p):
     if indexed:
         return [ast.Assign([p.target], ast.Subscript(tape, p.name(n.args[1]), ast.Load()))]
     return [ast.Assign([p.target], ast.Call(ast.Attribute(tape, "pop", ast.Load()), [], []))]
+
+
+def _print_mark(n, p):
+    raise NotImplementedError("a mark of symdiff.explain is read by its tracer, not printed")
 
 
 def _add_at_jvp(em, n, ts):
@@ -210,4 +215,7 @@ register(
     Primitive("pop", "internal", "the value saved last (at slot i)",
               shape=lambda n, s, v: None, partial_shapes=True, vjp=NOT_YET, jvp=_tape_jvp,
               printer=_print_tape, params=(("restored", "bool"),)),
+    Primitive("explain_mark", "teaching", "the numbers of one rule, for symdiff.explain",
+              shape=lambda n, s, v: None, partial_shapes=True, vjp=NOT_YET, jvp=NOT_YET,
+              printer=_print_mark, params=(("mark", "int"),)),
 )

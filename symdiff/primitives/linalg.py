@@ -27,6 +27,16 @@ def _print_matmul(n, p):
     return ast.BinOp(p.a[0], ast.MatMult(), p.a[1])
 
 
+def _lower_product(ctx, e, hint, name, args, keywords):
+    """np.dot(x, y), np.matmul(x, y), np.outer(x, y), x.dot(y)."""
+    if len(args) != 2:
+        raise ctx.fail(f"np.{name} takes two arrays", e)
+    pair = [ctx.array(a, e) for a in args]
+    if name == "dot":                 # a scalar multiplies; N-D contracts, no batching
+        return ctx.emit("matmul", pair, hint, dot=True)
+    return ctx.emit("outer" if name == "outer" else "matmul", pair, hint)
+
+
 def print_norm(n, p):
     """np.linalg.norm(x, ord=..., axis=...), or its gradient helpers with the same orders."""
     order = n.param("ord")
@@ -71,10 +81,12 @@ NORM = (("ord", "order"), ("axis", "axis"), ("keepdims", "bool"))
 register(
     Primitive("matmul", "linalg", "sum_k x[..., i, k] y[..., k, j]", shape=_matmul_shape,
               vjp=A.vjp_matmul, jvp=T.bilinear(0, 1), printer=_print_matmul, gate="matmul",
-              params=(("dot", "bool"),), spellings=("np.matmul", "np.dot", "x.dot()", "x @ y")),
+              params=(("dot", "bool"),), spellings=("np.matmul", "np.dot", "x.dot()", "x @ y"),
+              lower=_lower_product),
     Primitive("outer", "linalg", "x_i y_j", vjp=A.vjp_outer, jvp=T.bilinear(0, 1),
               shape=lambda n, s, v: (int(np.prod(s[0])), int(np.prod(s[1]))),
-              printer=lambda n, p: p.np("outer", p.a), spellings=("np.outer",)),
+              printer=lambda n, p: p.np("outer", p.a), spellings=("np.outer",),
+              lower=_lower_product),
     Primitive("norm", "linalg", "(sum_k |x_k|**ord)**(1/ord), and the matrix norms",
               shape=_norm_shape, partial_shapes=True, vjp=A.vjp_norm, jvp=_norm_jvp,
               printer=print_norm, params=NORM, spellings=("np.linalg.norm",)),

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..ir import Const, Node
 from . import arrays as A
-from .registry import LINEAR, Primitive, register
+from .registry import LINEAR, NOT_YET, Primitive, register
 
 REDUCTION_PARAMS = (("axis", "axis"), ("keepdims", "bool"))
 
@@ -141,3 +141,78 @@ register(Primitive(
     printer=lambda n, p: p.np("cumsum", p.a, [("axis", n.param("axis"))]
                               if n.param("axis") is not None else []),
     spellings=("np.cumsum", "x.cumsum()")))
+
+
+# ---------------------------------------------------------------- products
+#
+#     p = prod(x, axis)   dp/dx_k = the product of the other elements (prod_others),
+#     from products on either side of k: no division, so exact where elements are 0.
+#     Its tangent, for the Hessian, is prod_others_jvp: the same products, carried with
+#     their tangents (d(ab) = da b + a db).
+
+PROD_OTHERS = '''def prod_others(x, axis):
+    """For every element of x, the product of the other elements along axis (all axes
+    for None): the products on its left times those on its right, never dividing."""
+    x = np.asarray(x, dtype=float)
+    axes = tuple(range(x.ndim)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    order = [a for a in range(x.ndim) if a not in [b % x.ndim for b in axes]]
+    order += [b % x.ndim for b in axes]
+    moved = np.transpose(x, order)
+    flat = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))
+    left, right = np.ones_like(flat), np.ones_like(flat)
+    left[..., 1:] = np.cumprod(flat[..., :-1], axis=-1)
+    right[..., :-1] = np.cumprod(flat[..., :0:-1], axis=-1)[..., ::-1]
+    return np.transpose((left * right).reshape(moved.shape), np.argsort(order))
+'''
+
+PROD_OTHERS_JVP = '''def prod_others_jvp(t, x, axis):
+    """The tangent of prod_others(x, axis) along t."""
+    x = np.asarray(x, dtype=float)
+    t = np.broadcast_to(np.asarray(t, dtype=float), x.shape)
+    axes = tuple(range(x.ndim)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    order = [a for a in range(x.ndim) if a not in [b % x.ndim for b in axes]]
+    order += [b % x.ndim for b in axes]
+    moved = np.transpose(x, order)
+    flat = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))
+    dflat = np.transpose(t, order).reshape(flat.shape)
+    left, right = np.ones_like(flat), np.ones_like(flat)
+    dleft, dright = np.zeros_like(flat), np.zeros_like(flat)
+    for k in range(1, flat.shape[-1]):
+        left[..., k] = left[..., k - 1] * flat[..., k - 1]
+        dleft[..., k] = dleft[..., k - 1] * flat[..., k - 1] + left[..., k - 1] * dflat[..., k - 1]
+    for k in range(flat.shape[-1] - 2, -1, -1):
+        right[..., k] = right[..., k + 1] * flat[..., k + 1]
+        dright[..., k] = dright[..., k + 1] * flat[..., k + 1] + right[..., k + 1] * dflat[..., k + 1]
+    both = dleft * right + left * dright
+    return np.transpose(both.reshape(moved.shape), np.argsort(order))
+'''
+
+
+def _prod_vjp(em, g, n: Node, i: int):
+    others = em.tmp("prod_others", [n.args[0]], axis=n.param("axis"))
+    return em.ew_out(lambda a, w: a * w, [A._expand_back(em, g, n), others])
+
+
+def _prod_jvp(em, n: Node, ts):
+    others = em.tmp("prod_others", [n.args[0]], axis=n.param("axis"))
+    part = em.ew_tmp(lambda w, t: w * t, [others, ts[0]])
+    return em.out("sum", [part], axis=n.param("axis"), keepdims=n.param("keepdims"))
+
+
+def _print_with_axis(n, p):
+    return p.helper(n.op, p.a + [p.literal(n.param("axis"))])
+
+
+register(
+    reduction("prod", "prod", "prod_k x_k", _prod_vjp, _prod_jvp,
+              spellings=("np.prod", "x.prod()")),
+    Primitive("prod_others", "internal", "prod_{m != k} x_m along axis, for every k",
+              shape=lambda n, s, v: s[0], vjp=NOT_YET, params=(("axis", "axis"),),
+              jvp=lambda em, n, ts: em.out("prod_others_jvp", [ts[0], n.args[0]],
+                                           axis=n.param("axis")),
+              printer=_print_with_axis, helper="prod_others", helper_source=PROD_OTHERS),
+    Primitive("prod_others_jvp", "internal", "the tangent of prod_others",
+              shape=lambda n, s, v: s[1], vjp=NOT_YET, jvp=NOT_YET, params=(("axis", "axis"),),
+              printer=_print_with_axis, helper="prod_others_jvp",
+              helper_source=PROD_OTHERS_JVP),
+)

@@ -90,9 +90,12 @@ class Primitive:
     gradient_if: Callable | None = None      # a param-dependent "carries a gradient"
     fills_argument: int | None = None        # writes into this argument (a tape), no out
     helper: str = ""                         # generated code calls this emitted helper
+    helper_source: str = ""                  # its NumPy source, when the entry brings it
     known_value: Callable | None = None      # its value at compile time, from known ones
     makes_mask: Callable | None = None       # (n, is_mask) -> whether out holds booleans
     truth_test: bool = False                 # asks its argument for one truth value
+    counts: Callable | None = None           # n -> its arguments that are indices or counts
+    shape_only: bool = False                 # reads its argument's shape, not its numbers
     selects: bool = False                    # picks elements of x (by a mask: how many
                                              # depends on the data)
     elementwise: bool = False                # out[i] = f(args[i]), broadcasting

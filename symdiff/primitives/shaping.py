@@ -50,6 +50,23 @@ def _print_stack(n, p):
     return _print_axis_call(n, p)
 
 
+def _lower_transpose(ctx, e, hint, name, args, keywords):
+    from ..ir import Const
+    x = ctx.array(args[0], e)
+    axes = ctx.static(args[1] if len(args) > 1 else keywords.get("axes", Const(None)), e, "axes")
+    return ctx.emit("transpose", [x], hint, axes=axes)
+
+
+def _lower_axis(ctx, e, hint, name, args, keywords):
+    """np.expand_dims(x, axis), np.squeeze(x, axis=None), x.squeeze()."""
+    from ..ir import Const
+    x = ctx.array(args[0], e)
+    axis = ctx.static(args[1] if len(args) > 1 else keywords.get("axis", Const(None)), e, "axis")
+    if name == "expand_dims" and axis is None:
+        raise ctx.fail("np.expand_dims needs an axis", e)
+    return ctx.emit(name, [x], hint, axis=axis)
+
+
 def _joined_shape(n, shapes, values):
     return getattr(np, n.op)([A._dummy(s) for s in shapes], axis=n.param("axis")).shape
 
@@ -97,15 +114,16 @@ register(
     Primitive("transpose", "shaping", "x with its axes permuted (reversed: x.T)",
               shape=lambda n, s, v: np.transpose(A._dummy(s[0]), n.param("axes")).shape,
               vjp=A.vjp_transpose, jvp=LINEAR, printer=_print_transpose,
-              params=(("axes", "axes"),), spellings=("np.transpose", "x.transpose()", "x.T")),
+              params=(("axes", "axes"),), spellings=("np.transpose", "x.transpose()", "x.T"),
+              lower=_lower_transpose),
     Primitive("expand_dims", "shaping", "x with a new axis of length 1",
               shape=lambda n, s, v: np.expand_dims(A._dummy(s[0]), n.param("axis")).shape,
               vjp=A.vjp_expand, jvp=LINEAR, printer=_print_axis_call, params=AXIS,
-              spellings=("np.expand_dims",)),
+              spellings=("np.expand_dims",), lower=_lower_axis),
     Primitive("squeeze", "shaping", "x without its axes of length 1",
               shape=lambda n, s, v: np.squeeze(A._dummy(s[0]), n.param("axis")).shape,
               vjp=A.vjp_expand, jvp=LINEAR, printer=_print_axis_call, params=AXIS,
-              spellings=("np.squeeze", "x.squeeze()")),
+              spellings=("np.squeeze", "x.squeeze()"), lower=_lower_axis),
     Primitive("concatenate", "shaping", "[a, b, ...] joined along an existing axis",
               shape=_joined_shape, vjp=A.vjp_concatenate, jvp=T.all_linear,
               printer=_print_axis_call, params=JOIN, spellings=("np.concatenate",),

@@ -35,6 +35,7 @@ from ..pipeline import annotated_shapes, forward_ir
 from ..ad.reverse import reverse
 from ..primitives import elementwise as E
 from ..ir.shapes import infer_shapes
+from ..primitives.registry import primitive
 
 MARK = "explain_mark"
 
@@ -122,7 +123,7 @@ class MarkingRules:
         start = len(em.b.body)
         part = self.table.vjp(em, g, n, i)
         rule = tuple(em.b.body[start:])
-        local = _local_derivative(em, n, i) if n.op == "ew" else None
+        local = _local_derivative(em, n, i) if primitive(n.op).elementwise else None
         self.marks.append(Mark(n, i, rule))
         nothing = Const(None)
         em.b.body.append(node(em.b.names.fresh("mark"), MARK,
@@ -189,12 +190,6 @@ def trace(src: FunctionSource, args: dict[str, Any], wrt: tuple[str, ...] | None
     return run
 
 
-#: Calls whose arguments are counts or sizes.
-COUNTING = {"arange", "zeros", "ones", "empty", "eye", "full", "linspace"}
-#: Operations that compute an integer from an array's shape, not from its numbers.
-SIZES = {"dim", "shape", "ndim", "size"}
-
-
 def index_params(fn: Function) -> set[str]:
     """Parameters whose numbers are used as indices or counts (labels, ``steps``)."""
     counted: set[str] = set()
@@ -202,19 +197,15 @@ def index_params(fn: Function) -> set[str]:
     for s in walk(fn.body):
         if isinstance(s, Node):
             producers[s.out.name] = s
-            if s.op == "getitem":
-                counted.update(a.name for a in s.args[1:] if isinstance(a, Var))
-            elif s.op == "np" and s.param("fn") in COUNTING:
-                counted.update(a.name for a in s.args if isinstance(a, Var))
-            elif s.op in ("fill", "linspace"):           # the shape, the number of points
-                counts = s.args[2:] if s.op == "linspace" else s.args[:1] * (s.param("fn") == "full")
-                counted.update(a.name for a in counts if isinstance(a, Var))
+            counts = primitive(s.op).counts
+            if counts is not None:              # indices, shapes, numbers of points
+                counted.update(a.name for a in counts(s) if isinstance(a, Var))
         elif isinstance(s, Loop):
             counted.update(a.name for a in s.bounds if isinstance(a, Var))
     todo = list(counted)
     while todo:                       # what an index is computed from is an index too
         n = producers.get(todo.pop())
-        if n is None or n.op in SIZES:
+        if n is None or primitive(n.op).shape_only:
             continue
         for a in n.args:
             if isinstance(a, Var) and a.name not in counted:
@@ -268,7 +259,7 @@ class _Machine:
                 self.loop(s)
 
     def node(self, n: Node) -> None:
-        if n.op == MARK:
+        if primitive(n.op).family == "teaching":
             self.mark(n)
             return
         try:
