@@ -90,6 +90,14 @@ def test_sinc_derivative_at_zero_is_zero(module):
                                rtol=1e-6)
 
 
+@pytest.mark.parametrize("name", ["i1", "j1"])
+def test_bessel_derivatives_at_zero_are_one_half(tmp_path, name):
+    from support import load_module
+    m = load_module(tmp_path, "bessel", "import numpy as np\nimport scipy.special\n\n"
+                    f"def f(x):\n    return np.sum(scipy.special.{name}(x))\n")
+    np.testing.assert_array_equal(symdiff.grad(m.f)(np.array([0.0, 0.0])), [0.5, 0.5])
+
+
 def test_fmax_ignores_nan_and_splits_ties():
     import symdiff.primitives.special as S  # noqa: F401  (the rows print np.fmax)
     x = np.array([1.0, np.nan, 2.0])

@@ -170,6 +170,15 @@ SCIPY_SPECIAL: dict[str, Elementwise] = {row.name: row for row in [
          kink="x == 0: infinite slope; -inf for x < 0"),
     _row("xlogy",    lambda x, y: S.Xlogy(x, y), "log(y), x/y",        domain=(0.5, 2.0)),
     _row("xlog1py",  lambda x, y: S.Xlog1py(x, y), "log(1 + y), x/(1 + y)", domain=(0.5, 2.0)),
+    _row("betaln",   lambda a, b: S.Betaln(a, b), "SymPy derives it",  domain=(0.5, 3.0)),
+    _row("i0",       lambda x: S.I0(x),       "i1(x)"),
+    _row("i1",       lambda x: S.I1(x),       "i0(x) - out/x",         kink="i1'(0) = 1/2"),
+    _row("i0e",      lambda x: S.I0e(x),      "i1e(x) - sign(x)*out",  domain=(0.2, 2.0),
+         kink="x == 0: a corner (|x|)"),
+    _row("i1e",      lambda x: S.I1e(x),      "i0e(x) - out/x - sign(x)*out", domain=(0.2, 2.0),
+         kink="x == 0: a corner (|x|)"),
+    _row("j0",       lambda x: S.J0(x),       "-j1(x)"),
+    _row("j1",       lambda x: S.J1(x),       "j0(x) - out/x",         kink="j1'(0) = 1/2"),
 ]}
 SCIPY_ALIASES = {"psi": "digamma"}
 

@@ -17,6 +17,9 @@ forward output (``expit' = out*(1 - out)``, ``cbrt' = 1/(3*out**2)``).
     Entr(x)         scipy.special.entr      -x log(x)              d = -log(x) - 1
     Xlogy(x, y)     scipy.special.xlogy     x log(y), 0 at x == 0  d = log(y), x/y
     Xlog1py(x, y)   scipy.special.xlog1py   x log1p(y)             d = log1p(y), x/(1 + y)
+    I0, I1, I0e,    scipy.special.i0...     Bessel I, J            I0' = I1, I1' = I0 - I1/x,
+    I1e, J0, J1                                                    J0' = -J1, J1' = J0 - J1/x
+    Betaln(a, b)    scipy.special.betaln    log|B(a, b)|           d/da = psi(a) - psi(a + b)
     Sinc(x)         np.sinc                 sin(pi x)/(pi x)       d = (cos(pi x) - out)/x, 0 at 0
     Cbrt(x)         np.cbrt                 real cube root         d = 1/(3 out**2)
     LogAddExp2(x,y) np.logaddexp2           log2(2**x + 2**y)      d = 2**(x - out), 2**(y - out)
@@ -126,6 +129,68 @@ class Xlog1py(_Printed):
     def fdiff(self, argindex=1):
         x, y = self.args
         return sympy.log(1 + y) if argindex == 1 else x / (1 + y)
+
+
+class I0(_Printed):
+    nargs, printed = 1, (SPECIAL, "i0")
+
+    def fdiff(self, argindex=1):
+        return I1(self.args[0])
+
+
+class I1(_Printed):
+    """I1' = I0 - I1/x, 1/2 at x == 0 (written with IsZero so that it is not 0/0)."""
+
+    nargs, printed = 1, (SPECIAL, "i1")
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return I0(x) - self / (x + IsZero(x)) - IsZero(x) / 2
+
+
+class I0e(_Printed):
+    """exp(-|x|) I0(x): d = I1e(x) - sign(x) I0e(x)."""
+
+    nargs, printed = 1, (SPECIAL, "i0e")
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return I1e(x) - sympy.sign(x) * self
+
+
+class I1e(_Printed):
+    nargs, printed = 1, (SPECIAL, "i1e")
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return I0e(x) - self / (x + IsZero(x)) - IsZero(x) / 2 - sympy.sign(x) * self
+
+
+class J0(_Printed):
+    nargs, printed = 1, (SPECIAL, "j0")
+
+    def fdiff(self, argindex=1):
+        return -J1(self.args[0])
+
+
+class J1(_Printed):
+    """J1' = J0 - J1/x, 1/2 at x == 0."""
+
+    nargs, printed = 1, (SPECIAL, "j1")
+
+    def fdiff(self, argindex=1):
+        x = self.args[0]
+        return J0(x) - self / (x + IsZero(x)) - IsZero(x) / 2
+
+
+class Betaln(_Printed):
+    """log|B(a, b)|: d/da = digamma(a) - digamma(a + b)."""
+
+    nargs, printed = 2, (SPECIAL, "betaln")
+
+    def fdiff(self, argindex=1):
+        a, b = self.args
+        return sympy.polygamma(0, self.args[argindex - 1]) - sympy.polygamma(0, a + b)
 
 
 class Sinc(_Printed):
