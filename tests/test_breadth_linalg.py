@@ -74,3 +74,27 @@ def test_cholesky_gradient_is_zero_above_the_diagonal(module):
 def test_inverse_vjp_is_one_einsum(module):
     source = symdiff.grad(module.inv_plain).source
     assert "np.einsum('...ji,...jk,...lk->...il'" in source
+
+
+COMPOSED = [
+    Case("multi_dot_three", "a, b, c", "np.sum(np.linalg.multi_dot([a, b, c]) ** 2)",
+         lambda rng: [rng.standard_normal(s) for s in ((2, 3), (3, 4), (4, 2))], wrt=(0, 1, 2),
+         second=True),
+    Case("matrix_power_3", "a", "np.sum(np.linalg.matrix_power(a, 3))", matrices((3, 3)),
+         second=True, jit=True),
+    Case("matrix_power_neg", "a", "np.sum(np.linalg.matrix_power(a, -2) ** 2)", matrices((3, 3))),
+    Case("matrix_power_0_1", "a", "np.sum(np.linalg.matrix_power(a, 0) * a) + "
+         "np.sum(np.linalg.matrix_power(a, 1) ** 2)", matrices((3, 3))),
+    Case("vdot_pair", "a, b", "np.vdot(a, b) ** 2", lambda rng: [rng.standard_normal((2, 3)),
+         rng.standard_normal((3, 2))], wrt=(0, 1), second=True),
+]
+
+
+@pytest.fixture(scope="module")
+def composed(tmp_path_factory):
+    return module_of(COMPOSED, tmp_path_factory.mktemp("composed"), "breadth_composed")
+
+
+@pytest.mark.parametrize("case", COMPOSED, ids=[c.id for c in COMPOSED])
+def test_composed_case(composed, case):
+    check_case(composed, case)

@@ -14,6 +14,9 @@ their own; the derivative comes from the parts):
     cross(a, b)              the 3-vectors' cross product along the last axis
     take(a, i)               ravel(a)[i];  take(a, i, axis=0) is a[i]
     identity(n)              np.eye(n)
+    vdot(a, b)               sum(ravel(a) * ravel(b))
+    linalg.multi_dot([A, B, C])   A @ B @ C  (left to right)
+    linalg.matrix_power(A, k)     A @ A @ ... (k a constant; inv(A) first for k < 0)
 
     NUMPY[name](ctx, e, hint, args, keywords) -> the value
 """
@@ -168,7 +171,43 @@ def identity(ctx, e, hint, args, keywords):
     return ctx.emit("np", [ctx.array(args[0], e)], hint, fn="eye", keywords=())
 
 
-NUMPY = {"diff": diff, "append": append, "cross": cross, "take": take, "identity": identity,
+def vdot(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, set(), "np.vdot")
+    flat = [ctx.emit("reshape", [ctx.array(a, e), Const(-1)], TMP) for a in args[:2]]
+    product = ctx.ew(lambda u, v: u * v, flat, TMP)
+    return ctx.emit("sum", [product], hint, axis=None, keepdims=False)
+
+
+def multi_dot(ctx, e, hint, args, keywords):
+    from .lower import Tup
+    _only(ctx, e, keywords, set(), "np.linalg.multi_dot")
+    if len(args) != 1 or not isinstance(args[0], Tup) or len(args[0].items) < 2:
+        raise ctx.fail("np.linalg.multi_dot takes a list of arrays written out, e.g. [A, B, C]", e)
+    items = [ctx.array(a, e) for a in args[0].items]
+    product = items[0]
+    for k, item in enumerate(items[1:], 2):
+        product = ctx.emit("matmul", [product, item], hint if k == len(items) else TMP)
+    return product
+
+
+def matrix_power(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, set(), "np.linalg.matrix_power")
+    x = ctx.array(args[0], e)
+    k = ctx.static(args[1] if len(args) > 1 else Const(None), e, "the power")
+    if not isinstance(k, int) or isinstance(k, bool):
+        raise ctx.fail("np.linalg.matrix_power needs a constant integer power", e)
+    if k == 0:
+        size = ctx.emit("dim", [x], TMP, axis=-1)
+        return ctx.emit("np", [size], hint, fn="eye", keywords=())
+    base = ctx.emit("inv", [x], TMP) if k < 0 else x
+    product = base
+    for j in range(2, abs(k) + 1):
+        product = ctx.emit("matmul", [product, base], hint if j == abs(k) else TMP)
+    return product
+
+
+NUMPY = {"diff": diff, "vdot": vdot, "linalg.multi_dot": multi_dot,
+         "linalg.matrix_power": matrix_power, "append": append, "cross": cross, "take": take, "identity": identity,
 "trace": _einsum("ii...->...", "np.trace"),
          "diagonal": _einsum("ii...->...i", "np.diagonal"),
          "average": average, "ptp": ptp, "nansum": nansum, "nanmean": nanmean}
