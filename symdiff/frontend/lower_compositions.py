@@ -14,6 +14,8 @@ their own; the derivative comes from the parts):
     cross(a, b)              the 3-vectors' cross product along the last axis
     take(a, i)               ravel(a)[i];  take(a, i, axis=0) is a[i]
     identity(n)              np.eye(n)
+    vstack([a, b])           concatenate([atleast_2d(a), atleast_2d(b)], 0)
+    dstack([a, b])           concatenate([atleast_3d(a), atleast_3d(b)], 2)
     vdot(a, b)               sum(ravel(a) * ravel(b))
     linalg.multi_dot([A, B, C])   A @ B @ C  (left to right)
     linalg.matrix_power(A, k)     A @ A @ ... (k a constant; inv(A) first for k < 0)
@@ -206,7 +208,21 @@ def matrix_power(ctx, e, hint, args, keywords):
     return product
 
 
-NUMPY = {"diff": diff, "vdot": vdot, "linalg.multi_dot": multi_dot,
+def stacked(ctx, e, hint, args, keywords, name: str):
+    from .lower import Tup
+    if keywords or len(args) != 1 or not isinstance(args[0], Tup):
+        raise ctx.fail(f"np.{name} takes a list of arrays written out, e.g. [a, b]", e)
+    ndim, axis = (3, 2) if name == "dstack" else (2, 0)
+    parts = [ctx.emit("atleast", [ctx.array(a, e)], TMP, ndim=ndim) for a in args[0].items]
+    return ctx.emit("concatenate", parts, hint, axis=axis)
+
+
+def _stacked(name: str):
+    return lambda ctx, e, hint, args, keywords: stacked(ctx, e, hint, args, keywords, name)
+
+
+NUMPY = {"vstack": _stacked("vstack"),
+         "dstack": _stacked("dstack"), "diff": diff, "vdot": vdot, "linalg.multi_dot": multi_dot,
          "linalg.matrix_power": matrix_power, "append": append, "cross": cross, "take": take, "identity": identity,
 "trace": _einsum("ii...->...", "np.trace"),
          "diagonal": _einsum("ii...->...i", "np.diagonal"),

@@ -7,6 +7,10 @@ one's VJP is the same function undoing the move, so the generated code reads as 
     roll       y = np.roll(x, shift, axis)       dx = np.roll(g, -shift, axis)
 
 np.fliplr and np.flipud are flips along axis 1 and 0.
+
+    atleast    y = np.atleast_2d(x)              dx = np.reshape(g, x.shape)
+    np.atleast_1d(a, b) is the pair of each (np.vstack and np.dstack are joined
+    atleast_2d / atleast_3d parts: frontend.lower_compositions)
 """
 from __future__ import annotations
 
@@ -81,7 +85,27 @@ def _entry(op: str, maths: str, spellings: tuple, lower=None) -> Primitive:
                      lower=lower or _lower(op))
 
 
+def _lower_atleast(ctx, e, hint, name, args, keywords):
+    from ..frontend.lower import Tup
+    from ..ir import TMP
+    if keywords or not args:
+        raise ctx.fail(f"np.{name} takes arrays by position", e)
+    ndim = int(name[len("atleast_")])
+    parts = [ctx.emit("atleast", [ctx.array(a, e)], hint if len(args) == 1 else TMP,
+                      ndim=ndim) for a in args]
+    return parts[0] if len(parts) == 1 else Tup(tuple(parts))
+
+
+def _atleast_shape(n, shapes, values):
+    return getattr(np, f"atleast_{n.param('ndim')}d")(A._dummy(shapes[0])).shape
+
+
 register(
+    Primitive("atleast", "manipulation", "x with axes of length 1 added up to ndim",
+              shape=_atleast_shape, vjp=A.vjp_expand, jvp=LINEAR,
+              printer=lambda n, p: p.np(f"atleast_{n.param('ndim')}d", p.a),
+              params=(("ndim", "int"),), lower=_lower_atleast,
+              spellings=("np.atleast_1d", "np.atleast_2d", "np.atleast_3d")),
     _entry("flip", "x with the order of its elements along axis reversed",
            ("np.flip", "np.fliplr", "np.flipud"), lower=lambda ctx, e, hint, name, args, kw:
            FLIPS.get(name, _lower("flip"))(ctx, e, hint, name, args, kw)),
