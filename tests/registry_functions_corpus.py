@@ -87,6 +87,17 @@ def _with_zeros(count):
     return x
 
 
+# ---------------------------------------------------------------- np.logaddexp (elementwise)
+
+
+def logaddexp_pair(x, y):
+    return np.sum(np.logaddexp(x, y) * x)
+
+
+def logaddexp_large(x):
+    return np.sum(np.logaddexp(800.0 * x, 0.0))     # exp(800) overflows; logaddexp does not
+
+
 CASES = [
     ("cumsum_rows", cumsum_rows, (_normal(3, 4),), 0),
     ("cumsum_flat", cumsum_flat, (_normal(3, 4),), 0),
@@ -97,6 +108,8 @@ CASES = [
     ("arccosh_broadcast", arccosh_broadcast, (_within(1.2, 2.0, 3, 4), _within(0.1, 0.5, 4)),
      (0, 1)),
     ("arccosh_math", arccosh_math, (0.7, 0.4), (0, 1)),
+    ("logaddexp_pair", logaddexp_pair, (_normal(3, 4), _normal(4)), (0, 1)),
+    ("logaddexp_large", logaddexp_large, (_within(0.5, 1.5, 5),), 0),
     ("prod_all", prod_all, (_within(0.5, 1.5, 3, 4),), 0),
     ("prod_rows", prod_rows, (_normal(3, 4),), 0),
     ("prod_keepdims", prod_keepdims, (_normal(3, 4), _normal(4)), (0, 1)),

@@ -108,6 +108,8 @@ TABLE: dict[str, Elementwise] = {row.name: row for row in [
          math="log2"),
     _row("log10",    lambda x: sympy.log(x, 10), "1/(x*log(10))",      domain=(0.5, 2.0),
          math="log10"),
+    _row("logaddexp", lambda x, y: Max(x, y) + sympy.log(1 + sympy.exp(-Abs(x - y))),
+         kink="written as max(x, y) + log(1 + exp(-|x - y|)): no overflow; smooth at x == y"),
     # ---- hyperbolic and trigonometric
     _fn("tanh",      sympy.tanh,              "1 - out**2"),
     _fn("sinh",      sympy.sinh,              "cosh(x)"),

@@ -63,20 +63,6 @@ def _lower_where(ctx, e, hint, name, args, keywords):
     return ctx.emit("where", [ctx.array(a, e) for a in args], hint)
 
 
-def shift(spec, by: int = 1):
-    """An index spec with its argument positions moved by ``by`` (a scatter has g and x
-    first where the getitem it undoes had x)."""
-    moved = []
-    for entry in spec:
-        if entry is None or entry is Ellipsis:
-            moved.append(entry)
-        elif entry[0] == "at":
-            moved.append(("at", entry[1] + by))
-        else:
-            moved.append(("slice",) + tuple(None if k is None else k + by for k in entry[1:]))
-    return tuple(moved)
-
-
 def add_at_loop(n, g, p) -> ast.For:
     """``np.add.at(out, (i, j), g)`` for 1-D index arrays as the loop numba compiles:
     ``for k in range(len(i)): out[i[k], j[k]] += g[k]`` (repeated indices add up)."""

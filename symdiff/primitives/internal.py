@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from ..ir import Const, Node, Var
 from . import tangents as T
-from .indexing import add_at_loop, shift
+from .arrays import _shift_index
+from .indexing import add_at_loop
 from .linalg import norm_vjp_jvp, print_norm
 from .registry import LINEAR, NO_DERIVATIVE, NOT_YET, Primitive, register
 
@@ -32,7 +33,8 @@ def _print_scatter(n, p):
     shape = p.literal(x.value) if isinstance(x, Const) else \
         ast.Attribute(p.name(x), "shape", ast.Load())
     zeros = ast.Assign([p.target], p.np("zeros", [shape]))
-    index = p.index(shift(n.param("index")), [g, x, *index_args], in_call=n.op == "scatter_add")
+    index = p.index(_shift_index(n.param("index"), 1), [g, x, *index_args],
+                    in_call=n.op == "scatter_add")
     if n.op == "scatter":
         write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
                            p.name(g))
@@ -46,7 +48,7 @@ def _print_scatter(n, p):
 def _print_add_at(n, p):
     base, g, *index_args = n.args
     start = p.start_write(base)
-    index = p.index(shift(n.param("index")), n.args, in_call=n.param("advanced"))
+    index = p.index(_shift_index(n.param("index"), 1), n.args, in_call=n.param("advanced"))
     if n.param("loop"):
         return [ast.Assign([p.target], start), add_at_loop(n, g, p)]
     if n.param("advanced"):
