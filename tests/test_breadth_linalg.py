@@ -98,3 +98,49 @@ def composed(tmp_path_factory):
 @pytest.mark.parametrize("case", COMPOSED, ids=[c.id for c in COMPOSED])
 def test_composed_case(composed, case):
     check_case(composed, case)
+
+
+def symmetric(*shape):
+    def inputs(rng):
+        b = rng.standard_normal(shape)
+        return [b + np.swapaxes(b, -1, -2)]
+    return inputs
+
+
+EIGEN = [
+    Case("eigvalsh_cubes", "a", "np.sum(np.linalg.eigvalsh(a) ** 3)", symmetric(3, 3),
+         second=True, jit=True),
+    Case("eigvalsh_batched", "a", "np.sum(np.linalg.eigvalsh(a) * np.arange(3.0))",
+         symmetric(2, 3, 3)),
+    Case("eigh_pair", "a", "np.linalg.eigh(a)[0] @ np.arange(3.0) + "
+         "np.sum((np.linalg.eigh(a)[1][:, 0] * np.linalg.eigh(a)[1][1, 0]) ** 2)",
+         symmetric(3, 3), second=True),
+    Case("eigh_gram", "b", "np.sum(np.abs(np.linalg.eigh(b @ b.T)[1][0]) * "
+         "np.linalg.eigh(b @ b.T)[0])", lambda rng: [rng.standard_normal((3, 3))]),
+    Case("eigh_projector", "a", "np.sum(np.linalg.eigh(a)[1][:, 1:] @ "
+         "np.linalg.eigh(a)[1][:, 1:].T * np.arange(9.0).reshape(3, 3))", symmetric(3, 3),
+         jit=True),
+]
+
+
+@pytest.fixture(scope="module")
+def eigen(tmp_path_factory):
+    return module_of(EIGEN, tmp_path_factory.mktemp("eigen"), "breadth_eigen")
+
+
+@pytest.mark.parametrize("case", EIGEN, ids=[c.id for c in EIGEN])
+def test_eigen_case(eigen, case):
+    check_case(eigen, case)
+
+
+def test_eigh_at_a_repeated_eigenvalue_is_exact_for_a_basis_free_loss(eigen):
+    """Eigenvalues (-1, 2, 2): the projector onto the repeated eigenspace is smooth in A,
+    and the convention F = 0 between equal eigenvalues gives its exact gradient."""
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    a = q @ np.diag([-1.0, 2.0, 2.0]) @ q.T
+    a = (a + a.T) / 2
+    assert symdiff.check_grad(eigen.eigh_projector, a)
+    g = symdiff.grad(eigen.eigvalsh_cubes)(a)
+    assert np.all(np.isfinite(g))
+    np.testing.assert_array_equal(np.triu(g, 1), 0.0)

@@ -17,10 +17,10 @@ from symdiff.frontend import lower_compositions, lower_special
 from symdiff.primitives import elementwise as E
 from symdiff.primitives import registry as R
 
-BODIES = " ".join(c.body for c in arrays.CASES + linalg.CASES + linalg.COMPOSED
+BODIES = " ".join(c.body for c in arrays.CASES + linalg.CASES + linalg.COMPOSED + linalg.EIGEN
                   + shapes.CASES + elementwise.CASES)
 FAMILIES = {"contractions", "manipulation"}
-DENSE = {"inv", "solve", "det", "logabsdet", "cholesky", "tril", "triu"}
+DENSE = {"inv", "solve", "det", "logabsdet", "cholesky", "tril", "triu", "eigvalsh"}
 ENTRIES = [p for p in R.all_primitives() if p.family in FAMILIES or p.name in DENSE]
 
 

@@ -129,6 +129,12 @@ def vjp_cholesky(em, g, n: Node, i: int):
     p = _phi(em, em.tmp("einsum", [low, g], subscripts="...ki,...kj->...ij"))
     inverse = _inverse(em, low)
     s = em.tmp("einsum", [inverse, p, inverse], subscripts="...ki,...kl,...lj->...ij")
+    return read_lower_gradient(em, s)
+
+
+def read_lower_gradient(em, s):
+    """The gradient of a function of A that reads only A's lower triangle (as a symmetric
+    matrix), from S, its gradient along symmetric directions: tril(S + S^T) - diag(S)."""
     both = em.ew_tmp(lambda u, v: u + v, [s, _transpose(em, s)])
     lower = em.tmp("tril", [both], k=0)
     diagonal = em.tmp("einsum", [s], subscripts="...ii->...i")
@@ -138,12 +144,17 @@ def vjp_cholesky(em, g, n: Node, i: int):
     return em.ew_out(lambda u, v: u - v, [lower, on_diagonal])
 
 
+def read_lower_tangent(em, t):
+    """The symmetric matrix a function reading A's lower triangle sees of a tangent t:
+    tril(t) with its strict lower triangle mirrored above."""
+    below = em.tmp("tril", [t], k=-1)
+    return em.ew_tmp(lambda u, v: u + v, [em.tmp("tril", [t], k=0), _transpose(em, below)])
+
+
 def jvp_cholesky(em, n: Node, ts):
-    """dL = L phi(L^-1 dA' L^-T), dA' the symmetric matrix NumPy reads: tril(dA) and its
-    strict lower triangle mirrored above."""
+    """dL = L phi(L^-1 dA' L^-T), dA' the symmetric matrix NumPy reads (read_lower_tangent)."""
     low = n.out
-    below = em.tmp("tril", [ts[0]], k=-1)
-    read = em.ew_tmp(lambda u, v: u + v, [em.tmp("tril", [ts[0]], k=0), _transpose(em, below)])
+    read = read_lower_tangent(em, ts[0])
     inverse = _inverse(em, low)
     inner = em.tmp("einsum", [inverse, read, inverse], subscripts="...ik,...kl,...jl->...ij")
     return em.out("einsum", [low, _phi(em, inner)], subscripts="...ij,...jk->...ik")

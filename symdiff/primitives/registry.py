@@ -205,7 +205,8 @@ def _load() -> None:
     if not _LOADED:
         _LOADED.append(True)
         from . import (bookkeeping, constructors, einsum, ew, indexing, internal,  # noqa: F401
-                       linalg, linalg_dense, manipulation, reductions, shaping)
+                       linalg, linalg_dense, linalg_eigen, manipulation, reductions,
+                       shaping)
 
 
 __all__ = ["Primitive", "register", "primitive", "spelled", "spellings", "all_primitives",

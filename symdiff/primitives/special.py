@@ -225,6 +225,15 @@ class IsNan(_Printed):
         return sympy.S.Zero
 
 
+class IsClose(_Printed):
+    """np.isclose(a, b, rtol, atol): 1 where a and b agree to rtol, a step (derivative 0)."""
+
+    nargs, printed = 4, ("numpy", "isclose")
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
 def _routes(u: sympy.Expr, x: sympy.Expr) -> sympy.Expr:
     """H(u), where u = x - y (fmax) is NaN because y is: 1; 0 where x itself is NaN.
     fmin(u, inf) is inf where u is NaN, u elsewhere."""
