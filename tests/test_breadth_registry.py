@@ -21,7 +21,10 @@ BODIES = " ".join(c.body for c in arrays.CASES + linalg.CASES + linalg.COMPOSED 
                   + shapes.CASES + elementwise.CASES)
 FAMILIES = {"contractions", "manipulation"}
 DENSE = {"inv", "solve", "det", "logabsdet", "cholesky", "tril", "triu", "eigvalsh"}
-ENTRIES = [p for p in R.all_primitives() if p.family in FAMILIES or p.name in DENSE]
+#: Entries users cannot spell: the VJP of another entry, tested by that entry's Hessian cases.
+INTERNAL = {"unrepeat": "repeat"}
+ENTRIES = [p for p in R.all_primitives() if (p.family in FAMILIES or p.name in DENSE)
+           and p.name not in INTERNAL]
 
 
 def _called(spelling: str) -> bool:
@@ -40,6 +43,14 @@ def test_every_breadth_entry_has_a_case(entry):
 @pytest.mark.parametrize("name", sorted(lower_compositions.NUMPY) + sorted(lower_special.LOWERINGS))
 def test_every_composition_has_a_case(name):
     assert _called("np." + name.split(".")[-1])
+
+
+@pytest.mark.parametrize("name", sorted(INTERNAL))
+def test_internal_entries_are_reached_by_a_second_order_case(name):
+    parent = R.primitive(INTERNAL[name])
+    spelled = [s.split(".", 1)[1].rstrip("()") for s in parent.spellings]
+    cases = arrays.CASES + shapes.CASES + linalg.CASES + linalg.COMPOSED + linalg.EIGEN
+    assert any(c.second and any(f".{s}(" in c.body for s in spelled) for c in cases)
 
 
 def test_every_scipy_row_has_a_case():

@@ -58,6 +58,13 @@ CASES = [
          normal((3,), (3, 3)), wrt=(0, 1), second=True),
     Case("dstack_planes", "x, y", "np.sum(np.sin(np.dstack([x, y])))", normal((2, 3), (2, 3)),
          wrt=(0, 1)),
+    Case("repeat_flat", "x", "np.sum(np.repeat(x, 2) * np.arange(24.0))", normal((3, 4)),
+         jit=True),
+    Case("repeat_axis0", "x", "np.sum(np.repeat(x, 3, axis=0) ** 2 * np.arange(36.0).reshape(9, 4))",
+         normal((3, 4)), second=True),
+    Case("repeat_last", "x", "np.sum(np.sin(x.repeat(2, -1)) * np.arange(48.0).reshape(2, 3, 8))",
+         normal((2, 3, 4)), second=True),
+    Case("repeat_middle", "x", "np.sum(np.repeat(x, 2, axis=-2) ** 3)", normal((2, 3, 4))),
     Case("identity_mix", "x", "np.sum(np.identity(3) * x) + np.trace(np.identity(3) @ x)",
          normal((3, 3))),
 ]

@@ -9,10 +9,15 @@ one's VJP is the same function undoing the move, so the generated code reads as 
 np.fliplr and np.flipud are flips along axis 1 and 0.
 
     atleast    y = np.atleast_2d(x)              dx = np.reshape(g, x.shape)
+    repeat     y = np.repeat(x, k, axis)         dx = the k copies of each element summed:
+               np.sum(np.reshape(g, x.shape[:axis] + (x.shape[axis], k) + ...), axis + 1)
+               (``unrepeat``, whose VJP is repeat again)
     np.atleast_1d(a, b) is the pair of each (np.vstack and np.dstack are joined
     atleast_2d / atleast_3d parts: frontend.lower_compositions)
 """
 from __future__ import annotations
+
+import ast
 
 import numpy as np
 
@@ -96,11 +101,73 @@ def _lower_atleast(ctx, e, hint, name, args, keywords):
     return parts[0] if len(parts) == 1 else Tup(tuple(parts))
 
 
+def vjp_repeat(em, g, n: Node, i: int):
+    return em.out("unrepeat", [g, n.args[0]], repeats=n.param("repeats"), axis=n.param("axis"))
+
+
+def vjp_unrepeat(em, g, n: Node, i: int):
+    if i != 0:
+        return None
+    return em.out("repeat", [g], repeats=n.param("repeats"), axis=n.param("axis"))
+
+
+def _print_repeat(n, p):
+    axis = [p.literal(n.param("axis"))] if n.param("axis") is not None else []
+    return p.np("repeat", [p.a[0], p.literal(n.param("repeats"))] + axis)
+
+
+def _unrepeat_text(k: int, axis) -> str:
+    """The sum of the k copies, as Python over names G (the gradient) and X."""
+    if axis is None:
+        return f"np.reshape(np.sum(np.reshape(G, (-1, {k})), axis=1), np.shape(X))"
+    tail = f"X.shape[{axis + 1}:]" if axis != -1 else "()"
+    summed = axis + 1 if axis >= 0 else axis
+    return (f"np.sum(np.reshape(G, X.shape[:{axis}] + (X.shape[{axis}], {k}) + {tail}), "
+            f"axis={summed})")
+
+
+def _print_unrepeat(n, p):
+    p.imports.add("numpy")
+    tree = ast.parse(_unrepeat_text(n.param("repeats"), n.param("axis")), mode="eval").body
+    by_name = {"G": p.a[0], "X": p.a[1]}
+
+    class Fill(ast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id == "np":
+                from ..backend.codegen_math import global_name
+                return ast.Name(global_name("np"), ast.Load())
+            return by_name.get(node.id, node)
+    return Fill().visit(tree)
+
+
+def _lower_repeat(ctx, e, hint, name, args, keywords):
+    repeats = ctx.static(keywords.get("repeats", args[1] if len(args) > 1 else Const(None)), e,
+                         "repeats")
+    axis = ctx.static(keywords.get("axis", args[2] if len(args) > 2 else Const(None)), e, "axis")
+    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
+        raise ctx.fail("np.repeat is supported with one constant count of repeats", e,
+                       "for counts per element, index with np.repeat(np.arange(n), counts)")
+    return ctx.emit("repeat", [ctx.array(args[0], e)], hint, repeats=repeats, axis=axis)
+
+
+def _repeat_shape(n, shapes, values):
+    return np.repeat(A._dummy(shapes[0]), n.param("repeats"), n.param("axis")).shape
+
+
+REPEAT = (("repeats", "int"), ("axis", "axis"))
+
+
 def _atleast_shape(n, shapes, values):
     return getattr(np, f"atleast_{n.param('ndim')}d")(A._dummy(shapes[0])).shape
 
 
 register(
+    Primitive("repeat", "manipulation", "each element of x k times along axis",
+              shape=_repeat_shape, vjp=vjp_repeat, jvp=LINEAR, printer=_print_repeat,
+              params=REPEAT, spellings=("np.repeat", "x.repeat()"), lower=_lower_repeat),
+    Primitive("unrepeat", "manipulation", "the sums of k neighbours along axis, shaped as x",
+              shape=lambda n, s, v: s[1], vjp=vjp_unrepeat, jvp=LINEAR,
+              printer=_print_unrepeat, params=REPEAT),
     Primitive("atleast", "manipulation", "x with axes of length 1 added up to ndim",
               shape=_atleast_shape, vjp=A.vjp_expand, jvp=LINEAR,
               printer=lambda n, p: p.np(f"atleast_{n.param('ndim')}d", p.a),
