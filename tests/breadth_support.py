@@ -16,13 +16,13 @@ cholesky, away from kinks). ``check_case`` asserts, in float64:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
+from support import directional_difference, load_module, random_like
 
 import symdiff
-from support import directional_difference, load_module, random_like
 
 HEADER = "import math\nimport numpy as np\nimport scipy.special\nimport scipy.special as sp\n\n"
 
@@ -77,3 +77,14 @@ def check_case(module, case: Case, seed: int = 0):
         jitted, grads = (jitted, grads) if several else ((jitted,), (grads,))
         for k, (got, expect) in enumerate(zip(jitted, grads)):
             _close(got, expect, 1e-10, 1e-12, f"{case.id}: jit gradient {k}")
+
+
+def assert_refused(folder, body: str, message: str, arg):
+    """``f(a): return <body>`` is refused with a located error saying ``message``."""
+    m = module_of([Case("f", "a", body, lambda rng: [arg])], folder, "refused")
+    try:
+        symdiff.grad(m.f)(arg)
+    except symdiff.SymdiffError as error:
+        assert message in str(error) and error.loc is not None, str(error)
+    else:
+        raise AssertionError(f"{body} was not refused")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from breadth_support import Case, check_case, module_of
 
 import symdiff
-from breadth_support import Case, check_case, module_of
 from symdiff.primitives import elementwise as E
 
 NEW_NUMPY = ["arctan2", "logaddexp2", "fmax", "fmin", "sinc", "cbrt", "deg2rad", "rad2deg",
@@ -103,8 +103,9 @@ def test_fmax_ignores_nan_and_splits_ties():
     x = np.array([1.0, np.nan, 2.0])
     y = np.array([1.0, 3.0, np.nan])
     src = "import numpy as np\n\ndef f(x, y):\n    return np.sum(np.fmax(x, y))\n"
-    from support import load_module
     import tempfile
+
+    from support import load_module
     m = load_module(tempfile.mkdtemp(), "fmax", src)
     dx, dy = symdiff.grad(m.f, wrt=(0, 1))(x, y)
     np.testing.assert_array_equal(dx, [0.5, 0.0, 1.0])

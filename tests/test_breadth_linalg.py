@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from breadth_support import Case, check_case, module_of
 
 import symdiff
-from breadth_support import Case, check_case, module_of
 
 
 def matrices(*shapes):
@@ -53,16 +53,6 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def module(tmp_path_factory):
-    return module_of(CASES, tmp_path_factory.mktemp("linalg"), "breadth_linalg")
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_linalg_case(module, case):
-    check_case(module, case)
-
-
 def test_cholesky_gradient_is_zero_above_the_diagonal(module):
     """NumPy reads only the lower triangle of A: the entries above have no effect."""
     a = spd(3)(np.random.default_rng(1))[0]
@@ -90,16 +80,6 @@ COMPOSED = [
 ]
 
 
-@pytest.fixture(scope="module")
-def composed(tmp_path_factory):
-    return module_of(COMPOSED, tmp_path_factory.mktemp("composed"), "breadth_composed")
-
-
-@pytest.mark.parametrize("case", COMPOSED, ids=[c.id for c in COMPOSED])
-def test_composed_case(composed, case):
-    check_case(composed, case)
-
-
 def symmetric(*shape):
     def inputs(rng):
         b = rng.standard_normal(shape)
@@ -123,24 +103,27 @@ EIGEN = [
 ]
 
 
-@pytest.fixture(scope="module")
-def eigen(tmp_path_factory):
-    return module_of(EIGEN, tmp_path_factory.mktemp("eigen"), "breadth_eigen")
-
-
-@pytest.mark.parametrize("case", EIGEN, ids=[c.id for c in EIGEN])
-def test_eigen_case(eigen, case):
-    check_case(eigen, case)
-
-
-def test_eigh_at_a_repeated_eigenvalue_is_exact_for_a_basis_free_loss(eigen):
+def test_eigh_at_a_repeated_eigenvalue_is_exact_for_a_basis_free_loss(module):
     """Eigenvalues (-1, 2, 2): the projector onto the repeated eigenspace is smooth in A,
     and the convention F = 0 between equal eigenvalues gives its exact gradient."""
     rng = np.random.default_rng(3)
     q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
     a = q @ np.diag([-1.0, 2.0, 2.0]) @ q.T
     a = (a + a.T) / 2
-    assert symdiff.check_grad(eigen.eigh_projector, a)
-    g = symdiff.grad(eigen.eigvalsh_cubes)(a)
+    assert symdiff.check_grad(module.eigh_projector, a)
+    g = symdiff.grad(module.eigvalsh_cubes)(a)
     assert np.all(np.isfinite(g))
     np.testing.assert_array_equal(np.triu(g, 1), 0.0)
+
+
+ALL = CASES + COMPOSED + EIGEN
+
+
+@pytest.fixture(scope="module")
+def module(tmp_path_factory):
+    return module_of(ALL, tmp_path_factory.mktemp("linalg"), "breadth_linalg")
+
+
+@pytest.mark.parametrize("case", ALL, ids=[c.id for c in ALL])
+def test_linalg_case(module, case):
+    check_case(module, case)

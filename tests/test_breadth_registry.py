@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 
 import pytest
-
 import test_breadth_arrays as arrays
 import test_breadth_elementwise as elementwise
 import test_breadth_linalg as linalg
 import test_breadth_shapes as shapes
+
 from symdiff.frontend import lower_compositions, lower_special
 from symdiff.primitives import elementwise as E
 from symdiff.primitives import registry as R

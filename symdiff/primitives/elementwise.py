@@ -21,15 +21,15 @@ d/dy = -floor(x/y) (-trunc(x/y)) between their jumps.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import sympy
 from sympy import Abs, Max, Min, sign
 
-from .functions import Fmod, Mod, exact_powers
 from . import special as S
+from .functions import Fmod, Mod, exact_powers
 
 OUT = sympy.Symbol("_out", real=True)   # the forward output, in derivatives
 X, Y = sympy.symbols("_0 _1", real=True)
