@@ -98,6 +98,25 @@ def logaddexp_large(x):
     return np.sum(np.logaddexp(800.0 * x, 0.0))     # exp(800) overflows; logaddexp does not
 
 
+# ---------------------------------------------------------------- np.var, np.std (compositions)
+
+
+def var_all(x):
+    return np.var(x)
+
+
+def var_rows_ddof(x):
+    return np.sum(np.var(x, axis=1, ddof=1) * np.arange(3.0))
+
+
+def std_keepdims(x):
+    return np.sum(((x - x.mean(axis=0)) / np.std(x, axis=0, keepdims=True)) ** 3)
+
+
+def std_method_ddof(x):
+    return x.std(ddof=1) + np.std(x, axis=(0, 1))
+
+
 CASES = [
     ("cumsum_rows", cumsum_rows, (_normal(3, 4),), 0),
     ("cumsum_flat", cumsum_flat, (_normal(3, 4),), 0),
@@ -110,6 +129,10 @@ CASES = [
     ("arccosh_math", arccosh_math, (0.7, 0.4), (0, 1)),
     ("logaddexp_pair", logaddexp_pair, (_normal(3, 4), _normal(4)), (0, 1)),
     ("logaddexp_large", logaddexp_large, (_within(0.5, 1.5, 5),), 0),
+    ("var_all", var_all, (_normal(3, 4),), 0),
+    ("var_rows_ddof", var_rows_ddof, (_normal(3, 4),), 0),
+    ("std_keepdims", std_keepdims, (_normal(4, 3),), 0),
+    ("std_method_ddof", std_method_ddof, (_normal(2, 3),), 0),
     ("prod_all", prod_all, (_within(0.5, 1.5, 3, 4),), 0),
     ("prod_rows", prod_rows, (_normal(3, 4),), 0),
     ("prod_keepdims", prod_keepdims, (_normal(3, 4), _normal(4)), (0, 1)),

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import sympy
 
-from ..ir import TMP, Node, Value, ew_symbols, free_symbols
+from ..ir import Node, Value, ew_symbols, free_symbols
 from . import elementwise as E
 from .registry import primitive, refuse_not_yet
 

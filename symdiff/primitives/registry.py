@@ -15,10 +15,13 @@ stage needs to know about it, so no stage tests operation names:
                 ``p``; ``numba(n, cx)`` rewrites a node into the forms Numba compiles
     gate, maths the teaching text: the backprop lesson's pattern (``sum distributes``)
                 and the maths the primitive computes
-    flags       ``reduction``, ``integer_valued``, ``shape_preserving``...
+    flags       ``reduction``, ``integer_valued``, ``elementwise``, ``selects``...
+    lower       ``lower(ctx, e, hint, name, args, keywords)``: how lowering turns a call
+                spelled as the entry says into the primitive
 
 ``register`` checks an entry is complete when its module is imported: a primitive with a
-missing part fails then, naming it, not later on some code path.
+missing part fails then, naming it, not later on some code path. A ``Composition``
+(``np.var``) is a spelling lowered onto other primitives, with no rules of its own.
 
     >>> primitive("sum").gate
     'sum distributes'
@@ -85,7 +88,6 @@ class Primitive:
     gate: str = ""                           # the backprop lesson's name for it
     partial_shapes: bool = False             # its shape rule accepts unknown argument shapes
     reduction: bool = False                  # reduces over axis=, keepdims=
-    shape_preserving: bool = False           # out has the shape of the first argument
     integer_valued: bool = False             # out holds integers or booleans
     gradient_if: Callable | None = None      # a param-dependent "carries a gradient"
     fills_argument: int | None = None        # writes into this argument (a tape), no out
@@ -116,8 +118,20 @@ class Primitive:
         return self.jvp is LINEAR
 
 
+@dataclass(frozen=True)
+class Composition:
+    """A function lowered onto primitives (``np.var`` is a mean of squares): its spellings
+    and its lowering ``lower(ctx, e, hint, name, args, keywords)``; the primitives it is
+    written with carry its derivatives, so it needs no rules of its own."""
+
+    name: str
+    maths: str
+    lower: Callable
+    spellings: tuple[str, ...] = ()
+
+
 _REGISTRY: dict[str, Primitive] = {}
-_SPELLINGS: dict[str, Primitive] = {}
+_SPELLINGS: dict[str, Primitive | Composition] = {}
 _REQUIRED = ("name", "family", "maths", "shape", "vjp", "jvp", "printer")
 
 
@@ -148,6 +162,18 @@ def register(*entries: Primitive) -> None:
         _SPELLINGS.update((s, p) for s in p.spellings)
 
 
+def compose(*entries: Composition) -> None:
+    """Add functions written with primitives, checking their spellings are new."""
+    for c in entries:
+        if not (c.name and c.maths and callable(c.lower) and c.spellings):
+            raise IncompletePrimitive(f"composition {c.name or '?'} is incomplete")
+        taken = [s for s in c.spellings if s in _SPELLINGS]
+        if taken:
+            raise IncompletePrimitive(f"spelling {taken[0]} of {c.name} is already "
+                                      f"{_SPELLINGS[taken[0]].name}'s")
+        _SPELLINGS.update((s, c) for s in c.spellings)
+
+
 def primitive(name: str) -> Primitive:
     """The entry of an IR operation; an unknown one is a compiler bug, said clearly."""
     _load()
@@ -158,8 +184,9 @@ def primitive(name: str) -> Primitive:
     return entry
 
 
-def spelled(spelling: str) -> Primitive | None:
-    """The primitive a user's spelling names (``np.sum``, ``x.sum``), or None."""
+def spelled(spelling: str) -> Primitive | Composition | None:
+    """The primitive (or composition) a user's spelling names (``np.sum``, ``x.sum()``),
+    or None."""
     _load()
     return _SPELLINGS.get(spelling)
 
@@ -204,10 +231,10 @@ def _load() -> None:
     """Import the family modules (each registers its entries) the first time it is asked."""
     if not _LOADED:
         _LOADED.append(True)
-        from . import (bookkeeping, constructors, einsum, ew, indexing, internal,  # noqa: F401
-                       linalg, linalg_dense, linalg_eigen, manipulation, reductions,
-                       shaping)
+        from . import (bookkeeping, compositions, constructors, einsum, ew,  # noqa: F401
+                       indexing, internal, linalg, linalg_dense, linalg_eigen,
+                       manipulation, reductions, shaping)
 
 
-__all__ = ["Primitive", "register", "primitive", "spelled", "spellings", "all_primitives",
+__all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled", "spellings", "all_primitives",
            "check_node", "LINEAR", "NO_DERIVATIVE", "NOT_YET", "IncompletePrimitive"]
