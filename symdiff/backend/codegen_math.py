@@ -15,6 +15,7 @@ import sympy
 
 from ..primitives.elementwise import MATH_NAMES, NUMPY_NAMES
 from ..primitives.functions import IsZero, Mod, Power
+from ..primitives.special import printed_as
 
 #: SymPy's special numbers, as NumPy spells them (``nan`` alone is not a Python name)
 SPECIAL_NUMBERS = {"nan": ("nan", 1), "oo": ("inf", 1), "-oo": ("inf", -1), "zoo": ("nan", 1)}
@@ -79,8 +80,11 @@ class Printer:
 
     def call(self, module: str, func: str, args: list[ast.expr]) -> ast.expr:
         self.imports.add(module)
-        alias = global_name("np" if module == "numpy" else module)
-        return ast.Call(ast.Attribute(ast.Name(alias, ast.Load()), func, ast.Load()), args, [])
+        top, *inner = module.split(".")           # scipy.special.expit: attributes of scipy
+        value = ast.Name(global_name("np" if module == "numpy" else top), ast.Load())
+        for attr in inner:
+            value = ast.Attribute(value, attr, ast.Load())
+        return ast.Call(ast.Attribute(value, func, ast.Load()), args, [])
 
     def number(self, value) -> ast.expr:
         if str(value) in SPECIAL_NUMBERS:
@@ -175,6 +179,10 @@ class Printer:
 
     def function(self, e: sympy.Expr) -> ast.expr:
         func = type(e).__name__
+        spelled = printed_as(e, self.lib)         # np.sinc, scipy.special.expit, math.erf
+        if spelled is not None:
+            module, name, args = spelled
+            return self.call(module, name, [self(a) for a in args])
         args = [self(a) for a in e.args]
         if func in ("Max", "Min"):
             return self.extremum(func, args)

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import lower_arrays as arrays
 from . import custom_rules, symdiff_calls
+from . import lower_compositions as compositions
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
 from ..primitives import elementwise as E
@@ -28,7 +29,7 @@ NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "eye",
            "argsort", "trunc", "sign_mask"}
 #: Array methods: the registry's ``x.<name>()`` spellings.
 METHODS = {s[:-2] for s in spellings("x.") if s.endswith("()")}
-SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(spellings("np.")) | {
+SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(spellings("np.")) | set(compositions.NUMPY) | {
     "clip", "array", "absolute", "asarray"})
 
 CMP = {ast.Gt: ">", ast.Lt: "<", ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
@@ -239,6 +240,9 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
         return _math_call(ctx, e, hint, qualified[len("math."):])
     if symdiff_calls.is_symdiff_call(qualified):
         return symdiff_calls.lower_symdiff_call(ctx, e, hint, qualified)
+    special = qualified.split(":", 1)[-1]
+    if special.startswith("scipy.special."):
+        return _scipy_call(ctx, e, hint, special[len("scipy.special."):])
     shown = qualified.split(":", 1)[-1]
     close = difflib.get_close_matches(shown.split(".")[-1], SUPPORTED_NUMPY, n=1, cutoff=0.75)
     raise ctx.fail(f"`{shown}` is not a function symdiff can differentiate", e.func,
@@ -247,16 +251,43 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
                    "cannot read, give its derivative with @symdiff.custom_jvp")
 
 
+#: math functions refused, with what to write instead.
+MATH_INSTEAD = {"lgamma": "scipy.special.gammaln (its derivative, digamma, is SciPy's)",
+                "gamma": "scipy.special.gamma (its derivative needs SciPy's digamma)"}
+
+
 def _math_call(ctx: Context, e: ast.Call, hint: str, name: str):
-    row = E.lookup(name)
+    row = E.lookup(name, "math")
     if name not in E.MATH_FUNCTIONS or row is None:
         close = difflib.get_close_matches(name, sorted(E.MATH_FUNCTIONS), n=1, cutoff=0.75)
         raise ctx.fail(f"`math.{name}` is not supported", e.func,
+                       f"use {MATH_INSTEAD[name]}" if name in MATH_INSTEAD else
                        f"use math.{close[0]}" if close else "use a NumPy function")
     args, keywords = _arguments(ctx, e)
     if keywords or len(args) != row.arity:
         raise ctx.fail(f"math.{name} takes {row.arity} argument(s)", e)
     return ctx.ew(row.forward, [ctx.array(a, e) for a in args], hint, lib="math")
+
+
+def _scipy_call(ctx: Context, e: ast.Call, hint: str, name: str):
+    """``scipy.special.<name>(...)``: an elementwise row of ``elementwise.SCIPY_SPECIAL``,
+    or a function written with NumPy primitives (``lower_special``)."""
+    from . import lower_special
+    row = E.lookup(name, "scipy.special")
+    args, keywords = _arguments(ctx, e)
+    if row is not None:
+        if keywords or len(args) != row.arity:
+            raise ctx.fail(f"scipy.special.{name} takes {row.arity} array argument(s) here", e,
+                           "pass the arrays by position, without out=/where= keywords")
+        return ctx.ew(row.forward, [ctx.array(a, e) for a in args], hint)
+    lowering = lower_special.LOWERINGS.get(name)
+    if lowering is not None:
+        return lowering(ctx, e, hint, args, keywords)
+    known = sorted(set(E.SCIPY_SPECIAL) | set(lower_special.LOWERINGS))
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    raise ctx.fail(f"`scipy.special.{name}` is not supported", e.func,
+                   f"did you mean scipy.special.{close[0]}?" if close else
+                   "write it with supported NumPy or scipy.special functions")
 
 
 def _builtin(ctx: Context, e: ast.Call, hint: str, name: str):
@@ -327,6 +358,8 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
     entry = spelled("np." + name)
     if entry is not None and entry.lower is not None:     # the registry's own lowering
         return entry.lower(ctx, e, hint, name, args, keywords)
+    if name in compositions.NUMPY:                        # lowered onto other primitives
+        return compositions.NUMPY[name](ctx, e, hint, args, keywords)
     if name in ("reshape", "ravel"):
         x = ctx.array(args[0], e)
         shape = args[1] if len(args) > 1 else keywords.get("shape", Const(-1))

@@ -19,6 +19,7 @@ import linecache
 import math
 import os
 import re
+import sys
 import textwrap
 import tokenize
 import types
@@ -230,6 +231,8 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.rules[name] = lambda value=value: value.rule and source_of(value.rule)
     elif _symdiff_function(value):                      # symdiff.stop_gradient, by name
         scope.imported[name] = ("symdiff", _symdiff_function(value))
+    elif _scipy_special_name(value):
+        scope.imported[name] = ("scipy.special", _scipy_special_name(value))
     elif isinstance(value, types.FunctionType) and _in_a_library(value):
         scope.imported[name] = (value.__module__ or "", value.__name__)   # not inlined
     elif isinstance(value, types.FunctionType):
@@ -250,6 +253,15 @@ def _symdiff_function(value: Any) -> str | None:
     owner = value if isinstance(value, types.FunctionType) else type(value)
     found = owner.__dict__.get("symdiff_function")
     return found if isinstance(found, str) else None
+
+
+def _scipy_special_name(value: Any) -> str | None:
+    """``expit`` for scipy.special.expit (a ufunc) or logsumexp, when SciPy is loaded."""
+    special = sys.modules.get("scipy.special")
+    attr = getattr(value, "__name__", None)
+    if special is None or not isinstance(attr, str) or isinstance(value, types.ModuleType):
+        return None
+    return attr if getattr(special, attr, None) is value else None
 
 
 def _in_a_library(fn: types.FunctionType) -> bool:
@@ -400,14 +412,14 @@ def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = 
                 scope.math.add(bound)
             elif alias.name == "numpy.linalg" and alias.asname:
                 scope.linalg.add(bound)
-            else:
-                scope.other_modules[bound] = alias.name
+            else:              # import scipy.special binds scipy
+                scope.other_modules[bound] = alias.name if alias.asname else bound
         return
     for alias in stmt.names:
         bound = alias.asname or alias.name
         if stmt.module == "numpy" and alias.name == "linalg":
             scope.linalg.add(bound)
-        elif stmt.module in ("numpy", "math", "symdiff"):
+        elif stmt.module in ("numpy", "math", "symdiff", "scipy.special"):
             scope.imported[bound] = (stmt.module, alias.name)
         else:
             scope.other_modules[bound] = f"{stmt.module}.{alias.name}"

@@ -21,13 +21,14 @@ d/dy = -floor(x/y) (-trunc(x/y)) between their jumps.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import sympy
 from sympy import Abs, Max, Min, sign
 
+from . import special as S
 from .functions import Fmod, Mod, exact_powers
 
 OUT = sympy.Symbol("_out", real=True)   # the forward output, in derivatives
@@ -133,13 +134,63 @@ TABLE: dict[str, Elementwise] = {row.name: row for row in [
     # ---- piecewise constant: zero gradient almost everywhere
     _row("sign",     lambda x: sign(x),       "0",                     kink="sign'(0) = 0",
          sympy_name="sign"),
+    # ---- more of NumPy (special.py prints them and states their derivatives)
+    _row("arctan2",  lambda y, x: sympy.atan2(y, x), "y/(x**2 + y**2), -x/(x**2 + y**2)",
+         domain=(0.2, 2.0), kink="undefined at (0, 0); jumps across y == 0 for x < 0",
+         sympy_name="atan2", math="atan2", aliases=("atan2",)),
+    _row("logaddexp2", lambda x, y: S.LogAddExp2(x, y), "2**(x - out), 2**(y - out)"),
+    _row("fmax",     lambda x, y: S.FMax(x, y), "H(x - y), H(y - x)",  gate="max routes",
+         kink="tie: each input gets 1/2; a NaN argument gets 0"),
+    _row("fmin",     lambda x, y: S.FMin(x, y), "H(y - x), H(x - y)",  gate="min routes",
+         kink="tie: each input gets 1/2; a NaN argument gets 0"),
+    _row("sinc",     lambda x: S.Sinc(x),     "(cos(pi*x) - out)/x",   kink="sinc'(0) = 0"),
+    _row("cbrt",     lambda x: S.Cbrt(x),     "1/(3*out**2)",          domain=(0.3, 2.0),
+         kink="x == 0: infinite slope"),
+    _row("deg2rad",  lambda x: x * sympy.pi / 180, "pi/180"),
+    _row("rad2deg",  lambda x: x * 180 / sympy.pi, "180/pi"),
+    _row("nan_to_num", lambda x: S.NanToNum(x), "1",
+         kink="where x is NaN or infinite the output is a constant: d = 1 is not used there"),
+    _row("imag",     lambda x: S.Imag(x),     "0"),
 ]}
 
+#: scipy.special's elementwise functions (``scipy.special.<name>``), printed as SciPy calls;
+#: the emitted module imports scipy.special only when the user's code calls one of them.
+SCIPY_SPECIAL: dict[str, Elementwise] = {row.name: row for row in [
+    _row("expit",    lambda x: S.Expit(x),    "out*(1 - out)"),
+    _row("log_expit", lambda x: S.LogExpit(x), "1/(1 + exp(x))",       domain=(-3.0, 3.0)),
+    _row("logit",    lambda x: S.Logit(x),    "1/(x*(1 - x))",         domain=(0.05, 0.95)),
+    _row("erf",      lambda x: sympy.erf(x),  "2*exp(-x**2)/sqrt(pi)"),
+    _row("erfc",     lambda x: sympy.erfc(x), "-2*exp(-x**2)/sqrt(pi)"),
+    _row("erfinv",   lambda x: S.Erfinv(x),   "sqrt(pi)*exp(out**2)/2", domain=(-0.9, 0.9)),
+    _row("ndtr",     lambda x: S.Ndtr(x),     "exp(-x**2/2)/sqrt(2*pi)", domain=(-3.0, 3.0)),
+    _row("ndtri",    lambda x: S.Ndtri(x),    "sqrt(2*pi)*exp(out**2/2)", domain=(0.05, 0.95)),
+    _row("log_ndtr", lambda x: S.LogNdtr(x),  "exp(-x**2/2 - out)/sqrt(2*pi)", domain=(-3.0, 3.0)),
+    _row("gammaln",  lambda x: sympy.loggamma(x), "digamma(x)",        domain=(0.5, 3.0)),
+    _row("gamma",    lambda x: sympy.gamma(x), "out*digamma(x)",       domain=(0.5, 3.0)),
+    _row("digamma",  lambda x: sympy.polygamma(0, x), "polygamma(1, x)", domain=(0.5, 3.0)),
+    _row("entr",     lambda x: S.Entr(x),     "-log(x) - 1",           domain=(0.1, 2.0),
+         kink="x == 0: infinite slope; -inf for x < 0"),
+    _row("xlogy",    lambda x, y: S.Xlogy(x, y), "log(y), x/y",        domain=(0.5, 2.0)),
+    _row("xlog1py",  lambda x, y: S.Xlog1py(x, y), "log(1 + y), x/(1 + y)", domain=(0.5, 2.0)),
+    _row("betaln",   lambda a, b: S.Betaln(a, b), "SymPy derives it",  domain=(0.5, 3.0)),
+    _row("i0",       lambda x: S.I0(x),       "i1(x)"),
+    _row("i1",       lambda x: S.I1(x),       "i0(x) - out/x",         kink="i1'(0) = 1/2"),
+    _row("i0e",      lambda x: S.I0e(x),      "i1e(x) - sign(x)*out",  domain=(0.2, 2.0),
+         kink="x == 0: a corner (|x|)"),
+    _row("i1e",      lambda x: S.I1e(x),      "i0e(x) - out/x - sign(x)*out", domain=(0.2, 2.0),
+         kink="x == 0: a corner (|x|)"),
+    _row("j0",       lambda x: S.J0(x),       "-j1(x)"),
+    _row("j1",       lambda x: S.J1(x),       "j0(x) - out/x",         kink="j1'(0) = 1/2"),
+]}
+SCIPY_ALIASES = {"psi": "digamma"}
+
 #: Names users write, mapped to rows. ``np.<name>`` and ``math.<name>`` resolve through these.
-NUMPY_ALIASES = {"arctan2": None, **{alias: row.name for row in TABLE.values()
-                                     for alias in row.aliases}}
+NUMPY_ALIASES = {"real": "positive", "conj": "positive", "conjugate": "positive",
+                 **{alias: row.name for row in TABLE.values() for alias in row.aliases}}
 #: The functions of ``math`` users may call: rows' ``math`` names, and two aliases.
-MATH_FUNCTIONS = {row.math for row in TABLE.values() if row.math} | {"fabs", "pow"}
+#: math functions of the table of scipy.special (math.erf is scipy.special.erf on floats).
+MATH_SPECIAL = {"erf", "erfc"}
+MATH_FUNCTIONS = {row.math for row in TABLE.values() if row.math} | {"fabs", "pow"} | MATH_SPECIAL
 #: How codegen prints a SymPy function: under NumPy, and under ``math`` where it has one.
 NUMPY_NAMES = {"Floor": "floor", "Trunc": "trunc",
                **{row.sympy_name: row.name for row in TABLE.values() if row.sympy_name}}
@@ -147,8 +198,13 @@ MATH_NAMES = {"Floor": "floor", "Trunc": "trunc",
               **{row.sympy_name: row.math for row in TABLE.values() if row.sympy_name and row.math}}
 
 
-def lookup(name: str) -> Elementwise | None:
-    """The row for a NumPy/math function name, or None when it is not elementwise."""
+def lookup(name: str, module: str = "numpy") -> Elementwise | None:
+    """The row for a NumPy / math / scipy.special function name, or None when it is not
+    elementwise."""
+    if module == "scipy.special":
+        return SCIPY_SPECIAL.get(SCIPY_ALIASES.get(name, name))
+    if module == "math" and name in MATH_SPECIAL:
+        return SCIPY_SPECIAL[name]
     name = NUMPY_ALIASES.get(name, name) or ""
     return TABLE.get(name)
 

@@ -231,8 +231,9 @@ def _load() -> None:
     """Import the family modules (each registers its entries) the first time it is asked."""
     if not _LOADED:
         _LOADED.append(True)
-        from . import (bookkeeping, compositions, constructors, ew, indexing,  # noqa: F401
-                       internal, linalg, reductions, shaping)
+        from . import (bookkeeping, compositions, constructors, einsum, ew,  # noqa: F401
+                       indexing, internal, linalg, linalg_dense, linalg_eigen,
+                       manipulation, reductions, shaping)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled", "spellings", "all_primitives",

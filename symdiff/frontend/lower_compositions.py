@@ -1,0 +1,229 @@
+"""NumPy functions that are compositions of primitives, lowered onto them (no rules of
+their own; the derivative comes from the parts):
+
+    trace(a)                 einsum("ii...->...", a[:k, :k])   k = min(a.shape[:2])
+    diagonal(a)              einsum("ii...->...i", a[:k, :k])  (offset 0, axes 0 and 1)
+    average(a, axis)         mean(a, axis)
+    average(a, weights=w)    sum(a * w) / sum(w)              (all axes)
+    ptp(a, axis)             max(a, axis) - min(a, axis)      (ties split, as max's do)
+    nansum(a, axis)          sum(where(isnan(a), 0, a), axis) (no gradient to a NaN)
+    nanmean(a, axis)         nansum(a, axis) / count of the numbers
+    diff(a, n, axis=-1)      a[..., 1:] - a[..., :-1], n times   (axis -1 or 0)
+    append(a, v)             concatenate([ravel(a), ravel(v)])   (axis=None)
+    append(a, v, axis)       concatenate([a, v], axis)
+    cross(a, b)              the 3-vectors' cross product along the last axis
+    take(a, i)               ravel(a)[i];  take(a, i, axis=0) is a[i]
+    identity(n)              np.eye(n)
+    vstack([a, b])           concatenate([atleast_2d(a), atleast_2d(b)], 0)
+    dstack([a, b])           concatenate([atleast_3d(a), atleast_3d(b)], 2)
+    vdot(a, b)               sum(ravel(a) * ravel(b))
+    linalg.multi_dot([A, B, C])   A @ B @ C  (left to right)
+    linalg.matrix_power(A, k)     A @ A @ ... (k a constant; inv(A) first for k < 0)
+
+    NUMPY[name](ctx, e, hint, args, keywords) -> the value
+"""
+from __future__ import annotations
+
+from ..ir import TMP, Const
+from .lower_special import _only, _option
+
+
+def _axis_keepdims(ctx, e, args, keywords):
+    axis = ctx.static(_option(ctx, e, args, keywords, 1, "axis", None), e, "axis")
+    keepdims = ctx.static(keywords.get("keepdims", Const(False)), e, "keepdims")
+    return axis, bool(keepdims)
+
+
+def _einsum(subscripts: str, what: str, allowed=()):
+    def lower(ctx, e, hint, args, keywords):
+        _only(ctx, e, keywords, set(allowed), what)
+        if len(args) != 1:
+            raise ctx.fail(f"{what} takes one array here", e,
+                           f"for other offsets or axes write np.einsum('{subscripts}', ...)"
+                           " with the letters you mean")
+        return ctx.emit("einsum", [_square(ctx, ctx.array(args[0], e))], hint,
+                        subscripts=subscripts)
+    return lower
+
+
+def _square(ctx, x):
+    """x[:k, :k], k = min(x.shape[0], x.shape[1]): the block whose diagonal is x's."""
+    import sympy
+    rows = ctx.emit("dim", [x], TMP, axis=0)
+    cols = ctx.emit("dim", [x], TMP, axis=1)
+    k = ctx.ew(lambda a, b: sympy.Min(a, b), [rows, cols], TMP, lib="math")
+    spec = (("slice", None, 1, None), ("slice", None, 1, None))
+    return ctx.emit("getitem", [x, k], TMP, index=spec)
+
+
+def average(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, {"axis", "weights"}, "np.average")
+    x = ctx.array(args[0], e)
+    axis = ctx.static(_option(ctx, e, args, keywords, 1, "axis", None), e, "axis")
+    weights = _option(ctx, e, args, keywords, 2, "weights", None)
+    if isinstance(weights, Const) and weights.value is None:
+        return ctx.emit("mean", [x], hint, axis=axis, keepdims=False)
+    if axis is not None:
+        raise ctx.fail("np.average with weights= and axis= is not supported", e,
+                       "write np.sum(a * w, axis) / np.sum(w, axis), with w broadcast "
+                       "against a as you mean it")
+    w = ctx.array(weights, e)
+    product = ctx.ew(lambda a, b: a * b, [x, w], TMP)
+    top = ctx.emit("sum", [product], TMP, axis=None, keepdims=False)
+    bottom = ctx.emit("sum", [w], TMP, axis=None, keepdims=False)
+    return ctx.ew(lambda a, b: a / b, [top, bottom], hint)
+
+
+def ptp(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, {"axis", "keepdims"}, "np.ptp")
+    x = ctx.array(args[0], e)
+    axis, keepdims = _axis_keepdims(ctx, e, args, keywords)
+    top = ctx.emit("amax", [x], TMP, axis=axis, keepdims=keepdims)
+    bottom = ctx.emit("amin", [x], TMP, axis=axis, keepdims=keepdims)
+    return ctx.ew(lambda a, b: a - b, [top, bottom], hint)
+
+
+def _numbers(ctx, x):
+    """(x with NaN replaced by 0, 1.0 where x is a number)."""
+    missing = ctx.emit("np", [x], TMP, fn="isnan", keywords=())
+    kept = ctx.emit("where", [missing, Const(0.0), x], TMP)
+    present = ctx.emit("where", [missing, Const(0.0), Const(1.0)], TMP)
+    return kept, present
+
+
+def nansum(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, {"axis", "keepdims"}, "np.nansum")
+    x = ctx.array(args[0], e)
+    axis, keepdims = _axis_keepdims(ctx, e, args, keywords)
+    kept, _ = _numbers(ctx, x)
+    return ctx.emit("sum", [kept], hint, axis=axis, keepdims=keepdims)
+
+
+def nanmean(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, {"axis", "keepdims"}, "np.nanmean")
+    x = ctx.array(args[0], e)
+    axis, keepdims = _axis_keepdims(ctx, e, args, keywords)
+    kept, present = _numbers(ctx, x)
+    total = ctx.emit("sum", [kept], TMP, axis=axis, keepdims=keepdims)
+    count = ctx.emit("sum", [present], TMP, axis=axis, keepdims=keepdims)
+    return ctx.ew(lambda a, b: a / b, [total, count], hint)
+
+
+def _static(ctx, e, args, keywords, position, name, default):
+    return ctx.static(_option(ctx, e, args, keywords, position, name, default), e, name)
+
+
+def _along(axis: int, entry) -> tuple:
+    """An index spec picking ``entry`` along axis 0 or -1."""
+    return (entry,) if axis == 0 else (Ellipsis, entry)
+
+
+def diff(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, {"n", "axis"}, "np.diff")
+    x = ctx.array(args[0], e)
+    times = _static(ctx, e, args, keywords, 1, "n", 1)
+    axis = _static(ctx, e, args, keywords, 2, "axis", -1)
+    if axis not in (0, -1) or not isinstance(times, int) or times < 0:
+        raise ctx.fail("np.diff is supported along axis=0 or axis=-1, n a constant", e,
+                       "move the axis first with np.moveaxis(a, k, -1)")
+    for k in range(times):
+        later = ctx.emit("getitem", [x, Const(1)], TMP, index=_along(axis, ("slice", 1, None, None)))
+        earlier = ctx.emit("getitem", [x, Const(-1)], TMP,
+                           index=_along(axis, ("slice", None, 1, None)))
+        x = ctx.ew(lambda u, v: u - v, [later, earlier], hint if k == times - 1 else TMP)
+    return x
+
+
+def append(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, {"axis"}, "np.append")
+    a, v = ctx.array(args[0], e), ctx.array(args[1], e)
+    axis = _static(ctx, e, args, keywords, 2, "axis", None)
+    if axis is None:
+        flat = [ctx.emit("reshape", [u, Const(-1)], TMP) for u in (a, v)]
+        return ctx.emit("concatenate", flat, hint, axis=0)
+    return ctx.emit("concatenate", [a, v], hint, axis=axis)
+
+
+def cross(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, set(), "np.cross")
+    a, b = ctx.array(args[0], e), ctx.array(args[1], e)
+    parts = [[ctx.emit("getitem", [u, Const(k)], TMP, index=(Ellipsis, ("at", 1)))
+              for k in range(3)] for u in (a, b)]
+    (a0, a1, a2), (b0, b1, b2) = parts
+    terms = [ctx.ew(lambda p, q, r, s: p * q - r * s, [x1, y2, x2, y1], TMP)
+             for x1, y2, x2, y1 in ((a1, b2, a2, b1), (a2, b0, a0, b2), (a0, b1, a1, b0))]
+    return ctx.emit("stack", terms, hint, axis=-1)
+
+
+def take(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, {"axis"}, "np.take")
+    x, indices = ctx.array(args[0], e), ctx.array(args[1], e)
+    axis = _static(ctx, e, args, keywords, 2, "axis", None)
+    if axis is None:
+        x = ctx.emit("reshape", [x, Const(-1)], TMP)
+        axis = 0
+    if axis not in (0, -1):
+        raise ctx.fail("np.take is supported with axis None, 0 or -1", e,
+                       "index with a[:, i] instead")
+    return ctx.emit("getitem", [x, indices], hint, index=_along(axis, ("at", 1)))
+
+
+def identity(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, set(), "np.identity")
+    return ctx.emit("np", [ctx.array(args[0], e)], hint, fn="eye", keywords=())
+
+
+def vdot(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, set(), "np.vdot")
+    flat = [ctx.emit("reshape", [ctx.array(a, e), Const(-1)], TMP) for a in args[:2]]
+    product = ctx.ew(lambda u, v: u * v, flat, TMP)
+    return ctx.emit("sum", [product], hint, axis=None, keepdims=False)
+
+
+def multi_dot(ctx, e, hint, args, keywords):
+    from .lower import Tup
+    _only(ctx, e, keywords, set(), "np.linalg.multi_dot")
+    if len(args) != 1 or not isinstance(args[0], Tup) or len(args[0].items) < 2:
+        raise ctx.fail("np.linalg.multi_dot takes a list of arrays written out, e.g. [A, B, C]", e)
+    items = [ctx.array(a, e) for a in args[0].items]
+    product = items[0]
+    for k, item in enumerate(items[1:], 2):
+        product = ctx.emit("matmul", [product, item], hint if k == len(items) else TMP)
+    return product
+
+
+def matrix_power(ctx, e, hint, args, keywords):
+    _only(ctx, e, keywords, set(), "np.linalg.matrix_power")
+    x = ctx.array(args[0], e)
+    k = ctx.static(args[1] if len(args) > 1 else Const(None), e, "the power")
+    if not isinstance(k, int) or isinstance(k, bool):
+        raise ctx.fail("np.linalg.matrix_power needs a constant integer power", e)
+    if k == 0:
+        size = ctx.emit("dim", [x], TMP, axis=-1)
+        return ctx.emit("np", [size], hint, fn="eye", keywords=())
+    base = ctx.emit("inv", [x], TMP) if k < 0 else x
+    product = base
+    for j in range(2, abs(k) + 1):
+        product = ctx.emit("matmul", [product, base], hint if j == abs(k) else TMP)
+    return product
+
+
+def stacked(ctx, e, hint, args, keywords, name: str):
+    from .lower import Tup
+    if keywords or len(args) != 1 or not isinstance(args[0], Tup):
+        raise ctx.fail(f"np.{name} takes a list of arrays written out, e.g. [a, b]", e)
+    ndim, axis = (3, 2) if name == "dstack" else (2, 0)
+    parts = [ctx.emit("atleast", [ctx.array(a, e)], TMP, ndim=ndim) for a in args[0].items]
+    return ctx.emit("concatenate", parts, hint, axis=axis)
+
+
+def _stacked(name: str):
+    return lambda ctx, e, hint, args, keywords: stacked(ctx, e, hint, args, keywords, name)
+
+
+NUMPY = {"vstack": _stacked("vstack"),
+         "dstack": _stacked("dstack"), "diff": diff, "vdot": vdot, "linalg.multi_dot": multi_dot,
+         "linalg.matrix_power": matrix_power, "append": append, "cross": cross, "take": take, "identity": identity,
+"trace": _einsum("ii...->...", "np.trace"),
+         "diagonal": _einsum("ii...->...i", "np.diagonal"),
+         "average": average, "ptp": ptp, "nansum": nansum, "nanmean": nanmean}

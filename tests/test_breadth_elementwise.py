@@ -1,0 +1,121 @@
+"""The elementwise functions of NumPy, scipy.special and math added to the SymPy table,
+tested from the table itself: one case per row (``elementwise.TABLE`` rows listed in
+``NEW_NUMPY``, every row of ``elementwise.SCIPY_SPECIAL``), inputs drawn from the row's
+domain, each checked by ``breadth_support.check_case`` (value, gradient, forward mode,
+Hessian-vector product; jit for a sample).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from breadth_support import Case, check_case, module_of
+
+import symdiff
+from symdiff.primitives import elementwise as E
+
+NEW_NUMPY = ["arctan2", "logaddexp2", "fmax", "fmin", "sinc", "cbrt", "deg2rad", "rad2deg",
+             "nan_to_num", "imag", "expm1", "log1p", "log2", "log10", "reciprocal", "arcsinh",
+             "arctanh", "hypot"]
+ALIASES = {"real": "positive", "conj": "positive", "conjugate": "positive",
+           "atan2": "arctan2"}
+MATH = {"erf": "erf", "erfc": "erfc", "atan2": "arctan2", "hypot": "hypot",
+        "log1p": "log1p", "expm1": "expm1"}
+JIT = {"np_sinc", "np_cbrt", "np_arctan2", "np_logaddexp2", "sp_expit", "math_erf"}
+PARAMS = ("x", "y")
+
+
+def _draw(row, shape):
+    lo, hi = row.domain
+    lo, hi = lo + 0.05 * (hi - lo), hi - 0.05 * (hi - lo)
+
+    def inputs(rng):
+        while True:
+            values = [rng.uniform(lo, hi, shape) if shape else float(rng.uniform(lo, hi))
+                      for _ in range(row.arity)]
+            if row.arity < 2 or np.min(np.abs(values[0] - values[1])) > 0.05:  # no ties
+                return values
+    return inputs
+
+
+def _case(cid, call, row, shape=(3, 4)):
+    params = ", ".join(PARAMS[: row.arity])
+    body = f"np.sum({call}({params}))" if shape else f"{call}({params})"
+    return Case(cid, params, body, _draw(row, shape), wrt=tuple(range(row.arity)),
+                second=True, jit=cid in JIT)
+
+
+CASES = ([_case(f"np_{n}", f"np.{n}", E.TABLE[n]) for n in NEW_NUMPY]
+         + [_case(f"np_{a}", f"np.{a}", E.TABLE[t]) for a, t in ALIASES.items()]
+         + [_case(f"sp_{n}", f"sp.{n}", row) for n, row in E.SCIPY_SPECIAL.items()]
+         + [_case("sp_psi", "scipy.special.psi", E.SCIPY_SPECIAL["digamma"])]
+         + [_case(f"math_{n}", f"math.{n}", E.lookup(n, "math"), shape=())
+            for n in MATH])
+
+
+@pytest.fixture(scope="module")
+def module(tmp_path_factory):
+    return module_of(CASES, tmp_path_factory.mktemp("ew"), "breadth_ew")
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_elementwise_case(module, case):
+    check_case(module, case)
+
+
+def test_every_new_row_has_a_case():
+    covered = {c.id.split("_", 1)[1] for c in CASES}
+    assert set(E.SCIPY_SPECIAL) <= covered
+    assert set(NEW_NUMPY) <= covered
+
+
+def test_emitted_module_imports_scipy_only_when_the_code_calls_it(module):
+    plain = symdiff.grad(module.np_sinc).source
+    special = symdiff.grad(module.sp_expit).source
+    assert "scipy" not in plain
+    assert "import scipy.special" in special and "scipy.special.expit(x)" in special
+
+
+def test_scipy_derivatives_reuse_the_output(module):
+    """expit' = out*(1 - out): the backward line reads the forward value, not exp."""
+    source = symdiff.grad(module.sp_expit).source
+    assert "np.exp" not in source
+
+
+def test_sinc_derivative_at_zero_is_zero(module):
+    x = np.array([0.0, 0.5, -1.25])
+    g = symdiff.grad(module.np_sinc)(x)
+    assert g[0] == 0.0
+    h = 1e-6
+    np.testing.assert_allclose(g[1:], (np.sinc(x[1:] + h) - np.sinc(x[1:] - h)) / (2 * h),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["i1", "j1"])
+def test_bessel_derivatives_at_zero_are_one_half(tmp_path, name):
+    from support import load_module
+    m = load_module(tmp_path, "bessel", "import numpy as np\nimport scipy.special\n\n"
+                    f"def f(x):\n    return np.sum(scipy.special.{name}(x))\n")
+    np.testing.assert_array_equal(symdiff.grad(m.f)(np.array([0.0, 0.0])), [0.5, 0.5])
+
+
+def test_fmax_ignores_nan_and_splits_ties():
+    import symdiff.primitives.special as S  # noqa: F401  (the rows print np.fmax)
+    x = np.array([1.0, np.nan, 2.0])
+    y = np.array([1.0, 3.0, np.nan])
+    src = "import numpy as np\n\ndef f(x, y):\n    return np.sum(np.fmax(x, y))\n"
+    import tempfile
+
+    from support import load_module
+    m = load_module(tempfile.mkdtemp(), "fmax", src)
+    dx, dy = symdiff.grad(m.f, wrt=(0, 1))(x, y)
+    np.testing.assert_array_equal(dx, [0.5, 0.0, 1.0])
+    np.testing.assert_array_equal(dy, [0.5, 1.0, 0.0])
+
+
+@pytest.mark.parametrize("name", ["lgamma", "gamma"])
+def test_math_gamma_functions_are_refused_with_the_scipy_spelling(tmp_path, name):
+    from support import load_module
+    m = load_module(tmp_path, "mg", f"import math\n\ndef f(x):\n    return math.{name}(x)\n")
+    with pytest.raises(symdiff.SymdiffError) as info:
+        symdiff.grad(m.f)(1.5)
+    assert "scipy.special" in str(info.value) and info.value.loc is not None
