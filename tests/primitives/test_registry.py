@@ -20,7 +20,7 @@ from symdiff.backend.helpers import HELPERS
 from symdiff.ir import Const, Function, IRError, Var, ew_symbols, node, verify
 from symdiff.primitives import registry as R
 
-PACKAGE = Path(__file__).resolve().parent.parent / "symdiff"
+PACKAGE = Path(__file__).resolve().parents[2] / "symdiff"
 ENTRIES = R.all_primitives()
 
 
