@@ -285,9 +285,10 @@ def _scipy_call(ctx: Context, e: ast.Call, hint: str, name: str):
         return lowering(ctx, e, hint, args, keywords)
     known = sorted(set(E.SCIPY_SPECIAL) | set(lower_special.LOWERINGS))
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
-    raise ctx.fail(f"`scipy.special.{name}` is not supported", e.func,
-                   f"did you mean scipy.special.{close[0]}?" if close else
-                   "write it with supported NumPy or scipy.special functions")
+    raise ctx.fail(f"`scipy.special.{name}` is not a function symdiff can differentiate",
+                   e.func, f"did you mean scipy.special.{close[0]}?" if close else
+                   "write it with supported NumPy or scipy.special functions, or give its "
+                   "derivative with @symdiff.custom_jvp")
 
 
 def _builtin(ctx: Context, e: ast.Call, hint: str, name: str):

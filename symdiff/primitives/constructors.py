@@ -93,7 +93,8 @@ def _linspace_jvp(em, n, ts):
 register(
     Primitive("np", "constructors", "np.<fn>(...), a value with no gradient",
               shape=np_shape, partial_shapes=True, vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE,
-              printer=_print_np, params=(("fn", "str"), ("keywords", "names")),
+              printer=_print_np,
+              params=(("fn", "str"), ("keywords", "names"), ("custom_rule", "name")),
               integer_valued=True, counts=lambda n: n.args if n.param("fn") in COUNTING else (),
               makes_mask=lambda n, is_mask: n.param("fn") in BOOLEAN_FUNCTIONS),
     Primitive("full", "constructors", "a constant shaped like the arguments (x - x)",
