@@ -367,6 +367,8 @@ def test_a_layer_with_a_wrong_parameter_gradient():
     report = symdiff.check_backward(bc.AffineBadBias(W, b), None, x)
     assert [g.name for g in report.wrong] == ["db"]
     assert "off by a constant factor 1/6" in diagnosis(report, 2)
+    assert "divided by 6, a size of x (axis 0): a mean where a sum belongs" in \
+        diagnosis(report, 2)
     assert str(report).startswith("AffineBadBias.forward / AffineBadBias.backward")
 
 
