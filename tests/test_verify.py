@@ -226,6 +226,12 @@ def test_a_function_returning_only_the_loss_is_refused():
         symdiff.check_backward(only, None, np.ones(3))
 
 
+def test_an_argument_in_the_place_of_the_backward_is_refused():
+    W, X, y, reg = linear_args()
+    with pytest.raises(symdiff.SymdiffError, match="pass None as the backward"):
+        symdiff.check_backward(bc.svm_loss_vectorized, W, X, y, reg)
+
+
 def test_the_arguments_are_not_changed():
     args = linear_args()
     copies = [np.copy(a) for a in args]
