@@ -71,6 +71,10 @@ def check_backward(forward: Callable, backward: Callable | None = None, *args, w
       >>> report.ok
       False
     """
+    if backward is not None and not callable(backward):
+        raise SymdiffError(f"the backward is a {type(backward).__name__}, not a function",
+                           hint="check_backward(forward, backward, *args): pass None as the "
+                                "backward when forward returns (loss, gradients...)")
     from .verify_layer import LayerCheck, layer_methods
     methods = layer_methods(forward, backward)
     if methods:

@@ -37,7 +37,7 @@ def explain(check, report: BackwardReport) -> None:
             continue
         position = check.wrt[k]
         _confirm(check, g, position)
-        g.diagnosis += (_zero(g) or _factor(g.hand_array, g.correct_array) or
+        g.diagnosis += (_zero(g) or _with_sizes(check, _factor(g.hand_array, g.correct_array)) or
                         _term(check, k, g) or _dropped_term(check, k, g) or
                         _diagonal(check, k, g, position) or
                         _rows(check, g) or _close(g))
@@ -77,6 +77,29 @@ def _factor(hand: np.ndarray, correct: np.ndarray, what: str = "") -> list[str]:
         return []              # any number is some multiple of another: say so only if nice
     return [f"off by a constant factor {_nice(c)}{what}: it is {_nice(c)} times the correct "
             "gradient"]
+
+
+def _with_sizes(check, found: list[str]) -> list[str]:
+    """A factor 1/n or n where n is a size of an argument (the batch size N, say): a mean
+    where a sum belongs, or a division by N forgotten or repeated."""
+    if not found or "factor" not in found[0]:
+        return found
+    sizes: dict[int, str] = {}
+    for name, value in zip(check.params, check.args):
+        for n in np.shape(value):
+            if n > 1:
+                sizes.setdefault(n, name)         # the first argument with that size
+    factor = found[0].split("factor ")[1].split(":")[0]
+    size = int(factor[2:]) if factor.startswith("1/") else int(factor) if factor.isdigit() \
+        else None
+    if size in sizes:
+        axis = list(np.shape(check.args[check.params.index(sizes[size])])).index(size)
+        what = (f"divided by {size}, a size of {sizes[size]} (axis {axis}): a mean where a "
+                "sum belongs, or a division done twice?" if factor.startswith("1/") else
+                f"{size} times, a size of {sizes[size]} (axis {axis}): a division by it "
+                "forgotten?")
+        return found + [what]
+    return found
 
 
 def factor_of(hand: np.ndarray, correct: np.ndarray) -> float | None:

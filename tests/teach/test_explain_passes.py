@@ -80,14 +80,22 @@ def explained(path, functions, wrt=0, **options) -> tuple[str, str]:
     return _explained(path, tuple(functions), wrt, tuple(sorted(options.items())))
 
 
+def functions_of(module: str) -> list[str]:
+    """The top-level functions of a generated module (helpers too), as text."""
+    blocks = [b.strip("\n") for b in module.split("\n\n\n")]
+    return [b for b in blocks if re.search(r"^def ", b, re.M)]
+
+
 def stages(text: str) -> list[tuple[str, str]]:
-    """(what produced it, module source) for the first listing and after each diff."""
+    """(what produced it, module source) for the first listing and after each diff; the
+    last one's functions are those of the compiled output (which adds value_and_grad_*)."""
     parts = sections(text)
-    assert parts[0][0] == "the chain rule, before any optimizer pass"
+    assert parts[0][0].startswith("the chain rule, before any optimizer pass")
     assert parts[-1][0] == "the compiled output"
     current, out = parts[0][1], [("chain rule", parts[0][1])]
     for title, body in parts[1:-1]:
-        if title.endswith(": no change") or "no pass changes anything" in title:
+        if title.endswith(": no change") or "no pass changes anything" in title or \
+                "without the argument shapes" in title:
             assert body == "", f"{title} has a body"
             continue
         name = title.rsplit(": ", 1)[1]
@@ -95,7 +103,10 @@ def stages(text: str) -> list[tuple[str, str]]:
         assert description.strip(), f"{title} says nothing about the pass"
         current = apply_diff(current, "--- " + diff)
         out.append((name, current))
-    assert current == parts[-1][1], "the diffs do not lead to the compiled output"
+    compiled = functions_of(parts[-1][1])
+    assert functions_of(current) and all(f in compiled for f in functions_of(current)), \
+        "the diffs do not lead to the compiled output"
+    assert current.split("\n\n\n")[0] == parts[-1][1].split("\n\n\n")[0]
     return out
 
 
@@ -115,7 +126,10 @@ IDS = [functions[0] for _, functions, _ in CASES]
 def test_explanation_ends_in_the_compiled_output(path, functions, wrt):
     text, compiled = explained(path, functions, wrt)
     assert text.endswith("\n\n=== the compiled output ===\n" + compiled)
-    assert stages(text)[-1][1] == compiled
+    last = functions_of(stages(text)[-1][1])
+    assert set(last) <= set(functions_of(compiled))
+    assert [f for f in last if "def grad_" in f] == [f for f in functions_of(compiled)
+                                                     if "def grad_" in f]
 
 
 def test_command_line_prints_the_explanation(capsys):
@@ -143,7 +157,7 @@ def test_first_listing_is_the_unoptimized_chain_rule():
     from symdiff.frontend.parse import functions_of_file
     text, _ = explained(CORPUS, ["huber_loop"])
     src = functions_of_file(str(CORPUS))["huber_loop"]
-    plans = pipeline.plan_module([(src, (0,))])
+    plans = [p for p in pipeline.plan_module([(src, (0,))]) if not p.with_value]
     _, header, _, _ = cli._setup(str(CORPUS), ["huber_loop"], 0, "reverse", 1, False, None)
     built = [p.build(pipeline.chain_rule_ir) for p in plans]
     naive = pipeline.module_of(plans, [mark_items(fn, shapes) for fn, _, shapes in built], header)
@@ -185,17 +199,48 @@ def test_explain_with_annotations_and_output_file(tmp_path, capsys):
     assert compiled == cli.compile_file(
         str(CORPUS), ["svm_loss_naive"], annotate=True,
         shapes={"W": ("D", "C"), "X": ("N", "D"), "y": ("N",)})
-    assert stages(text)[-1][1] == compiled and text.endswith(compiled)
+    assert set(functions_of(stages(text)[-1][1])) <= set(functions_of(compiled))
+    assert text.endswith(compiled)
     assert "# (D,C) = outer((D,), (C,))" in compiled
 
 
 def test_explain_with_jit():
     text, compiled = explained(EXAMPLES / "circuit.py", ["f"], ("x", "y", "z"), jit=True)
     assert "@jit_or_numpy" in sections(text)[0][1]
-    assert stages(text)[-1][1] == compiled
+    assert set(functions_of(stages(text)[-1][1])) <= set(functions_of(compiled))
 
 
 def test_pass_descriptions_come_from_their_docstrings():
     for p in PASSES:
         text = optimize_trace.describe(p)
         assert text.endswith("\n") and len(text) > 30 and "\n\n" not in text
+
+
+def test_each_change_is_shown_once():
+    """value_and_grad_<name> goes through the same passes as grad_<name>: only the latter
+    is shown, so no hunk appears twice."""
+    text, compiled = explained(EXAMPLES / "mlp.py", ["mlp_loss"], ("W1", "b1", "W2", "b2"))
+    assert "value_and_grad_mlp_loss goes through the same passes" in sections(text)[0][0]
+    assert "def value_and_grad_mlp_loss" not in sections(text)[0][1]
+    assert "def value_and_grad_mlp_loss" in compiled
+    for _, body in sections(text)[1:-1]:
+        removed = [line for line in body.splitlines() if line.startswith("-    ")]
+        assert len(removed) == len(set(removed)) or not removed
+
+
+def test_without_shapes_a_note_suggests_them(capsys):
+    text, _ = explained(EXAMPLES / "mlp.py", ["mlp_loss"], ("W1", "b1", "W2", "b2"))
+    titles = [title for title, _ in sections(text)]
+    changed = {t.rsplit(": ", 1)[1] for t in titles if t.startswith("round") and
+               not t.endswith("no change") and "no pass" not in t}
+    notes = [t for t in titles if "without the argument shapes" in t]
+    assert (len(changed) <= 1) == bool(notes)
+    if notes:
+        assert '--shapes "W1=(...), b1=(...), W2=(...), ..."' in notes[0]
+    shaped, _ = cli.explain_passes(str(EXAMPLES / "mlp.py"), ["mlp_loss"],
+                                   ("W1", "b1", "W2", "b2"),
+                                   shapes={"W1": (2, 3), "b1": (3,), "W2": (3, 2), "b2": (2,),
+                                           "X": (3, 2), "y": (3,), "reg": ()})
+    assert "without the argument shapes" not in shaped
+    scalars, _ = explained(EXAMPLES / "circuit.py", ["f"], ("x", "y", "z"))
+    assert "without the argument shapes" not in scalars     # annotated floats: shapes known

@@ -8,22 +8,9 @@ import numpy as np
 import pytest
 
 import symdiff
-from support import load_example
+from support import load_example, numerical_jacobian
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def central(f, args, i, eps=1e-6):
-    x = np.array(args[i], dtype=float)
-    out = np.zeros(x.shape)
-    for k in range(x.size):
-        values = []
-        for step in (eps, -eps):
-            moved = x.copy()
-            moved.reshape(-1)[k] += step
-            values.append(f(*args[:i], moved if x.ndim else float(moved), *args[i + 1:]))
-        out.reshape(-1)[k] = (values[0] - values[1]) / (2 * eps)
-    return out
 
 
 def mlp_args():
@@ -41,7 +28,7 @@ def test_explain_wrt_differentiates_only_those(wrt, names):
     assert list(ex.run.gradients) == names
     params = ["W1", "b1", "W2", "b2", "X", "y", "reg"]
     for name in names:
-        want = central(mlp, args, params.index(name))
+        want = numerical_jacobian(mlp, args, params.index(name))
         np.testing.assert_allclose(ex.run.gradients[name], want, rtol=1e-5, atol=1e-8)
     text = ex.text()
     for other in set(params) - set(names) - {"y"}:

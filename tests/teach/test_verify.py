@@ -13,6 +13,7 @@ import pytest
 
 import symdiff
 import backward_corpus as bc
+from support import numerical_jacobian
 
 CORPUS = str(Path(bc.__file__).resolve())
 N, D, C, H = 6, 4, 3, 5
@@ -41,27 +42,13 @@ def layer_input(seed=4):
     return (np.random.default_rng(seed).standard_normal((N, D)),)
 
 
-def central(f, args, i, eps=1e-6):
-    """Central differences of the scalar f(*args) with respect to args[i]."""
-    x = np.array(args[i], dtype=float)
-    out = np.zeros(x.shape)
-    for k in range(x.size):
-        values = []
-        for step in (eps, -eps):
-            moved = x.copy()
-            moved.reshape(-1)[k] += step
-            values.append(f(*args[:i], moved if x.ndim else float(moved), *args[i + 1:]))
-        out.reshape(-1)[k] = (values[0] - values[1]) / (2 * eps)
-    return out
-
-
 def assert_symdiff_side_is_right(report, f, args, of):
     """symdiff's gradient, as the report holds it, against central differences of f (which
     takes the arguments of the function ``of``)."""
     params = of.__code__.co_varnames[:of.__code__.co_argcount]
     for g in report.gradients:
         i = params.index(g.argument)
-        want = central(f, args, i)
+        want = numerical_jacobian(f, args, i)
         np.testing.assert_allclose(g.correct_array, want, rtol=1e-5, atol=1e-7)
 
 
@@ -239,6 +226,12 @@ def test_a_function_returning_only_the_loss_is_refused():
         symdiff.check_backward(only, None, np.ones(3))
 
 
+def test_an_argument_in_the_place_of_the_backward_is_refused():
+    W, X, y, reg = linear_args()
+    with pytest.raises(symdiff.SymdiffError, match="pass None as the backward"):
+        symdiff.check_backward(bc.svm_loss_vectorized, W, X, y, reg)
+
+
 def test_the_arguments_are_not_changed():
     args = linear_args()
     copies = [np.copy(a) for a in args]
@@ -380,6 +373,8 @@ def test_a_layer_with_a_wrong_parameter_gradient():
     report = symdiff.check_backward(bc.AffineBadBias(W, b), None, x)
     assert [g.name for g in report.wrong] == ["db"]
     assert "off by a constant factor 1/6" in diagnosis(report, 2)
+    assert "divided by 6, a size of x (axis 0): a mean where a sum belongs" in \
+        diagnosis(report, 2)
     assert str(report).startswith("AffineBadBias.forward / AffineBadBias.backward")
 
 
