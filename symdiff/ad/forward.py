@@ -24,7 +24,7 @@ import sympy
 
 from . import masks
 from .emit import Emitter, add_all
-from ..ir import (TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var,
+from ..ir import (TANGENT, TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var,
                  ew_symbols)
 from ..primitives import elementwise as E
 
@@ -56,7 +56,7 @@ def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None
     active = active_names(fn, {fn.params[i].name for i in wrt})
     from .reverse import refuse_steps
     refuse_steps(fn, active)
-    em = Emitter(Builder(names, []), shapes)
+    em = Emitter(Builder(names, []), shapes, role=TANGENT)
     em.b.body = _block(em, fn.body, tangents, active)
     tangent = _tangents_of(em, fn.result, tangents)
     if not fn.returns_tuple:

@@ -19,7 +19,7 @@ from . import masks
 from .. import primitives as rules
 from .emit import Emitter, _is_int, add_all
 from ..errors import SymdiffError
-from ..ir import (Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
+from ..ir import (BACKWARD, TAPE, Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
                  bound_inside, ew_symbols, node, nodes, reads_here, walk)
 from .tape import save_for_backward
 
@@ -310,7 +310,7 @@ def _reverse_if(cx: Reverser, s: If, contributions: dict, in_loop: bool) -> If:
     if names:
         em.b.body.append(If(s.cond, tuple(blocks[0][1]), tuple(blocks[1][1]), tuple(outs),
                             tuple(values[0]), tuple(values[1]), s.loc,
-                            "backward: the branch taken forward, run backwards"))
+                            "backward: the branch taken forward, run backwards", BACKWARD))
     for name, out in zip(names, outs):
         contributions.setdefault(name, []).append(out)
     return replace(s, then=tuple(blocks[0][0]), orelse=tuple(blocks[1][0]))
@@ -388,8 +388,8 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     index, bounds = s.index, s.bounds
     if s.index is None:                          # a while loop: count its iterations
         count = names.fresh("iterations")
-        step = node(names.fresh("iterations"), "ew", [count], s.loc, expr=ew_symbols(1)[0] + 1,
-                    lib="")
+        step = replace(node(names.fresh("iterations"), "ew", [count], s.loc,
+                            expr=ew_symbols(1)[0] + 1, lib=""), role=TAPE)
         total_count = names.fresh("iterations")
         s = replace(s, carried=s.carried + (count,), inits=s.inits + (Const(0),),
                     nexts=s.nexts + (step.out,), outs=s.outs + (total_count,))
@@ -404,7 +404,8 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
                           tuple(accumulators[n] for n in used),
                           tuple(seeds[k] for k in carried) + tuple(acc_inits), tuple(backward),
                           tuple(nexts), tuple(outs), loc=s.loc,
-                          note="backward: the iterations in reverse", backward=True))
+                          note="backward: the iterations in reverse", backward=True,
+                          role=BACKWARD))
     for k, out in zip(carried, outs):
         if _is_active(s.inits[k], cx.active):
             contributions.setdefault(s.inits[k].name, []).append(out)
@@ -453,8 +454,9 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False,
         return em.out("zeros_like", [v], known=bool(em.shape(v)))
     if len(parts) == 1:
         return parts[0]
-    em.note, em.alias = note, False
+    em.note, em.alias, em.gradient_sum = note, False, True
     total = add_all(em, parts)
+    em.gradient_sum = False
     masks.keep_common(em, parts, total)
     return total
 

@@ -125,7 +125,7 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     if annotate is not None:
         preamble, cx.commentary = annotate(fn)
         cx.rows.extend((1, f"# {comment_text(line)}", "") for line in preamble)
-    phases = ["backward" if s.note else "forward" for s in fn.body]
+    phases = ["backward" if s.derived else "forward" for s in fn.body]
     headed = sum(a != b for a, b in zip(phases, phases[1:])) <= 1   # not when interleaved
     phase = None
     for s, now in zip(fn.body, phases):
@@ -308,7 +308,7 @@ def _reads_after_writing(t, c: Var) -> bool:
         return False
     if t.op in ("scatter", "scatter_add", "full"):
         return c in t.args
-    if t.op in ("setitem", "add_at") or t.op == "ew" and t.note:
+    if t.op in ("setitem", "add_at") or t.op == "ew" and t.derived:
         return c in t.args[1:]
     return False
 

@@ -444,7 +444,7 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
                        imports=imports)
             write = ast.Expr(call)
         return [zeros, write]
-    if n.op == "ew" and n.note in GRADIENT_SUMS and len(n.args) == 2 and \
+    if n.op == "ew" and n.gradient_sum and len(n.args) == 2 and \
             n.param("expr") == SUM2 and _private(n.args[0], cx):
         add = ast.AugAssign(ast.Name(n.out.name, ast.Store()), ast.Add(), _name(n.args[1], inline))
         if n.args[0] == n.out:                                           # add in place
@@ -466,8 +466,6 @@ def _add_at_loop(n: Node, g, inline) -> ast.For:
     return ast.For(ast.Name(n.param("loop"), ast.Store()),
                    ast.Call(ast.Name("range", ast.Load()), [count], []), [add], [])
 
-
-GRADIENT_SUMS = ("branch: gradients add", "gradients add up over the iterations")
 SUM2 = ew_symbols(2)[0] + ew_symbols(2)[1]
 
 

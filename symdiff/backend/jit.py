@@ -71,7 +71,7 @@ def _node(n: Node, cx) -> list[Node]:
     if n.op == "sum" and n.param("keepdims") and isinstance(n.param("axis"), int):
         total = names.fresh(n.out.name + "_sum")
         return [replace(n, out=total, params=_with(n, keepdims=False)),
-                Node(n.out, "expand_dims", (total,), (("axis", n.param("axis")),), n.loc, n.note)]
+                replace(n, op="expand_dims", args=(total,), params=(("axis", n.param("axis")),))]
     if n.op == "sum" and n.param("keepdims") and n.param("axis") is None \
             and _only_broadcast_against(n, readers.get(n.out.name, [])):
         return [replace(n, params=_with(n, keepdims=False))]
@@ -79,7 +79,7 @@ def _node(n: Node, cx) -> list[Node]:
             and _loopable(n, shapes):
         return [replace(n, params=_with(n, loop=names.fresh("k").name))]
     if n.op == "copy":
-        return [Node(n.out, "np", n.args, (("fn", "copy"), ("keywords", ())), n.loc, n.note)]
+        return [replace(n, op="np", params=(("fn", "copy"), ("keywords", ())))]
     if n.op in ("concatenate", "stack") and not n.param("tuple"):
         n = replace(n, params=_with(n, sequence="tuple"))
     if n.op == "stack" and n.param("axis") == 0 and n.args \

@@ -261,12 +261,12 @@ def _add_at_chain(s: Node, scatters, others, out: list, where: dict, names) -> l
         out[where[src.name]] = None
         g, _, *index = scatter.args
         target = s.out if k == len(scatters) - 1 else names.fresh(s.out.name + "_part")
-        made.append(Node(target, "add_at", (base, g, *index),
-                         (("advanced", scatter.op == "scatter_add"),
-                          ("index", scatter.param("index"))), s.loc, s.note))
+        made.append(replace(s, out=target, op="add_at", args=(base, g, *index),
+                            params=(("advanced", scatter.op == "scatter_add"),
+                                    ("index", scatter.param("index")))))
         base = target
     if not scatters:                                  # only one scatter: it is the sum
-        made.append(Node(s.out, "alias", (base,), (), s.loc, s.note))
+        made.append(replace(s, op="alias", args=(base,), params=()))
     return made
 
 
@@ -323,7 +323,7 @@ def fold_into_sums(fn: Function, shapes: dict) -> Function:
                 s = replace(s, then=block(s.then), orelse=block(s.orelse))
             elif isinstance(s, Loop):
                 s = replace(s, cond_body=block(s.cond_body), body=block(s.body))
-            elif s.op == "ew" and s.note in _SUMS and scalar(s.out):
+            elif s.op == "ew" and s.gradient_sum and scalar(s.out):
                 changed = True
                 while changed:
                     changed = False
@@ -338,14 +338,12 @@ def fold_into_sums(fn: Function, shapes: dict) -> Function:
                             continue          # a long sum stays in lines of bounded size
                         s, out[at], changed = merged, None, True
                         break
-            if isinstance(s, Node) and s.op == "ew" and s.note:
+            if isinstance(s, Node) and s.op == "ew" and s.derived:
                 where[s.out.name] = len(out)
             out.append(s)
         return tuple(x for x in out if x is not None)
     return replace(fn, body=block(fn.body))
 
-
-_SUMS = ("branch: gradients add", "gradients add up over the iterations")
 
 
 def implicit_broadcasts(fn: Function, shapes: dict) -> Function:
@@ -375,7 +373,7 @@ def _broadcasts_anyway(s, i: int, shape: tuple, shapes: dict) -> bool:
         return i == 0                                   # out[idx] = g: g may be smaller
     if s.op == "add_at":
         return i == 1
-    if s.op != "ew" or s.note in _SUMS:                 # sums may be added in place
+    if s.op != "ew" or s.gradient_sum:                  # sums may be added in place
         return False
     return any(j != i and isinstance(a, Var) and shapes.get(a.name) == shape
                for j, a in enumerate(s.args))

@@ -211,7 +211,7 @@ class Commentary:
         return self.shape(v)
 
     def __call__(self, s, comment: str, inline: set) -> tuple[str, list[str]]:
-        if not isinstance(s, Node) or not (s.note or s.origin):     # forward, or a region
+        if not isinstance(s, Node) or not (s.derived or s.origin):     # forward, or a region
             if isinstance(s, Node) and s.op not in ("check_scalar", "push", "tape"):
                 return f"{comment}  {self.shapes_of(s, inline)}".strip(), []
             if s.loc is not None:
