@@ -23,14 +23,11 @@ from typing import Any
 import sympy
 
 from . import masks
+from .activity import active_names, refuse_steps
 from .emit import Emitter, add_all
 from ..ir import (TANGENT, TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var,
                  ew_symbols)
 from ..primitives import elementwise as E
-
-#: Operations whose result is constant to first order: shapes, masks, integers, zeros.
-NO_TANGENT = {"shape", "dim", "ndim", "size", "compare", "intop", "np", "not", "full",
-              "zeros_like", "check_scalar", "tuple"}
 
 #: Operations linear in their first argument; the others are indices or shapes.
 LINEAR_FIRST = {"sum", "mean", "transpose", "reshape", "expand_dims", "squeeze", "getitem",
@@ -54,7 +51,6 @@ def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None
         if fn.params[i].name in shapes:
             shapes[t.name] = shapes[fn.params[i].name]
     active = active_names(fn, {fn.params[i].name for i in wrt})
-    from .reverse import refuse_steps
     refuse_steps(fn, active)
     em = Emitter(Builder(names, []), shapes, role=TANGENT)
     em.b.body = _block(em, fn.body, tangents, active)
@@ -72,49 +68,6 @@ def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None
 def _tangents_of(em: Emitter, result: tuple, tangents: dict) -> tuple:
     return tuple(_tangents_of(em, r, tangents) if isinstance(r, tuple)
                  else _tangent_or_zero(em, r, tangents) for r in result)
-
-
-# ---------------------------------------------------------------- activity
-
-
-def active_names(fn: Function, seeds: set[str]) -> set[str]:
-    """Values with a tangent: those computed from the seeds by differentiable operations.
-
-    A tape is active when an active value is pushed on it, and what is popped from an
-    active tape is active; loops feed values back, so this runs to a fixed point."""
-    active = set(seeds)
-    while True:
-        before = len(active)
-        _active_block(fn.body, active)
-        if len(active) == before:
-            return active
-
-
-def _is_active(v, active: set[str]) -> bool:
-    return isinstance(v, Var) and v.name in active
-
-
-def _active_block(stmts, active: set[str]) -> None:
-    for s in stmts:
-        if isinstance(s, Node):
-            if s.op == "push" and _is_active(s.args[1], active):
-                active.add(s.args[0].name)
-            elif s.op == "cast" and s.param("type") != "float":
-                continue
-            elif s.op not in NO_TANGENT and any(_is_active(a, active) for a in s.args):
-                active.add(s.out.name)
-        elif isinstance(s, If):
-            _active_block(s.then, active)
-            _active_block(s.orelse, active)
-            for out, a, b in zip(s.outs, s.then_values, s.else_values):
-                if _is_active(a, active) or _is_active(b, active):
-                    active.add(out.name)
-        else:
-            for c, init, nxt, out in zip(s.carried, s.inits, s.nexts, s.outs):
-                if _is_active(init, active) or _is_active(nxt, active):
-                    active.update((c.name, out.name))
-            _active_block(s.cond_body, active)
-            _active_block(s.body, active)
 
 
 # ---------------------------------------------------------------- blocks
