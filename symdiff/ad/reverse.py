@@ -18,8 +18,8 @@ from . import masks
 from .. import primitives as rules
 from .emit import Emitter, _is_int, add_all
 from ..errors import SymdiffError
-from ..ir import (BACKWARD, TAPE, Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
-                 bound_inside, ew_symbols, node, nodes, reads_here, walk)
+from ..ir import (BACKWARD, TAPE, Builder, Const, Function, If, Loop, NameSupply, Node, Value,
+                 Var, bound_here, bound_inside, ew_symbols, node, nodes, reads_here, walk)
 from .tape import save_for_backward
 from .activity import active_names, is_active as _is_active, refuse_steps
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from .codegen_math import global_name, print_expression
 from ..ir import Const, Node, Var, ew_symbols
+from ..ir.index import shift_index
 
 #: Helpers a generated module may need, emitted with it when used.
 HELPERS = {
@@ -411,7 +412,8 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
     if n.op == "add_at":
         base, g, *index_args = n.args
         start = _start_write(base, inline, cx, n.out)
-        index = _index(_shift(n.param("index")), n.args, inline, in_call=n.param("advanced"))
+        index = _index(shift_index(n.param("index"), 1), n.args, inline,
+                       in_call=n.param("advanced"))
         if n.param("loop"):
             return [ast.Assign([target], start), _add_at_loop(n, g, inline)]
         if n.param("advanced"):
@@ -432,7 +434,7 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
         shape = _literal(x.value) if isinstance(x, Const) else \
             ast.Attribute(_name(x, inline), "shape", ast.Load())
         zeros = ast.Assign([target], _np("zeros", [shape], imports=imports))
-        index = _index(_shift(n.param("index")), [g, x, *index_args], inline,
+        index = _index(shift_index(n.param("index"), 1), [g, x, *index_args], inline,
                        in_call=n.op == "scatter_add")
         if n.op == "scatter":
             write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
@@ -506,19 +508,6 @@ def _tape_statement(n: Node, target: ast.Name, inline, imports) -> ast.stmt:
     if indexed:
         return ast.Assign([target], ast.Subscript(tape, _name(n.args[1], inline), ast.Load()))
     return ast.Assign([target], ast.Call(ast.Attribute(tape, "pop", ast.Load()), [], []))
-
-
-def _shift(spec):
-    """getitem index specs count the array as argument 0; a scatter has g and x first."""
-    shifted = []
-    for entry in spec:
-        if entry is None or entry is Ellipsis:
-            shifted.append(entry)
-        elif entry[0] == "at":
-            shifted.append(("at", entry[1] + 1))
-        else:
-            shifted.append(("slice",) + tuple(None if k is None else k + 1 for k in entry[1:]))
-    return tuple(shifted)
 
 
 # ---------------------------------------------------------------- functions and modules

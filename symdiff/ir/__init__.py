@@ -25,14 +25,15 @@ will enter as structured regions beside nodes, never flattened.
 
 The package's modules: ``stmts`` (the statements and their fields), ``exprs``
 (elementwise expressions), ``names`` (fresh names), ``build`` (the builder lowering
-writes into), ``walk`` (traversal and ``map_blocks``), ``printing``, ``verify``, and
-``shapes`` (static shapes).
+writes into), ``walk`` (traversal and ``map_blocks``), ``index`` (index specs),
+``printing``, ``verify``, and ``shapes`` (static shapes).
 """
 from __future__ import annotations
 
 from dataclasses import field, replace
 
 from .build import Builder
+from .index import shift_index
 from .exprs import ew_normalize, ew_symbols, free_symbols, substitute
 from .names import TMP, NameSupply, Temporary
 from .stmts import (BACKWARD, DERIVED, FORWARD, ROLES, TANGENT, TAPE, Const, Function, If,
@@ -47,4 +48,4 @@ __all__ = ["Temporary", "TMP", "Var", "Const", "Value", "Node", "If", "Loop", "S
            "blocks", "bound_here", "bound_inside", "reads_here", "reads_all", "map_blocks",
            "rename_reads", "format_node", "format_block", "format_function", "verify", "uses",
            "flatten", "IRError", "field", "replace", "substitute", "free_symbols",
-           "FORWARD", "BACKWARD", "TANGENT", "TAPE", "ROLES", "DERIVED"]
+           "shift_index", "FORWARD", "BACKWARD", "TANGENT", "TAPE", "ROLES", "DERIVED"]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Const, Node, Value, Var
+from ..ir.index import shift_index as _shift_index   # also read by frontend.alias
 
 SLICE_ALL = ("slice", None, None, None)
 
@@ -237,19 +238,6 @@ def vjp_where(em, g, n: Node, i: int):
 
 def vjp_expand(em, g, n: Node, i: int):
     return em.out("reshape", [g, _shape_value(em, n.args[0])])
-
-
-def _shift_index(spec, by: int):
-    """An index spec with its argument positions moved by ``by``."""
-    moved = []
-    for entry in spec:
-        if entry is None or entry is Ellipsis:
-            moved.append(entry)
-        elif entry[0] == "at":
-            moved.append(("at", entry[1] + by))
-        else:
-            moved.append(("slice",) + tuple(None if k is None else k + by for k in entry[1:]))
-    return tuple(moved)
 
 
 def vjp_setitem(em, g, n: Node, i: int):
