@@ -138,3 +138,18 @@ def test_user_names_that_look_made_up_keep_their_gradients(f, wrt, make):
     source = symdiff.grad(f, wrt=wrt).source
     for name in wrt:                     # every user variable keeps its gradient's name
         assert f"d{name} =" in source or f"d{name}," in source or f" d{name}" in source
+
+
+def test_a_tangent_parameter_is_known_by_the_function_not_by_its_name():
+    """``hvp_f(..., v)`` for one argument: v is W1's direction (``Function.tangents``),
+    so the annotations state its shape, as they do for ``v_W1`` and ``W1_dot``."""
+    from symdiff import cli, pipeline
+    from symdiff.frontend.parse import functions_of_file
+    path = str(HERE.parent / "examples" / "mlp.py")
+    text = cli.compile_file(path, ["mlp_loss"], ("W1",), order=2, annotate=True)
+    hvp = text[text.index("def hvp_mlp_loss"):]
+    line = next(line for line in hvp.splitlines() if "= X @ v " in line)
+    assert "(N,H) = (N,D) @ (D,H)" in line
+    src = functions_of_file(path)["mlp_loss"]
+    assert dict(pipeline.hvp_ir(src, (0,)).tangents) == {"v": "W1"}
+    assert dict(pipeline.jvp_ir(src, (0, 1)).tangents) == {"W1_dot": "W1", "b1_dot": "b1"}

@@ -62,7 +62,9 @@ def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None
     result = (value, tangent) if with_value else (tangent if fn.returns_tuple else (tangent,))
     return replace(fn, name=name or f"jvp_{fn.name}", params=fn.params + tuple(params),
                    body=tuple(em.b.body), result=result, defaults=(),   # vectors follow
-                   returns_tuple=with_value or fn.returns_tuple)
+                   returns_tuple=with_value or fn.returns_tuple,
+                   tangents=fn.tangents + tuple((t.name, fn.params[i].name)
+                                                for t, i in zip(params, wrt)))
 
 
 def _tangents_of(em: Emitter, result: tuple, tangents: dict) -> tuple:

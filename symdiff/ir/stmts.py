@@ -140,7 +140,10 @@ Stmt = Union[Node, If, Loop]
 
 @dataclass(frozen=True)
 class Function:
-    """A function in IR: parameters, body (statements in order), and returned values."""
+    """A function in IR: parameters, body (statements in order), and returned values.
+
+    ``tangents`` pairs each tangent parameter forward mode added (``x_dot``, ``v``) with
+    the parameter it is the direction of: a fact of the function, not of the names."""
 
     name: str
     params: tuple[Var, ...]
@@ -150,6 +153,7 @@ class Function:
     defaults: tuple[tuple[str, Any], ...] = ()
     constants: tuple[tuple[str, Any], ...] = ()   # module constants the body refers to
     returns_tuple: bool = False
+    tangents: tuple[tuple[str, str], ...] = ()    # (tangent parameter, its argument)
 
     def names(self) -> set[str]:
         from .walk import bound_here, bound_inside, walk
