@@ -1,11 +1,6 @@
 """The compiler, start to end: parse, fence, lower, fuse, reverse, optimize, codegen.
 
-Each stage returns what it computes (the reverse pass its graph and the shapes of the
-values it wrote) and the driver hands it to the next.
-
-    >>> grad = gradient_ir(source_of(f), wrt=(0,))      # frontend.parse.source_of
-    >>> print(grad)                                     # the IR, one node a line
-    >>> print(gradient_module([(source_of(f), (0,))], "header"))   # the module's source
+    >>> print(gradient_source(source_of(f), wrt=(0,)))
 """
 from __future__ import annotations
 

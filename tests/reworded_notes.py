@@ -5,7 +5,7 @@
 Every note the compiler writes on a statement (``Node.note``, and a branch's or loop's)
 is the comment the printer puts beside its line, and nothing else. With ``--reword``,
 each one is changed as the statement is built, so a stage that decided anything by a
-note's text would generate other code. ``test_facts_in_fields`` runs this twice, in
+note's text would generate other code. ``ir/test_facts_in_fields.py`` runs this twice, in
 fresh processes (no compile cache is shared), and compares the code without comments.
 """
 import io

@@ -20,7 +20,8 @@ from ..ir import BACKWARD, TAPE, Node, Var, bound_here, node, reads_here, walk
 RECOMPUTE = {"getitem", "dim", "shape", "ndim", "size", "transpose", "compare", "intop"}
 
 
-def save_for_backward(cx, forward: list, backward: list, defined_first, slot=None) -> tuple[list, list]:
+def save_for_backward(cx, forward: list, backward: list, defined_first,
+                      slot=None) -> tuple[list, list]:
     """Save, iteration by iteration, the values the backward block reads (and only those).
 
     A cheap value (``x[t]``, ``X.shape[0]``) whose inputs the backward block still has is

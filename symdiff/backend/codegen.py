@@ -360,9 +360,10 @@ def module_source(functions: list[tuple[Function, str]], header: str,
                   extra: list[str | Callable] = (), annotate: Callable | None = None,
                   jit: bool = False) -> str:
     """A whole module: header, imports, constants, helpers, the functions, then ``extra``
-    (functions written as text, or what writes it given the aliases). ``annotate``: see ``function_source``. ``jit`` decorates
-    each function with ``jit_or_numpy`` (numba.njit, or NumPy with one warning where numba
-    cannot compile it) and writes loops numba can compile."""
+    (functions written as text, or what writes it given the aliases). ``annotate``: see
+    ``function_source``. ``jit`` decorates each function with ``jit_or_numpy``
+    (numba.njit, or NumPy with one warning where numba cannot compile it) and writes loops
+    numba can compile."""
     imports: set[str] = {"numba"} if jit else set()
     helpers: set[str] = {"jit_or_numpy"} if jit else set()
     shadowed = _aliases([fn for fn, _ in functions])

@@ -44,7 +44,7 @@ def ew_normalize(expr: sympy.Expr, args) -> tuple[sympy.Expr, tuple[Value, ...]]
     dropped, and unnamed numeric constants folded into the expression.
     """
     pattern = []
-    for k, arg in enumerate(args):
+    for arg in args:
         if isinstance(arg, Const) and arg.name is None and isinstance(arg.value, (int, float)) \
                 and not isinstance(arg.value, bool):
             pattern.append(("number", repr(arg.value), arg.value))

@@ -15,9 +15,9 @@ def verify(fn: Function) -> None:
     """Every use is defined before it (in an enclosing scope), every name bound once.
 
     A backward loop may rebind its forward loop's index, and a ``pop`` may rebind the
-    forward name it restores (from a tape, or by recomputing it): the one sanctioned exception. A branch may read
-    what an earlier branch on the same condition, same side, defined (the backward of a
-    branch reads its forward values).
+    forward name it restores (from a tape, or by recomputing it): the one sanctioned
+    exception. A branch may read what an earlier branch on the same condition, same side,
+    defined (the backward of a branch reads its forward values).
     """
     defined: set[str] = set()
     for p in fn.params:

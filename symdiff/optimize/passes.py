@@ -128,12 +128,19 @@ def _cse_block(stmts, seen: dict, rename: dict, rebound: set) -> tuple:
                 continue
             seen[key] = s.out
             out.append(s)
-        else:     # each side of a branch sees what came before it; a loop's blocks share
-            inner = dict(seen)
-            scope = (lambda: dict(seen)) if isinstance(s, If) else (lambda: inner)
-            out.append(_renamed(map_blocks(s, lambda b: _cse_block(b, scope(), rename, rebound)),
-                                rename))
+        else:
+            out.append(_renamed(map_blocks(s, _cse_scope(s, seen, rename, rebound)), rename))
     return tuple(out)
+
+
+def _cse_scope(s, seen: dict, rename: dict, rebound: set):
+    """What CSE does to each block of ``s``: each side of a branch sees what came before
+    it; a loop's condition and body share one scope."""
+    inner = dict(seen)
+
+    def block(stmts):
+        return _cse_block(stmts, dict(seen) if isinstance(s, If) else inner, rename, rebound)
+    return block
 
 
 def _sub(v, rename):
@@ -363,8 +370,8 @@ PASSES = (dead_code, trivial_joins, temporary_aliases, common_subexpressions,
 
 def optimize(fn: Function, passes=PASSES, rounds: int = 8) -> Function:
     """Run the passes in order until nothing changes (at most ``rounds`` times)."""
-    for _, _, fn in optimize_steps(fn, passes, rounds):
-        pass
+    for _, _, after in optimize_steps(fn, passes, rounds):
+        fn = after
     return fn
 
 
@@ -379,6 +386,6 @@ def optimize_steps(fn: Function, passes=PASSES, rounds: int = 8):
             break
 
 
-__all__ = ["optimize", "optimize_steps", "PASSES", "dead_code", "trivial_joins", "temporary_aliases",
-           "common_subexpressions",
-           "accumulate_in_place", "blocks", "reads_here"]
+__all__ = ["optimize", "optimize_steps", "PASSES", "dead_code", "trivial_joins",
+           "temporary_aliases", "common_subexpressions", "accumulate_in_place", "blocks",
+           "reads_here"]

@@ -19,7 +19,7 @@ import symdiff
 from symdiff.ir import BACKWARD, FORWARD, TANGENT, TAPE, nodes
 from support import numerical_jacobian
 
-HERE = pathlib.Path(__file__).resolve().parent
+HERE = pathlib.Path(__file__).resolve().parents[1]     # tests/
 
 
 def _generated(*flags) -> dict:
@@ -63,7 +63,7 @@ def test_the_chain_rule_marks_roles_and_sums():
 
     def f(x, n):
         s = 0.0
-        for i in range(n):
+        for _ in range(n):
             s = np.sin(s) * x + x
         return s
     src = source_of(f)
@@ -91,7 +91,7 @@ def d_named(dx, x):
 
 def tape_named(tape_x, n: int):
     s = 0.0
-    for i in range(n):
+    for _ in range(n):
         tape_x = np.sin(tape_x)
         s = s + np.sum(tape_x * tape_x)
     return s
@@ -107,7 +107,7 @@ def cond_named(cond, tmp_3):
 
 def saved_named(saved, iterations):
     checked = saved * iterations
-    for k in range(3):
+    for _ in range(3):
         checked = checked * saved + iterations
     return np.sum(checked)
 
