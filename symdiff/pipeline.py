@@ -43,7 +43,7 @@ from .optimize.passes import PASSES, fold_into_sums, implicit_broadcasts, optimi
 from .frontend.parse import FunctionSource
 from .ad.returns import own_results
 from .backend.quoting import docstring
-from .ad.reverse import reverse
+from .ad.reverse import reverse_with_shapes
 from .ir.shapes import infer_shapes, mark_items
 
 
@@ -79,8 +79,8 @@ def chain_rule_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = 
     output = fn.result[0] if len(fn.result) == 1 else None
     unsure = isinstance(output, Var) and infer_shapes(fn, given, False).get(output.name) is None
     shapes = infer_shapes(fn, given)         # assumes the output is a scalar, as grad needs
-    grad = reverse(fn, wrt, shapes, with_value=with_value, tuple_out=tuple_out,
-                   check_output=unsure)
+    grad, shapes = reverse_with_shapes(fn, wrt, shapes, with_value=with_value,
+                                       tuple_out=tuple_out, check_output=unsure)
     verify(grad)
     return grad, _with_shapes(shapes), shapes
 
@@ -101,7 +101,7 @@ def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
     """Reverse mode for any output: the gradients of ``sum(out * dout)``, dout a parameter."""
     fn = shift_invariant_extrema(optimize(forward or forward_ir(src)))
     shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})}, False)
-    grad = reverse(fn, wrt, shapes, tuple_out=True, seeded=True)
+    grad, shapes = reverse_with_shapes(fn, wrt, shapes, tuple_out=True, seeded=True)
     verify(grad)
     grad = own_results(optimize(grad, passes=_with_shapes(shapes)), shapes)
     verify(grad)

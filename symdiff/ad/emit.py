@@ -12,7 +12,7 @@ from typing import Any
 
 from . import masks
 from ..errors import Loc
-from ..ir import TMP, Builder, Const, Node, Value, Var
+from ..ir import BACKWARD, TMP, Builder, Const, Node, Value, Var
 from ..primitives.arrays import infer_shape
 
 
@@ -32,6 +32,8 @@ class Emitter:
     masks: dict = field(default_factory=dict)   # gradient or tangent -> where it may be
                                                 # non-zero (symdiff.masks)
     mask: tuple | None = None   # the mask of the upstream gradient of the node at hand
+    role: str = BACKWARD    # the role of every node written (ir.ROLES): backward or tangent
+    gradient_sum: bool = False   # the nodes written now sum the contributions to a gradient
 
     def shape(self, v: Value):
         if isinstance(v, Const):
@@ -54,13 +56,14 @@ class Emitter:
         if op in FLOAT_FIRST and isinstance(args[0], Const) and _is_int(args[0].value):
             args = [Const(float(args[0].value)), *args[1:]]     # gradients are floats
         out = self.b.emit(op, args, hint, self.loc, self.note, **params)
-        self._mark_origin()
+        self._mark()
         self._infer(self.b.body[-1])
         return out
 
-    def _mark_origin(self) -> None:
-        if self.origin is not None:
-            self.b.body[-1] = replace(self.b.body[-1], origin=self.origin)
+    def _mark(self) -> None:
+        """The facts of the node just written: its role, origin and whether it sums."""
+        self.b.body[-1] = replace(self.b.body[-1], origin=self.origin, role=self.role,
+                                  gradient_sum=self.gradient_sum)
 
     def _infer(self, n: Node) -> None:
         values = [a.value if isinstance(a, Const) else None for a in n.args]
@@ -76,7 +79,7 @@ class Emitter:
         before = len(self.b.body)
         v = self.b.ew(expr, args, hint, self.loc, lib or "", self.note)
         if len(self.b.body) > before:
-            self._mark_origin()
+            self._mark()
             self._infer(self.b.body[-1])
         return v
 

@@ -20,10 +20,12 @@ from dataclasses import replace
 from typing import Any
 
 from . import masks
+from .activity import active_names, refuse_steps
 from .emit import Emitter
-from ..ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var
+from ..ir import TANGENT, TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var
 from ..primitives.registry import LINEAR, primitive, refuse_not_yet
 from ..primitives.tangents import linear_first
+
 
 def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None,
         tangent_names: tuple[str, ...] | None = None, name: str | None = None,
@@ -42,9 +44,8 @@ def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None
         if fn.params[i].name in shapes:
             shapes[t.name] = shapes[fn.params[i].name]
     active = active_names(fn, {fn.params[i].name for i in wrt})
-    from .reverse import refuse_steps
     refuse_steps(fn, active)
-    em = Emitter(Builder(names, []), shapes)
+    em = Emitter(Builder(names, []), shapes, role=TANGENT)
     em.b.body = _block(em, fn.body, tangents, active)
     tangent = _tangents_of(em, fn.result, tangents)
     if not fn.returns_tuple:
@@ -54,57 +55,14 @@ def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None
     result = (value, tangent) if with_value else (tangent if fn.returns_tuple else (tangent,))
     return replace(fn, name=name or f"jvp_{fn.name}", params=fn.params + tuple(params),
                    body=tuple(em.b.body), result=result, defaults=(),   # vectors follow
-                   returns_tuple=with_value or fn.returns_tuple)
+                   returns_tuple=with_value or fn.returns_tuple,
+                   tangents=fn.tangents + tuple((t.name, fn.params[i].name)
+                                                for t, i in zip(params, wrt)))
 
 
 def _tangents_of(em: Emitter, result: tuple, tangents: dict) -> tuple:
     return tuple(_tangents_of(em, r, tangents) if isinstance(r, tuple)
                  else _tangent_or_zero(em, r, tangents) for r in result)
-
-
-# ---------------------------------------------------------------- activity
-
-
-def active_names(fn: Function, seeds: set[str]) -> set[str]:
-    """Values with a tangent: those computed from the seeds by differentiable operations.
-
-    A tape is active when an active value is pushed on it, and what is popped from an
-    active tape is active; loops feed values back, so this runs to a fixed point."""
-    active = set(seeds)
-    while True:
-        before = len(active)
-        _active_block(fn.body, active)
-        if len(active) == before:
-            return active
-
-
-def _is_active(v, active: set[str]) -> bool:
-    return isinstance(v, Var) and v.name in active
-
-
-def _active_block(stmts, active: set[str]) -> None:
-    for s in stmts:
-        if isinstance(s, Node):
-            entry = primitive(s.op)
-            if entry.fills_argument is not None:
-                if _is_active(s.args[1], active):       # a push fills its tape
-                    active.add(s.args[entry.fills_argument].name)
-            elif not entry.carries_gradient(s):
-                continue
-            elif any(_is_active(a, active) for a in s.args):
-                active.add(s.out.name)
-        elif isinstance(s, If):
-            _active_block(s.then, active)
-            _active_block(s.orelse, active)
-            for out, a, b in zip(s.outs, s.then_values, s.else_values):
-                if _is_active(a, active) or _is_active(b, active):
-                    active.add(out.name)
-        else:
-            for c, init, nxt, out in zip(s.carried, s.inits, s.nexts, s.outs):
-                if _is_active(init, active) or _is_active(nxt, active):
-                    active.update((c.name, out.name))
-            _active_block(s.cond_body, active)
-            _active_block(s.body, active)
 
 
 # ---------------------------------------------------------------- blocks

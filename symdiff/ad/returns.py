@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..ir import Function, If, Loop, Node, Var, node, walk
+from ..ir import BACKWARD, Function, If, Loop, Node, Var, node, walk
 
 #: Operations whose result may be (a view of) their first argument.
 PASSING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to", "alias",
@@ -35,10 +35,11 @@ def own_results(fn: Function, shapes: dict, skip: int = 0) -> Function:
             return v
         out = _fresh(v.name, taken)
         if shapes.get(v.name) is not None:
-            body.append(node(out, "copy", [v], fn.loc, "a copy: never return the caller's array"))
+            made = node(out, "copy", [v], fn.loc, "a copy: never return the caller's array")
         else:
-            body.append(node(out, "np", [v], fn.loc, "a copy: never return the caller's array",
-                             fn="positive", keywords=()))
+            made = node(out, "np", [v], fn.loc, "a copy: never return the caller's array",
+                        fn="positive", keywords=())
+        body.append(replace(made, role=BACKWARD))
         return out
 
     counter = iter(range(10 ** 6))

@@ -7,112 +7,21 @@ sum of the contributions coming back. The gradient of the output with respect to
 is 1.
 
     >>> grad_fn = reverse(fn, wrt=(0, 1), shapes={})   # forward + backward in one Function
+    >>> grad_fn, shapes = reverse_with_shapes(fn, (0, 1), forward_shapes)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import sympy
-
 from . import masks
 from .. import primitives as rules
 from .emit import Emitter, _is_int, add_all
 from ..errors import SymdiffError
-from ..ir import (Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var, bound_here,
-                 bound_inside, ew_symbols, node, nodes, reads_here, walk)
+from ..ir import (BACKWARD, TAPE, Builder, Const, Function, If, Loop, NameSupply, Node, Value,
+                 Var, bound_here, bound_inside, ew_symbols, node, nodes, reads_here, walk)
 from .tape import save_for_backward
-
-
-def active_names(fn: Function, wrt: tuple[int, ...], table=rules) -> set[str]:
-    """Values that depend on a differentiated argument through differentiable operations."""
-    active = {fn.params[i].name for i in wrt}
-    while True:                                  # loops feed values back: to a fixed point
-        before = len(active)
-        _active_block(fn.body, active, table)
-        if len(active) == before:
-            return active
-
-
-#: Functions whose value jumps: their gradient is zero almost everywhere, never useful.
-STEPS = {"floor", "ceil", "round", "rint", "trunc"}
-
-
-def refuse_ranges(fn: Function, active: set[str]) -> None:
-    """np.arange of a differentiated value: its length jumps, and its elements are not
-    a smooth function of the bounds that a rule could state. Refused, never a zero."""
-    for n in walk(fn.body):
-        if isinstance(n, Node) and n.op == "np" and n.param("fn") == "arange" and \
-                any(_is_active(a, active) for a in n.args):
-            raise SymdiffError("np.arange of a differentiated value is not differentiable", n.loc,
-                               hint="write start + step * np.arange(n) with an integer n, or "
-                                    "np.linspace(start, stop, n)")
-
-
-def refuse_integer_fills(fn: Function, active: set[str]) -> None:
-    """np.full_like(x, a) has x's dtype: integers truncate a, whose gradient is then zero
-    almost everywhere. x is float when it is computed from a differentiated argument (float
-    by NumPy's promotion); any other x may hold integers, unless dtype= says float."""
-    made = {n.out.name: n for n in walk(fn.body) if isinstance(n, Node)}
-    for n in made.values():
-        if n.op == "fill" and n.param("fn") == "full_like" and not n.param("dtype") and \
-                _is_active(n.args[1], active) and not _is_active(n.args[0], active) and \
-                not _float_by_its_constants(made.get(getattr(n.args[0], "name", None))):
-            raise SymdiffError("np.full_like(x, a) has the dtype of x, which may hold integers "
-                               "(a would be truncated, its gradient zero)", n.loc,
-                               hint="write np.full_like(x, a, dtype=float), or "
-                                    "np.full(x.shape, a)")
-
-
-def _float_by_its_constants(n: Node | None) -> bool:
-    """An elementwise result with a float constant in it (``x * 2.0``) is float."""
-    return n is not None and n.op == "ew" and \
-        (any(isinstance(a, Const) and isinstance(a.value, float) for a in n.args) or
-         bool(n.param("expr").atoms(sympy.Float)))
-
-
-def refuse_steps(fn: Function, active: set[str]) -> None:
-    """A differentiated value through floor/round/int(): refused, never a silent zero.
-    Both modes call it (forward mode with its own active set)."""
-    refuse_ranges(fn, active)
-    refuse_integer_fills(fn, active)
-    for n in walk(fn.body):
-        if not isinstance(n, Node) or not any(_is_active(a, active) for a in n.args):
-            continue
-        step = n.op == "np" and n.param("fn") in STEPS
-        cast = n.op == "cast" and n.param("type") == "int"
-        if step or cast:
-            what = f"np.{n.param('fn')}" if step else n.param("spelling", "int()")
-            raise SymdiffError(f"{what} is not differentiable: its gradient is zero almost "
-                               "everywhere", n.loc,
-                               hint="compute it outside the function and pass the result in, "
-                                    "or use a smooth function of the input instead")
-
-
-def _is_active(v, active: set[str]) -> bool:
-    return isinstance(v, Var) and v.name in active
-
-
-def _active_block(stmts, active: set[str], table) -> None:
-    for s in stmts:
-        if isinstance(s, Node):
-            if table.differentiable(s) and any(_is_active(a, active) for a in s.args):
-                active.add(s.out.name)
-        elif isinstance(s, If):
-            _active_block(s.then, active, table)
-            _active_block(s.orelse, active, table)
-            for out, a, b in zip(s.outs, s.then_values, s.else_values):
-                if _is_active(a, active) or _is_active(b, active):
-                    active.add(out.name)
-        else:
-            for c, init in zip(s.carried, s.inits):
-                if _is_active(init, active):
-                    active.add(c.name)
-            _active_block(s.cond_body, active, table)
-            _active_block(s.body, active, table)
-            for c, nxt, out in zip(s.carried, s.nexts, s.outs):
-                if _is_active(nxt, active) or c.name in active:
-                    active.update((c.name, out.name))
+from .activity import active_names, is_active as _is_active, refuse_steps
 
 
 @dataclass
@@ -130,7 +39,19 @@ class Reverser:
 def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None,
             with_value: bool = False, tuple_out: bool = False, table=rules,
             check_output: bool = False, seeded: bool = False) -> Function:
+    """The graph ``reverse_with_shapes`` makes, without the shapes."""
+    return reverse_with_shapes(fn, wrt, shapes, with_value, tuple_out, table, check_output,
+                               seeded)[0]
+
+
+def reverse_with_shapes(fn: Function, wrt: tuple[int, ...],
+                        shapes: dict[str, Any] | None = None, with_value: bool = False,
+                        tuple_out: bool = False, table=rules, check_output: bool = False,
+                        seeded: bool = False) -> tuple[Function, dict[str, Any]]:
     """Forward statements, then backward statements; returns the gradients (and the value).
+
+    Returns the graph and the static shapes of its values: ``shapes`` (of the forward
+    values, left as it is) and those of the backward values the chain rule wrote.
 
     ``table`` provides ``vjp``, ``describe`` and ``differentiable``: the full rule table by
     default, a toy one in the engine's own tests. ``check_output`` adds a run-time check
@@ -141,7 +62,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
     if len(fn.result) != 1 or fn.returns_tuple:
         raise SymdiffError(f"`{fn.name}` returns a tuple; grad needs a single scalar output",
                            fn.loc, hint="return only the loss, e.g. `return loss`")
-    shapes = {} if shapes is None else shapes     # grows with the backward's own values
+    shapes = dict(shapes or {})                  # grows with the backward's own values
     output = fn.result[0]
     out_shape = shapes.get(output.name) if isinstance(output, Var) else ()
     if seeded:
@@ -155,7 +76,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
                            "grad needs a scalar output", fn.loc,
                            hint="reduce it to a scalar, e.g. return np.sum(...), or use "
                                 "symdiff.jacobian(f) for the derivative of every element")
-    active = active_names(fn, wrt, table)
+    active = active_names(fn, {fn.params[i].name for i in wrt}, table)
     refuse_steps(fn, active)
     names = NameSupply(fn.names() | {"np", "math"})
     em = Emitter(Builder(names, []), shapes, producers={n.out.name: n for n in nodes(fn.body)})
@@ -182,7 +103,7 @@ def reverse(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = 
                                         fn.loc, "", function=fn.name)]
     body = tuple(cx.tape_nodes) + tuple(forward) + tuple(em.b.body)
     return replace(fn, name=f"grad_{fn.name}", body=body, result=result,
-                   returns_tuple=with_value or several)
+                   returns_tuple=with_value or several), shapes
 
 
 def _reverse_block(cx: Reverser, stmts, contributions: dict, in_loop: bool,
@@ -310,7 +231,7 @@ def _reverse_if(cx: Reverser, s: If, contributions: dict, in_loop: bool) -> If:
     if names:
         em.b.body.append(If(s.cond, tuple(blocks[0][1]), tuple(blocks[1][1]), tuple(outs),
                             tuple(values[0]), tuple(values[1]), s.loc,
-                            "backward: the branch taken forward, run backwards"))
+                            "backward: the branch taken forward, run backwards", BACKWARD))
     for name, out in zip(names, outs):
         contributions.setdefault(name, []).append(out)
     return replace(s, then=tuple(blocks[0][0]), orelse=tuple(blocks[1][0]))
@@ -388,8 +309,8 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     index, bounds = s.index, s.bounds
     if s.index is None:                          # a while loop: count its iterations
         count = names.fresh("iterations")
-        step = node(names.fresh("iterations"), "ew", [count], s.loc, expr=ew_symbols(1)[0] + 1,
-                    lib="")
+        step = replace(node(names.fresh("iterations"), "ew", [count], s.loc,
+                            expr=ew_symbols(1)[0] + 1, lib=""), role=TAPE)
         total_count = names.fresh("iterations")
         s = replace(s, carried=s.carried + (count,), inits=s.inits + (Const(0),),
                     nexts=s.nexts + (step.out,), outs=s.outs + (total_count,))
@@ -404,7 +325,8 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
                           tuple(accumulators[n] for n in used),
                           tuple(seeds[k] for k in carried) + tuple(acc_inits), tuple(backward),
                           tuple(nexts), tuple(outs), loc=s.loc,
-                          note="backward: the iterations in reverse", backward=True))
+                          note="backward: the iterations in reverse", backward=True,
+                          role=BACKWARD))
     for k, out in zip(carried, outs):
         if _is_active(s.inits[k], cx.active):
             contributions.setdefault(s.inits[k].name, []).append(out)
@@ -453,8 +375,9 @@ def _total(em: Emitter, v: Var, parts: list[Value], loc, param: bool = False,
         return em.out("zeros_like", [v], known=bool(em.shape(v)))
     if len(parts) == 1:
         return parts[0]
-    em.note, em.alias = note, False
+    em.note, em.alias, em.gradient_sum = note, False, True
     total = add_all(em, parts)
+    em.gradient_sum = False
     masks.keep_common(em, parts, total)
     return total
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..ir import Node, Var, bound_here, node, reads_here, walk
+from ..ir import BACKWARD, TAPE, Node, Var, bound_here, node, reads_here, walk
 
 
 #: Cheap operations the backward recomputes from values it has, rather than saving them.
 RECOMPUTE = {"getitem", "dim", "shape", "ndim", "size", "transpose", "compare", "intop"}
 
 
-def save_for_backward(cx, forward: list, backward: list, defined_first, slot=None) -> tuple[list, list]:
+def save_for_backward(cx, forward: list, backward: list, defined_first,
+                      slot=None) -> tuple[list, list]:
     """Save, iteration by iteration, the values the backward block reads (and only those).
 
     A cheap value (``x[t]``, ``X.shape[0]``) whose inputs the backward block still has is
@@ -40,7 +41,7 @@ def save_for_backward(cx, forward: list, backward: list, defined_first, slot=Non
                 not isinstance(a, Var) or a.name not in local or a.name in recomputed
                 or a.name in {p.out.name for p in pops} for a in producer.args):
             pops.append(replace(producer.with_params(restored=True),
-                                note="recomputed, not saved"))
+                                note="recomputed, not saved", role=BACKWARD))
             recomputed.add(v.name)
             read.update(a.name for a in producer.args if isinstance(a, Var))
             return
@@ -49,15 +50,17 @@ def save_for_backward(cx, forward: list, backward: list, defined_first, slot=Non
             tape = cx.em.b.names.fresh("tape_" + v.name)
             cx.tapes[v.name] = tape
             if slot is None:
-                cx.tape_nodes.append(node(tape, "tape", [], loc, ""))
+                cx.tape_nodes.append(replace(node(tape, "tape", [], loc, ""), role=TAPE))
             else:
                 shape = cx.em.shape(v)
-                slot[2].append(node(tape, "tape", [slot[1]], loc, "",
-                                    shape=None if shape is None else tuple(shape)))
+                slot[2].append(replace(node(tape, "tape", [slot[1]], loc, "",
+                                            shape=None if shape is None else tuple(shape)),
+                                       role=TAPE))
         at = [] if slot is None else [slot[0]]
-        pushed.append(node(cx.em.b.names.fresh("saved"), "push", [tape, v, *at], loc, ""))
-        pops.append(node(v, "pop", [tape, *at], loc, "restore the value this iteration saw",
-                         restored=True))
+        pushed.append(replace(node(cx.em.b.names.fresh("saved"), "push", [tape, v, *at], loc),
+                              role=TAPE))
+        pops.append(replace(node(v, "pop", [tape, *at], loc, "restore the value this iteration saw",
+                                 restored=True), role=BACKWARD))
 
     for v in defined_first:
         save(v, None)

@@ -6,7 +6,7 @@ Comments are not part of Python's AST, so they are added beside the rendered
 statements: forward lines name the source line they come from, backward lines add the
 gate and the local derivative they apply (``# f.py:3  mul switches: df/dq = z``).
 The emitted module imports only what it uses (NumPy, ``math``) and carries the few
-helpers it calls.
+helpers it calls; which writes may happen in place is decided in ``in_place``.
 """
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ from .codegen_math import SHADOWED
 from .codegen_nodes import (HELPERS, _name, expression, render, statements)
 from ..util.deep import deep
 from ..errors import SymdiffError
-from ..ir import Const, Function, If, Loop, Node, Var, blocks, flatten, reads_here, uses, walk
+from ..ir import Const, Function, If, Loop, Node, Var, map_blocks, reads_here, uses, walk
 from ..ad.masks import QUIET, QUIET_WHY, discards_branches
+from .in_place import fresh_arrays, reads_on_a_path, shape_reads, writes_in_place
 from .quoting import comment_text, docstring
 
 
@@ -50,58 +51,6 @@ class _Emit:
         return comment
 
 
-def _reads_on_a_path(fn: Function) -> dict[str, int]:
-    """Reads of each name on any one path: the two sides of a branch count as one.
-
-    Counts merge the smaller into the larger, so that a chain of ``elif`` branches (each
-    nested in the one before) is counted in linear time."""
-    def block(stmts) -> dict[str, int]:
-        count: dict[str, int] = {}
-
-        def add(name, k=1):
-            count[name] = count.get(name, 0) + k
-        for s in stmts:
-            if isinstance(s, If):
-                add_values = [v for v in (s.cond,) if isinstance(v, Var)]
-                for v in add_values:
-                    add(v.name)
-                sides = []
-                for body, values in ((s.then, s.then_values), (s.orelse, s.else_values)):
-                    side = block(body)
-                    for v in values:
-                        if isinstance(v, Var):
-                            side[v.name] = side.get(v.name, 0) + 1
-                    sides.append(side)
-                small, big = sorted(sides, key=len)
-                for name, k in small.items():
-                    big[name] = max(big.get(name, 0), k)
-                count = _add_counts(count, big)
-            elif isinstance(s, Loop):
-                for v in s.bounds + s.inits + s.nexts + ((s.cond,) if s.cond else ()):
-                    if isinstance(v, Var):
-                        add(v.name)
-                count = _add_counts(count, block(s.cond_body + s.body))
-            else:
-                for v in s.args:
-                    if isinstance(v, Var):
-                        add(v.name)
-        return count
-    total = block(fn.body)
-    for v in flatten(fn.result):
-        if isinstance(v, Var):
-            total[v.name] = total.get(v.name, 0) + 1
-    return total
-
-
-def _add_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
-    """The sum of two counts, made by adding the smaller into the larger (which it reuses)."""
-    if len(a) < len(b):
-        a, b = b, a
-    for name, k in b.items():
-        a[name] = a.get(name, 0) + k
-    return a
-
-
 def function_source(fn: Function, imports: set[str], helpers: set[str],
                     doc: str = "", annotate: Callable | None = None,
                     jit: bool = False) -> str:
@@ -119,13 +68,13 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
         lines.insert(0, f"@np.errstate({QUIET})  # {QUIET_WHY}")
     if doc:
         lines.append(docstring(doc, "    "))
-    fresh, reads = _fresh_arrays(fn), _reads_on_a_path(fn)
+    fresh, reads = fresh_arrays(fn), reads_on_a_path(fn)
     cx = _Emit(imports, helpers, uses(fn), fresh, reads=reads,
-               in_place=_writes_in_place(fn.body, fresh, reads, _shape_reads(fn)), jit=jit)
+               in_place=writes_in_place(fn.body, fresh, reads, shape_reads(fn)), jit=jit)
     if annotate is not None:
         preamble, cx.commentary = annotate(fn)
         cx.rows.extend((1, f"# {comment_text(line)}", "") for line in preamble)
-    phases = ["backward" if s.note else "forward" for s in fn.body]
+    phases = ["backward" if s.derived else "forward" for s in fn.body]
     headed = sum(a != b for a, b in zip(phases, phases[1:])) <= 1   # not when interleaved
     phase = None
     for s, now in zip(fn.body, phases):
@@ -308,7 +257,7 @@ def _reads_after_writing(t, c: Var) -> bool:
         return False
     if t.op in ("scatter", "scatter_add", "full"):
         return c in t.args
-    if t.op in ("setitem", "add_at") or t.op == "ew" and t.note:
+    if t.op in ("setitem", "add_at") or t.op == "ew" and t.derived:
         return c in t.args[1:]
     return False
 
@@ -319,15 +268,14 @@ def _rename_all(t, mapping: dict[str, str]):
     if isinstance(t, Node):
         return replace(t, out=sub(t.out), args=tuple(sub(a) for a in t.args))
     if isinstance(t, If):
-        return replace(t, cond=sub(t.cond), outs=tuple(sub(v) for v in t.outs),
-                       then=tuple(_rename_all(x, mapping) for x in t.then),
-                       orelse=tuple(_rename_all(x, mapping) for x in t.orelse),
-                       then_values=tuple(sub(v) for v in t.then_values),
-                       else_values=tuple(sub(v) for v in t.else_values))
-    return replace(t, bounds=tuple(sub(v) for v in t.bounds), inits=tuple(sub(v) for v in t.inits),
-                   nexts=tuple(sub(v) for v in t.nexts), cond=sub(t.cond),
-                   cond_body=tuple(_rename_all(x, mapping) for x in t.cond_body),
-                   body=tuple(_rename_all(x, mapping) for x in t.body))
+        t = replace(t, cond=sub(t.cond), outs=tuple(sub(v) for v in t.outs),
+                    then_values=tuple(sub(v) for v in t.then_values),
+                    else_values=tuple(sub(v) for v in t.else_values))
+    else:
+        t = replace(t, bounds=tuple(sub(v) for v in t.bounds),
+                    inits=tuple(sub(v) for v in t.inits),
+                    nexts=tuple(sub(v) for v in t.nexts), cond=sub(t.cond))
+    return map_blocks(t, lambda block: tuple(_rename_all(x, mapping) for x in block))
 
 
 def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
@@ -361,91 +309,6 @@ def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
     outs = _assign(s.outs, s.carried)
     if outs:
         cx.rows.append((depth, outs, ""))
-
-
-#: Operations whose result may share memory with an argument (views, aliases, restores).
-SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to", "alias",
-           "pop", "cast", "unbroadcast"}
-
-
-def _fresh_arrays(fn: Function) -> set[str]:
-    """Values that are arrays nobody else can see, so writing into them in place is safe."""
-    fresh: set[str] = set()
-    count = uses(fn)
-    loops = []
-    for s in walk(fn.body):
-        if isinstance(s, Node) and s.op not in SHARING:
-            fresh.add(s.out.name)
-        elif isinstance(s, Loop):
-            for c, init, out in zip(s.carried, s.inits, s.outs):
-                if isinstance(init, Var) and init.name in fresh and count.get(init.name) == 1:
-                    fresh.update((c.name, out.name))
-                    loops.append((c, out, s))
-    joins = {o.name: (t, e) for s in walk(fn.body) if isinstance(s, If)
-             for o, t, e in zip(s.outs, s.then_values, s.else_values)}
-
-    def kept(v, depth=0) -> bool:
-        if not isinstance(v, Var) or v.name in fresh:
-            return True
-        return v.name in joins and depth < 50 and all(kept(w, depth + 1) for w in joins[v.name])
-
-    changed = True
-    while changed:          # a carried array is fresh only if every next value is (a swap
-        changed = False     # ``a, b = b, a`` can carry an argument into it)
-        for c, out, s in loops:
-            if c.name in fresh and not kept(s.nexts[s.carried.index(c)]):
-                fresh.difference_update((c.name, out.name))
-                changed = True
-    return fresh
-
-
-#: Operations whose result never shares memory with their arguments.
-COPYING = {"ew", "sum", "mean", "amax", "amin", "matmul", "outer", "compare", "shape", "dim",
-           "ndim", "size", "np", "zeros_like", "copy"}
-
-
-def _writes_in_place(stmts, fresh: set[str], reads: dict[str, int],
-                     shape_reads: dict[str, int]) -> set[str]:
-    """Writes into a fresh array whose other reads only ask for its shape, or come earlier
-    in the same block and copy what they read (``a = y[i - 1]`` of a number, then
-    ``y[i] = ...``): no copy needed, which keeps a loop that fills an array linear rather
-    than quadratic."""
-    safe: set[str] = set()
-    for k, s in enumerate(stmts):
-        if isinstance(s, (If, Loop)):
-            for block in blocks(s):
-                safe |= _writes_in_place(block, fresh, reads, shape_reads)
-            continue
-        if s.op not in ("setitem", "add_at") or not isinstance(s.args[0], Var):
-            continue
-        base = s.args[0].name
-        earlier = sum(1 for t in stmts[:k] if isinstance(t, Node) and _copies(t)
-                      for a in t.args if isinstance(a, Var) and a.name == base)
-        if base in fresh and reads.get(base) == 1 + earlier + shape_reads.get(base, 0):
-            safe.add(s.out.name)
-    return safe
-
-
-def _copies(n: Node) -> bool:
-    return (n.op in COPYING and n.op not in SHAPE_ONLY
-            or n.op == "getitem" and n.param("item") is True)
-
-
-#: Operations that read only the shape of their (first) argument.
-SHAPE_ONLY = {"shape", "dim", "ndim", "size", "zeros_like"}
-
-
-def _shape_reads(fn: Function) -> dict[str, int]:
-    """Reads that look only at a value's shape, which a write in place leaves alone."""
-    count: dict[str, int] = {}
-    for n in walk(fn.body):
-        if isinstance(n, Node) and n.args and isinstance(n.args[0], Var) and \
-                n.op in SHAPE_ONLY:
-            count[n.args[0].name] = count.get(n.args[0].name, 0) + 1
-        if isinstance(n, Node) and n.op in ("scatter", "scatter_add") and \
-                isinstance(n.args[1], Var):
-            count[n.args[1].name] = count.get(n.args[1].name, 0) + 1
-    return count
 
 
 def _inlinable(n: Node, count: dict[str, int]) -> bool:
@@ -497,9 +360,10 @@ def module_source(functions: list[tuple[Function, str]], header: str,
                   extra: list[str | Callable] = (), annotate: Callable | None = None,
                   jit: bool = False) -> str:
     """A whole module: header, imports, constants, helpers, the functions, then ``extra``
-    (functions written as text, or what writes it given the aliases). ``annotate``: see ``function_source``. ``jit`` decorates
-    each function with ``jit_or_numpy`` (numba.njit, or NumPy with one warning where numba
-    cannot compile it) and writes loops numba can compile."""
+    (functions written as text, or what writes it given the aliases). ``annotate``: see
+    ``function_source``. ``jit`` decorates each function with ``jit_or_numpy``
+    (numba.njit, or NumPy with one warning where numba cannot compile it) and writes loops
+    numba can compile."""
     imports: set[str] = {"numba"} if jit else set()
     helpers: set[str] = {"jit_or_numpy"} if jit else set()
     shadowed = _aliases([fn for fn, _ in functions])

@@ -15,8 +15,7 @@ from .codegen_math import global_name, print_expression
 from .helpers import HELPER_NEEDS
 from ..ir import Var, ew_symbols
 
-#: Notes of the sums of gradients that may be accumulated in place (``dx += g``).
-GRADIENT_SUMS = ("branch: gradients add", "gradients add up over the iterations")
+#: A sum of two gradients, which may be accumulated in place (``dx += g``).
 SUM2 = ew_symbols(2)[0] + ew_symbols(2)[1]
 
 
@@ -64,7 +63,7 @@ class Printing:
 
     def accumulate(self, n) -> list[ast.stmt] | None:
         """A sum of gradients into a fresh array only it reads, as ``dx += g`` (in place)."""
-        if not (self.statement and n.note in GRADIENT_SUMS and len(n.args) == 2
+        if not (self.statement and n.gradient_sum and len(n.args) == 2
                 and n.param("expr") == SUM2 and self._private(n.args[0])):
             return None
         add = ast.AugAssign(ast.Name(n.out.name, ast.Store()), ast.Add(), self.name(n.args[1]))

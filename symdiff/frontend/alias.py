@@ -30,7 +30,7 @@ import sympy
 
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Builder, Const, If, Node, Var
-from ..primitives.arrays import _shift_index
+from ..ir import shift_index
 
 REF, ROOT, EXTERNAL = "<ref>", "<root>", "<external>"
 RETURNED = "<return>"
@@ -314,7 +314,7 @@ def _put_back(b: Tracked, step: Step, base, new, loc: Loc, name: str):
     if step.op == "getitem":
         params = dict(step.params)
         return b.emit("setitem", [base, new, *step.args], name, loc,
-                      index=_shift_index(params["index"], 1))
+                      index=shift_index(params["index"], 1))
     if step.op == "transpose":
         axes = dict(step.params).get("axes")
         inverse = None if axes is None else tuple(int(a) for a in np.argsort(axes))

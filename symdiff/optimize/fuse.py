@@ -16,7 +16,7 @@ from functools import lru_cache
 import sympy
 
 from ..ir import (Function, If, Loop, Node, Var, ew_normalize, ew_symbols, free_symbols,
-                 substitute, uses)
+                 map_blocks, substitute, uses)
 
 
 def fuse(fn: Function) -> Function:
@@ -27,11 +27,8 @@ def _fuse_block(stmts, count: dict) -> tuple:
     body: list = []
     where: dict[str, int] = {}
     for n in stmts:
-        if isinstance(n, If):
-            n = replace(n, then=_fuse_block(n.then, count), orelse=_fuse_block(n.orelse, count))
-        elif isinstance(n, Loop):
-            n = replace(n, body=_fuse_block(n.body, count),
-                        cond_body=_fuse_block(n.cond_body, count))
+        if isinstance(n, (If, Loop)):
+            n = map_blocks(n, lambda b: _fuse_block(b, count))
         elif n.op == "ew":
             n = _absorb(n, body, where, count)
         if isinstance(n, Node):

@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from ..ir import Const, Function, If, Loop, Node, Value, Var, blocks, flatten, reads_here, walk
+from ..ir import (Const, Function, If, Loop, Node, Value, Var, blocks, flatten, map_blocks,
+                 reads_here, rename_reads, walk)
 
 #: Operations with an effect beyond their value (tapes), or fresh arrays that may be
 #: written into: never merged, and tape writes never dropped.
@@ -127,37 +128,27 @@ def _cse_block(stmts, seen: dict, rename: dict, rebound: set) -> tuple:
                 continue
             seen[key] = s.out
             out.append(s)
-        elif isinstance(s, If):
-            out.append(replace(s, then=_cse_block(s.then, dict(seen), rename, rebound),
-                               orelse=_cse_block(s.orelse, dict(seen), rename, rebound)))
-            out[-1] = _renamed(out[-1], rename)
         else:
-            inner = dict(seen)
-            cond_body = _cse_block(s.cond_body, inner, rename, rebound)
-            body = _cse_block(s.body, inner, rename, rebound)
-            out.append(_renamed(replace(s, cond_body=cond_body, body=body), rename))
+            out.append(_renamed(map_blocks(s, _cse_scope(s, seen, rename, rebound)), rename))
     return tuple(out)
+
+
+def _cse_scope(s, seen: dict, rename: dict, rebound: set):
+    """What CSE does to each block of ``s``: each side of a branch sees what came before
+    it; a loop's condition and body share one scope."""
+    inner = dict(seen)
+
+    def block(stmts):
+        return _cse_block(stmts, dict(seen) if isinstance(s, If) else inner, rename, rebound)
+    return block
 
 
 def _sub(v, rename):
     return rename.get(v.name, v) if isinstance(v, Var) else v
 
 
-def _renamed(s, rename: dict[str, Value]):
-    """A statement reading renamed values (its own nested blocks are renamed by the caller)."""
-    if not rename:
-        return s
-    if isinstance(s, Node):
-        args = tuple(_sub(a, rename) for a in s.args)
-        return s if args == s.args else replace(s, args=args)
-    if isinstance(s, If):
-        return replace(s, cond=_sub(s.cond, rename),
-                       then_values=tuple(_sub(v, rename) for v in s.then_values),
-                       else_values=tuple(_sub(v, rename) for v in s.else_values))
-    return replace(s, bounds=tuple(_sub(v, rename) for v in s.bounds),
-                   inits=tuple(_sub(v, rename) for v in s.inits),
-                   nexts=tuple(_sub(v, rename) for v in s.nexts),
-                   cond=_sub(s.cond, rename) if s.cond is not None else None)
+#: A statement reading renamed values (its own nested blocks are renamed by the caller).
+_renamed = rename_reads
 
 
 def _rename_result(result, rename):
@@ -184,8 +175,7 @@ def _joins_block(stmts, rename: dict) -> tuple:
     for s in stmts:
         s = _renamed(s, rename)
         if isinstance(s, If):
-            s = replace(s, then=_joins_block(s.then, rename), orelse=_joins_block(s.orelse, rename))
-            s = _renamed(s, rename)
+            s = _renamed(map_blocks(s, lambda b: _joins_block(b, rename)), rename)
             keep = []
             for k, o in enumerate(s.outs):
                 if s.then_values[k] == s.else_values[k]:
@@ -205,9 +195,7 @@ def _joins_block(stmts, rename: dict) -> tuple:
                         inits=tuple(s.inits[k] for k in keep),
                         nexts=tuple(s.nexts[k] for k in keep),
                         outs=tuple(s.outs[k] for k in keep))
-            s = replace(s, cond_body=_joins_block(s.cond_body, rename),
-                        body=_joins_block(s.body, rename))
-            s = _renamed(s, rename)
+            s = _renamed(map_blocks(s, lambda b: _joins_block(b, rename)), rename)
         out.append(s)
     return tuple(out)
 
@@ -224,12 +212,8 @@ def _accumulate_block(stmts, count: dict, names) -> tuple:
     out: list = []
     where: dict[str, int] = {}
     for s in stmts:
-        if isinstance(s, If):
-            s = replace(s, then=_accumulate_block(s.then, count, names),
-                        orelse=_accumulate_block(s.orelse, count, names))
-        elif isinstance(s, Loop):
-            s = replace(s, body=_accumulate_block(s.body, count, names),
-                        cond_body=_accumulate_block(s.cond_body, count, names))
+        if isinstance(s, (If, Loop)):
+            s = map_blocks(s, lambda b: _accumulate_block(b, count, names))
         elif s.op == "ew" and len(s.args) >= 2 and s.param("expr") == _sum_of(len(s.args)):
             scatters = [a for a in s.args if isinstance(a, Var) and a.name in where
                         and count.get(a.name) == 1]
@@ -261,12 +245,12 @@ def _add_at_chain(s: Node, scatters, others, out: list, where: dict, names) -> l
         out[where[src.name]] = None
         g, _, *index = scatter.args
         target = s.out if k == len(scatters) - 1 else names.fresh(s.out.name + "_part")
-        made.append(Node(target, "add_at", (base, g, *index),
-                         (("advanced", scatter.op == "scatter_add"),
-                          ("index", scatter.param("index"))), s.loc, s.note))
+        made.append(replace(s, out=target, op="add_at", args=(base, g, *index),
+                            params=(("advanced", scatter.op == "scatter_add"),
+                                    ("index", scatter.param("index")))))
         base = target
     if not scatters:                                  # only one scatter: it is the sum
-        made.append(Node(s.out, "alias", (base,), (), s.loc, s.note))
+        made.append(replace(s, op="alias", args=(base,), params=()))
     return made
 
 
@@ -294,12 +278,8 @@ def _alias_block(stmts, rename: dict, returned: set) -> tuple:
                 and s.out.name not in returned and isinstance(s.args[0], Var):
             rename[s.out.name] = s.args[0]
             continue
-        if isinstance(s, If):
-            s = _renamed(replace(s, then=_alias_block(s.then, rename, returned),
-                                 orelse=_alias_block(s.orelse, rename, returned)), rename)
-        elif isinstance(s, Loop):
-            s = _renamed(replace(s, cond_body=_alias_block(s.cond_body, rename, returned),
-                                 body=_alias_block(s.body, rename, returned)), rename)
+        if isinstance(s, (If, Loop)):
+            s = _renamed(map_blocks(s, lambda b: _alias_block(b, rename, returned)), rename)
         out.append(s)
     return tuple(out)
 
@@ -319,11 +299,9 @@ def fold_into_sums(fn: Function, shapes: dict) -> Function:
         out: list = []
         where: dict[str, int] = {}
         for s in stmts:
-            if isinstance(s, If):
-                s = replace(s, then=block(s.then), orelse=block(s.orelse))
-            elif isinstance(s, Loop):
-                s = replace(s, cond_body=block(s.cond_body), body=block(s.body))
-            elif s.op == "ew" and s.note in _SUMS and scalar(s.out):
+            if isinstance(s, (If, Loop)):
+                s = map_blocks(s, block)
+            elif s.op == "ew" and s.gradient_sum and scalar(s.out):
                 changed = True
                 while changed:
                     changed = False
@@ -338,14 +316,12 @@ def fold_into_sums(fn: Function, shapes: dict) -> Function:
                             continue          # a long sum stays in lines of bounded size
                         s, out[at], changed = merged, None, True
                         break
-            if isinstance(s, Node) and s.op == "ew" and s.note:
+            if isinstance(s, Node) and s.op == "ew" and s.derived:
                 where[s.out.name] = len(out)
             out.append(s)
         return tuple(x for x in out if x is not None)
     return replace(fn, body=block(fn.body))
 
-
-_SUMS = ("branch: gradients add", "gradients add up over the iterations")
 
 
 def implicit_broadcasts(fn: Function, shapes: dict) -> Function:
@@ -375,7 +351,7 @@ def _broadcasts_anyway(s, i: int, shape: tuple, shapes: dict) -> bool:
         return i == 0                                   # out[idx] = g: g may be smaller
     if s.op == "add_at":
         return i == 1
-    if s.op != "ew" or s.note in _SUMS:                 # sums may be added in place
+    if s.op != "ew" or s.gradient_sum:                  # sums may be added in place
         return False
     return any(j != i and isinstance(a, Var) and shapes.get(a.name) == shape
                for j, a in enumerate(s.args))
@@ -385,13 +361,7 @@ def _rename_block(stmts, rename: dict) -> tuple:
     out = []
     for s in stmts:
         s = _renamed(s, rename)
-        if isinstance(s, If):
-            s = replace(s, then=_rename_block(s.then, rename),
-                        orelse=_rename_block(s.orelse, rename))
-        elif isinstance(s, Loop):
-            s = replace(s, cond_body=_rename_block(s.cond_body, rename),
-                        body=_rename_block(s.body, rename))
-        out.append(s)
+        out.append(map_blocks(s, lambda b: _rename_block(b, rename)))
     return tuple(out)
 
 PASSES = (dead_code, trivial_joins, temporary_aliases, common_subexpressions,
@@ -400,8 +370,8 @@ PASSES = (dead_code, trivial_joins, temporary_aliases, common_subexpressions,
 
 def optimize(fn: Function, passes=PASSES, rounds: int = 8) -> Function:
     """Run the passes in order until nothing changes (at most ``rounds`` times)."""
-    for _, _, fn in optimize_steps(fn, passes, rounds):
-        pass
+    for _, _, after in optimize_steps(fn, passes, rounds):
+        fn = after
     return fn
 
 
@@ -416,6 +386,6 @@ def optimize_steps(fn: Function, passes=PASSES, rounds: int = 8):
             break
 
 
-__all__ = ["optimize", "optimize_steps", "PASSES", "dead_code", "trivial_joins", "temporary_aliases",
-           "common_subexpressions",
-           "accumulate_in_place", "blocks", "reads_here"]
+__all__ = ["optimize", "optimize_steps", "PASSES", "dead_code", "trivial_joins",
+           "temporary_aliases", "common_subexpressions", "accumulate_in_place", "blocks",
+           "reads_here"]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Const, Node, Value, Var
+from ..ir import shift_index
 
 SLICE_ALL = ("slice", None, None, None)
 
@@ -239,26 +240,13 @@ def vjp_expand(em, g, n: Node, i: int):
     return em.out("reshape", [g, _shape_value(em, n.args[0])])
 
 
-def _shift_index(spec, by: int):
-    """An index spec with its argument positions moved by ``by``."""
-    moved = []
-    for entry in spec:
-        if entry is None or entry is Ellipsis:
-            moved.append(entry)
-        elif entry[0] == "at":
-            moved.append(("at", entry[1] + by))
-        else:
-            moved.append(("slice",) + tuple(None if k is None else k + by for k in entry[1:]))
-    return tuple(moved)
-
-
 def vjp_setitem(em, g, n: Node, i: int):
     """y = x with y[idx] = v: x's gradient is g but zero at idx; v's is g[idx]."""
     spec, index_args = n.param("index"), list(n.args[2:])
     if i == 0:
         return em.out("setitem", [g, Const(0.0), *index_args], index=spec)
     if i == 1:
-        part = em.tmp("getitem", [g, *index_args], index=_shift_index(spec, -1))
+        part = em.tmp("getitem", [g, *index_args], index=shift_index(spec, -1))
         return sum_to(em, part, n.args[1])
     return None
 

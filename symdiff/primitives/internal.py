@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from ..ir import Const, Node, Var
 from . import tangents as T
-from .arrays import _shift_index
+from ..ir import shift_index
 from .indexing import add_at_loop
 from .linalg import norm_vjp_jvp, print_norm
 from .registry import LINEAR, NO_DERIVATIVE, NOT_YET, Primitive, register
@@ -33,7 +33,7 @@ def _print_scatter(n, p):
     shape = p.literal(x.value) if isinstance(x, Const) else \
         ast.Attribute(p.name(x), "shape", ast.Load())
     zeros = ast.Assign([p.target], p.np("zeros", [shape]))
-    index = p.index(_shift_index(n.param("index"), 1), [g, x, *index_args],
+    index = p.index(shift_index(n.param("index"), 1), [g, x, *index_args],
                     in_call=n.op == "scatter_add")
     if n.op == "scatter":
         write = ast.Assign([ast.Subscript(ast.Name(n.out.name, ast.Load()), index, ast.Store())],
@@ -48,7 +48,7 @@ def _print_scatter(n, p):
 def _print_add_at(n, p):
     base, g, *index_args = n.args
     start = p.start_write(base)
-    index = p.index(_shift_index(n.param("index"), 1), n.args, in_call=n.param("advanced"))
+    index = p.index(shift_index(n.param("index"), 1), n.args, in_call=n.param("advanced"))
     if n.param("loop"):
         return [ast.Assign([p.target], start), add_at_loop(n, g, p)]
     if n.param("advanced"):
@@ -149,7 +149,7 @@ def _add_at_numba(n: Node, cx):
 
 
 def _copy_numba(n: Node, cx):
-    return [Node(n.out, "np", n.args, (("fn", "copy"), ("keywords", ())), n.loc, n.note)]
+    return [replace(n, op="np", params=(("fn", "copy"), ("keywords", ())))]
 
 
 def helper(name: str, maths: str, shape, jvp, **more) -> Primitive:

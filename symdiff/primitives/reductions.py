@@ -71,7 +71,7 @@ def _sum_numba(n: Node, cx):
     if n.param("keepdims") and isinstance(n.param("axis"), int):
         total = names.fresh(n.out.name + "_sum")
         return [replace(n, out=total, params=_with(n, keepdims=False)),
-                Node(n.out, "expand_dims", (total,), (("axis", n.param("axis")),), n.loc, n.note)]
+                replace(n, op="expand_dims", args=(total,), params=(("axis", n.param("axis")),))]
     users = readers.get(n.out.name, [])
     if n.param("keepdims") and n.param("axis") is None and users and \
             all(isinstance(r, Node) and primitive(r.op).elementwise and n.args[0] in r.args

@@ -84,8 +84,7 @@ def line_shapes(forward: Function, fn: Function, stated: ShapeSpec, given: Shape
     known = infer_shapes(forward, numbers, True, rule=_rule)      # the output is a scalar
     own = {p.name for p in forward.params}
     for p in fn.params:                # tangents (x_dot, v_x) have their argument's shape
-        primal = p.name[:-4] if p.name.endswith("_dot") else p.name[2:] \
-            if p.name.startswith("v_") else None
+        primal = dict(fn.tangents).get(p.name)
         if p.name not in own and primal in own and known.get(primal) is not None:
             known[p.name] = known[primal]
     return infer_shapes(fn, known, False, rule=_rule), sizes
@@ -214,7 +213,7 @@ class Commentary:
         return self.shape(v)
 
     def __call__(self, s, comment: str, inline: set) -> tuple[str, list[str]]:
-        if not isinstance(s, Node) or not (s.note or s.origin):     # forward, or a region
+        if not isinstance(s, Node) or not (s.derived or s.origin):     # forward, or a region
             if isinstance(s, Node) and s.op not in ("check_scalar", "push", "tape"):
                 return f"{comment}  {self.shapes_of(s, inline)}".strip(), []
             if s.loc is not None:

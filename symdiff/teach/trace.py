@@ -271,7 +271,7 @@ class _Machine:
                                ) from None
         if n.out.name not in self.env:
             return                        # a push onto a tape binds nothing
-        if n.note or n.out.name not in self.forward_names:
+        if n.derived or n.out.name not in self.forward_names:
             self.source.pop(n.out.name, None)
             return
         context = tuple(self.context)
@@ -308,12 +308,12 @@ class _Machine:
         taken = bool(self.value(s.cond))
         block, values = (s.then, s.then_values) if taken else (s.orelse, s.else_values)
         k = len(self.run.branches)
-        if not s.note:                    # a forward branch
+        if not s.derived:                 # a forward branch
             self.run.branches.append(Branch(tuple(self.context), str(s.cond), taken))
             self.run.order.append(("if", k))
         self.block(block)
         self.bind(s.outs, values)
-        if not s.note:
+        if not s.derived:
             results = tuple((out.name, str(v), self.env[out.name])
                             for out, v in zip(s.outs, values))
             self.run.branches[k] = replace(self.run.branches[k], results=results)

@@ -1,0 +1,133 @@
+"""Activity: which values depend on a differentiated argument, for both modes.
+
+A value is *active* when it is computed from a differentiated argument through
+operations a derivative flows through; only active values get a gradient (reverse mode)
+or a tangent (forward mode). The same analysis serves both modes, and a generated
+gradient too (forward mode over it makes Hessian-vector products): a tape is active when
+an active value is pushed on it, and what is popped from an active tape is active. Loops
+feed values back, so the analysis runs to a fixed point.
+
+Values a derivative cannot flow through are refused here too, in both modes: a
+differentiated value through floor, round, ``int()`` or into the bounds of
+``np.arange`` has a gradient that is zero almost everywhere, never a useful one.
+
+    >>> active_names(fn, {"x"})          # x and everything computed from it
+"""
+from __future__ import annotations
+
+import sympy
+
+from .. import primitives as rules
+from ..errors import SymdiffError
+from ..ir import Const, Function, If, Node, Var, walk
+from ..primitives.registry import primitive
+
+def carries_derivative(n: Node, table=rules) -> bool:
+    """Whether a derivative flows from ``n``'s arguments to its value: its registry entry
+    says so (``carries_gradient``: not for indices, masks, shapes, zeros of a shape, an
+    integer cast), and ``table.differentiable`` (which leaves out a max the output is
+    invariant to, ``optimize.invariance``); a push fills its tape with what it saves."""
+    entry = primitive(n.op)
+    return entry.fills_argument is not None or entry.carries_gradient(n) and \
+        table.differentiable(n)
+
+
+def active_names(fn: Function, seeds, table=rules) -> set[str]:
+    """The names of the values computed from ``seeds`` (names) by operations a
+    derivative flows through (``carries_derivative``), at any depth."""
+    active = set(seeds)
+    while True:                                  # loops feed values back: to a fixed point
+        before = len(active)
+        _active_block(fn.body, active, table)
+        if len(active) == before:
+            return active
+
+
+def is_active(v, active: set[str]) -> bool:
+    return isinstance(v, Var) and v.name in active
+
+
+def _active_block(stmts, active: set[str], table) -> None:
+    for s in stmts:
+        if isinstance(s, Node):
+            filled = primitive(s.op).fills_argument
+            if filled is not None:               # push(tape, value, ...) fills the tape
+                if is_active(s.args[1], active):
+                    active.add(s.args[filled].name)
+            elif carries_derivative(s, table) and any(is_active(a, active) for a in s.args):
+                active.add(s.out.name)
+        elif isinstance(s, If):
+            _active_block(s.then, active, table)
+            _active_block(s.orelse, active, table)
+            for out, a, b in zip(s.outs, s.then_values, s.else_values):
+                if is_active(a, active) or is_active(b, active):
+                    active.add(out.name)
+        else:
+            for c, init, out in zip(s.carried, s.inits, s.outs):
+                if is_active(init, active):
+                    active.update((c.name, out.name))
+            _active_block(s.cond_body, active, table)
+            _active_block(s.body, active, table)
+            for c, nxt, out in zip(s.carried, s.nexts, s.outs):
+                if is_active(nxt, active) or c.name in active:
+                    active.update((c.name, out.name))
+
+
+# ---------------------------------------------------------------- refusals
+
+
+#: Functions whose value jumps: their gradient is zero almost everywhere, never useful.
+STEPS = {"floor", "ceil", "round", "rint", "trunc"}
+
+
+def refuse_ranges(fn: Function, active: set[str]) -> None:
+    """np.arange of a differentiated value: its length jumps, and its elements are not
+    a smooth function of the bounds that a rule could state. Refused, never a zero."""
+    for n in walk(fn.body):
+        if isinstance(n, Node) and n.op == "np" and n.param("fn") == "arange" and \
+                any(is_active(a, active) for a in n.args):
+            raise SymdiffError("np.arange of a differentiated value is not differentiable", n.loc,
+                               hint="write start + step * np.arange(n) with an integer n, or "
+                                    "np.linspace(start, stop, n)")
+
+
+def refuse_integer_fills(fn: Function, active: set[str]) -> None:
+    """np.full_like(x, a) has x's dtype: integers truncate a, whose gradient is then zero
+    almost everywhere. x is float when it is computed from a differentiated argument (float
+    by NumPy's promotion); any other x may hold integers, unless dtype= says float."""
+    made = {n.out.name: n for n in walk(fn.body) if isinstance(n, Node)}
+    for n in made.values():
+        if n.op == "fill" and n.param("fn") == "full_like" and not n.param("dtype") and \
+                is_active(n.args[1], active) and not is_active(n.args[0], active) and \
+                not _float_by_its_constants(made.get(getattr(n.args[0], "name", None))):
+            raise SymdiffError("np.full_like(x, a) has the dtype of x, which may hold integers "
+                               "(a would be truncated, its gradient zero)", n.loc,
+                               hint="write np.full_like(x, a, dtype=float), or "
+                                    "np.full(x.shape, a)")
+
+
+def _float_by_its_constants(n: Node | None) -> bool:
+    """An elementwise result with a float constant in it (``x * 2.0``) is float."""
+    return n is not None and n.op == "ew" and \
+        (any(isinstance(a, Const) and isinstance(a.value, float) for a in n.args) or
+         bool(n.param("expr").atoms(sympy.Float)))
+
+
+def refuse_steps(fn: Function, active: set[str]) -> None:
+    """A differentiated value through floor/round/int(): refused, never a silent zero."""
+    refuse_ranges(fn, active)
+    refuse_integer_fills(fn, active)
+    for n in walk(fn.body):
+        if not isinstance(n, Node) or not any(is_active(a, active) for a in n.args):
+            continue
+        step = n.op == "np" and n.param("fn") in STEPS
+        cast = n.op == "cast" and n.param("type") == "int"
+        if step or cast:
+            what = f"np.{n.param('fn')}" if step else n.param("spelling", "int()")
+            raise SymdiffError(f"{what} is not differentiable: its gradient is zero almost "
+                               "everywhere", n.loc,
+                               hint="compute it outside the function and pass the result in, "
+                                    "or use a smooth function of the input instead")
+
+
+__all__ = ["active_names", "carries_derivative", "is_active", "refuse_steps", "STEPS"]
