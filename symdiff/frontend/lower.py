@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import copy
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from . import alias
 from . import fence
@@ -26,28 +26,7 @@ from ..util.deep import deep
 from ..ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Temporary, Var
 from .parse import BUILTINS, FunctionSource
 from . import lower_calls as calls
-
-
-@dataclass(frozen=True)
-class Tup:
-    """A tuple known at compile time (``(N, -1)``, a helper's multiple returns)."""
-
-    items: tuple
-
-
-@dataclass(frozen=True)
-class Module:
-    """A module or namespace the user refers to: numpy, math, numpy.linalg."""
-
-    kind: str
-
-
-@dataclass(frozen=True)
-class Helper:
-    name: str
-
-
-Env = Union[Var, Const, Tup, Module, Helper]
+from .env import Env, Helper, Module, Poison, Tup, Undefined  # noqa: F401 - lowering's values
 
 
 # ---------------------------------------------------------------- functions
@@ -109,11 +88,6 @@ def _defaults(src: FunctionSource) -> tuple[tuple[str, Any], ...]:
 
 class _Poisoned(Exception):
     """A statement read a value whose own statement already failed: no second report."""
-
-
-@dataclass(frozen=True)
-class Poison:
-    """The value of a name whose statement could not be lowered (its error is recorded)."""
 
 
 def _lower_block(b: Builder, src: FunctionSource, env: dict[str, Env], stmts, stack,
@@ -183,13 +157,6 @@ def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> No
 
 
 # ---------------------------------------------------------------- control flow
-
-
-@dataclass(frozen=True)
-class Undefined:
-    """A name assigned on only some paths; reading it is an error."""
-
-    name: str
 
 
 def _sub(b: Builder) -> Builder:
