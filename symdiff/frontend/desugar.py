@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 
 from ..errors import SymdiffError
 from .parse import FunctionSource
@@ -27,9 +28,9 @@ def desugar(src: FunctionSource) -> FunctionSource:
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     names |= {a.arg for a in tree.args.args}
     fresh = _Fresh(names)
-    tree.body = _single_exit(_loops(tree.body, src, fresh))
+    tree.body = _single_exit(_loops(_without_guards(tree.body), src, fresh))
     ast.fix_missing_locations(tree)
-    return FunctionSource(src.name, tree, src.file, src.lines, src.col_shift, src.scope)
+    return dataclasses.replace(src, tree=tree)
 
 
 def copy_statements(node):
@@ -66,6 +67,27 @@ def _at(node: ast.AST, like: ast.AST) -> ast.AST:
         if not hasattr(child, "lineno") and isinstance(child, (ast.expr, ast.stmt)):
             ast.copy_location(child, like)
     return node
+
+
+# ---------------------------------------------------------------- guards
+
+
+def _without_guards(stmts: list) -> list:
+    """``if bad: raise ...`` guards bad input: the function computes nothing there, so
+    the branch that raises is dropped and the other one kept."""
+    from .fence import raises_only
+    out = []
+    for s in stmts:
+        if isinstance(s, ast.If) and raises_only(s.body):
+            out += _without_guards(s.orelse)
+        elif isinstance(s, ast.If) and raises_only(s.orelse):
+            out += _without_guards(s.body)
+        else:
+            for name in ("body", "orelse"):
+                if isinstance(getattr(s, name, None), list) and not isinstance(s, ast.FunctionDef):
+                    setattr(s, name, _without_guards(getattr(s, name)))
+            out.append(s)
+    return out
 
 
 # ---------------------------------------------------------------- returns
@@ -236,6 +258,11 @@ def _iteration(s: ast.For, src: FunctionSource, fresh: _Fresh):
         [_read(target, it, index, s)]
 
 
+#: ``seq[k]`` as a ``for`` loop reads it: for a dict, its k-th key (a subclass, so that
+#: everything else sees a Subscript; named so that ``ast.unparse`` prints it as one)
+IterationRead = type("Subscript", (ast.Subscript,), {"__doc__": "the k-th item a loop visits"})
+
+
 def _read(target, seq, index: str, like) -> ast.stmt:
-    value = ast.Subscript(copy.deepcopy(seq), ast.Name(index, ast.Load()), ast.Load())
+    value = IterationRead(copy.deepcopy(seq), ast.Name(index, ast.Load()), ast.Load())
     return _at(ast.Assign([copy.deepcopy(target)], value), like)

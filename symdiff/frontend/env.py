@@ -89,6 +89,7 @@ class Closure:
     captured: tuple = ()          # (name, value) pairs
     given: tuple = ()             # leading arguments
     keywords: tuple = ()          # (name, value) pairs
+    maker: Any = None             # the FunctionSource whose body made it
 
 
 @dataclass(frozen=True)

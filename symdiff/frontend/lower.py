@@ -26,6 +26,9 @@ from ..util.deep import deep
 from ..ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Temporary, Var
 from .parse import BUILTINS, FunctionSource
 from . import lower_calls as calls
+from . import lower_containers as containers
+from . import lower_structures as structures
+from . import lower_structures as _structures
 from .env import Env, Helper, Module, Poison, Tup, Undefined  # noqa: F401 - lowering's values
 
 
@@ -46,17 +49,19 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     names = NameSupply(set(params) | _free_names(src.tree), _all_names(src.tree))
     b = alias.Tracked(names)
     env: dict[str, Env] = {p: Var(p) for p in params}
+    env.update(src.boundary)          # arguments with structure: dicts, lists, objects
     result = _lower_block(b, src, env, src.tree.body, (src.name,))
-    if b.problems:
-        raise SymdiffError(problems=tuple(b.problems))
+    if b.problems:                    # an unrolled loop meets a problem once per iteration
+        raise SymdiffError(problems=tuple(dict.fromkeys(b.problems)))
     if result is None:
         raise SymdiffError("the function must end with `return <value>`", src.loc(src.tree))
     defaults = _defaults(src)
     values = result.items if isinstance(result, Tup) else (result,)
     for v in values:
         if not isinstance(v, (Var, Const)):
-            raise SymdiffError("the function must return numbers or arrays", src.loc(src.tree.body[-1]),
-                               hint="return the scalar loss")
+            raise SymdiffError("the function must return numbers or arrays",
+                               src.loc(src.tree.body[-1]), hint="return the scalar loss "
+                               "(a function returning (loss, extra) takes has_aux=True)")
     return Function(src.name, tuple(Var(p) for p in params), tuple(b.body), tuple(values),
                     src.loc(src.tree), defaults, tuple(sorted(b.constants.items())),
                     returns_tuple=isinstance(result, Tup))
@@ -113,6 +118,8 @@ def _lower_block(b: Builder, src: FunctionSource, env: dict[str, Env], stmts, st
 
 def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_hint):
     loc = src.loc(stmt)
+    if structures.statement(b, src, env, stmt, loc, stack) is not structures.NOT_MINE:
+        return None
     if True:
         if isinstance(stmt, ast.Return):
             if stmt.value is None:
@@ -168,6 +175,13 @@ def _as_value(v: Env, name: str, loc: Loc) -> Var | Const:
         return v
     if isinstance(v, Poison):
         raise _Poisoned()
+    if containers.is_container(v):
+        raise SymdiffError(f"`{name}` is a {type(v).__name__.lower()} that changes inside a "
+                           "branch or a loop, in a way not known at compile time", loc,
+                           hint="give a loop that fills a list or dict constant bounds (it is "
+                                "unrolled), keep the same keys on every branch, or keep the "
+                                f"values in an array: {name} = np.zeros((n, ...)); "
+                                f"{name}[t] = ...")
     raise SymdiffError(f"`{name}` must hold a number or an array to change inside a branch "
                        "or loop", loc, hint="assign arrays or numbers only in branches and loops")
 
@@ -196,7 +210,16 @@ def _merge(b: Builder, env: dict, branches: list[dict], loc: Loc, result_hint: s
         if all(v == seen[0] for v in seen):
             env[name] = seen[0]
             continue
-        out = b.names.fresh(result_hint if name == RETURN else alias.hint(name))
+        label = result_hint if name == RETURN else alias.hint(name)
+        merged = containers.merge(b, seen, label, lambda v: _as_value(v, name, loc)) \
+            if any(map(containers.is_container, seen)) else None
+        if merged is not None:
+            outs += merged[0]
+            for k, more in enumerate(merged[1]):
+                values[k].extend(more)
+            env[name] = merged[2]
+            continue
+        out = b.names.fresh(label)
         outs.append(out)
         for k, v in enumerate(seen):
             values[k].append(_as_value(v, name, loc))
@@ -252,6 +275,8 @@ def _assigned(stmts) -> list[str]:
 
 def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
     """A loop: names it assigns become its carried values; a placeholder each inside."""
+    if isinstance(stmt, ast.For) and _unrolled(b, src, env, stmt, loc, stack):
+        return
     index, bounds = None, ()
     if isinstance(stmt, ast.For):
         args = stmt.iter.args
@@ -277,6 +302,19 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
     flow.stale_after(env, inner)
 
 
+def _unrolled(b: Builder, src, env, stmt: ast.For, loc: Loc, stack) -> bool:
+    """A loop of known length whose body uses lists or dicts runs once per index here."""
+    site = structures._site(b, src, env, loc, stack)
+    iterations = containers.static_range(site, stmt.iter)
+    if not containers.unrolls(site, stmt, iterations):
+        return False
+    containers.too_long(site, stmt, iterations)
+    for k in iterations:
+        env[stmt.target.id] = Const(k)
+        _lower_block(b, src, env, stmt.body, stack)
+    return True
+
+
 def _ifexp(b: Builder, src, env, e: ast.IfExp, loc: Loc, stack, hint: str) -> Env:
     """``a if c else b`` computes only the chosen side: a branch with one output."""
     cond = calls_array(b, src, env, e.test, loc, stack)
@@ -296,8 +334,15 @@ def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()
     if isinstance(target, ast.Name):
         alias.bind(env, target.id, value, storage)
         return
+    if isinstance(target, ast.Attribute) or isinstance(target, ast.Subscript) and not (
+            isinstance(target.value, ast.Name) and not containers.is_container(
+                env.get(target.value.id))):
+        structures._store(b, src, env, target, value, loc, stack)
+        return
     if isinstance(target, ast.Subscript):
         name = target.value.id
+        containers.check_not_held(structures._site(b, src, env, loc, stack), name,
+                                  env.get(name), target)
         if isinstance(env.get(name), alias.Stale):
             raise alias.stale_error(env[name], src.loc(target.value))
         new = calls.setitem(_context(b, src, env, loc, stack), target, value)
@@ -344,8 +389,14 @@ def _bind_hidden(env, value: Env, at: ast.AST) -> str:
     return name
 
 
-def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint=TMP) -> Env:
-    """Lower an expression; ``loc`` is the enclosing statement's location."""
+def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint=TMP,
+          structures: bool = True) -> Env:
+    """Lower an expression; ``loc`` is the enclosing statement's location. Containers,
+    objects and closures are ``lower_structures``'s (``structures=False``: not asked)."""
+    if structures:
+        value = _structures.expression(b, src, env, e, loc, stack, hint)
+        if value is not _structures.NOT_MINE:
+            return value
     ctx = _context(b, src, env, loc, stack)
     if isinstance(e, ast.Constant):
         if isinstance(e.value, (int, float, bool, str)) or e.value is None:
@@ -454,7 +505,20 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
     if helper is None:
         raise SymdiffError(f"cannot read the source of helper `{name}`", loc,
                            hint="define the helper with `def` in a file symdiff can read")
-    if helper.name in stack:
+    return _inline(b, helper, args, {}, loc, stack, hint, None, caller, call)[0]
+
+
+def _key(fn: FunctionSource) -> tuple:
+    """Which function this is, for the call stack (methods of two classes share names)."""
+    return (fn.name, fn.file, fn.tree.lineno)
+
+
+def _inline(b: Builder, helper: FunctionSource, args: list, keywords: dict, loc: Loc, stack,
+            hint: str, captured: dict | None = None, caller=None, call=None):
+    """Lower a function's body with its parameters bound to ``args`` and ``keywords`` (and
+    the names it reads from where it was made, ``captured``); returns its result and its
+    final environment."""
+    if _key(helper) in stack or helper.name in stack[:1]:
         raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
                            hint="write the recursion as a loop or closed form")
     if not fence.always_returns(helper.tree.body):      # Python returns None at the end
@@ -463,16 +527,24 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
     helper = desugar(helper)
     params = [a.arg for a in helper.tree.args.args]
     defaults = dict(_defaults(helper))
-    if len(args) > len(params) or any(p not in defaults for p in params[len(args):]):
-        raise SymdiffError(f"`{helper.name}` takes {len(params)} arguments, got {len(args)}", loc,
-                           hint=f"call it as {helper.name}({', '.join(params)})")
-    env: dict[str, Env] = {p: Const(defaults[p]) for p in params[len(args):]}
+    unknown = [k for k in keywords if k not in params or params.index(k) < len(args)]
+    if len(args) > len(params) or unknown:
+        raise SymdiffError(f"`{helper.name}` takes {len(params)} arguments, got "
+                           f"{len(args) + len(keywords)}" + (f" (`{unknown[0]}` given twice or "
+                                                             "not a parameter)" if unknown else ""),
+                           loc, hint=f"call it as {helper.name}({', '.join(params)})")
+    env: dict[str, Env] = dict(captured or {})
+    for p in params[len(args):]:
+        if p not in keywords and p not in defaults:
+            raise SymdiffError(f"`{helper.name}` is missing its argument `{p}`", loc,
+                               hint=f"call it as {helper.name}({', '.join(params)})")
+        env[p] = keywords[p] if p in keywords else Const(defaults[p])
     env.update(zip(params, args))
     if caller is not None:
         flow.enter_helper(b, caller, env, params, call.args, args)
     for n in _free_names(helper.tree):
         b.names.reserve(n)
-    result = _lower_block(b, helper, env, helper.tree.body, stack + (helper.name,), hint)
+    result = _lower_block(b, helper, env, helper.tree.body, stack + (_key(helper),), hint)
     if caller is not None and not isinstance(result, Poison):
         flow.leave_helper(b, caller, env, call, loc)
     if isinstance(result, Poison):
@@ -480,5 +552,4 @@ def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], lo
     if result is None:
         raise SymdiffError(f"helper `{helper.name}` does not return a value", loc,
                            hint="end the helper with `return <value>`")
-    return result
-
+    return result, env

@@ -45,6 +45,24 @@ class Scope:
     other_modules: dict[str, str] = field(default_factory=dict)  # name -> module it stands for
     module: ModuleConstants | None = None    # a file's constants, evaluated when first used
     live: LiveNames | None = None            # a live module's names, read at compile time
+    classes: dict[str, Any] = field(default_factory=dict)  # name -> class | ast.ClassDef
+    file: str = ""                           # the file of a static scope (its classes)
+    lines: list = field(default_factory=list)
+
+    def class_info(self, name: str):
+        """The ``lower_objects.ClassInfo`` of a class this module names."""
+        from .lower_objects import ClassInfo
+        entry = self.classes[name]
+        if isinstance(entry, ClassInfo):
+            return entry
+        if isinstance(entry, type):
+            info = ClassInfo.of_live(entry)
+        else:
+            info = ClassInfo(entry.name, node=entry, file=self.file, lines=self.lines, scope=self)
+        if self.live is not None:
+            self.live.note(name)
+        self.classes[name] = info
+        return info
 
     def constant(self, name: str, use: Loc | None = None) -> Any:
         """The number ``name`` stands for, or None (a SymdiffError where a file rebinds it,
@@ -131,6 +149,9 @@ class FunctionSource:
     col_shift: int                # columns removed by dedenting
     scope: Scope
     decorators_checked: bool = False    # its decorators, if any, returned the def itself
+    #: parameters that hold structure (dicts, lists, objects): name -> ``env`` value
+    #: whose leaves are the function's parameters (``pytrees.flat_source``)
+    boundary: tuple = ()
 
     def loc(self, node: ast.AST) -> Loc:
         return node_loc(self.file, self.lines, node, self.col_shift, self.tree.lineno)
@@ -228,6 +249,10 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.imported[name] = (value.__module__ or "", value.__name__)   # not inlined
     elif isinstance(value, types.FunctionType):
         scope.functions[name] = lambda value=value: source_of(value)
+    elif value is functools.partial:
+        scope.imported[name] = ("functools", "partial")
+    elif isinstance(value, type) and _user_class(value):
+        scope.classes[name] = value
     elif isinstance(value, (bool, np.bool_)):
         scope.constants[name] = bool(value)
     elif isinstance(value, (int, float, np.integer, np.floating)):
@@ -236,6 +261,15 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         origin = _library_name(value)
         if origin:
             scope.imported[name] = origin
+
+
+def _user_class(cls: type) -> bool:
+    """A class of the user's own code (its methods can be read and inlined)."""
+    module = getattr(cls, "__module__", "") or ""
+    if module == "builtins":
+        return False
+    init = next((v for v in vars(cls).values() if isinstance(v, types.FunctionType)), None)
+    return init is not None and not _in_a_library(init)
 
 
 def _in_a_library(fn: types.FunctionType) -> bool:
@@ -335,11 +369,14 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
     else:
         lines = source_lines(text)
     tree = _parse(text, path)
-    scope = Scope(module=ModuleConstants(tree, functools.partial(node_loc, path, lines)))
+    scope = Scope(module=ModuleConstants(tree, functools.partial(node_loc, path, lines)),
+                  file=path, lines=lines)
     found: dict[str, FunctionSource] = {}
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             _static_import(scope, stmt, path)
+        elif isinstance(stmt, ast.ClassDef):
+            scope.classes[stmt.name] = stmt
         elif isinstance(stmt, ast.FunctionDef):
             found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
     scope.functions.update(found)
