@@ -251,7 +251,7 @@ def _iteration(s: ast.For, src: FunctionSource, fresh: _Fresh):
             count = _call("min", count, _call("len", seq))
         reads = [_read(t, seq, index, s) for t, seq in zip(target.elts, it.args)]
         return (ast.Name(index, ast.Store()), _at(_call("range", count), s)), reads
-    if isinstance(it, ast.Call):
+    if isinstance(it, ast.Call) and not _container_call(it):
         raise SymdiffError("loops run over range(...), enumerate(...), zip(...) or an array",
                            src.loc(it), hint="write `for i in range(len(x)):` and index x[i]")
     return (ast.Name(index, ast.Store()), _at(_call("range", _call("len", it)), s)), \
@@ -261,6 +261,14 @@ def _iteration(s: ast.For, src: FunctionSource, fresh: _Fresh):
 #: ``seq[k]`` as a ``for`` loop reads it: for a dict, its k-th key (a subclass, so that
 #: everything else sees a Subscript; named so that ``ast.unparse`` prints it as one)
 IterationRead = type("Subscript", (ast.Subscript,), {"__doc__": "the k-th item a loop visits"})
+
+
+def _container_call(it: ast.Call) -> bool:
+    """``d.items()``, ``d.values()``, ``reversed(xs)``...: a list or dict's items, read by
+    index like an array's rows (lowering refuses them on arrays)."""
+    if isinstance(it.func, ast.Attribute):
+        return it.func.attr in ("items", "keys", "values")
+    return isinstance(it.func, ast.Name) and it.func.id in ("reversed", "list", "tuple")
 
 
 def _read(target, seq, index: str, like) -> ast.stmt:

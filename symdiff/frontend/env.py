@@ -105,6 +105,14 @@ class Helper:
 
 
 @dataclass(frozen=True)
+class Opaque:
+    """An attribute or entry at the boundary that is not a number, an array, a string or a
+    container (a file handle, a library object): reading it is refused."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
 class Undefined:
     """A name assigned on only some paths; reading it is an error."""
 

@@ -24,6 +24,7 @@ SUPPORTED = (
     # containers, closures and checks (lower_structures)
     ast.Dict, ast.ListComp, ast.DictComp, ast.GeneratorExp, ast.comprehension, ast.Starred,
     ast.Lambda, ast.FunctionDef, ast.Assert, ast.Global, ast.Nonlocal,
+    ast.JoinedStr, ast.FormattedValue,
     # contexts and operators
     ast.Load, ast.Store, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
     ast.arguments, ast.arg,
@@ -48,8 +49,6 @@ HINTS = {
     ast.NamedExpr: ("the walrus operator `:=` is not supported",
                     "assign in a separate statement"),
     ast.Match: ("`match` is not supported", "use np.where for data-dependent choices"),
-    ast.JoinedStr: ("f-strings are not supported in a differentiated function",
-                    "compute strings outside the function"),
     ast.Set: ("sets are not supported", "use arrays"),
     ast.Import: ("imports inside the function are not supported",
                  "import at module level"),
@@ -160,8 +159,7 @@ def _plain_target(target: ast.expr) -> bool:
             base = base.value
         return isinstance(base, ast.Name)
     if isinstance(target, (ast.Tuple, ast.List)):
-        return all(isinstance(t, ast.Name) or _plain_target(t) and not isinstance(t, ast.Subscript)
-                   for t in target.elts)
+        return all(_plain_target(t) for t in target.elts)
     return False
 
 

@@ -118,8 +118,9 @@ def _lower_block(b: Builder, src: FunctionSource, env: dict[str, Env], stmts, st
 
 def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_hint):
     loc = src.loc(stmt)
-    if structures.statement(b, src, env, stmt, loc, stack) is not structures.NOT_MINE:
-        return None
+    handled = structures.statement(b, src, env, stmt, loc, stack, result_hint)
+    if handled is not structures.NOT_MINE:
+        return handled
     if True:
         if isinstance(stmt, ast.Return):
             if stmt.value is None:

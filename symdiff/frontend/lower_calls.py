@@ -184,7 +184,8 @@ def setitem(ctx: Context, target: ast.Subscript, value):
     args, spec = [base, ctx.array(value, target)], []
     for entry in entries:
         spec.append(_index_entry(ctx, entry, args))
-    return ctx.emit("setitem", args, target.value.id, index=tuple(spec))
+    name = target.value.id if isinstance(target.value, ast.Name) else TMP   # xs[t][k] = v
+    return ctx.emit("setitem", args, name, index=tuple(spec))
 
 
 def _index_entry(ctx: Context, entry: ast.expr, args: list):

@@ -157,6 +157,13 @@ def static_range(site: Site, call: ast.Call):
 def builtin(site: Site, name: str, args: list, e: ast.Call):
     """``len``, ``sum``, ``list``, ``tuple``, ``dict``, ``zip``, ``enumerate``... over
     containers; None when no argument is a container (NumPy's reading applies)."""
+    if name == "str" and len(args) == 1 and isinstance(args[0], Const):
+        return Const(str(args[0].value))            # a key: 'W' + str(i + 1)
+    if name == "sum" and 1 <= len(args) <= 2 and isinstance(args[0], Var):
+        total = site.b.emit("sum", [args[0]], TMP, site.loc, axis=0, keepdims=False)
+        if len(args) == 1:                          # sum(x) adds the rows of an array
+            return total
+        return site.b.ew(lambda a, b: a + b, [_value(site, args[1], e), total], TMP, site.loc, "")
     if not any(is_container(a) for a in args) and name not in ("range", "list", "dict",
                                                                  "tuple"):
         return None

@@ -55,9 +55,20 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
         return C.comprehension(site, e)
     if isinstance(e, ast.Lambda):
         return _closure(src, env, e)
+    if isinstance(e, ast.IfExp):
+        test = _static(site, e.test)
+        if test is not None:                      # ``h0 if t == 0 else hs[t - 1]``, unrolled
+            return site.lower(e.body if test.value else e.orelse, hint)
+        return NOT_MINE
+    if isinstance(e, ast.JoinedStr):
+        return _format(site, e)
+    if isinstance(e, ast.BinOp) and (_touches(src, env, e) or _stringy(e)):
+        return _binop(site, e, hint)
     if isinstance(e, ast.Starred):
         raise site.fail("star-arguments are supported in lists, tuples and calls of your own "
                         "functions, not here", e, "pass the arguments one by one")
+    if isinstance(e, ast.Attribute) and _finfo(src, env, e.value):
+        return _machine_constant(site, e)
     if isinstance(e, (ast.Subscript, ast.Attribute)) and not _touches(src, env, e.value):
         return NOT_MINE               # arrays only: the array rules, on the expression as written
     if isinstance(e, ast.Subscript) and not (isinstance(e.value, ast.Attribute)
@@ -73,6 +84,124 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
     if isinstance(e, ast.Call):
         return _call(site, e, hint)
     return NOT_MINE
+
+
+def _finfo(src, env, e) -> bool:
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and \
+        e.func.attr in ("finfo", "iinfo") and _module_path(src, env, e.func) and len(e.args) == 1
+
+
+_DTYPES = {"float": float, "int": int, "bool": bool}
+
+
+def _machine_constant(site, e: ast.Attribute):
+    """``np.finfo(float).eps``: a number known at compile time."""
+    import numpy as np
+    arg = e.value.args[0]
+    kind = _DTYPES.get(arg.id) if isinstance(arg, ast.Name) else \
+        getattr(np, arg.attr, None) if isinstance(arg, ast.Attribute) else None
+    try:
+        value = getattr(getattr(np, e.value.func.attr)(kind), e.attr)
+    except (TypeError, ValueError, AttributeError):
+        raise site.fail(f"`{ast.unparse(e)}` is not known at compile time", e,
+                        "write the dtype as float, np.float32 or np.float64") from None
+    return Const(value.item() if hasattr(value, "item") else value)
+
+
+def _static(site, e: ast.expr):
+    """The value of a condition when it is known at compile time (a Const), else None."""
+    if not _touches(site.src, site.env, e) and not any(
+            isinstance(n, ast.Name) and isinstance(site.env.get(n.id), Const)
+            for n in ast.walk(e)):
+        return None
+    try:
+        value = _folded(site, e)
+    except SymdiffError:
+        return None
+    return value if isinstance(value, Const) and value.name is None else None
+
+
+_COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+            ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
+            ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b}
+
+
+def _folded(site, e: ast.expr):
+    """A condition of numbers known at compile time, computed (``t == 0``, ``len(hs) > 1``)."""
+    if isinstance(e, ast.Compare) and len(e.ops) == 1 and type(e.ops[0]) in _COMPARE:
+        a, b = _folded(site, e.left), _folded(site, e.comparators[0])
+        if _number(a) and _number(b):
+            return Const(bool(_COMPARE[type(e.ops[0])](a.value, b.value)))
+        return None
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+        a = _folded(site, e.operand)
+        return Const(not a.value) if _number(a) else None
+    if isinstance(e, ast.BoolOp):
+        values = [_folded(site, v) for v in e.values]
+        if all(map(_number, values)):
+            pick = all if isinstance(e.op, ast.And) else any
+            return Const(bool(pick(v.value for v in values)))
+        return None
+    return site.lower(e)
+
+
+def _number(v) -> bool:
+    return isinstance(v, Const) and v.name is None and isinstance(v.value, (int, float, bool,
+                                                                            str))
+
+
+def _format(site, e: ast.JoinedStr):
+    """An f-string of values known at compile time (``f"W{i + 1}"``): a string."""
+    parts = []
+    for v in e.values:
+        if isinstance(v, ast.Constant):
+            parts.append(str(v.value))
+            continue
+        value = site.lower(v.value)
+        if not isinstance(value, Const) or v.format_spec is not None:
+            raise site.fail("an f-string here must format numbers known at compile time", e,
+                            "build the key from loop indices of unrolled loops and constants")
+        parts.append(format(value.value, "") if v.conversion == -1 else
+                     {115: str, 114: repr, 97: ascii}[v.conversion](value.value))
+    return Const("".join(parts))
+
+
+def _stringy(e: ast.BinOp) -> bool:
+    """``'W' + str(i)``, ``'W%d' % i``: a key built from strings at compile time."""
+    def text(x):
+        return isinstance(x, ast.Constant) and isinstance(x.value, str) or \
+            isinstance(x, ast.JoinedStr) or isinstance(x, ast.Call) and \
+            isinstance(x.func, ast.Name) and x.func.id == "str"
+    return text(e.left) or text(e.right)
+
+
+_STRING_OPS = {ast.Add: lambda a, b: a + b, ast.Mod: lambda a, b: a % b,
+               ast.Mult: lambda a, b: a * b}
+
+
+def _binop(site, e: ast.BinOp, hint):
+    """``[a] + [b]``, ``(h,) * 2``, ``'W' + str(i)``: containers and strings at compile
+    time; anything else by the array rules, each operand lowered once."""
+    left, right = site.lower(e.left), site.lower(e.right)
+    if isinstance(left, Tup) and isinstance(right, Tup) and isinstance(e.op, ast.Add) \
+            and left.kind == right.kind:
+        return Tup(left.items + right.items, left.kind)
+    if isinstance(e.op, ast.Mult) and isinstance(left, Tup) and isinstance(right, Const) \
+            and isinstance(right.value, int):
+        return Tup(left.items * right.value, left.kind)
+    if _number(left) and _number(right) and type(e.op) in _STRING_OPS and \
+            isinstance(left.value, str):
+        try:
+            return Const(_STRING_OPS[type(e.op)](left.value, right.value))
+        except (TypeError, ValueError):
+            raise site.fail("this string operation fails", e) from None
+    if C.is_container(left) or C.is_container(right):
+        raise site.fail("this operator on a list, tuple or dict is not supported", e,
+                        "stack the arrays first: np.stack(xs), or use an array operation")
+    from . import lower as L
+    names = [ast.copy_location(ast.Name(L._bind_hidden(site.env, v, x), ast.Load()), x)
+             for v, x in ((left, e.left), (right, e.right))]
+    return _array_rules(site, ast.copy_location(ast.BinOp(names[0], e.op, names[1]), e), hint)
 
 
 def _touches(src, env, e: ast.expr) -> bool:
@@ -141,7 +270,8 @@ def _call(site, e: ast.Call, hint):
                                                                          "tuple", "dict", "zip",
                                                                          "enumerate", "range",
                                                                          "reversed", "max",
-                                                                         "min", "isinstance"):
+                                                                         "min", "isinstance",
+                                                                         "str"):
         return _builtin(site, e, func.id, hint)
     if isinstance(func, ast.Name) and func.id in env or isinstance(func, (ast.Call, ast.Subscript,
                                                                           ast.Lambda)):
@@ -157,6 +287,9 @@ def _call(site, e: ast.Call, hint):
     if isinstance(func, ast.Name) and func.id in scope.functions and func.id not in env \
             and (e.keywords or any(isinstance(a, ast.Starred) for a in e.args)):
         return _call_value(site, Closure(scope.function(func.id)), e, func, hint)
+    user = _user_function(site, func)
+    if user is not None:
+        return _call_value(site, user, e, func, hint)
     if isinstance(func, ast.Attribute) and not _module_path(site.src, env, func) and \
             _touches(site.src, env, func.value):
         base = site.lower(func.value)
@@ -169,6 +302,22 @@ def _call(site, e: ast.Call, hint):
         return _array_rules(site, ast.copy_location(ast.Call(new_func, e.args, e.keywords), e),
                             hint)
     return NOT_MINE
+
+
+def _user_function(site, func):
+    """``helpers.loss(...)`` where ``helpers`` is a user's module (not a library): its
+    function, read like a helper's."""
+    import sys
+    import types
+    from .parse import _in_a_library, source_of
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            and func.value.id not in site.env and site.src.scope.live is not None):
+        return None
+    module = sys.modules.get(site.src.scope.other_modules.get(func.value.id, ""))
+    fn = getattr(module, func.attr, None) if module is not None else None
+    if not isinstance(fn, types.FunctionType) or _in_a_library(fn):
+        return None
+    return Closure(source_of(fn))
 
 
 def _operand_replaced(site, func: ast.Attribute, base):
@@ -264,8 +413,16 @@ def _inline(b, src, env, fsrc, args, keywords, loc, stack, hint, at, captured, w
 # ---------------------------------------------------------------- statements
 
 
-def statement(b, src, env, stmt: ast.stmt, loc, stack):
-    """Lower the statements of this module; NOT_MINE for the others."""
+def statement(b, src, env, stmt: ast.stmt, loc, stack, result_hint=None):
+    """Lower the statements of this module (returning what the statement returns, or
+    None); NOT_MINE for the others."""
+    if isinstance(stmt, ast.If):
+        test = _static(_site(b, src, env, loc, stack), stmt.test)
+        if test is None:
+            return NOT_MINE
+        from . import lower as L                 # ``if t > 0:`` in an unrolled loop
+        return L._lower_block(b, src, env, stmt.body if test.value else stmt.orelse, stack,
+                              result_hint)
     if isinstance(stmt, ast.FunctionDef):
         env[stmt.name] = _closure(src, env, stmt)
         return None
@@ -298,7 +455,7 @@ def _assert(b, src, env, stmt: ast.Assert, loc, stack):
     does not depend on it; ``check_grad`` runs the function itself, assertions included)."""
     from . import lower as L
     try:
-        test = L._expr(b, src, dict(env), stmt.test, loc, stack, "assertion")
+        test = _folded(_site(b, src, dict(env), loc, stack), stmt.test)
     except SymdiffError:
         return None                # about shapes or types symdiff cannot state: dropped
     if isinstance(test, Const):

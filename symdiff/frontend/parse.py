@@ -187,6 +187,8 @@ def source_of(fn: Callable) -> FunctionSource:
                                 "or use `symdiff compile file.py`") from None
     file = inspect.getsourcefile(fn) or fn.__code__.co_filename
     all_lines = linecache.getlines(file) or []
+    if fn.__name__ == "<lambda>":
+        return _lambda_source(fn, file, all_lines or lines, first)
     text = "".join(lines)
     dedented = textwrap.dedent(text)
     shift = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
@@ -202,6 +204,31 @@ def source_of(fn: Callable) -> FunctionSource:
                                                     fn.__closure__ or ())))
     return FunctionSource(defs[0].name, defs[0], file, all_lines, shift, scope,
                           decorators_checked=True)      # fn's code is this def's
+
+
+def _lambda_source(fn: types.FunctionType, file: str, lines: list[str], first: int):
+    """A lambda, found in its file by its line and parameters, as a one-line def."""
+    try:
+        tree = ast.parse("".join(lines), filename=file)
+    except SyntaxError:
+        tree = None
+    code = fn.__code__
+    params = list(code.co_varnames[:code.co_argcount])
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == first
+             and [a.arg for a in n.args.args] == params] if tree is not None else []
+    if len(found) != 1:
+        raise SymdiffError(f"cannot tell which lambda of line {first} of {file} this is"
+                           if found else f"cannot find the source of a lambda at {file}:{first}",
+                           hint="define the function with `def`")
+    node = found[0]
+    name = f"lambda_{first}"
+    tree = ast.FunctionDef(name, node.args, [ast.Return(node.body)], [], None)
+    ast.copy_location(tree, node)
+    ast.copy_location(tree.body[0], node)
+    ast.fix_missing_locations(tree)
+    scope = scope_of_globals(fn.__globals__, _closure_values(fn))
+    scope.live = LiveNames(fn.__globals__, dict(zip(code.co_freevars, fn.__closure__ or ())))
+    return FunctionSource(name, tree, file, lines, 0, scope, decorators_checked=True)
 
 
 def _parse(text: str, file: str, first_line: int = 1) -> ast.Module:
