@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -332,7 +332,7 @@ def guarded(x, scale):
         raise ValueError("x must be a vector")
     assert scale > 0, "scale must be positive"
     eps = np.finfo(float).eps
-    return np.sum(np.log(x ** 2 + 1.0)) * scale
+    return np.sum(np.log(x ** 2 + eps + 1.0)) * scale
 
 
 GLOBAL_W = np.linspace(-1.0, 1.0, 4)
@@ -468,7 +468,7 @@ CASES = [
     Case("cs231n_rnn_forward_h_list", _rnn),
     Case("min_char_rnn_lossFun", _char_rnn),
     Case("picogpt_blocks", _gpt),
-    # sequential: pending
+    Case("sequential_of_layer_objects", _sequential),
     Case("layer_objects_inside", _classifier),
     Case("scipy_rosenbrock_class", _rosenbrock),
     Case("scipy_rastrigin_class", _rastrigin),

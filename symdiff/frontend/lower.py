@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import copy
-from dataclasses import dataclass
 from typing import Any
 
 from . import alias
@@ -26,6 +25,7 @@ from ..util.deep import deep
 from ..ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Temporary, Var
 from .parse import BUILTINS, FunctionSource
 from . import lower_calls as calls
+from .lower_inline import _call_helper, _key
 from . import lower_containers as containers
 from . import lower_structures as structures
 from . import lower_structures as _structures
@@ -50,7 +50,7 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     b = alias.Tracked(names)
     env: dict[str, Env] = {p: Var(p) for p in params}
     env.update(src.boundary)          # arguments with structure: dicts, lists, objects
-    result = _lower_block(b, src, env, src.tree.body, (src.name,))
+    result = _lower_block(b, src, env, src.tree.body, (_key(src),))
     if b.problems:                    # an unrolled loop meets a problem once per iteration
         raise SymdiffError(problems=tuple(dict.fromkeys(b.problems)))
     if result is None:
@@ -497,60 +497,3 @@ def _callee(src: FunctionSource, env, func: ast.expr) -> str | None:
     if isinstance(func, ast.Attribute):
         return _module_attr(src, env, func)
     return None
-
-
-def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], loc: Loc,
-                 stack, hint: str, caller=None, call=None) -> Env:
-    """Inline a helper function: lower its body with the arguments bound to its parameters."""
-    helper = src.scope.function(name)
-    if helper is None:
-        raise SymdiffError(f"cannot read the source of helper `{name}`", loc,
-                           hint="define the helper with `def` in a file symdiff can read")
-    return _inline(b, helper, args, {}, loc, stack, hint, None, caller, call)[0]
-
-
-def _key(fn: FunctionSource) -> tuple:
-    """Which function this is, for the call stack (methods of two classes share names)."""
-    return (fn.name, fn.file, fn.tree.lineno)
-
-
-def _inline(b: Builder, helper: FunctionSource, args: list, keywords: dict, loc: Loc, stack,
-            hint: str, captured: dict | None = None, caller=None, call=None):
-    """Lower a function's body with its parameters bound to ``args`` and ``keywords`` (and
-    the names it reads from where it was made, ``captured``); returns its result and its
-    final environment."""
-    if _key(helper) in stack or helper.name in stack[:1]:
-        raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
-                           hint="write the recursion as a loop or closed form")
-    if not fence.always_returns(helper.tree.body):      # Python returns None at the end
-        helper = memory.returning_none(helper)
-    fence.check(helper)
-    helper = desugar(helper)
-    params = [a.arg for a in helper.tree.args.args]
-    defaults = dict(_defaults(helper))
-    unknown = [k for k in keywords if k not in params or params.index(k) < len(args)]
-    if len(args) > len(params) or unknown:
-        raise SymdiffError(f"`{helper.name}` takes {len(params)} arguments, got "
-                           f"{len(args) + len(keywords)}" + (f" (`{unknown[0]}` given twice or "
-                                                             "not a parameter)" if unknown else ""),
-                           loc, hint=f"call it as {helper.name}({', '.join(params)})")
-    env: dict[str, Env] = dict(captured or {})
-    for p in params[len(args):]:
-        if p not in keywords and p not in defaults:
-            raise SymdiffError(f"`{helper.name}` is missing its argument `{p}`", loc,
-                               hint=f"call it as {helper.name}({', '.join(params)})")
-        env[p] = keywords[p] if p in keywords else Const(defaults[p])
-    env.update(zip(params, args))
-    if caller is not None:
-        flow.enter_helper(b, caller, env, params, call.args, args)
-    for n in _free_names(helper.tree):
-        b.names.reserve(n)
-    result = _lower_block(b, helper, env, helper.tree.body, stack + (_key(helper),), hint)
-    if caller is not None and not isinstance(result, Poison):
-        flow.leave_helper(b, caller, env, call, loc)
-    if isinstance(result, Poison):
-        raise _Poisoned()                   # the helper's own problem is already recorded
-    if result is None:
-        raise SymdiffError(f"helper `{helper.name}` does not return a value", loc,
-                           hint="end the helper with `return <value>`")
-    return result, env

@@ -277,18 +277,28 @@ def _changed(site: Site, base_ast: ast.expr, old, new, result, e: ast.Call):
     return result
 
 
-def check_unshared(site: Site, name: str | None, old, at: ast.AST) -> None:
-    """Changing the container ``old`` through ``name``: refused where another name (or
-    another container) holds the same container, which would change with it."""
+def share_change(site: Site, name: str | None, old, new) -> None:
+    """The container or object ``old``, changed through ``name`` into ``new``, changes for
+    every other name holding it too (``layer = self.layers[k]; layer.forward(x)`` changes
+    ``self.layers[k]``), as Python's references do."""
     if not is_container(old):
         return
-    for key, value in site.env.items():
-        if isinstance(key, str) and key != name and not key.startswith("<") \
-                and holds(value, old):
-            raise site.fail(f"this changes a {_kind(old)} that `{key}` also holds; symdiff "
-                            "models containers as values and cannot change both", at,
-                            f"make a copy first, e.g. `{name or 'x'} = list(...)` or "
-                            "`dict(...)`, or change it through one name only")
+    for key, value in list(site.env.items()):
+        if isinstance(key, str) and key != name and holds(value, old):
+            site.env[key] = replaced(value, old, new)
+
+
+def replaced(value, old, new):
+    """``value`` with ``old`` (by identity) replaced by ``new`` wherever it holds it."""
+    if value is old:
+        return new
+    if isinstance(value, Tup) and holds(value, old):
+        return Tup(tuple(replaced(v, old, new) for v in value.items), value.kind)
+    if isinstance(value, Dict) and holds(value, old):
+        return Dict(value.keys, tuple(replaced(v, old, new) for v in value.values))
+    if isinstance(value, Obj) and holds(value, old):
+        return Obj(value.cls, replaced(value.attrs, old, new))
+    return value
 
 
 def check_not_held(site: Site, name: str, old, at: ast.AST) -> None:

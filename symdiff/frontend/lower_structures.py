@@ -21,6 +21,8 @@ from ..errors import SymdiffError
 from ..ir import TMP, Const, Var
 from . import lower_containers as C
 from . import lower_objects as O
+from . import lower_inline as inline
+from .lower_static import _folded, _format, _machine_constant, _number
 from .env import Bound, Closure, Dict, Helper, Obj, Tup
 
 NOT_MINE = object()
@@ -91,23 +93,6 @@ def _finfo(src, env, e) -> bool:
         e.func.attr in ("finfo", "iinfo") and _module_path(src, env, e.func) and len(e.args) == 1
 
 
-_DTYPES = {"float": float, "int": int, "bool": bool}
-
-
-def _machine_constant(site, e: ast.Attribute):
-    """``np.finfo(float).eps``: a number known at compile time."""
-    import numpy as np
-    arg = e.value.args[0]
-    kind = _DTYPES.get(arg.id) if isinstance(arg, ast.Name) else \
-        getattr(np, arg.attr, None) if isinstance(arg, ast.Attribute) else None
-    try:
-        value = getattr(getattr(np, e.value.func.attr)(kind), e.attr)
-    except (TypeError, ValueError, AttributeError):
-        raise site.fail(f"`{ast.unparse(e)}` is not known at compile time", e,
-                        "write the dtype as float, np.float32 or np.float64") from None
-    return Const(value.item() if hasattr(value, "item") else value)
-
-
 def _static(site, e: ast.expr):
     """The value of a condition when it is known at compile time (a Const), else None."""
     if not _touches(site.src, site.env, e) and not any(
@@ -119,51 +104,6 @@ def _static(site, e: ast.expr):
     except SymdiffError:
         return None
     return value if isinstance(value, Const) and value.name is None else None
-
-
-_COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
-            ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
-            ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b}
-
-
-def _folded(site, e: ast.expr):
-    """A condition of numbers known at compile time, computed (``t == 0``, ``len(hs) > 1``)."""
-    if isinstance(e, ast.Compare) and len(e.ops) == 1 and type(e.ops[0]) in _COMPARE:
-        a, b = _folded(site, e.left), _folded(site, e.comparators[0])
-        if _number(a) and _number(b):
-            return Const(bool(_COMPARE[type(e.ops[0])](a.value, b.value)))
-        return None
-    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
-        a = _folded(site, e.operand)
-        return Const(not a.value) if _number(a) else None
-    if isinstance(e, ast.BoolOp):
-        values = [_folded(site, v) for v in e.values]
-        if all(map(_number, values)):
-            pick = all if isinstance(e.op, ast.And) else any
-            return Const(bool(pick(v.value for v in values)))
-        return None
-    return site.lower(e)
-
-
-def _number(v) -> bool:
-    return isinstance(v, Const) and v.name is None and isinstance(v.value, (int, float, bool,
-                                                                            str))
-
-
-def _format(site, e: ast.JoinedStr):
-    """An f-string of values known at compile time (``f"W{i + 1}"``): a string."""
-    parts = []
-    for v in e.values:
-        if isinstance(v, ast.Constant):
-            parts.append(str(v.value))
-            continue
-        value = site.lower(v.value)
-        if not isinstance(value, Const) or v.format_spec is not None:
-            raise site.fail("an f-string here must format numbers known at compile time", e,
-                            "build the key from loop indices of unrolled loops and constants")
-        parts.append(format(value.value, "") if v.conversion == -1 else
-                     {115: str, 114: repr, 97: ascii}[v.conversion](value.value))
-    return Const("".join(parts))
 
 
 def _stringy(e: ast.BinOp) -> bool:
@@ -400,8 +340,7 @@ def _closure(src, env, node):
 def _inline(b, src, env, fsrc, args, keywords, loc, stack, hint, at, captured, want_self):
     """Inline ``fsrc`` called with these values; returns its result and its final ``self``
     (its first parameter), for methods that assign attributes."""
-    from . import lower as L
-    result, inner = L._inline(b, fsrc, list(args), dict(keywords), src.loc(at), stack, hint,
+    result, inner = inline._inline(b, fsrc, list(args), dict(keywords), src.loc(at), stack, hint,
                               dict(captured))
     first = fsrc.tree.args.args[0].arg if fsrc.tree.args.args else None
     after = inner.get(first) if first else None
@@ -453,7 +392,6 @@ def _ours(src, env, e: ast.Call) -> bool:
 def _assert(b, src, env, stmt: ast.Assert, loc, stack):
     """An assertion: refused when it fails at compile time, dropped otherwise (the result
     does not depend on it; ``check_grad`` runs the function itself, assertions included)."""
-    from . import lower as L
     try:
         test = _folded(_site(b, src, dict(env), loc, stack), stmt.test)
     except SymdiffError:
@@ -476,9 +414,9 @@ def _store(b, src, env, target: ast.expr, value, loc, stack, old=None):
     from . import lower as L
     site = _site(b, src, env, loc, stack)
     if isinstance(target, ast.Name):
-        if old is not None:
-            C.check_unshared(site, target.id, old, target)
         L._bind(b, src, env, target, value, loc, stack)
+        if old is not None:
+            C.share_change(site, target.id, old, value)
         return
     if isinstance(target, ast.Attribute):
         base = site.lower(target.value)
