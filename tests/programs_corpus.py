@@ -346,6 +346,35 @@ def keyword_helper(x, w):
     return np.sum(linear(x, b=0.5, w=w) ** 2)
 
 
+def list_of_weights(weights, x):
+    h = x
+    for i, W in enumerate(weights):
+        h = np.tanh(h @ W) if i < len(weights) - 1 else h @ W
+    return np.sum(h ** 2)
+
+
+class Scaler:
+    offset = 0.25
+
+    @staticmethod
+    def squash(v):
+        return v / (1.0 + np.abs(v))
+
+    def apply(self, v):
+        return self.squash(v) + self.offset
+
+
+def dict_methods(x, w):
+    cache = dict()
+    cache.update({"a": x * w})
+    cache.setdefault("b", np.tanh(x))
+    extra = cache.get("c", 2.0)
+    total = 0.0
+    for key in cache:
+        total = total + np.sum(cache[key] ** 2)
+    return total * extra + np.sum(Scaler().apply(x * w))
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -481,6 +510,11 @@ CASES = [
     Case("containers_in_body", lambda rng: (containers_in_body, (0.5 * rng.standard_normal(3),),
                                             0)),
     Case("guards_asserts_eps", lambda rng: (guarded, (rng.standard_normal(3), 1.5), (0, 1))),
+    Case("list_of_weights_of_two_shapes", lambda rng: (
+        list_of_weights, ([0.5 * rng.standard_normal((3, 4)), 0.5 * rng.standard_normal((4, 2))],
+                          rng.standard_normal((2, 3))), 0)),
+    Case("dict_methods_and_static_method", lambda rng: (
+        dict_methods, (rng.standard_normal(3), rng.standard_normal(3)), (0, 1))),
     Case("global_array_read", lambda rng: (global_read, (rng.standard_normal(4),), 0)),
     Case("keyword_arguments_to_helper", lambda rng: (keyword_helper, (rng.standard_normal((2, 3)),
                                                                       rng.standard_normal((3, 2))),

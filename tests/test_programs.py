@@ -266,3 +266,12 @@ def test_refusals_are_located_with_a_hint(tmp_path, case):
     assert problem.loc is not None and problem.hint
     line = next(ln for ln in text.splitlines() if needle in ln)
     assert problem.loc.text.strip() == line.strip()
+
+
+def test_the_shape_generic_source_of_a_dict_function_says_to_call_it_with_the_dict():
+    with pytest.raises(symdiff.SymdiffError, match="indexed by the key 'W1'") as info:
+        symdiff.grad(corpus.mlp_loss).source
+    assert info.value.problems[0].loc.line > 0 and "as a dict" in info.value.problems[0].hint
+    fn, args, _ = corpus._mlp(np.random.default_rng(0))
+    text = symdiff.grad(fn).source_for(*args)
+    assert "def grad_mlp_loss(params_W1, params_b1, params_W2, params_b2, X, y):" in text

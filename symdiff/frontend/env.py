@@ -129,25 +129,24 @@ CONTAINERS = (Tup, Dict, Obj)
 Env = Union[Var, Const, Tup, Dict, Obj, Bound, Closure, Module, Helper]
 
 
+def children(value) -> tuple:
+    """The values a container holds directly (none for a value)."""
+    if isinstance(value, Tup):
+        return value.items
+    if isinstance(value, Dict):
+        return value.values
+    if isinstance(value, Obj):
+        return (value.attrs,)
+    return ()
+
+
 def leaves(value) -> list:
     """The IR values inside a container, depth first (a value itself for a value)."""
-    if isinstance(value, Tup):
-        return [x for item in value.items for x in leaves(item)]
-    if isinstance(value, Dict):
-        return [x for item in value.values for x in leaves(item)]
-    if isinstance(value, Obj):
-        return leaves(value.attrs)
-    return [value]
+    if not isinstance(value, CONTAINERS):
+        return [value]
+    return [x for child in children(value) for x in leaves(child)]
 
 
 def holds(value, target) -> bool:
     """Is ``target`` (by identity) ``value`` or inside it?"""
-    if value is target:
-        return True
-    if isinstance(value, Tup):
-        return any(holds(v, target) for v in value.items)
-    if isinstance(value, Dict):
-        return any(holds(v, target) for v in value.values)
-    if isinstance(value, Obj):
-        return holds(value.attrs, target)
-    return False
+    return value is target or any(holds(child, target) for child in children(value))

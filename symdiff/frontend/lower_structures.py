@@ -71,6 +71,13 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
                         "functions, not here", e, "pass the arguments one by one")
     if isinstance(e, ast.Attribute) and _finfo(src, env, e.value):
         return _machine_constant(site, e)
+    if isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Constant) and \
+            isinstance(e.slice.value, str) and isinstance(e.value, ast.Name) and \
+            isinstance(env.get(e.value.id), Var):
+        raise site.fail(f"`{e.value.id}` is indexed by the key {e.slice.value!r}, but its "
+                        "structure is not known here", e,
+                        f"call the gradient with `{e.value.id}` as a dict (it is compiled for "
+                        "its keys), or use source_for(...) with the arguments")
     if isinstance(e, (ast.Subscript, ast.Attribute)) and not _touches(src, env, e.value):
         return NOT_MINE               # arrays only: the array rules, on the expression as written
     if isinstance(e, ast.Subscript) and not (isinstance(e.value, ast.Attribute)
