@@ -25,6 +25,7 @@ import numpy as np
 
 from .frontend import fence
 from . import pipeline
+from . import pytrees
 from .errors import SymdiffError
 from .backend.jit import numba_friendly
 from .frontend.parse import changed, source_of
@@ -123,6 +124,9 @@ class Gradient:
         """The generated gradient specialized to these arguments' shapes; with ``annotate``,
         every line commented with its shapes and every backward line with its maths (sizes
         a docstring names, ``X is (N, D)``, print as those names)."""
+        if pytrees.needs_structure(self, args, {}):
+            flat, leaves, _ = pytrees.flat_gradient(self, args, {})
+            return flat.source_for(*leaves, annotate=annotate)
         self._fresh()
         args = self._bind(args)
         key = signature(args)
@@ -236,6 +240,8 @@ class Gradient:
                      for p, a in zip(params, args))
 
     def __call__(self, *args, **kwargs):
+        if pytrees.needs_structure(self, args, kwargs):   # dicts, lists, objects, closures
+            return pytrees.call(self, args, kwargs)
         args = self._bind(args, kwargs)
         wrt, tuple_out = self._wrt_indices()
         result = self._run(args)          # checks the kinds once per signature

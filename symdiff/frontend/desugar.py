@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 
 from ..errors import SymdiffError
 from .parse import FunctionSource
@@ -27,9 +28,9 @@ def desugar(src: FunctionSource) -> FunctionSource:
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     names |= {a.arg for a in tree.args.args}
     fresh = _Fresh(names)
-    tree.body = _single_exit(_loops(tree.body, src, fresh))
+    tree.body = _single_exit(_loops(_without_guards(tree.body), src, fresh))
     ast.fix_missing_locations(tree)
-    return FunctionSource(src.name, tree, src.file, src.lines, src.col_shift, src.scope)
+    return dataclasses.replace(src, tree=tree)
 
 
 def copy_statements(node):
@@ -66,6 +67,27 @@ def _at(node: ast.AST, like: ast.AST) -> ast.AST:
         if not hasattr(child, "lineno") and isinstance(child, (ast.expr, ast.stmt)):
             ast.copy_location(child, like)
     return node
+
+
+# ---------------------------------------------------------------- guards
+
+
+def _without_guards(stmts: list) -> list:
+    """``if bad: raise ...`` guards bad input: the function computes nothing there, so
+    the branch that raises is dropped and the other one kept."""
+    from .fence import raises_only
+    out = []
+    for s in stmts:
+        if isinstance(s, ast.If) and raises_only(s.body):
+            out += _without_guards(s.orelse)
+        elif isinstance(s, ast.If) and raises_only(s.orelse):
+            out += _without_guards(s.body)
+        else:
+            for name in ("body", "orelse"):
+                if isinstance(getattr(s, name, None), list) and not isinstance(s, ast.FunctionDef):
+                    setattr(s, name, _without_guards(getattr(s, name)))
+            out.append(s)
+    return out
 
 
 # ---------------------------------------------------------------- returns
@@ -229,13 +251,26 @@ def _iteration(s: ast.For, src: FunctionSource, fresh: _Fresh):
             count = _call("min", count, _call("len", seq))
         reads = [_read(t, seq, index, s) for t, seq in zip(target.elts, it.args)]
         return (ast.Name(index, ast.Store()), _at(_call("range", count), s)), reads
-    if isinstance(it, ast.Call):
+    if isinstance(it, ast.Call) and not _container_call(it):
         raise SymdiffError("loops run over range(...), enumerate(...), zip(...) or an array",
                            src.loc(it), hint="write `for i in range(len(x)):` and index x[i]")
     return (ast.Name(index, ast.Store()), _at(_call("range", _call("len", it)), s)), \
         [_read(target, it, index, s)]
 
 
+#: ``seq[k]`` as a ``for`` loop reads it: for a dict, its k-th key (a subclass, so that
+#: everything else sees a Subscript; named so that ``ast.unparse`` prints it as one)
+IterationRead = type("Subscript", (ast.Subscript,), {"__doc__": "the k-th item a loop visits"})
+
+
+def _container_call(it: ast.Call) -> bool:
+    """``d.items()``, ``d.values()``, ``reversed(xs)``...: a list or dict's items, read by
+    index like an array's rows (lowering refuses them on arrays)."""
+    if isinstance(it.func, ast.Attribute):
+        return it.func.attr in ("items", "keys", "values")
+    return isinstance(it.func, ast.Name) and it.func.id in ("reversed", "list", "tuple")
+
+
 def _read(target, seq, index: str, like) -> ast.stmt:
-    value = ast.Subscript(copy.deepcopy(seq), ast.Name(index, ast.Load()), ast.Load())
+    value = IterationRead(copy.deepcopy(seq), ast.Name(index, ast.Load()), ast.Load())
     return _at(ast.Assign([copy.deepcopy(target)], value), like)

@@ -21,6 +21,10 @@ SUPPORTED = (
     # expressions
     ast.BinOp, ast.UnaryOp, ast.Compare, ast.Call, ast.Name, ast.Constant, ast.Attribute,
     ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.keyword, ast.IfExp, ast.BoolOp,
+    # containers, closures and checks (lower_structures)
+    ast.Dict, ast.ListComp, ast.DictComp, ast.GeneratorExp, ast.comprehension, ast.Starred,
+    ast.Lambda, ast.FunctionDef, ast.Assert, ast.Global, ast.Nonlocal,
+    ast.JoinedStr, ast.FormattedValue,
     # contexts and operators
     ast.Load, ast.Store, ast.operator, ast.unaryop, ast.cmpop, ast.boolop,
     ast.arguments, ast.arg,
@@ -32,9 +36,6 @@ HINTS = {
               "validate inputs before calling the function"),
     ast.With: ("`with` is not supported in a differentiated function",
                "move the context manager outside the function"),
-    ast.Global: ("`global` is not supported", "pass the value in as an argument"),
-    ast.Nonlocal: ("`nonlocal` is not supported", "pass the value in as an argument"),
-    ast.Lambda: ("`lambda` is not supported", "define a helper function with `def`"),
     ast.Delete: ("`del` is not supported", "simply stop using the variable"),
     ast.Yield: ("generators (`yield`) cannot be differentiated", "return a value instead"),
     ast.YieldFrom: ("generators (`yield from`) cannot be differentiated",
@@ -44,30 +45,17 @@ HINTS = {
                            "differentiate a plain (non-async) function"),
     ast.ClassDef: ("classes cannot be defined in a differentiated function",
                    "define the class outside and pass plain arrays in"),
-    ast.FunctionDef: ("nested functions are not supported",
-                      "define the helper at module level; symdiff differentiates through it"),
-    ast.ListComp: ("list comprehensions are not supported",
-                   "use an array operation (np.stack, broadcasting) instead"),
     ast.SetComp: ("set comprehensions are not supported", "use an array operation"),
-    ast.DictComp: ("dict comprehensions are not supported", "use an array operation"),
-    ast.GeneratorExp: ("generator expressions are not supported",
-                       "use np.sum over an array instead of sum(... for ...)"),
-    ast.Starred: ("star-arguments are not supported", "pass arguments one by one"),
     ast.NamedExpr: ("the walrus operator `:=` is not supported",
                     "assign in a separate statement"),
     ast.Match: ("`match` is not supported", "use np.where for data-dependent choices"),
-    ast.JoinedStr: ("f-strings are not supported in a differentiated function",
-                    "compute strings outside the function"),
-    ast.Dict: ("dicts are not supported", "pass arrays as separate arguments"),
     ast.Set: ("sets are not supported", "use arrays"),
     ast.Import: ("imports inside the function are not supported",
                  "import at module level"),
     ast.ImportFrom: ("imports inside the function are not supported",
                      "import at module level"),
-    ast.Raise: ("`raise` is not supported in a differentiated function",
-                "validate inputs before calling the function"),
-    ast.Assert: ("`assert` is not supported in a differentiated function",
-                 "check inputs before calling the function"),
+    ast.Raise: ("`raise` is only supported as the whole branch of an `if` that guards "
+                "bad input", "validate inputs in an `if ...: raise ...` of its own"),
 }
 
 
@@ -87,8 +75,11 @@ def problems_in(src: FunctionSource) -> list[Problem]:
                              "write `def f(a, b, c=1.0)` without *args, **kwargs or keyword-only"))
     body = src.tree.body
     pending = list(body)
+    guards = {id(r) for r in guard_raises(body)}
     while pending:
         node = pending.pop()
+        if id(node) in guards or _reports(node):
+            continue
         problem = _check(node, src)
         if problem:
             found.append(problem)       # one report per construct, not for its insides
@@ -112,6 +103,14 @@ def _check(node: ast.AST, src: FunctionSource) -> Problem | None:
             and node.func.id in ("eval", "exec"):
         return Problem(f"`{node.func.id}` cannot be differentiated", src.loc(node),
                        "write the expression directly")
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        word = "global" if isinstance(node, ast.Global) else "nonlocal"
+        assigned = {n.id for n in ast.walk(src.tree) if isinstance(n, ast.Name)
+                    and isinstance(n.ctx, ast.Store)} & set(node.names)
+        if assigned:
+            return Problem(f"`{word}` names that the function assigns are not supported "
+                           f"(`{sorted(assigned)[0]}`)", src.loc(node),
+                           "return the new value instead of assigning it outside the function")
     if isinstance(node, ast.Compare) and len(node.ops) > 1:
         return Problem("chained comparisons are not supported", src.loc(node),
                        "split `a < b < c` into `(a < b) & (b < c)`")
@@ -127,14 +126,40 @@ def _check(node: ast.AST, src: FunctionSource) -> Problem | None:
     return None
 
 
+def _reports(node: ast.AST) -> bool:
+    """``print(f"loss {loss}")``: a statement that only reports, dropped by lowering."""
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and \
+        isinstance(node.value.func, ast.Name) and node.value.func.id == "print"
+
+
+def guard_raises(stmts) -> list:
+    """The ``raise`` statements that are the whole of a branch guarding bad input
+    (``if x.ndim != 2: raise ValueError(...)``): desugaring drops that branch."""
+    found = []
+    for s in ast.walk(ast.Module(list(stmts), [])):
+        if isinstance(s, ast.If):
+            for branch in (s.body, s.orelse):
+                if raises_only(branch):
+                    found += [r for r in branch if isinstance(r, ast.Raise)]
+    return found
+
+
+def raises_only(stmts) -> bool:
+    """A branch that only reports and raises."""
+    return bool(stmts) and isinstance(stmts[-1], ast.Raise) and \
+        all(isinstance(s, ast.Expr) for s in stmts[:-1])
+
+
 def _plain_target(target: ast.expr) -> bool:
     if isinstance(target, ast.Name):
         return True
-    if isinstance(target, ast.Subscript):
-        return isinstance(target.value, ast.Name)
+    if isinstance(target, (ast.Subscript, ast.Attribute)):     # x[i], self.w, xs[t][k]
+        base = target.value
+        while isinstance(base, (ast.Subscript, ast.Attribute)):
+            base = base.value
+        return isinstance(base, ast.Name)
     if isinstance(target, (ast.Tuple, ast.List)):
-        return all(isinstance(t, ast.Name) or _plain_target(t) and not isinstance(t, ast.Subscript)
-                   for t in target.elts)
+        return all(_plain_target(t) for t in target.elts)
     return False
 
 

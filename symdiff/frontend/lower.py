@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from . import alias
 from . import fence
@@ -26,28 +25,11 @@ from ..util.deep import deep
 from ..ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Temporary, Var
 from .parse import BUILTINS, FunctionSource
 from . import lower_calls as calls
-
-
-@dataclass(frozen=True)
-class Tup:
-    """A tuple known at compile time (``(N, -1)``, a helper's multiple returns)."""
-
-    items: tuple
-
-
-@dataclass(frozen=True)
-class Module:
-    """A module or namespace the user refers to: numpy, math, numpy.linalg."""
-
-    kind: str
-
-
-@dataclass(frozen=True)
-class Helper:
-    name: str
-
-
-Env = Union[Var, Const, Tup, Module, Helper]
+from .lower_inline import _call_helper, _key
+from . import lower_containers as containers
+from . import lower_structures as structures
+from . import lower_structures as _structures
+from .env import Env, Helper, Module, Poison, Tup, Undefined  # noqa: F401 - lowering's values
 
 
 # ---------------------------------------------------------------- functions
@@ -67,17 +49,19 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     names = NameSupply(set(params) | _free_names(src.tree), _all_names(src.tree))
     b = alias.Tracked(names)
     env: dict[str, Env] = {p: Var(p) for p in params}
-    result = _lower_block(b, src, env, src.tree.body, (src.name,))
-    if b.problems:
-        raise SymdiffError(problems=tuple(b.problems))
+    env.update(src.boundary)          # arguments with structure: dicts, lists, objects
+    result = _lower_block(b, src, env, src.tree.body, (_key(src),))
+    if b.problems:                    # an unrolled loop meets a problem once per iteration
+        raise SymdiffError(problems=tuple(dict.fromkeys(b.problems)))
     if result is None:
         raise SymdiffError("the function must end with `return <value>`", src.loc(src.tree))
     defaults = _defaults(src)
     values = result.items if isinstance(result, Tup) else (result,)
     for v in values:
         if not isinstance(v, (Var, Const)):
-            raise SymdiffError("the function must return numbers or arrays", src.loc(src.tree.body[-1]),
-                               hint="return the scalar loss")
+            raise SymdiffError("the function must return numbers or arrays",
+                               src.loc(src.tree.body[-1]), hint="return the scalar loss "
+                               "(a function returning (loss, extra) takes has_aux=True)")
     return Function(src.name, tuple(Var(p) for p in params), tuple(b.body), tuple(values),
                     src.loc(src.tree), defaults, tuple(sorted(b.constants.items())),
                     returns_tuple=isinstance(result, Tup))
@@ -111,11 +95,6 @@ class _Poisoned(Exception):
     """A statement read a value whose own statement already failed: no second report."""
 
 
-@dataclass(frozen=True)
-class Poison:
-    """The value of a name whose statement could not be lowered (its error is recorded)."""
-
-
 def _lower_block(b: Builder, src: FunctionSource, env: dict[str, Env], stmts, stack,
                  result_hint: str | None = None) -> Env | None:
     """Lower statements into ``b``; returns the returned value if the block returns.
@@ -139,6 +118,9 @@ def _lower_block(b: Builder, src: FunctionSource, env: dict[str, Env], stmts, st
 
 def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_hint):
     loc = src.loc(stmt)
+    handled = structures.statement(b, src, env, stmt, loc, stack, result_hint)
+    if handled is not structures.NOT_MINE:
+        return handled
     if True:
         if isinstance(stmt, ast.Return):
             if stmt.value is None:
@@ -185,13 +167,6 @@ def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> No
 # ---------------------------------------------------------------- control flow
 
 
-@dataclass(frozen=True)
-class Undefined:
-    """A name assigned on only some paths; reading it is an error."""
-
-    name: str
-
-
 def _sub(b: Builder) -> Builder:
     return alias.sub(b)
 
@@ -201,6 +176,13 @@ def _as_value(v: Env, name: str, loc: Loc) -> Var | Const:
         return v
     if isinstance(v, Poison):
         raise _Poisoned()
+    if containers.is_container(v):
+        raise SymdiffError(f"`{name}` is a {type(v).__name__.lower()} that changes inside a "
+                           "branch or a loop, in a way not known at compile time", loc,
+                           hint="give a loop that fills a list or dict constant bounds (it is "
+                                "unrolled), keep the same keys on every branch, or keep the "
+                                f"values in an array: {name} = np.zeros((n, ...)); "
+                                f"{name}[t] = ...")
     raise SymdiffError(f"`{name}` must hold a number or an array to change inside a branch "
                        "or loop", loc, hint="assign arrays or numbers only in branches and loops")
 
@@ -229,7 +211,16 @@ def _merge(b: Builder, env: dict, branches: list[dict], loc: Loc, result_hint: s
         if all(v == seen[0] for v in seen):
             env[name] = seen[0]
             continue
-        out = b.names.fresh(result_hint if name == RETURN else alias.hint(name))
+        label = result_hint if name == RETURN else alias.hint(name)
+        merged = containers.merge(b, seen, label, lambda v: _as_value(v, name, loc)) \
+            if any(map(containers.is_container, seen)) else None
+        if merged is not None:
+            outs += merged[0]
+            for k, more in enumerate(merged[1]):
+                values[k].extend(more)
+            env[name] = merged[2]
+            continue
+        out = b.names.fresh(label)
         outs.append(out)
         for k, v in enumerate(seen):
             values[k].append(_as_value(v, name, loc))
@@ -285,6 +276,8 @@ def _assigned(stmts) -> list[str]:
 
 def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
     """A loop: names it assigns become its carried values; a placeholder each inside."""
+    if isinstance(stmt, ast.For) and _unrolled(b, src, env, stmt, loc, stack):
+        return
     index, bounds = None, ()
     if isinstance(stmt, ast.For):
         args = stmt.iter.args
@@ -310,6 +303,19 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
     flow.stale_after(env, inner)
 
 
+def _unrolled(b: Builder, src, env, stmt: ast.For, loc: Loc, stack) -> bool:
+    """A loop of known length whose body uses lists or dicts runs once per index here."""
+    site = structures._site(b, src, env, loc, stack)
+    iterations = containers.static_range(site, stmt.iter)
+    if not containers.unrolls(site, stmt, iterations):
+        return False
+    containers.too_long(site, stmt, iterations)
+    for k in iterations:
+        env[stmt.target.id] = Const(k)
+        _lower_block(b, src, env, stmt.body, stack)
+    return True
+
+
 def _ifexp(b: Builder, src, env, e: ast.IfExp, loc: Loc, stack, hint: str) -> Env:
     """``a if c else b`` computes only the chosen side: a branch with one output."""
     cond = calls_array(b, src, env, e.test, loc, stack)
@@ -329,8 +335,15 @@ def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()
     if isinstance(target, ast.Name):
         alias.bind(env, target.id, value, storage)
         return
+    if isinstance(target, ast.Attribute) or isinstance(target, ast.Subscript) and not (
+            isinstance(target.value, ast.Name) and not containers.is_container(
+                env.get(target.value.id))):
+        structures._store(b, src, env, target, value, loc, stack)
+        return
     if isinstance(target, ast.Subscript):
         name = target.value.id
+        containers.check_not_held(structures._site(b, src, env, loc, stack), name,
+                                  env.get(name), target)
         if isinstance(env.get(name), alias.Stale):
             raise alias.stale_error(env[name], src.loc(target.value))
         new = calls.setitem(_context(b, src, env, loc, stack), target, value)
@@ -377,8 +390,14 @@ def _bind_hidden(env, value: Env, at: ast.AST) -> str:
     return name
 
 
-def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint=TMP) -> Env:
-    """Lower an expression; ``loc`` is the enclosing statement's location."""
+def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hint=TMP,
+          structures: bool = True) -> Env:
+    """Lower an expression; ``loc`` is the enclosing statement's location. Containers,
+    objects and closures are ``lower_structures``'s (``structures=False``: not asked)."""
+    if structures:
+        value = _structures.expression(b, src, env, e, loc, stack, hint)
+        if value is not _structures.NOT_MINE:
+            return value
     ctx = _context(b, src, env, loc, stack)
     if isinstance(e, ast.Constant):
         if isinstance(e.value, (int, float, bool, str)) or e.value is None:
@@ -481,40 +500,3 @@ def _callee(src: FunctionSource, env, func: ast.expr) -> str | None:
     if isinstance(func, ast.Attribute):
         return _module_attr(src, env, func)
     return None
-
-
-def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], loc: Loc,
-                 stack, hint: str, caller=None, call=None) -> Env:
-    """Inline a helper function: lower its body with the arguments bound to its parameters."""
-    helper = src.scope.function(name)
-    if helper is None:
-        raise SymdiffError(f"cannot read the source of helper `{name}`", loc,
-                           hint="define the helper with `def` in a file symdiff can read")
-    if helper.name in stack:
-        raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
-                           hint="write the recursion as a loop or closed form")
-    if not fence.always_returns(helper.tree.body):      # Python returns None at the end
-        helper = memory.returning_none(helper)
-    fence.check(helper)
-    helper = desugar(helper)
-    params = [a.arg for a in helper.tree.args.args]
-    defaults = dict(_defaults(helper))
-    if len(args) > len(params) or any(p not in defaults for p in params[len(args):]):
-        raise SymdiffError(f"`{helper.name}` takes {len(params)} arguments, got {len(args)}", loc,
-                           hint=f"call it as {helper.name}({', '.join(params)})")
-    env: dict[str, Env] = {p: Const(defaults[p]) for p in params[len(args):]}
-    env.update(zip(params, args))
-    if caller is not None:
-        flow.enter_helper(b, caller, env, params, call.args, args)
-    for n in _free_names(helper.tree):
-        b.names.reserve(n)
-    result = _lower_block(b, helper, env, helper.tree.body, stack + (helper.name,), hint)
-    if caller is not None and not isinstance(result, Poison):
-        flow.leave_helper(b, caller, env, call, loc)
-    if isinstance(result, Poison):
-        raise _Poisoned()                   # the helper's own problem is already recorded
-    if result is None:
-        raise SymdiffError(f"helper `{helper.name}` does not return a value", loc,
-                           hint="end the helper with `return <value>`")
-    return result
-

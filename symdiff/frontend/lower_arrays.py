@@ -13,6 +13,7 @@ import ast
 import numpy as np
 
 from ..ir import Const
+from .env import Tup
 
 #: ``np.float32(x)`` and friends: calls that convert.
 SCALAR_TYPES = {"float64", "float32", "float16", "double", "single", "int64", "int32", "int16",
@@ -106,7 +107,6 @@ def _keyword(e: ast.Call, args: list, keywords: dict, position: int, name: str, 
 
 def full(ctx, e: ast.Call, hint: str, name: str, args: list, keywords: dict):
     """``np.full(shape, a)`` / ``np.full_like(x, a)``: differentiable in ``a``."""
-    from .lower import Tup
     from .lower_calls import _shape_tuple
     allowed = {"fill_value", "dtype"}
     if len(args) + len(set(keywords) & {"fill_value", "shape", "a"}) < 2 or \

@@ -17,6 +17,7 @@ import numpy as np
 from . import lower_arrays as arrays
 from . import custom_rules, symdiff_calls
 from . import lower_compositions as compositions
+from .env import Tup
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
 from ..primitives import elementwise as E
@@ -59,7 +60,6 @@ class Context:
         return self.b.ew(expr_of, args, hint, self.loc, lib)
 
     def array(self, value, at: ast.AST):
-        from .lower import Tup
         if isinstance(value, Tup):
             return self.stack(list(value.items), 0, TMP, at)
         if not isinstance(value, (Var, Const)):
@@ -78,7 +78,6 @@ class Context:
 
     def static(self, value, at: ast.AST, what: str):
         """A compile-time constant (axis, keepdims...): ints, tuples of ints, None, bools."""
-        from .lower import Tup
         if isinstance(value, Const) and value.name is None:
             return value.value
         if isinstance(value, Tup) and all(isinstance(v, Const) for v in value.items):
@@ -158,7 +157,6 @@ def attribute(ctx: Context, e: ast.Attribute, hint: str, qualified: str | None):
 
 
 def subscript(ctx: Context, e: ast.Subscript, hint: str):
-    from .lower import Tup
     base = e.value
     if isinstance(base, ast.Attribute) and base.attr == "shape" and isinstance(e.slice, ast.Constant):
         x = ctx.array(ctx.lower(base.value), base.value)
@@ -184,7 +182,8 @@ def setitem(ctx: Context, target: ast.Subscript, value):
     args, spec = [base, ctx.array(value, target)], []
     for entry in entries:
         spec.append(_index_entry(ctx, entry, args))
-    return ctx.emit("setitem", args, target.value.id, index=tuple(spec))
+    name = target.value.id if isinstance(target.value, ast.Name) else TMP   # xs[t][k] = v
+    return ctx.emit("setitem", args, name, index=tuple(spec))
 
 
 def _index_entry(ctx: Context, entry: ast.expr, args: list):
@@ -328,7 +327,6 @@ def _method(ctx: Context, e: ast.Call, hint: str):
     args, keywords = _arguments(ctx, e)
     name = {"flatten": "ravel", "copy": "positive"}.get(func.attr, func.attr)
     if name in ("reshape", "transpose") and len(args) > 1:
-        from .lower import Tup
         args = [Tup(tuple(args))]
     return _numpy(ctx, e, hint, name, [x] + args, keywords)
 
@@ -364,11 +362,9 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
     if name in ("reshape", "ravel"):
         x = ctx.array(args[0], e)
         shape = args[1] if len(args) > 1 else keywords.get("shape", Const(-1))
-        from .lower import Tup
         items = shape.items if isinstance(shape, Tup) else (shape,)
         return ctx.emit("reshape", [x, *[ctx.array(v, e) for v in items]], hint)
     if name in ("concatenate", "stack"):
-        from .lower import Tup
         seq = args[0]
         if not isinstance(seq, Tup):
             raise ctx.fail(f"np.{name} takes a list of arrays written out, e.g. [a, b]", e)
@@ -385,7 +381,6 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
     if name == "linalg.norm":
         return _norm(ctx, e, hint, args, keywords)
     if name in NONDIFF:
-        from .lower import Tup
         flat = [_shape_tuple(ctx, a) if isinstance(a, Tup) else ctx.array(a, e) for a in args] + \
             [v if k == "dtype" else ctx.array(v, e) for k, v in keywords.items()]
         return ctx.emit("np", flat, hint, fn=name, keywords=tuple(keywords))

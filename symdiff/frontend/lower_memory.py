@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import dataclasses
 
 from . import alias
 from . import alias_flow as flow
@@ -83,8 +84,7 @@ def returning_none(helper: FunctionSource) -> FunctionSource:
     ast.copy_location(end, tree.body[-1])
     ast.fix_missing_locations(end)
     tree.body = list(tree.body) + [end]
-    return FunctionSource(helper.name, tree, helper.file, helper.lines, helper.col_shift,
-                          helper.scope)
+    return dataclasses.replace(helper, tree=tree)
 
 
 def lower_until_stable(b, src, env, stmt, loc: Loc, stack, names: list):

@@ -47,6 +47,24 @@ class Scope:
     rules: dict[str, Any] = field(default_factory=dict)   # helper -> its custom_jvp rule
     module: ModuleConstants | None = None    # a file's constants, evaluated when first used
     live: LiveNames | None = None            # a live module's names, read at compile time
+    classes: dict[str, Any] = field(default_factory=dict)  # name -> class | ast.ClassDef
+    file: str = ""                           # the file of a static scope (its classes)
+    lines: list = field(default_factory=list)
+
+    def class_info(self, name: str):
+        """The ``lower_objects.ClassInfo`` of a class this module names."""
+        from .lower_objects import ClassInfo
+        entry = self.classes[name]
+        if isinstance(entry, ClassInfo):
+            return entry
+        if isinstance(entry, type):
+            info = ClassInfo.of_live(entry)
+        else:
+            info = ClassInfo(entry.name, node=entry, file=self.file, lines=self.lines, scope=self)
+        if self.live is not None:
+            self.live.note(name)
+        self.classes[name] = info
+        return info
 
     def constant(self, name: str, use: Loc | None = None) -> Any:
         """The number ``name`` stands for, or None (a SymdiffError where a file rebinds it,
@@ -133,6 +151,9 @@ class FunctionSource:
     col_shift: int                # columns removed by dedenting
     scope: Scope
     decorators_checked: bool = False    # its decorators, if any, returned the def itself
+    #: parameters that hold structure (dicts, lists, objects): name -> ``env`` value
+    #: whose leaves are the function's parameters (``pytrees.flat_source``)
+    boundary: tuple = ()
 
     def loc(self, node: ast.AST) -> Loc:
         return node_loc(self.file, self.lines, node, self.col_shift, self.tree.lineno)
@@ -168,6 +189,8 @@ def source_of(fn: Callable) -> FunctionSource:
                                 "or use `symdiff compile file.py`") from None
     file = inspect.getsourcefile(fn) or fn.__code__.co_filename
     all_lines = linecache.getlines(file) or []
+    if fn.__name__ == "<lambda>":
+        return _lambda_source(fn, file, all_lines or lines, first)
     text = "".join(lines)
     dedented = textwrap.dedent(text)
     shift = len(lines[0]) - len(lines[0].lstrip()) if lines else 0
@@ -183,6 +206,31 @@ def source_of(fn: Callable) -> FunctionSource:
                                                     fn.__closure__ or ())))
     return FunctionSource(defs[0].name, defs[0], file, all_lines, shift, scope,
                           decorators_checked=True)      # fn's code is this def's
+
+
+def _lambda_source(fn: types.FunctionType, file: str, lines: list[str], first: int):
+    """A lambda, found in its file by its line and parameters, as a one-line def."""
+    try:
+        tree = ast.parse("".join(lines), filename=file)
+    except SyntaxError:
+        tree = None
+    code = fn.__code__
+    params = list(code.co_varnames[:code.co_argcount])
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == first
+             and [a.arg for a in n.args.args] == params] if tree is not None else []
+    if len(found) != 1:
+        raise SymdiffError(f"cannot tell which lambda of line {first} of {file} this is"
+                           if found else f"cannot find the source of a lambda at {file}:{first}",
+                           hint="define the function with `def`")
+    node = found[0]
+    name = f"lambda_{first}"
+    tree = ast.FunctionDef(name, node.args, [ast.Return(node.body)], [], None)
+    ast.copy_location(tree, node)
+    ast.copy_location(tree.body[0], node)
+    ast.fix_missing_locations(tree)
+    scope = scope_of_globals(fn.__globals__, _closure_values(fn))
+    scope.live = LiveNames(fn.__globals__, dict(zip(code.co_freevars, fn.__closure__ or ())))
+    return FunctionSource(name, tree, file, lines, 0, scope, decorators_checked=True)
 
 
 def _parse(text: str, file: str, first_line: int = 1) -> ast.Module:
@@ -237,6 +285,10 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.imported[name] = (value.__module__ or "", value.__name__)   # not inlined
     elif isinstance(value, types.FunctionType):
         scope.functions[name] = lambda value=value: source_of(value)
+    elif value is functools.partial:
+        scope.imported[name] = ("functools", "partial")
+    elif isinstance(value, type) and _user_class(value):
+        scope.classes[name] = value
     elif isinstance(value, (bool, np.bool_)):
         scope.constants[name] = bool(value)
     elif isinstance(value, (int, float, np.integer, np.floating)):
@@ -262,6 +314,15 @@ def _scipy_special_name(value: Any) -> str | None:
     if special is None or not isinstance(attr, str) or isinstance(value, types.ModuleType):
         return None
     return attr if getattr(special, attr, None) is value else None
+
+
+def _user_class(cls: type) -> bool:
+    """A class of the user's own code (its methods can be read and inlined)."""
+    module = getattr(cls, "__module__", "") or ""
+    if module == "builtins":
+        return False
+    init = next((v for v in vars(cls).values() if isinstance(v, types.FunctionType)), None)
+    return init is not None and not _in_a_library(init)
 
 
 def _in_a_library(fn: types.FunctionType) -> bool:
@@ -361,11 +422,14 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
     else:
         lines = source_lines(text)
     tree = _parse(text, path)
-    scope = Scope(module=ModuleConstants(tree, functools.partial(node_loc, path, lines)))
+    scope = Scope(module=ModuleConstants(tree, functools.partial(node_loc, path, lines)),
+                  file=path, lines=lines)
     found: dict[str, FunctionSource] = {}
     for stmt in tree.body:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             _static_import(scope, stmt, path)
+        elif isinstance(stmt, ast.ClassDef):
+            scope.classes[stmt.name] = stmt
         elif isinstance(stmt, ast.FunctionDef):
             found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
     scope.functions.update(found)

@@ -324,8 +324,7 @@ def test_ragged_lists_and_lists_of_other_things_are_refused(tmp_path):
             return np.sum(x * ws[0])
     """))
     g = symdiff.grad(module.f)
-    for bad, words in (([np.ones(2), np.ones(3)], "ragged"), ([[1.0, 2.0], [3.0]], "ragged"),
-                       ([{"a": 1.0}], "dict"), (["a", "b"], "str")):
+    for bad, words in (([[1.0, 2.0], [3.0]], "ragged"), (["a", "b"], "str")):
         with pytest.raises(symdiff.SymdiffError, match=words) as info:
             g(np.ones(2), bad)
         assert isinstance(info.value, TypeError) and "`ws`" in str(info.value)

@@ -74,7 +74,8 @@ CASES = [
 
         def f(x):
             global G
-            return np.sum(x * G)
+            G = np.sum(x * G)
+            return G
         """, "global G", r"`global`"),
     Case("nonlocal", """
         def outer():
@@ -82,26 +83,16 @@ CASES = [
 
             def f(x):
                 nonlocal k
-                return np.sum(x * k)
+                k = np.sum(x * k)
+                return k
             return f
         """, "nonlocal k", r"`nonlocal`", target="outer()"),
-    Case("lambda", """
-        def f(x):
-            g = lambda v: v * 2.0
-            return np.sum(g(x))
-        """, "lambda v", r"`lambda`", r"def"),
     Case("del", """
         def f(x):
             y = x * 2.0
             del y
             return np.sum(x)
         """, "del y", r"`del`"),
-    Case("nested-def", """
-        def f(x):
-            def g(v):
-                return v * 2.0
-            return np.sum(g(x))
-        """, "def g", r"nested function", r"module level"),
     Case("class", """
         def f(x):
             class C:
@@ -115,8 +106,8 @@ CASES = [
         """, "[v * 2.0", r"list comprehension"),
     Case("dict-comprehension", """
         def f(x):
-            d = {i: x for i in (0, 1)}
-            return np.sum(x)
+            d = {i: x for i in x}
+            return np.sum(d[0])
         """, "{i: x", r"dict comprehension"),
     Case("set-comprehension", """
         def f(x):
@@ -152,13 +143,8 @@ CASES = [
     Case("f-string", """
         def f(x):
             label = f"x = {x}"
-            return np.sum(x)
+            return np.sum(x) + len(label)
         """, 'f"x = ', r"f-string"),
-    Case("dict-literal", """
-        def f(x):
-            d = {"a": x}
-            return np.sum(x)
-        """, '{"a"', r"dict"),
     Case("import", """
         def f(x):
             import math
@@ -174,11 +160,6 @@ CASES = [
             raise ValueError("no")
             return np.sum(x)
         """, "raise ValueError", r"`raise`"),
-    Case("assert", """
-        def f(x):
-            assert x.shape == (3,)
-            return np.sum(x)
-        """, "assert x", r"`assert`"),
     Case("if", """
         def f(x):
             y = x
@@ -396,7 +377,7 @@ def test_rejection_is_located(tmp_path, case):
     assert (err.message, err.loc, err.hint) == (problem.message, problem.loc, problem.hint)
 
 
-SOURCE_CASES = [c for c in CASES if c.id in ("yield", "global", "lambda", "del", "unknown-name",
+SOURCE_CASES = [c for c in CASES if c.id in ("yield", "global", "del", "unknown-name",
                                              "misspelled-numpy-function")]
 
 
@@ -418,14 +399,14 @@ def f(x):
         y = x * 2.0
     finally:
         pass
-    g = lambda v: v
+    g = {v for v in x}
     global COUNT
-    total = eval("y")
+    COUNT = eval("y")
     del g
     return np.sum(y)
 """
 
-SEVERAL_WANT = [("try:", r"`try`"), ("lambda v", r"`lambda`"), ("global COUNT", r"`global`"),
+SEVERAL_WANT = [("try:", r"`try`"), ("{v for", r"set comprehension"), ("global COUNT", r"`global`"),
                 ('eval("y")', r"`eval`"), ("del g", r"`del`")]
 
 
@@ -569,10 +550,12 @@ def test_not_a_function():
         assert info.value.hint
 
 
-def test_a_lambda_is_refused_clearly():
+def test_a_lambda_is_differentiated_and_two_on_one_line_are_refused_clearly():
     square = lambda v: v * v  # noqa: E731
-    with pytest.raises(symdiff.SymdiffError) as info:
-        symdiff.grad(square)(1.0)
+    assert symdiff.grad(square)(1.5) == 3.0
+    pair = (lambda v: v * v, lambda v: v * v)
+    with pytest.raises(symdiff.SymdiffError, match="which lambda") as info:
+        symdiff.grad(pair[0])(1.0)
     assert info.value.hint
 
 

@@ -354,7 +354,7 @@ def test_line_numbers_count_lines_as_python_does(tmp_path, capsys, sep):
     assert len(source_lines(text)) == text.count("\n")
     code, _, err = compile_bytes(tmp_path, capsys, text.encode("utf-8"), name="shift.py")
     assert code == 1
-    assert f"shift.py:{comp.lineno}:{comp.col_offset + 1}: list comprehensions" in err
+    assert f"shift.py:{comp.lineno}:{comp.col_offset + 1}: a list comprehension" in err
     assert "    y = [v for v in x]\n" in err
     fixed = text.replace("    y = [v for v in x]\n", "")
     path = tmp_path / "fixed.py"

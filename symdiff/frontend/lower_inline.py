@@ -1,0 +1,73 @@
+"""Inlining: a helper, method or closure called by the function is lowered in place, its
+parameters bound to the caller's values (by position or keyword, defaults filled in).
+
+Like ``lower_memory``, it reads lowering's own functions at call time.
+"""
+from __future__ import annotations
+
+from . import alias_flow as flow
+from . import fence
+from . import lower_memory as memory
+from .desugar import desugar
+from .env import Env, Poison
+from ..errors import Loc, SymdiffError
+from ..ir import Builder, Const
+from .parse import FunctionSource
+
+
+def _call_helper(b: Builder, src: FunctionSource, name: str, args: list[Env], loc: Loc,
+                 stack, hint: str, caller=None, call=None) -> Env:
+    """Inline a helper function: lower its body with the arguments bound to its parameters."""
+    helper = src.scope.function(name)
+    if helper is None:
+        raise SymdiffError(f"cannot read the source of helper `{name}`", loc,
+                           hint="define the helper with `def` in a file symdiff can read")
+    return _inline(b, helper, args, {}, loc, stack, hint, None, caller, call)[0]
+
+
+def _key(fn: FunctionSource) -> tuple:
+    """Which function this is, for the call stack (methods of two classes share names)."""
+    return (fn.name, fn.file, fn.tree.lineno)
+
+
+def _inline(b: Builder, helper: FunctionSource, args: list, keywords: dict, loc: Loc, stack,
+            hint: str, captured: dict | None = None, caller=None, call=None):
+    """Lower a function's body with its parameters bound to ``args`` and ``keywords`` (and
+    the names it reads from where it was made, ``captured``); returns its result and its
+    final environment."""
+    from . import lower as L
+    if _key(helper) in stack:
+        raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
+                           hint="write the recursion as a loop or closed form")
+    if not fence.always_returns(helper.tree.body):      # Python returns None at the end
+        helper = memory.returning_none(helper)
+    fence.check(helper)
+    helper = desugar(helper)
+    params = [a.arg for a in helper.tree.args.args]
+    defaults = dict(L._defaults(helper))
+    unknown = [k for k in keywords if k not in params or params.index(k) < len(args)]
+    if len(args) > len(params) or unknown:
+        raise SymdiffError(f"`{helper.name}` takes {len(params)} arguments, got "
+                           f"{len(args) + len(keywords)}" + (f" (`{unknown[0]}` given twice or "
+                                                             "not a parameter)" if unknown else ""),
+                           loc, hint=f"call it as {helper.name}({', '.join(params)})")
+    env: dict[str, Env] = dict(captured or {})
+    for p in params[len(args):]:
+        if p not in keywords and p not in defaults:
+            raise SymdiffError(f"`{helper.name}` is missing its argument `{p}`", loc,
+                               hint=f"call it as {helper.name}({', '.join(params)})")
+        env[p] = keywords[p] if p in keywords else Const(defaults[p])
+    env.update(zip(params, args))
+    if caller is not None:
+        flow.enter_helper(b, caller, env, params, call.args, args)
+    for n in L._free_names(helper.tree):
+        b.names.reserve(n)
+    result = L._lower_block(b, helper, env, helper.tree.body, stack + (_key(helper),), hint)
+    if caller is not None and not isinstance(result, Poison):
+        flow.leave_helper(b, caller, env, call, loc)
+    if isinstance(result, Poison):
+        raise L._Poisoned()                   # the helper's own problem is already recorded
+    if result is None:
+        raise SymdiffError(f"helper `{helper.name}` does not return a value", loc,
+                           hint="end the helper with `return <value>`")
+    return result, env

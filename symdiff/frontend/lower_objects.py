@@ -1,0 +1,183 @@
+"""Lowering of objects, methods, lambdas, nested functions and ``functools.partial``.
+
+An object of a user's class is a compile-time value (``env.Obj``): its attributes, and
+the class that holds its methods. Methods are read statically like helpers and inlined
+with ``self`` bound to the object; what a method assigns to ``self.x`` is written back
+where the object came from (``self.layers[0]``, a local name). Creating an object inside
+the function runs its ``__init__`` the same way.
+
+A ``lambda`` or nested ``def`` is an ``env.Closure``: its source and the values of the
+names it reads from the function that made it, inlined where it is called.
+
+    >>> ClassInfo.of_live(Sigmoid).method("__call__")     # FunctionSource of the method
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import SymdiffError
+from ..ir import Const
+from .env import Bound, Closure, Dict, Helper, Obj
+
+_LIVE: dict = {}
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    """A user's class, live (``cls``) or read from a file (``node`` in ``scope``)."""
+
+    name: str
+    cls: type | None = None
+    node: ast.ClassDef | None = None
+    file: str = ""
+    lines: list = field(default_factory=list)
+    scope: Any = None
+    _methods: dict = field(default_factory=dict)
+
+    @staticmethod
+    def of_live(cls: type) -> "ClassInfo":
+        info = _LIVE.get(cls)
+        if info is None:
+            info = _LIVE[cls] = ClassInfo(cls.__name__, cls=cls)
+        return info
+
+    def method(self, name: str):
+        """(FunctionSource, takes self) of a method, or None if the class has none."""
+        if name not in self._methods:
+            self._methods[name] = self._find(name)
+        return self._methods[name]
+
+    def _find(self, name: str):
+        from .parse import FunctionSource, source_of
+        if self.cls is not None:
+            try:
+                found = inspect.getattr_static(self.cls, name)
+            except AttributeError:
+                return None
+            if isinstance(found, staticmethod):
+                return source_of(found.__func__), False
+            if isinstance(found, types.FunctionType):
+                return source_of(found), True
+            return ("attribute", found)
+        for stmt in self.node.body:
+            if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
+                static = any(isinstance(d, ast.Name) and d.id == "staticmethod"
+                             for d in stmt.decorator_list)
+                plain = FunctionSource(stmt.name, _undecorated(stmt), self.file, self.lines, 0,
+                                       self.scope)
+                return plain, not static
+            if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
+                                                    for t in stmt.targets):
+                try:
+                    return ("attribute", ast.literal_eval(stmt.value))
+                except ValueError:
+                    return ("attribute", None)
+        for base in self.node.bases:
+            if isinstance(base, ast.Name) and base.id in self.scope.classes:
+                found = self.scope.class_info(base.id).method(name)
+                if found is not None:
+                    return found
+        return None
+
+
+def _undecorated(stmt: ast.FunctionDef) -> ast.FunctionDef:
+    import copy
+    new = copy.copy(stmt)
+    new.decorator_list = []
+    return new
+
+
+# ---------------------------------------------------------------- attributes
+
+
+def attribute(site, obj: Obj, name: str, at: ast.AST):
+    """``obj.name``: an attribute, a method (to be called), or a class attribute."""
+    if obj.attrs.has(name):
+        return obj.attrs.get(name)
+    found = obj.cls.method(name)
+    if found is None:
+        raise site.fail(f"`{obj.cls.name}` object has no attribute `{name}` here", at,
+                        f"assign self.{name} in __init__ (or pass it in) before reading it")
+    if found[0] == "attribute":
+        value = found[1]
+        if isinstance(value, (bool, int, float, str)) or value is None:
+            return Const(value)
+        raise site.fail(f"class attribute `{obj.cls.name}.{name}` is not a number or a "
+                        "string", at, "pass it in as an argument, or store it on self")
+    return Bound(obj, name)
+
+
+def set_attribute(site, obj, name: str, value, at: ast.AST) -> Obj:
+    if not isinstance(obj, Obj):
+        raise site.fail("only attributes of objects made of a user's class can be assigned",
+                        at, "assign to a local name instead")
+    return Obj(obj.cls, obj.attrs.with_item(name, value))
+
+
+# ---------------------------------------------------------------- calls
+
+
+def instantiate(site, info: ClassInfo, args: list, keywords: dict, e: ast.Call):
+    """``Cls(...)``: an object whose attributes its ``__init__`` assigns."""
+    obj = Obj(info, Dict((), ()))
+    init = info.method("__init__")
+    if init is None or init[0] == "attribute":
+        if args or keywords:
+            raise site.fail(f"`{info.name}()` takes no arguments (it has no __init__)", e)
+        return obj
+    fsrc, _ = init
+    _, after = site.inline(fsrc, [obj] + list(args), keywords, "init", e, {}, True)
+    return after
+
+
+def call(site, callee, args: list, keywords: dict, e: ast.Call, hint: str):
+    """Call a value of the environment: a closure, a bound method, a callable object.
+
+    Returns the result, and the object the call may have changed (None if none)."""
+    if isinstance(callee, Closure):
+        for name, value in callee.captured:
+            now = site.env.get(name)
+            if callee.maker is site.src and name in site.env and now is not value and \
+                    now != value:
+                raise site.fail(f"`{name}` changed after this function was made; Python "
+                                "would read its new value, which symdiff does not follow",
+                                e, f"pass `{name}` as an argument of the function instead")
+        result, _ = site.inline(callee.src, list(callee.given) + list(args),
+                                {**dict(callee.keywords), **keywords}, hint, e,
+                                dict(callee.captured), False)
+        return result, None
+    if isinstance(callee, Obj):
+        callee = Bound(callee, "__call__")
+        if callee.obj.cls.method("__call__") is None:
+            raise site.fail(f"`{callee.obj.cls.name}` objects are not callable", e,
+                            "define __call__ in the class, or call one of its methods")
+    if isinstance(callee, Bound):
+        found = callee.obj.cls.method(callee.name)
+        if found is None or found[0] == "attribute":
+            raise site.fail(f"`{callee.obj.cls.name}.{callee.name}` is not a method", e)
+        fsrc, takes_self = found
+        if not takes_self:
+            result, _ = site.inline(fsrc, list(args), keywords, hint, e, {}, False)
+            return result, None
+        result, after = site.inline(fsrc, [callee.obj] + list(args), keywords, hint, e, {},
+                                    False)
+        return result, after if after is not callee.obj and after != callee.obj else None
+    raise SymdiffError("not callable")  # callers check first
+
+
+def partial(site, args: list, keywords: dict, e: ast.Call):
+    """``functools.partial(f, a, k=v)``: a closure with arguments already given."""
+    if not args:
+        raise site.fail("functools.partial needs a function", e)
+    fn, given = args[0], args[1:]
+    if isinstance(fn, Helper):
+        fn = Closure(site.src.scope.function(fn.name))
+    if isinstance(fn, Closure):
+        return Closure(fn.src, fn.captured, fn.given + tuple(given),
+                       tuple({**dict(fn.keywords), **keywords}.items()), fn.maker)
+    raise site.fail("functools.partial of this function is not supported here", e,
+                    "use a lambda, or pass a helper defined with `def`")

@@ -1,0 +1,70 @@
+"""Values known when the function is compiled: conditions of unrolled loops (``t == 0``),
+keys built from strings (``f"W{i}"``), machine constants (``np.finfo(float).eps``).
+"""
+from __future__ import annotations
+
+import ast
+
+from ..ir import Const
+
+
+_DTYPES = {"float": float, "int": int, "bool": bool}
+
+
+def _machine_constant(site, e: ast.Attribute):
+    """``np.finfo(float).eps``: a number known at compile time."""
+    import numpy as np
+    arg = e.value.args[0]
+    kind = _DTYPES.get(arg.id) if isinstance(arg, ast.Name) else \
+        getattr(np, arg.attr, None) if isinstance(arg, ast.Attribute) else None
+    try:
+        value = getattr(getattr(np, e.value.func.attr)(kind), e.attr)
+    except (TypeError, ValueError, AttributeError):
+        raise site.fail(f"`{ast.unparse(e)}` is not known at compile time", e,
+                        "write the dtype as float, np.float32 or np.float64") from None
+    return Const(value.item() if hasattr(value, "item") else value)
+
+
+def _format(site, e: ast.JoinedStr):
+    """An f-string of values known at compile time (``f"W{i + 1}"``): a string."""
+    parts = []
+    for v in e.values:
+        if isinstance(v, ast.Constant):
+            parts.append(str(v.value))
+            continue
+        value = site.lower(v.value)
+        if not isinstance(value, Const) or v.format_spec is not None:
+            raise site.fail("an f-string here must format numbers known at compile time", e,
+                            "build the key from loop indices of unrolled loops and constants")
+        parts.append(format(value.value, "") if v.conversion == -1 else
+                     {115: str, 114: repr, 97: ascii}[v.conversion](value.value))
+    return Const("".join(parts))
+
+
+_COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
+            ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
+            ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b}
+
+
+def _folded(site, e: ast.expr):
+    """A condition of numbers known at compile time, computed (``t == 0``, ``len(hs) > 1``)."""
+    if isinstance(e, ast.Compare) and len(e.ops) == 1 and type(e.ops[0]) in _COMPARE:
+        a, b = _folded(site, e.left), _folded(site, e.comparators[0])
+        if _number(a) and _number(b):
+            return Const(bool(_COMPARE[type(e.ops[0])](a.value, b.value)))
+        return None
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+        a = _folded(site, e.operand)
+        return Const(not a.value) if _number(a) else None
+    if isinstance(e, ast.BoolOp):
+        values = [_folded(site, v) for v in e.values]
+        if all(map(_number, values)):
+            pick = all if isinstance(e.op, ast.And) else any
+            return Const(bool(pick(v.value for v in values)))
+        return None
+    return site.lower(e)
+
+
+def _number(v) -> bool:
+    return isinstance(v, Const) and v.name is None and isinstance(v.value, (int, float, bool,
+                                                                            str))

@@ -1,0 +1,277 @@
+"""Real programs (``programs_corpus``): gradients against central differences.
+
+The ground truth walks the argument's structure here (dicts, lists, tuples, objects),
+perturbs every float element by +-eps on a copy and calls the program itself: nothing of
+symdiff's is used to compute it.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import textwrap
+import types
+
+import numpy as np
+import pytest
+
+import symdiff
+import programs_corpus as corpus
+from support import load_module
+
+EPS = 1e-6
+
+
+# ---------------------------------------------------------------- ground truth
+
+
+def _leaves(tree, path=()):
+    """(path, value) of every float number or float array inside ``tree``."""
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield from _leaves(v, path + (k,))
+    elif isinstance(tree, (list, tuple)) and any(isinstance(v, (np.ndarray, dict, list, tuple))
+                                                 or hasattr(v, "__dict__") for v in tree):
+        for k, v in enumerate(tree):
+            yield from _leaves(v, path + (k,))
+    elif hasattr(tree, "__dict__") and not isinstance(tree, (np.ndarray, types.FunctionType)):
+        for k, v in vars(tree).items():
+            yield from _leaves(v, path + (k,))
+    elif isinstance(tree, (float, np.floating)) or \
+            isinstance(tree, (np.ndarray, tuple, list)) and np.asarray(tree).dtype.kind == "f":
+        yield path, tree
+
+
+def _replaced(tree, path, new):
+    """A copy of ``tree`` with the entry at ``path`` replaced (containers copied on the way)."""
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(tree, dict):
+        out = dict(tree)
+        out[head] = _replaced(tree[head], rest, new)
+        return out
+    if isinstance(tree, (list, tuple)):
+        items = list(tree)
+        items[head] = _replaced(items[head], rest, new)
+        return items if isinstance(tree, list) else tuple(items)
+    out = copy.copy(tree)
+    setattr(out, head, _replaced(getattr(tree, head), rest, new))
+    return out
+
+
+def _at(tree, path):
+    for step in path:
+        tree = tree[step] if isinstance(tree, (dict, list, tuple)) else getattr(tree, step)
+    return tree
+
+
+def _roots(fn, args, wrt):
+    """What each wrt item differentiates, as (get the root, call with a new root)."""
+    items = wrt if isinstance(wrt, tuple) else (wrt,)
+    plain = fn.func if isinstance(fn, functools.partial) else fn
+    obj = plain.__self__ if isinstance(plain, types.MethodType) else None
+    names = list(inspect.signature(fn).parameters)
+    out = []
+    for item in items:
+        if isinstance(item, str) and item not in names:
+            out.append((getattr(obj, item),
+                        lambda new, item=item: plain.__func__(
+                            _replaced(obj, (item,), new), *args)))
+            continue
+        i = names.index(item) if isinstance(item, str) else item
+        out.append((args[i], lambda new, i=i: fn(*args[:i], new, *args[i + 1:])))
+    return out
+
+
+def numerical(fn, args, wrt):
+    """Central differences of ``fn`` for every float element under each wrt root:
+    a list (one per root) of {path: array of derivatives}."""
+    found = []
+    for root, call in _roots(fn, args, wrt):
+        grads = {}
+        for path, value in _leaves(root):
+            x = np.array(value, dtype=float)
+            g = np.zeros(x.shape)
+            for k in range(x.size):
+                values = []
+                for step in (EPS, -EPS):
+                    moved = x.copy()
+                    moved.reshape(-1)[k] += step
+                    new = moved if isinstance(value, np.ndarray) else \
+                        float(moved) if x.ndim == 0 else moved.tolist()
+                    values.append(float(call(_replaced(root, path, new))))
+                g.reshape(-1)[k] = (values[0] - values[1]) / (2 * EPS)
+            grads[path] = g
+        found.append(grads)
+    return found
+
+
+def assert_matches(got, want, several):
+    got = got if several else (got,)
+    assert len(got) == len(want)
+    for tree, expected in zip(got, want):
+        for path, g in expected.items():
+            actual = _at(tree, path)
+            assert np.shape(actual) == g.shape, (path, np.shape(actual), g.shape)
+            np.testing.assert_allclose(actual, g, rtol=1e-5, atol=1e-6, err_msg=str(path))
+
+
+# ---------------------------------------------------------------- the corpus
+
+
+@pytest.mark.parametrize("case", corpus.CASES, ids=[c.id for c in corpus.CASES])
+def test_program_gradient_and_value(case):
+    fn, args, wrt = case.make(np.random.default_rng(7))
+    several = isinstance(wrt, tuple)
+    want = numerical(fn, args, wrt)
+    got = symdiff.grad(fn, wrt=wrt)(*args)
+    assert_matches(got, want, several)
+    value, again = symdiff.value_and_grad(fn, wrt=wrt)(*args)
+    np.testing.assert_allclose(value, fn(*args), rtol=1e-12)
+    assert_matches(again, want, several)
+
+
+def test_a_dict_gradient_is_a_dict_with_the_same_keys():
+    fn, args, wrt = corpus._mlp(np.random.default_rng(1))
+    grads = symdiff.grad(fn)(*args)
+    assert isinstance(grads, dict) and list(grads) == list(args[0])
+    for k, v in args[0].items():
+        assert isinstance(grads[k], np.ndarray) and grads[k].shape == v.shape
+
+
+def test_a_method_gradient_is_the_structure_of_its_attribute():
+    net = corpus.TwoLayerNet(3, 4, 2)
+    X, y = np.random.default_rng(2).standard_normal((4, 3)), np.array([0, 1, 1, 0])
+    grads = symdiff.grad(net.loss, wrt="params")(X, y)
+    assert sorted(grads) == sorted(net.params)
+    dX = symdiff.grad(net.loss)(X, y)            # wrt=0: the method's first argument
+    assert dX.shape == X.shape
+    assert_matches(dX, numerical(net.loss, (X, y), 0), False)
+
+
+def test_a_plain_attribute_is_read_when_the_gradient_is_called():
+    net = corpus.TwoLayerNet(3, 4, 2, reg=0.0)
+    X, y = np.random.default_rng(3).standard_normal((4, 3)), np.array([0, 1, 1, 0])
+    g = symdiff.grad(net.loss, wrt="params")
+    before = g(X, y)["W1"]
+    net.reg = 1.0
+    after = g(X, y)["W1"]
+    np.testing.assert_allclose(after - before, 2.0 * net.params["W1"], rtol=1e-10)
+
+
+def test_integer_entries_of_a_structure_get_none(tmp_path):
+    module = load_module(tmp_path, "ints", textwrap.dedent("""
+        import numpy as np
+
+        def f(p, x):
+            return np.sum(x * p["w"]) * p["k"]
+    """))
+    x = np.array([0.5, -1.0])
+    grads = symdiff.grad(module.f)({"w": np.array([1.0, 2.0]), "k": 3}, x)
+    assert grads["k"] is None
+    np.testing.assert_allclose(grads["w"], 3 * x)
+
+
+def test_the_closure_is_read_at_call_time():
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((5, 3)), rng.standard_normal(5)
+    loss = corpus.make_loss(X, y, 0.0)
+    w = rng.standard_normal(3)
+    g = symdiff.grad(loss)
+    np.testing.assert_allclose(g(w), 2 * X.T @ (X @ w - y), rtol=1e-10)
+    X[:] = rng.standard_normal((5, 3))           # the same array, new values
+    np.testing.assert_allclose(g(w), 2 * X.T @ (X @ w - y), rtol=1e-10)
+
+
+def test_scipy_minimize_with_a_lambda_and_a_closure():
+    optimize = pytest.importorskip("scipy.optimize")
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((20, 3)), rng.standard_normal(20)
+    for loss in (corpus.lambda_loss(X, y), lambda w: corpus.least_squares(w, X, y)):
+        result = optimize.minimize(loss, np.zeros(3), jac=symdiff.grad(loss), method="BFGS")
+        assert result.success
+        np.testing.assert_allclose(symdiff.grad(loss)(result.x), 0.0, atol=1e-5)
+    solution = np.linalg.solve(X.T @ X, X.T @ y)
+    result = optimize.minimize(lambda w: corpus.least_squares(w, X, y), np.zeros(3),
+                               jac=symdiff.grad(lambda w: corpus.least_squares(w, X, y)))
+    np.testing.assert_allclose(result.x, solution, rtol=1e-4)
+
+
+def test_a_container_changed_through_a_second_name_changes_for_both(tmp_path):
+    module = load_module(tmp_path, "shared", textwrap.dedent("""
+        import numpy as np
+
+        def f(x):
+            a = [x]
+            b = a
+            b.append(x * 2.0)
+            cache = {"h": [x]}
+            hs = cache["h"]
+            hs.append(x ** 2)
+            return np.sum(a[-1] ** 2) + np.sum(cache["h"][1])
+    """))
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(symdiff.grad(module.f)(x), 8.0 * x + 2.0 * x, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- what stays refused
+
+
+REFUSED = [
+    ("a loop of unknown length filling a dict", """
+        def f(x):
+            hs = {}
+            for t in range(x.shape[0]):
+                hs[t] = x[t] * 2.0
+            return np.sum(hs[0])
+     """, "for t in range", "not known at compile time"),
+    ("a write into an array a list also holds", """
+        def f(x):
+            h = x * 1.5
+            hs = [h]
+            h[0] = 0.0
+            return np.sum(hs[0])
+     """, "h[0] = ", "also stored"),
+    ("a missing key", """
+        def f(x):
+            d = {"a": x}
+            return np.sum(d["b"])
+     """, 'd["b"]', "no key 'b'"),
+    ("a closure over a name changed later", """
+        def f(x):
+            a = 2.0
+            g = lambda v: v * a
+            a = 3.0
+            return np.sum(g(x))
+     """, "g(x)", "changed after"),
+    ("an assertion that always fails", """
+        def f(x):
+            parts = [x, x]
+            assert len(parts) == 3
+            return np.sum(x)
+     """, "assert len", "fails whenever"),
+]
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[c[0] for c in REFUSED])
+def test_refusals_are_located_with_a_hint(tmp_path, case):
+    _, body, needle, words = case
+    text = "import numpy as np\n" + textwrap.dedent(body)
+    module = load_module(tmp_path, "refused", text)
+    with pytest.raises(symdiff.SymdiffError) as info:
+        symdiff.grad(module.f)(np.array([0.5, -1.0, 2.0]))
+    problem = info.value.problems[0]
+    assert words in problem.message, problem.message
+    assert problem.loc is not None and problem.hint
+    line = next(ln for ln in text.splitlines() if needle in ln)
+    assert problem.loc.text.strip() == line.strip()
+
+
+def test_the_shape_generic_source_of_a_dict_function_says_to_call_it_with_the_dict():
+    with pytest.raises(symdiff.SymdiffError, match="indexed by the key 'W1'") as info:
+        symdiff.grad(corpus.mlp_loss).source
+    assert info.value.problems[0].loc.line > 0 and "as a dict" in info.value.problems[0].hint
+    fn, args, _ = corpus._mlp(np.random.default_rng(0))
+    text = symdiff.grad(fn).source_for(*args)
+    assert "def grad_mlp_loss(params_W1, params_b1, params_W2, params_b2, X, y):" in text
