@@ -256,14 +256,15 @@ def _user_function(site, func):
     function, read like a helper's."""
     import sys
     import types
-    from .parse import _in_a_library, source_of
+    from .parse import _in_a_library, _symdiff_function, source_of
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
             and func.value.id not in site.env and site.src.scope.live is not None):
         return None
     module = sys.modules.get(site.src.scope.other_modules.get(func.value.id, ""))
     fn = getattr(module, func.attr, None) if module is not None else None
-    if not isinstance(fn, types.FunctionType) or _in_a_library(fn):
-        return None
+    if not isinstance(fn, types.FunctionType) or _in_a_library(fn) or _symdiff_function(fn) \
+            or (fn.__module__ or "").partition(".")[0] == "symdiff":
+        return None                      # symdiff's own functions are lowered by their meaning
     return Closure(source_of(fn))
 
 

@@ -319,8 +319,9 @@ def _scipy_special_name(value: Any) -> str | None:
 def _user_class(cls: type) -> bool:
     """A class of the user's own code (its methods can be read and inlined)."""
     module = getattr(cls, "__module__", "") or ""
-    if module == "builtins":
-        return False
+    if module == "builtins" or module.partition(".")[0] == "symdiff" or \
+            isinstance(cls.__dict__.get("symdiff_function"), str):
+        return False                     # symdiff's own (custom_jvp...): lowered by meaning
     init = next((v for v in vars(cls).values() if isinstance(v, types.FunctionType)), None)
     return init is not None and not _in_a_library(init)
 
