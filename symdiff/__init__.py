@@ -19,7 +19,8 @@ Pipeline (one package per stage): ``frontend`` (parse, fence, desugar, lower) ->
 (codegen, numba); ``teach`` explains it all. See ``symdiff.pipeline``. Beyond gradients:
 ``jvp`` (forward mode), ``jacobian``, ``hessian`` and ``hvp``.
 """
-from .api import Gradient, grad, value_and_grad
+from .api import Gradient
+from .transforms import grad, value_and_grad
 from .check import KinkWarning, check_grad
 from .conventions import custom_jvp, stop_gradient
 from .derivatives import hessian, hvp, jacobian, jvp, vjp
