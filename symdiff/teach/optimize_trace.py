@@ -10,7 +10,7 @@ anything, a note says so and suggests ``--shapes``. It ends with the compiled mo
 exactly as ``symdiff compile`` writes it: applying the diffs in order to the first listing
 gives its ``grad_<name>`` functions.
 
-    === the chain rule, before any optimizer pass ===
+    === the chain rule, before optimizing (grad_f; value_and_grad_f runs the same passes) ===
     <module>
     === round 1, pass 1 of 7: dead_code ===
     Keep only statements whose values reach the result (and the tapes that feed them).
@@ -79,7 +79,7 @@ def explain(plans: list[Planned], header: str, annotate=None,
 
 
 #: The first section's title.
-CHAIN_RULE = "the chain rule, before any optimizer pass"
+CHAIN_RULE = "the chain rule, before optimizing"
 
 
 def first_title(shown: list[Planned], plans: list[Planned]) -> str:
@@ -87,8 +87,7 @@ def first_title(shown: list[Planned], plans: list[Planned]) -> str:
     if not others:
         return CHAIN_RULE
     return (f"{CHAIN_RULE} ({', '.join(plan.name for plan in shown)}; "
-            f"{', '.join(others)} {'goes' if len(others) == 1 else 'go'} through the same "
-            "passes)")
+            f"{', '.join(others)} {'runs' if len(others) == 1 else 'run'} the same passes)")
 
 
 def shapes_note(changed: list[str], unshaped: list[str]) -> str:

@@ -1,8 +1,9 @@
 """Layer classes: ``forward(self, x)`` and ``backward(self, dout)`` methods, checked like a
 ``*_forward`` / ``*_backward`` pair.
 
-    >>> layer = Affine(W, b)
     >>> symdiff.check_backward(layer.forward, layer.backward, x)   # or (layer, None, x)
+
+where ``layer`` is an object of the user's class (``Affine(W, b)``, say).
 
 The forward method is read as a function of its inputs and of the layer's numeric
 attributes (``self.W`` becomes a parameter ``W``); what it stores on ``self`` for the

@@ -90,7 +90,7 @@ def stages(text: str) -> list[tuple[str, str]]:
     """(what produced it, module source) for the first listing and after each diff; the
     last one's functions are those of the compiled output (which adds value_and_grad_*)."""
     parts = sections(text)
-    assert parts[0][0].startswith("the chain rule, before any optimizer pass")
+    assert parts[0][0].startswith("the chain rule, before optimizing")
     assert parts[-1][0] == "the compiled output"
     current, out = parts[0][1], [("chain rule", parts[0][1])]
     for title, body in parts[1:-1]:
@@ -220,7 +220,7 @@ def test_each_change_is_shown_once():
     """value_and_grad_<name> goes through the same passes as grad_<name>: only the latter
     is shown, so no hunk appears twice."""
     text, compiled = explained(EXAMPLES / "mlp.py", ["mlp_loss"], ("W1", "b1", "W2", "b2"))
-    assert "value_and_grad_mlp_loss goes through the same passes" in sections(text)[0][0]
+    assert "value_and_grad_mlp_loss runs the same passes" in sections(text)[0][0]
     assert "def value_and_grad_mlp_loss" not in sections(text)[0][1]
     assert "def value_and_grad_mlp_loss" in compiled
     for _, body in sections(text)[1:-1]:
