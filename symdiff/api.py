@@ -268,7 +268,7 @@ def _plain_value(fn, args):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return fn(*args)
-    except Exception:        # any failure of the user's own code: no complex number seen
+    except Exception:  # noqa: BLE001 - any failure of the user's own code: no complex seen
         return None
 
 
@@ -311,7 +311,7 @@ def _python_words(name: str, signature: inspect.Signature, args, kwargs) -> str:
     if not name.isidentifier():
         return ""
     namespace: dict = {}
-    exec(f"def {name}{stub}: pass", namespace)      # noqa: S102 - names and None only
+    exec(f"def {name}{stub}: pass", namespace)
     try:
         namespace[name](*args, **kwargs)
     except TypeError as exc:

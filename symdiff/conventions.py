@@ -124,7 +124,7 @@ def stop_gradient(x):
 stop_gradient.symdiff_function = "stop_gradient"
 
 
-class custom_jvp:                                    # noqa: N801 - JAX's name
+class custom_jvp:
     """A function with its derivative given by the user, as ``jax.custom_jvp``.
 
     The rule is plain Python that symdiff reads like any helper and writes into the

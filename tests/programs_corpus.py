@@ -324,7 +324,8 @@ def containers_in_body(x):
     for t in range(3):
         h, c = state
         state = (np.tanh(h + c), c * 0.9)
-    return sum(squares) + pairs[1] + pairs[2] + np.sum(state[0]) + sum(np.sum(x * k) for k in range(3))
+    total = sum(squares) + pairs[1] + pairs[2] + np.sum(state[0])
+    return total + sum(np.sum(x * k) for k in range(3))
 
 
 def guarded(x, scale):

@@ -211,7 +211,8 @@ def _no_jumps(stmts: list, flag: str | None, loop) -> list:
         if isinstance(s, ast.Break) and flag:
             out.append(_at(ast.Assign([ast.Name(flag, ast.Store())], ast.Constant(False)), s))
             return out
-        if isinstance(s, ast.If) and (_contains([s], ast.Continue) or flag and _contains([s], ast.Break)):
+        if isinstance(s, ast.If) and (_contains([s], ast.Continue)
+                                      or flag and _contains([s], ast.Break)):
             rest = stmts[i + 1:]
             jumps = (ast.Continue, ast.Break)
             body = s.body if _ends(s.body, jumps) else s.body + copy_statements(rest)

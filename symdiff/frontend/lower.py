@@ -29,7 +29,7 @@ from .lower_inline import _call_helper, _key
 from . import lower_containers as containers
 from . import lower_structures as structures
 from . import lower_structures as _structures
-from .env import Env, Helper, Module, Poison, Tup, Undefined  # noqa: F401 - lowering's values
+from .env import Env, Helper, Module, Poison, Tup, Undefined
 
 
 # ---------------------------------------------------------------- functions
@@ -87,7 +87,8 @@ def _defaults(src: FunctionSource) -> tuple[tuple[str, Any], ...]:
             pairs.append((arg.arg, ast.literal_eval(default)))
         except ValueError:
             raise SymdiffError("default values must be literals", src.loc(default),
-                               hint="use a number, string, None or True/False as the default")
+                               hint="use a number, string, None or True/False as the "
+                                    "default") from None
     return tuple(pairs)
 
 
@@ -212,7 +213,7 @@ def _merge(b: Builder, env: dict, branches: list[dict], loc: Loc, result_hint: s
             env[name] = seen[0]
             continue
         label = result_hint if name == RETURN else alias.hint(name)
-        merged = containers.merge(b, seen, label, lambda v: _as_value(v, name, loc)) \
+        merged = containers.merge(b, seen, label, lambda v, name=name: _as_value(v, name, loc)) \
             if any(map(containers.is_container, seen)) else None
         if merged is not None:
             outs += merged[0]

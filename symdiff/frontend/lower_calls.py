@@ -30,7 +30,8 @@ NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "eye",
            "argsort", "trunc", "sign_mask"}
 #: Array methods: the registry's ``x.<name>()`` spellings.
 METHODS = {s[:-2] for s in spellings("x.") if s.endswith("()")}
-SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(spellings("np.")) | set(compositions.NUMPY) | {
+SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(spellings("np.")) |
+                         set(compositions.NUMPY) | {
     "clip", "array", "absolute", "asarray"})
 
 CMP = {ast.Gt: ">", ast.Lt: "<", ast.GtE: ">=", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
@@ -158,7 +159,8 @@ def attribute(ctx: Context, e: ast.Attribute, hint: str, qualified: str | None):
 
 def subscript(ctx: Context, e: ast.Subscript, hint: str):
     base = e.value
-    if isinstance(base, ast.Attribute) and base.attr == "shape" and isinstance(e.slice, ast.Constant):
+    if isinstance(base, ast.Attribute) and base.attr == "shape" \
+            and isinstance(e.slice, ast.Constant):
         x = ctx.array(ctx.lower(base.value), base.value)
         return ctx.emit("dim", [x], hint, axis=e.slice.value)
     x = ctx.lower(base)
@@ -320,7 +322,8 @@ def _method(ctx: Context, e: ast.Call, hint: str):
     if func.attr not in METHODS:
         close = difflib.get_close_matches(func.attr, sorted(METHODS), n=1, cutoff=0.75)
         raise ctx.fail(f"method `.{func.attr}()` is not supported", func,
-                       f"use .{close[0]}() or a NumPy function" if close else "use a NumPy function")
+                       f"use .{close[0]}() or a NumPy function" if close else
+                       "use a NumPy function")
     x = ctx.array(ctx.lower(func.value), func.value)
     if func.attr == "astype":
         return arrays.astype(ctx, e, x, hint)
@@ -389,7 +392,8 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
                        "draw them outside and pass them in as an argument")
     close = difflib.get_close_matches(name, SUPPORTED_NUMPY, n=1, cutoff=0.75)
     raise ctx.fail(f"`np.{name}` is not supported", e.func,
-                   f"did you mean np.{close[0]}?" if close else "write it with supported NumPy functions")
+                   f"did you mean np.{close[0]}?" if close else
+                   "write it with supported NumPy functions")
 
 
 def _shape_tuple(ctx: Context, value):

@@ -127,7 +127,8 @@ def diff(ctx, e, hint, args, keywords):
         raise ctx.fail("np.diff is supported along axis=0 or axis=-1, n a constant", e,
                        "move the axis first with np.moveaxis(a, k, -1)")
     for k in range(times):
-        later = ctx.emit("getitem", [x, Const(1)], TMP, index=_along(axis, ("slice", 1, None, None)))
+        later = ctx.emit("getitem", [x, Const(1)], TMP,
+                         index=_along(axis, ("slice", 1, None, None)))
         earlier = ctx.emit("getitem", [x, Const(-1)], TMP,
                            index=_along(axis, ("slice", None, 1, None)))
         x = ctx.ew(lambda u, v: u - v, [later, earlier], hint if k == times - 1 else TMP)
@@ -223,7 +224,8 @@ def _stacked(name: str):
 
 NUMPY = {"vstack": _stacked("vstack"),
          "dstack": _stacked("dstack"), "diff": diff, "vdot": vdot, "linalg.multi_dot": multi_dot,
-         "linalg.matrix_power": matrix_power, "append": append, "cross": cross, "take": take, "identity": identity,
+         "linalg.matrix_power": matrix_power, "append": append, "cross": cross,
+         "take": take, "identity": identity,
 "trace": _einsum("ii...->...", "np.trace"),
          "diagonal": _einsum("ii...->...i", "np.diagonal"),
          "average": average, "ptp": ptp, "nansum": nansum, "nanmean": nanmean}

@@ -377,7 +377,8 @@ def statement(b, src, env, stmt: ast.stmt, loc, stack, result_hint=None):
         return None
     if isinstance(stmt, ast.Assert):
         return _assert(b, src, env, stmt, loc, stack)
-    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _ours(src, env, stmt.value):
+    if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) \
+            and _ours(src, env, stmt.value):
         _call(_site(b, src, env, loc, stack), stmt.value, "unused")
         return None
     return NOT_MINE

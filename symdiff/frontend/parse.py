@@ -185,8 +185,8 @@ def source_of(fn: Callable) -> FunctionSource:
         lines, first = inspect.getsourcelines(fn)
     except (OSError, TypeError) as exc:
         raise SymdiffError(f"cannot read the source of {fn.__name__}: {exc}",
-                           hint="define the function in a file (or notebook cell) symdiff can read, "
-                                "or use `symdiff compile file.py`") from None
+                           hint="define the function in a file (or notebook cell) symdiff can "
+                                "read, or use `symdiff compile file.py`") from None
     file = inspect.getsourcefile(fn) or fn.__code__.co_filename
     all_lines = linecache.getlines(file) or []
     if fn.__name__ == "<lambda>":

@@ -91,8 +91,8 @@ def gate(n: Node) -> str:
     """The backprop lesson's name for an elementwise node's pattern."""
     expr = n.param("expr")
     if len(n.args) == 2 and free_symbols(expr) == set(ew_symbols(2)):
-        if expr.func is sympy.Add and len(expr.args) == 2 and all(a.is_Symbol or
-                                                                  (-a).is_Symbol for a in expr.args):
+        if expr.func is sympy.Add and len(expr.args) == 2 and \
+                all(a.is_Symbol or (-a).is_Symbol for a in expr.args):
             return "add distributes"
         if expr.func is sympy.Mul and all(a.is_Symbol for a in expr.args):
             return "mul switches"

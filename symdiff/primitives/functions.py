@@ -101,7 +101,9 @@ class Fmod(sympy.Function):
     def eval(cls, x, y):
         if _numbers(x, y) and not y.is_zero:
             value = math.fmod(float(x), float(y))
-            return sympy.Integer(int(value)) if x.is_Integer and y.is_Integer else sympy.Float(value)
+            if x.is_Integer and y.is_Integer:
+                return sympy.Integer(int(value))
+            return sympy.Float(value)
         return None
 
     def fdiff(self, argindex=1):

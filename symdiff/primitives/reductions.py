@@ -182,7 +182,8 @@ PROD_OTHERS_JVP = '''def prod_others_jvp(t, x, axis):
         dleft[..., k] = dleft[..., k - 1] * flat[..., k - 1] + left[..., k - 1] * dflat[..., k - 1]
     for k in range(flat.shape[-1] - 2, -1, -1):
         right[..., k] = right[..., k + 1] * flat[..., k + 1]
-        dright[..., k] = dright[..., k + 1] * flat[..., k + 1] + right[..., k + 1] * dflat[..., k + 1]
+        dright[..., k] = (dright[..., k + 1] * flat[..., k + 1]
+                          + right[..., k + 1] * dflat[..., k + 1])
     both = dleft * right + left * dright
     return np.transpose(both.reshape(moved.shape), np.argsort(order))
 '''

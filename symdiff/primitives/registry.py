@@ -236,5 +236,6 @@ def _load() -> None:
                        manipulation, reductions, shaping)
 
 
-__all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled", "spellings", "all_primitives",
+__all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",
+           "spellings", "all_primitives",
            "check_node", "LINEAR", "NO_DERIVATIVE", "NOT_YET", "IncompletePrimitive"]

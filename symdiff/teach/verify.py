@@ -44,7 +44,8 @@ ATOL = 1e-9
 
 
 def check_backward(forward: Callable, backward: Callable | None = None, *args, wrt=None,
-                   dout=None, seed: int = 0, rtol: float = RTOL, atol: float = ATOL) -> BackwardReport:
+                   dout=None, seed: int = 0, rtol: float = RTOL,
+                   atol: float = ATOL) -> BackwardReport:
     """Compare a hand-written backward pass with symdiff's gradient at these arguments.
 
     Args:

@@ -171,7 +171,7 @@ def _from_expressions(text: str, forward, seed: int, example: str) -> tuple:
 
     def value(node):
         try:
-            return eval(compile(ast.Expression(node), "--at", "eval"), namespace)  # noqa: S307
+            return eval(compile(ast.Expression(node), "--at", "eval"), namespace)
         except Exception as exc:  # noqa: BLE001 - the user's expression: say which failed
             raise SymdiffError(f"cannot evaluate {ast.unparse(node)}: {exc}",
                                Loc("--at", 1, max(node.col_offset - 2, 0), text),

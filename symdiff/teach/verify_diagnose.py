@@ -143,7 +143,7 @@ def _term(check, k: int, g: Comparison) -> list[str]:
         term_correct = g.correct_array - correct0
         c = factor_of(term_hand, term_correct)
         if not np.any(term_hand):
-            return [head, f"the gradient of that term is missing"]
+            return [head, "the gradient of that term is missing"]
         if c is not None and abs(c + 1) < 1e-6:
             return [head, "the gradient of that term has its sign flipped"]
         if c is not None:

@@ -1,4 +1,5 @@
-"""What ``check_backward`` found: one ``Comparison`` per hand-written gradient, in a ``BackwardReport``.
+"""What ``check_backward`` found: one ``Comparison`` per hand-written gradient, in a
+``BackwardReport``.
 
 A report prints as text (``str``), as Markdown (``markdown()``) and shows itself in a
 notebook (``_repr_html_``, ``_repr_markdown_``); ``report.ok`` says whether every
@@ -75,7 +76,7 @@ class BackwardReport:
     gradients: list[Comparison]
     intermediates: list[Intermediate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    right_until: int = 0           # the intermediates are right, and the error comes after this line
+    right_until: int = 0           # intermediates are right, the error comes after this line
 
     @property
     def ok(self) -> bool:

@@ -81,7 +81,8 @@ def test_value_and_gradient_treat_the_stopped_value_as_a_constant(f, frozen_f, s
     np.testing.assert_allclose(dx, want, rtol=1e-6, atol=1e-9)
 
 
-@pytest.mark.parametrize("f, frozen_f, stopped", CASES[:3], ids=lambda c: getattr(c, "__name__", ""))
+@pytest.mark.parametrize("f, frozen_f, stopped", CASES[:3],
+                         ids=lambda c: getattr(c, "__name__", ""))
 def test_forward_mode_gives_the_stopped_value_no_tangent(f, frozen_f, stopped):
     x, v = X.copy(), RNG.standard_normal(4)
     value, slope = symdiff.jvp(f)(x, v)
@@ -90,7 +91,8 @@ def test_forward_mode_gives_the_stopped_value_no_tangent(f, frozen_f, stopped):
     np.testing.assert_allclose(slope, want, rtol=1e-6, atol=1e-9)
 
 
-@pytest.mark.parametrize("f, frozen_f, stopped", CASES[:2], ids=lambda c: getattr(c, "__name__", ""))
+@pytest.mark.parametrize("f, frozen_f, stopped", CASES[:2],
+                         ids=lambda c: getattr(c, "__name__", ""))
 def test_the_hessian_treats_the_stopped_value_as_a_constant(f, frozen_f, stopped):
     x = X.copy()
     H = symdiff.hessian(f)(x)

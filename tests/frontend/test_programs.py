@@ -270,7 +270,7 @@ def test_refusals_are_located_with_a_hint(tmp_path, case):
 
 def test_the_shape_generic_source_of_a_dict_function_says_to_call_it_with_the_dict():
     with pytest.raises(symdiff.SymdiffError, match="indexed by the key 'W1'") as info:
-        symdiff.grad(corpus.mlp_loss).source
+        _ = symdiff.grad(corpus.mlp_loss).source
     assert info.value.problems[0].loc.line > 0 and "as a dict" in info.value.problems[0].hint
     fn, args, _ = corpus._mlp(np.random.default_rng(0))
     text = symdiff.grad(fn).source_for(*args)

@@ -32,7 +32,8 @@ def test_every_primitive_is_complete(entry):
     assert callable(entry.jvp) or entry.jvp in (R.LINEAR, R.NO_DERIVATIVE, R.NOT_YET)
     assert all(kind in R.PARAM_KINDS for _, kind in entry.params)
     if entry.helper:
-        assert entry.helper in HELPERS, f"{entry.name} prints as {entry.helper}(), which has no source"
+        assert entry.helper in HELPERS, \
+            f"{entry.name} prints as {entry.helper}(), which has no source"
     assert R.primitive(entry.name) is entry
     for spelling in entry.spellings:
         assert R.spelled(spelling) is entry
