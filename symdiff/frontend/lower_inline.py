@@ -9,7 +9,8 @@ from . import alias_flow as flow
 from . import fence
 from . import lower_memory as memory
 from .desugar import desugar
-from .env import Env, Poison
+from .env import Dict, Env, Obj, Poison
+from .lower_containers import is_container
 from ..errors import Loc, SymdiffError
 from ..ir import Builder, Const
 from .parse import FunctionSource
@@ -31,10 +32,11 @@ def _key(fn: FunctionSource) -> tuple:
 
 
 def _inline(b: Builder, helper: FunctionSource, args: list, keywords: dict, loc: Loc, stack,
-            hint: str, captured: dict | None = None, caller=None, call=None):
+            hint: str, captured: dict | None = None, caller=None, call=None, kept=()):
     """Lower a function's body with its parameters bound to ``args`` and ``keywords`` (and
     the names it reads from where it was made, ``captured``); returns its result and its
-    final environment."""
+    final environment. A container parameter the function changes is refused unless the
+    caller takes its final value back (``kept``: a method's ``self``)."""
     from . import lower as L
     if _key(helper) in stack:
         raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
@@ -58,6 +60,7 @@ def _inline(b: Builder, helper: FunctionSource, args: list, keywords: dict, loc:
                                hint=f"call it as {helper.name}({', '.join(params)})")
         env[p] = keywords[p] if p in keywords else Const(defaults[p])
     env.update(zip(params, args))
+    given = {p: env[p] for p in params if p in env and p not in kept and is_container(env[p])}
     if caller is not None:
         flow.enter_helper(b, caller, env, params, call.args, args)
     for n in L._free_names(helper.tree):
@@ -70,4 +73,19 @@ def _inline(b: Builder, helper: FunctionSource, args: list, keywords: dict, loc:
     if result is None:
         raise SymdiffError(f"helper `{helper.name}` does not return a value", loc,
                            hint="end the helper with `return <value>`")
+    _refuse_changed_containers(helper, given, env, loc)
     return result, env
+
+
+def _refuse_changed_containers(helper: FunctionSource, given: dict, env: dict, loc: Loc):
+    """A dict, list or object the function was given and changed (``p['W'] = ...``,
+    ``xs.append(...)``, ``layer.W = ...``): Python changes the caller's too, which inlining
+    does not carry back. Refused, never a gradient of the unchanged value."""
+    for name, value in given.items():
+        final = env.get(name)
+        if final is not value and final != value:
+            kind = {Dict: "dict", Obj: "object"}.get(type(value), getattr(value, "kind", "list"))
+            raise SymdiffError(f"`{helper.name}` changes the {kind} `{name}` it is given; "
+                               "symdiff does not carry that change back to the caller", loc,
+                               hint=f"return the new {kind} from `{helper.name}` and assign it "
+                                    f"where it is called, or build a new {kind} in it")

@@ -164,7 +164,7 @@ def call(site, callee, args: list, keywords: dict, e: ast.Call, hint: str):
             result, _ = site.inline(fsrc, list(args), keywords, hint, e, {}, False)
             return result, None
         result, after = site.inline(fsrc, [callee.obj] + list(args), keywords, hint, e, {},
-                                    False)
+                                    True)             # the object it changes comes back
         return result, after if after is not callee.obj and after != callee.obj else None
     raise SymdiffError("not callable")  # callers check first
 

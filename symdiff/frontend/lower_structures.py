@@ -348,9 +348,9 @@ def _closure(src, env, node):
 def _inline(b, src, env, fsrc, args, keywords, loc, stack, hint, at, captured, want_self):
     """Inline ``fsrc`` called with these values; returns its result and its final ``self``
     (its first parameter), for methods that assign attributes."""
-    result, inner = inline._inline(b, fsrc, list(args), dict(keywords), src.loc(at), stack, hint,
-                              dict(captured))
     first = fsrc.tree.args.args[0].arg if fsrc.tree.args.args else None
+    result, inner = inline._inline(b, fsrc, list(args), dict(keywords), src.loc(at), stack, hint,
+                                   dict(captured), kept=(first,) if want_self and first else ())
     after = inner.get(first) if first else None
     if want_self:
         return result, after

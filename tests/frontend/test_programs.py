@@ -17,7 +17,7 @@ import pytest
 
 import symdiff
 import programs_corpus as corpus
-from support import load_module
+from support import load_module, numerical_jacobian
 
 EPS = 1e-6
 
@@ -275,3 +275,87 @@ def test_the_shape_generic_source_of_a_dict_function_says_to_call_it_with_the_di
     fn, args, _ = corpus._mlp(np.random.default_rng(0))
     text = symdiff.grad(fn).source_for(*args)
     assert "def grad_mlp_loss(params_W1, params_b1, params_W2, params_b2, X, y):" in text
+
+
+HELPERS_THAT_CHANGE_WHAT_THEY_ARE_GIVEN = {
+    "dict": '''
+def scale(p, x):
+    p['a'] = p['a'] * x
+    return 0.0
+
+def f(x):
+    p = {'a': x * 2.0}
+    scale(p, x)
+    return np.sum(p['a'])
+''',
+    "list": '''
+def push(xs, x):
+    xs.append(x * 3.0)
+    return 0.0
+
+def f(x):
+    xs = [x]
+    push(xs, x)
+    return np.sum(xs[-1])
+''',
+    "nested dict through an alias": '''
+def scale(params, x):
+    layer = params['layer']
+    layer['W'] = layer['W'] * x
+    return 1.0
+
+def f(x):
+    params = {'layer': {'W': x + 1.0}}
+    s = scale(params, x)
+    return np.sum(params['layer']['W']) * s
+''',
+    "object": '''
+class Layer:
+    def __init__(self, W):
+        self.W = W
+
+def grow(layer, x):
+    layer.W = layer.W * x
+    return 0.0
+
+def f(x):
+    layer = Layer(x * 2.0)
+    grow(layer, x)
+    return np.sum(layer.W)
+''',
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HELPERS_THAT_CHANGE_WHAT_THEY_ARE_GIVEN))
+def test_a_helper_changing_a_container_it_is_given_is_refused(tmp_path, kind):
+    """Python changes the caller's dict, list or object too; inlining does not carry the
+    change back, so the gradient would be of the unchanged value: refused, located."""
+    source = "import numpy as np\n" + HELPERS_THAT_CHANGE_WHAT_THEY_ARE_GIVEN[kind]
+    module = load_module(tmp_path, "changing_" + kind.split()[0], source)
+    x = np.array([0.5, -1.5])
+    with pytest.raises(symdiff.SymdiffError, match="changes the .* it is given") as info:
+        symdiff.value_and_grad(module.f)(x)
+    problem = info.value.problems[0]
+    assert problem.loc.line > 0 and "return the new" in problem.hint
+
+
+def test_a_helper_reading_a_dict_it_is_given_is_differentiated(tmp_path):
+    module = load_module(tmp_path, "reading_dict", '''
+import numpy as np
+
+def affine(p, x):
+    q = {'W': p['W'] * 2.0}          # a new dict of its own: the caller's is unchanged
+    return np.tanh(x @ q['W'] + p['b'])
+
+def f(W, b, x):
+    p = {'W': W, 'b': b}
+    return np.sum(affine(p, x) ** 2)
+''')
+    rng = np.random.default_rng(3)
+    W, b, x = rng.standard_normal((3, 2)), rng.standard_normal(2), rng.standard_normal((4, 3))
+    value, (dW, db) = symdiff.value_and_grad(module.f, wrt=("W", "b"))(W, b, x)
+    np.testing.assert_allclose(value, module.f(W, b, x), rtol=1e-12)
+    np.testing.assert_allclose(dW, numerical_jacobian(module.f, (W, b, x), 0),
+                               rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(db, numerical_jacobian(module.f, (W, b, x), 1),
+                               rtol=1e-6, atol=1e-8)
