@@ -359,3 +359,23 @@ def f(W, b, x):
                                rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(db, numerical_jacobian(module.f, (W, b, x), 1),
                                rtol=1e-6, atol=1e-8)
+
+
+def test_a_module_array_read_by_a_helper_is_refused_by_name(tmp_path):
+    """The differentiated function reads module arrays at call time; a helper's are not
+    followed, and the refusal says so (not "unknown name")."""
+    module = load_module(tmp_path, "helper_reads_array", '''
+import numpy as np
+
+A = np.array([1.0, 2.0])
+
+def helper(x):
+    return np.sum(A * x)
+
+def f(x):
+    return helper(x) * 2.0
+''')
+    with pytest.raises(symdiff.SymdiffError, match="module-level array read by `helper`") as info:
+        symdiff.grad(module.f)(np.array([0.5, 0.25]))
+    assert info.value.problems[0].loc.line == 7
+    assert "as an argument" in info.value.problems[0].hint
