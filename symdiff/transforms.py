@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np  # noqa: F401 - the doctests' np
-
 from .api import Gradient, Wrt
 from .conventions import FIRST, AuxGradient, pick_wrt
+
 
 def grad(fn: Callable | None = None, wrt: Wrt = FIRST, jit: bool = False, *,
          argnums: Wrt | None = None, argnum: Wrt | None = None, has_aux: bool = False):

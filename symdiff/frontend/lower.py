@@ -15,10 +15,9 @@ import ast
 import copy
 from typing import Any
 
-import numpy as np
-
 from . import alias
 from . import fence
+from . import lower_static as static
 from . import alias_flow as flow
 from . import lower_memory as memory
 from ..errors import Loc, SymdiffError
@@ -461,10 +460,7 @@ def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
         return Helper(name)
     if name in scope.imported:
         return Module("imported:" + name)
-    if scope.live is not None and isinstance(scope.live.globals_.get(name), np.ndarray):
-        raise SymdiffError(f"`{name}` is a module-level array read by `{src.name}`; symdiff "
-                           "reads module arrays only in the function it differentiates",
-                           src.loc(e), hint=f"pass `{name}` to `{src.name}` as an argument")
+    static.refuse_module_array(src, name, src.loc(e))
     raise SymdiffError(f"unknown name `{name}`", src.loc(e),
                        hint="pass it in as an argument, or define it at module level "
                             "as a number or a function")

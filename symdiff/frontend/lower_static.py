@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import ast
 
+import numpy as np
+
+from ..errors import Loc, SymdiffError
 from ..ir import Const
 
 
@@ -68,3 +71,13 @@ def _folded(site, e: ast.expr):
 def _number(v) -> bool:
     return isinstance(v, Const) and v.name is None and isinstance(v.value, (int, float, bool,
                                                                             str))
+
+
+def refuse_module_array(src, name: str, loc: Loc) -> None:
+    """A module-level array read by a helper: the differentiated function reads module
+    arrays at call time, a helper's are not followed. Refused by name."""
+    live = src.scope.live
+    if live is not None and isinstance(live.globals_.get(name), np.ndarray):
+        raise SymdiffError(f"`{name}` is a module-level array read by `{src.name}`; symdiff "
+                           "reads module arrays only in the function it differentiates",
+                           loc, hint=f"pass `{name}` to `{src.name}` as an argument")

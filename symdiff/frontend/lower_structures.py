@@ -351,10 +351,7 @@ def _inline(b, src, env, fsrc, args, keywords, loc, stack, hint, at, captured, w
     first = fsrc.tree.args.args[0].arg if fsrc.tree.args.args else None
     result, inner = inline._inline(b, fsrc, list(args), dict(keywords), src.loc(at), stack, hint,
                                    dict(captured), kept=(first,) if want_self and first else ())
-    after = inner.get(first) if first else None
-    if want_self:
-        return result, after
-    return result, after
+    return result, inner.get(first) if first else None
 
 
 # ---------------------------------------------------------------- statements
