@@ -38,6 +38,19 @@ def rule_of(scope, name: str):
     return entry
 
 
+def live_rule(scope, name: str, custom, source_of):
+    """The parsed rule of a live custom function, watched like the names a gradient reads:
+    the name, the rule it holds now (``defjvp`` again) and the rule's code, so a gradient
+    compiled with the rule is compiled again when one of them changes."""
+    rule = custom.rule
+    if scope.live is not None:
+        scope.live.note(name)
+        scope.live.hold(vars(custom), "rule")
+        if rule is not None:
+            scope.live.hold(rule, "__code__")
+    return rule and source_of(rule)
+
+
 def has_rule(scope, name: str) -> bool:
     return name in scope.rules
 

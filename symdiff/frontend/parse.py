@@ -112,19 +112,28 @@ class LiveNames:
     globals_: dict[str, Any]
     cells: dict[str, Any]
     read: dict[str, Any] = field(default_factory=dict)     # name -> the object it held
+    #: attributes read beside the names: (object, attribute, what it held)
+    held: list[tuple[Any, str, Any]] = field(default_factory=list)
 
     def note(self, name: str) -> None:
         self.read.setdefault(name, _current(self.cells.get(name, self.globals_), name))
 
+    def hold(self, owner: Any, attribute: str) -> None:
+        """Watch ``owner.<attribute>`` too (a custom function's rule, the rule's code)."""
+        self.held.append((owner, attribute, _current(owner, attribute)))
+
     def watched(self) -> list[tuple[Any, str, Any]]:
         return [(self.cells.get(name, self.globals_), name, was)
-                for name, was in self.read.items()]
+                for name, was in self.read.items()] + self.held
 
 
 def _current(where: Any, name: str) -> Any:
-    """What ``name`` holds now in a globals dict or a closure cell."""
+    """What ``name`` holds now in a globals dict, a closure cell or an object's attribute
+    (a custom rule's function, its code)."""
     if type(where) is dict:
         return where.get(name, _UNBOUND)
+    if type(where) is not types.CellType:
+        return getattr(where, name, _UNBOUND)
     try:
         return where.cell_contents
     except ValueError:
@@ -276,7 +285,8 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.other_modules[name] = value.__name__
     elif _symdiff_function(value) == "custom_jvp":      # a helper with its own rule
         scope.functions[name] = lambda value=value: source_of(value.fn)
-        scope.rules[name] = lambda value=value: value.rule and source_of(value.rule)
+        scope.rules[name] = lambda value=value, name=name: custom_rules.live_rule(
+            scope, name, value, source_of)
     elif _symdiff_function(value):                      # symdiff.stop_gradient, by name
         scope.imported[name] = ("symdiff", _symdiff_function(value))
     elif _scipy_special_name(value):
