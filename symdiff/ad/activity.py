@@ -19,7 +19,7 @@ import sympy
 
 from .. import primitives as rules
 from ..errors import SymdiffError
-from ..ir import Const, Function, If, Node, Var, walk
+from ..ir import Const, Function, If, Node, Var, bound_here, bound_inside, reads_here, walk
 from ..primitives.registry import primitive
 
 def carries_derivative(n: Node, table=rules) -> bool:
@@ -114,11 +114,14 @@ def _float_by_its_constants(n: Node | None) -> bool:
 
 
 def refuse_steps(fn: Function, active: set[str]) -> None:
-    """A differentiated value through floor/round/int(): refused, never a silent zero."""
+    """A differentiated value through floor/round/int(): refused, never a silent zero;
+    unless only ``stop_gradient`` reads it, where no derivative is asked of it."""
     refuse_ranges(fn, active)
     refuse_integer_fills(fn, active)
+    needed = _reaching_the_result(fn)
     for n in walk(fn.body):
-        if not isinstance(n, Node) or not any(is_active(a, active) for a in n.args):
+        if not isinstance(n, Node) or n.out.name not in needed or \
+                not any(is_active(a, active) for a in n.args):
             continue
         step = n.op == "np" and n.param("fn") in STEPS
         cast = n.op == "cast" and n.param("type") == "int"
@@ -128,6 +131,22 @@ def refuse_steps(fn: Function, active: set[str]) -> None:
                                "everywhere", n.loc,
                                hint="compute it outside the function and pass the result in, "
                                     "or use a smooth function of the input instead")
+
+
+def _reaching_the_result(fn: Function) -> set[str]:
+    """The names whose value reaches the result other than through ``stop_gradient``: of
+    a branch or a loop that binds one, every value it reads (conditions, bounds too)."""
+    needed = {v.name for v in fn.result if isinstance(v, Var)}
+    while True:
+        before = len(needed)
+        for s in walk(fn.body):
+            if isinstance(s, Node):
+                if s.out.name in needed and not s.param("stop_gradient"):
+                    needed.update(a.name for a in s.args if isinstance(a, Var))
+            elif any(v.name in needed for v in bound_here(s) + bound_inside(s)):
+                needed.update(v.name for v in reads_here(s) if isinstance(v, Var))
+        if len(needed) == before:
+            return needed
 
 
 __all__ = ["active_names", "carries_derivative", "is_active", "refuse_steps", "STEPS"]

@@ -28,7 +28,7 @@ def lower_symdiff_call(ctx, e: ast.Call, hint: str, qualified: str):
             raise ctx.fail("symdiff.stop_gradient takes one argument", e,
                            "write symdiff.stop_gradient(x)")
         x = ctx.array(ctx.lower(e.args[0]), e.args[0])
-        return ctx.emit("np", [x], hint, fn="positive", keywords=(),
+        return ctx.emit("np", [x], hint, fn="positive", keywords=(), stop_gradient=True,
                         note="stop_gradient: a constant to the chain rule")
     raise ctx.fail(f"`symdiff.{name}` cannot be called inside a differentiated function", e.func,
                    "call symdiff.stop_gradient(x) inside it; grad, jvp and the others "

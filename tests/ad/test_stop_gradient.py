@@ -170,3 +170,78 @@ def test_a_copy_is_an_ordinary_value_not_a_stopped_one():
     x = X.copy()
     np.testing.assert_allclose(symdiff.grad(copied)(x), numerical_jacobian(copied, (x,), 0),
                                rtol=1e-6, atol=1e-9)
+
+
+# ---------------------------------------------------------------- steps inside stop_gradient
+
+
+def rounded(x):
+    return np.sum(x ** 2 * stop_gradient(np.round(x * 3.0) / 3.0))
+
+
+def floored_in_a_loop(x):
+    total = 0.0
+    for i in range(4):
+        total = total + x[i] * symdiff.stop_gradient(np.floor(total + 2.0 * x[i]))
+    return total
+
+
+def floored_in_a_loop_frozen(x, stops):
+    total = 0.0
+    for i in range(4):
+        total = total + x[i] * stops[i]
+    return total
+
+
+def floor_stops(x):
+    total, stops = 0.0, []
+    for i in range(4):
+        stops.append(np.floor(total + 2.0 * x[i]))
+        total = total + x[i] * stops[-1]
+    return np.array(stops)
+
+
+def counted(x):
+    return x * stop_gradient(int(x * 4.0)) + np.ceil(stop_gradient(x))
+
+
+STEP_CASES = [(rounded, scaled_frozen, lambda x: np.round(x * 3.0) / 3.0),
+              (floored_in_a_loop, floored_in_a_loop_frozen, floor_stops)]
+
+
+@pytest.mark.parametrize("f, frozen_f, stopped", STEP_CASES,
+                         ids=lambda c: getattr(c, "__name__", ""))
+def test_a_step_inside_stop_gradient_is_its_value_only(f, frozen_f, stopped):
+    x = np.array([0.4, 1.3, -0.7, 0.9])
+    value, dx = symdiff.value_and_grad(f)(x)
+    np.testing.assert_allclose(value, f(x), rtol=1e-12)
+    np.testing.assert_allclose(dx, numerical_jacobian(frozen_f, (x, stopped(x)), 0),
+                               rtol=1e-6, atol=1e-9)
+    v = RNG.standard_normal(4)
+    np.testing.assert_allclose(symdiff.jvp(f)(x, v)[1], directional_difference(
+        frozen_f, (x, stopped(x)), [0], [v]), rtol=1e-6, atol=1e-9)
+
+
+def test_the_hessian_through_a_stopped_step():
+    x = np.array([0.4, 1.3, -0.7, 0.9])
+    c = np.round(x * 3.0) / 3.0
+    np.testing.assert_allclose(symdiff.hessian(rounded)(x), np.diag(2.0 * c), atol=1e-12)
+
+
+def test_an_int_cast_and_a_ceil_inside_stop_gradient_are_accepted():
+    value, dx = symdiff.value_and_grad(counted)(1.3)
+    assert value == counted(1.3) and dx == 5.0
+
+
+def test_a_step_read_outside_stop_gradient_too_is_still_refused(tmp_path):
+    module = load_module(tmp_path, "both", """
+        import numpy as np
+        import symdiff
+
+        def f(x):
+            q = np.floor(x)
+            return np.sum(x * symdiff.stop_gradient(q)) + np.sum(q)
+    """)
+    with pytest.raises(symdiff.SymdiffError, match="np.floor is not differentiable") as info:
+        symdiff.grad(module.f)(np.array([0.5, 1.5]))
+    assert ":6:" in str(info.value)
