@@ -22,14 +22,14 @@ Pipeline (one package per stage): ``frontend`` (parse, fence, desugar, lower) ->
 from .api import Gradient
 from .transforms import grad, value_and_grad
 from .check import KinkWarning, check_grad
-from .conventions import custom_jvp, stop_gradient
+from .conventions import custom_jvp, custom_vjp, stop_gradient
 from .derivatives import hessian, hvp, jacobian, jvp, vjp
 from .errors import GradientCheckError, SymdiffError
 
 __all__ = ["grad", "value_and_grad", "check_grad", "SymdiffError", "GradientCheckError",
-           "KinkWarning", "Gradient", "jvp", "vjp", "stop_gradient", "custom_jvp", "jacobian",
-           "hessian", "hvp", "explain", "Explanation", "graph", "Graph", "check_backward",
-           "BackwardReport"]
+           "KinkWarning", "Gradient", "jvp", "vjp", "stop_gradient", "custom_jvp", "custom_vjp",
+           "jacobian", "hessian", "hvp", "explain", "Explanation", "graph", "Graph",
+           "check_backward", "BackwardReport"]
 __version__ = "0.1.0"
 
 #: public names of the teaching modules, imported on first use: ``import symdiff`` alone

@@ -169,3 +169,56 @@ class custom_jvp:
 
     def __call__(self, *args, **kwargs):
         return self.fn(*args, **kwargs)
+
+
+class custom_vjp:
+    """A function with its backward pass given by the user, as ``jax.custom_vjp``.
+
+    The rule is plain Python that symdiff reads like any helper and writes into the
+    generated code: its forward part where the function is called, its backward part in
+    the backward pass, on the upstream gradient. For a gradient other than the true one
+    (clipped, straight-through), a numerically stable one, or a function whose body
+    symdiff cannot read (a compiled extension).
+
+    Args:
+      fn: the function. Called from Python, it runs as it is; in a function symdiff
+        differentiates, its value and gradient are the rule's.
+      nondiff_argnums: positions of arguments that get no gradient (a count, a flag):
+        ``bwd`` takes them first, ``bwd(*nondiff_args, residuals, g)``, and returns
+        gradients for the other arguments only.
+
+    Returns:
+      The function, with ``.defvjp(fwd, bwd)``: ``fwd`` takes fn's arguments and returns
+      ``(value, residuals)``; ``bwd(residuals, g)`` takes them and the upstream gradient of
+      the value and returns a tuple of gradients, one per argument, each shaped like its
+      argument (None for none). Forward mode (``jvp``, ``hessian``) refuses it, as JAX does.
+
+    Example:
+      >>> @symdiff.custom_vjp
+      ... def clip_gradient(x):
+      ...     return x
+      >>> def clip_fwd(x):
+      ...     return x, ()
+      >>> def clip_bwd(residuals, g):
+      ...     return (np.clip(g, -1.0, 1.0),)
+      >>> clip_gradient.defvjp(clip_fwd, clip_bwd)
+      >>> def loss(x):
+      ...     return np.sum(5.0 * clip_gradient(x))
+      >>> symdiff.grad(loss)(np.array([1.0, 2.0]))           # 5 clipped to 1
+      array([1., 1.])
+    """
+
+    #: how the frontend knows it (``parse``): a helper whose gradient is this rule
+    symdiff_function = "custom_vjp"
+
+    def __init__(self, fn, nondiff_argnums=()):
+        self.fn, self.fwd, self.bwd = fn, None, None
+        self.nondiff_argnums = tuple(sorted({nondiff_argnums} if isinstance(nondiff_argnums, int)
+                                            else set(nondiff_argnums)))
+        functools.update_wrapper(self, fn)
+
+    def defvjp(self, fwd, bwd) -> None:
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)

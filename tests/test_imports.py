@@ -20,8 +20,8 @@ KNOWN_CYCLES: list[tuple[str, ...]] = []
 #:   modules of teach call back into each other.
 KNOWN_DEFERRED_CYCLES = [
     ('symdiff.ad.emit', 'symdiff.ad.masks', 'symdiff.frontend.alias',
-     'symdiff.frontend.alias_flow', 'symdiff.frontend.custom_rules', 'symdiff.frontend.desugar',
-     'symdiff.frontend.env', 'symdiff.frontend.fence', 'symdiff.frontend.lower',
+     'symdiff.frontend.alias_flow', 'symdiff.frontend.custom_rules',
+     'symdiff.frontend.custom_vjps', 'symdiff.frontend.desugar', 'symdiff.frontend.env', 'symdiff.frontend.fence', 'symdiff.frontend.lower',
      'symdiff.frontend.lower_arrays', 'symdiff.frontend.lower_calls',
      'symdiff.frontend.lower_compositions', 'symdiff.frontend.lower_containers',
      'symdiff.frontend.lower_inline', 'symdiff.frontend.lower_memory',
@@ -30,7 +30,7 @@ KNOWN_DEFERRED_CYCLES = [
      'symdiff.frontend.parse', 'symdiff.ir', 'symdiff.ir.verify', 'symdiff.primitives',
      'symdiff.primitives.arrays', 'symdiff.primitives.bookkeeping',
      'symdiff.primitives.compositions', 'symdiff.primitives.constructors',
-     'symdiff.primitives.einsum', 'symdiff.primitives.ew', 'symdiff.primitives.indexing',
+     'symdiff.primitives.custom', 'symdiff.primitives.einsum', 'symdiff.primitives.ew', 'symdiff.primitives.indexing',
      'symdiff.primitives.internal', 'symdiff.primitives.linalg', 'symdiff.primitives.linalg_dense',
      'symdiff.primitives.linalg_eigen', 'symdiff.primitives.manipulation',
      'symdiff.primitives.reductions', 'symdiff.primitives.registry', 'symdiff.primitives.shaping',

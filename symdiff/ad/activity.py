@@ -134,15 +134,18 @@ def refuse_steps(fn: Function, active: set[str]) -> None:
 
 
 def _reaching_the_result(fn: Function) -> set[str]:
-    """The names whose value reaches the result other than through ``stop_gradient``: of
-    a branch or a loop that binds one, every value it reads (conditions, bounds too)."""
+    """The names whose value reaches the result other than through ``stop_gradient`` (or
+    an argument no gradient flows to, ``gradient_args``: a custom_vjp's residuals): of a
+    branch or a loop that binds one, every value it reads (conditions, bounds too)."""
     needed = {v.name for v in fn.result if isinstance(v, Var)}
     while True:
         before = len(needed)
         for s in walk(fn.body):
             if isinstance(s, Node):
                 if s.out.name in needed and not s.param("stop_gradient"):
-                    needed.update(a.name for a in s.args if isinstance(a, Var))
+                    flows = primitive(s.op).gradient_args
+                    args = s.args if flows is None else [s.args[k] for k in flows(s)]
+                    needed.update(a.name for a in args if isinstance(a, Var))
             elif any(v.name in needed for v in bound_here(s) + bound_inside(s)):
                 needed.update(v.name for v in reads_here(s) if isinstance(v, Var))
         if len(needed) == before:

@@ -34,6 +34,8 @@ class Emitter:
     mask: tuple | None = None   # the mask of the upstream gradient of the node at hand
     role: str = BACKWARD    # the role of every node written (ir.ROLES): backward or tangent
     gradient_sum: bool = False   # the nodes written now sum the contributions to a gradient
+    written: dict = field(default_factory=dict)   # what a rule wrote once for all of a
+                                                  # node's arguments (custom_vjp)
 
     def shape(self, v: Value):
         if isinstance(v, Const):

@@ -24,9 +24,12 @@ from dataclasses import replace
 
 from ..errors import SymdiffError
 from ..ir import TMP, Const, Node, walk
+from .custom_vjps import VJPRule, lower_vjp_call, vjp_rules_of_file
 
 #: the field of the nodes that hold a custom rule's point still
 FIELD = "custom_rule"
+#: symdiff's decorators of functions with a rule, and the attributes that hold the rule
+KINDS = {"custom_jvp": ("rule",), "custom_vjp": ("fwd", "bwd")}
 
 
 def rule_of(scope, name: str):
@@ -40,15 +43,19 @@ def rule_of(scope, name: str):
 
 def live_rule(scope, name: str, custom, source_of):
     """The parsed rule of a live custom function, watched like the names a gradient reads:
-    the name, the rule it holds now (``defjvp`` again) and the rule's code, so a gradient
-    compiled with the rule is compiled again when one of them changes."""
-    rule = custom.rule
+    the name, the rule's functions it holds now (``defjvp`` or ``defvjp`` again) and their
+    code, so a gradient compiled with the rule is compiled again when one of them changes."""
+    parts = KINDS[custom.symdiff_function]
     if scope.live is not None:
         scope.live.note(name)
-        scope.live.hold(vars(custom), "rule")
-        if rule is not None:
-            scope.live.hold(rule, "__code__")
-    return rule and source_of(rule)
+        for part in parts:
+            scope.live.hold(vars(custom), part)
+            if getattr(custom, part) is not None:
+                scope.live.hold(getattr(custom, part), "__code__")
+    sources = [getattr(custom, part) and source_of(getattr(custom, part)) for part in parts]
+    if custom.symdiff_function == "custom_vjp":
+        return VJPRule(*sources, nondiff=custom.nondiff_argnums)
+    return sources[0]
 
 
 def has_rule(scope, name: str) -> bool:
@@ -59,6 +66,8 @@ def lower_custom_call(ctx, e: ast.Call, hint: str, name: str, args: list):
     """``name(*args)`` through its rule (see the module docstring)."""
     from .lower import Tup
     rule = rule_of(ctx.src.scope, name)
+    if isinstance(rule, VJPRule):
+        return lower_vjp_call(ctx, e, hint, name, args, rule)
     if rule is None:
         raise ctx.fail(f"`{name}` is a symdiff.custom_jvp without a rule", e.func,
                        f"give its derivative with @{name}.defjvp on a function "
@@ -96,24 +105,28 @@ def _empty_tuple(at: ast.AST) -> ast.Tuple:
 
 def refuse_second_order(fn) -> None:
     """Second derivatives through a rule held still would be missing the rule's own
-    derivative: refused, never a wrong Hessian."""
+    derivative, and a backward rule (custom_vjp) has none to take: refused, never a
+    wrong Hessian."""
     for n in walk(fn.body):
         if isinstance(n, Node) and n.param(FIELD):
+            kind = "custom_vjp" if n.param("backward") else "custom_jvp"
             raise SymdiffError(f"second derivatives through `{n.param(FIELD)}` are not "
-                               "supported: its rule (custom_jvp) gives first derivatives",
-                               n.loc, hint="use grad, jvp, vjp or jacobian here, or write "
+                               f"supported: its rule ({kind}) gives first derivatives",
+                               n.loc, hint=f"use grad, {'' if n.param('backward') else 'jvp, '}"
+                                           f"vjp or jacobian here, or write "
                                            f"`{n.param(FIELD)}` without a custom rule")
 
 
 # ---------------------------------------------------------------- files read statically
 
 
-def rules_of_file(scope, found: dict) -> dict:
+def rules_of_file(scope, found: dict, module_body: list = ()) -> dict:
     """File the rules that a file's decorators give (``@symdiff.custom_jvp`` on f,
-    ``@f.defjvp`` on its rule) in ``scope.rules``; returns the functions to compile (not
-    the custom functions and their rules, which are helpers)."""
+    ``@f.defjvp`` on its rule; ``@symdiff.custom_vjp`` on f and ``f.defvjp(fwd, bwd)``) in
+    ``scope.rules``; returns the functions to compile (not the custom functions and their
+    rules, which are helpers)."""
     custom = {name for name, src in found.items()
-              if any(_is_custom_jvp(d, scope) for d in src.tree.decorator_list)}
+              if any(_is_custom(d, scope, "custom_jvp") for d in src.tree.decorator_list)}
     rules = set()
     for name, src in found.items():
         for d in src.tree.decorator_list:
@@ -123,10 +136,14 @@ def rules_of_file(scope, found: dict) -> dict:
                 rules.add(name)
     for name in custom:
         scope.rules.setdefault(name, None)
-    return {k: v for k, v in found.items() if k not in custom | rules}
+    vjps = {name for name, src in found.items()
+            if any(_is_custom(d, scope, "custom_vjp") for d in src.tree.decorator_list)}
+    rules |= vjp_rules_of_file(scope, found, vjps, module_body)
+    return {k: v for k, v in found.items() if k not in custom | vjps | rules}
 
 
-def _is_custom_jvp(d: ast.expr, scope) -> bool:
+def _is_custom(d: ast.expr, scope, kind: str) -> bool:
+    """Whether decorator ``d`` is ``symdiff.<kind>`` (``custom_jvp``, ``custom_vjp``)."""
     if isinstance(d, ast.Attribute) and isinstance(d.value, ast.Name):
-        return d.attr == "custom_jvp" and scope.other_modules.get(d.value.id) == "symdiff"
-    return isinstance(d, ast.Name) and scope.imported.get(d.id) == ("symdiff", "custom_jvp")
+        return d.attr == kind and scope.other_modules.get(d.value.id) == "symdiff"
+    return isinstance(d, ast.Name) and scope.imported.get(d.id) == ("symdiff", kind)

@@ -249,7 +249,8 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
     raise ctx.fail(f"`{shown}` is not a function symdiff can differentiate", e.func,
                    f"use a supported NumPy function{' such as np.' + close[0] if close else ''}, "
                    "or a helper defined with `def` at module level; for a function symdiff "
-                   "cannot read, give its derivative with @symdiff.custom_jvp")
+                   "cannot read, give its derivative with @symdiff.custom_jvp or its backward pass "
+                   "with @symdiff.custom_vjp")
 
 
 #: math functions refused, with what to write instead.
@@ -289,7 +290,7 @@ def _scipy_call(ctx: Context, e: ast.Call, hint: str, name: str):
     raise ctx.fail(f"`scipy.special.{name}` is not a function symdiff can differentiate",
                    e.func, f"did you mean scipy.special.{close[0]}?" if close else
                    "write it with supported NumPy or scipy.special functions, or give its "
-                   "derivative with @symdiff.custom_jvp")
+                   "derivative with @symdiff.custom_jvp (or @symdiff.custom_vjp)")
 
 
 def _builtin(ctx: Context, e: ast.Call, hint: str, name: str):

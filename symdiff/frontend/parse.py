@@ -283,7 +283,7 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.linalg.add(name)
     elif isinstance(value, types.ModuleType):
         scope.other_modules[name] = value.__name__
-    elif _symdiff_function(value) == "custom_jvp":      # a helper with its own rule
+    elif _symdiff_function(value) in custom_rules.KINDS:    # a helper with its own rule
         scope.functions[name] = lambda value=value: source_of(value.fn)
         scope.rules[name] = lambda value=value, name=name: custom_rules.live_rule(
             scope, name, value, source_of)
@@ -444,7 +444,7 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
         elif isinstance(stmt, ast.FunctionDef):
             found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
     scope.functions.update(found)
-    return custom_rules.rules_of_file(scope, found)
+    return custom_rules.rules_of_file(scope, found, tree.body)
 
 
 def files_of(path: str) -> list[str]:

@@ -90,6 +90,7 @@ class Primitive:
     reduction: bool = False                  # reduces over axis=, keepdims=
     integer_valued: bool = False             # out holds integers or booleans
     gradient_if: Callable | None = None      # a param-dependent "carries a gradient"
+    gradient_args: Callable | None = None    # n -> the positions a gradient flows to (all)
     fills_argument: int | None = None        # writes into this argument (a tape), no out
     helper: str = ""                         # generated code calls this emitted helper
     helper_source: str = ""                  # its NumPy source, when the entry brings it
@@ -231,8 +232,8 @@ def _load() -> None:
     """Import the family modules (each registers its entries) the first time it is asked."""
     if not _LOADED:
         _LOADED.append(True)
-        from . import (bookkeeping, compositions, constructors, einsum, ew,  # noqa: F401
-                       indexing, internal, linalg, linalg_dense, linalg_eigen,
+        from . import (bookkeeping, compositions, constructors, custom, einsum,  # noqa: F401
+                       ew, indexing, internal, linalg, linalg_dense, linalg_eigen,
                        manipulation, reductions, shaping)
 
 
