@@ -50,7 +50,7 @@ def lower_vjp_call(ctx, e: ast.Call, hint: str, name: str, args: list, rule: VJP
     out = ctx.call_helper(forward, args, TMP, _call(forward, e.args, e))
     if not (isinstance(out, Tup) and len(out.items) == 2):
         raise SymdiffError(f"the forward rule of `{name}` must return a pair (value, "
-                           "residuals)", rule.fwd.loc(rule.fwd.tree),
+                           "residuals)", _return_loc(rule.fwd),
                            hint="end it with `return value, residuals` (residuals may be a "
                                 "tuple, or () for none)")
     value = ctx.array(out.items[0], e)
@@ -67,11 +67,17 @@ def lower_vjp_call(ctx, e: ast.Call, hint: str, name: str, args: list, rule: VJP
         body, ctx.b.body = ctx.b.body, body
     results = _results(ctx, name, rule.bwd, result, len(inputs), e)
     rule_of = Backward(name, len(inputs), tuple(s for s, _ in saved), g, tuple(body),
-                       results, rule.bwd.loc(rule.bwd.tree))
+                       results, _return_loc(rule.bwd))
     return ctx.emit("custom_vjp", [value, *inputs, *(v for _, v in saved)], hint,
                     custom_rule=name, backward=rule_of,
                     note=f"{name}: its value from its forward rule; its gradient from its "
                          "backward rule")
+
+
+def _return_loc(src):
+    """Where a rule's function returns (its last ``return``), or where it starts."""
+    ends = [s for s in src.tree.body if isinstance(s, ast.Return)]
+    return src.loc(ends[-1] if ends else src.tree)
 
 
 def _call(name: str, args, at: ast.AST) -> ast.Call:
@@ -98,7 +104,7 @@ def _results(ctx, name: str, bwd, result, inputs: int, e: ast.Call) -> tuple:
         got = f"{len(result.items)} values" if isinstance(result, Tup) else "one value"
         raise SymdiffError(f"the backward rule of `{name}` must return a tuple of {inputs} "
                            f"gradient(s), one per argument it is differentiated by; it "
-                           f"returns {got}", bwd.loc(bwd.tree),
+                           f"returns {got}", _return_loc(bwd),
                            hint="end it with `return (dx,)` for one argument, "
                                 "`return dx, dy` for two")
     return tuple(None if isinstance(v, Const) and v.value is None else ctx.array(v, e)
