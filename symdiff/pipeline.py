@@ -37,7 +37,7 @@ from .optimize.fuse import fuse
 from .optimize.invariance import shift_invariant_extrema
 from .ir import Function, Var, verify
 from .backend.jit import numba_friendly
-from .frontend.custom_rules import refuse_second_order
+from .frontend.custom_rules import refuse_second_order, release_rule_points
 from .frontend.lower import lower
 from .optimize.passes import PASSES, fold_into_sums, implicit_broadcasts, optimize
 from .frontend.parse import FunctionSource
@@ -118,6 +118,7 @@ def hvp_ir(src: FunctionSource, wrt: tuple[int, ...], tuple_out: bool = False,
     given = {**annotated_shapes(src), **(arg_shapes or {})}
     refuse_second_order(forward or forward_ir(src))
     grad = gradient_ir(src, wrt, tuple_out=tuple_out, arg_shapes=arg_shapes, forward=forward)
+    grad = release_rule_points(grad)          # custom_jvp: its rule's own derivative
     shapes = infer_shapes(grad, given, False)
     names = ("v",) if len(wrt) == 1 else tuple("v_" + grad.params[i].name for i in wrt)
     out = _checked(jvp(grad, wrt, shapes, names, name=f"hvp_{src.tree.name}", with_value=False))

@@ -10,8 +10,10 @@ tangent)`` lowers to the rule, inlined like a helper, at a point the chain rule 
 
 ``value`` depends on constants only, and ``tangent`` is linear in ``a_dot``: reverse mode
 takes the transpose of the rule as the gradient, forward mode carries a's tangent through
-it. Second derivatives would need the derivative of the rule at the point held still, so
-``hessian`` and ``hvp`` refuse them (``refuse_second_order``).
+it. For second derivatives (``hessian``, ``hvp``: forward mode over the gradient) the
+point ``a_at`` varies again (``release_rule_points``), so the derivative of the rule's
+tangent is taken as written; ``a_dot = a - a_fixed`` and the value (``value_fixed``) use
+points held still in every order, so the first derivative differentiated is the rule's.
 
 The rules come from the live objects (``parse`` files them in ``Scope.rules``) or, in a
 file read statically, from the decorators ``@symdiff.custom_jvp`` and ``@f.defjvp``
@@ -23,7 +25,7 @@ import ast
 from dataclasses import replace
 
 from ..errors import SymdiffError
-from ..ir import TMP, Const, Node, walk
+from ..ir import TMP, Const, Node, Var, map_blocks, walk
 from .custom_vjps import VJPRule, lower_vjp_call, vjp_rules_of_file
 
 #: the field of the nodes that hold a custom rule's point still
@@ -85,8 +87,10 @@ def lower_custom_call(ctx, e: ast.Call, hint: str, name: str, args: list):
         still = ctx.emit("np", [x], f"{x.name}_at", fn="positive", keywords=(),
                          note=f"{name}'s rule: at the value of {x.name}, a constant",
                          **{FIELD: name})
+        fixed = _constant(ctx, x, f"{x.name}_fixed", f"{name}'s rule: {x.name}, a constant "
+                                                      "in every order of derivative")
         primals.append(still)
-        tangents.append(ctx.ew(lambda v, w: v - w, [x, still], f"{x.name}_dot"))
+        tangents.append(ctx.ew(lambda v, w: v - w, [x, fixed], f"{x.name}_dot"))
     reserved = f"<rule of {name}>"                     # no user code can name it
     ctx.src.scope.functions[reserved] = rule
     call = ast.copy_location(ast.Call(ast.Name(reserved, ast.Load()),
@@ -96,7 +100,29 @@ def lower_custom_call(ctx, e: ast.Call, hint: str, name: str, args: list):
         raise SymdiffError(f"the rule of `{name}` must return a pair (value, tangent)",
                            rule.loc(rule.tree), hint="end the rule with `return value, tangent`")
     value, tangent = (ctx.array(v, e) for v in result.items)
+    if isinstance(value, Var):
+        value = _constant(ctx, value, f"{value.name}_fixed", f"{name}'s value, a constant in "
+                                                             "every order of derivative")
     return ctx.ew(lambda v, t: v + t, [value, tangent], hint)
+
+
+def _constant(ctx, x, hint: str, note: str):
+    """``x`` held still in every order of derivative (as ``stop_gradient``)."""
+    return ctx.emit("np", [x], hint, fn="positive", keywords=(), stop_gradient=True, note=note)
+
+
+def release_rule_points(fn):
+    """The graph for a derivative of a derivative (``hvp_ir``): the rule's point, which
+    the first derivative holds still, varies with the arguments (an alias), so the second
+    derivative differentiates the rule's tangent as written; the value and the point the
+    tangents are taken from stay constants (``_constant``), so the first derivative that
+    is differentiated is the rule's."""
+    def release(stmts):
+        return tuple(Node(s.out, "alias", s.args[:1], (), s.loc, s.note, s.origin,
+                          s.temporary, s.role)
+                     if isinstance(s, Node) and s.param(FIELD) and s.op == "np" else
+                     map_blocks(s, release) for s in stmts)
+    return replace(fn, body=release(fn.body))
 
 
 def _empty_tuple(at: ast.AST) -> ast.Tuple:
@@ -104,17 +130,15 @@ def _empty_tuple(at: ast.AST) -> ast.Tuple:
 
 
 def refuse_second_order(fn) -> None:
-    """Second derivatives through a rule held still would be missing the rule's own
-    derivative, and a backward rule (custom_vjp) has none to take: refused, never a
-    wrong Hessian."""
+    """Second derivatives through a backward rule (custom_vjp), which has no derivative
+    to take: refused, never a wrong Hessian."""
     for n in walk(fn.body):
-        if isinstance(n, Node) and n.param(FIELD):
-            kind = "custom_vjp" if n.param("backward") else "custom_jvp"
+        if isinstance(n, Node) and n.param(FIELD) and n.param("backward"):
             raise SymdiffError(f"second derivatives through `{n.param(FIELD)}` are not "
-                               f"supported: its rule ({kind}) gives first derivatives",
-                               n.loc, hint=f"use grad, {'' if n.param('backward') else 'jvp, '}"
-                                           f"vjp or jacobian here, or write "
-                                           f"`{n.param(FIELD)}` without a custom rule")
+                               "supported: its rule (custom_vjp) gives first derivatives",
+                               n.loc, hint="use grad, vjp or jacobian(f, mode='reverse') "
+                                           f"here, or give `{n.param(FIELD)}` a forward "
+                                           "rule with @symdiff.custom_jvp")
 
 
 # ---------------------------------------------------------------- files read statically

@@ -10,7 +10,8 @@ import pytest
 import scipy.special
 
 import symdiff
-from support import compiled_by_cli, directional_difference, load_module, numerical_jacobian
+from support import (compiled_by_cli, directional_difference, load_module, numerical_jacobian,
+                     second_difference)
 
 RNG = np.random.default_rng(6)
 
@@ -170,13 +171,56 @@ def test_the_generated_code_holds_the_rules_lines():
     assert "log1pexp's rule" in source and "np.positive(" in source
 
 
-def test_hessian_and_hvp_refuse_second_derivatives_through_a_rule():
-    w, X = RNG.standard_normal(3), RNG.standard_normal((6, 3))
-    for make, extra in ((symdiff.hessian, ()), (symdiff.hvp, (np.ones(3),))):
-        with pytest.raises(symdiff.SymdiffError, match="second derivatives through "
-                                                       "`log1pexp`") as info:
-            make(softplus_loss)(w, X, *extra)
-        assert "test_custom_rules.py" in str(info.value)
+def true_softplus_loss(w, X):
+    return np.sum(np.logaddexp(0.0, X @ w)) + 0.1 * np.sum(w * w)
+
+
+def true_two_arguments(x, a):
+    return np.sum(np.sin(a * x ** 3))
+
+
+@pytest.mark.parametrize("f, truth, args", [
+    (softplus_loss, true_softplus_loss, (RNG.standard_normal(3), RNG.standard_normal((6, 3)))),
+    (two_arguments, true_two_arguments, (RNG.uniform(0.3, 1.2, 4), 0.7)),
+    (in_a_loop, lambda x, n: _loop_truth(x, n), (RNG.uniform(0.3, 1.2, 4), 4))],
+    ids=["softplus", "two_arguments", "in_a_loop"])
+def test_hessian_and_hvp_differentiate_the_rule(f, truth, args):
+    H = symdiff.hessian(f)(*args)
+    want = second_difference(lambda x: truth(x, *args[1:]), args[:1], 0, 0)
+    np.testing.assert_allclose(H, want, rtol=1e-5, atol=1e-6)
+    v = RNG.standard_normal(np.shape(args[0]))
+    np.testing.assert_allclose(symdiff.hvp(f)(*args, v), want @ v, rtol=1e-5, atol=1e-6)
+
+
+def _loop_truth(x, n):
+    total = 0.0
+    for i in range(n):
+        total = total + np.logaddexp(0.0, x[i] * total - 1.0)
+    return total
+
+
+def test_the_hessian_uses_the_rules_tangent_not_the_values_formula(tmp_path):
+    module = load_module(tmp_path, "slope", """
+        import numpy as np
+        import symdiff
+
+        @symdiff.custom_jvp
+        def f(x):
+            return x
+
+        @f.defjvp
+        def f_jvp(primals, tangents):
+            x, = primals
+            return x, np.sin(x) * tangents[0]       # the rule says f' = sin, not 1
+
+        def g(x):
+            return np.sum(f(x) ** 2)
+    """)
+    x = np.array([0.3, 1.1])
+    np.testing.assert_allclose(symdiff.grad(module.g)(x), 2.0 * x * np.sin(x), rtol=1e-12)
+    H = symdiff.hessian(module.g)(x)            # d/dx (2 f(x) f'(x)) with f' = sin
+    np.testing.assert_allclose(H, np.diag(2.0 * np.sin(x) ** 2 + 2.0 * x * np.cos(x)),
+                               rtol=1e-12)
 
 
 def test_called_from_python_it_is_the_function_itself():
@@ -198,6 +242,16 @@ def test_the_cli_honours_the_rules_without_running_the_file(tmp_path):
         same_loss, (w, X), 0), rtol=1e-6, atol=1e-9)
     value, _ = namespace["value_and_grad_loss"](w, X)
     np.testing.assert_allclose(value, same_loss(w, X), rtol=1e-12)
+
+
+def test_the_cli_writes_the_hessian_through_the_rules(tmp_path):
+    namespace = compiled_by_cli(tmp_path, FILE, "-f", "loss", "--wrt", "w", "--order", "2")
+    w, X = RNG.standard_normal(3), RNG.standard_normal((5, 3))
+
+    def same_loss(w):
+        return np.sum(np.logaddexp(0.0, X @ w)) + np.sum(np.tanh(w))
+    np.testing.assert_allclose(namespace["hessian_loss"](w, X),
+                               second_difference(same_loss, (w,), 0, 0), rtol=1e-5, atol=1e-6)
 
 
 def test_a_custom_function_without_a_rule_is_refused_where_it_is_called(tmp_path):
