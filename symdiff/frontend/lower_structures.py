@@ -319,7 +319,9 @@ def _arguments(site, e: ast.Call):
         value = site.lower(k.value)
         if k.arg is None:
             if not isinstance(value, Dict):
-                raise site.fail("`**` needs a dict known at compile time", k.value)
+                raise site.fail("`**` needs a dict known at compile time", k.value,
+                                "build the dict in the function ({'scale': s}), pass the "
+                                "keywords one by one, or call the gradient with a dict")
             keywords.update(zip(value.keys, value.values))
         else:
             keywords[k.arg] = value
