@@ -218,8 +218,8 @@ def compile_file(path: str, functions: list[str] | None = None, wrt=0, jit: bool
 
     ``shapes`` (parameter -> sizes, numbers or names) specialize the code to the numeric
     ones and label the annotations, which ``annotate`` asks for."""
-    items, header, fixed, commenting, tail = _setup(path, functions, wrt, mode, order, annotate,
-                                                    shapes)
+    items, header, fixed, commenting, tail = _prepared(path, functions, wrt, mode, order,
+                                                       annotate, shapes)
     source = pipeline.gradient_module(items, header, tuple_out=isinstance(wrt, tuple),
                                       arg_shapes=fixed or None, mode=mode, order=order,
                                       annotate=commenting, jit=jit)
@@ -230,8 +230,8 @@ def explain_passes(path: str, functions: list[str] | None = None, wrt=0, jit: bo
                    annotate: bool = False, shapes: dict | None = None) -> tuple[str, str]:
     """What each optimizer pass changes in reverse mode, ending with ``compile_file``'s
     output; and that output."""
-    items, header, fixed, commenting, tail = _setup(path, functions, wrt, "reverse", 1,
-                                                    annotate, shapes)
+    items, header, fixed, commenting, tail = _prepared(path, functions, wrt, "reverse", 1,
+                                                       annotate, shapes)
     plans = pipeline.plan_module(items, tuple_out=isinstance(wrt, tuple), arg_shapes=fixed or None)
     explanation, source = optimize_trace.explain(plans, header, commenting, jit)
     return explanation + tail, source + tail
@@ -241,6 +241,13 @@ def _setup(path: str, functions, wrt, mode: str, order: int, annotate: bool,
            shapes: dict | None):
     """The functions to differentiate, the module's header, the numeric shapes given, and
     what comments the lines (or None)."""
+    return _prepared(path, functions, wrt, mode, order, annotate, shapes)[:4]
+
+
+def _prepared(path: str, functions, wrt, mode: str, order: int, annotate: bool,
+              shapes: dict | None):
+    """``_setup``'s, and the source of the functions that take dict and list parameters
+    in their structure (``compile_structures``), to end the module with."""
     found, names = _chosen_functions(path, functions)
     if not names:
         raise SymdiffError(f"{path} defines no functions", hint="define a function with `def`")

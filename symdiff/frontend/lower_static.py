@@ -8,7 +8,7 @@ import ast
 import numpy as np
 
 from ..errors import Loc, SymdiffError
-from ..ir import Const
+from ..ir import Const, Var
 from .env import Dict, Tup
 
 
@@ -96,11 +96,23 @@ def _number(v) -> bool:
                                                                             str))
 
 
+def module_input(b, src, name: str):
+    """A module-level array a helper reads, read at call time (``helper_inputs``): the
+    parameter that holds it, or None."""
+    live = src.scope.live
+    param = None if live is None else \
+        getattr(b, "module_inputs", {}).get((id(live.globals_), name))
+    return None if param is None else Var(param)
+
+
 def refuse_module_array(src, name: str, loc: Loc) -> None:
-    """A module-level array read by a helper: the differentiated function reads module
-    arrays at call time, a helper's are not followed. Refused by name."""
+    """A module-level array read by a helper that is not read at call time: a helper
+    changes it (``global``, ``A[0] = ...``), so its value may differ between calls in a
+    way the inputs do not show. Refused by name."""
     live = src.scope.live
     if live is not None and isinstance(live.globals_.get(name), np.ndarray):
-        raise SymdiffError(f"`{name}` is a module-level array read by `{src.name}`; symdiff "
-                           "reads module arrays only in the function it differentiates",
-                           loc, hint=f"pass `{name}` to `{src.name}` as an argument")
+        raise SymdiffError(f"`{name}` is a module-level array read by `{src.name}`, and a "
+                           "helper assigns it or writes into it, so symdiff cannot read it "
+                           "as an input at each call", loc,
+                           hint=f"pass `{name}` to `{src.name}` as an argument, and return "
+                                "a new array instead of changing it")
