@@ -32,6 +32,7 @@ from .frontend import fence
 from .frontend.env import Dict, Obj, Opaque, Tup
 from .frontend.lower_objects import ClassInfo
 from .frontend.parse import source_of, _user_class
+from .helper_inputs import helper_arrays
 from .ir import Const, Var
 
 LEAF = ("leaf",)
@@ -187,6 +188,7 @@ class Call:
     args: tuple
     visible: list               # the parameters the caller names (no self, no partial's)
     first: Any = None           # the object of a bound method
+    module_inputs: tuple = ()   # ((id of a module's globals, name), parameter) read per call
 
 
 def needs_structure(gradient, args, kwargs) -> bool:
@@ -198,7 +200,7 @@ def needs_structure(gradient, args, kwargs) -> bool:
         return True
     if any(map(is_structured, args)) or any(map(is_structured, kwargs.values())):
         return True
-    return bool(isinstance(fn, types.FunctionType) and free_inputs(fn))
+    return bool(isinstance(fn, types.FunctionType) and (free_inputs(fn) or helper_arrays(fn)))
 
 
 _FREE: dict = {}
@@ -259,8 +261,29 @@ def bind_call(fn, args, kwargs) -> Call:
     values = [bound.arguments[p] for p in params]
     visible = [p for p in params[len(given):] if p not in fixed]
     extra = free_inputs(base)
-    return Call(base, params + extra, tuple(values) + tuple(_lookup(base, n) for n in extra),
-                visible, first)
+    arrays = _helper_arrays(base, params + extra)
+    return Call(base, params + extra + [p for _, p, _ in arrays],
+                tuple(values) + tuple(_lookup(base, n) for n in extra) +
+                tuple(v for _, _, v in arrays), visible, first,
+                tuple((key, p) for key, p, _ in arrays) +
+                tuple(((id(base.__globals__), n), n) for n in extra))
+
+
+def _helper_arrays(base, taken: list) -> list[tuple]:
+    """(key, parameter, value) of the module arrays the helpers read (``helper_inputs``)
+    that are not the function's own free names, each a parameter named apart."""
+    names = set(taken) | set(base.__code__.co_varnames) | set(base.__code__.co_names)
+    out = []
+    for key, name, value in helper_arrays(base):
+        if key == (id(base.__globals__), name) and name in taken:
+            continue                                  # the function reads it too: one input
+        param, k = name, 0
+        while param in names:
+            k += 1
+            param = f"{name}_{k}"
+        names.add(param)
+        out.append((key, param, value))
+    return out
 
 
 def _gradient_class():
@@ -366,9 +389,11 @@ def flat_gradient(outer, args, kwargs):
     if flat is None:
         base, params = bound.base, bound.params
 
-        def build(base=base, params=params, structures=structures, leaves=leaves):
+        def build(base=base, params=params, structures=structures, leaves=leaves,
+                  inputs=bound.module_inputs):
             src = source_of(base)
-            src = dataclasses.replace(src, tree=_with_params(src.tree, params))
+            src = dataclasses.replace(src, tree=_with_params(src.tree, params),
+                                      module_inputs=inputs)
             return flat_source(src, params, structures, leaves)
 
         flat = _gradient_class()(base, build, tuple(positions), outer.with_value, outer.jit,

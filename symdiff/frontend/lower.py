@@ -51,6 +51,7 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     b = alias.Tracked(names)
     env: dict[str, Env] = {p: Var(p) for p in params}
     env.update(src.boundary)          # arguments with structure: dicts, lists, objects
+    b.module_inputs = dict(src.module_inputs)     # module arrays the helpers read
     result = _lower_block(b, src, env, src.tree.body, (_key(src),))
     if b.problems:                    # an unrolled loop meets a problem once per iteration
         raise SymdiffError(problems=tuple(dict.fromkeys(b.problems)))
@@ -460,6 +461,9 @@ def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
         return Helper(name)
     if name in scope.imported:
         return Module("imported:" + name)
+    read = static.module_input(b, src, name)
+    if read is not None:
+        return read
     static.refuse_module_array(src, name, src.loc(e))
     raise SymdiffError(f"unknown name `{name}`", src.loc(e),
                        hint="pass it in as an argument, or define it at module level "

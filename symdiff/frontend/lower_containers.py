@@ -24,6 +24,7 @@ from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
 from .desugar import IterationRead
 from .env import CONTAINERS, Closure, Dict, Obj, Tup, holds
+from . import discover
 
 #: At most this many iterations are unrolled (each is a copy of the body in the IR).
 UNROLL_LIMIT = 1000
@@ -115,6 +116,7 @@ def subscript(site: Site, base, e: ast.Subscript):
 def item(site: Site, base, key, at: ast.AST):
     if isinstance(base, Dict):
         if not base.has(key):
+            discover.note(base, key, at)
             shown = ", ".join(repr(k) for k in base.keys) or "none"
             raise site.fail(f"the dict has no key {key!r} here (its keys: {shown})", at,
                             "store the entry before reading it")
@@ -415,7 +417,18 @@ def unrolls(site: Site, stmt: ast.For, iterations) -> bool:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in MUTATING:
             return True
+        if isinstance(node, ast.Subscript) and _built_key(node.slice):
+            return True                   # params['W%d' % (i + 1)]: a key per iteration
     return False
+
+
+def _built_key(e: ast.expr) -> bool:
+    """``f"W{i}"``, ``'W%d' % i``, ``'W' + str(i)``: a string key built from the loop."""
+    def text(x):
+        return isinstance(x, ast.JoinedStr) or isinstance(x, ast.Constant) and \
+            isinstance(x.value, str)
+    return isinstance(e, ast.JoinedStr) or isinstance(e, ast.BinOp) and \
+        (text(e.left) or text(e.right))
 
 
 def too_long(site: Site, stmt, iterations) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from . import alias_flow as flow
 from . import fence
 from . import lower_memory as memory
+from . import star_params as star
 from .desugar import desugar
-from .env import Dict, Env, Obj, Poison
+from .env import Dict, Env, Obj, Poison, Tup
 from .lower_containers import is_container
 from ..errors import Loc, SymdiffError
 from ..ir import Builder, Const
@@ -41,6 +42,10 @@ def _inline(b: Builder, helper: FunctionSource, args: list, keywords: dict, loc:
     if _key(helper) in stack:
         raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
                            hint="write the recursion as a loop or closed form")
+    aligned = None
+    if star.has_star(helper.tree):          # *args, **kwargs: bound for this call
+        helper, args, aligned = star.bound(helper, list(args), keywords, loc, (Const, Tup, Dict))
+        keywords = {}
     if not fence.always_returns(helper.tree.body):      # Python returns None at the end
         helper = memory.returning_none(helper)
     fence.check(helper)
@@ -62,7 +67,7 @@ def _inline(b: Builder, helper: FunctionSource, args: list, keywords: dict, loc:
     env.update(zip(params, args))
     given = {p: env[p] for p in params if p in env and p not in kept and is_container(env[p])}
     if caller is not None:
-        flow.enter_helper(b, caller, env, params, call.args, args)
+        flow.enter_helper(b, caller, env, params, call.args[:aligned], args)
     for n in L._free_names(helper.tree):
         b.names.reserve(n)
     result = L._lower_block(b, helper, env, helper.tree.body, stack + (_key(helper),), hint)

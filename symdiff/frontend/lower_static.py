@@ -8,7 +8,8 @@ import ast
 import numpy as np
 
 from ..errors import Loc, SymdiffError
-from ..ir import Const
+from ..ir import Const, Var
+from .env import Dict, Tup
 
 
 _DTYPES = {"float": float, "int": int, "bool": bool}
@@ -56,6 +57,10 @@ def _folded(site, e: ast.expr):
         if _number(a) and _number(b):
             return Const(bool(_COMPARE[type(e.ops[0])](a.value, b.value)))
         return None
+    if isinstance(e, ast.Compare) and len(e.ops) == 1 and isinstance(e.ops[0], (ast.Is,
+                                                                             ast.IsNot)):
+        same = _is(site.lower(e.left), site.lower(e.comparators[0]))
+        return None if same is None else Const(same == isinstance(e.ops[0], ast.Is))
     if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
         a = _folded(site, e.operand)
         return Const(not a.value) if _number(a) else None
@@ -65,7 +70,25 @@ def _folded(site, e: ast.expr):
             pick = all if isinstance(e.op, ast.And) else any
             return Const(bool(pick(v.value for v in values)))
         return None
-    return site.lower(e)
+    value = site.lower(e)
+    if isinstance(value, (Tup, Dict)):            # ``if args:``: a container's length is known
+        return Const(bool(value.items if isinstance(value, Tup) else value.keys))
+    return value
+
+
+def _is(a, b) -> bool | None:
+    """``a is b`` where one side is None and the other is known at compile time (a
+    constant or a container); an array might be None at run time: not folded."""
+    if not (_none(a) or _none(b)):
+        return None
+    other = b if _none(a) else a
+    if isinstance(other, Const) and other.name is None or isinstance(other, (Tup, Dict)):
+        return _none(other)
+    return None
+
+
+def _none(v) -> bool:
+    return isinstance(v, Const) and v.value is None
 
 
 def _number(v) -> bool:
@@ -73,11 +96,23 @@ def _number(v) -> bool:
                                                                             str))
 
 
+def module_input(b, src, name: str):
+    """A module-level array a helper reads, read at call time (``helper_inputs``): the
+    parameter that holds it, or None."""
+    live = src.scope.live
+    param = None if live is None else \
+        getattr(b, "module_inputs", {}).get((id(live.globals_), name))
+    return None if param is None else Var(param)
+
+
 def refuse_module_array(src, name: str, loc: Loc) -> None:
-    """A module-level array read by a helper: the differentiated function reads module
-    arrays at call time, a helper's are not followed. Refused by name."""
+    """A module-level array read by a helper that is not read at call time: a helper
+    changes it (``global``, ``A[0] = ...``), so its value may differ between calls in a
+    way the inputs do not show. Refused by name."""
     live = src.scope.live
     if live is not None and isinstance(live.globals_.get(name), np.ndarray):
-        raise SymdiffError(f"`{name}` is a module-level array read by `{src.name}`; symdiff "
-                           "reads module arrays only in the function it differentiates",
-                           loc, hint=f"pass `{name}` to `{src.name}` as an argument")
+        raise SymdiffError(f"`{name}` is a module-level array read by `{src.name}`, and a "
+                           "helper assigns it or writes into it, so symdiff cannot read it "
+                           "as an input at each call", loc,
+                           hint=f"pass `{name}` to `{src.name}` as an argument, and return "
+                                "a new array instead of changing it")

@@ -22,6 +22,7 @@ from ..ir import TMP, Const, Var
 from . import lower_containers as C
 from . import lower_objects as O
 from . import lower_inline as inline
+from . import discover
 from .lower_static import _folded, _format, _machine_constant, _number
 from .env import Bound, Closure, Dict, Helper, Obj, Tup
 
@@ -71,10 +72,11 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
                         "functions, not here", e, "pass the arguments one by one")
     if isinstance(e, ast.Attribute) and _finfo(src, env, e.value):
         return _machine_constant(site, e)
-    if isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Constant) and \
-            isinstance(e.slice.value, str) and isinstance(e.value, ast.Name) and \
-            isinstance(env.get(e.value.id), Var):
-        raise site.fail(f"`{e.value.id}` is indexed by the key {e.slice.value!r}, but its "
+    if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name) and \
+            isinstance(env.get(e.value.id), Var) and _string_key(site, e) is not None:
+        key = _string_key(site, e)
+        discover.note(env.get(e.value.id), key, e)
+        raise site.fail(f"`{e.value.id}` is indexed by the key {key!r}, but its "
                         "structure is not known here", e,
                         f"call the gradient with `{e.value.id}` as a dict (it is compiled for "
                         "its keys), or use source_for(...) with the arguments")
@@ -199,7 +201,28 @@ def _subscript(site, e: ast.Subscript, hint):
     base = site.lower(e.value)
     if C.is_container(base):
         return C.subscript(site, base, e)
+    key = _string_key(site, e) if isinstance(base, Var) else None
+    if key is not None:
+        discover.note(base, key, e)
+        raise site.fail(f"`{ast.unparse(e.value)}` is indexed by the key {key!r}, "
+                        "but its structure is not known here", e,
+                        "call the gradient with it as a dict (it is compiled for its keys)")
     return _rewritten(site, e, "value", base, hint)
+
+
+def _string_key(site, e: ast.Subscript):
+    """The key of ``v[key]`` when it is a string known at compile time (``'W'``,
+    ``f"W{i}"``, ``'W%d' % i``), else None."""
+    s = e.slice
+    if isinstance(s, ast.Constant):
+        return s.value if isinstance(s.value, str) else None
+    if not (isinstance(s, ast.JoinedStr) or isinstance(s, ast.BinOp) and _stringy(s)):
+        return None
+    try:
+        key = site.lower(s)
+    except SymdiffError:
+        return None
+    return key.value if isinstance(key, Const) and isinstance(key.value, str) else None
 
 
 # ---------------------------------------------------------------- calls
@@ -296,7 +319,9 @@ def _arguments(site, e: ast.Call):
         value = site.lower(k.value)
         if k.arg is None:
             if not isinstance(value, Dict):
-                raise site.fail("`**` needs a dict known at compile time", k.value)
+                raise site.fail("`**` needs a dict known at compile time", k.value,
+                                "build the dict in the function ({'scale': s}), pass the "
+                                "keywords one by one, or call the gradient with a dict")
             keywords.update(zip(value.keys, value.values))
         else:
             keywords[k.arg] = value

@@ -163,6 +163,9 @@ class FunctionSource:
     #: parameters that hold structure (dicts, lists, objects): name -> ``env`` value
     #: whose leaves are the function's parameters (``pytrees.flat_source``)
     boundary: tuple = ()
+    #: module-level names read at call time, for the helpers: ((id of the module's
+    #: globals, name), parameter) pairs (``helper_inputs``)
+    module_inputs: tuple = ()
 
     def loc(self, node: ast.AST) -> Loc:
         return node_loc(self.file, self.lines, node, self.col_shift, self.tree.lineno)

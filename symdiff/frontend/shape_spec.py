@@ -19,6 +19,7 @@ import numpy as np
 import sympy
 
 from ..errors import SymdiffError
+from . import structure_spec as structures
 
 Dim = int | str
 ShapeSpec = dict[str, tuple]
@@ -33,6 +34,13 @@ def parse_shapes(text: str) -> ShapeSpec:
     item = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*\(([^()]*)\)\s*[,;]?")
     while rest:
         m = item.match(rest)
+        structured = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*(?=[\[{(])", rest)
+        if structured and (m is None or rest[structured.end():].startswith(("((", "[", "{"))):
+            start = structured.end()
+            end = start + structures.value_end(rest[start:])
+            spec[structured.group(1)] = structures.declared(rest[start:end])
+            rest = rest[end + 1:].strip()
+            continue
         if m is None:
             raise SymdiffError(f"cannot read the shapes {text!r} near {rest[:20]!r}",
                                hint=SPEC_HINT)

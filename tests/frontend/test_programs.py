@@ -361,21 +361,58 @@ def f(W, b, x):
                                rtol=1e-6, atol=1e-8)
 
 
-def test_a_module_array_read_by_a_helper_is_refused_by_name(tmp_path):
-    """The differentiated function reads module arrays at call time; a helper's are not
-    followed, and the refusal says so (not "unknown name")."""
+def test_a_module_array_read_by_a_helper_is_read_at_call_time(tmp_path):
+    """A helper's module arrays are inputs read at each call, like the function's own,
+    also through a helper of a helper and a method; a new value is seen at the next call."""
     module = load_module(tmp_path, "helper_reads_array", '''
 import numpy as np
 
 A = np.array([1.0, 2.0])
+B = np.array([[0.5, -1.0], [2.0, 0.3]])
 
 def helper(x):
     return np.sum(A * x)
 
+def inner(x):
+    return np.tanh(B @ x)
+
+class Layer:
+    def __call__(self, x):
+        return np.sin(B @ x) * A
+
 def f(x):
-    return helper(x) * 2.0
+    return helper(x) * 2.0 + np.sum(inner(x) ** 2) + np.sum(Layer()(x))
 ''')
-    with pytest.raises(symdiff.SymdiffError, match="module-level array read by `helper`") as info:
+    x = np.array([0.5, 0.25])
+    for A in (np.array([1.0, 2.0]), np.array([-3.0, 0.5])):
+        module.A = A
+        value, g = symdiff.value_and_grad(module.f)(x)
+        assert value == pytest.approx(module.f(x), rel=1e-12)
+        np.testing.assert_allclose(g, numerical_jacobian(module.f, (x,), 0), rtol=1e-6)
+    module.B[0, 0] = 4.0                          # changed in place: read at the next call
+    np.testing.assert_allclose(symdiff.grad(module.f)(x), numerical_jacobian(module.f, (x,), 0),
+                               rtol=1e-6)
+
+
+def test_a_module_array_a_helper_changes_is_refused_by_name(tmp_path):
+    """A helper that writes into a module array changes it between calls in a way the
+    inputs do not show: refused where it is read, also for the helpers that only read it."""
+    module = load_module(tmp_path, "helper_changes_array", '''
+import numpy as np
+
+A = np.array([1.0, 2.0])
+
+def reader(x):
+    return np.sum(A * x)
+
+def writer(x):
+    A[0] = 3.0
+    return np.sum(A * x)
+
+def f(x):
+    return reader(x) + writer(x)
+''')
+    with pytest.raises(symdiff.SymdiffError, match="module-level array read by `reader`") as info:
         symdiff.grad(module.f)(np.array([0.5, 0.25]))
     assert info.value.problems[0].loc.line == 7
     assert "as an argument" in info.value.problems[0].hint
