@@ -233,7 +233,7 @@ def _load() -> None:
         _LOADED.append(True)
         from . import (bookkeeping, compositions, constructors, einsum, ew,  # noqa: F401
                        indexing, internal, linalg, linalg_dense, linalg_eigen,
-                       manipulation, reductions, shaping)
+                       manipulation, move_functions, moves, reductions, shaping)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",
