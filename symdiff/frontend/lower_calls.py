@@ -386,7 +386,7 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
         if name == "stack":
             return ctx.stack(list(seq.items), axis, hint, e)
         return ctx.emit(name, [ctx.array(v, e) for v in seq.items], hint, axis=axis)
-    if name in ("array", "asarray") and len(args) == 1 and not keywords:
+    if name in ("array", "asarray") and len(args) == 1 and set(keywords) <= {"copy"}:
         return ctx.array(args[0], e) if not isinstance(args[0], (Var, Const)) else args[0]
     if name in ("full", "full_like"):
         return arrays.full(ctx, e, hint, name, args, keywords)

@@ -196,7 +196,17 @@ def _gather_by_order(ctx, e, hint, name, args, keywords):
 
 compose(*[Composition(name, f"np.{name}: elements copied to new places", lower_move,
                       spellings=(f"np.{name}",)) for name in SIGNATURES])
+def _copy(ctx, e, hint, name, args, keywords):
+    """np.copy(x): the same values (symdiff never changes an array in place)."""
+    from . import elementwise as E
+    if len(args) != 1 or set(keywords) - {"order", "subok"}:
+        raise ctx.fail("np.copy takes one array here", e)
+    return ctx.ew(E.TABLE["positive"].forward, [ctx.array(args[0], e)], hint)
+
+
 compose(
+    Composition("copy", "x itself (values are never changed in place)", _copy,
+                spellings=("np.copy",)),
     Composition("sort", "x gathered by np.argsort(x)", _gather_by_order,
                 spellings=("np.sort",)),
     Composition("partition", "x gathered by np.argpartition(x, kth)", _gather_by_order,

@@ -233,7 +233,8 @@ def _load() -> None:
         _LOADED.append(True)
         from . import (bookkeeping, compositions, constructors, einsum, ew,  # noqa: F401
                        indexing, internal, linalg, linalg_dense, linalg_eigen,
-                       manipulation, move_functions, moves, reductions, shaping)
+                       manipulation, move_functions, moves, products, reductions,
+                       shaping, signals)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",
