@@ -102,6 +102,8 @@ class Primitive:
                                              # depends on the data)
     elementwise: bool = False                # out[i] = f(args[i]), broadcasting
     scalar_args: bool = False                # a scalar result means scalar arguments
+    tuple_valued: Callable | None = None     # n -> whether out is a tuple of arrays
+                                             # (np.nonzero): unpacked, indexed by k
     numba: Callable | None = None            # (n, cx) -> the nodes Numba compiles instead
     lower: Callable | None = None            # (ctx, e, hint, args, keywords) -> value
 
@@ -197,6 +199,13 @@ def spellings(prefix: str) -> list[str]:
     return sorted(s[len(prefix):] for s in _SPELLINGS if s.startswith(prefix))
 
 
+def gives_tuple(n) -> bool:
+    """Whether node ``n`` computes a tuple of arrays (``np.nonzero``), to be unpacked."""
+    _load()
+    entry = _REGISTRY.get(n.op)
+    return bool(entry and entry.tuple_valued and entry.tuple_valued(n))
+
+
 def all_primitives() -> list[Primitive]:
     _load()
     return list(_REGISTRY.values())
@@ -238,5 +247,5 @@ def _load() -> None:
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",
-           "spellings", "all_primitives",
+           "spellings", "all_primitives", "gives_tuple",
            "check_node", "LINEAR", "NO_DERIVATIVE", "NOT_YET", "IncompletePrimitive"]
