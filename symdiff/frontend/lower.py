@@ -25,6 +25,7 @@ from .desugar import desugar
 from ..util.deep import deep
 from ..ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Temporary, Var
 from .parse import BUILTINS, FunctionSource
+from ..primitives.registry import gives_tuple
 from . import lower_calls as calls
 from .lower_inline import _call_helper, _key
 from . import lower_containers as containers
@@ -361,6 +362,9 @@ def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()
         x = _defining(b, value).args[0]
         items = tuple(b.emit("dim", [x], t.id if isinstance(t, ast.Name) else "n", loc, axis=i)
                       for i, t in enumerate(target.elts))
+    elif isinstance(value, Var) and gives_tuple(_defining(b, value)):       # np.nonzero
+        items = tuple(b.emit("getitem", [value, Const(i)], TMP, loc, index=(("at", 1),))
+                      for i in range(count))
     else:
         raise SymdiffError("tuple unpacking works on a tuple, `x.shape`, or a helper's returns",
                            loc, hint="index the array instead: `a = v[0]`")

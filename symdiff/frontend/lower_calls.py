@@ -78,12 +78,23 @@ class Context:
         return self.emit("stack", items, hint, axis=axis)
 
     def static(self, value, at: ast.AST, what: str):
-        """A compile-time constant (axis, keepdims...): ints, tuples of ints, None, bools."""
+        """A compile-time constant (axis, keepdims...): ints, tuples of ints (nested: pad
+        widths), None, bools."""
         if isinstance(value, Const) and value.name is None:
             return value.value
-        if isinstance(value, Tup) and all(isinstance(v, Const) for v in value.items):
-            return tuple(v.value for v in value.items)
+        if isinstance(value, Tup) and all(isinstance(v, (Const, Tup)) for v in value.items):
+            return tuple(self.static(v, at, what) for v in value.items)
         raise self.fail(f"{what} must be a constant", at, f"write {what} as a literal, e.g. axis=1")
+
+    @staticmethod
+    def items(value) -> tuple | None:
+        """The values of a list or tuple written out (``[a, b]``), or None."""
+        return value.items if isinstance(value, Tup) else None
+
+    @staticmethod
+    def tup(items) -> Tup:
+        """Several values, as a function returning a tuple gives them."""
+        return Tup(tuple(items))
 
 
 # ---------------------------------------------------------------- operators
@@ -376,7 +387,7 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
         if name == "stack":
             return ctx.stack(list(seq.items), axis, hint, e)
         return ctx.emit(name, [ctx.array(v, e) for v in seq.items], hint, axis=axis)
-    if name in ("array", "asarray") and len(args) == 1 and not keywords:
+    if name in ("array", "asarray") and len(args) == 1 and set(keywords) <= {"copy"}:
         return ctx.array(args[0], e) if not isinstance(args[0], (Var, Const)) else args[0]
     if name in ("full", "full_like"):
         return arrays.full(ctx, e, hint, name, args, keywords)

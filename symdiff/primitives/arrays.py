@@ -104,10 +104,16 @@ def _vjp_dot(em, g, n: Node, i: int, rx, ry):
 
 
 def vjp_outer(em, g, n: Node, i: int):
+    """np.outer flattens its arguments: an argument that is not a vector gets its
+    gradient shaped back."""
     x, y = n.args
-    if i == 0:
-        return em.out("matmul", [g, y])
-    return em.out("matmul", [em.tmp("transpose", [g], axes=None), x])
+    if em.ndim(x) == 1 and em.ndim(y) == 1:
+        if i == 0:
+            return em.out("matmul", [g, y])
+        return em.out("matmul", [em.tmp("transpose", [g], axes=None), x])
+    flat = em.tmp("reshape", [n.args[1 - i], Const(-1)])
+    left = g if i == 0 else em.tmp("transpose", [g], axes=None)
+    return em.out("reshape", [em.tmp("matmul", [left, flat]), _shape_value(em, n.args[i])])
 
 
 def _expand_back(em, g, n: Node):

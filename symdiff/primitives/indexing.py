@@ -14,10 +14,10 @@ import ast
 
 import numpy as np
 
-from ..ir import Const
+from ..ir import TMP, Const
 from . import arrays as A
 from . import tangents as T
-from .registry import LINEAR, Primitive, register
+from .registry import LINEAR, NO_DERIVATIVE, Primitive, register
 
 
 def _getitem_shape(n, shapes, values):
@@ -56,6 +56,8 @@ def _where_jvp(em, n, ts):
 
 
 def _lower_where(ctx, e, hint, name, args, keywords):
+    if len(args) == 1 and not keywords:                 # np.where(c) is np.nonzero(c)
+        return ctx.emit("indices", [ctx.array(args[0], e)], hint, fn="where")
     if len(args) != 3 or keywords:
         raise ctx.fail("np.where takes a condition and two arrays here", e,
                        "write np.where(cond, a, b); for the indices where cond holds, "
@@ -77,6 +79,48 @@ def add_at_loop(n, g, p) -> ast.For:
                    ast.Call(ast.Name("range", ast.Load()), [count], []), [add], [])
 
 
+#: index producers: how many arrays they take (a tuple of them for ravel_multi_index),
+#: whether they take a shape, and whether they give a tuple of arrays
+PRODUCERS = {"nonzero": (1, False, True), "where": (1, False, True),
+             "argwhere": (1, False, False), "flatnonzero": (1, False, False),
+             "ravel_multi_index": (1, True, False), "unravel_index": (1, True, True)}
+#: their results' length depends on the data
+DATA_SIZED = {"nonzero", "where", "argwhere", "flatnonzero"}
+
+
+def _indices_shape(n, shapes, values):
+    if n.param("fn") in DATA_SIZED or PRODUCERS[n.param("fn")][2]:
+        return None
+    stand_ins = [v if v is not None else np.zeros(s, int) for s, v in zip(shapes, values)]
+    return np.shape(getattr(np, n.param("fn"))(*stand_ins))
+
+
+def _print_indices(n, p):
+    return p.np(n.param("fn"), p.a)
+
+
+def lower_indices(ctx, e, hint, name, args, keywords):
+    """np.nonzero(c), np.argwhere(c), np.flatnonzero(c), np.ravel_multi_index((i, j),
+    shape), np.unravel_index(k, shape): integer indices, no derivative."""
+    count, shaped, _ = PRODUCERS[name]
+    if keywords or len(args) != count + shaped:
+        raise ctx.fail(f"np.{name} takes {'an array and a shape' if shaped else 'an array'}"
+                       " here", e, "leave out order= and mode=")
+    first = ctx.items(args[0])
+    if first is not None:                       # (i, j): a tuple of index arrays
+        arrays = [ctx.array(v, e) for v in first]
+        value = ctx.emit("tuple", arrays, TMP)
+    else:
+        value = ctx.array(args[0], e)
+    node_args = [value]
+    if shaped:
+        shape = args[1]
+        items = ctx.items(shape)
+        node_args.append(ctx.emit("tuple", [ctx.array(v, e) for v in items], TMP)
+                         if items is not None else ctx.array(shape, e))
+    return ctx.emit("indices", node_args, hint, fn=name)
+
+
 INDEX = (("index", "index"),)
 
 register(
@@ -93,4 +137,10 @@ register(
               tuple(np.broadcast_shapes(*s)), vjp=A.vjp_where, jvp=_where_jvp,
               printer=lambda n, p: p.np("where", p.a), scalar_args=True,
               spellings=("np.where",), lower=_lower_where),
+    Primitive("indices", "indexing", "integer indices computed from x (no derivative)",
+              shape=_indices_shape, vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE,
+              printer=_print_indices, params=(("fn", "str"),),
+              integer_valued=True, tuple_valued=lambda n: PRODUCERS[n.param("fn")][2],
+              spellings=tuple(f"np.{f}" for f in PRODUCERS if f != "where"),
+              lower=lower_indices),
 )

@@ -103,6 +103,8 @@ class Primitive:
                                              # depends on the data)
     elementwise: bool = False                # out[i] = f(args[i]), broadcasting
     scalar_args: bool = False                # a scalar result means scalar arguments
+    tuple_valued: Callable | None = None     # n -> whether out is a tuple of arrays
+                                             # (np.nonzero): unpacked, indexed by k
     numba: Callable | None = None            # (n, cx) -> the nodes Numba compiles instead
     lower: Callable | None = None            # (ctx, e, hint, args, keywords) -> value
 
@@ -198,6 +200,13 @@ def spellings(prefix: str) -> list[str]:
     return sorted(s[len(prefix):] for s in _SPELLINGS if s.startswith(prefix))
 
 
+def gives_tuple(n) -> bool:
+    """Whether node ``n`` computes a tuple of arrays (``np.nonzero``), to be unpacked."""
+    _load()
+    entry = _REGISTRY.get(n.op)
+    return bool(entry and entry.tuple_valued and entry.tuple_valued(n))
+
+
 def all_primitives() -> list[Primitive]:
     _load()
     return list(_REGISTRY.values())
@@ -234,9 +243,10 @@ def _load() -> None:
         _LOADED.append(True)
         from . import (bookkeeping, compositions, constructors, custom, einsum,  # noqa: F401
                        ew, indexing, internal, linalg, linalg_dense, linalg_eigen,
-                       manipulation, reductions, shaping)
+                       manipulation, move_functions, moves, products, reductions,
+                       shaping, signals)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",
-           "spellings", "all_primitives",
+           "spellings", "all_primitives", "gives_tuple",
            "check_node", "LINEAR", "NO_DERIVATIVE", "NOT_YET", "IncompletePrimitive"]

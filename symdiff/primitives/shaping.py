@@ -5,7 +5,7 @@
     expand_dims  y = x[..., None]         dx = reshape(g, x.shape)      (squeeze alike)
     concatenate  y = [a, b] along axis    da, db = the slices of g where a and b went
     stack        y = stack([a, b], axis)  da = g[..., 0, ...], db = g[..., 1, ...]
-    broadcast_to y = x stretched          (backward only: no rule of its own)
+    broadcast_to y = x stretched          dx = g summed back to x's shape
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import numpy as np
 
 from . import arrays as A
 from . import tangents as T
-from .registry import LINEAR, NOT_YET, Primitive, register
+from .registry import LINEAR, Primitive, register
 
 
 def _reshape_shape(n, shapes, values):
@@ -104,6 +104,29 @@ def _stack_numba(n, cx):
     return [n]
 
 
+def _vjp_broadcast_to(em, g, n, i: int):
+    """The copies of each element summed back: g summed to x's shape."""
+    return A.sum_to(em, g, n.args[0], em.shape(n.out)) if i == 0 else None
+
+
+def _lower_broadcast_to(ctx, e, hint, name, args, keywords):
+    """np.broadcast_to(x, shape), the shape a constant, a tuple of sizes or y.shape."""
+    from ..ir import Const
+    if set(keywords) - {"shape"} or len(args) + len(keywords) != 2:
+        raise ctx.fail("np.broadcast_to takes an array and a shape here", e,
+                       "write np.broadcast_to(x, (n, m)) or np.broadcast_to(x, y.shape)")
+    shape = keywords.get("shape", args[-1])
+    items = ctx.items(shape)
+    if items is not None:
+        sizes = [ctx.array(v, e) for v in items]
+        shape = Const(tuple(v.value for v in sizes)) \
+            if all(isinstance(v, Const) and v.name is None for v in sizes) \
+            else ctx.emit("tuple", sizes, "shape")
+    elif isinstance(shape, Const) and isinstance(shape.value, int):
+        shape = Const((shape.value,))
+    return ctx.emit("broadcast_to", [ctx.array(args[0], e), ctx.array(shape, e)], hint)
+
+
 AXIS = (("axis", "axis"),)
 JOIN = (("axis", "int"), ("sequence", "str"), ("tuple", "bool"))
 
@@ -134,5 +157,7 @@ register(
               numba=_stack_numba),
     Primitive("broadcast_to", "shaping", "x stretched to a shape",
               shape=lambda n, s, v: tuple(v[1]) if v[1] is not None else None,
-              vjp=NOT_YET, jvp=LINEAR, printer=lambda n, p: p.np("broadcast_to", p.a)),
+              vjp=_vjp_broadcast_to, jvp=LINEAR,
+              printer=lambda n, p: p.np("broadcast_to", p.a),
+              spellings=("np.broadcast_to",), lower=_lower_broadcast_to),
 )
