@@ -202,6 +202,11 @@ def all_primitives() -> list[Primitive]:
     return list(_REGISTRY.values())
 
 
+def all_compositions() -> list[Composition]:
+    _load()
+    return list({id(c): c for c in _SPELLINGS.values() if isinstance(c, Composition)}.values())
+
+
 def check_node(n) -> str | None:
     """What is wrong with node ``n`` as an instance of its primitive, or None: an unknown
     operation, an unknown parameter, a parameter of the wrong kind (``ir.verify``)."""
@@ -233,9 +238,10 @@ def _load() -> None:
         _LOADED.append(True)
         from . import (bookkeeping, compositions, constructors, einsum, ew,  # noqa: F401
                        indexing, internal, linalg, linalg_dense, linalg_eigen,
-                       manipulation, reductions, shaping)
+                       manipulation, reductions, scipy_special, shaping,
+                       statistics)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",
-           "spellings", "all_primitives",
+           "spellings", "all_primitives", "all_compositions",
            "check_node", "LINEAR", "NO_DERIVATIVE", "NOT_YET", "IncompletePrimitive"]
