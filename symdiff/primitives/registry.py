@@ -239,7 +239,7 @@ def _load() -> None:
         from . import (bookkeeping, compositions, constructors, einsum, ew,  # noqa: F401
                        indexing, internal, linalg, linalg_dense, linalg_eigen,
                        manipulation, reductions, scipy_special, shaping,
-                       statistics)
+                       quantiles, statistics)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",

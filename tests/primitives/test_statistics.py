@@ -79,6 +79,19 @@ CASES = [
     _case("average_weights_full", "x, w", "np.sum(np.sin(np.average(x, 0, w)))",
           lambda rng: [rng.standard_normal((2, 3)), rng.uniform(0.5, 1.5, (2, 3))],
           wrt=(0, 1)),
+    _case("median_odd", "x", "np.median(x) ** 2", normal((5,))),
+    _case("median_even", "x", "np.median(x * x)", normal((6,))),
+    _case("median_axis_keepdims", "x", "np.sum(np.median(x, axis=0, keepdims=True) * x)",
+          normal((4, 3))),
+    _case("median_last_axis", "x", "np.sum(np.sin(np.median(x, -1)))", normal((2, 3, 5))),
+    _case("nanmedian_axis", "x", "np.sum(np.nanmedian(x, axis=1) ** 2)", with_nan(3, 5)),
+    _case("percentile_all", "x", "np.percentile(x, 30) * np.sum(x ** 2)", normal((7,))),
+    _case("percentile_axis", "x", "np.sum(np.percentile(x, 75.0, axis=0) ** 2)", normal((5, 3))),
+    _case("quantile_axis", "x", "np.sum(np.quantile(x, 0.3, axis=1))", normal((3, 7))),
+    _case("quantile_keywords", "x", "np.sum(np.quantile(x, q=0.9, axis=0, keepdims=True) * x)",
+          normal((4, 2))),
+    _case("nanquantile_all", "x", "np.nanquantile(x, 0.25) + np.nanpercentile(x, 60)",
+          with_nan(9)),
     _case("polyval_coefficients", "p", "np.polyval(p, 0.7) ** 2", normal((4,))),
     _case("polyval_points", "x", "np.sum(np.polyval(np.array([1.0, -2.0, 3.0]), x))",
           normal((5,))),
@@ -118,3 +131,39 @@ def test_nanmin_of_nan_only_is_nan_with_no_gradient(module):
 def test_polyval_at_zero_has_the_linear_coefficient_as_slope(module):
     x = np.zeros(5)
     np.testing.assert_allclose(symdiff.grad(module.polyval_points)(x), -2.0)
+
+
+def test_median_of_an_even_count_splits_between_the_middle_two(module):
+    x = np.array([3.0, -1.0, 2.0, 7.0, 0.5, 9.0])     # middle two: 2.0 and 3.0
+    g = symdiff.grad(module.median_even)(x)           # median(x * x): 4 and 9
+    np.testing.assert_allclose(g, [3.0, 0.0, 2.0, 0.0, 0.0, 0.0])   # x_k / 2 * 2
+    y = np.array([1.0, 4.0, 2.0, 3.0])
+    grad = symdiff.grad(_plain_median())(y)
+    np.testing.assert_allclose(grad, [0.0, 0.0, 0.5, 0.5])
+
+
+def _plain_median():
+    import tempfile
+
+    from support import load_module
+    src = "import numpy as np\n\ndef f(x):\n    return np.median(x)\n"
+    return load_module(tempfile.mkdtemp(), "median_plain", src).f
+
+
+def test_median_at_ties_goes_to_the_element_sorted_at_the_middle():
+    """Tied middle elements: the one a stable sort puts at the middle rank gets it all
+    (sorted: 1, 2 (x_0), 2 (x_2), 2 (x_4), 5; the middle is x_2)."""
+    g = symdiff.grad(_plain_median())(np.array([2.0, 1.0, 2.0, 5.0, 2.0]))
+    np.testing.assert_allclose(g, [0.0, 0.0, 1.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("body, message", [
+    ("np.quantile(a, 0.5, method='nearest')", "method="),
+    ("np.quantile(a, [0.25, 0.75])", "one constant q"),
+    ("np.percentile(a, 120)", "one constant q"),
+    ("np.median(a, axis=(0, 1))", "one axis"),
+    ("np.median(a, out=a)", "out"),
+])
+def test_quantiles_refused_with_a_location(tmp_path, body, message):
+    from breadth_support import assert_refused
+    assert_refused(tmp_path, body, message, np.ones((2, 3)))
