@@ -284,8 +284,7 @@ def _math_call(ctx: Context, e: ast.Call, hint: str, name: str):
 
 def _scipy_call(ctx: Context, e: ast.Call, hint: str, name: str):
     """``scipy.special.<name>(...)``: an elementwise row of ``elementwise.SCIPY_SPECIAL``,
-    or a function written with NumPy primitives (``lower_special``)."""
-    from . import lower_special
+    or a function the registry writes with primitives."""
     row = E.lookup(name, "scipy.special")
     args, keywords = _arguments(ctx, e)
     if row is not None:
@@ -293,10 +292,10 @@ def _scipy_call(ctx: Context, e: ast.Call, hint: str, name: str):
             raise ctx.fail(f"scipy.special.{name} takes {row.arity} array argument(s) here", e,
                            "pass the arrays by position, without out=/where= keywords")
         return ctx.ew(row.forward, [ctx.array(a, e) for a in args], hint)
-    lowering = lower_special.LOWERINGS.get(name)
-    if lowering is not None:
-        return lowering(ctx, e, hint, args, keywords)
-    known = sorted(set(E.SCIPY_SPECIAL) | set(lower_special.LOWERINGS))
+    entry = spelled("scipy.special." + name)
+    if entry is not None:
+        return entry.lower(ctx, e, hint, name, args, keywords)
+    known = sorted(set(E.SCIPY_SPECIAL) | set(spellings("scipy.special.")))
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
     raise ctx.fail(f"`scipy.special.{name}` is not a function symdiff can differentiate",
                    e.func, f"did you mean scipy.special.{close[0]}?" if close else

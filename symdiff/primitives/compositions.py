@@ -13,6 +13,26 @@ from ..ir import TMP, Const
 from .registry import Composition, compose
 
 
+def option(args, keywords, position: int, name: str, default):
+    """The argument given as ``name=`` or at ``position``, else ``Const(default)``."""
+    if name in keywords:
+        return keywords[name]
+    return args[position] if len(args) > position else Const(default)
+
+
+def only(ctx, e, keywords, allowed: set, what: str):
+    """Refuse, at the call, a keyword the composition does not read."""
+    extra = sorted(set(keywords) - allowed)
+    if extra:
+        raise ctx.fail(f"{what} does not take `{extra[0]}=` here", e,
+                       f"pass only {', '.join(sorted(allowed))}")
+
+
+def none(value) -> bool:
+    """Whether an argument is the constant None (an option left out)."""
+    return isinstance(value, Const) and value.value is None
+
+
 def _lower_moment(ctx, e, hint, name, args, keywords):
     if set(keywords) - {"axis", "ddof", "keepdims"} or len(args) > 2:
         raise ctx.fail(f"np.{name} takes an array, axis, ddof and keepdims here", e,

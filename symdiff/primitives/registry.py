@@ -212,6 +212,11 @@ def all_primitives() -> list[Primitive]:
     return list(_REGISTRY.values())
 
 
+def all_compositions() -> list[Composition]:
+    _load()
+    return list({id(c): c for c in _SPELLINGS.values() if isinstance(c, Composition)}.values())
+
+
 def check_node(n) -> str | None:
     """What is wrong with node ``n`` as an instance of its primitive, or None: an unknown
     operation, an unknown parameter, a parameter of the wrong kind (``ir.verify``)."""
@@ -243,10 +248,10 @@ def _load() -> None:
         _LOADED.append(True)
         from . import (bookkeeping, compositions, constructors, custom, einsum,  # noqa: F401
                        ew, indexing, internal, linalg, linalg_dense, linalg_eigen,
-                       manipulation, move_functions, moves, products, reductions,
-                       shaping, signals)
+                       manipulation, move_functions, moves, products, quantiles,
+                       reductions, scipy_special, shaping, signals, statistics)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",
-           "spellings", "all_primitives", "gives_tuple",
+           "spellings", "all_primitives", "all_compositions", "gives_tuple",
            "check_node", "LINEAR", "NO_DERIVATIVE", "NOT_YET", "IncompletePrimitive"]

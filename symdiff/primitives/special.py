@@ -26,6 +26,11 @@ forward output (``expit' = out*(1 - out)``, ``cbrt' = 1/(3*out**2)``).
     FMax, FMin      np.fmax, np.fmin        max/min ignoring NaN   d = H(x - y), H(y - x)
     NanToNum(x)     np.nan_to_num           x where finite         d = 1
     Imag(x)         np.imag                 0 for real x           d = 0
+    Log1p(x)        np.log1p                log(1 + x), exact for tiny x   d = 1/(1 + x)
+    Expm1(x)        np.expm1                exp(x) - 1, exact for tiny x   d = out + 1
+
+Log1p and Expm1 stay functions of their own (not ``log(1 + x)``), so that fusing a chain
+or printing a derivative never loses the digits of a tiny x.
 
 SymPy's own ``erf``, ``erfc``, ``loggamma``, ``gamma`` and ``polygamma`` print as
 ``scipy.special.erf/erfc/gammaln/gamma/digamma/polygamma`` (``math.erf``... in math mode).
@@ -128,7 +133,21 @@ class Xlog1py(_Printed):
 
     def fdiff(self, argindex=1):
         x, y = self.args
-        return sympy.log(1 + y) if argindex == 1 else x / (1 + y)
+        return Log1p(y) if argindex == 1 else x / (1 + y)
+
+
+class Log1p(_Printed):
+    nargs, printed, math_name = 1, ("numpy", "log1p"), "log1p"
+
+    def fdiff(self, argindex=1):
+        return 1 / (1 + self.args[0])
+
+
+class Expm1(_Printed):
+    nargs, printed, math_name = 1, ("numpy", "expm1"), "expm1"
+
+    def fdiff(self, argindex=1):
+        return self + 1
 
 
 class I0(_Printed):

@@ -112,7 +112,8 @@ def test_logsumexp_ties_at_the_maximum_do_not_matter(module):
     ("np.einsum('ij,jk->ii', a, a)", "repeats a letter"),
     ("np.einsum('ij,jk->ik', a)", "operand"),
     ("np.einsum('ij->iq', a)", "no operand has"),
-    ("np.average(a, axis=0, weights=a)", "weights= and axis="),
+    ("np.average(a, axis=(0, 1), weights=a)", "takes one axis"),
+    ("np.average(a, returned=True)", "returned"),
     ("np.trace(a, 1)", "np.trace takes one array"),
     ("sp.logsumexp(a, return_sign=True)", "return_sign"),
 ])

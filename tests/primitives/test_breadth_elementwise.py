@@ -119,3 +119,22 @@ def test_math_gamma_functions_are_refused_with_the_scipy_spelling(tmp_path, name
     with pytest.raises(symdiff.SymdiffError) as info:
         symdiff.grad(m.f)(1.5)
     assert "scipy.special" in str(info.value) and info.value.loc is not None
+
+
+TINY = "import math\nimport numpy as np\n\n" \
+    "def chained(x):\n    u = x * 1e-12\n    return np.sum(np.log1p(u) * 2.0 + np.expm1(u))\n\n" \
+    "def nested(x):\n    return np.sum(np.log1p(np.expm1(x * 1e-13)))\n\n" \
+    "def scalar(s):\n    return math.log1p(s * 1e-12) + math.expm1(s * 1e-13)\n"
+
+
+@pytest.mark.parametrize("name", ["chained", "nested", "scalar"])
+def test_log1p_and_expm1_keep_their_digits_for_tiny_arguments(tmp_path, name):
+    """log1p(u) is not printed as log(u + 1), fused or not: for u ~ 1e-12 that loses
+    four digits of the value (and of the gradient's terms)."""
+    from support import load_module
+    fn = getattr(load_module(tmp_path, "tiny", TINY), name)
+    x = np.array([1.0, 2.0, 3.0]) if name != "scalar" else 2.0
+    value, _ = symdiff.value_and_grad(fn)(x)
+    np.testing.assert_allclose(value, fn(x), rtol=1e-14)
+    source = symdiff.value_and_grad(fn).source_for(x)
+    assert "log(" not in source.replace("log1p(", "")

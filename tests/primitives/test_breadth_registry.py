@@ -12,13 +12,16 @@ import test_breadth_arrays as arrays
 import test_breadth_elementwise as elementwise
 import test_breadth_linalg as linalg
 import test_breadth_shapes as shapes
+import test_scipy_functions as scipy_functions
+import test_statistics as statistics
 
-from symdiff.frontend import lower_compositions, lower_special
+from symdiff.frontend import lower_compositions
 from symdiff.primitives import elementwise as E
 from symdiff.primitives import registry as R
 
 BODIES = " ".join(c.body for c in arrays.CASES + linalg.CASES + linalg.COMPOSED + linalg.EIGEN
-                  + shapes.CASES + elementwise.CASES)
+                  + shapes.CASES + elementwise.CASES + statistics.CASES
+                  + scipy_functions.CASES)
 FAMILIES = {"contractions", "manipulation"}
 DENSE = {"inv", "solve", "det", "logabsdet", "cholesky", "tril", "triu", "eigvalsh"}
 #: Entries users cannot spell: the VJP of another entry, tested by that entry's Hessian cases.
@@ -40,9 +43,19 @@ def test_every_breadth_entry_has_a_case(entry):
         assert _called(spelling), f"no breadth case calls {spelling}"
 
 
-@pytest.mark.parametrize("name", sorted(lower_compositions.NUMPY) + sorted(lower_special.LOWERINGS))
+@pytest.mark.parametrize("name", sorted(lower_compositions.NUMPY))
 def test_every_composition_has_a_case(name):
     assert _called("np." + name.split(".")[-1])
+
+
+COMPOSED = sorted(s for c in R.all_compositions() for s in c.spellings)
+
+
+@pytest.mark.parametrize("spelling", COMPOSED)
+def test_every_registry_composition_has_a_case(spelling):
+    """Each spelling of a ``Composition`` entry is called by some case of the breadth
+    tables (tests/primitives/test_breadth_*.py, test_statistics.py...)."""
+    assert _called(spelling), f"no case calls {spelling}"
 
 
 @pytest.mark.parametrize("name", sorted(INTERNAL))
