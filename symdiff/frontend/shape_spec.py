@@ -35,7 +35,8 @@ def parse_shapes(text: str) -> ShapeSpec:
     while rest:
         m = item.match(rest)
         structured = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*(?=[\[{(])", rest)
-        if structured and (m is None or rest[structured.end():].startswith(("((", "[", "{"))):
+        nested = rest[structured.end():].startswith(("((", "[", "{", "(...")) if structured else False
+        if nested:
             start = structured.end()
             end = start + structures.value_end(rest[start:])
             spec[structured.group(1)] = structures.declared(rest[start:end])
