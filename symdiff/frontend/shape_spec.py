@@ -35,7 +35,8 @@ def parse_shapes(text: str) -> ShapeSpec:
     while rest:
         m = item.match(rest)
         structured = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*(?=[\[{(])", rest)
-        nested = rest[structured.end():].startswith(("((", "[", "{", "(...")) if structured else False
+        nested = bool(structured) and rest[structured.end():].startswith(
+            ("((", "[", "{", "(..."))
         if nested:
             start = structured.end()
             end = start + structures.value_end(rest[start:])
