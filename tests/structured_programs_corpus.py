@@ -112,16 +112,15 @@ def gpt_like(params, x):
 def char_rnn_loss(model, inputs, targets, hprev):
     Wxh, Whh, Why = model['Wxh'], model['Whh'], model['Why']
     bh, by = model['bh'], model['by']
-    vocab_size = Wxh.shape[1]
-    xs, hs, ys, ps = {}, {}, {}, {}
-    hs[-1] = np.array(hprev)
+    hs = {-1: np.array(hprev)}
+    ps = {}
     loss = 0
-    for t in range(4):
-        xs[t] = np.zeros((vocab_size, 1))
-        xs[t][inputs[t]] = 1
-        hs[t] = np.tanh(np.dot(Wxh, xs[t]) + np.dot(Whh, hs[t - 1]) + bh)
-        ys[t] = np.dot(Why, hs[t]) + by
-        ps[t] = np.exp(ys[t]) / np.sum(np.exp(ys[t]))
+    for t in range(4):                       # the sequence length, as the training loop sets
+        x = np.zeros((Wxh.shape[1], 1))
+        x[inputs[t]] = 1
+        hs[t] = np.tanh(Wxh @ x + Whh @ hs[t - 1] + bh)
+        y = Why @ hs[t] + by
+        ps[t] = np.exp(y) / np.sum(np.exp(y))
         loss += -np.log(ps[t][targets[t], 0])
     return loss
 
