@@ -27,6 +27,7 @@ from . import compile_structures as structured
 from .api import resolve_wrt
 from .errors import SymdiffError
 from .frontend.lower import lower
+from .frontend.nested_defs import nested_function
 from .frontend.parse import files_of, functions_of_file, read_file
 
 
@@ -153,6 +154,10 @@ def _chosen_functions(path: str, functions: list[str] | None):
     text, _ = read_file(path)
     found = functions_of_file(path, text)
     names = functions or list(found)
+    for name in [n for n in names if n not in found]:      # def loss inside a factory
+        inner = nested_function(path, text, name, found)
+        if inner is not None:
+            found = {**found, name: inner}
     unknown = [n for n in names if n not in found]
     if unknown:
         raise SymdiffError(f"{path} has no top-level function named {', '.join(unknown)}",

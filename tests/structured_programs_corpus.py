@@ -106,6 +106,25 @@ def gpt_like(params, x):
     return np.sum(h ** 2)
 
 
+# ---------------------------------------------------------------- min-char-rnn
+
+
+def char_rnn_loss(model, inputs, targets, hprev):
+    Wxh, Whh, Why = model['Wxh'], model['Whh'], model['Why']
+    bh, by = model['bh'], model['by']
+    hs = {-1: np.array(hprev)}
+    ps = {}
+    loss = 0
+    for t in range(4):                       # the sequence length, as the training loop sets
+        x = np.zeros((Wxh.shape[1], 1))
+        x[inputs[t]] = 1
+        hs[t] = np.tanh(Wxh @ x + Whh @ hs[t - 1] + bh)
+        y = Why @ hs[t] + by
+        ps[t] = np.exp(y) / np.sum(np.exp(y))
+        loss += -np.log(ps[t][targets[t], 0])
+    return loss
+
+
 # ---------------------------------------------------------------- cases
 
 
@@ -161,6 +180,14 @@ def _gpt(rng):
     return params, rng.standard_normal((5, 3))
 
 
+def _char_rnn(rng):
+    H, V = 5, 4
+    model = {"Wxh": 0.3 * rng.standard_normal((H, V)), "Whh": 0.3 * rng.standard_normal((H, H)),
+             "Why": 0.3 * rng.standard_normal((V, H)), "bh": 0.1 * rng.standard_normal((H, 1)),
+             "by": 0.1 * rng.standard_normal((V, 1))}
+    return model, [0, 2, 1, 3], [2, 1, 3, 0], 0.1 * rng.standard_normal((H, 1))
+
+
 GPT_SHAPES = ("params={wte: ..., blocks: [{ln: {g: ..., b: ...}, w_fc: ..., w_proj: ...}] * 2, "
               "ln_f: {g: ..., b: ...}}")
 
@@ -173,4 +200,5 @@ CASES = [
     Case(layers_loss, _layers, "layers=[((3,5),(5,)), ((5,4),(4,)), ((4,2),(2,))], X=(6,3)"),
     Case(gpt_like, _gpt, GPT_SHAPES),
     Case(two_layer_loss, _two_layer, wrt="params,X"),
+    Case(char_rnn_loss, _char_rnn),
 ]

@@ -34,10 +34,8 @@ def parse_shapes(text: str) -> ShapeSpec:
     item = re.compile(r"\s*([A-Za-z_]\w*)\s*=\s*\(([^()]*)\)\s*[,;]?")
     while rest:
         m = item.match(rest)
-        structured = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*(?=[\[{(])", rest)
-        nested = bool(structured) and rest[structured.end():].startswith(
-            ("((", "[", "{", "(..."))
-        if nested:
+        structured = re.match(r"\s*([A-Za-z_]\w*)\s*=\s*", rest)
+        if structured and rest[structured.end():].lstrip().startswith(("((", "[", "{")):
             start = structured.end()
             end = start + structures.value_end(rest[start:])
             spec[structured.group(1)] = structures.declared(rest[start:end])
