@@ -118,14 +118,12 @@ def refuse_steps(fn: Function, active: set[str]) -> None:
     unless only ``stop_gradient`` reads it, where no derivative is asked of it."""
     refuse_ranges(fn, active)
     refuse_integer_fills(fn, active)
-    needed = _reaching_the_result(fn)
-    for n in walk(fn.body):
-        if not isinstance(n, Node) or n.out.name not in needed or \
-                not any(is_active(a, active) for a in n.args):
-            continue
-        step = n.op == "np" and n.param("fn") in STEPS
-        cast = n.op == "cast" and n.param("type") == "int"
-        if step or cast:
+    steps = [n for n in walk(fn.body) if isinstance(n, Node) and _is_step(n) and
+             any(is_active(a, active) for a in n.args)]
+    needed = _reaching_the_result(fn) if steps else set()
+    for n in steps:
+        if n.out.name in needed:
+            step = n.op == "np"
             what = f"np.{n.param('fn')}" if step else n.param("spelling", "int()")
             raise SymdiffError(f"{what} is not differentiable: its gradient is zero almost "
                                "everywhere", n.loc,
@@ -133,14 +131,20 @@ def refuse_steps(fn: Function, active: set[str]) -> None:
                                     "or use a smooth function of the input instead")
 
 
+def _is_step(n: Node) -> bool:
+    return n.op == "np" and n.param("fn") in STEPS or n.op == "cast" and \
+        n.param("type") == "int"
+
+
 def _reaching_the_result(fn: Function) -> set[str]:
     """The names whose value reaches the result other than through ``stop_gradient`` (or
     an argument no gradient flows to, ``gradient_args``: a custom_vjp's residuals): of a
     branch or a loop that binds one, every value it reads (conditions, bounds too)."""
     needed = {v.name for v in fn.result if isinstance(v, Var)}
+    backwards = list(walk(fn.body))[::-1]     # a chain in one sweep; loops in a few
     while True:
         before = len(needed)
-        for s in walk(fn.body):
+        for s in backwards:
             if isinstance(s, Node):
                 if s.out.name in needed and not s.param("stop_gradient"):
                     flows = primitive(s.op).gradient_args

@@ -60,6 +60,27 @@ def live_rule(scope, name: str, custom, source_of):
     return sources[0]
 
 
+def module_attribute(scope, env, func: ast.expr) -> str | None:
+    """``helpers.f`` where ``helpers`` is a live module and ``f`` a custom function: filed
+    in ``scope`` under a name no user can write (and watched, as the module's
+    attribute), which is returned; else None."""
+    import sys
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and
+            func.value.id not in env and scope.live is not None):
+        return None
+    module = sys.modules.get(scope.other_modules.get(func.value.id, ""))
+    custom = getattr(module, func.attr, None) if module is not None else None
+    if getattr(type(custom), "symdiff_function", None) not in KINDS:
+        return None
+    from .parse import source_of
+    key = f"<{func.value.id}.{func.attr}>"
+    if key not in scope.rules:
+        scope.live.hold(vars(module), func.attr)
+        scope.functions[key] = lambda: source_of(custom.fn)
+        scope.rules[key] = lambda: live_rule(scope, key, custom, source_of)
+    return key
+
+
 def has_rule(scope, name: str) -> bool:
     return name in scope.rules
 

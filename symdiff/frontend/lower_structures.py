@@ -19,6 +19,7 @@ import ast
 
 from ..errors import SymdiffError
 from ..ir import TMP, Const, Var
+from . import custom_rules
 from . import lower_containers as C
 from . import lower_objects as O
 from . import lower_inline as inline
@@ -260,6 +261,11 @@ def _call(site, e: ast.Call, hint):
     user = _user_function(site, func)
     if user is not None:
         return _call_value(site, user, e, func, hint)
+    custom = custom_rules.module_attribute(site.src.scope, site.env, func)
+    if custom is not None:            # helpers.log1pexp(x), a custom_jvp or custom_vjp
+        name = ast.copy_location(ast.Name(custom, ast.Load()), func)
+        return _array_rules(site, ast.copy_location(ast.Call(name, e.args, e.keywords), e),
+                            hint)
     if isinstance(func, ast.Attribute) and not _module_path(site.src, env, func) and \
             _touches(site.src, env, func.value):
         base = site.lower(func.value)

@@ -182,3 +182,48 @@ def test_rules_that_do_not_fit_are_refused_where_they_are(tmp_path, fwd, bwd, me
     with pytest.raises(symdiff.SymdiffError, match=message) as info:
         symdiff.grad(module.loss, wrt=(0, 1))(np.ones(3), np.ones(3))
     assert f".py:{line}:" in str(info.value)
+
+
+HELPERS = """
+import numpy as np
+import symdiff
+
+
+@symdiff.custom_vjp
+def double_grad(x):
+    return x
+
+
+double_grad.defvjp(lambda x: (x, ()), lambda residuals, g: (2.0 * g,))
+
+
+@symdiff.custom_jvp
+def cube(x):
+    return x ** 3
+
+
+@cube.defjvp
+def cube_jvp(primals, tangents):
+    x, = primals
+    return x ** 3, 3.0 * x ** 2 * tangents[0]
+"""
+
+
+def test_custom_functions_of_a_module_read_by_attribute(tmp_path):
+    helpers = load_module(tmp_path, "helpers", HELPERS)
+    main = load_module(tmp_path, "main", f"""
+        import numpy as np
+        import {helpers.__name__} as helpers
+
+        def f(x):
+            return np.sum(helpers.double_grad(x) * 3.0) + np.sum(helpers.cube(x))
+    """)
+    x = np.array([0.5, -1.5])
+    g = symdiff.value_and_grad(main.f)
+    value, dx = g(x)
+    np.testing.assert_allclose(value, np.sum(3.0 * x + x ** 3), rtol=1e-12)
+    np.testing.assert_allclose(dx, 6.0 + 3.0 * x ** 2, rtol=1e-12)     # the rule's 2 * 3
+    plain = symdiff.custom_vjp(lambda x: x)
+    plain.defvjp(lambda x: (x, ()), lambda residuals, g: (g,))
+    helpers.double_grad = plain                    # the module's name bound to another
+    np.testing.assert_allclose(g(x)[1], 3.0 + 3.0 * x ** 2, rtol=1e-12)
