@@ -43,7 +43,7 @@ floor floor_divide full full_like greater greater_equal hypot isfinite isinf isn
 less_equal linspace log log10 log1p log2 logaddexp logical_and logical_not logical_or
 logical_xor matmul max maximum mean meshgrid min minimum moveaxis multiply negative
 nonzero not_equal ones ones_like positive prod remainder repeat reshape roll round sign
-signbit sin sinh sort sqrt square squeeze stack subtract sum tan tanh tensordot tile
+signbit sin sinh sort sqrt square squeeze stack subtract sum tan tanh tile
 tril triu trunc where zeros_like searchsorted
 """.split())
 
@@ -66,7 +66,7 @@ DTYPES = {"float64": "float64", "float32": "float32", "int64": "int64", "int32":
 #: Helpers the translation calls (``array_api_helpers.SHIMS`` holds their source).
 SHIM_CALLS = {"add.at": "scatter_add", "einsum": "einsum", "dot": "dot", "outer": "outer",
               "multiply.outer": "multiply_outer", "swapaxes": "swapaxes",
-              "broadcast_shapes": "broadcast_shapes"}
+              "broadcast_shapes": "broadcast_shapes", "tensordot": "tensordot"}
 
 
 class NoArrayApiForm(SymdiffError):

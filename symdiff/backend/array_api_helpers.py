@@ -8,11 +8,26 @@ arrays (JAX arrays are immutable), scatter-add (NumPy's ``np.add.at``), ``einsum
 from __future__ import annotations
 
 SHIMS = {
+    "array_namespace": '''def array_namespace(*args):
+    """array_api_compat's namespace of the arrays among args; NumPy's when they are all
+    numbers."""
+    arrays = [a for a in args if array_api_compat.is_array_api_obj(a)]
+    if arrays:
+        return array_api_compat.array_namespace(*arrays)
+    from array_api_compat import numpy as numpy_namespace
+    return numpy_namespace
+''',
     "index_set": '''def index_set(x, index, value):
     """x with x[index] = value. JAX arrays cannot be written in place (x.at[index].set);
-    other arrays are, as NumPy's are."""
+    other arrays are, as NumPy's are. A new axis (None) in the index is left out, the value
+    reshaped to match: the standard allows None only when reading."""
     if array_api_compat.is_jax_array(x):
         return x.at[index].set(value)
+    if isinstance(index, tuple) and any(i is None for i in index) and hasattr(x, "shape"):
+        xp = array_namespace(x, value)
+        kept = tuple(i for i in index if i is not None)
+        value = xp.reshape(xp.broadcast_to(xp.asarray(value), x[index].shape), x[kept].shape)
+        index = kept
     x[index] = value
     return x
 ''',
@@ -77,10 +92,9 @@ SHIMS = {
     "dot": '''def dot(a, b):
     """np.dot: a product by a scalar, a matmul up to a matrix b, else a contraction of
     a's last axis with b's second last (the standard has matmul and tensordot)."""
-    xp = array_namespace(a, b)
-    a, b = xp.asarray(a), xp.asarray(b)
-    if a.ndim == 0 or b.ndim == 0:
+    if not (hasattr(a, "shape") and hasattr(b, "shape")) or a.ndim == 0 or b.ndim == 0:
         return a * b
+    xp = array_namespace(a, b)
     if b.ndim <= 2:
         return xp.matmul(a, b)
     return xp.tensordot(a, b, axes=([a.ndim - 1], [b.ndim - 2]))
@@ -93,9 +107,17 @@ SHIMS = {
     "multiply_outer": '''def multiply_outer(a, b):
     """np.multiply.outer: a[..., None, ...] * b, every pair of elements (not in the
     standard)."""
+    if not (hasattr(a, "shape") and hasattr(b, "shape")):
+        return a * b                      # a number times an array
     xp = array_namespace(a, b)
-    a, b = xp.asarray(a), xp.asarray(b)
     return xp.reshape(a, tuple(a.shape) + (1,) * b.ndim) * b
+''',
+    "tensordot": '''def tensordot(a, b, axes):
+    """np.tensordot, also of a number (over no axes: a product), which the standard's
+    tensordot does not take."""
+    if not (hasattr(a, "shape") and hasattr(b, "shape")):
+        return a * b
+    return array_namespace(a, b).tensordot(a, b, axes=axes)
 ''',
     "swapaxes": '''def swapaxes(x, i, j):
     """np.swapaxes, as the standard's permute_dims."""
@@ -118,7 +140,7 @@ SHIMS = {
 }
 
 #: What each helper calls: helpers and modules.
-SHIM_NEEDS = {"index_set": ("array_api_compat",), "index_add": ("array_api_compat",),
+SHIM_NEEDS = {"array_namespace": ("array_api_compat",), "index_set": ("array_api_compat",), "index_add": ("array_api_compat",),
               "scatter_add": ("array_api_compat", "one_hot_add"),
               "one_hot_add": ("math",)}
 

@@ -5,7 +5,8 @@ is open, so every node prints in array-API calls; each then starts with
 
     xp = array_namespace(W, X, y, reg)      # the arguments' array library
 
-and the module imports ``array_namespace`` from ``array_api_compat`` (no NumPy). The
+where ``array_namespace`` is ``array_api_compat``'s, taking the arrays among the
+arguments (NumPy's namespace when they are all numbers); no NumPy import. The
 shape-generic NumPy helpers a gradient calls (``unbroadcast``...) are translated the
 same way; the helpers for what the standard lacks come from ``array_api_helpers``.
 
@@ -25,7 +26,7 @@ from .quoting import docstring
 from ..ir import Function
 
 #: Names the generated module gives its own meaning: a user's variable may not take one.
-RESERVED = frozenset({XP, "array_namespace", "array_api_compat", "math", *SHIMS})
+RESERVED = frozenset({XP, "array_api_compat", "math", *SHIMS})
 
 #: Parameters of symdiff's NumPy helpers that hold options, not arrays.
 OPTIONS = frozenset({"ord", "axis", "keepdims", "num", "endpoint", "at_start", "axes"})
@@ -49,7 +50,7 @@ def module_source(functions: list[tuple[Function, str]], header: str,
         bodies = [_with_namespace(codegen.function_source(fn, imports, helpers, "", annotate),
                                   fn, doc, used) for fn, doc in functions]
     helper_sources = [_translated_helper(name, used) for name in sorted(_closure(helpers))]
-    shims = sorted(_shim_closure(used))
+    shims = sorted(_shim_closure(used | {"array_namespace"}))
     used |= {need for name in shims for need in SHIM_NEEDS.get(name, ())}
     constants: dict = {}
     for fn, _ in functions:
@@ -61,7 +62,6 @@ def module_source(functions: list[tuple[Function, str]], header: str,
         out.append("import math")
     if "array_api_compat" in used:
         out.append("import array_api_compat")
-    out.append("from array_api_compat import array_namespace")
     if constants:
         out.append("")
         out.extend(f"{k} = {_number(v)}" for k, v in sorted(constants.items()))
