@@ -63,7 +63,14 @@ class ArrayApiGradient(Gradient):
                                "arguments, not dicts, lists or tuples", src.loc(src.tree),
                                hint="pass each array as its own argument, or use the NumPy "
                                     "backend")
-        return self._run(args)
+        result = self._run(args)
+        wrt, tuple_out = self._wrt_indices()
+        if not (tuple_out or len(wrt) > 1):
+            return result
+        if self.with_value:
+            value, grads = result
+            return value, grads if isinstance(grads, tuple) else (grads,)
+        return result if isinstance(result, tuple) else (result,)
 
 
 def gradient_kind(array_api: bool, base: type) -> type:

@@ -1,5 +1,6 @@
 """Command line: ``symdiff compile model.py [-f NAME]... [--wrt A,B] [-o OUT.py] [--jit]
-[--backend numpy|array-api|numba] [--mode forward|reverse] [--order 2] [--annotate] [--shapes SHAPES] [--explain-passes]``;
+[--backend numpy|array-api|numba] [--mode forward|reverse] [--order 2] [--annotate]
+[--shapes SHAPES] [--explain-passes]``;
 ``symdiff verify model.py -f NAME`` checks a hand-written backward pass (``verify_cli.py``).
 
 ``--annotate`` comments each line with its maths and shapes (``annotate.py``), ``--shapes``

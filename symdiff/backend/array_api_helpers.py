@@ -87,7 +87,9 @@ SHIMS = {
     xp = array_namespace(*operands)
     if not hasattr(xp, "einsum"):
         raise TypeError(f"{xp.__name__} has no einsum (not in the array API standard)")
-    return xp.einsum(subscripts, *operands)
+    dtype = next(o.dtype for o in operands if hasattr(o, "shape"))
+    return xp.einsum(subscripts, *[o if hasattr(o, "shape") else xp.asarray(o, dtype=dtype)
+                                   for o in operands])
 ''',
     "dot": '''def dot(a, b):
     """np.dot: a product by a scalar, a matmul up to a matrix b, else a contraction of
@@ -140,7 +142,8 @@ SHIMS = {
 }
 
 #: What each helper calls: helpers and modules.
-SHIM_NEEDS = {"array_namespace": ("array_api_compat",), "index_set": ("array_api_compat",), "index_add": ("array_api_compat",),
+SHIM_NEEDS = {"array_namespace": ("array_api_compat",), "index_set": ("array_api_compat",),
+              "index_add": ("array_api_compat",),
               "scatter_add": ("array_api_compat", "one_hot_add"),
               "one_hot_add": ("math",)}
 
