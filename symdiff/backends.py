@@ -77,9 +77,12 @@ def gradient_kind(array_api: bool, base: type) -> type:
     """The class of a gradient for this backend (``base`` for NumPy and numba)."""
     if not array_api:
         return base
-    if base is Gradient:
-        return ArrayApiGradient
-    return type(f"ArrayApi{base.__name__}", (base, ArrayApiGradient), {})
+    if base is not Gradient:           # has_aux runs the NumPy function itself for aux
+        raise SymdiffError("has_aux=True runs the function itself (NumPy code) for its aux "
+                           "output; the array-API backend runs on other libraries' arrays",
+                           hint="return the aux from a separate call, or use the NumPy "
+                                "backend")
+    return ArrayApiGradient
 
 
 __all__ = ["BACKENDS", "choose", "ArrayApiGradient", "gradient_kind"]

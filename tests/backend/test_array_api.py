@@ -189,6 +189,13 @@ def test_unknown_backend_is_refused():
         symdiff.grad(lambda x: x, backend="cuda")
 
 
+def test_jit_and_has_aux_are_refused_with_the_array_api():
+    with pytest.raises(SymdiffError, match="backend='numba'"):
+        symdiff.grad(lambda x: x, jit=True, backend="array-api")
+    with pytest.raises(SymdiffError, match="has_aux=True"):
+        symdiff.grad(lambda x: (x, x), has_aux=True, backend="array-api")
+
+
 def test_einsum_and_dot_run_through_helpers():
     def f(A, x):
         return np.einsum("ij,j->", A, x) + np.dot(x, x)
