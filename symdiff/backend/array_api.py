@@ -54,6 +54,17 @@ RENAMED = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "ata
            "transpose": "permute_dims", "true_divide": "divide", "amax": "max",
            "amin": "min", "fabs": "abs"}
 
+#: Functions whose later parameters the standard takes by keyword only: how many it takes
+#: by position, then the names of the rest in NumPy's order (``np.repeat(x, 2, 0)`` is
+#: ``xp.repeat(x, 2, axis=0)``).
+KEYWORD_ONLY = {"expand_dims": (1, ("axis",)), "repeat": (2, ("axis",)),
+                "flip": (1, ("axis",)), "roll": (2, ("axis",)), "tril": (1, ("k",)),
+                "triu": (1, ("k",)), "argmax": (1, ("axis",)), "argmin": (1, ("axis",)),
+                "sort": (1, ("axis",)), "argsort": (1, ("axis",)), "squeeze": (1, ("axis",)),
+                "sum": (1, ("axis",)), "prod": (1, ("axis",)), "mean": (1, ("axis",)),
+                "max": (1, ("axis",)), "min": (1, ("axis",)), "cumsum": (1, ("axis",)),
+                "concatenate": (1, ("axis",)), "stack": (1, ("axis",))}
+
 #: The standard's linear-algebra extension (``xp.linalg``).
 LINALG = frozenset("cholesky det eigh eigvalsh inv slogdet solve svd qr pinv".split())
 
@@ -183,6 +194,25 @@ class _Translate(ast.NodeTransformer):
                         [ast.Name(target.value.id, ast.Load()), index, value], [])
         return ast.Assign([ast.Name(target.value.id, ast.Store())], call)
 
+    def visit_Subscript(self, node: ast.Subscript):
+        """``x[:, ::-1]`` as ``xp.flip(x, axis=1)``: PyTorch takes no negative steps."""
+        node = self.generic_visit(node)
+        entries = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        flipped = [k for k, e in enumerate(entries) if _reversing(e)]
+        if not flipped or not isinstance(node.ctx, ast.Load) or any(
+                isinstance(e, ast.Constant) and e.value in (None, Ellipsis)
+                for e in entries[:max(flipped)]):
+            return node
+        rest = [ast.Slice(None, None, None) if k in flipped else e for k, e in enumerate(entries)]
+        base = node.value
+        if not all(isinstance(e, ast.Slice) and e.lower is e.upper is e.step is None
+                   for e in rest):
+            index = rest[0] if len(rest) == 1 else ast.Tuple(rest, ast.Load())
+            base = ast.Subscript(base, index, ast.Load())
+        axes = flipped[0] if len(flipped) == 1 else ast.Tuple(
+            [ast.Constant(k) for k in flipped], ast.Load())
+        return xp_call("flip", [base], [_kw("axis", axes)])
+
     def visit_FunctionDef(self, node):
         node.decorator_list = [d for d in node.decorator_list
                                if not (isinstance(d, ast.Call) and
@@ -255,8 +285,10 @@ class _Translate(ast.NodeTransformer):
             return xp_call("broadcast_to", [_asarray(args[0]), *args[1:]], keywords)
         if func == "transpose" and len(args) == 1:
             return ast.Attribute(args[0], "T", ast.Load())     # all axes reversed
-        if func in ("concatenate", "stack") and len(args) == 2:
-            args, keywords = args[:1], keywords + [ast.keyword("axis", args[1])]
+        if func in KEYWORD_ONLY:
+            count, names = KEYWORD_ONLY[func]
+            keywords = keywords + [ast.keyword(k, a) for k, a in zip(names, args[count:])]
+            args = args[:count]
         if func == "linalg.norm":
             return self.norm(args, keywords)
         if func.startswith("linalg.") and func[7:] in LINALG:
@@ -339,6 +371,13 @@ def _index_value(index) -> ast.expr:
     if isinstance(index, ast.Tuple):
         return ast.Tuple([_index_value(e) for e in index.elts], ast.Load())
     return index
+
+
+def _reversing(e) -> bool:
+    """Whether an index entry is ``::-1``."""
+    return isinstance(e, ast.Slice) and e.lower is None and e.upper is None and \
+        isinstance(e.step, ast.UnaryOp) and isinstance(e.step.op, ast.USub) and \
+        isinstance(e.step.operand, ast.Constant) and e.step.operand.value == 1
 
 
 def _is_scipy(e) -> bool:

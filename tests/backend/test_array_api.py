@@ -257,3 +257,34 @@ def test_on_gpu(library):
     g = symdiff.grad(case.fn, wrt=tuple(case.wrt), backend="array-api")
     for a, b in zip(g(*converted(case.inputs(), convert)), grads):
         np.testing.assert_allclose(back(a), b, rtol=1e-9)
+
+
+def _shuffled(x):
+    return np.sum(np.repeat(x, 2, 0) ** 2) + np.sum(np.flip(x, 0) * x) + \
+        np.sum(np.expand_dims(x, 0) ** 3)
+
+
+def _stacked(x, y):
+    return np.sum(np.tril(np.outer(x, y), 0) ** 2) + np.sum(np.concatenate([x, y], 0) ** 3)
+
+
+def _reduced(X):
+    return np.sum(np.sum(X, 1) ** 2) + np.mean(np.cumsum(X, axis=1)) + np.sum(np.mean(X, 0) ** 3)
+
+
+@pytest.mark.parametrize("fn, shapes", [(_shuffled, [(4,)]), (_stacked, [(3,), (3,)]),
+                                        (_reduced, [(3, 4)])], ids=lambda v: getattr(
+                                            v, "__name__", ""))
+def test_parameters_the_standard_takes_by_keyword(fn, shapes):
+    """np.repeat(x, 2, 0), np.flip(x, 0), np.tril(A, 0)...: axis and k by keyword, which
+    array_api_strict insists on."""
+    rng = np.random.default_rng(4)
+    args = tuple(rng.normal(size=s) for s in shapes)
+    wrt = tuple(range(len(args)))
+    want = symdiff.grad(fn, wrt=wrt)(*args)
+    for i, g in enumerate(want):
+        np.testing.assert_allclose(g, numerical_gradient(fn, args, i), rtol=1e-5, atol=1e-7)
+    g = symdiff.grad(fn, wrt=wrt, backend="array-api")
+    for convert in (array_api_strict.asarray, torch.asarray, jnp.asarray):
+        for a, b in zip(to_numpy(g(*converted(args, convert))), want):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
