@@ -162,7 +162,7 @@ class Gradient:
         if compiled is None:
             wrt, _ = self._wrt_indices()
             for i in wrt:                 # the kinds are part of the signature: check once
-                _check_float(self.fn.__name__, self.parameters[i], args[i])
+                self._check_argument(self.parameters[i], args[i])
             text = self.source_for(*args)
             namespace: dict[str, Any] = {}
             where = f"<symdiff {self.prefix} of {self.fn.__name__} #{len(self._compiled) + 1}>"
@@ -173,6 +173,10 @@ class Gradient:
             self._compiled[key] = compiled
             self._watched = self._src.scope.watched()      # what _fresh checks per call
         return compiled
+
+    def _check_argument(self, name: str, value) -> None:
+        """Refuses an argument differentiated with respect to that holds no floats."""
+        _check_float(self.fn.__name__, name, value)
 
     # ------------------------------------------------------------ call
 

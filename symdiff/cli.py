@@ -1,5 +1,6 @@
 """Command line: ``symdiff compile model.py [-f NAME]... [--wrt A,B] [-o OUT.py] [--jit]
-[--mode forward|reverse] [--order 2] [--annotate] [--shapes SHAPES] [--explain-passes]``;
+[--backend numpy|array-api|numba] [--mode forward|reverse] [--order 2] [--annotate]
+[--shapes SHAPES] [--explain-passes]``;
 ``symdiff verify model.py -f NAME`` checks a hand-written backward pass (``verify_cli.py``).
 
 ``--annotate`` comments each line with its maths and shapes (``annotate.py``), ``--shapes``
@@ -25,6 +26,7 @@ from .util import output
 from . import __version__, pipeline
 from . import compile_structures as structured
 from .api import resolve_wrt
+from .backends import BACKENDS, choose
 from .errors import SymdiffError
 from .frontend.lower import lower
 from .frontend.nested_defs import nested_function
@@ -47,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
                            "(default: the first parameter)")
     comp.add_argument("-o", "--output", metavar="OUT.py", help="write here instead of stdout")
     comp.add_argument("--jit", action="store_true", help="compile the gradients with numba.njit")
+    comp.add_argument("--backend", choices=BACKENDS, default="numpy",
+                      help="numpy: plain NumPy (default); numba: as --jit; array-api: the "
+                           "array API standard's calls, run by the arguments' library "
+                           "(PyTorch, JAX, CuPy, Dask...; needs array-api-compat)")
     comp.add_argument("--mode", choices=("reverse", "forward"), default="reverse",
                       help="reverse: grad_<name> and value_and_grad_<name> (default); "
                            "forward: jvp_<name>(args..., x_dot...) -> (value, derivative)")
@@ -218,17 +224,25 @@ def _wrt_spec(text: str | None):
 
 def compile_file(path: str, functions: list[str] | None = None, wrt=0, jit: bool = False,
                  mode: str = "reverse", order: int = 1, annotate: bool = False,
-                 shapes: dict | None = None) -> str:
+                 shapes: dict | None = None, backend: str = "numpy") -> str:
     """The generated module's source for the functions of ``path`` (raises SymdiffError).
 
     ``shapes`` (parameter -> sizes, numbers or names) specialize the code to the numeric
     ones and label the annotations, which ``annotate`` asks for."""
+    jit, array_api = choose(backend, jit)
     items, header, fixed, commenting, tail = _prepared(path, functions, wrt, mode, order,
                                                        annotate, shapes)
+    if array_api:
+        header = header.replace("Plain Python that needs only NumPy. ", ARRAY_API_HEADER)
     source = pipeline.gradient_module(items, header, tuple_out=isinstance(wrt, tuple),
                                       arg_shapes=fixed or None, mode=mode, order=order,
-                                      annotate=commenting, jit=jit)
+                                      annotate=commenting, jit=jit, backend=backend)
     return source + tail
+
+
+#: What an array-API module says of itself, in place of "needs only NumPy".
+ARRAY_API_HEADER = ("Array-API code (it needs array-api-compat): each function runs with "
+                    "the array\nlibrary of its arguments: NumPy, PyTorch, JAX, CuPy or Dask.\n")
 
 
 def explain_passes(path: str, functions: list[str] | None = None, wrt=0, jit: bool = False,
@@ -313,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
             ("reverse", 1):
         parser.error("--explain-passes shows the passes of reverse mode: leave out "
                      "--mode forward and --order 2")
+    if args.command == "compile" and args.explain_passes and args.backend == "array-api":
+        parser.error("--explain-passes shows the NumPy passes: leave out --backend array-api")
     try:
         if args.command == "check":
             return _check(args)
@@ -334,7 +350,8 @@ def _compile(args) -> None:
     if args.explain_passes:
         explanation, source = explain_passes(*options, **extras)
     else:
-        explanation, source = None, compile_file(*options, args.mode, args.order, **extras)
+        explanation, source = None, compile_file(*options, args.mode, args.order, **extras,
+                                                 backend=args.backend)
     if args.output:
         output.write_whole(args.output, source.encode("utf-8"), files_of(args.model))
     if explanation is not None:

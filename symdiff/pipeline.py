@@ -160,7 +160,8 @@ def describe_wrt(fn: Function, wrt: tuple[int, ...]) -> str:
 def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header: str,
                     with_value_too: bool = True, tuple_out: bool = False,
                     arg_shapes: dict[str, Any] | None = None, mode: str = "reverse",
-                    order: int = 1, annotate=None, jit: bool = False) -> str:
+                    order: int = 1, annotate=None, jit: bool = False,
+                    backend: str = "numpy") -> str:
     """Source of a module with, per function, ``grad_<name>`` and ``value_and_grad_<name>``
     (reverse mode) or ``jvp_<name>`` (forward mode), and with ``order=2`` also
     ``hvp_<name>`` and ``hessian_<name>``.
@@ -168,7 +169,8 @@ def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header:
     ``arg_shapes`` specialize each function to the shapes of its parameters named there;
     ``annotate(src, forward)``, when given, returns what writes the comments of the lines
     of the functions generated from ``src`` (``annotate.annotator``); ``jit`` writes them
-    for numba (``jit.numba_friendly``, each decorated ``jit_or_numpy``)."""
+    for numba (``jit.numba_friendly``, each decorated ``jit_or_numpy``); ``backend="array-api"``
+    writes array-API code (``backend.array_api_module``)."""
     functions, extra, owners = [], [], {}
     for src, wrt in items:
         forward = forward_ir(src)
@@ -187,6 +189,9 @@ def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header:
                                    "\n\n    Forward mode applied to the gradient."))
             extra.append(hessian_source(forward, wrt, tuple_out, where))
         owners.update({fn.name: (src, forward) for fn, _ in functions if fn.name not in owners})
+    if backend == "array-api":
+        from .backend.array_api_module import module_source
+        return module_source(functions, header, _commenting(annotate, owners), extra)
     if jit:
         functions = [(numba_friendly(fn), doc) for fn, doc in functions]
     return codegen.module_source(functions, header, extra, _commenting(annotate, owners), jit=jit)

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Callable
 
 from .api import Gradient, Wrt
+from .backends import choose, gradient_kind
 from .conventions import FIRST, AuxGradient, pick_wrt
 
 
 def grad(fn: Callable | None = None, wrt: Wrt = FIRST, jit: bool = False, *,
-         argnums: Wrt | None = None, argnum: Wrt | None = None, has_aux: bool = False):
+         argnums: Wrt | None = None, argnum: Wrt | None = None, has_aux: bool = False,
+         backend: str = "numpy"):
     """The gradient of a scalar function, compiled to readable Python.
 
     Args:
@@ -28,6 +30,9 @@ def grad(fn: Callable | None = None, wrt: Wrt = FIRST, jit: bool = False, *,
       argnum: autograd's name for ``wrt``. Give only one of the three.
       has_aux: ``fn`` returns ``(value, aux)``; the value is differentiated and the call
         returns ``(gradient, aux)``, as in JAX.
+      backend: ``"numpy"`` (default), ``"numba"`` (as ``jit=True``) or ``"array-api"``:
+        code in the array API standard's calls, run by the arguments' own library
+        (PyTorch, JAX, CuPy, Dask...), which needs ``pip install "symdiff[array-api]"``.
 
     Returns:
       A ``Gradient``: call it with fn's arguments to get the gradient, shaped and typed
@@ -42,16 +47,16 @@ def grad(fn: Callable | None = None, wrt: Wrt = FIRST, jit: bool = False, *,
       >>> symdiff.grad(f, argnums=(0, 1))(1.0, 2.0)
       (2.5403023058681398, 1.0)
     """
-    return _gradient(fn, pick_wrt("grad", wrt, argnums, argnum), False, jit, has_aux)
+    return _gradient(fn, pick_wrt("grad", wrt, argnums, argnum), False, jit, has_aux, backend)
 
 
 def value_and_grad(fn: Callable | None = None, wrt: Wrt = FIRST, jit: bool = False, *,
                    argnums: Wrt | None = None, argnum: Wrt | None = None,
-                   has_aux: bool = False):
+                   has_aux: bool = False, backend: str = "numpy"):
     """The value of a scalar function and its gradient, in one compiled pass.
 
     Args:
-      fn, wrt, jit, argnums, argnum: as for ``grad``.
+      fn, wrt, jit, argnums, argnum, backend: as for ``grad``.
       has_aux: ``fn`` returns ``(value, aux)``; the call returns ``((value, aux),
         gradient)``, as in JAX.
 
@@ -66,11 +71,13 @@ def value_and_grad(fn: Callable | None = None, wrt: Wrt = FIRST, jit: bool = Fal
       >>> float(value), dx
       (5.0, array([2., 4.]))
     """
-    return _gradient(fn, pick_wrt("value_and_grad", wrt, argnums, argnum), True, jit, has_aux)
+    return _gradient(fn, pick_wrt("value_and_grad", wrt, argnums, argnum), True, jit, has_aux,
+                     backend)
 
 
-def _gradient(fn, wrt, with_value: bool, jit: bool, has_aux: bool):
-    kind = AuxGradient if has_aux else Gradient
+def _gradient(fn, wrt, with_value: bool, jit: bool, has_aux: bool, backend: str = "numpy"):
+    jit, array_api = choose(backend, jit)
+    kind = gradient_kind(array_api, AuxGradient if has_aux else Gradient)
     if fn is None:
         return lambda f: kind(f, wrt, with_value, jit)
     return kind(fn, wrt, with_value, jit)

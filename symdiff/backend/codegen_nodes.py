@@ -18,7 +18,12 @@ from .printing import Printing, _name
 from ..ir import Node
 from ..primitives.registry import primitive
 
-__all__ = ["HELPERS", "HELPER_NEEDS", "expression", "statements", "render", "_name"]
+__all__ = ["HELPERS", "HELPER_NEEDS", "expression", "statements", "render", "_name",
+           "TRANSLATIONS"]
+
+#: What turns a node's printed NumPy code into another library's: ``translate(printed, n)``
+#: (``array_api.translating`` adds one while it writes array-API code); empty for NumPy.
+TRANSLATIONS: list = []
 
 def render(tree: ast.AST) -> str:
     """Python source for an AST node (the single use of astor in the package).
@@ -88,6 +93,8 @@ def expression(n: Node, imports: set[str], helpers: set[str], inline=None) -> as
     printed = primitive(n.op).printer(n, Printing(n, imports, helpers, inline))
     if isinstance(printed, list):
         raise NotImplementedError(f"{n.op} prints as statements, not as an expression")
+    for translate in TRANSLATIONS:
+        printed = translate(printed, n)
     return printed
 
 
@@ -96,9 +103,11 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
     """One node as statements: one, except writes into arrays (allocate or copy, then write)."""
     p = Printing(n, imports, helpers, inline, cx, statement=True)
     printed = primitive(n.op).printer(n, p)
-    if isinstance(printed, list):
-        return printed
-    return [ast.Assign([p.target], printed)]
+    if not isinstance(printed, list):
+        printed = [ast.Assign([p.target], printed)]
+    for translate in TRANSLATIONS:
+        printed = translate(printed, n)
+    return printed
 
 
 # ---------------------------------------------------------------- functions and modules

@@ -1,0 +1,150 @@
+"""Helpers an array-API gradient module may need, emitted with it when used (by name).
+
+Each covers what the array API standard lacks or where libraries differ: writes into
+arrays (JAX arrays are immutable), scatter-add (NumPy's ``np.add.at``), ``einsum``,
+``np.dot``'s rules. Each says so in its docstring and dispatches per library with
+``array_api_compat``'s ``is_*_array`` tests, falling back on standard calls.
+"""
+from __future__ import annotations
+
+SHIMS = {
+    "array_namespace": '''def array_namespace(*args):
+    """array_api_compat's namespace of the arrays among args; NumPy's when they are all
+    numbers."""
+    arrays = [a for a in args if array_api_compat.is_array_api_obj(a)]
+    if arrays:
+        return array_api_compat.array_namespace(*arrays)
+    from array_api_compat import numpy as numpy_namespace
+    return numpy_namespace
+''',
+    "index_set": '''def index_set(x, index, value):
+    """x with x[index] = value. JAX arrays cannot be written in place (x.at[index].set);
+    other arrays are, as NumPy's are. A new axis (None) in the index is left out, the value
+    reshaped to match: the standard allows None only when reading."""
+    if array_api_compat.is_jax_array(x):
+        return x.at[index].set(value)
+    if isinstance(index, tuple) and any(i is None for i in index) and hasattr(x, "shape"):
+        xp = array_namespace(x, value)
+        kept = tuple(i for i in index if i is not None)
+        value = xp.reshape(xp.broadcast_to(xp.asarray(value), x[index].shape), x[kept].shape)
+        index = kept
+    x[index] = value
+    return x
+''',
+    "index_add": '''def index_add(x, index, value):
+    """x with value added at index (an index without repeats: x[index] += value). JAX
+    arrays cannot be written in place (x.at[index].add)."""
+    if array_api_compat.is_jax_array(x):
+        return x.at[index].add(value)
+    x[index] = x[index] + value
+    return x
+''',
+    "scatter_add": '''def scatter_add(x, index, g):
+    """x with g added at index, repeated indices adding up, as NumPy's np.add.at.
+
+    The array API standard has no scatter-add: NumPy, PyTorch, JAX and CuPy have one each;
+    other libraries (Dask, array_api_strict) add a one-hot matrix product instead."""
+    xp = array_namespace(x, g)
+    if array_api_compat.is_numpy_array(x):
+        import numpy
+        numpy.add.at(x, index, g)
+        return x
+    if array_api_compat.is_jax_array(x):
+        return x.at[index].add(g)
+    if array_api_compat.is_cupy_array(x):
+        import cupyx
+        cupyx.scatter_add(x, index, g)
+        return x
+    index = index if isinstance(index, tuple) else (index,)
+    if not all(hasattr(i, "shape") for i in index):
+        raise TypeError("scatter_add: only integer-array indices have an array-API form")
+    if array_api_compat.is_torch_array(x):
+        shape = xp.broadcast_arrays(*index)[0].shape + tuple(x.shape[len(index):])
+        return x.index_put_(index, xp.broadcast_to(xp.asarray(g), shape), accumulate=True)
+    return one_hot_add(x, index, g)
+''',
+    "one_hot_add": '''def one_hot_add(x, index, g):
+    """x with g added at the integer arrays of index (over x's leading axes), as a product
+    by a one-hot matrix: standard calls only, lazy in Dask."""
+    xp = array_namespace(x, g)
+    index = xp.broadcast_arrays(*[xp.asarray(i) for i in index])
+    lead, rest = tuple(x.shape[:len(index)]), tuple(x.shape[len(index):])
+    flat = xp.zeros_like(index[0])
+    for i, n in zip(index, lead):
+        flat = flat * n + xp.where(i < 0, i + n, i)
+    flat = xp.reshape(flat, (-1,))
+    rows = math.prod(lead)
+    one_hot = xp.astype(xp.reshape(flat, (-1, 1)) == xp.reshape(xp.arange(rows), (1, -1)),
+                        x.dtype)
+    values = xp.reshape(xp.broadcast_to(xp.asarray(g), index[0].shape + rest),
+                        (flat.shape[0], math.prod(rest)))
+    added = xp.matmul(xp.permute_dims(one_hot, (1, 0)), values)
+    return x + xp.reshape(added, lead + rest)
+''',
+    "einsum": '''def einsum(subscripts, *operands):
+    """np.einsum. The array API standard has none; NumPy, PyTorch, JAX, CuPy and Dask
+    each have their own."""
+    xp = array_namespace(*operands)
+    if not hasattr(xp, "einsum"):
+        raise TypeError(f"{xp.__name__} has no einsum (not in the array API standard)")
+    dtype = next(o.dtype for o in operands if hasattr(o, "shape"))
+    return xp.einsum(subscripts, *[o if hasattr(o, "shape") else xp.asarray(o, dtype=dtype)
+                                   for o in operands])
+''',
+    "dot": '''def dot(a, b):
+    """np.dot: a product by a scalar, a matmul up to a matrix b, else a contraction of
+    a's last axis with b's second last (the standard has matmul and tensordot)."""
+    if not (hasattr(a, "shape") and hasattr(b, "shape")) or a.ndim == 0 or b.ndim == 0:
+        return a * b
+    xp = array_namespace(a, b)
+    if b.ndim <= 2:
+        return xp.matmul(a, b)
+    return xp.tensordot(a, b, axes=([a.ndim - 1], [b.ndim - 2]))
+''',
+    "outer": '''def outer(a, b):
+    """np.outer: both arguments flattened (not in the standard's core)."""
+    xp = array_namespace(a, b)
+    return xp.reshape(xp.asarray(a), (-1, 1)) * xp.reshape(xp.asarray(b), (1, -1))
+''',
+    "multiply_outer": '''def multiply_outer(a, b):
+    """np.multiply.outer: a[..., None, ...] * b, every pair of elements (not in the
+    standard)."""
+    if not (hasattr(a, "shape") and hasattr(b, "shape")):
+        return a * b                      # a number times an array
+    xp = array_namespace(a, b)
+    return xp.reshape(a, tuple(a.shape) + (1,) * b.ndim) * b
+''',
+    "tensordot": '''def tensordot(a, b, axes):
+    """np.tensordot, also of a number (over no axes: a product), which the standard's
+    tensordot does not take."""
+    if not (hasattr(a, "shape") and hasattr(b, "shape")):
+        return a * b
+    return array_namespace(a, b).tensordot(a, b, axes=axes)
+''',
+    "swapaxes": '''def swapaxes(x, i, j):
+    """np.swapaxes, as the standard's permute_dims."""
+    xp = array_namespace(x)
+    axes = list(range(x.ndim))
+    axes[i], axes[j] = axes[j], axes[i]
+    return xp.permute_dims(x, tuple(axes))
+''',
+    "broadcast_shapes": '''def broadcast_shapes(*shapes):
+    """np.broadcast_shapes, in Python (not in the standard)."""
+    rank = max(len(s) for s in shapes)
+    out = []
+    for k in range(rank):
+        sizes = {s[k - rank + len(s)] for s in shapes if k - rank + len(s) >= 0} - {1}
+        if len(sizes) > 1:
+            raise ValueError(f"shapes {shapes} do not broadcast")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out)
+''',
+}
+
+#: What each helper calls: helpers and modules.
+SHIM_NEEDS = {"array_namespace": ("array_api_compat",), "index_set": ("array_api_compat",),
+              "index_add": ("array_api_compat",),
+              "scatter_add": ("array_api_compat", "one_hot_add"),
+              "one_hot_add": ("math",)}
+
+__all__ = ["SHIMS", "SHIM_NEEDS"]
