@@ -256,7 +256,7 @@ class _Translate(ast.NodeTransformer):
         if func.attr == "astype" and len(args) == 1:
             return xp_call("astype", [base, _dtype(args[0])])
         if func.attr == "reshape" and args:
-            shape = args[0] if len(args) == 1 else ast.Tuple(args, ast.Load())
+            shape = _shape_tuple(args[0]) if len(args) == 1 else ast.Tuple(args, ast.Load())
             return xp_call("reshape", [base, shape])
         if func.attr in ("flatten", "ravel") and not args:
             return xp_call("reshape", [base, ast.Tuple([ast.Constant(-1)], ast.Load())])
@@ -283,6 +283,8 @@ class _Translate(ast.NodeTransformer):
             return _asarray(args[0], **{k.arg: k.value for k in keywords})
         if func == "broadcast_to":
             return xp_call("broadcast_to", [_asarray(args[0]), *args[1:]], keywords)
+        if func == "reshape" and len(args) == 2:
+            return xp_call("reshape", [args[0], _shape_tuple(args[1])], keywords)
         if func == "transpose" and len(args) == 1:
             return ast.Attribute(args[0], "T", ast.Load())     # all axes reversed
         if func in KEYWORD_ONLY:
@@ -396,3 +398,11 @@ def _dotted(e) -> str:
 
 __all__ = ["translating", "translate_printed", "translate_tree", "numpy_name", "XP",
            "NoArrayApiForm"]
+
+
+def _shape_tuple(shape: ast.expr) -> ast.expr:
+    """A shape as the standard takes it: a tuple, where NumPy also takes one number
+    (``np.reshape(x, -1)``)."""
+    number = isinstance(shape, ast.Constant) or (
+        isinstance(shape, ast.UnaryOp) and isinstance(shape.operand, ast.Constant))
+    return ast.Tuple([shape], ast.Load()) if number else shape
