@@ -373,19 +373,6 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
         return entry.lower(ctx, e, hint, name, args, keywords)
     if name in compositions.NUMPY:                        # lowered onto other primitives
         return compositions.NUMPY[name](ctx, e, hint, args, keywords)
-    if name in ("reshape", "ravel"):
-        x = ctx.array(args[0], e)
-        shape = args[1] if len(args) > 1 else keywords.get("shape", Const(-1))
-        items = shape.items if isinstance(shape, Tup) else (shape,)
-        return ctx.emit("reshape", [x, *[ctx.array(v, e) for v in items]], hint)
-    if name in ("concatenate", "stack"):
-        seq = args[0]
-        if not isinstance(seq, Tup):
-            raise ctx.fail(f"np.{name} takes a list of arrays written out, e.g. [a, b]", e)
-        axis = ctx.static(args[1] if len(args) > 1 else keywords.get("axis", Const(0)), e, "axis")
-        if name == "stack":
-            return ctx.stack(list(seq.items), axis, hint, e)
-        return ctx.emit(name, [ctx.array(v, e) for v in seq.items], hint, axis=axis)
     if name in ("array", "asarray") and len(args) == 1 and set(keywords) <= {"copy"}:
         return ctx.array(args[0], e) if not isinstance(args[0], (Var, Const)) else args[0]
     if name in ("full", "full_like"):

@@ -141,6 +141,6 @@ register(
               shape=_indices_shape, vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE,
               printer=_print_indices, params=(("fn", "str"),),
               integer_valued=True, tuple_valued=lambda n: PRODUCERS[n.param("fn")][2],
-              spellings=tuple(f"np.{f}" for f in PRODUCERS if f != "where"),
+              spellings=tuple(f"np.{f}" for f in PRODUCERS if f != "where") + ("x.nonzero()",),
               lower=lower_indices),
 )

@@ -18,7 +18,8 @@ np.sort and np.partition are gathers by an order computed without derivative:
     np.partition(x, k, axis)    np.take_along_axis(x, np.argpartition(x, k, axis), axis)
 
 so each element's gradient is the gradient of the place it was sorted to (ties: the
-order np.argsort gives them, each tied element one place).
+order np.argsort gives them, each tied element one place). np.argsort, np.argmax and
+np.argmin (and their methods, x.argsort()) give positions, without derivative.
 """
 from __future__ import annotations
 
@@ -204,7 +205,18 @@ def _copy(ctx, e, hint, name, args, keywords):
     return ctx.ew(E.TABLE["positive"].forward, [ctx.array(args[0], e)], hint)
 
 
+def _order(ctx, e, hint, name, args, keywords):
+    """np.argsort(x, axis), x.argmax(axis)...: integer positions, no derivative."""
+    def value(v):
+        return v if isinstance(v, Const) and isinstance(v.value, str) else ctx.array(v, e)
+    flat = [value(a) for a in args] + [value(v) for v in keywords.values()]
+    return ctx.emit("np", flat, hint, fn=name, keywords=tuple(keywords))
+
+
 compose(
+    Composition("order", "the positions that sort x (or of its largest, smallest element)",
+                _order, spellings=tuple(s for f in ("argsort", "argmax", "argmin")
+                                        for s in (f"np.{f}", f"x.{f}()"))),
     Composition("copy", "x itself (values are never changed in place)", _copy,
                 spellings=("np.copy",)),
     Composition("sort", "x gathered by np.argsort(x)", _gather_by_order,

@@ -104,6 +104,27 @@ def _stack_numba(n, cx):
     return [n]
 
 
+def _lower_reshape(ctx, e, hint, name, args, keywords):
+    """np.reshape(x, shape), x.reshape(n, m), np.ravel(x), x.flatten()."""
+    from ..ir import Const
+    x = ctx.array(args[0], e)
+    shape = args[1] if len(args) > 1 else keywords.get("shape", Const(-1))
+    items = ctx.items(shape) if ctx.items(shape) is not None else (shape,)
+    return ctx.emit("reshape", [x, *[ctx.array(v, e) for v in items]], hint)
+
+
+def _lower_joined(ctx, e, hint, name, args, keywords):
+    """np.concatenate([a, b], axis=0), np.stack([a, b], axis=0)."""
+    from ..ir import Const
+    seq = ctx.items(args[0]) if args else None
+    if seq is None:
+        raise ctx.fail(f"np.{name} takes a list of arrays written out, e.g. [a, b]", e)
+    axis = ctx.static(args[1] if len(args) > 1 else keywords.get("axis", Const(0)), e, "axis")
+    if name == "stack":
+        return ctx.stack(list(seq), axis, hint, e)
+    return ctx.emit(name, [ctx.array(v, e) for v in seq], hint, axis=axis)
+
+
 def _vjp_broadcast_to(em, g, n, i: int):
     """The copies of each element summed back: g summed to x's shape."""
     return A.sum_to(em, g, n.args[0], em.shape(n.out)) if i == 0 else None
@@ -133,7 +154,8 @@ JOIN = (("axis", "int"), ("sequence", "str"), ("tuple", "bool"))
 register(
     Primitive("reshape", "shaping", "the same elements in another shape",
               shape=_reshape_shape, vjp=A.vjp_reshape, jvp=LINEAR, printer=_print_reshape,
-              spellings=("np.reshape", "x.reshape()", "np.ravel", "x.ravel()", "x.flatten()")),
+              spellings=("np.reshape", "x.reshape()", "np.ravel", "x.ravel()", "x.flatten()"),
+              lower=_lower_reshape),
     Primitive("transpose", "shaping", "x with its axes permuted (reversed: x.T)",
               shape=lambda n, s, v: np.transpose(A._dummy(s[0]), n.param("axes")).shape,
               vjp=A.vjp_transpose, jvp=LINEAR, printer=_print_transpose,
@@ -150,11 +172,11 @@ register(
     Primitive("concatenate", "shaping", "[a, b, ...] joined along an existing axis",
               shape=_joined_shape, vjp=A.vjp_concatenate, jvp=T.all_linear,
               printer=_print_axis_call, params=JOIN, spellings=("np.concatenate",),
-              numba=_sequence_numba),
+              numba=_sequence_numba, lower=_lower_joined),
     Primitive("stack", "shaping", "[a, b, ...] joined along a new axis",
               shape=_joined_shape, vjp=A.vjp_stack, jvp=T.all_linear, printer=_print_stack,
               params=JOIN, spellings=("np.stack",), known_value=_known_stack,
-              numba=_stack_numba),
+              numba=_stack_numba, lower=_lower_joined),
     Primitive("broadcast_to", "shaping", "x stretched to a shape",
               shape=lambda n, s, v: tuple(v[1]) if v[1] is not None else None,
               vjp=_vjp_broadcast_to, jvp=LINEAR,

@@ -109,6 +109,12 @@ CASES = [
     Case("sort_last_kind", "x", "np.sum(np.sort(x, -1, kind='stable')[:, 0] ** 2)",
          distinct((3, 4))),
     Case("argsort_gather", "x", "np.sum(x[np.argsort(x)][:3] ** 2)", distinct((6,))),
+    Case("argsort_methods", "x",
+         "np.sum(x[x.argsort()] * np.arange(6.0)) + x[x.argmax()] ** 2 - x[np.argmin(x)] ** 3",
+         distinct((6,)), second=True, jit=True),
+    Case("argsort_method_axis", "x",
+         "np.sum(np.take_along_axis(x, x.argsort(axis=0, kind='stable'), axis=0)"
+         " * np.arange(12.0).reshape(3, 4))", distinct((3, 4))),
     Case("partition", "x", "np.sum(np.partition(x, 2)[:3] ** 2)", distinct((6,)),
          second=True),
 ]
