@@ -21,7 +21,8 @@ from typing import Callable
 
 from ..frontend import fence
 from ..errors import SymdiffError
-from .explain import bind_arguments, format_value, node_code, wrt_names
+from .explain import bind_arguments, format_value, wrt_names
+from .labels import Labels, node_code, shortened
 from .graph_layout import PORT, Layout, layout
 from ..util.output import write_whole
 from ..frontend.parse import source_of
@@ -32,8 +33,9 @@ from .trace import Trace, trace
 SMALL = 4
 #: More nodes than this are refused: such a picture cannot be read.
 MAX_NODES = 150
-#: The longest code shown in a node, in characters; longer code is cut with an ellipsis.
-LONGEST = 32
+#: The longest code shown in a node, in characters: longer expressions show their longest
+#: inputs as an ellipsis (the boxes those inputs come from say what they are).
+LONGEST = 24
 #: Node labels longer than this put the name and the code on two lines.
 WRAP = 18
 
@@ -58,13 +60,15 @@ class Edge:
     gradient: str          # gradient flowing back along the edge, drawn below ("" if none)
 
 
-def graph(fn: Callable, *args, wrt=None, **kwargs) -> "Graph":
+def graph(fn: Callable, *args, wrt=None, fuse: bool = True, **kwargs) -> "Graph":
     """The computational graph of ``fn`` at these arguments, with values and gradients.
 
     Args:
       fn: a function written with ``def`` whose output is a scalar.
       *args, **kwargs: the inputs, taken as by ``symdiff.explain``.
       wrt: the arguments whose gradients are drawn, as for ``symdiff.explain``.
+      fuse: False draws one node per operation (``--gates``), as on the lecture slide of
+        the sigmoid neuron: ``*-1``, ``exp``, ``+1``, ``1/x``.
 
     Returns:
       A ``Graph``: ``.save("g.svg")`` (or .png, .dot) draws it, each edge labelled with
@@ -78,7 +82,8 @@ def graph(fn: Callable, *args, wrt=None, **kwargs) -> "Graph":
     """
     src = source_of(fn)
     fence.check(src)
-    return Graph(trace(src, bind_arguments(src, args, kwargs), wrt_names(src, wrt)))
+    return Graph(trace(src, bind_arguments(src, args, kwargs), wrt_names(src, wrt),
+                       fuse=fuse))
 
 
 class Graph:
@@ -121,7 +126,8 @@ class Graph:
         from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
         lay = self.layout()
         top, bottom = 30.0, 26.0
-        legend = (f"green: forward value    red: gradient d{self.run.output}/d(that value), "
+        output = Labels(self.run).output
+        legend = (f"green: forward value    red: gradient d{output}/d(that value), "
                   "flowing back along the edge")
         words = max(text_size(self.title(), TITLE_FONT)[0], text_size(legend, LEGEND_FONT)[0])
         width, height = max(lay.width, words + 32), lay.height + top + bottom
@@ -213,8 +219,10 @@ def _build(run: Trace) -> tuple[list[Node], list[Edge]]:
     nodes, edges = [], []
     for name in run.args:
         nodes.append(Node(f"in:{name}", name, "input"))
+    labels = Labels(run)
     for k, step in enumerate(run.steps):
-        nodes.append(Node(f"step:{k}", _label(step, run.contexts.get(step.context, "")), "op"))
+        nodes.append(Node(f"step:{k}", _label(step, labels, k,
+                                              run.contexts.get(step.context, "")), "op"))
         for i, (source, value) in enumerate(zip(step.inputs, step.arg_values)):
             if source is None:
                 continue
@@ -222,8 +230,8 @@ def _build(run: Trace) -> tuple[list[Node], list[Edge]]:
             gradient = edge_text(parts[k, i]) if (k, i) in parts else ""
             edges.append(Edge(key, f"step:{k}", edge_text(value), gradient))
     source = run.value_source
-    nodes.append(Node("output", run.output if source is not None else
-                      f"{run.output} = {edge_text(run.value)}", "output"))
+    nodes.append(Node("output", labels.output if source is not None else
+                      f"{labels.output} = {edge_text(run.value)}", "output"))
     if source is not None:
         edges.append(Edge(f"in:{source}" if isinstance(source, str) else f"step:{source}",
                           "output", edge_text(run.value), "1"))
@@ -247,12 +255,17 @@ def _leading_to_output(nodes: list[Node], edges: list[Edge]) -> tuple[list[Node]
     return [n for n in nodes if n.kind == "input" or n.key in keep], edges
 
 
-def _label(step, iteration: str = "") -> str:
-    """``q = x + y``; a longer line splits into the name and the code below it; in a
-    loop, the name says which iteration: ``h (t=2) =``."""
-    name, code = step.node.out.name, node_code(step.node)
+def _label(step, labels: Labels, k: int, iteration: str = "") -> str:
+    """``q = x + y``, or the expression an unnamed value computes (``w[0] * x[0]``), its
+    longest inputs shown as ``…`` to fit a box (their own boxes say what they are); a
+    longer line splits into the name and the code below it; in a loop, the name says
+    which iteration: ``h (t=2) =``."""
+    code = shortened(node_code(step.node), labels.inputs(k), LONGEST)
     if len(code) > LONGEST:
         code = code[:LONGEST - 1] + "\u2026"
+    if step.node.temporary:
+        return f"{code}\n({iteration})" if iteration else code
+    name = labels.step[k]
     if iteration:
         name = f"{name} ({iteration})"
     text = f"{name} = {code}"

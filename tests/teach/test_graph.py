@@ -196,7 +196,7 @@ def test_too_many_nodes_is_refused():
 def test_loop_nodes_name_their_iteration():
     g = symdiff.graph(corpus.horner, np.array([1.0, -2.0, 0.5]), 0.7)
     labels = [n.label for n in g.nodes]
-    assert "result_1 (iteration 1) =\ntmp_1 + tmp_2" in labels
+    assert "result (iteration 1) =\nresult * x + coeffs[i]" in labels
     assert "iters = 3" in [n.label for n in symdiff.graph(corpus.newton_sqrt, 2.0, 3).nodes]
 
 
