@@ -131,9 +131,9 @@ def _teach(args) -> None:
         else:
             sys.stdout.write(text)
     elif args.output:
-        Graph(run).save(args.output, files_of(args.model))
+        Graph(run, group=False if args.gates else None).save(args.output, files_of(args.model))
     else:
-        sys.stdout.write(Graph(run).dot())
+        sys.stdout.write(Graph(run, group=False if args.gates else None).dot())
 
 
 def _reported(action, output) -> int:
