@@ -24,7 +24,6 @@ and shows itself in a notebook (``_repr_html_``).
 from __future__ import annotations
 
 import ast
-import os
 from typing import Any, Callable
 
 import numpy as np
@@ -35,6 +34,7 @@ from ..errors import Loc, SymdiffError
 from ..ir import Node
 from ..frontend.parse import FunctionSource, source_of
 from .gates import gate_name, local_formula
+from .locations import where as where_of
 from .labels import Labels, gradient_name, node_code, vjp_maths
 from .tables import Table, latex_escape
 from .trace import Trace, trace
@@ -348,7 +348,7 @@ class Explanation:
     def title(self) -> str:
         fn = self.run.fn
         args = ", ".join(f"{k}={format_value(v)}" for k, v in self.run.args.items())
-        where = f" ({os.path.basename(fn.loc.file)}:{fn.loc.line})" if fn.loc else ""
+        where = f" ({where_of(fn.loc)})" if fn.loc else ""
         return f"Backpropagation through {fn.name}({args}){where}"
 
     def _summary(self) -> list[str]:
@@ -411,7 +411,7 @@ def _limited(table: Table, limit: int | None) -> Table:
 
 
 def _where(n: Node) -> str:
-    return f"{os.path.basename(n.loc.file)}:{n.loc.line}" if n.loc else ""
+    return where_of(n.loc)
 
 
 def rule_code(rule) -> list[str]:

@@ -237,6 +237,18 @@ class Graph:
     def _repr_svg_(self) -> str:
         return self.svg()
 
+    def _repr_html_(self) -> str:
+        """The picture for a notebook, scaled down to the width of the output area (never
+        up): an ``img`` of the SVG, which no notebook style sheet restyles."""
+        import base64
+        from html import escape
+        svg = self.svg()
+        width = float(svg.split('width="', 1)[1].split("pt", 1)[0]) * 4 / 3
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return (f'<img src="data:image/svg+xml;base64,{data}" '
+                f'alt="{escape(self.title(), quote=True)}" '
+                f'style="width:{width:.0f}px;max-width:100%;height:auto" />')
+
     def __repr__(self) -> str:
         return f"<Graph of {self.run.fn.name}: {len(self.nodes)} nodes, {len(self.edges)} edges>"
 
