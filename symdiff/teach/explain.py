@@ -36,6 +36,7 @@ from ..frontend.parse import FunctionSource, source_of
 from .gates import gate_name, local_formula
 from .locations import where as where_of
 from .labels import Labels, gradient_name, node_code, vjp_maths
+from . import latex
 from .tables import Table, latex_escape
 from .trace import Trace, trace
 
@@ -367,14 +368,21 @@ class Explanation:
                             self.backward_table(limit).markdown(),
                             "**Result**\n\n" + summary]) + "\n"
 
-    def latex(self, limit: int | None = LIMIT) -> str:
-        """LaTeX tabulars; the colours need ``\\usepackage{xcolor}``."""
-        summary = "\\\\\n".join(r"\texttt{" + latex_escape(line) + "}"
-                                for line in self._summary())
-        return "\n\n".join(["% needs \\usepackage{xcolor}",
-                            r"\subsection*{" + latex_escape(self.title()) + "}",
-                            self.forward_table(limit).latex(), self.backward_table(limit).latex(),
-                            r"\noindent\textbf{Result}\\" + "\n" + summary]) + "\n"
+    def latex(self, limit: int | None = LIMIT, standalone: bool = False) -> str:
+        """LaTeX: the tables as longtables that fit the page, derivatives as
+        ``\\frac{\\partial f}{\\partial x}``; needs the packages of ``latex.PACKAGES``
+        (``standalone``: a complete article that pdflatex compiles)."""
+        summary = "\\\\\n".join(latex.cell(line, "gradient") if "/" in line else
+                                latex.cell(line, "value") for line in self._summary())
+        body = "\n\n".join([latex.table(self.forward_table(limit)),
+                             latex.table(self.backward_table(limit)),
+                             r"{\raggedright\noindent\textbf{Result}\\" + "\n" + summary +
+                             r"\par}"]) + "\n"
+        if standalone:
+            return latex.document(body, self.title())
+        needs = ", ".join(latex.PACKAGES)
+        return (f"% needs \\usepackage{{{needs}}}\n"
+                rf"\subsection*{{{latex_escape(self.title())}}}" + "\n\n" + body)
 
     def html(self, limit: int | None = LIMIT) -> str:
         import html as escape
