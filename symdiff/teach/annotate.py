@@ -8,7 +8,8 @@ differentiate, the local derivative in mathematical form and where a broadcast i
 names them):
 
     # mlp.py:23  h = np.maximum(0, X @ W1 + b1)
-    # max routes: d max(0, tmp_1)/dtmp_1 = 1(tmp_1 > 0)
+    # max routes: d max(0, tmp_1)/dtmp_1 = step(tmp_1)
+    # step(u) = 1 for u > 0, 0 for u < 0, 1/2 at u = 0: the code's 0.5*sign(u) + 0.5
     dtmp_1 = dh * (0.5 * np.sign(tmp_1) + 0.5)    # (N,H)
     # add distributes: d(tmp + b1)/db1 = 1, and
     # b1 was broadcast over axis 0: sum it back
