@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import sys
 from dataclasses import replace
 
 import numpy as np
@@ -25,6 +24,7 @@ import numpy as np
 from .labels import Labels
 from .verify import gradient_base
 from .verify_report import BackwardReport, compare
+from .verify_steps import same, watch
 
 #: Values of the watched gradient kept (one per backward step).
 MOST = 200
@@ -119,29 +119,15 @@ def _watch(check, code, name: str, loop_var) -> list[tuple[object, int, object]]
     seen: list = []
     last: dict = {}
 
-    def local(frame, event, arg):
-        if event in ("line", "return"):
-            value = frame.f_locals.get(name)
-            if isinstance(value, (np.ndarray, float, np.floating)) and len(seen) < MOST and \
-                    not (seen and _same(seen[-1][0], value)):
-                seen.append((copy.deepcopy(value), last.get("line", frame.f_lineno),
-                             frame.f_locals.get(loop_var) if loop_var else None))
-            last["line"] = frame.f_lineno
-        return local
-
-    def tracer(frame, event, arg):
-        return local if frame.f_code is code else None
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        check.hand_written(check.args)
-    finally:
-        sys.settrace(previous)
+    def record(frame):
+        value = frame.f_locals.get(name)
+        if isinstance(value, (np.ndarray, float, np.floating)) and len(seen) < MOST and \
+                not (seen and same(seen[-1][0], value)):
+            seen.append((copy.deepcopy(value), last.get("line", frame.f_lineno),
+                         frame.f_locals.get(loop_var) if loop_var else None))
+        last["line"] = frame.f_lineno
+    watch(check, code, record)
     return seen
-
-
-def _same(a, b) -> bool:
-    return np.shape(a) == np.shape(b) and bool(np.all(np.asarray(a) == np.asarray(b)))
 
 
 __all__ = ["time_steps"]

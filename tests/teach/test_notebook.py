@@ -6,7 +6,6 @@ notebook_screenshot.py) where one is installed."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import pathlib
 import re
 import xml.etree.ElementTree as ET
@@ -16,17 +15,13 @@ import pytest
 
 import symdiff
 from symdiff.teach.tables import GREEN, RED, Table
-from support import load_example
+from support import load_example, load_script
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def screenshot_script():
-    spec = importlib.util.spec_from_file_location("notebook_screenshot",
-                                                  ROOT / "scripts" / "notebook_screenshot.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "scripts" / "notebook_screenshot.py")
 
 
 def test_table_colours_are_on_the_code_inline_and_important():
