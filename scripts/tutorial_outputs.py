@@ -20,6 +20,9 @@ SEEDS = ("circuit", "sigmoid_neuron", "hinge", "svm_loss", "softmax_loss", "mlp"
 #: block name -> (-f NAME, --inputs FUNC).
 VERIFY = {"verify-loss": ("softmax_loss", "loss_inputs"),
           "verify-layer": ("softmax", "layer_inputs")}
+#: Seeds also shown in the unfused teaching mode (`--gates`, `fuse=False`): block
+#: `NAME-gates` and picture docs/NAME_gates.svg.
+GATES = ("sigmoid_neuron",)
 
 sys.path.insert(0, str(ROOT / "examples"))
 import symdiff  # noqa: E402
@@ -45,6 +48,10 @@ def blocks() -> dict[str, str]:
         explanation = symdiff.explain(fn, *args)
         out[name] = explanation.markdown()
         out[f"{name}-text"] = "```text\n" + explanation.text() + "```\n"
+    for name in GATES:
+        fn, args = seed(name)
+        out[f"{name}-gates"] = "```text\n" + symdiff.explain(fn, *args, fuse=False).text() + \
+            "```\n"
     return {**out, **verify_blocks()}
 
 
@@ -74,6 +81,9 @@ def pictures() -> dict[str, str]:
     for name in SEEDS:
         fn, args = seed(name)
         out[f"{name}.svg"] = symdiff.graph(fn, *args).svg()
+    for name in GATES:
+        fn, args = seed(name)
+        out[f"{name}_gates.svg"] = symdiff.graph(fn, *args, fuse=False).svg()
     return out
 
 

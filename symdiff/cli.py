@@ -103,6 +103,9 @@ def _add_teaching_commands(commands) -> None:
         sub.add_argument("--wrt", metavar="ARG[,ARG...]",
                          help="the arguments to differentiate, by name or position "
                               "(default: every float argument)")
+        sub.add_argument("--gates", action="store_true",
+                         help="one node per operation, as on the lecture slides: the sigmoid "
+                              "1/(1+exp(-z)) as four gates (negate, exp, +1, 1/x), not one")
     exp.add_argument("--format", choices=("text", "markdown", "latex"), default="text",
                      help="terminal table (default), Markdown or LaTeX")
     exp.add_argument("--limit", type=int, default=200, metavar="N",
@@ -128,7 +131,7 @@ def _teach(args) -> None:
     src = _one_function(args.model, args.function)
     fence.check(src)
     wrt = wrt_names(src, _wrt_spec(args.wrt)) if args.wrt else None
-    run = trace(src, parse_arguments(args.at, src), wrt)
+    run = trace(src, parse_arguments(args.at, src), wrt, fuse=not args.gates)
     if args.command == "explain":
         text = Explanation(run).format(args.format, args.limit or None)
         if args.output:
@@ -136,9 +139,9 @@ def _teach(args) -> None:
         else:
             sys.stdout.write(text)
     elif args.output:
-        Graph(run).save(args.output, files_of(args.model))
+        Graph(run, group=False if args.gates else None).save(args.output, files_of(args.model))
     else:
-        sys.stdout.write(Graph(run).dot())
+        sys.stdout.write(Graph(run, group=False if args.gates else None).dot())
 
 
 def _reported(action, output) -> int:

@@ -47,6 +47,14 @@ def load_module(folder: Path, stem: str, text: str):
     return module
 
 
+def load_script(path: Path):
+    """Import a script (``scripts/notebook_screenshot.py``) by its path."""
+    spec = importlib.util.spec_from_file_location(Path(path).stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_example(name: str):
     """The module examples/<name>.py, imported once and registered in ``sys.modules``."""
     module_name = f"symdiff_example_{name}"

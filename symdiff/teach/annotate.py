@@ -8,7 +8,8 @@ differentiate, the local derivative in mathematical form and where a broadcast i
 names them):
 
     # mlp.py:23  h = np.maximum(0, X @ W1 + b1)
-    # max routes: d max(0, tmp_1)/dtmp_1 = 1(tmp_1 > 0)
+    # max routes: d max(0, tmp_1)/dtmp_1 = step(tmp_1)
+    # step(u) = 1 for u > 0, 0 for u < 0, 1/2 at u = 0: the code's 0.5*sign(u) + 0.5
     dtmp_1 = dh * (0.5 * np.sign(tmp_1) + 0.5)    # (N,H)
     # add distributes: d(tmp + b1)/db1 = 1, and
     # b1 was broadcast over axis 0: sum it back
@@ -123,10 +124,15 @@ def check_given(src, forward: Function, given: ShapeSpec) -> None:
 # ---------------------------------------------------------------- the comments
 
 
+#: What the code computes for ``step(u)``, the derivative of ``max(0, u)``: at ``u = 0``
+#: ties share the gradient (``0.5 * np.sign(u) + 0.5``), as JAX does.
+STEP = "step(u) = 1 for u > 0, 0 for u < 0, 1/2 at u = 0: the code's 0.5*sign(u) + 0.5"
+
+
 class _Math(StrPrinter):
-    """Maths as a reader writes it: ``x^2``, ``max(0, x)``, ``1(x > 0)`` for the step
-    function, differences as ``a - b``, and the arguments ``_0, _1...`` by their names, in
-    the order the user wrote them."""
+    """Maths as a reader writes it: ``x^2``, ``max(0, x)``, ``step(x)`` for the step
+    function (``STEP`` says what the code computes for it), differences as ``a - b``,
+    and the arguments ``_0, _1...`` by their names, in the order the user wrote them."""
 
     def __init__(self, names: dict[str, str]):
         super().__init__({"full_prec": False})
@@ -136,7 +142,7 @@ class _Math(StrPrinter):
         return self.names.get(e.name, e.name)
 
     def _print_Heaviside(self, e):
-        return f"1({self._print(e.args[0])} > 0)"
+        return f"step({self._print(e.args[0])})"
 
     def _print_Max(self, e):
         return f"max({', '.join(self._print(a) for a in _ordered(e.args))})"
@@ -220,13 +226,26 @@ class Commentary:
                 self.heading = (s.loc.file, s.loc.line)
             return comment, []
         above = []
-        if s.loc is not None and (s.loc.file, s.loc.line) != self.heading:
-            self.heading = (s.loc.file, s.loc.line)
-            above.append(f"{os.path.basename(s.loc.file)}:{s.loc.line}  {s.loc.text.strip()}")
+        loc = self.attributed(s)
+        if loc is not None and (loc.file, loc.line) != self.heading:
+            self.heading = (loc.file, loc.line)
+            above.append(f"{os.path.basename(loc.file)}:{loc.line}  {loc.text.strip()}")
         lesson, note = self.lesson(s)
         above += lesson.split("\n") if lesson else []
         beside = self.shapes_of(s, inline)
         return f"{beside}  {note}".strip(), above
+
+    def attributed(self, s: Node):
+        """The source line a backward line belongs to: its own, except for a sum of
+        gradients placed at an ``if`` or a loop's header (where the branches join), which
+        belongs to the line whose gradient it adds in, when there is one such line."""
+        if not (s.gradient_sum and s.loc is not None and _header(s.loc.text)):
+            return s.loc
+        added = {self.made[a.name].origin[0].loc for a in s.args[1:]
+                 if isinstance(a, Var) and a.name in self.made
+                 and self.made[a.name].origin is not None}
+        added.discard(None)
+        return added.pop() if len(added) == 1 else s.loc
 
     # ------------------------------------------------------------ shapes beside a line
 
@@ -303,7 +322,17 @@ class Commentary:
     # ------------------------------------------------------------ the maths above a line
 
     def lesson(self, n: Node) -> tuple[str, str]:
-        """(a comment line above ``n``, a note beside it): the maths of its backward step."""
+        """(a comment line above ``n``, a note beside it): the maths of its backward step,
+        and why an argument of the same node gets no gradient, where one does not."""
+        above, beside = self._lesson(n)
+        if n.origin is None or not above:
+            return above, beside
+        f, i = n.origin
+        notes = [self.skipped(f, j) for j, a in enumerate(f.args)
+                 if j != i and self.is_skipped(a)]
+        return "\n".join([above, *notes]), beside
+
+    def _lesson(self, n: Node) -> tuple[str, str]:
         if n.origin is None:
             return "", n.note
         f, i = n.origin
@@ -360,7 +389,21 @@ class Commentary:
         if code != exact:
             text += f" = {code}"
         gate = rules.gate(f)
-        return f"{gate}: {text}" if gate else text
+        text = f"{gate}: {text}" if gate else text
+        return text + ("\n" + STEP if "step(" in text else "")
+
+    def is_skipped(self, v) -> bool:
+        """Whether ``v`` is a max or min the output does not depend on (the shift of a
+        softmax): the chain rule gives it no gradient."""
+        made = self.made.get(v.name) if isinstance(v, Var) else None
+        return made is not None and made.op in ("amax", "amin") and bool(made.param("constant"))
+
+    def skipped(self, f: Node, j: int) -> str:
+        made = self.made[f.args[j].name]
+        word = "max" if made.op == "amax" else "min"
+        return (f"no gradient for {made.out} (the {word} of {made.args[0]}): shifting a row "
+                "by a constant\nleaves the result unchanged (a softmax is shift-invariant), "
+                "so its gradient is 0")
 
     def summed_back(self, n: Node, arg) -> str:
         """``b was broadcast over axis 0: sum it back``, from the shapes where known."""
@@ -393,6 +436,12 @@ def _axes(axis) -> str:
     """``axis 0`` or ``axes 0, 1``."""
     axes = axis if isinstance(axis, tuple) else (axis,)
     return f"axis {axes[0]}" if len(axes) == 1 else "axes " + ", ".join(map(str, axes))
+
+
+def _header(text: str) -> bool:
+    """Whether a source line opens a block (``if ...:``, ``for ...:``, ``while ...:``)."""
+    word = text.strip().split(" ", 1)[0].rstrip(":")
+    return word in ("if", "elif", "else", "for", "while")
 
 
 def _atomic(expr: sympy.Expr) -> bool:

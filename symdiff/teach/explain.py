@@ -24,18 +24,19 @@ and shows itself in a notebook (``_repr_html_``).
 from __future__ import annotations
 
 import ast
-import os
 from typing import Any, Callable
 
 import numpy as np
 
 from ..frontend import fence
-from .. import primitives as rules
 from ..backend.codegen_nodes import expression, render, statements
 from ..errors import Loc, SymdiffError
 from ..ir import Node
 from ..frontend.parse import FunctionSource, source_of
-from .gates import gate_name
+from .gates import gate_name, local_formula
+from .locations import where as where_of
+from .labels import Labels, gradient_name, node_code, vjp_maths
+from . import latex
 from .tables import Table, latex_escape
 from .trace import Trace, trace
 
@@ -45,7 +46,7 @@ SMALL = 9
 LIMIT = 200
 
 
-def explain(fn: Callable, *args, wrt=None, **kwargs) -> "Explanation":
+def explain(fn: Callable, *args, wrt=None, fuse: bool = True, **kwargs) -> "Explanation":
     """A worked example of backpropagation through ``fn`` at these arguments.
 
     Args:
@@ -54,6 +55,8 @@ def explain(fn: Callable, *args, wrt=None, **kwargs) -> "Explanation":
         uses them as indices or counts (labels, loop bounds); lists become arrays.
       wrt: names or positions of the arguments to differentiate, as for ``symdiff.grad``;
         by default every float argument.
+      fuse: False keeps one node per operation (the teaching mode of ``--gates``): the
+        sigmoid ``1 / (1 + np.exp(-z))`` is shown as its four gates, not as one node.
 
     Returns:
       An ``Explanation``: the forward and backward tables, node by node; ``str`` prints
@@ -67,7 +70,8 @@ def explain(fn: Callable, *args, wrt=None, **kwargs) -> "Explanation":
     """
     src = source_of(fn)
     fence.check(src)
-    return Explanation(trace(src, bind_arguments(src, args, kwargs), wrt_names(src, wrt)))
+    return Explanation(trace(src, bind_arguments(src, args, kwargs), wrt_names(src, wrt),
+                             fuse=fuse))
 
 
 def wrt_names(src: FunctionSource, wrt) -> tuple[str, ...] | None:
@@ -219,25 +223,6 @@ def shape_text(value: Any) -> str:
     return _shape(np.shape(value)) if np.ndim(value) else ""
 
 
-def node_code(n: Node) -> str:
-    """The right-hand side of a node, as the generated code writes it: ``X @ W1``."""
-    lines = [render(s) for s in statements(n, set(), set())]
-    prefix = f"{n.out.name} = "
-    if len(lines) == 1 and lines[0].startswith(prefix):
-        text = lines[0][len(prefix):]
-        return text[1:-1] if text.startswith("(") and _balanced(text[1:-1]) else text
-    return "; ".join(lines)
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for c in text:
-        depth += {"(": 1, ")": -1}.get(c, 0)
-        if depth < 0:
-            return False
-    return depth == 0
-
-
 # ---------------------------------------------------------------- the worked example
 
 
@@ -246,14 +231,15 @@ class Explanation:
 
     def __init__(self, run: Trace):
         self.run = run
+        self.labels = Labels(run)
 
     # ------------------------------------------------------------ tables
 
     def _name(self, source) -> str:
-        return source if isinstance(source, str) else self.run.steps[source].node.out.name
+        return source if isinstance(source, str) else self.labels.step[source]
 
-    def _d(self, name: str) -> str:
-        return f"d{self.run.output}/d{name}"
+    def _d(self, label: str) -> str:
+        return f"d{self.labels.output}/{gradient_name(label)}"
 
     def forward_table(self, limit: int | None = LIMIT) -> Table:
         run = self.run
@@ -267,7 +253,8 @@ class Explanation:
         for kind, k in run.order:
             if kind == "step":
                 step = run.steps[k]
-                rows.append((step.node.out.name, node_code(step.node), format_value(step.value),
+                rows.append((self.labels.step[k], self.labels.operation[k],
+                             format_value(step.value),
                              shape_text(step.value), _where(step.node))
                             + ((run.contexts.get(step.context, ""),) if loops else ()))
                 continue
@@ -275,11 +262,13 @@ class Explanation:
             context = (run.contexts.get(b.context, ""),) if loops else ()
             if kind == "if":
                 side = "True: the if block ran" if b.taken else "False: the else block ran"
-                rows.append((f"if {b.cond}", "branch", side, "", "") + context)
+                rows.append((f"if {self.labels.of(b.cond)}", "branch", side, "", "") + context)
             else:
-                rows.extend((out, f"{chosen} (branch result)", format_value(value),
+                rows.extend((self.labels.of(out), f"{self.labels.of(chosen)} (branch result)",
+                             format_value(value),
                              shape_text(value), "") + context
-                            for out, chosen, value in b.results if out != chosen)
+                            for out, chosen, value in b.results
+                            if self.labels.of(out) != self.labels.of(chosen))
         kinds = ("code", "code", "value", "code", "", "")
         return _limited(Table("Forward pass", headers, rows, kinds), limit)
 
@@ -308,14 +297,15 @@ class Explanation:
             last = b.step
             if first and len(found.get(b.step, ())) > 1:
                 rows.append(self._branch_row(b.step, found[b.step], b.upstream) + where)
-            arg = n.args[b.arg].name
             source = step.inputs[b.arg]
+            arg = self.labels.source(source, n.args[b.arg].name)
+            label = self.labels.step[b.step]
             single = source is None or len(found.get(source, ())) <= 1
             down = format_value(b.part)
-            rows.append((n.out.name if first else "", node_code(n) if first else "",
-                         f"{self._d(n.out.name)} = {format_value(b.upstream)}" if first else "",
-                         arg, _local(n, b), f"{self._d(arg)} = {down}" if single else down,
-                         gate_name(n)) + where)
+            rows.append((label if first else "", self.labels.operation[b.step] if first else "",
+                         f"{self._d(label)} = {format_value(b.upstream)}" if first else "",
+                         arg, self._local(b), f"{self._d(arg)} = {down}" if single else down,
+                         gate_name(n, self.labels.inputs(b.step))) + where)
         for name in run.wrt:
             if len(found.get(name, ())) > 1:
                 rows.append(self._branch_row(name, found[name], run.gradients[name])
@@ -323,6 +313,23 @@ class Explanation:
         kinds = ("code", "code", "gradient", "code", "code", "gradient", "", "")
         return _limited(Table("Backward pass: downstream gradient = upstream gradient x "
                               "local gradient", headers, rows, kinds), limit)
+
+    def _local(self, b) -> str:
+        """``df/dq = z = -4`` for an elementwise node; the VJP as a formula for the others:
+        ``dh = d(h @ W2) @ W2.T``."""
+        n = self.run.steps[b.step].node
+        names = self.labels.inputs(b.step)
+        label = self.labels.step[b.step]
+        arg = self.labels.source(self.run.steps[b.step].inputs[b.arg], n.args[b.arg].name)
+        if n.op == "ew":
+            formula = f"{gradient_name(label)}/{gradient_name(arg)} = " + \
+                local_formula(n, b.arg, {**names, n.out.name: label})
+            value = format_value(b.local)
+            return formula if formula.endswith(f"= {value}") else f"{formula} = {value}"
+        upstream, part = b.names
+        fixed = {**self.labels.by_name, **names, upstream: gradient_name(label),
+                 part: gradient_name(arg)}
+        return vjp_maths(rule_code(b.rule), fixed, part)
 
     def _branch_row(self, source, parts: list[int], total) -> tuple[str, ...]:
         values = [format_value(self.run.backprops[k].part) for k in parts]
@@ -342,11 +349,11 @@ class Explanation:
     def title(self) -> str:
         fn = self.run.fn
         args = ", ".join(f"{k}={format_value(v)}" for k, v in self.run.args.items())
-        where = f" ({os.path.basename(fn.loc.file)}:{fn.loc.line})" if fn.loc else ""
+        where = f" ({where_of(fn.loc)})" if fn.loc else ""
         return f"Backpropagation through {fn.name}({args}){where}"
 
     def _summary(self) -> list[str]:
-        out = [f"{self.run.output} = {format_value(self.run.value)}"]
+        out = [f"{self.labels.output} = {format_value(self.run.value)}"]
         return out + [f"{d} = {v}" for d, v in self.gradients()]
 
     def text(self, limit: int | None = LIMIT) -> str:
@@ -361,14 +368,21 @@ class Explanation:
                             self.backward_table(limit).markdown(),
                             "**Result**\n\n" + summary]) + "\n"
 
-    def latex(self, limit: int | None = LIMIT) -> str:
-        """LaTeX tabulars; the colours need ``\\usepackage{xcolor}``."""
-        summary = "\\\\\n".join(r"\texttt{" + latex_escape(line) + "}"
-                                for line in self._summary())
-        return "\n\n".join(["% needs \\usepackage{xcolor}",
-                            r"\subsection*{" + latex_escape(self.title()) + "}",
-                            self.forward_table(limit).latex(), self.backward_table(limit).latex(),
-                            r"\noindent\textbf{Result}\\" + "\n" + summary]) + "\n"
+    def latex(self, limit: int | None = LIMIT, standalone: bool = False) -> str:
+        """LaTeX: the tables as longtables that fit the page, derivatives as
+        ``\\frac{\\partial f}{\\partial x}``; needs the packages of ``latex.PACKAGES``
+        (``standalone``: a complete article that pdflatex compiles)."""
+        summary = "\\\\\n".join(latex.cell(line, "gradient") if "/" in line else
+                                latex.cell(line, "value") for line in self._summary())
+        body = "\n\n".join([latex.table(self.forward_table(limit)),
+                             latex.table(self.backward_table(limit)),
+                             r"{\raggedright\noindent\textbf{Result}\\" + "\n" + summary +
+                             r"\par}"]) + "\n"
+        if standalone:
+            return latex.document(body, self.title())
+        needs = ", ".join(latex.PACKAGES)
+        return (f"% needs \\usepackage{{{needs}}}\n"
+                rf"\subsection*{{{latex_escape(self.title())}}}" + "\n\n" + body)
 
     def html(self, limit: int | None = LIMIT) -> str:
         import html as escape
@@ -405,17 +419,7 @@ def _limited(table: Table, limit: int | None) -> Table:
 
 
 def _where(n: Node) -> str:
-    return f"{os.path.basename(n.loc.file)}:{n.loc.line}" if n.loc else ""
-
-
-def _local(n: Node, b) -> str:
-    """``df/dq = z = -4`` for an elementwise node; the VJP's code for an array operation."""
-    described = rules.describe(n, b.arg)
-    if n.op == "ew":
-        formula = described.split(": ", 1)[-1]
-        value = format_value(b.local)
-        return formula if formula.endswith(f"= {value}") else f"{formula} = {value}"
-    return "; ".join(rule_code(b.rule)) or described
+    return where_of(n.loc)
 
 
 def rule_code(rule) -> list[str]:

@@ -13,11 +13,13 @@ from __future__ import annotations
 import sympy
 
 from .. import primitives as rules
-from ..ir import Node
+from ..ir import Node, ew_symbols
+from ..primitives import elementwise as E
+from .labels import maths
 
 
-def gate_name(n: Node) -> str:
-    """The gate of ``n``, for the backward table."""
+def gate_name(n: Node, names: dict[str, str] | None = None) -> str:
+    """The gate of ``n``, for the backward table; ``names`` label its arguments."""
     named = rules.gate(n)
     if n.op != "ew":
         return named
@@ -26,8 +28,23 @@ def gate_name(n: Node) -> str:
         "add distributes" else []
     if len(negated) == 1:
         which = 0 if str(-negated[0]) == "_0" else 1
-        return f"sub distributes, negated to {n.args[which]}"
+        arg = str(n.args[which])
+        return f"sub distributes, negated to {(names or {}).get(arg, arg)}"
     return named or elementwise_gate(expr)
+
+
+def local_formula(n: Node, i: int, names: dict[str, str]) -> str:
+    """The local derivative of elementwise node ``n`` by its argument ``i``, its arguments
+    and output written by their labels (``names``: variable name -> label), parenthesized
+    where precedence needs it."""
+    local = E.local_derivative(n.param("expr"), i)
+    symbols = dict(zip(ew_symbols(len(n.args)), map(str, n.args)))
+    symbols[E.OUT] = n.out.name
+    used = [s for s in symbols if s in local.free_symbols]
+    placeholders = {s: sympy.Symbol(f"_arg{k}") for k, s in enumerate(used)}
+    text = sympy.sstr(local.xreplace(placeholders), full_prec=False)
+    labels = {f"_arg{k}": names.get(symbols[s], symbols[s]) for k, s in enumerate(used)}
+    return maths(text, labels)
 
 
 def elementwise_gate(expr: sympy.Expr) -> str:

@@ -16,26 +16,31 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Callable
 
 from ..frontend import fence
 from ..errors import SymdiffError
-from .explain import bind_arguments, format_value, node_code, wrt_names
-from .graph_layout import PORT, Layout, layout
+from .explain import bind_arguments, format_value, wrt_names
+from .graph_build import SMALL, Edge, Node, build, edge_text
+from .labels import Labels
+from .graph_bands import cut
+from .graph_layout import PORT, Layout, Route, layout
 from ..util.output import write_whole
 from ..frontend.parse import source_of
 from .tables import GREEN, RED
 from .trace import Trace, trace
 
-#: Arrays up to this many elements show their numbers on edges; larger ones their shape.
-SMALL = 4
 #: More nodes than this are refused: such a picture cannot be read.
 MAX_NODES = 150
-#: The longest code shown in a node, in characters; longer code is cut with an ellipsis.
-LONGEST = 32
-#: Node labels longer than this put the name and the code on two lines.
-WRAP = 18
+#: Pictures wider than this (in points) draw one box per source line, and are then cut into
+#: rows: a slide is about 1,600 pixels wide, 1,200 points (an SVG's unit; a browser draws
+#: 4/3 pixel per point, and PNGs are made at 96 dots per inch, the same scale).
+WIDE = 1200.0
+#: Dots per inch of PNG pictures: 4/3 pixel per point, as a browser draws the SVG.
+DPI = 96
+#: Space between two rows of a graph cut to fit a slide.
+ROW_GAP = 24.0
 
 NODE_FONT = {"family": "DejaVu Sans Mono", "size": 9.0}
 EDGE_FONT = {"family": "DejaVu Sans", "size": 8.0}
@@ -43,28 +48,20 @@ TITLE_FONT = {"family": "DejaVu Sans", "size": 10.0, "weight": "bold"}
 LEGEND_FONT = {"family": "DejaVu Sans", "size": 8.0}
 
 
-@dataclass(frozen=True)
-class Node:
-    key: str
-    label: str
-    kind: str              # "input", "op" or "output"
-
-
-@dataclass(frozen=True)
-class Edge:
-    source: str
-    target: str
-    value: str             # forward value, drawn above the edge
-    gradient: str          # gradient flowing back along the edge, drawn below ("" if none)
-
-
-def graph(fn: Callable, *args, wrt=None, **kwargs) -> "Graph":
+def graph(fn: Callable, *args, wrt=None, fuse: bool = True, group: bool | None = None,
+          **kwargs) -> "Graph":
     """The computational graph of ``fn`` at these arguments, with values and gradients.
 
     Args:
       fn: a function written with ``def`` whose output is a scalar.
       *args, **kwargs: the inputs, taken as by ``symdiff.explain``.
       wrt: the arguments whose gradients are drawn, as for ``symdiff.explain``.
+      fuse: False draws one node per operation (``--gates``), as on the lecture slide of
+        the sigmoid neuron: ``*-1``, ``exp``, ``+1``, ``1/x``.
+      group: True draws one box per source line (``h = maximum(0, X @ W1 + b1)``, a
+        layer's affine map and ReLU), False one per operation; by default lines are
+        grouped when the picture would otherwise be wider than a slide (``WIDE``), and
+        never with ``fuse=False``.
 
     Returns:
       A ``Graph``: ``.save("g.svg")`` (or .png, .dot) draws it, each edge labelled with
@@ -78,21 +75,28 @@ def graph(fn: Callable, *args, wrt=None, **kwargs) -> "Graph":
     """
     src = source_of(fn)
     fence.check(src)
-    return Graph(trace(src, bind_arguments(src, args, kwargs), wrt_names(src, wrt)))
+    return Graph(trace(src, bind_arguments(src, args, kwargs), wrt_names(src, wrt),
+                       fuse=fuse), group=False if group is None and not fuse else group)
 
 
 class Graph:
     """Nodes and labelled edges of one run; renders to SVG, PNG and DOT."""
 
-    def __init__(self, run: Trace):
+    def __init__(self, run: Trace, group: bool | None = None):
         self.run = run
-        self.nodes, self.edges = _build(run)
+        self._layout: Layout | None = None
+        self._drawn: tuple | None = None
+        self.grouped = bool(group)
+        self.nodes, self.edges = build(run, self.grouped)
+        if group is None and len(self.nodes) <= MAX_NODES and self.layout().width > WIDE:
+            self.grouped = True                 # one box per source line, to fit a slide
+            self.nodes, self.edges = build(run, True)
+            self._layout = None
         if len(self.nodes) > MAX_NODES:
             raise SymdiffError(f"the graph of {run.fn.name} at these inputs has "
                                f"{len(self.nodes)} nodes; graph draws at most {MAX_NODES}",
                                run.fn.loc, hint="use fewer loop iterations or smaller inputs, "
                                                 "or symdiff explain for the tables")
-        self._layout: Layout | None = None
 
     def title(self) -> str:
         args = ", ".join(f"{k}={format_value(v, SMALL)}" for k, v in self.run.args.items())
@@ -101,17 +105,45 @@ class Graph:
     # ------------------------------------------------------------ layout
 
     def layout(self) -> Layout:
+        """The layout of all nodes in one row (``drawn`` cuts it to fit a slide)."""
         if self._layout is None:
-            sizes = {}
-            for n in self.nodes:
-                lines = [text_size(line, NODE_FONT) for line in n.label.split("\n")]
-                w, h = max(w for w, _ in lines), sum(h for _, h in lines) * 1.2
-                sizes[n.key] = (w + 16, max(h + 12, PORT * 0.8))
-            edges = [(e.source, e.target,
-                      max(text_size(e.value, EDGE_FONT)[0], text_size(e.gradient, EDGE_FONT)[0]))
-                     for e in self.edges]
-            self._layout = layout(sizes, edges)
+            self._layout = self._layout_of(self.nodes, self.edges)
         return self._layout
+
+    def _layout_of(self, nodes, edges) -> Layout:
+        sizes = {}
+        for n in nodes:
+            lines = [text_size(line, NODE_FONT) for line in n.label.split("\n")]
+            w, h = max(w for w, _ in lines), sum(h for _, h in lines) * 1.2
+            sizes[n.key] = (w + 16, max(h + 12, PORT * 0.8))
+        widths = [(e.source, e.target,
+                   max(text_size(e.value, EDGE_FONT)[0], text_size(e.gradient, EDGE_FONT)[0]))
+                  for e in edges]
+        return layout(sizes, widths)
+
+    def drawn(self) -> tuple[list[Node], list[Edge], Layout]:
+        """The nodes, edges and layout as drawn: rows one under the other when the graph
+        is wider than a slide (``WIDE``), joined by links."""
+        if self._drawn is None:
+            rows = cut(self.nodes, self.edges, self.layout(), WIDE)
+            if len(rows) == 1:
+                self._drawn = (self.nodes, self.edges, self.layout())
+            else:
+                self._drawn = self._stacked(rows)
+        return self._drawn
+
+    def _stacked(self, rows) -> tuple[list[Node], list[Edge], Layout]:
+        nodes, edges, boxes, routes, y, width = [], [], {}, [], 0.0, 0.0
+        for row_nodes, row_edges in rows:
+            lay = self._layout_of(row_nodes, row_edges)
+            nodes += row_nodes
+            edges += row_edges
+            boxes.update({k: replace(b, y=b.y + y) for k, b in lay.boxes.items()})
+            routes += [Route(tuple((px, py + y) for px, py in r.points),
+                             (r.label_at[0], r.label_at[1] + y)) for r in lay.routes]
+            y += lay.height + ROW_GAP
+            width = max(width, lay.width)
+        return nodes, edges, Layout(boxes, routes, width, y - ROW_GAP)
 
     # ------------------------------------------------------------ pictures
 
@@ -119,9 +151,10 @@ class Graph:
         """A matplotlib Figure of the graph (no pyplot state is touched)."""
         from matplotlib.figure import Figure
         from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-        lay = self.layout()
+        nodes, edges, lay = self.drawn()
         top, bottom = 30.0, 26.0
-        legend = (f"green: forward value    red: gradient d{self.run.output}/d(that value), "
+        output = Labels(self.run).output
+        legend = (f"green: forward value    red: gradient d{output}/d(that value), "
                   "flowing back along the edge")
         words = max(text_size(self.title(), TITLE_FONT)[0], text_size(legend, LEGEND_FONT)[0])
         width, height = max(lay.width, words + 32), lay.height + top + bottom
@@ -132,7 +165,7 @@ class Graph:
         ax.axis("off")
         text = dict(parse_math=False)
         ax.text(16, 18, self.title(), **TITLE_FONT, va="center", **text)
-        for edge, route in zip(self.edges, lay.routes):
+        for edge, route in zip(edges, lay.routes):
             xs, ys = zip(*((x, y + top) for x, y in route.points))
             ax.plot(xs[:-1], ys[:-1], color="#555555", lw=1.0, solid_capstyle="round")
             ax.add_patch(FancyArrowPatch((xs[-2], ys[-2]), (xs[-1], ys[-1]), arrowstyle="-|>",
@@ -145,13 +178,14 @@ class Graph:
                 ax.text(x, y + top + 2.5, edge.gradient, color=RED, ha="center", va="top",
                         **EDGE_FONT, **text)
         style = {"input": ("#e8f1fb", "#6a8fb5"), "op": ("#f4f4f4", "#888888"),
-                 "output": ("#fdf3e3", "#c08a3e")}
-        for n in self.nodes:
+                 "output": ("#fdf3e3", "#c08a3e"), "link": ("#ffffff", "#888888")}
+        for n in nodes:
             box = lay.boxes[n.key]
             fill, line = style[n.kind]
             ax.add_patch(FancyBboxPatch((box.x, box.y + top), box.w, box.h, linewidth=1.0,
                                         boxstyle="round,pad=0,rounding_size=5",
-                                        facecolor=fill, edgecolor=line))
+                                        facecolor=fill, edgecolor=line,
+                                        linestyle="--" if n.kind == "link" else "-"))
             ax.text(box.x + box.w / 2, box.cy + top, n.label, ha="center", va="center",
                     **NODE_FONT, **text)
         ax.text(16, height - 13, legend, **LEGEND_FONT, color="#444444", va="center", **text)
@@ -165,7 +199,7 @@ class Graph:
                                   metadata={"Date": None, "Creator": "symdiff"})
         return buffer.getvalue()
 
-    def png(self, dpi: int = 144) -> bytes:
+    def png(self, dpi: int = DPI) -> bytes:
         buffer = io.BytesIO()
         self.figure().savefig(buffer, format="png", dpi=dpi, metadata={"Software": "symdiff"})
         return buffer.getvalue()
@@ -203,66 +237,20 @@ class Graph:
     def _repr_svg_(self) -> str:
         return self.svg()
 
+    def _repr_html_(self) -> str:
+        """The picture for a notebook, scaled down to the width of the output area (never
+        up): an ``img`` of the SVG, which no notebook style sheet restyles."""
+        import base64
+        from html import escape
+        svg = self.svg()
+        width = float(svg.split('width="', 1)[1].split("pt", 1)[0]) * 4 / 3
+        data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+        return (f'<img src="data:image/svg+xml;base64,{data}" '
+                f'alt="{escape(self.title(), quote=True)}" '
+                f'style="width:{width:.0f}px;max-width:100%;height:auto" />')
+
     def __repr__(self) -> str:
         return f"<Graph of {self.run.fn.name}: {len(self.nodes)} nodes, {len(self.edges)} edges>"
-
-
-def _build(run: Trace) -> tuple[list[Node], list[Edge]]:
-    """Inputs, one node per forward step, the output; an edge per argument read."""
-    parts = {(b.step, b.arg): b.part for b in run.backprops}
-    nodes, edges = [], []
-    for name in run.args:
-        nodes.append(Node(f"in:{name}", name, "input"))
-    for k, step in enumerate(run.steps):
-        nodes.append(Node(f"step:{k}", _label(step, run.contexts.get(step.context, "")), "op"))
-        for i, (source, value) in enumerate(zip(step.inputs, step.arg_values)):
-            if source is None:
-                continue
-            key = f"in:{source}" if isinstance(source, str) else f"step:{source}"
-            gradient = edge_text(parts[k, i]) if (k, i) in parts else ""
-            edges.append(Edge(key, f"step:{k}", edge_text(value), gradient))
-    source = run.value_source
-    nodes.append(Node("output", run.output if source is not None else
-                      f"{run.output} = {edge_text(run.value)}", "output"))
-    if source is not None:
-        edges.append(Edge(f"in:{source}" if isinstance(source, str) else f"step:{source}",
-                          "output", edge_text(run.value), "1"))
-    nodes, edges = _leading_to_output(nodes, edges)
-    linked = {e.source for e in edges}
-    return [Node(n.key, f"{n.label} = {edge_text(run.args[n.label])}", n.kind)
-            if n.kind == "input" and n.key not in linked else n for n in nodes], edges
-
-
-def _leading_to_output(nodes: list[Node], edges: list[Edge]) -> tuple[list[Node], list[Edge]]:
-    """Only operations the output depends on (a loop's test, say, is left out), and
-    every input."""
-    keep, todo = {"output"}, ["output"]
-    while todo:
-        target = todo.pop()
-        for e in edges:
-            if e.target == target and e.source not in keep:
-                keep.add(e.source)
-                todo.append(e.source)
-    edges = [e for e in edges if e.source in keep and e.target in keep]
-    return [n for n in nodes if n.kind == "input" or n.key in keep], edges
-
-
-def _label(step, iteration: str = "") -> str:
-    """``q = x + y``; a longer line splits into the name and the code below it; in a
-    loop, the name says which iteration: ``h (t=2) =``."""
-    name, code = step.node.out.name, node_code(step.node)
-    if len(code) > LONGEST:
-        code = code[:LONGEST - 1] + "\u2026"
-    if iteration:
-        name = f"{name} ({iteration})"
-    text = f"{name} = {code}"
-    return text if len(text) <= WRAP and not iteration else f"{name} =\n{code}"
-
-
-def edge_text(value) -> str:
-    """A number, a small array's numbers, or a larger array's shape."""
-    text = format_value(value, SMALL)
-    return text[:-len(" array")] if text.endswith(" array") else text
 
 
 def text_size(text: str, font: dict) -> tuple[float, float]:
@@ -285,4 +273,4 @@ def _html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-__all__ = ["graph", "Graph", "Node", "Edge", "write_whole", "text_size"]
+__all__ = ["graph", "Graph", "Node", "Edge", "edge_text", "write_whole", "text_size", "WIDE"]

@@ -13,6 +13,10 @@ import html
 from dataclasses import dataclass
 
 GREEN, RED = "#1b7f3b", "#c0392b"
+#: Inline styles of table cells and of the code in them (no background: the notebooks
+#: give ``code`` one of their own).
+CELL = "text-align:left !important;vertical-align:top;padding:2px 8px"
+CODE = "background:none !important;white-space:pre-wrap"
 
 
 @dataclass(frozen=True)
@@ -57,21 +61,25 @@ class Table:
         return "\n".join(out + [r"\end{center}"])
 
     def html(self) -> str:
+        """An HTML table whose colours survive the notebooks' style sheets: JupyterLab,
+        classic Notebook and VS Code colour ``code`` themselves, so the colour is set on
+        the ``code`` element, inline and ``!important`` (which no style sheet overrides)."""
         kinds = self.kinds or ("code",) * len(self.headers)
-        head = "".join(f"<th style='text-align:left'>{html.escape(h)}</th>" for h in self.headers)
+        head = "".join(f"<th style='{CELL}'>{html.escape(h)}</th>" for h in self.headers)
         body = []
         for r in self.rows:
             cells = []
             for c, kind in zip(r, kinds):
                 colour = {"value": GREEN, "gradient": RED}.get(kind)
-                style = f" style='color:{colour};text-align:left'" if colour else \
-                    " style='text-align:left'"
-                shown = f"<code>{html.escape(c)}</code>" if kind else html.escape(c)
-                cells.append(f"<td{style}>{shown}</td>" if c else "<td></td>")
+                inner = f"color:{colour} !important;" if colour else ""
+                shown = (f"<code style='{inner}{CODE}'>{html.escape(c)}</code>" if kind
+                         else html.escape(c))
+                cells.append(f"<td style='{CELL}'>{shown}</td>" if c else "<td></td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
         note = f"<p>{html.escape(self.note)}</p>" if self.note else ""
-        return (f"<p><b>{html.escape(self.title)}</b></p><table><thead><tr>{head}</tr></thead>"
-                f"<tbody>{''.join(body)}</tbody></table>{note}")
+        return (f"<p><b>{html.escape(self.title)}</b></p><div style='overflow-x:auto;"
+                f"max-width:100%'><table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(body)}</tbody></table></div>{note}")
 
 
 def _markdown_cell(text: str, code: bool) -> str:

@@ -19,6 +19,7 @@ iteration, and every value is recorded with the iterations it belongs to.
 """
 from __future__ import annotations
 
+import ast
 import math
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,6 +33,7 @@ from ..ir import (Const, Function, If, Loop, Node, Value, Var, ew_symbols, flatt
                   walk)
 from ..optimize.passes import optimize
 from ..frontend.parse import FunctionSource
+from ..frontend.lower import lower
 from ..pipeline import annotated_shapes, forward_ir
 from ..ad.reverse import reverse
 from ..primitives import elementwise as E
@@ -66,6 +68,7 @@ class Backprop:
     local: Any                         # the local derivative's value (elementwise nodes)
     part: Any                          # the contribution; None when it is zero
     rule: tuple[Node, ...]             # the backward nodes the VJP emitted
+    names: tuple[str, str] = ("", "")  # the variables of the upstream gradient, the part
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,9 @@ class Trace:
     branches: list[Branch] = field(default_factory=list)
     #: the forward run in order: ("step", k), ("if", k) and ("results", k) for branch k
     order: list[tuple[str, int]] = field(default_factory=list)
+    #: the names the user's source binds (a value the compiler renamed, ``loss_2``, is
+    #: shown by the user's name, ``loss``)
+    user_names: frozenset[str] = frozenset()
 
     @property
     def output(self) -> str:
@@ -108,6 +114,7 @@ class Mark:
     node: Node
     arg: int
     rule: tuple[Node, ...]
+    names: tuple[str, str] = ("", "")  # the variables of the upstream gradient, the part
 
 
 class MarkingRules:
@@ -125,13 +132,17 @@ class MarkingRules:
         part = self.table.vjp(em, g, n, i)
         rule = tuple(em.b.body[start:])
         local = _local_derivative(em, n, i) if primitive(n.op).elementwise else None
-        self.marks.append(Mark(n, i, rule))
+        self.marks.append(Mark(n, i, rule, (_var_name(g), _var_name(part))))
         nothing = Const(None)
         em.b.body.append(node(em.b.names.fresh("mark"), MARK,
                               [g, nothing if part is None else part,
                                nothing if local is None else local],
                               n.loc, "explain", mark=len(self.marks) - 1))
         return part
+
+
+def _var_name(v: Value | None) -> str:
+    return v.name if isinstance(v, Var) else ""
 
 
 def _local_derivative(em, n: Node, i: int) -> Value:
@@ -153,14 +164,16 @@ def gradient_graph(src: FunctionSource, forward: Function, shapes: dict[str, Any
     return grad, table
 
 
-def trace(src: FunctionSource, args: dict[str, Any], wrt: tuple[str, ...] | None = None
-          ) -> Trace:
+def trace(src: FunctionSource, args: dict[str, Any], wrt: tuple[str, ...] | None = None,
+          fuse: bool = True) -> Trace:
     """Compile and run the gradient of ``src`` at ``args`` (parameter name -> value).
 
     Parameters left out take their defaults; ``wrt`` defaults to every parameter that
-    holds floats.
+    holds floats. ``fuse=False`` (the teaching mode of ``--gates``) keeps one node per
+    operation: ``1 / (1 + np.exp(-z))`` stays four gates (negate, exp, add 1, reciprocal)
+    instead of one sigmoid node.
     """
-    forward = optimize(forward_ir(src))
+    forward = optimize(forward_ir(src) if fuse else unfused_ir(src))
     params = [p.name for p in forward.params]
     given, args = set(args), {**dict(forward.defaults), **args}
     missing = [p for p in params if p not in args]
@@ -177,7 +190,8 @@ def trace(src: FunctionSource, args: dict[str, Any], wrt: tuple[str, ...] | None
                            src.loc(src.tree), hint="pass real-valued inputs as floats, e.g. 2.0")
     shapes = {p: np.shape(args[p]) for p in params if not isinstance(args[p], (bool, str))}
     grad, table = gradient_graph(src, forward, shapes, tuple(params.index(w) for w in wrt))
-    run = Trace(forward, {p: args[p] for p in params}, tuple(wrt))
+    run = Trace(forward, {p: args[p] for p in params}, tuple(wrt),
+                user_names=source_names(src))
     machine = _Machine(run, table, {n.out.name for n in walk(forward.body)
                                     if isinstance(n, Node)})
     machine.env.update(run.args)
@@ -189,6 +203,19 @@ def trace(src: FunctionSource, args: dict[str, Any], wrt: tuple[str, ...] | None
     run.value_source = machine.origin(value)
     run.gradients = {w: machine.value(g) for w, g in zip(wrt, flatten((grads,)))}
     return run
+
+
+def source_names(src: FunctionSource) -> frozenset[str]:
+    """Every name the function's source binds or reads (its variables and parameters)."""
+    return frozenset(n.id for n in ast.walk(src.tree) if isinstance(n, ast.Name)) | \
+        frozenset(a.arg for a in ast.walk(src.tree) if isinstance(a, ast.arg))
+
+
+def unfused_ir(src: FunctionSource) -> Function:
+    """The forward graph as lowering writes it, one node per operation (not fused)."""
+    fn = lower(src)
+    verify(fn)
+    return fn
 
 
 def index_params(fn: Function) -> set[str]:
@@ -302,7 +329,8 @@ class _Machine:
         if step is None:
             return
         upstream, part, local = (self.value(a) for a in n.args)
-        self.run.backprops.append(Backprop(step, mark.arg, upstream, local, part, mark.rule))
+        self.run.backprops.append(Backprop(step, mark.arg, upstream, local, part, mark.rule,
+                                           mark.names))
 
     def branch(self, s: If) -> None:
         taken = bool(self.value(s.cond))
@@ -358,5 +386,5 @@ class _Machine:
         return run_body
 
 
-__all__ = ["trace", "Trace", "Step", "Backprop", "Branch", "index_params", "MarkingRules",
-           "gradient_graph", "MARK"]
+__all__ = ["trace", "unfused_ir", "source_names", "Trace", "Step", "Backprop", "Branch",
+           "index_params", "MarkingRules", "gradient_graph", "MARK"]

@@ -42,7 +42,9 @@ def explain(check, report: BackwardReport) -> None:
                         _diagonal(check, k, g, position) or
                         _rows(check, g) or _close(g))
     from .verify_steps import intermediates
+    from .verify_time import time_steps
     intermediates(check, report)
+    time_steps(check, report)
 
 
 def _confirm(check, g: Comparison, position: int) -> None:

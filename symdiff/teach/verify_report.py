@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import Loc
+from .locations import where
 
 GREEN, RED = "#1b7f3b", "#c0392b"
 
@@ -226,8 +227,7 @@ def _num(value) -> str:
 
 
 def _short(loc: Loc) -> str:
-    import os
-    return f"{os.path.basename(loc.file)}:{loc.line}"
+    return where(loc)
 
 
 def _md(text: str) -> str:

@@ -97,9 +97,16 @@ def _snapshots(check, code, names: set[str]) -> dict[str, list]:
             if not isinstance(value, (np.ndarray, float, np.floating)):
                 continue
             values = seen[name]
-            if len(values) < SNAPSHOTS and not (values and _same(values[-1], value)):
+            if len(values) < SNAPSHOTS and not (values and same(values[-1], value)):
                 values.append(copy.deepcopy(value))
 
+    watch(check, code, record)
+    return seen
+
+
+def watch(check, code, record) -> None:
+    """Run the hand-written backward at the check's inputs, calling ``record(frame)`` after
+    each line of the function with this code object (and when it returns)."""
     def local(frame, event, arg):
         if event in ("line", "return"):
             record(frame)
@@ -113,14 +120,14 @@ def _snapshots(check, code, names: set[str]) -> dict[str, list]:
         check.hand_written(check.args)
     finally:
         sys.settrace(previous)
-    return seen
 
 
 #: Values kept per intermediate (a loop may rewrite it at every step).
 SNAPSHOTS = 50
 
 
-def _same(a, b) -> bool:
+def same(a, b) -> bool:
+    """Whether two values are equal, shapes and all."""
     return np.shape(a) == np.shape(b) and bool(np.all(np.asarray(a) == np.asarray(b)))
 
 

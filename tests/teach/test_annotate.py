@@ -201,7 +201,8 @@ def test_mlp_annotations_with_docstring_names():
                                             "b1 was broadcast over axis 0: sum it back"])
     assert lines["tmp_23 = dh * (0.5 * np.sign(tmp_1) + 0.5)"][1] == [
         "mlp.py:23  h = np.maximum(0, X @ W1 + b1)",
-        "max routes: d max(0, tmp_1)/dtmp_1 = 1(tmp_1 > 0)"]
+        "max routes: d max(0, tmp_1)/dtmp_1 = step(tmp_1)",
+        "step(u) = 1 for u > 0, 0 for u < 0, 1/2 at u = 0: the code's 0.5*sign(u) + 0.5"]
 
 
 def test_mlp_annotations_with_example_shapes():

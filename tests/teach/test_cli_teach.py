@@ -30,7 +30,7 @@ def test_explain_prints_the_worked_example(capsys):
 
 
 @pytest.mark.parametrize("kind, marker", [("markdown", "| node | operation |"),
-                                          ("latex", r"\begin{tabular}")])
+                                          ("latex", r"\begin{longtable}")])
 def test_explain_formats(kind, marker, tmp_path, capsys):
     assert cli.main(["explain", CIRCUIT, "-f", "f", "--at", AT, "--format", kind]) == 0
     assert marker in capsys.readouterr().out

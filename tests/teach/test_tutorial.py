@@ -24,8 +24,13 @@ def outputs():
 def test_tutorial_blocks_are_current(outputs):
     doc = (ROOT / "docs" / "tutorial.md").read_text()
     assert outputs.update(doc) == doc, STALE
-    assert doc.count("<!-- generated: ") == len(outputs.SEEDS) + len(outputs.VERIFY)
+    assert doc.count("<!-- generated: ") == len(outputs.SEEDS) + len(outputs.VERIFY) + \
+        len(outputs.GATES)
     assert "df/dx = -4" in doc and "sign flipped" in doc
+    gates = doc.split("<!-- generated: sigmoid_neuron-gates -->")[1].split("<!-- end -->")[0]
+    for number in ("0.3679", "1.368", "-0.5344", "-0.1966"):      # the slide's 0.37, 1.37,
+        assert number in gates                                    # -0.53 and -0.20
+    assert "--gates" in doc and "fuse=False" in doc
 
 
 def labels(svg: str) -> list[str]:
