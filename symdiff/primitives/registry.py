@@ -239,7 +239,7 @@ def _load() -> None:
         from . import (bookkeeping, compositions, constructors, einsum, ew,  # noqa: F401
                        indexing, internal, linalg, linalg_dense, linalg_eigen,
                        manipulation, reductions, scipy_special, shaping,
-                       quantiles, scipy_stats, statistics)
+                       fft, quantiles, scipy_stats, statistics)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",

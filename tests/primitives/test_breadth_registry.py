@@ -12,6 +12,7 @@ import test_breadth_arrays as arrays
 import test_breadth_elementwise as elementwise
 import test_breadth_linalg as linalg
 import test_breadth_shapes as shapes
+import test_fft as fft
 import test_scipy_functions as scipy_functions
 import test_statistics as statistics
 
@@ -21,7 +22,7 @@ from symdiff.primitives import registry as R
 
 BODIES = " ".join(c.body for c in arrays.CASES + linalg.CASES + linalg.COMPOSED + linalg.EIGEN
                   + shapes.CASES + elementwise.CASES + statistics.CASES
-                  + scipy_functions.CASES)
+                  + scipy_functions.CASES) + " " + " ".join(fft.BODIES)
 FAMILIES = {"contractions", "manipulation"}
 DENSE = {"inv", "solve", "det", "logabsdet", "cholesky", "tril", "triu", "eigvalsh"}
 #: Entries users cannot spell: the VJP of another entry, tested by that entry's Hessian cases.
