@@ -489,9 +489,12 @@ def _module_attr(src: FunctionSource, env, e: ast.Attribute) -> str | None:
     if isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name) \
             and base.value.id in src.scope.numpy and base.value.id not in env:
         return f"numpy.{base.attr}.{e.attr}".replace("numpy.linalg.", "linalg.")
-    if isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name) \
-            and base.value.id in src.scope.other_modules and base.value.id not in env:
-        return f"other:{src.scope.other_modules[base.value.id]}.{base.attr}.{e.attr}"
+    path = [e.attr]                   # scipy.stats.norm.logpdf: any depth below a module
+    while isinstance(base, ast.Attribute):
+        path.insert(0, base.attr)
+        base = base.value
+    if isinstance(base, ast.Name) and base.id in src.scope.other_modules and base.id not in env:
+        return f"other:{src.scope.other_modules[base.id]}.{'.'.join(path)}"
     return None
 
 

@@ -256,6 +256,10 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
     if special.startswith("scipy.special."):
         return _scipy_call(ctx, e, hint, special[len("scipy.special."):])
     shown = qualified.split(":", 1)[-1]
+    entry = spelled(shown)                           # scipy.stats.norm.logpdf...
+    if entry is not None and entry.lower is not None:
+        args, keywords = _arguments(ctx, e)
+        return entry.lower(ctx, e, hint, shown, args, keywords)
     close = difflib.get_close_matches(shown.split(".")[-1], SUPPORTED_NUMPY, n=1, cutoff=0.75)
     raise ctx.fail(f"`{shown}` is not a function symdiff can differentiate", e.func,
                    f"use a supported NumPy function{' such as np.' + close[0] if close else ''}, "

@@ -294,6 +294,8 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.imported[name] = ("symdiff", _symdiff_function(value))
     elif _scipy_special_name(value):
         scope.imported[name] = ("scipy.special", _scipy_special_name(value))
+    elif _scipy_distribution(value):                    # from scipy.stats import norm
+        scope.other_modules[name] = "scipy.stats." + _scipy_distribution(value)
     elif isinstance(value, types.FunctionType) and _in_a_library(value):
         scope.imported[name] = (value.__module__ or "", value.__name__)   # not inlined
     elif isinstance(value, types.FunctionType):
@@ -327,6 +329,15 @@ def _scipy_special_name(value: Any) -> str | None:
     if special is None or not isinstance(attr, str) or isinstance(value, types.ModuleType):
         return None
     return attr if getattr(special, attr, None) is value else None
+
+
+def _scipy_distribution(value: Any) -> str | None:
+    """``norm`` for scipy.stats.norm (a distribution object), when SciPy is loaded."""
+    stats = sys.modules.get("scipy.stats")
+    if stats is None or not type(value).__module__.startswith("scipy.stats."):
+        return None
+    name = getattr(value, "name", None) or type(value).__name__.removesuffix("_gen")
+    return name if getattr(stats, name, None) is value else None
 
 
 def _user_class(cls: type) -> bool:

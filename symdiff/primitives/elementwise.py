@@ -269,7 +269,8 @@ def local_derivative(expr: sympy.Expr, i: int) -> sympy.Expr:
     candidates = [derivative, derivative.subs(expr, OUT)]
     if leaf in candidates[1].free_symbols and expr.free_symbols == {leaf} \
             and _occurrences(expr, leaf) == 1 and sympy.count_ops(expr) <= 12 \
-            and _invertible_quickly(expr) and not _even(expr, leaf):
+            and _invertible_quickly(expr) and not _even(expr, leaf) \
+            and not _many_to_one_polynomial(expr, leaf):
         solutions = _solve_for(expr, leaf)
         for solution in solutions if len(solutions) == 1 else []:   # one-to-one only:
             # (x + 3)**2 has two inverses, and 2*sqrt(out) would lose the sign of x + 3
@@ -302,6 +303,12 @@ def _invertible_quickly(expr: sympy.Expr) -> bool:
 def _even(expr: sympy.Expr, leaf: sympy.Symbol) -> bool:
     """f(-x) = f(x) (``log(1 + x**2)``): two inverses, so ``solve`` is not worth asking."""
     return expr.xreplace({leaf: -leaf}) == expr
+
+
+def _many_to_one_polynomial(expr: sympy.Expr, leaf: sympy.Symbol) -> bool:
+    """A polynomial of degree 2 or more in x (``-(x - 0.5)**2/8 - log(2)``) has several
+    inverses, and ``solve`` can take minutes over its floating-point coefficients."""
+    return bool(expr.is_polynomial(leaf)) and sympy.degree(expr, leaf) >= 2
 
 
 def _tidy(expr: sympy.Expr) -> sympy.Expr:

@@ -247,9 +247,9 @@ def _load() -> None:
     if not _LOADED:
         _LOADED.append(True)
         from . import (bookkeeping, compositions, constructors, custom, einsum,  # noqa: F401
-                       ew, indexing, internal, linalg, linalg_dense, linalg_eigen,
+                       ew, fft, indexing, internal, linalg, linalg_dense, linalg_eigen,
                        manipulation, move_functions, moves, products, quantiles,
-                       reductions, scipy_special, shaping, signals, statistics)
+                       reductions, scipy_special, scipy_stats, shaping, signals, statistics)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",

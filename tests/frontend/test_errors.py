@@ -576,13 +576,13 @@ def test_a_library_function_is_refused_by_name_not_read_as_a_helper(tmp_path):
     # located inside scipy): the call is refused where the user wrote it
     module = load_module(tmp_path, "library_call", """
 import numpy as np
-from scipy.special import multigammaln
+from scipy.special import comb
 
 def f(x):
-    return np.sum(x * x) + multigammaln(3.0, 2)
+    return np.sum(x * x) + comb(5, 2)
 """)
     with pytest.raises(symdiff.SymdiffError) as info:
         symdiff.grad(module.f)(np.ones(3))
     message = str(info.value)
-    assert "multigammaln" in message and re.search(r"library_call\w*\.py:6:", message)
-    assert "_spfun_stats.py:" not in message           # not located inside scipy
+    assert "comb" in message and re.search(r"library_call\w*\.py:6:", message)
+    assert "_basic.py:" not in message                 # not located inside scipy
