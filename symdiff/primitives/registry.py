@@ -103,6 +103,7 @@ class Primitive:
     elementwise: bool = False                # out[i] = f(args[i]), broadcasting
     scalar_args: bool = False                # a scalar result means scalar arguments
     numba: Callable | None = None            # (n, cx) -> the nodes Numba compiles instead
+    numba_refuses: Callable | None = None    # n -> what Numba cannot compile in it, or ""
     lower: Callable | None = None            # (ctx, e, hint, args, keywords) -> value
 
     @property
