@@ -27,6 +27,7 @@ from .frontend import fence
 from . import pipeline
 from . import pytrees
 from .errors import SymdiffError
+from .backend import jit_cache
 from .backend.jit import numba_friendly, numba_refusal
 from .frontend.parse import changed, source_of
 
@@ -169,11 +170,14 @@ class Gradient:
             for i in wrt:                 # the kinds are part of the signature: check once
                 _check_float(self.fn.__name__, self.parameters[i], args[i])
             text = self.source_for(*args)
-            namespace: dict[str, Any] = {}
-            where = f"<symdiff {self.prefix} of {self.fn.__name__} #{len(self._compiled) + 1}>"
-            if self.jit:       # numba's messages (and the fallback's warning) quote lines
-                linecache.cache[where] = (len(text), None, text.splitlines(True), where)
-            exec(compile(text, where, "exec"), namespace)
+            namespace = jit_cache.load(text, self._source().name) \
+                if self.jit and "@jit_or_numpy" in text else None     # numba's disk cache
+            if namespace is None:
+                namespace = {}
+                where = f"<symdiff {self.prefix} of {self.fn.__name__} #{len(self._compiled) + 1}>"
+                if self.jit:   # numba's messages (and the fallback's warning) quote lines
+                    linecache.cache[where] = (len(text), None, text.splitlines(True), where)
+                exec(compile(text, where, "exec"), namespace)
             compiled = namespace[f"{self.prefix}_{self._source().name}"]
             self._compiled[key] = compiled
             self._watched = self._src.scope.watched()      # what _fresh checks per call
