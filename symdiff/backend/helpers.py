@@ -24,7 +24,19 @@ HELPERS = {
         return unbroadcast(np.multiply.outer(g, y), x)
     if np.ndim(x) == 1 and np.ndim(y) > 2:
         return unbroadcast((g[..., None, :] @ np.swapaxes(y, -1, -2))[..., 0, :], x)
+    lead = np.ndim(g) - np.ndim(x)
+    batch = np.shape(g)[lead:-2] == np.shape(x)[:-2]
+    if np.ndim(x) > 2 and lead > 0 and batch and np.shape(y)[:-2] == np.shape(g)[:-2]:
+        # x broadcast over g's leading axes: those are summed inside one batched product
+        # (B, m, L*p) @ (B, L*p, n), not after it over L (B, m, n) products
+        return _leading_last(g, lead) @ np.swapaxes(_leading_last(y, lead), -1, -2)
     return unbroadcast(g @ np.swapaxes(y, -1, -2) if np.ndim(x) > 1 else g @ y.T, x)
+
+
+def _leading_last(a, lead):
+    """a (L..., B..., m, p) as (B..., m, L*p): the leading axes joined to the last."""
+    moved = np.moveaxis(a, tuple(range(lead)), tuple(range(-lead - 1, -1)))
+    return moved.reshape(moved.shape[:-lead - 1] + (-1,))
 ''',
     "matmul_vjp_right": '''def matmul_vjp_right(g, x, y):
     """Gradient of x @ y with respect to y, for any ranks."""
@@ -109,7 +121,9 @@ HELPERS = {
     import re
     import traceback
     import warnings
-    compiled = [numba.njit(fn)]
+    # cached on disk (numba's cache=True) when fn comes from a file: a module symdiff
+    # wrote (symdiff.backend.jit_cache) or one written by symdiff compile --jit
+    compiled = [numba.njit(fn, cache=os.path.isfile(fn.__code__.co_filename))]
 
     def problem(exc):
         text = re.sub(r"\\x1b\\[[0-9;]*m", "", str(exc))     # numba's colours

@@ -63,4 +63,23 @@ def _node(n: Node, cx) -> list[Node]:
     return (rewrite(n, cx) if rewrite else None) or [n]
 
 
-__all__ = ["numba_friendly"]
+def numba_refusal(fn: Function) -> str:
+    """What numba is known not to compile in ``fn`` (as ``numba_friendly`` wrote it), with
+    the source line, or "": a call of a helper of the generated module (plain Python), or
+    what its primitive's entry names (``numba_refuses``: np.add.at, an axis numba's
+    reduction does not take...). Said before any compile, it spares a failed one."""
+    for s in walk(fn.body):
+        if not isinstance(s, Node):
+            continue
+        entry = primitive(s.op)
+        what = f"the helper {entry.helper}" if entry.helper else \
+            entry.numba_refuses(s) if entry.numba_refuses else ""
+        if what:
+            if s.loc is None:
+                return what
+            line = f"`{s.loc.text.strip()}`, " if s.loc.text.strip() else ""
+            return f"{what} ({line}{s.loc.file.rsplit('/', 1)[-1]}:{s.loc.line})"
+    return ""
+
+
+__all__ = ["numba_friendly", "numba_refusal"]

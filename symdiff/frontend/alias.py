@@ -288,14 +288,15 @@ def _text(e: ast.expr) -> str:
 # ---------------------------------------------------------------- binding
 
 
-def bind(env: dict, name: str, value, r) -> None:
-    """``name = value`` whose storage is ``r`` (None: fresh)."""
+def bind(env: dict, name: str, value, r, fresh: bool = False) -> None:
+    """``name = value`` whose storage is ``r`` (None: fresh); ``fresh``: no other name
+    can hold ``value`` (it was just computed), so none is looked for."""
     env[name] = value
     if isinstance(r, Ref):
         env[(REF, name)] = r
         return
     env.pop((REF, name), None)
-    if isinstance(value, Var) and any(v is value or v == value for k, v in env.items()
+    if not fresh and isinstance(value, Var) and any(v is value or v == value for k, v in env.items()
                                       if k != name and isinstance(k, str)):
         # a copy the builder folded onto the value it copies (``x.copy()``, ``x * 1``)
         env[(REF, name)] = Ref("v:" + value.name + "#" + name, ())

@@ -135,10 +135,13 @@ def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_h
         if isinstance(stmt, ast.Assign):
             target = stmt.targets[0]
             hint = target.id if isinstance(target, ast.Name) else TMP
+            emitted = len(b.body)
             value = _expr(b, src, env, stmt.value, loc, stack, hint)
             storage = alias.ref_of(b, env, stmt.value, value)
+            fresh = _just_made(b, emitted, stmt.value, value)
             for target in stmt.targets:
-                _bind(b, src, env, target, value, loc, stack, storage)
+                _bind(b, src, env, target, value, loc, stack, storage, fresh)
+                fresh = False
                 if storage is None and isinstance(target, ast.Name):   # ``a = b = zeros``
                     storage = alias.materialize(env, target.id)
         elif isinstance(stmt, ast.Expr):
@@ -333,11 +336,20 @@ def _ifexp(b: Builder, src, env, e: ast.IfExp, loc: Loc, stack, hint: str) -> En
     return out
 
 
+def _just_made(b: Builder, emitted: int, expr: ast.expr, value) -> bool:
+    """Whether ``value`` is the result of a node this statement appended last (so no
+    other name can hold it yet; a walrus inside could have named it, so not then)."""
+    if len(b.body) <= emitted or not isinstance(b.body[-1], Node) or b.body[-1].out != value:
+        return False
+    return not any(isinstance(n, ast.NamedExpr) for n in ast.walk(expr))
+
+
 def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=(),
-          storage=None) -> None:
-    """``target = value``; ``storage`` is where the value lives (``alias.ref_of``)."""
+          storage=None, fresh: bool = False) -> None:
+    """``target = value``; ``storage`` is where the value lives (``alias.ref_of``);
+    ``fresh``: the value was just made, no other name holds it."""
     if isinstance(target, ast.Name):
-        alias.bind(env, target.id, value, storage)
+        alias.bind(env, target.id, value, storage, fresh)
         return
     if isinstance(target, ast.Attribute) or isinstance(target, ast.Subscript) and not (
             isinstance(target.value, ast.Name) and not containers.is_container(

@@ -302,14 +302,16 @@ def fold_into_sums(fn: Function, shapes: dict) -> Function:
             if isinstance(s, (If, Loop)):
                 s = map_blocks(s, block)
             elif s.op == "ew" and s.gradient_sum and scalar(s.out):
-                changed = True
+                changed, kept = True, set()   # kept: tried and left (the sum only grows)
                 while changed:
                     changed = False
                     for i, a in enumerate(s.args):
                         at = where.get(a.name) if isinstance(a, Var) else None
-                        if at is None or count.get(a.name) != 1 or not scalar(a):
+                        if at is None or count.get(a.name) != 1 or not scalar(a) \
+                                or a.name in kept:
                             continue
                         merged = _substitute(s, i, out[at])
+                        kept.add(a.name)
                         if not merged.param("expr").free_symbols:
                             continue          # da - da: keep the parts, not an int 0
                         if expression_size(merged.param("expr")) > MAX_FUSED:

@@ -63,21 +63,133 @@ def _with(n: Node, **updates) -> tuple:
     return tuple(sorted({**dict(n.params), **updates}.items()))
 
 
+def _axes_of(n: Node, cx) -> tuple[tuple[int, ...], int] | None:
+    """(the reduced axes counted from 0, in increasing order, and the rank of x) when both
+    are known (an int or a tuple ``axis``, and x's shape)."""
+    axis = n.param("axis")
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    shape, out = (cx[1].get(v.name) if hasattr(v, "name") else None for v in (n.args[0], n.out))
+    if isinstance(shape, tuple):
+        rank = len(shape)
+    elif isinstance(out, tuple):          # x's rank from the result's
+        rank = len(out) + (0 if n.param("keepdims") else len(axes))
+    else:
+        return None
+    return (tuple(sorted(a % rank for a in axes)), rank) if rank else None
+
+
+def _along(n: Node, cx, reduce_one, keep: bool | None = None) -> list | None:
+    """``n`` over each of its axes in turn, the last axis first (``reduce_one(x, axis,
+    rank)`` gives the nodes and the result of one), then each axis put back with
+    ``np.expand_dims`` when ``n`` keeps them (or ``keep``); the last node is named as
+    ``n``. Numba's reductions take one int axis at most, and its expand_dims no tuple."""
+    found = _axes_of(n, cx)
+    if found is None:
+        return None
+    axes, rank = found
+    if len(axes) == rank and (n.param("keepdims") if keep is None else keep):
+        return None                   # a number with every axis back: left as NumPy's
+    nodes, x = [], n.args[0]
+    for axis in reversed(axes):
+        made, x = reduce_one(x, axis, rank)
+        nodes += made
+        rank -= 1
+    if n.param("keepdims") if keep is None else keep:
+        nodes += _put_back(n, cx, x, axes)
+    nodes[-1] = replace(nodes[-1], out=n.out)
+    return nodes
+
+
+def _put_back(n: Node, cx, x, axes) -> list:
+    """``np.expand_dims`` once per reduced axis (in increasing order), from ``x``."""
+    nodes = []
+    for axis in axes:
+        out = cx[0].fresh(n.out.name + "_kept")
+        nodes.append(replace(n, op="expand_dims", out=out, args=(x,), params=(("axis", axis),)))
+        x = out
+    return nodes
+
+
+def _sum_one(n: Node, cx):
+    def one(x, axis, rank):
+        total = cx[0].fresh(n.out.name + "_sum")
+        return [replace(n, out=total, args=(x,), params=_with(n, axis=axis, keepdims=False))], \
+            total
+    return one
+
+
 def _sum_numba(n: Node, cx):
-    """np.sum(x, axis=k, keepdims=True) is np.expand_dims(np.sum(x, axis=k), k); a total
-    with keepdims that only meets x's shape again is a plain number."""
+    """np.sum(x, axis=k, keepdims=True) is np.expand_dims(np.sum(x, axis=k), k); over a
+    tuple of axes, one sum per axis; a total with keepdims that only meets x's shape again
+    is a plain number."""
     from .registry import primitive
     names, shapes, readers = cx
     if n.param("keepdims") and isinstance(n.param("axis"), int):
         total = names.fresh(n.out.name + "_sum")
         return [replace(n, out=total, params=_with(n, keepdims=False)),
                 replace(n, op="expand_dims", args=(total,), params=(("axis", n.param("axis")),))]
+    if isinstance(n.param("axis"), tuple):
+        return _along(n, cx, _sum_one(n, cx))
     users = readers.get(n.out.name, [])
     if n.param("keepdims") and n.param("axis") is None and users and \
             all(isinstance(r, Node) and primitive(r.op).elementwise and n.args[0] in r.args
                 for r in users):
         return [replace(n, params=_with(n, keepdims=False))]
     return None
+
+
+def _mean_numba(n: Node, cx):
+    """np.mean(x, axis=k) is np.sum(x, axis=k) / (the length of axis k): numba's np.mean
+    takes no axis."""
+    found, shape = _axes_of(n, cx), cx[1].get(n.args[0].name)
+    if found is None or not isinstance(shape, tuple):
+        return None
+    from ..ir import ew_symbols
+    count = int(np.prod([shape[a] for a in found[0]]))
+    total = replace(n, op="sum", out=cx[0].fresh(n.out.name + "_sum"))
+    mean = replace(n, op="ew", args=(total.out,),
+                   params=(("expr", ew_symbols(1)[0] / count), ("lib", None)))
+    nodes = _along(total, cx, _sum_one(total, cx), keep=False) + [mean]
+    if n.param("keepdims"):          # divided before the axes come back: fewer numbers
+        nodes[-1] = replace(mean, out=cx[0].fresh(n.out.name + "_mean"))
+        nodes += _put_back(n, cx, nodes[-1].out, found[0])
+        nodes[-1] = replace(nodes[-1], out=n.out)
+    return nodes
+
+
+def _extremum_numba(last: int):
+    """np.max(x, axis=k) as the last (np.min: the first) of x sorted along k: numba's
+    np.max takes no axis, its np.sort sorts along the last axis (k is moved there)."""
+    def rewrite(n: Node, cx):
+        names = cx[0]
+
+        def one(x, axis, rank):
+            nodes = []
+            if axis != rank - 1:
+                moved = names.fresh(n.out.name + "_moved")
+                nodes.append(replace(n, op="transpose", out=moved, args=(x,), params=(
+                    ("axes", tuple(k for k in range(rank) if k != axis) + (axis,)),)))
+                x = moved
+            ordered, end = names.fresh(n.out.name + "_sorted"), names.fresh(n.out.name + "_end")
+            nodes.append(replace(n, op="np", out=ordered, args=(x,),
+                                 params=(("fn", "sort"), ("keywords", ()))))
+            nodes.append(replace(n, op="getitem", out=end, args=(ordered, Const(last)),
+                                 params=(("index", (Ellipsis, ("at", 1))),)))
+            return nodes, end
+        return _along(n, cx, one)
+    return rewrite
+
+
+def _several_axes(n: Node) -> str:
+    """What numba's np.sum cannot take: several axes (left when x's rank is unknown)."""
+    return "a sum over several axes" if isinstance(n.param("axis"), tuple) else ""
+
+
+def _any_axis(n: Node) -> str:
+    """What numba's np.max, np.min and np.mean cannot take: an axis."""
+    return "a reduction along an axis" if n.param("axis") is not None else ""
 
 
 def reduction(op: str, function: str, maths: str, vjp, jvp=LINEAR, gate: str = "",
@@ -91,12 +203,16 @@ def reduction(op: str, function: str, maths: str, vjp, jvp=LINEAR, gate: str = "
 
 register(
     reduction("sum", "sum", "sum_k x_k", A.vjp_sum, gate="sum distributes",
-              spellings=("np.sum", "x.sum()"), numba=_sum_numba),
-    reduction("mean", "mean", "sum_k x_k / count", A.vjp_mean, spellings=("np.mean", "x.mean()")),
+              spellings=("np.sum", "x.sum()"), numba=_sum_numba,
+              numba_refuses=_several_axes),
+    reduction("mean", "mean", "sum_k x_k / count", A.vjp_mean, spellings=("np.mean", "x.mean()"),
+              numba=_mean_numba, numba_refuses=_any_axis),
     reduction("amax", "max", "max_k x_k", A.vjp_extremum, _extremum_jvp, gate="max routes",
-              spellings=("np.max", "np.amax", "x.max()")),
+              spellings=("np.max", "np.amax", "x.max()"), numba=_extremum_numba(-1),
+              numba_refuses=_any_axis),
     reduction("amin", "min", "min_k x_k", A.vjp_extremum, _extremum_jvp, gate="min routes",
-              spellings=("np.min", "np.amin", "x.min()")),
+              spellings=("np.min", "np.amin", "x.min()"), numba=_extremum_numba(0),
+              numba_refuses=_any_axis),
 )
 
 

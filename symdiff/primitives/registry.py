@@ -106,6 +106,7 @@ class Primitive:
     tuple_valued: Callable | None = None     # n -> whether out is a tuple of arrays
                                              # (np.nonzero): unpacked, indexed by k
     numba: Callable | None = None            # (n, cx) -> the nodes Numba compiles instead
+    numba_refuses: Callable | None = None    # n -> what Numba cannot compile in it, or ""
     lower: Callable | None = None            # (ctx, e, hint, args, keywords) -> value
 
     @property

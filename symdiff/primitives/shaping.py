@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 import numpy as np
 
@@ -81,6 +82,24 @@ def _known_stack(n, shapes, values):
 
 def _with(n, **updates) -> tuple:
     return tuple(sorted({**dict(n.params), **updates}.items()))
+
+
+def _expand_numba(n, cx):
+    """np.expand_dims(x, (a, b)) is one expand_dims per axis, in increasing order (numba's
+    takes one int axis)."""
+    axis = n.param("axis")
+    out = cx[1].get(n.out.name)
+    x = cx[1].get(n.args[0].name) if hasattr(n.args[0], "name") else None
+    if not isinstance(axis, tuple) or not isinstance(out, tuple) and not isinstance(x, tuple):
+        return None
+    rank = len(out) if isinstance(out, tuple) else len(x) + len(axis)
+    nodes, value = [], n.args[0]
+    for a in sorted(k % rank for k in axis):
+        value = cx[0].fresh(n.out.name + "_kept")
+        nodes.append(replace(n, out=value, args=(nodes[-1].out if nodes else n.args[0],),
+                             params=(("axis", a),)))
+    nodes[-1] = replace(nodes[-1], out=n.out)
+    return nodes
 
 
 def _sequence_numba(n, cx):
@@ -164,7 +183,9 @@ register(
     Primitive("expand_dims", "shaping", "x with a new axis of length 1",
               shape=lambda n, s, v: np.expand_dims(A._dummy(s[0]), n.param("axis")).shape,
               vjp=A.vjp_expand, jvp=LINEAR, printer=_print_axis_call, params=AXIS,
-              spellings=("np.expand_dims",), lower=_lower_axis),
+              spellings=("np.expand_dims",), lower=_lower_axis, numba=_expand_numba,
+              numba_refuses=lambda n: "expand_dims of several axes" * isinstance(
+                  n.param("axis"), tuple)),
     Primitive("squeeze", "shaping", "x without its axes of length 1",
               shape=lambda n, s, v: np.squeeze(A._dummy(s[0]), n.param("axis")).shape,
               vjp=A.vjp_expand, jvp=LINEAR, printer=_print_axis_call, params=AXIS,
@@ -179,7 +200,7 @@ register(
               numba=_stack_numba, lower=_lower_joined),
     Primitive("broadcast_to", "shaping", "x stretched to a shape",
               shape=lambda n, s, v: tuple(v[1]) if v[1] is not None else None,
-              vjp=_vjp_broadcast_to, jvp=LINEAR,
+              partial_shapes=True, vjp=_vjp_broadcast_to, jvp=LINEAR,
               printer=lambda n, p: p.np("broadcast_to", p.a),
               spellings=("np.broadcast_to",), lower=_lower_broadcast_to),
 )

@@ -424,7 +424,7 @@ def jit_elementwise(x, y):
 
 
 def jit_reduction(x):
-    return np.sum(np.max(x, axis=1) ** 2)
+    return np.sum(x[np.array([[0, 1], [1, 2]])] ** 2)   # np.add.at by a 2-D index array
 
 
 def jit_matmul(A, B):
@@ -446,7 +446,8 @@ def test_jit_gives_the_same_numbers(fn, args):
 
 
 def test_jit_falls_back_with_one_runtime_warning():
-    """numba cannot type np.max(x, axis=1): one RuntimeWarning, then NumPy, correctly."""
+    """numba cannot compile np.add.at by a 2-D index array: one RuntimeWarning, then
+    NumPy, correctly."""
     g = symdiff.grad(jit_reduction, jit=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
