@@ -102,6 +102,9 @@ class Primitive:
                                              # depends on the data)
     elementwise: bool = False                # out[i] = f(args[i]), broadcasting
     scalar_args: bool = False                # a scalar result means scalar arguments
+    keeps_shape_of: int | None = None        # out has the shape of this argument
+    shaped_by: int | None = None             # out has the shape this argument holds
+    gives_shape: bool = False                # out is the shape of its argument (a tuple)
     numba: Callable | None = None            # (n, cx) -> the nodes Numba compiles instead
     lower: Callable | None = None            # (ctx, e, hint, args, keywords) -> value
 

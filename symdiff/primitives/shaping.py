@@ -110,6 +110,7 @@ JOIN = (("axis", "int"), ("sequence", "str"), ("tuple", "bool"))
 register(
     Primitive("reshape", "shaping", "the same elements in another shape",
               shape=_reshape_shape, vjp=A.vjp_reshape, jvp=LINEAR, printer=_print_reshape,
+              shaped_by=1,
               spellings=("np.reshape", "x.reshape()", "np.ravel", "x.ravel()", "x.flatten()")),
     Primitive("transpose", "shaping", "x with its axes permuted (reversed: x.T)",
               shape=lambda n, s, v: np.transpose(A._dummy(s[0]), n.param("axes")).shape,
@@ -134,5 +135,6 @@ register(
               numba=_stack_numba),
     Primitive("broadcast_to", "shaping", "x stretched to a shape",
               shape=lambda n, s, v: tuple(v[1]) if v[1] is not None else None,
-              vjp=NOT_YET, jvp=LINEAR, printer=lambda n, p: p.np("broadcast_to", p.a)),
+              vjp=NOT_YET, jvp=LINEAR, printer=lambda n, p: p.np("broadcast_to", p.a),
+              shaped_by=1),
 )
