@@ -22,6 +22,7 @@ from ..util.deep import deep
 from ..errors import SymdiffError
 from ..ir import Const, Function, If, Loop, Node, Var, map_blocks, reads_here, uses, walk
 from ..ad.masks import QUIET, QUIET_WHY, discards_branches
+from .naming import readable_renaming, renamed as with_names, renamed_text
 from .in_place import fresh_arrays, reads_on_a_path, shape_reads, writes_in_place
 from .quoting import comment_text, docstring
 
@@ -355,6 +356,19 @@ def _aliases(functions: list[Function]) -> dict[str, str]:
     return aliases
 
 
+def _renaming_comments(annotate: Callable, renamings: dict) -> Callable:
+    """``annotate`` whose comments name values as the renamed functions do."""
+    def renaming(fn: Function):
+        new = renamings.get(fn.name, {})
+        preamble, commentary = annotate(fn)
+
+        def comments(s, comment, inlined):
+            beside, above = commentary(s, comment, inlined)
+            return renamed_text(beside, new), [renamed_text(line, new) for line in above]
+        return [renamed_text(line, new) for line in preamble], comments
+    return renaming
+
+
 @deep
 def module_source(functions: list[tuple[Function, str]], header: str,
                   extra: list[str | Callable] = (), annotate: Callable | None = None,
@@ -366,6 +380,11 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     numba can compile."""
     imports: set[str] = {"numba"} if jit else set()
     helpers: set[str] = {"jit_or_numpy"} if jit else set()
+    taken = set(GLOBALS) | {fn.name for fn, _ in functions}
+    renamings = {fn.name: readable_renaming(fn, taken) for fn, _ in functions}
+    functions = [(with_names(fn, renamings[fn.name]), doc) for fn, doc in functions]
+    if annotate is not None:
+        annotate = _renaming_comments(annotate, renamings)
     shadowed = _aliases([fn for fn, _ in functions])
     SHADOWED.update(shadowed)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..ir import Function, If, Loop, Node, Var, flatten, map_blocks, uses
+from ..ir import Function, If, Loop, Var, flatten, map_blocks, uses
 
 
 def lean_aliases(fn: Function) -> Function:
