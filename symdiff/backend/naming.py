@@ -76,7 +76,7 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
                 node = temporaries[name]
                 described = _describe(node, shown, user)
                 if len(described) > LONGEST and consumers.get(name):
-                    described = f"{consumers[name]}_{_part_word(node)}"
+                    described = f"{name_of(consumers[name])}_{_part_word(node)}"
                 new[name] = _unique(_short(described), used)
             elif name in gradients:
                 prefix, base, suffix = gradients[name]
@@ -199,6 +199,13 @@ def _ew_name(expr: sympy.Expr, names: list) -> str:
         if expr.is_Mul and any(a.is_Number and a < 0 for a in expr.args) and len(expr.args) == 2:
             return f"neg_{parts[0]}"
         return f"scaled_{parts[0]}" if expr.is_Mul else f"shifted_{parts[0]}"
+    if expr.is_Add and len(expr.args) == 2:
+        negated = [a for a in expr.args if a.is_Mul and a.args[0] == -1 and len(a.args) == 2]
+        if len(negated) == 1:
+            kept = [a for a in expr.args if a is not negated[0]][0]
+            left, right = arg(kept), arg(negated[0].args[1])
+            if left and right:
+                return f"{_head(left)}_minus_{_head(right)}"
     word = "plus" if expr.is_Add else "times" if expr.is_Mul else "of"
     return f"{_head(parts[0])}_{word}_{_head(parts[1])}"
 

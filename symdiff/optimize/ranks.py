@@ -145,6 +145,8 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
     broadcast_to(s, shape(x)) * y, y shaped like x ->  s * y        (NumPy broadcasts s)
     size(x), x a scalar                           ->  1
     broadcast_to(s, S) / c, c a scalar            ->  np.full(S, s / c)   (s a scalar)
+                                                  or  broadcast_to(s / c, S)
+    broadcast_to(expand_dims(broadcast_to(s)), S) ->  broadcast_to(s, S)   (s a scalar)
 
     and folds the numbers a renaming leaves in an elementwise node (``2 * 1.0 * x``).
     """
@@ -191,6 +193,10 @@ def _rewrite(n: Node, of, held, producers, count, names, rename) -> list:
     if n.op == "size" and of(n.args[0]) == ():
         rename[n.out.name] = Const(1)
         return []
+    if n.op == "broadcast_to":
+        scalar = _uniform(n.args[0], producers, of)
+        if scalar is not None and scalar != n.args[0]:
+            return [replace(n, args=(scalar, *n.args[1:]))]
     if entry.elementwise:
         n = _folded(n)
         if n.op != "ew":
@@ -214,7 +220,7 @@ def _unbroadcast(n: Node, of) -> Node:
         return replace(n, op="sum", args=(g,),
                        params=(("axis", axes if len(axes) > 1 else axes[0]), ("keepdims", True)))
     name = x.name if isinstance(x, Var) else "x"
-    why = f"the rank of {name} is not known: unbroadcast sums the axes it was broadcast along"
+    why = f"rank of {name} unknown: the helper sums the broadcast axes"
     return n if why in n.note else replace(n, note=f"{n.note}  ({why})".strip())
 
 
@@ -230,19 +236,33 @@ def _folded(n: Node) -> Node:
     return replace(n.with_params(expr=expr), args=args)
 
 
+def _uniform(v, producers, of, depth: int = 8):
+    """The scalar every element of v equals, when v only spreads one (``broadcast_to(s)``,
+    then ``expand_dims``): None otherwise."""
+    if of(v) == ():
+        return v
+    made = producers.get(v.name) if isinstance(v, Var) else None
+    if made is None or depth == 0 or made.op not in ("broadcast_to", "expand_dims", "alias"):
+        return None
+    return _uniform(made.args[0], producers, of, depth - 1)
+
+
 def _filled(n: Node, of, producers, count, names) -> list | None:
-    """``broadcast_to(s, S) / c`` with s and c scalars: ``np.full(S, s / c)``."""
+    """``broadcast_to(s, S) / c`` with c a scalar: ``np.full(S, s / c)`` for a scalar s,
+    else ``np.broadcast_to(s / c, S)``: the arithmetic on the small array."""
     spread = [i for i, a in enumerate(n.args) if isinstance(a, Var) and a.name in producers
               and producers[a.name].op == "broadcast_to" and count.get(a.name) == 1]
     if len(spread) != 1 or n.gradient_sum:
         return None
     b = producers[n.args[spread[0]].name]
     s, target = b.args
-    if of(s) != () or any(of(a) != () for k, a in enumerate(n.args) if k != spread[0]):
+    if any(of(a) != () for k, a in enumerate(n.args) if k != spread[0]):
         return None
     scalar = names.fresh(TMP)
     inner = replace(n, out=scalar, args=tuple(s if k == spread[0] else a
                                                for k, a in enumerate(n.args)), temporary=True)
+    if of(s) != ():
+        return [inner, replace(n, op="broadcast_to", args=(scalar, target), params=())]
     fill = replace(n, op="fill", args=(target, scalar), params=(("dtype", None), ("fn", "full")))
     return [inner, fill]
 

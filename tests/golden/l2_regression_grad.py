@@ -38,9 +38,9 @@ def grad_l2_loss(W, b, X, t):
     # backward
     dX_W_2 = 0.5 / N                   # l2_regression.py:14  dl2_loss/dX_W_2 = 0.5/N
     ddiff = 2 * dX_W_2 * diff          # l2_regression.py:14  dtmp_1/ddiff = 2*diff
-    dpred = unbroadcast(ddiff, pred)   # l2_regression.py:13  add distributes: ddiff/dpred = 1  (the rank of pred is not known: unbroadcast sums the axes it was broadcast along)
-    dX_W = unbroadcast(dpred, X_W)     # l2_regression.py:12  add distributes: dpred/dX_W = 1  (the rank of X_W is not known: unbroadcast sums the axes it was broadcast along)
-    db = unbroadcast(dpred, b)         # l2_regression.py:12  add distributes: dpred/db = 1  (the rank of b is not known: unbroadcast sums the axes it was broadcast along)
+    dpred = unbroadcast(ddiff, pred)   # l2_regression.py:13  add distributes: ddiff/dpred = 1  (rank of pred unknown: the helper sums the broadcast axes)
+    dX_W = unbroadcast(dpred, X_W)     # l2_regression.py:12  add distributes: dpred/dX_W = 1  (rank of X_W unknown: the helper sums the broadcast axes)
+    db = unbroadcast(dpred, b)         # l2_regression.py:12  add distributes: dpred/db = 1  (rank of b unknown: the helper sums the broadcast axes)
     dW = matmul_vjp_right(dX_W, X, W)  # l2_regression.py:12  matmul: dX_W/dW
     return dW, db
 
@@ -58,8 +58,8 @@ def value_and_grad_l2_loss(W, b, X, t):
     # backward
     dsum_diff_sq = 0.5 / N             # l2_regression.py:14  dl2_loss/dsum_diff_sq = 0.5/N
     ddiff = 2 * dsum_diff_sq * diff    # l2_regression.py:14  ddiff_sq/ddiff = 2*diff
-    dpred = unbroadcast(ddiff, pred)   # l2_regression.py:13  add distributes: ddiff/dpred = 1  (the rank of pred is not known: unbroadcast sums the axes it was broadcast along)
-    dX_W = unbroadcast(dpred, X_W)     # l2_regression.py:12  add distributes: dpred/dX_W = 1  (the rank of X_W is not known: unbroadcast sums the axes it was broadcast along)
-    db = unbroadcast(dpred, b)         # l2_regression.py:12  add distributes: dpred/db = 1  (the rank of b is not known: unbroadcast sums the axes it was broadcast along)
+    dpred = unbroadcast(ddiff, pred)   # l2_regression.py:13  add distributes: ddiff/dpred = 1  (rank of pred unknown: the helper sums the broadcast axes)
+    dX_W = unbroadcast(dpred, X_W)     # l2_regression.py:12  add distributes: dpred/dX_W = 1  (rank of X_W unknown: the helper sums the broadcast axes)
+    db = unbroadcast(dpred, b)         # l2_regression.py:12  add distributes: dpred/db = 1  (rank of b unknown: the helper sums the broadcast axes)
     dW = matmul_vjp_right(dX_W, X, W)  # l2_regression.py:12  matmul: dX_W/dW
     return l2_loss, (dW, db)

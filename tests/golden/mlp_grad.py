@@ -78,13 +78,13 @@ def grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     dsum_exp_shifted = dlog_norm / sum_exp_shifted  # mlp.py:17  dlog_norm/dsum_exp_shifted = 1/sum_exp_shifted
     dshifted_2 = dsum_exp_shifted * exp_shifted   # mlp.py:17  dexp_shifted/dshifted = exp_shifted
     dscores = dshifted_1 + dshifted_2             # mlp.py:16  branch: gradients add
-    dh_W2 = unbroadcast(dscores, h_W2)            # mlp.py:24  add distributes: dscores/dh_W2 = 1  (the rank of h_W2 is not known: unbroadcast sums the axes it was broadcast along)
-    db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1  (the rank of b2 is not known: unbroadcast sums the axes it was broadcast along)
+    dh_W2 = unbroadcast(dscores, h_W2)            # mlp.py:24  add distributes: dscores/dh_W2 = 1  (rank of h_W2 unknown: the helper sums the broadcast axes)
+    db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1  (rank of b2 unknown: the helper sums the broadcast axes)
     dh = matmul_vjp_left(dh_W2, h, W2)            # mlp.py:24  matmul: dh_W2/dh
     dW2_2 = matmul_vjp_right(dh_W2, h, W2)        # mlp.py:24  matmul: dh_W2/dW2
     dX_W1_plus_b1 = dh * (0.5 * np.sign(X_W1_plus_b1) + 0.5)  # mlp.py:23  max routes: dh/dX_W1_plus_b1 = Heaviside(X_W1_plus_b1)
-    dX_W1 = unbroadcast(dX_W1_plus_b1, X_W1)      # mlp.py:23  add distributes: dX_W1_plus_b1/dX_W1 = 1  (the rank of X_W1 is not known: unbroadcast sums the axes it was broadcast along)
-    db1 = unbroadcast(dX_W1_plus_b1, b1)          # mlp.py:23  add distributes: dX_W1_plus_b1/db1 = 1  (the rank of b1 is not known: unbroadcast sums the axes it was broadcast along)
+    dX_W1 = unbroadcast(dX_W1_plus_b1, X_W1)      # mlp.py:23  add distributes: dX_W1_plus_b1/dX_W1 = 1  (rank of X_W1 unknown: the helper sums the broadcast axes)
+    db1 = unbroadcast(dX_W1_plus_b1, b1)          # mlp.py:23  add distributes: dX_W1_plus_b1/db1 = 1  (rank of b1 unknown: the helper sums the broadcast axes)
     dW1_2 = matmul_vjp_right(dX_W1, X, W1)        # mlp.py:23  matmul: dX_W1/dW1
     dW1 = dW1_1                                   # mlp.py:22  branch: gradients add
     dW1 += dW1_2
@@ -134,13 +134,13 @@ def value_and_grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     dsum_exp_shifted = dlog_norm / sum_exp_shifted  # mlp.py:17  dlog_norm/dsum_exp_shifted = 1/sum_exp_shifted
     dshifted_2 = dsum_exp_shifted * exp_shifted   # mlp.py:17  dexp_shifted/dshifted = exp_shifted
     dscores = dshifted_1 + dshifted_2             # mlp.py:16  branch: gradients add
-    dh_W2 = unbroadcast(dscores, h_W2)            # mlp.py:24  add distributes: dscores/dh_W2 = 1  (the rank of h_W2 is not known: unbroadcast sums the axes it was broadcast along)
-    db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1  (the rank of b2 is not known: unbroadcast sums the axes it was broadcast along)
+    dh_W2 = unbroadcast(dscores, h_W2)            # mlp.py:24  add distributes: dscores/dh_W2 = 1  (rank of h_W2 unknown: the helper sums the broadcast axes)
+    db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1  (rank of b2 unknown: the helper sums the broadcast axes)
     dh = matmul_vjp_left(dh_W2, h, W2)            # mlp.py:24  matmul: dh_W2/dh
     dW2_2 = matmul_vjp_right(dh_W2, h, W2)        # mlp.py:24  matmul: dh_W2/dW2
     dX_W1_plus_b1 = dh * (0.5 * np.sign(X_W1_plus_b1) + 0.5)  # mlp.py:23  max routes: dh/dX_W1_plus_b1 = Heaviside(X_W1_plus_b1)
-    dX_W1 = unbroadcast(dX_W1_plus_b1, X_W1)      # mlp.py:23  add distributes: dX_W1_plus_b1/dX_W1 = 1  (the rank of X_W1 is not known: unbroadcast sums the axes it was broadcast along)
-    db1 = unbroadcast(dX_W1_plus_b1, b1)          # mlp.py:23  add distributes: dX_W1_plus_b1/db1 = 1  (the rank of b1 is not known: unbroadcast sums the axes it was broadcast along)
+    dX_W1 = unbroadcast(dX_W1_plus_b1, X_W1)      # mlp.py:23  add distributes: dX_W1_plus_b1/dX_W1 = 1  (rank of X_W1 unknown: the helper sums the broadcast axes)
+    db1 = unbroadcast(dX_W1_plus_b1, b1)          # mlp.py:23  add distributes: dX_W1_plus_b1/db1 = 1  (rank of b1 unknown: the helper sums the broadcast axes)
     dW1_2 = matmul_vjp_right(dX_W1, X, W1)        # mlp.py:23  matmul: dX_W1/dW1
     dW1 = dW1_1                                   # mlp.py:22  branch: gradients add
     dW1 += dW1_2

@@ -38,8 +38,8 @@ def grad_svm_loss(W, X, y, reg):
     arange_N = np.arange(N)                       # svm_loss.py:19
     correct = scores[arange_N, y]                 # svm_loss.py:19
     correct_at = correct[:, None]                 # svm_loss.py:20
-    scores_plus_neg = scores - correct_at         # svm_loss.py:20
-    margins = np.maximum(0, scores_plus_neg + DELTA)  # svm_loss.py:20
+    scores_minus = scores - correct_at            # svm_loss.py:20
+    margins = np.maximum(0, scores_minus + DELTA)  # svm_loss.py:20
     margins_sum = np.sum(margins)                 # svm_loss.py:21
     data_loss_sum = margins_sum - N * DELTA       # svm_loss.py:21
     data_loss = data_loss_sum / N                 # svm_loss.py:21
@@ -52,11 +52,10 @@ def grad_svm_loss(W, X, y, reg):
     # backward
     dW_1 = 2 * reg * W                            # svm_loss.py:22  dW_sq/dW = 2*W
     ddata_loss_sum = 1 / N                        # svm_loss.py:21  ddata_loss/ddata_loss_sum = 1/N
-    dscores_plus_neg = ddata_loss_sum * (0.5 * np.sign(scores_plus_neg + DELTA) +
-        0.5)                                      # svm_loss.py:20  max routes: dmargins/dscores_plus_neg = Heaviside(DELTA + scores_plus_neg)
-    dscores_1 = unbroadcast(dscores_plus_neg, scores)  # svm_loss.py:20  add distributes: dscores_plus_neg/dscores = 1  (the rank of scores is not known: unbroadcast sums the axes it was broadcast along)
-    dtmp_1_arg = unbroadcast(dscores_plus_neg, correct_at)  # svm_loss.py:20  add distributes: dscores_plus_neg/dcorrect_at = -1  (the rank of correct_at is not known: unbroadcast sums the axes it was broadcast along)
-    dcorrect_at = -dtmp_1_arg                     # svm_loss.py:20  add distributes: dscores_plus_neg/dcorrect_at = -1
+    dscores_minus = ddata_loss_sum * (0.5 * np.sign(scores_minus + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dscores_minus = Heaviside(DELTA + scores_minus)
+    dscores_1 = unbroadcast(dscores_minus, scores)  # svm_loss.py:20  add distributes: dscores_minus/dscores = 1  (rank of scores unknown: the helper sums the broadcast axes)
+    dcorrect_at_arg = unbroadcast(dscores_minus, correct_at)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1  (rank of correct_at unknown: the helper sums the broadcast axes)
+    dcorrect_at = -dcorrect_at_arg                # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1
     dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dcorrect_at/dcorrect
     dcorrect[:, None] = dcorrect_at
     dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
@@ -75,8 +74,8 @@ def value_and_grad_svm_loss(W, X, y, reg):
     arange_N = np.arange(N)                       # svm_loss.py:19
     correct = scores[arange_N, y]                 # svm_loss.py:19
     correct_at = correct[:, None]                 # svm_loss.py:20
-    scores_plus_neg = scores - correct_at         # svm_loss.py:20
-    margins = np.maximum(0, scores_plus_neg + DELTA)  # svm_loss.py:20
+    scores_minus = scores - correct_at            # svm_loss.py:20
+    margins = np.maximum(0, scores_minus + DELTA)  # svm_loss.py:20
     margins_sum = np.sum(margins)                 # svm_loss.py:21
     data_loss_sum = margins_sum - N * DELTA       # svm_loss.py:21
     data_loss = data_loss_sum / N                 # svm_loss.py:21
@@ -89,11 +88,10 @@ def value_and_grad_svm_loss(W, X, y, reg):
     # backward
     dW_1 = 2 * reg * W                            # svm_loss.py:22  dW_sq/dW = 2*W
     ddata_loss_sum = 1 / N                        # svm_loss.py:21  ddata_loss/ddata_loss_sum = 1/N
-    dscores_plus_neg = ddata_loss_sum * (0.5 * np.sign(scores_plus_neg + DELTA) +
-        0.5)                                      # svm_loss.py:20  max routes: dmargins/dscores_plus_neg = Heaviside(DELTA + scores_plus_neg)
-    dscores_1 = unbroadcast(dscores_plus_neg, scores)  # svm_loss.py:20  add distributes: dscores_plus_neg/dscores = 1  (the rank of scores is not known: unbroadcast sums the axes it was broadcast along)
-    dtmp_1_arg = unbroadcast(dscores_plus_neg, correct_at)  # svm_loss.py:20  add distributes: dscores_plus_neg/dcorrect_at = -1  (the rank of correct_at is not known: unbroadcast sums the axes it was broadcast along)
-    dcorrect_at = -dtmp_1_arg                     # svm_loss.py:20  add distributes: dscores_plus_neg/dcorrect_at = -1
+    dscores_minus = ddata_loss_sum * (0.5 * np.sign(scores_minus + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dscores_minus = Heaviside(DELTA + scores_minus)
+    dscores_1 = unbroadcast(dscores_minus, scores)  # svm_loss.py:20  add distributes: dscores_minus/dscores = 1  (rank of scores unknown: the helper sums the broadcast axes)
+    dcorrect_at_arg = unbroadcast(dscores_minus, correct_at)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1  (rank of correct_at unknown: the helper sums the broadcast axes)
+    dcorrect_at = -dcorrect_at_arg                # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1
     dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dcorrect_at/dcorrect
     dcorrect[:, None] = dcorrect_at
     dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
