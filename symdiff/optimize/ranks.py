@@ -26,6 +26,7 @@ from ..ir import (TMP, Const, Function, If, Loop, Node, NameSupply, Var, bound_h
                   ew_normalize, ew_symbols, flatten, free_symbols, map_blocks, reads_here,
                   rename_reads, uses, walk)
 from ..primitives.registry import primitive
+from .passes import _broadcasts_anyway
 
 
 @dataclass(frozen=True)
@@ -286,21 +287,9 @@ def _implicit_spreads(fn: Function, sym, held, producers) -> set[str]:
             b, shape = targets[a.name]
             if sym.get(b.args[0].name if isinstance(b.args[0], Var) else "") == shape:
                 continue
-            if not _spread_anyway(s, i, shape, sym):
+            if not _broadcasts_anyway(s, i, shape, sym):     # the same test, sym shapes
                 blocked.add(a.name)
     return set(targets) - blocked
-
-
-def _spread_anyway(s, i: int, shape, sym) -> bool:
-    """Whether argument i of s, spread to ``shape``, is spread by NumPy anyway."""
-    if not isinstance(s, Node):
-        return False
-    if s.op in ("scatter", "scatter_add"):
-        return i == 0                                   # out[idx] = g: g may be smaller
-    if s.op == "add_at":
-        return i == 1
-    return s.op == "ew" and not s.gradient_sum and any(
-        j != i and isinstance(o, Var) and sym.get(o.name) == shape for j, o in enumerate(s.args))
 
 
 __all__ = ["Like", "broadcast", "symbolic_shapes", "simplify_broadcasts"]
