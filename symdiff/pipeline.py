@@ -40,6 +40,8 @@ from .backend.jit import numba_friendly
 from .frontend.custom_rules import refuse_second_order, release_rule_points
 from .frontend.lower import lower
 from .optimize.passes import PASSES, fold_into_sums, implicit_broadcasts, optimize
+from .optimize.lean import lean_aliases
+from .optimize.ranks import simplify_broadcasts
 from .frontend.parse import FunctionSource
 from .ad.returns import own_results
 from .backend.quoting import docstring
@@ -141,9 +143,11 @@ def _checked(fn: Function) -> Function:
 
 
 def _with_shapes(shapes: dict) -> tuple:
-    """The optimizer's passes, and those that need the static shapes."""
+    """The optimizer's passes, and those that need the static shapes (or what the program
+    says of them without sizes: ``simplify_broadcasts``)."""
     return PASSES + (partial(fold_into_sums, shapes=shapes),
-                     partial(implicit_broadcasts, shapes=shapes))
+                     partial(implicit_broadcasts, shapes=shapes),
+                     partial(simplify_broadcasts, shapes=shapes), lean_aliases)
 
 
 def annotated_shapes(src: FunctionSource) -> dict[str, tuple]:

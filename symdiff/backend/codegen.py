@@ -21,7 +21,9 @@ from .codegen_nodes import (HELPERS, _name, expression, render, statements)
 from ..util.deep import deep
 from ..errors import SymdiffError
 from ..ir import Const, Function, If, Loop, Node, Var, map_blocks, reads_here, uses, walk
+from ..primitives.registry import primitive
 from ..ad.masks import QUIET, QUIET_WHY, discards_branches
+from .naming import readable_renaming, renamed as with_names, renamed_text
 from .in_place import fresh_arrays, reads_on_a_path, shape_reads, writes_in_place
 from .quoting import comment_text, docstring
 
@@ -40,6 +42,7 @@ class _Emit:
     in_place: set[str] = field(default_factory=set)    # writes that may change their base
     commentary: Callable | None = None    # (stmt, comment, inlined names) -> (comment, lines above)
     jit: bool = False               # code numba can compile (``numba_friendly`` IR)
+    fills: set[str] = field(default_factory=set)    # values np.full spreads: print inside it
 
     def comment(self, s, depth: int) -> str:
         """The comment beside a statement; annotations may add comment lines above it."""
@@ -70,7 +73,9 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
         lines.append(docstring(doc, "    "))
     fresh, reads = fresh_arrays(fn), reads_on_a_path(fn)
     cx = _Emit(imports, helpers, uses(fn), fresh, reads=reads,
-               in_place=writes_in_place(fn.body, fresh, reads, shape_reads(fn)), jit=jit)
+               in_place=writes_in_place(fn.body, fresh, reads, shape_reads(fn)), jit=jit,
+               fills={a.name for s in walk(fn.body) if isinstance(s, Node) and s.op == "fill"
+                      for a in s.args[1:] if isinstance(a, Var)})
     if annotate is not None:
         preamble, cx.commentary = annotate(fn)
         cx.rows.extend((1, f"# {comment_text(line)}", "") for line in preamble)
@@ -109,7 +114,7 @@ def _assign(targets, values) -> str:
 def _emit_block(stmts, depth: int, cx: _Emit) -> None:
     for s in stmts:
         if isinstance(s, Node):
-            if _inlinable(s, cx.count):
+            if _inlinable(s, cx.count, cx.fills):
                 cx.inline[s.out.name] = expression(s, cx.imports, cx.helpers, cx.inline)
                 continue
             comment = cx.comment(s, depth)
@@ -311,10 +316,17 @@ def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
         cx.rows.append((depth, outs, ""))
 
 
-def _inlinable(n: Node, count: dict[str, int]) -> bool:
-    """A temporary view used once (``X.T``) reads better inside the line that uses it."""
-    return (n.op == "transpose" and n.param("axes") is None and count.get(n.out.name) == 1
-            and n.temporary)
+def _inlinable(n: Node, count: dict[str, int], fills=frozenset()) -> bool:
+    """A temporary view used once (``X.T``), a shape or size read once, or the number
+    ``np.full`` spreads (``np.full(np.shape(x), -1.0 / np.size(x))``) reads better inside
+    the line that uses it."""
+    if not n.temporary or count.get(n.out.name) != 1:
+        return False
+    if n.op == "transpose":
+        return n.param("axes") is None
+    if n.op == "ew" and n.out.name in fills:
+        return True
+    return primitive(n.op).shape_only and n.derived and not n.param("restored")
 
 
 def _comment(n) -> str:
@@ -355,6 +367,19 @@ def _aliases(functions: list[Function]) -> dict[str, str]:
     return aliases
 
 
+def _renaming_comments(annotate: Callable, renamings: dict) -> Callable:
+    """``annotate`` whose comments name values as the renamed functions do."""
+    def renaming(fn: Function):
+        new = renamings.get(fn.name, {})
+        preamble, commentary = annotate(fn)
+
+        def comments(s, comment, inlined):
+            beside, above = commentary(s, comment, inlined)
+            return renamed_text(beside, new), [renamed_text(line, new) for line in above]
+        return [renamed_text(line, new) for line in preamble], comments
+    return renaming
+
+
 @deep
 def module_source(functions: list[tuple[Function, str]], header: str,
                   extra: list[str | Callable] = (), annotate: Callable | None = None,
@@ -366,6 +391,11 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     numba can compile."""
     imports: set[str] = {"numba"} if jit else set()
     helpers: set[str] = {"jit_or_numpy"} if jit else set()
+    taken = set(GLOBALS) | {fn.name for fn, _ in functions}
+    renamings = {fn.name: readable_renaming(fn, taken) for fn, _ in functions}
+    functions = [(with_names(fn, renamings[fn.name]), doc) for fn, doc in functions]
+    if annotate is not None:
+        annotate = _renaming_comments(annotate, renamings)
     shadowed = _aliases([fn for fn, _ in functions])
     SHADOWED.update(shadowed)
     try:

@@ -138,5 +138,7 @@ def _index(spec, args, inline=None, in_call: bool = False) -> ast.expr:
 def _text(v, inline=None) -> str:
     if isinstance(v, Var) and inline and v.name in inline:
         from .codegen_nodes import render
-        return "(" + render(inline[v.name]) + ")"
+        text = render(inline[v.name])
+        atom = isinstance(inline[v.name], (ast.Call, ast.Name, ast.Attribute, ast.Subscript))
+        return text if atom else "(" + text + ")"
     return v.name if isinstance(v, Var) or v.name else repr(v.value)

@@ -141,8 +141,13 @@ def vjp_mean(em, g, n: Node, i: int):
     x = n.args[0]
     ge = _expand_back(em, g, n)
     xs, outs = em.shape(x), em.shape(n.out)
+    axis = n.param("axis")
     if xs is not None and outs is not None:
         count: Value = Const(int(np.prod(xs, dtype=int) // max(int(np.prod(outs, dtype=int)), 1)))
+    elif axis is None:                       # every element: the count is x's size
+        count = em.tmp("size", [x])
+    elif isinstance(axis, int):              # one axis: its length
+        count = em.tmp("dim", [x], axis=axis)
     else:
         count = em.ew_tmp(lambda a, b: a / b, [em.tmp("size", [x]), em.tmp("size", [n.out])])
     spread = em.tmp("broadcast_to", [ge, _shape_value(em, x)])

@@ -82,7 +82,7 @@ register(
               shape=_shape_shape,
               partial_shapes=True, vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE, printer=_print_shape,
               spellings=("x.shape",), params=(("style", "name"),), integer_valued=True,
-              known_value=_known_shape),
+              known_value=_known_shape, gives_shape=True),
     Primitive("dim", "bookkeeping", "x.shape[axis]", shape_only=True, shape=_scalar,
               partial_shapes=True,
               vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE, spellings=("builtin.len",),

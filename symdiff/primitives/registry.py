@@ -105,6 +105,9 @@ class Primitive:
     scalar_args: bool = False                # a scalar result means scalar arguments
     tuple_valued: Callable | None = None     # n -> whether out is a tuple of arrays
                                              # (np.nonzero): unpacked, indexed by k
+    keeps_shape_of: int | None = None        # out has the shape of this argument
+    shaped_by: int | None = None             # out has the shape this argument holds
+    gives_shape: bool = False                # out is the shape of its argument (a tuple)
     numba: Callable | None = None            # (n, cx) -> the nodes Numba compiles instead
     numba_refuses: Callable | None = None    # n -> what Numba cannot compile in it, or ""
     lower: Callable | None = None            # (ctx, e, hint, args, keywords) -> value

@@ -173,6 +173,7 @@ JOIN = (("axis", "int"), ("sequence", "str"), ("tuple", "bool"))
 register(
     Primitive("reshape", "shaping", "the same elements in another shape",
               shape=_reshape_shape, vjp=A.vjp_reshape, jvp=LINEAR, printer=_print_reshape,
+              shaped_by=1,
               spellings=("np.reshape", "x.reshape()", "np.ravel", "x.ravel()", "x.flatten()"),
               lower=_lower_reshape),
     Primitive("transpose", "shaping", "x with its axes permuted (reversed: x.T)",
@@ -202,5 +203,5 @@ register(
               shape=lambda n, s, v: tuple(v[1]) if v[1] is not None else None,
               partial_shapes=True, vjp=_vjp_broadcast_to, jvp=LINEAR,
               printer=lambda n, p: p.np("broadcast_to", p.a),
-              spellings=("np.broadcast_to",), lower=_lower_broadcast_to),
+              spellings=("np.broadcast_to",), lower=_lower_broadcast_to, shaped_by=1),
 )

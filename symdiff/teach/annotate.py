@@ -8,13 +8,13 @@ differentiate, the local derivative in mathematical form and where a broadcast i
 names them):
 
     # mlp.py:23  h = np.maximum(0, X @ W1 + b1)
-    # max routes: d max(0, tmp_1)/dtmp_1 = step(tmp_1)
+    # max routes: d max(0, X_W1_plus_b1)/dX_W1_plus_b1 = step(X_W1_plus_b1)
     # step(u) = 1 for u > 0, 0 for u < 0, 1/2 at u = 0: the code's 0.5*sign(u) + 0.5
-    dtmp_1 = dh * (0.5 * np.sign(tmp_1) + 0.5)    # (N,H)
-    # add distributes: d(tmp + b1)/db1 = 1, and
+    dX_W1_plus_b1 = dh * (0.5 * np.sign(X_W1_plus_b1) + 0.5)  # (N,H)
+    # add distributes: d(X_W1 + b1)/db1 = 1, and
     # b1 was broadcast over axis 0: sum it back
-    db1 = np.sum(dtmp_1, axis=0)                  # (H,) = sum of (N,H) over axis 0
-    dW1_2 = X.T @ dtmp_1                          # (D,H) = (N,D).T @ (N,H)
+    db1 = np.sum(dX_W1_plus_b1, axis=0)           # (H,) = sum of (N,H) over axis 0
+    dW1_2 = X.T @ dX_W1_plus_b1                   # (D,H) = (N,D).T @ (N,H)
 
 Annotations change comments only, never code. Shapes come from, in order: shapes given
 by the caller (``--shapes "X=(N,D), W1=(D,H)"``; a dimension is a number or a name),

@@ -12,7 +12,7 @@ gives its ``grad_<name>`` functions.
 
     === the chain rule, before optimizing (grad_f; value_and_grad_f runs the same passes) ===
     <module>
-    === round 1, pass 1 of 7: dead_code ===
+    === round 1, pass 1 of 9: dead_code ===
     Keep only statements whose values reach the result (and the tapes that feed them).
     --- before dead_code
     +++ after dead_code

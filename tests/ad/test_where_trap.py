@@ -13,6 +13,7 @@ and at points on the boundary of a branch. At each point:
 """
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -164,7 +165,7 @@ def test_jit_gives_the_same_gradient():
 
 def test_the_masking_line_says_why():
     source = symdiff.grad(cases.sqrt_where).source_for(np.array([-1.0, 2.0]))
-    assert "dx = np.where(tmp, tmp_4, 0.0)" in source
+    assert re.search(r"dx = np\.where\(\w+, dx_prod, 0\.0\)", source)
     assert "the branch not taken contributes 0" in source
     assert source.count("np.where(") == 2          # routing, masking
     assert "@np.errstate(" in source

@@ -30,28 +30,30 @@ def unbroadcast(g, x):
 def grad_hinge(w, phi, y):
     """Gradient of hinge (hinge.py:10) with respect to w."""
     # forward
-    tmp = np.dot(w, phi)                          # hinge.py:11
-    tmp_1 = tmp * y                               # hinge.py:11
-    hinge = max(0, 1 - tmp_1)                     # hinge.py:11
+    w_phi = np.dot(w, phi)                        # hinge.py:11
+    w_phi_times_y = w_phi * y                     # hinge.py:11
+    hinge = max(0, 1 - w_phi_times_y)             # hinge.py:11
     if np.ndim(hinge) != 0:                       # hinge.py:10
         raise ValueError('hinge must return a scalar to be differentiated')
     # backward
-    dtmp_1 = -(1.0 if 1 - tmp_1 > 0 else 0.5 if 1 - tmp_1 == 0 else 0.0)  # hinge.py:11  max routes: dhinge/dtmp_1 = -Heaviside(1 - tmp_1)
-    dtmp = dtmp_1 * y                             # hinge.py:11  mul switches: dtmp_1/dtmp = y
-    dw = dot_vjp_left(dtmp, w, phi)               # hinge.py:11  matmul: dtmp/dw
+    dw_phi_times_y = -(1.0 if 1 - w_phi_times_y > 0 else 0.5 if 1 -
+        w_phi_times_y == 0 else 0.0)              # hinge.py:11  max routes: dhinge/dw_phi_times_y = -Heaviside(1 - w_phi_times_y)
+    dw_phi = dw_phi_times_y * y                   # hinge.py:11  mul switches: dw_phi_times_y/dw_phi = y
+    dw = dot_vjp_left(dw_phi, w, phi)             # hinge.py:11  matmul: dw_phi/dw
     return dw
 
 
 def value_and_grad_hinge(w, phi, y):
     """Value of hinge (hinge.py:10) and its gradient with respect to w."""
     # forward
-    tmp = np.dot(w, phi)                          # hinge.py:11
-    tmp_1 = tmp * y                               # hinge.py:11
-    hinge = max(0, 1 - tmp_1)                     # hinge.py:11
+    w_phi = np.dot(w, phi)                        # hinge.py:11
+    w_phi_times_y = w_phi * y                     # hinge.py:11
+    hinge = max(0, 1 - w_phi_times_y)             # hinge.py:11
     if np.ndim(hinge) != 0:                       # hinge.py:10
         raise ValueError('hinge must return a scalar to be differentiated')
     # backward
-    dtmp_1 = -(1.0 if 1 - tmp_1 > 0 else 0.5 if 1 - tmp_1 == 0 else 0.0)  # hinge.py:11  max routes: dhinge/dtmp_1 = -Heaviside(1 - tmp_1)
-    dtmp = dtmp_1 * y                             # hinge.py:11  mul switches: dtmp_1/dtmp = y
-    dw = dot_vjp_left(dtmp, w, phi)               # hinge.py:11  matmul: dtmp/dw
+    dw_phi_times_y = -(1.0 if 1 - w_phi_times_y > 0 else 0.5 if 1 -
+        w_phi_times_y == 0 else 0.0)              # hinge.py:11  max routes: dhinge/dw_phi_times_y = -Heaviside(1 - w_phi_times_y)
+    dw_phi = dw_phi_times_y * y                   # hinge.py:11  mul switches: dw_phi_times_y/dw_phi = y
+    dw = dot_vjp_left(dw_phi, w, phi)             # hinge.py:11  matmul: dw_phi/dw
     return hinge, (dw,)

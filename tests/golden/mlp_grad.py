@@ -52,134 +52,110 @@ def unbroadcast(g, x):
 def grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     """Gradient of mlp_loss (mlp.py:22) with respect to W1, b1, W2, b2."""
     # forward
-    tmp = X @ W1                                  # mlp.py:23
-    tmp_1 = tmp + b1                              # mlp.py:23
-    h = np.maximum(0, tmp_1)                      # mlp.py:23
-    tmp_2 = h @ W2                                # mlp.py:24
-    scores = tmp_2 + b2                           # mlp.py:24
+    X_W1 = X @ W1                                 # mlp.py:23
+    X_W1_plus_b1 = X_W1 + b1                      # mlp.py:23
+    h = np.maximum(0, X_W1_plus_b1)               # mlp.py:23
+    h_W2 = h @ W2                                 # mlp.py:24
+    scores = h_W2 + b2                            # mlp.py:24
     N = scores.shape[0]                           # mlp.py:15
-    tmp_3 = np.max(scores, axis=1, keepdims=True)  # mlp.py:16
-    shifted = scores - tmp_3                      # mlp.py:16
-    tmp_4 = np.exp(shifted)                       # mlp.py:17
-    tmp_5 = np.sum(tmp_4, axis=1, keepdims=True)  # mlp.py:17
-    log_norm = np.log(tmp_5)                      # mlp.py:17
+    scores_max = np.max(scores, axis=1, keepdims=True)  # mlp.py:16
+    shifted = scores - scores_max                 # mlp.py:16
+    exp_shifted = np.exp(shifted)                 # mlp.py:17
+    sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)  # mlp.py:17
+    log_norm = np.log(sum_exp_shifted)            # mlp.py:17
     log_probs = shifted - log_norm                # mlp.py:18
-    tmp_6 = np.arange(N)                          # mlp.py:19
-    tmp_7 = log_probs[tmp_6, y]                   # mlp.py:19
-    tmp_8 = np.sum(tmp_7)                         # mlp.py:19
-    data_loss = -(tmp_8 / N)                      # mlp.py:19
-    tmp_11 = W1 ** 2                              # mlp.py:26
-    tmp_12 = np.sum(tmp_11)                       # mlp.py:26
-    tmp_13 = W2 ** 2                              # mlp.py:26
-    tmp_14 = np.sum(tmp_13)                       # mlp.py:26
-    tmp_15 = tmp_12 + tmp_14                      # mlp.py:26
-    reg_loss = 0.5 * tmp_15 * reg                 # mlp.py:26
+    arange_N = np.arange(N)                       # mlp.py:19
+    log_probs_at = log_probs[arange_N, y]         # mlp.py:19
+    sum_log_probs_at = np.sum(log_probs_at)       # mlp.py:19
+    data_loss = -(sum_log_probs_at / N)           # mlp.py:19
+    W1_sq = W1 ** 2                               # mlp.py:26
+    sum_W1_sq = np.sum(W1_sq)                     # mlp.py:26
+    W2_sq = W2 ** 2                               # mlp.py:26
+    sum_W2_sq = np.sum(W2_sq)                     # mlp.py:26
+    reg_loss_sum = sum_W1_sq + sum_W2_sq          # mlp.py:26
+    reg_loss = 0.5 * reg_loss_sum * reg           # mlp.py:26
     mlp_loss = data_loss + reg_loss               # mlp.py:27
     if np.ndim(mlp_loss) != 0:                    # mlp.py:22
         raise ValueError('mlp_loss must return a scalar to be differentiated')
     # backward
-    dtmp_15 = 0.5 * reg                           # mlp.py:26  dreg_loss/dtmp_15 = 0.5*reg
-    tmp_9 = np.shape(tmp_13)                      # mlp.py:26  sum distributes: dtmp_14/dtmp_13
-    dtmp_13 = np.broadcast_to(dtmp_15, tmp_9)     # mlp.py:26  sum distributes: dtmp_14/dtmp_13
-    tmp_10 = 2 * dtmp_13 * W2                     # mlp.py:26  dtmp_13/dW2 = 2*W2
-    dW2_1 = unbroadcast(tmp_10, W2)               # mlp.py:26  dtmp_13/dW2 = 2*W2
-    tmp_16 = np.shape(tmp_11)                     # mlp.py:26  sum distributes: dtmp_12/dtmp_11
-    dtmp_11 = np.broadcast_to(dtmp_15, tmp_16)    # mlp.py:26  sum distributes: dtmp_12/dtmp_11
-    tmp_17 = 2 * dtmp_11 * W1                     # mlp.py:26  dtmp_11/dW1 = 2*W1
-    dW1_1 = unbroadcast(tmp_17, W1)               # mlp.py:26  dtmp_11/dW1 = 2*W1
-    dtmp_8 = -(1 / N)                             # mlp.py:19  ddata_loss/dtmp_8 = -1/N
-    tmp_18 = np.shape(tmp_7)                      # mlp.py:19  sum distributes: dtmp_8/dtmp_7
-    dtmp_7 = np.broadcast_to(dtmp_8, tmp_18)      # mlp.py:19  sum distributes: dtmp_8/dtmp_7
-    dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dtmp_7/dlog_probs
-    np.add.at(dlog_probs, (tmp_6, y), dtmp_7)
-    dshifted_1 = unbroadcast(dlog_probs, shifted)  # mlp.py:18  add distributes: dlog_probs/dshifted = 1
-    tmp_19 = unbroadcast(dlog_probs, log_norm)    # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
-    dlog_norm = -tmp_19                           # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
-    tmp_20 = dlog_norm / tmp_5                    # mlp.py:17  dlog_norm/dtmp_5 = 1/tmp_5
-    dtmp_5 = unbroadcast(tmp_20, tmp_5)           # mlp.py:17  dlog_norm/dtmp_5 = 1/tmp_5
-    tmp_21 = np.shape(tmp_4)                      # mlp.py:17  sum distributes: dtmp_5/dtmp_4
-    dtmp_4 = np.broadcast_to(dtmp_5, tmp_21)      # mlp.py:17  sum distributes: dtmp_5/dtmp_4
-    tmp_22 = dtmp_4 * tmp_4                       # mlp.py:17  dtmp_4/dshifted = tmp_4
-    dshifted_2 = unbroadcast(tmp_22, shifted)     # mlp.py:17  dtmp_4/dshifted = tmp_4
-    dshifted = dshifted_1 + dshifted_2            # mlp.py:16  branch: gradients add
-    dscores = unbroadcast(dshifted, scores)       # mlp.py:16  add distributes: dshifted/dscores = 1
-    dtmp_2 = unbroadcast(dscores, tmp_2)          # mlp.py:24  add distributes: dscores/dtmp_2 = 1
-    db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1
-    dh = matmul_vjp_left(dtmp_2, h, W2)           # mlp.py:24  matmul: dtmp_2/dh
-    dW2_2 = matmul_vjp_right(dtmp_2, h, W2)       # mlp.py:24  matmul: dtmp_2/dW2
-    tmp_23 = dh * (0.5 * np.sign(tmp_1) + 0.5)    # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
-    dtmp_1 = unbroadcast(tmp_23, tmp_1)           # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
-    dtmp = unbroadcast(dtmp_1, tmp)               # mlp.py:23  add distributes: dtmp_1/dtmp = 1
-    db1 = unbroadcast(dtmp_1, b1)                 # mlp.py:23  add distributes: dtmp_1/db1 = 1
-    dW1_2 = matmul_vjp_right(dtmp, X, W1)         # mlp.py:23  matmul: dtmp/dW1
-    dW1 = dW1_1 + dW1_2                           # mlp.py:22  branch: gradients add
-    dW2 = dW2_1 + dW2_2                           # mlp.py:22  branch: gradients add
+    dreg_loss_sum = 0.5 * reg                     # mlp.py:26  dreg_loss/dreg_loss_sum = 0.5*reg
+    dW2_1 = 2 * dreg_loss_sum * W2                # mlp.py:26  dW2_sq/dW2 = 2*W2
+    dW1_1 = 2 * dreg_loss_sum * W1                # mlp.py:26  dW1_sq/dW1 = 2*W1
+    dsum_log_probs_at = -(1 / N)                  # mlp.py:19  ddata_loss/dsum_log_probs_at = -1/N
+    dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dlog_probs_at/dlog_probs
+    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_at)
+    dshifted_1 = dlog_probs                       # mlp.py:18  add distributes: dlog_probs/dshifted = 1
+    dlog_probs_sum = np.sum(dlog_probs, axis=1, keepdims=True)  # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
+    dlog_norm = -dlog_probs_sum                   # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
+    dsum_exp_shifted = dlog_norm / sum_exp_shifted  # mlp.py:17  dlog_norm/dsum_exp_shifted = 1/sum_exp_shifted
+    dshifted_2 = dsum_exp_shifted * exp_shifted   # mlp.py:17  dexp_shifted/dshifted = exp_shifted
+    dscores = dshifted_1 + dshifted_2             # mlp.py:16  branch: gradients add
+    dh_W2 = unbroadcast(dscores, h_W2)            # mlp.py:24  add distributes: dscores/dh_W2 = 1  (rank of h_W2 unknown: the helper sums the broadcast axes)
+    db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1  (rank of b2 unknown: the helper sums the broadcast axes)
+    dh = matmul_vjp_left(dh_W2, h, W2)            # mlp.py:24  matmul: dh_W2/dh
+    dW2_2 = matmul_vjp_right(dh_W2, h, W2)        # mlp.py:24  matmul: dh_W2/dW2
+    dX_W1_plus_b1 = dh * (0.5 * np.sign(X_W1_plus_b1) + 0.5)  # mlp.py:23  max routes: dh/dX_W1_plus_b1 = Heaviside(X_W1_plus_b1)
+    dX_W1 = unbroadcast(dX_W1_plus_b1, X_W1)      # mlp.py:23  add distributes: dX_W1_plus_b1/dX_W1 = 1  (rank of X_W1 unknown: the helper sums the broadcast axes)
+    db1 = unbroadcast(dX_W1_plus_b1, b1)          # mlp.py:23  add distributes: dX_W1_plus_b1/db1 = 1  (rank of b1 unknown: the helper sums the broadcast axes)
+    dW1_2 = matmul_vjp_right(dX_W1, X, W1)        # mlp.py:23  matmul: dX_W1/dW1
+    dW1 = dW1_1                                   # mlp.py:22  branch: gradients add
+    dW1 += dW1_2
+    dW2 = dW2_1                                   # mlp.py:22  branch: gradients add
+    dW2 += dW2_2
     return dW1, db1, dW2, db2
 
 
 def value_and_grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     """Value of mlp_loss (mlp.py:22) and its gradient with respect to W1, b1, W2, b2."""
     # forward
-    tmp = X @ W1                                  # mlp.py:23
-    tmp_1 = tmp + b1                              # mlp.py:23
-    h = np.maximum(0, tmp_1)                      # mlp.py:23
-    tmp_2 = h @ W2                                # mlp.py:24
-    scores = tmp_2 + b2                           # mlp.py:24
+    X_W1 = X @ W1                                 # mlp.py:23
+    X_W1_plus_b1 = X_W1 + b1                      # mlp.py:23
+    h = np.maximum(0, X_W1_plus_b1)               # mlp.py:23
+    h_W2 = h @ W2                                 # mlp.py:24
+    scores = h_W2 + b2                            # mlp.py:24
     N = scores.shape[0]                           # mlp.py:15
-    tmp_3 = np.max(scores, axis=1, keepdims=True)  # mlp.py:16
-    shifted = scores - tmp_3                      # mlp.py:16
-    tmp_4 = np.exp(shifted)                       # mlp.py:17
-    tmp_5 = np.sum(tmp_4, axis=1, keepdims=True)  # mlp.py:17
-    log_norm = np.log(tmp_5)                      # mlp.py:17
+    scores_max = np.max(scores, axis=1, keepdims=True)  # mlp.py:16
+    shifted = scores - scores_max                 # mlp.py:16
+    exp_shifted = np.exp(shifted)                 # mlp.py:17
+    sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)  # mlp.py:17
+    log_norm = np.log(sum_exp_shifted)            # mlp.py:17
     log_probs = shifted - log_norm                # mlp.py:18
-    tmp_6 = np.arange(N)                          # mlp.py:19
-    tmp_7 = log_probs[tmp_6, y]                   # mlp.py:19
-    tmp_8 = np.sum(tmp_7)                         # mlp.py:19
-    data_loss = -(tmp_8 / N)                      # mlp.py:19
-    tmp_11 = W1 ** 2                              # mlp.py:26
-    tmp_12 = np.sum(tmp_11)                       # mlp.py:26
-    tmp_13 = W2 ** 2                              # mlp.py:26
-    tmp_14 = np.sum(tmp_13)                       # mlp.py:26
-    tmp_15 = tmp_12 + tmp_14                      # mlp.py:26
-    reg_loss = 0.5 * tmp_15 * reg                 # mlp.py:26
+    arange_N = np.arange(N)                       # mlp.py:19
+    log_probs_at = log_probs[arange_N, y]         # mlp.py:19
+    sum_log_probs_at = np.sum(log_probs_at)       # mlp.py:19
+    data_loss = -(sum_log_probs_at / N)           # mlp.py:19
+    W1_sq = W1 ** 2                               # mlp.py:26
+    sum_W1_sq = np.sum(W1_sq)                     # mlp.py:26
+    W2_sq = W2 ** 2                               # mlp.py:26
+    sum_W2_sq = np.sum(W2_sq)                     # mlp.py:26
+    reg_loss_sum = sum_W1_sq + sum_W2_sq          # mlp.py:26
+    reg_loss = 0.5 * reg_loss_sum * reg           # mlp.py:26
     mlp_loss = data_loss + reg_loss               # mlp.py:27
     if np.ndim(mlp_loss) != 0:                    # mlp.py:22
         raise ValueError('mlp_loss must return a scalar to be differentiated')
     # backward
-    dtmp_15 = 0.5 * reg                           # mlp.py:26  dreg_loss/dtmp_15 = 0.5*reg
-    tmp_9 = np.shape(tmp_13)                      # mlp.py:26  sum distributes: dtmp_14/dtmp_13
-    dtmp_13 = np.broadcast_to(dtmp_15, tmp_9)     # mlp.py:26  sum distributes: dtmp_14/dtmp_13
-    tmp_10 = 2 * dtmp_13 * W2                     # mlp.py:26  dtmp_13/dW2 = 2*W2
-    dW2_1 = unbroadcast(tmp_10, W2)               # mlp.py:26  dtmp_13/dW2 = 2*W2
-    tmp_16 = np.shape(tmp_11)                     # mlp.py:26  sum distributes: dtmp_12/dtmp_11
-    dtmp_11 = np.broadcast_to(dtmp_15, tmp_16)    # mlp.py:26  sum distributes: dtmp_12/dtmp_11
-    tmp_17 = 2 * dtmp_11 * W1                     # mlp.py:26  dtmp_11/dW1 = 2*W1
-    dW1_1 = unbroadcast(tmp_17, W1)               # mlp.py:26  dtmp_11/dW1 = 2*W1
-    dtmp_8 = -(1 / N)                             # mlp.py:19  ddata_loss/dtmp_8 = -1/N
-    tmp_18 = np.shape(tmp_7)                      # mlp.py:19  sum distributes: dtmp_8/dtmp_7
-    dtmp_7 = np.broadcast_to(dtmp_8, tmp_18)      # mlp.py:19  sum distributes: dtmp_8/dtmp_7
-    dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dtmp_7/dlog_probs
-    np.add.at(dlog_probs, (tmp_6, y), dtmp_7)
-    dshifted_1 = unbroadcast(dlog_probs, shifted)  # mlp.py:18  add distributes: dlog_probs/dshifted = 1
-    tmp_19 = unbroadcast(dlog_probs, log_norm)    # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
-    dlog_norm = -tmp_19                           # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
-    tmp_20 = dlog_norm / tmp_5                    # mlp.py:17  dlog_norm/dtmp_5 = 1/tmp_5
-    dtmp_5 = unbroadcast(tmp_20, tmp_5)           # mlp.py:17  dlog_norm/dtmp_5 = 1/tmp_5
-    tmp_21 = np.shape(tmp_4)                      # mlp.py:17  sum distributes: dtmp_5/dtmp_4
-    dtmp_4 = np.broadcast_to(dtmp_5, tmp_21)      # mlp.py:17  sum distributes: dtmp_5/dtmp_4
-    tmp_22 = dtmp_4 * tmp_4                       # mlp.py:17  dtmp_4/dshifted = tmp_4
-    dshifted_2 = unbroadcast(tmp_22, shifted)     # mlp.py:17  dtmp_4/dshifted = tmp_4
-    dshifted = dshifted_1 + dshifted_2            # mlp.py:16  branch: gradients add
-    dscores = unbroadcast(dshifted, scores)       # mlp.py:16  add distributes: dshifted/dscores = 1
-    dtmp_2 = unbroadcast(dscores, tmp_2)          # mlp.py:24  add distributes: dscores/dtmp_2 = 1
-    db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1
-    dh = matmul_vjp_left(dtmp_2, h, W2)           # mlp.py:24  matmul: dtmp_2/dh
-    dW2_2 = matmul_vjp_right(dtmp_2, h, W2)       # mlp.py:24  matmul: dtmp_2/dW2
-    tmp_23 = dh * (0.5 * np.sign(tmp_1) + 0.5)    # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
-    dtmp_1 = unbroadcast(tmp_23, tmp_1)           # mlp.py:23  max routes: dh/dtmp_1 = Heaviside(tmp_1)
-    dtmp = unbroadcast(dtmp_1, tmp)               # mlp.py:23  add distributes: dtmp_1/dtmp = 1
-    db1 = unbroadcast(dtmp_1, b1)                 # mlp.py:23  add distributes: dtmp_1/db1 = 1
-    dW1_2 = matmul_vjp_right(dtmp, X, W1)         # mlp.py:23  matmul: dtmp/dW1
-    dW1 = dW1_1 + dW1_2                           # mlp.py:22  branch: gradients add
-    dW2 = dW2_1 + dW2_2                           # mlp.py:22  branch: gradients add
+    dreg_loss_sum = 0.5 * reg                     # mlp.py:26  dreg_loss/dreg_loss_sum = 0.5*reg
+    dW2_1 = 2 * dreg_loss_sum * W2                # mlp.py:26  dW2_sq/dW2 = 2*W2
+    dW1_1 = 2 * dreg_loss_sum * W1                # mlp.py:26  dW1_sq/dW1 = 2*W1
+    dsum_log_probs_at = -(1 / N)                  # mlp.py:19  ddata_loss/dsum_log_probs_at = -1/N
+    dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dlog_probs_at/dlog_probs
+    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_at)
+    dshifted_1 = dlog_probs                       # mlp.py:18  add distributes: dlog_probs/dshifted = 1
+    dlog_probs_sum = np.sum(dlog_probs, axis=1, keepdims=True)  # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
+    dlog_norm = -dlog_probs_sum                   # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
+    dsum_exp_shifted = dlog_norm / sum_exp_shifted  # mlp.py:17  dlog_norm/dsum_exp_shifted = 1/sum_exp_shifted
+    dshifted_2 = dsum_exp_shifted * exp_shifted   # mlp.py:17  dexp_shifted/dshifted = exp_shifted
+    dscores = dshifted_1 + dshifted_2             # mlp.py:16  branch: gradients add
+    dh_W2 = unbroadcast(dscores, h_W2)            # mlp.py:24  add distributes: dscores/dh_W2 = 1  (rank of h_W2 unknown: the helper sums the broadcast axes)
+    db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1  (rank of b2 unknown: the helper sums the broadcast axes)
+    dh = matmul_vjp_left(dh_W2, h, W2)            # mlp.py:24  matmul: dh_W2/dh
+    dW2_2 = matmul_vjp_right(dh_W2, h, W2)        # mlp.py:24  matmul: dh_W2/dW2
+    dX_W1_plus_b1 = dh * (0.5 * np.sign(X_W1_plus_b1) + 0.5)  # mlp.py:23  max routes: dh/dX_W1_plus_b1 = Heaviside(X_W1_plus_b1)
+    dX_W1 = unbroadcast(dX_W1_plus_b1, X_W1)      # mlp.py:23  add distributes: dX_W1_plus_b1/dX_W1 = 1  (rank of X_W1 unknown: the helper sums the broadcast axes)
+    db1 = unbroadcast(dX_W1_plus_b1, b1)          # mlp.py:23  add distributes: dX_W1_plus_b1/db1 = 1  (rank of b1 unknown: the helper sums the broadcast axes)
+    dW1_2 = matmul_vjp_right(dX_W1, X, W1)        # mlp.py:23  matmul: dX_W1/dW1
+    dW1 = dW1_1                                   # mlp.py:22  branch: gradients add
+    dW1 += dW1_2
+    dW2 = dW2_1                                   # mlp.py:22  branch: gradients add
+    dW2 += dW2_2
     return mlp_loss, (dW1, db1, dW2, db2)

@@ -10,66 +10,66 @@ import numpy as np
 def grad_neuron(w, x):
     """Gradient of neuron (sigmoid_neuron.py:12) with respect to w, x."""
     # forward
-    tmp = w[0]                                    # sigmoid_neuron.py:13
-    tmp_1 = x[0]                                  # sigmoid_neuron.py:13
-    tmp_2 = tmp * tmp_1                           # sigmoid_neuron.py:13
-    tmp_3 = w[1]                                  # sigmoid_neuron.py:13
-    tmp_4 = x[1]                                  # sigmoid_neuron.py:13
-    tmp_5 = tmp_3 * tmp_4                         # sigmoid_neuron.py:13
-    tmp_6 = tmp_2 + tmp_5                         # sigmoid_neuron.py:13
-    tmp_7 = w[2]                                  # sigmoid_neuron.py:13
-    z = tmp_6 + tmp_7                             # sigmoid_neuron.py:13
+    w_at = w[0]                                   # sigmoid_neuron.py:13
+    x_at = x[0]                                   # sigmoid_neuron.py:13
+    w_at_times_x_at = w_at * x_at                 # sigmoid_neuron.py:13
+    w_at_2 = w[1]                                 # sigmoid_neuron.py:13
+    x_at_2 = x[1]                                 # sigmoid_neuron.py:13
+    z_prod = w_at_2 * x_at_2                      # sigmoid_neuron.py:13
+    w_plus_z_prod = w_at_times_x_at + z_prod      # sigmoid_neuron.py:13
+    w_at_3 = w[2]                                 # sigmoid_neuron.py:13
+    z = w_plus_z_prod + w_at_3                    # sigmoid_neuron.py:13
     neuron = 1 / (np.exp(-z) + 1)                 # sigmoid_neuron.py:14
     if np.ndim(neuron) != 0:                      # sigmoid_neuron.py:12
         raise ValueError('neuron must return a scalar to be differentiated')
     # backward
     dz = neuron * (1 - neuron)                    # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
-    dw_1 = np.zeros(w.shape)                      # sigmoid_neuron.py:13  index routes: dtmp_7/dw
+    dw_1 = np.zeros(w.shape)                      # sigmoid_neuron.py:13  index routes: dw_at_3/dw
     dw_1[2] = dz
-    dtmp_3 = dz * tmp_4                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
-    dtmp_4 = dz * tmp_3                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
-    dx_1 = np.zeros(x.shape)                      # sigmoid_neuron.py:13  index routes: dtmp_4/dx
-    dx_1[1] = dtmp_4
-    dtmp = dz * tmp_1                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
-    dtmp_1 = dz * tmp                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
+    dw_at_2 = dz * x_at_2                         # sigmoid_neuron.py:13  mul switches: dz_prod/dw_at_2 = x_at_2
+    dx_at_2 = dz * w_at_2                         # sigmoid_neuron.py:13  mul switches: dz_prod/dx_at_2 = w_at_2
+    dx_1 = np.zeros(x.shape)                      # sigmoid_neuron.py:13  index routes: dx_at_2/dx
+    dx_1[1] = dx_at_2
+    dw_at = dz * x_at                             # sigmoid_neuron.py:13  mul switches: dw_at_times_x_at/dw_at = x_at
+    dx_at = dz * w_at                             # sigmoid_neuron.py:13  mul switches: dw_at_times_x_at/dx_at = w_at
     dw_part = dw_1                                # sigmoid_neuron.py:12  branch: gradients add
-    dw_part[1] += dtmp_3
+    dw_part[1] += dw_at_2
     dw = dw_part                                  # sigmoid_neuron.py:12  branch: gradients add
-    dw[0] += dtmp
+    dw[0] += dw_at
     dx = dx_1                                     # sigmoid_neuron.py:12  branch: gradients add
-    dx[0] += dtmp_1
+    dx[0] += dx_at
     return dw, dx
 
 
 def value_and_grad_neuron(w, x):
     """Value of neuron (sigmoid_neuron.py:12) and its gradient with respect to w, x."""
     # forward
-    tmp = w[0]                                    # sigmoid_neuron.py:13
-    tmp_1 = x[0]                                  # sigmoid_neuron.py:13
-    tmp_2 = tmp * tmp_1                           # sigmoid_neuron.py:13
-    tmp_3 = w[1]                                  # sigmoid_neuron.py:13
-    tmp_4 = x[1]                                  # sigmoid_neuron.py:13
-    tmp_5 = tmp_3 * tmp_4                         # sigmoid_neuron.py:13
-    tmp_6 = tmp_2 + tmp_5                         # sigmoid_neuron.py:13
-    tmp_7 = w[2]                                  # sigmoid_neuron.py:13
-    z = tmp_6 + tmp_7                             # sigmoid_neuron.py:13
+    w_at = w[0]                                   # sigmoid_neuron.py:13
+    x_at = x[0]                                   # sigmoid_neuron.py:13
+    w_at_times_x_at = w_at * x_at                 # sigmoid_neuron.py:13
+    w_at_2 = w[1]                                 # sigmoid_neuron.py:13
+    x_at_2 = x[1]                                 # sigmoid_neuron.py:13
+    z_prod = w_at_2 * x_at_2                      # sigmoid_neuron.py:13
+    w_plus_z_prod = w_at_times_x_at + z_prod      # sigmoid_neuron.py:13
+    w_at_3 = w[2]                                 # sigmoid_neuron.py:13
+    z = w_plus_z_prod + w_at_3                    # sigmoid_neuron.py:13
     neuron = 1 / (np.exp(-z) + 1)                 # sigmoid_neuron.py:14
     if np.ndim(neuron) != 0:                      # sigmoid_neuron.py:12
         raise ValueError('neuron must return a scalar to be differentiated')
     # backward
     dz = neuron * (1 - neuron)                    # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
-    dw_1 = np.zeros(w.shape)                      # sigmoid_neuron.py:13  index routes: dtmp_7/dw
+    dw_1 = np.zeros(w.shape)                      # sigmoid_neuron.py:13  index routes: dw_at_3/dw
     dw_1[2] = dz
-    dtmp_3 = dz * tmp_4                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_3 = tmp_4
-    dtmp_4 = dz * tmp_3                           # sigmoid_neuron.py:13  mul switches: dtmp_5/dtmp_4 = tmp_3
-    dx_1 = np.zeros(x.shape)                      # sigmoid_neuron.py:13  index routes: dtmp_4/dx
-    dx_1[1] = dtmp_4
-    dtmp = dz * tmp_1                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp = tmp_1
-    dtmp_1 = dz * tmp                             # sigmoid_neuron.py:13  mul switches: dtmp_2/dtmp_1 = tmp
+    dw_at_2 = dz * x_at_2                         # sigmoid_neuron.py:13  mul switches: dz_prod/dw_at_2 = x_at_2
+    dx_at_2 = dz * w_at_2                         # sigmoid_neuron.py:13  mul switches: dz_prod/dx_at_2 = w_at_2
+    dx_1 = np.zeros(x.shape)                      # sigmoid_neuron.py:13  index routes: dx_at_2/dx
+    dx_1[1] = dx_at_2
+    dw_at = dz * x_at                             # sigmoid_neuron.py:13  mul switches: dw_at_times_x_at/dw_at = x_at
+    dx_at = dz * w_at                             # sigmoid_neuron.py:13  mul switches: dw_at_times_x_at/dx_at = w_at
     dw_part = dw_1                                # sigmoid_neuron.py:12  branch: gradients add
-    dw_part[1] += dtmp_3
+    dw_part[1] += dw_at_2
     dw = dw_part                                  # sigmoid_neuron.py:12  branch: gradients add
-    dw[0] += dtmp
+    dw[0] += dw_at
     dx = dx_1                                     # sigmoid_neuron.py:12  branch: gradients add
-    dx[0] += dtmp_1
+    dx[0] += dx_at
     return neuron, (dw, dx)

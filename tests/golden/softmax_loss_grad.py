@@ -33,45 +33,36 @@ def grad_softmax_loss(W, X, y, reg):
     # forward
     N = X.shape[0]                                # softmax_loss.py:13
     scores = X @ W                                # softmax_loss.py:14
-    tmp = np.max(scores, axis=1, keepdims=True)   # softmax_loss.py:15
-    shifted = scores - tmp                        # softmax_loss.py:15
-    tmp_1 = np.exp(shifted)                       # softmax_loss.py:16
-    tmp_2 = np.sum(tmp_1, axis=1, keepdims=True)  # softmax_loss.py:16
-    log_norm = np.log(tmp_2)                      # softmax_loss.py:16
+    scores_max = np.max(scores, axis=1, keepdims=True)  # softmax_loss.py:15
+    shifted = scores - scores_max                 # softmax_loss.py:15
+    exp_shifted = np.exp(shifted)                 # softmax_loss.py:16
+    sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)  # softmax_loss.py:16
+    log_norm = np.log(sum_exp_shifted)            # softmax_loss.py:16
     log_probs = shifted - log_norm                # softmax_loss.py:17
-    tmp_3 = np.arange(N)                          # softmax_loss.py:18
-    tmp_4 = log_probs[tmp_3, y]                   # softmax_loss.py:18
-    tmp_5 = np.sum(tmp_4)                         # softmax_loss.py:18
-    data_loss = -(tmp_5 / N)                      # softmax_loss.py:18
-    tmp_7 = W ** 2                                # softmax_loss.py:19
-    tmp_8 = np.sum(tmp_7)                         # softmax_loss.py:19
-    tmp_9 = reg * tmp_8                           # softmax_loss.py:19
-    softmax_loss = data_loss + tmp_9              # softmax_loss.py:19
+    arange_N = np.arange(N)                       # softmax_loss.py:18
+    log_probs_at = log_probs[arange_N, y]         # softmax_loss.py:18
+    sum_log_probs_at = np.sum(log_probs_at)       # softmax_loss.py:18
+    data_loss = -(sum_log_probs_at / N)           # softmax_loss.py:18
+    W_sq = W ** 2                                 # softmax_loss.py:19
+    sum_W_sq = np.sum(W_sq)                       # softmax_loss.py:19
+    reg_times_sum_W_sq = reg * sum_W_sq           # softmax_loss.py:19
+    softmax_loss = data_loss + reg_times_sum_W_sq  # softmax_loss.py:19
     if np.ndim(softmax_loss) != 0:                # softmax_loss.py:12
         raise ValueError('softmax_loss must return a scalar to be differentiated')
     # backward
-    tmp_6 = np.shape(tmp_7)                       # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7
-    dtmp_7 = np.broadcast_to(reg, tmp_6)          # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7
-    tmp_10 = 2 * dtmp_7 * W                       # softmax_loss.py:19  dtmp_7/dW = 2*W
-    dW_1 = unbroadcast(tmp_10, W)                 # softmax_loss.py:19  dtmp_7/dW = 2*W
-    dtmp_5 = -(1 / N)                             # softmax_loss.py:18  ddata_loss/dtmp_5 = -1/N
-    tmp_11 = np.shape(tmp_4)                      # softmax_loss.py:18  sum distributes: dtmp_5/dtmp_4
-    dtmp_4 = np.broadcast_to(dtmp_5, tmp_11)      # softmax_loss.py:18  sum distributes: dtmp_5/dtmp_4
-    dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dtmp_4/dlog_probs
-    np.add.at(dlog_probs, (tmp_3, y), dtmp_4)
-    dshifted_1 = unbroadcast(dlog_probs, shifted)  # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
-    tmp_12 = unbroadcast(dlog_probs, log_norm)    # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
-    dlog_norm = -tmp_12                           # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
-    tmp_13 = dlog_norm / tmp_2                    # softmax_loss.py:16  dlog_norm/dtmp_2 = 1/tmp_2
-    dtmp_2 = unbroadcast(tmp_13, tmp_2)           # softmax_loss.py:16  dlog_norm/dtmp_2 = 1/tmp_2
-    tmp_14 = np.shape(tmp_1)                      # softmax_loss.py:16  sum distributes: dtmp_2/dtmp_1
-    dtmp_1 = np.broadcast_to(dtmp_2, tmp_14)      # softmax_loss.py:16  sum distributes: dtmp_2/dtmp_1
-    tmp_15 = dtmp_1 * tmp_1                       # softmax_loss.py:16  dtmp_1/dshifted = tmp_1
-    dshifted_2 = unbroadcast(tmp_15, shifted)     # softmax_loss.py:16  dtmp_1/dshifted = tmp_1
-    dshifted = dshifted_1 + dshifted_2            # softmax_loss.py:15  branch: gradients add
-    dscores = unbroadcast(dshifted, scores)       # softmax_loss.py:15  add distributes: dshifted/dscores = 1
+    dW_1 = 2 * reg * W                            # softmax_loss.py:19  dW_sq/dW = 2*W
+    dsum_log_probs_at = -(1 / N)                  # softmax_loss.py:18  ddata_loss/dsum_log_probs_at = -1/N
+    dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dlog_probs_at/dlog_probs
+    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_at)
+    dshifted_1 = dlog_probs                       # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
+    dlog_probs_sum = np.sum(dlog_probs, axis=1, keepdims=True)  # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
+    dlog_norm = -dlog_probs_sum                   # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
+    dsum_exp_shifted = dlog_norm / sum_exp_shifted  # softmax_loss.py:16  dlog_norm/dsum_exp_shifted = 1/sum_exp_shifted
+    dshifted_2 = dsum_exp_shifted * exp_shifted   # softmax_loss.py:16  dexp_shifted/dshifted = exp_shifted
+    dscores = dshifted_1 + dshifted_2             # softmax_loss.py:15  branch: gradients add
     dW_2 = matmul_vjp_right(dscores, X, W)        # softmax_loss.py:14  matmul: dscores/dW
-    dW = dW_1 + dW_2                              # softmax_loss.py:12  branch: gradients add
+    dW = dW_1                                     # softmax_loss.py:12  branch: gradients add
+    dW += dW_2
     return dW
 
 
@@ -80,43 +71,34 @@ def value_and_grad_softmax_loss(W, X, y, reg):
     # forward
     N = X.shape[0]                                # softmax_loss.py:13
     scores = X @ W                                # softmax_loss.py:14
-    tmp = np.max(scores, axis=1, keepdims=True)   # softmax_loss.py:15
-    shifted = scores - tmp                        # softmax_loss.py:15
-    tmp_1 = np.exp(shifted)                       # softmax_loss.py:16
-    tmp_2 = np.sum(tmp_1, axis=1, keepdims=True)  # softmax_loss.py:16
-    log_norm = np.log(tmp_2)                      # softmax_loss.py:16
+    scores_max = np.max(scores, axis=1, keepdims=True)  # softmax_loss.py:15
+    shifted = scores - scores_max                 # softmax_loss.py:15
+    exp_shifted = np.exp(shifted)                 # softmax_loss.py:16
+    sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)  # softmax_loss.py:16
+    log_norm = np.log(sum_exp_shifted)            # softmax_loss.py:16
     log_probs = shifted - log_norm                # softmax_loss.py:17
-    tmp_3 = np.arange(N)                          # softmax_loss.py:18
-    tmp_4 = log_probs[tmp_3, y]                   # softmax_loss.py:18
-    tmp_5 = np.sum(tmp_4)                         # softmax_loss.py:18
-    data_loss = -(tmp_5 / N)                      # softmax_loss.py:18
-    tmp_7 = W ** 2                                # softmax_loss.py:19
-    tmp_8 = np.sum(tmp_7)                         # softmax_loss.py:19
-    tmp_9 = reg * tmp_8                           # softmax_loss.py:19
-    softmax_loss = data_loss + tmp_9              # softmax_loss.py:19
+    arange_N = np.arange(N)                       # softmax_loss.py:18
+    log_probs_at = log_probs[arange_N, y]         # softmax_loss.py:18
+    sum_log_probs_at = np.sum(log_probs_at)       # softmax_loss.py:18
+    data_loss = -(sum_log_probs_at / N)           # softmax_loss.py:18
+    W_sq = W ** 2                                 # softmax_loss.py:19
+    sum_W_sq = np.sum(W_sq)                       # softmax_loss.py:19
+    reg_times_sum_W_sq = reg * sum_W_sq           # softmax_loss.py:19
+    softmax_loss = data_loss + reg_times_sum_W_sq  # softmax_loss.py:19
     if np.ndim(softmax_loss) != 0:                # softmax_loss.py:12
         raise ValueError('softmax_loss must return a scalar to be differentiated')
     # backward
-    tmp_6 = np.shape(tmp_7)                       # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7
-    dtmp_7 = np.broadcast_to(reg, tmp_6)          # softmax_loss.py:19  sum distributes: dtmp_8/dtmp_7
-    tmp_10 = 2 * dtmp_7 * W                       # softmax_loss.py:19  dtmp_7/dW = 2*W
-    dW_1 = unbroadcast(tmp_10, W)                 # softmax_loss.py:19  dtmp_7/dW = 2*W
-    dtmp_5 = -(1 / N)                             # softmax_loss.py:18  ddata_loss/dtmp_5 = -1/N
-    tmp_11 = np.shape(tmp_4)                      # softmax_loss.py:18  sum distributes: dtmp_5/dtmp_4
-    dtmp_4 = np.broadcast_to(dtmp_5, tmp_11)      # softmax_loss.py:18  sum distributes: dtmp_5/dtmp_4
-    dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dtmp_4/dlog_probs
-    np.add.at(dlog_probs, (tmp_3, y), dtmp_4)
-    dshifted_1 = unbroadcast(dlog_probs, shifted)  # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
-    tmp_12 = unbroadcast(dlog_probs, log_norm)    # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
-    dlog_norm = -tmp_12                           # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
-    tmp_13 = dlog_norm / tmp_2                    # softmax_loss.py:16  dlog_norm/dtmp_2 = 1/tmp_2
-    dtmp_2 = unbroadcast(tmp_13, tmp_2)           # softmax_loss.py:16  dlog_norm/dtmp_2 = 1/tmp_2
-    tmp_14 = np.shape(tmp_1)                      # softmax_loss.py:16  sum distributes: dtmp_2/dtmp_1
-    dtmp_1 = np.broadcast_to(dtmp_2, tmp_14)      # softmax_loss.py:16  sum distributes: dtmp_2/dtmp_1
-    tmp_15 = dtmp_1 * tmp_1                       # softmax_loss.py:16  dtmp_1/dshifted = tmp_1
-    dshifted_2 = unbroadcast(tmp_15, shifted)     # softmax_loss.py:16  dtmp_1/dshifted = tmp_1
-    dshifted = dshifted_1 + dshifted_2            # softmax_loss.py:15  branch: gradients add
-    dscores = unbroadcast(dshifted, scores)       # softmax_loss.py:15  add distributes: dshifted/dscores = 1
+    dW_1 = 2 * reg * W                            # softmax_loss.py:19  dW_sq/dW = 2*W
+    dsum_log_probs_at = -(1 / N)                  # softmax_loss.py:18  ddata_loss/dsum_log_probs_at = -1/N
+    dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dlog_probs_at/dlog_probs
+    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_at)
+    dshifted_1 = dlog_probs                       # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
+    dlog_probs_sum = np.sum(dlog_probs, axis=1, keepdims=True)  # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
+    dlog_norm = -dlog_probs_sum                   # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
+    dsum_exp_shifted = dlog_norm / sum_exp_shifted  # softmax_loss.py:16  dlog_norm/dsum_exp_shifted = 1/sum_exp_shifted
+    dshifted_2 = dsum_exp_shifted * exp_shifted   # softmax_loss.py:16  dexp_shifted/dshifted = exp_shifted
+    dscores = dshifted_1 + dshifted_2             # softmax_loss.py:15  branch: gradients add
     dW_2 = matmul_vjp_right(dscores, X, W)        # softmax_loss.py:14  matmul: dscores/dW
-    dW = dW_1 + dW_2                              # softmax_loss.py:12  branch: gradients add
+    dW = dW_1                                     # softmax_loss.py:12  branch: gradients add
+    dW += dW_2
     return softmax_loss, (dW,)

@@ -35,39 +35,34 @@ def grad_svm_loss(W, X, y, reg):
     # forward
     N = X.shape[0]                                # svm_loss.py:17
     scores = X @ W                                # svm_loss.py:18
-    tmp = np.arange(N)                            # svm_loss.py:19
-    correct = scores[tmp, y]                      # svm_loss.py:19
-    tmp_1 = correct[:, None]                      # svm_loss.py:20
-    tmp_2 = scores - tmp_1                        # svm_loss.py:20
-    margins = np.maximum(0, tmp_2 + DELTA)        # svm_loss.py:20
-    tmp_4 = np.sum(margins)                       # svm_loss.py:21
-    tmp_6 = tmp_4 - N * DELTA                     # svm_loss.py:21
-    data_loss = tmp_6 / N                         # svm_loss.py:21
-    tmp_7 = W ** 2                                # svm_loss.py:22
-    tmp_8 = np.sum(tmp_7)                         # svm_loss.py:22
-    tmp_9 = reg * tmp_8                           # svm_loss.py:22
-    svm_loss = data_loss + tmp_9                  # svm_loss.py:22
+    arange_N = np.arange(N)                       # svm_loss.py:19
+    correct = scores[arange_N, y]                 # svm_loss.py:19
+    correct_at = correct[:, None]                 # svm_loss.py:20
+    scores_minus = scores - correct_at            # svm_loss.py:20
+    margins = np.maximum(0, scores_minus + DELTA)  # svm_loss.py:20
+    margins_sum = np.sum(margins)                 # svm_loss.py:21
+    data_loss_sum = margins_sum - N * DELTA       # svm_loss.py:21
+    data_loss = data_loss_sum / N                 # svm_loss.py:21
+    W_sq = W ** 2                                 # svm_loss.py:22
+    sum_W_sq = np.sum(W_sq)                       # svm_loss.py:22
+    reg_times_sum_W_sq = reg * sum_W_sq           # svm_loss.py:22
+    svm_loss = data_loss + reg_times_sum_W_sq     # svm_loss.py:22
     if np.ndim(svm_loss) != 0:                    # svm_loss.py:16
         raise ValueError('svm_loss must return a scalar to be differentiated')
     # backward
-    tmp_3 = np.shape(tmp_7)                       # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
-    dtmp_7 = np.broadcast_to(reg, tmp_3)          # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
-    tmp_5 = 2 * dtmp_7 * W                        # svm_loss.py:22  dtmp_7/dW = 2*W
-    dW_1 = unbroadcast(tmp_5, W)                  # svm_loss.py:22  dtmp_7/dW = 2*W
-    dtmp_6 = 1 / N                                # svm_loss.py:21  ddata_loss/dtmp_6 = 1/N
-    tmp_10 = np.shape(margins)                    # svm_loss.py:21  sum distributes: dtmp_4/dmargins
-    dmargins = np.broadcast_to(dtmp_6, tmp_10)    # svm_loss.py:21  sum distributes: dtmp_4/dmargins
-    tmp_11 = dmargins * (0.5 * np.sign(tmp_2 + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
-    dtmp_2 = unbroadcast(tmp_11, tmp_2)           # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
-    dscores_1 = unbroadcast(dtmp_2, scores)       # svm_loss.py:20  add distributes: dtmp_2/dscores = 1
-    tmp_12 = unbroadcast(dtmp_2, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
-    dtmp_1 = -tmp_12                              # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
-    dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dtmp_1/dcorrect
-    dcorrect[:, None] = dtmp_1
+    dW_1 = 2 * reg * W                            # svm_loss.py:22  dW_sq/dW = 2*W
+    ddata_loss_sum = 1 / N                        # svm_loss.py:21  ddata_loss/ddata_loss_sum = 1/N
+    dscores_minus = ddata_loss_sum * (0.5 * np.sign(scores_minus + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dscores_minus = Heaviside(DELTA + scores_minus)
+    dscores_1 = unbroadcast(dscores_minus, scores)  # svm_loss.py:20  add distributes: dscores_minus/dscores = 1  (rank of scores unknown: the helper sums the broadcast axes)
+    dcorrect_at_arg = unbroadcast(dscores_minus, correct_at)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1  (rank of correct_at unknown: the helper sums the broadcast axes)
+    dcorrect_at = -dcorrect_at_arg                # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1
+    dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dcorrect_at/dcorrect
+    dcorrect[:, None] = dcorrect_at
     dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
-    np.add.at(dscores, (tmp, y), dcorrect)
+    np.add.at(dscores, (arange_N, y), dcorrect)
     dW_2 = matmul_vjp_right(dscores, X, W)        # svm_loss.py:18  matmul: dscores/dW
-    dW = dW_1 + dW_2                              # svm_loss.py:16  branch: gradients add
+    dW = dW_1                                     # svm_loss.py:16  branch: gradients add
+    dW += dW_2
     return dW
 
 
@@ -76,37 +71,32 @@ def value_and_grad_svm_loss(W, X, y, reg):
     # forward
     N = X.shape[0]                                # svm_loss.py:17
     scores = X @ W                                # svm_loss.py:18
-    tmp = np.arange(N)                            # svm_loss.py:19
-    correct = scores[tmp, y]                      # svm_loss.py:19
-    tmp_1 = correct[:, None]                      # svm_loss.py:20
-    tmp_2 = scores - tmp_1                        # svm_loss.py:20
-    margins = np.maximum(0, tmp_2 + DELTA)        # svm_loss.py:20
-    tmp_4 = np.sum(margins)                       # svm_loss.py:21
-    tmp_6 = tmp_4 - N * DELTA                     # svm_loss.py:21
-    data_loss = tmp_6 / N                         # svm_loss.py:21
-    tmp_7 = W ** 2                                # svm_loss.py:22
-    tmp_8 = np.sum(tmp_7)                         # svm_loss.py:22
-    tmp_9 = reg * tmp_8                           # svm_loss.py:22
-    svm_loss = data_loss + tmp_9                  # svm_loss.py:22
+    arange_N = np.arange(N)                       # svm_loss.py:19
+    correct = scores[arange_N, y]                 # svm_loss.py:19
+    correct_at = correct[:, None]                 # svm_loss.py:20
+    scores_minus = scores - correct_at            # svm_loss.py:20
+    margins = np.maximum(0, scores_minus + DELTA)  # svm_loss.py:20
+    margins_sum = np.sum(margins)                 # svm_loss.py:21
+    data_loss_sum = margins_sum - N * DELTA       # svm_loss.py:21
+    data_loss = data_loss_sum / N                 # svm_loss.py:21
+    W_sq = W ** 2                                 # svm_loss.py:22
+    sum_W_sq = np.sum(W_sq)                       # svm_loss.py:22
+    reg_times_sum_W_sq = reg * sum_W_sq           # svm_loss.py:22
+    svm_loss = data_loss + reg_times_sum_W_sq     # svm_loss.py:22
     if np.ndim(svm_loss) != 0:                    # svm_loss.py:16
         raise ValueError('svm_loss must return a scalar to be differentiated')
     # backward
-    tmp_3 = np.shape(tmp_7)                       # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
-    dtmp_7 = np.broadcast_to(reg, tmp_3)          # svm_loss.py:22  sum distributes: dtmp_8/dtmp_7
-    tmp_5 = 2 * dtmp_7 * W                        # svm_loss.py:22  dtmp_7/dW = 2*W
-    dW_1 = unbroadcast(tmp_5, W)                  # svm_loss.py:22  dtmp_7/dW = 2*W
-    dtmp_6 = 1 / N                                # svm_loss.py:21  ddata_loss/dtmp_6 = 1/N
-    tmp_10 = np.shape(margins)                    # svm_loss.py:21  sum distributes: dtmp_4/dmargins
-    dmargins = np.broadcast_to(dtmp_6, tmp_10)    # svm_loss.py:21  sum distributes: dtmp_4/dmargins
-    tmp_11 = dmargins * (0.5 * np.sign(tmp_2 + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
-    dtmp_2 = unbroadcast(tmp_11, tmp_2)           # svm_loss.py:20  max routes: dmargins/dtmp_2 = Heaviside(DELTA + tmp_2)
-    dscores_1 = unbroadcast(dtmp_2, scores)       # svm_loss.py:20  add distributes: dtmp_2/dscores = 1
-    tmp_12 = unbroadcast(dtmp_2, tmp_1)           # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
-    dtmp_1 = -tmp_12                              # svm_loss.py:20  add distributes: dtmp_2/dtmp_1 = -1
-    dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dtmp_1/dcorrect
-    dcorrect[:, None] = dtmp_1
+    dW_1 = 2 * reg * W                            # svm_loss.py:22  dW_sq/dW = 2*W
+    ddata_loss_sum = 1 / N                        # svm_loss.py:21  ddata_loss/ddata_loss_sum = 1/N
+    dscores_minus = ddata_loss_sum * (0.5 * np.sign(scores_minus + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dscores_minus = Heaviside(DELTA + scores_minus)
+    dscores_1 = unbroadcast(dscores_minus, scores)  # svm_loss.py:20  add distributes: dscores_minus/dscores = 1  (rank of scores unknown: the helper sums the broadcast axes)
+    dcorrect_at_arg = unbroadcast(dscores_minus, correct_at)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1  (rank of correct_at unknown: the helper sums the broadcast axes)
+    dcorrect_at = -dcorrect_at_arg                # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1
+    dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dcorrect_at/dcorrect
+    dcorrect[:, None] = dcorrect_at
     dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
-    np.add.at(dscores, (tmp, y), dcorrect)
+    np.add.at(dscores, (arange_N, y), dcorrect)
     dW_2 = matmul_vjp_right(dscores, X, W)        # svm_loss.py:18  matmul: dscores/dW
-    dW = dW_1 + dW_2                              # svm_loss.py:16  branch: gradients add
+    dW = dW_1                                     # svm_loss.py:16  branch: gradients add
+    dW += dW_2
     return svm_loss, (dW,)

@@ -192,16 +192,16 @@ def test_mlp_annotations_with_docstring_names():
     text = compiled("mlp", ["mlp_loss"], MLP_WRT, annotate=True)
     lines = comments(text, "grad_mlp_loss")
     assert "# shapes: W1=(D,H), b1=(H,), W2=(H,C), b2=(C,), X=(N,D), y=(N,), reg=()" in text
-    assert lines["tmp = X @ W1"][0] == "mlp.py:23  (N,H) = (N,D) @ (D,H)"
-    assert lines["dh = matmul_vjp_left(dtmp_2, h, W2)"] == (
+    assert lines["X_W1 = X @ W1"][0] == "mlp.py:23  (N,H) = (N,D) @ (D,H)"
+    assert lines["dh = matmul_vjp_left(dh_W2, h, W2)"] == (
         "(N,H) = (N,C) @ (H,C).T",
-        ["matmul: dh = dtmp_2 @ W2.T (the helper also handles other ranks)"])
-    assert lines["db1 = unbroadcast(dtmp_1, b1)"] == (
-        "(H,) = sum of (N,H) over axis 0", ["add distributes: d(tmp + b1)/db1 = 1, and",
+        ["matmul: dh = dh_W2 @ W2.T (the helper also handles other ranks)"])
+    assert lines["db1 = unbroadcast(dX_W1_plus_b1, b1)"] == (
+        "(H,) = sum of (N,H) over axis 0", ["add distributes: d(X_W1 + b1)/db1 = 1, and",
                                             "b1 was broadcast over axis 0: sum it back"])
-    assert lines["tmp_23 = dh * (0.5 * np.sign(tmp_1) + 0.5)"][1] == [
+    assert lines["dX_W1_plus_b1 = dh * (0.5 * np.sign(X_W1_plus_b1) + 0.5)"][1] == [
         "mlp.py:23  h = np.maximum(0, X @ W1 + b1)",
-        "max routes: d max(0, tmp_1)/dtmp_1 = step(tmp_1)",
+        "max routes: d max(0, X_W1_plus_b1)/dX_W1_plus_b1 = step(X_W1_plus_b1)",
         "step(u) = 1 for u > 0, 0 for u < 0, 1/2 at u = 0: the code's 0.5*sign(u) + 0.5"]
 
 
@@ -213,10 +213,10 @@ def test_mlp_annotations_with_example_shapes():
     assert "# with N=7, D=5, H=4, C=3" in text
     assert lines["dW2_2 = h.T @ dscores"][0] == "(H,C) = (N,H).T @ (N,C)"
     assert lines["dh = dscores @ W2.T"][0] == "(N,H) = (N,C) @ (H,C).T"
-    assert lines["dW1_2 = X.T @ dtmp_1"][0] == "(D,H) = (N,D).T @ (N,H)"
+    assert lines["dW1_2 = X.T @ dX_W1_plus_b1"][0] == "(D,H) = (N,D).T @ (N,H)"
     assert lines["db2 = np.sum(dscores, axis=0)"] == (
         "(C,) = sum of (N,C) over axis 0",
-        ["mlp.py:24  scores = h @ W2 + b2", "add distributes: d(tmp_2 + b2)/db2 = 1, and",
+        ["mlp.py:24  scores = h @ W2 + b2", "add distributes: d(h_W2 + b2)/db2 = 1, and",
          "b2 was broadcast over axis 0: sum it back"])
     assert "Specialized to the argument shapes X=(7,5)" in text
 
@@ -246,8 +246,8 @@ def test_unknown_shapes_are_marked(tmp_path):
     assert "# shapes: w=?, x=?" in text
     assert "state it in a docstring" in text
     lines = comments(text, "grad_f")
-    assert any("d tanh(tmp)/dtmp = 1 - tanh(tmp)^2" in above for _, a in lines.values()
-               for above in a)
+    derivative = "d tanh(w_times_x)/dw_times_x = 1 - tanh(w_times_x)^2"
+    assert any(derivative in above for _, a in lines.values() for above in a)
 
 
 # ---------------------------------------------------------------- where shapes come from
@@ -331,7 +331,7 @@ def test_source_for_annotated_matches_the_command_line(load_example):
 def test_annotated_source(load_example):
     g = symdiff.grad(load_example("mlp").mlp_loss, wrt=MLP_WRT)
     text = g.annotated_source("X=(B,D)")
-    assert comments(text, "grad_mlp_loss")["tmp = X @ W1"][0] == "mlp.py:23  (B,H) = (B,D) @ (D,H)"
+    assert comments(text, "grad_mlp_loss")["X_W1 = X @ W1"][0] == "mlp.py:23  (B,H) = (B,D) @ (D,H)"
     assert function_trees(text) == function_trees(g.source)
     assert g.annotated_source({"X": (7, 5)}) != text
     with pytest.raises(SymdiffError, match="not a parameter"):
@@ -348,7 +348,7 @@ def test_cli_annotate_with_named_shapes(tmp_path, capsys):
                      "-o", str(out)])
     assert code == 0 and capsys.readouterr().out == ""
     text = out.read_text()
-    assert comments(text, "grad_mlp_loss")["tmp = X @ W1"][0] == "mlp.py:23  (B,H) = (B,D) @ (D,H)"
+    assert comments(text, "grad_mlp_loss")["X_W1 = X @ W1"][0] == "mlp.py:23  (B,H) = (B,D) @ (D,H)"
     assert "Specialized" not in text              # names do not specialize the code
     assert function_trees(text) == function_trees(compiled("mlp", ["mlp_loss"], MLP_WRT))
 
