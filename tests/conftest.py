@@ -9,7 +9,11 @@ The example modules are plain Python files, not a package; ``load_example``
 (support.py) imports one by path.
 Inputs are random with fixed seeds, sized like the small cases of the notes.
 """
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +22,11 @@ import pytest
 TESTS = str(Path(__file__).resolve().parent)
 if TESTS not in sys.path:
     sys.path.insert(0, TESTS)
+
+#: Jitted gradients cached on disk go to a folder of this run, not the user's cache.
+if "SYMDIFF_CACHE_DIR" not in os.environ:
+    os.environ["SYMDIFF_CACHE_DIR"] = tempfile.mkdtemp(prefix="symdiff-cache-")
+    atexit.register(shutil.rmtree, os.environ["SYMDIFF_CACHE_DIR"], True)
 
 import seed_cases  # noqa: E402  (found through TESTS)
 from support import load_example as _load_example  # noqa: E402
