@@ -265,9 +265,17 @@ def renamed(fn: Function, new: dict[str, str]) -> Function:
     def note(text: str) -> str:
         return renamed_text(text, new)
 
+    def origin(o):
+        """The forward node a backward line differentiates, under the new names too."""
+        if o is None:
+            return None
+        f, i = o
+        return replace(f, out=v(f.out), args=tuple(v(a) for a in f.args)), i
+
     def stmt(s):
         if isinstance(s, Node):
-            return replace(s, out=v(s.out), args=tuple(v(a) for a in s.args), note=note(s.note))
+            return replace(s, out=v(s.out), args=tuple(v(a) for a in s.args), note=note(s.note),
+                           origin=origin(s.origin))
         if isinstance(s, If):
             s = replace(s, cond=v(s.cond), outs=tuple(v(x) for x in s.outs),
                         then_values=tuple(v(x) for x in s.then_values),

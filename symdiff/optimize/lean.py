@@ -30,7 +30,9 @@ def lean_aliases(fn: Function) -> Function:
             if s.derived and at is not None and count.get(source.name) == 1 \
                     and source.name not in returned | params and not s.gradient_sum:
                 made = out[at]
-                out[at] = replace(made, out=s.out, temporary=s.temporary and made.temporary)
+                # the copy's origin stays with the value (what a lesson says of this line)
+                out[at] = replace(made, out=s.out, temporary=s.temporary and made.temporary,
+                                  origin=made.origin or s.origin)
                 where[s.out.name] = at
                 continue
             if s.derived and not s.param("restored") and s.op != "check_scalar":

@@ -325,6 +325,7 @@ class Commentary:
         """(a comment line above ``n``, a note beside it): the maths of its backward step,
         and why an argument of the same node gets no gradient, where one does not."""
         above, beside = self._lesson(n)
+        beside = beside or (n.note if n.gradient_sum else "")   # "branch: gradients add"
         if n.origin is None or not above:
             return above, beside
         f, i = n.origin

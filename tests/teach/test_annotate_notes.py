@@ -17,8 +17,8 @@ MLP_WRT = ("W1", "b1", "W2", "b2")
 def test_relu_comment_says_what_the_code_computes(tmp_path):
     text = compiled("mlp", ["mlp_loss"], MLP_WRT, annotate=True)
     lines = comments(text, "grad_mlp_loss")
-    relu = next(above for code, (_, above) in lines.items() if "np.sign(tmp_1)" in code)
-    assert relu[-2].endswith("= step(tmp_1)") and relu[-1] == STEP
+    relu = next(above for code, (_, above) in lines.items() if "np.sign(X_W1_plus_b1)" in code)
+    assert relu[-2].endswith("= step(X_W1_plus_b1)") and relu[-1] == STEP
     assert "1(" not in text
     # and it is what the code computes: at 0 the gradient is 1/2 of the upstream one
     module = load_module(tmp_path, "relu_at_zero", "import numpy as np\n\n"
