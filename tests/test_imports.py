@@ -20,7 +20,7 @@ KNOWN_CYCLES: list[tuple[str, ...]] = []
 #:   modules of teach call back into each other.
 KNOWN_DEFERRED_CYCLES = [
     ('symdiff.ad.emit', 'symdiff.ad.masks', 'symdiff.frontend.alias',
-     'symdiff.frontend.alias_flow', 'symdiff.frontend.custom_rules',
+     'symdiff.frontend.alias_flow', 'symdiff.frontend.callees', 'symdiff.frontend.custom_rules',
      'symdiff.frontend.custom_vjps', 'symdiff.frontend.desugar',
      'symdiff.frontend.env', 'symdiff.frontend.fence', 'symdiff.frontend.lower',
      'symdiff.frontend.lower_arrays', 'symdiff.frontend.lower_calls',

@@ -24,7 +24,8 @@ from ..errors import Loc, SymdiffError
 from .desugar import desugar
 from ..util.deep import deep
 from ..ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Temporary, Var
-from .parse import BUILTINS, FunctionSource
+from .callees import callee, module_attr
+from .parse import FunctionSource
 from ..primitives.registry import gives_tuple
 from . import lower_calls as calls
 from .lower_inline import _call_helper, _key
@@ -437,11 +438,11 @@ def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hi
     if isinstance(e, ast.IfExp):
         return _ifexp(b, src, env, e, loc, stack, hint)
     if isinstance(e, ast.Attribute):
-        return calls.attribute(ctx, e, hint, _module_attr(src, env, e))
+        return calls.attribute(ctx, e, hint, module_attr(src, env, e))
     if isinstance(e, ast.Subscript):
         return calls.subscript(ctx, e, hint)
     if isinstance(e, ast.Call):
-        return calls.call(ctx, e, hint, _callee(src, env, e.func))
+        return calls.call(ctx, e, hint, callee(src, env, e.func))
     raise SymdiffError(f"`{type(e).__name__}` is not supported", src.loc(e))
 
 
@@ -484,45 +485,3 @@ def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
     raise SymdiffError(f"unknown name `{name}`", src.loc(e),
                        hint="pass it in as an argument, or define it at module level "
                             "as a number or a function")
-
-
-def _module_attr(src: FunctionSource, env, e: ast.Attribute) -> str | None:
-    """``np.linalg.norm`` -> "linalg.norm"; ``np.exp`` -> "numpy.exp"; else None."""
-    base = e.value
-    if isinstance(base, ast.Name) and base.id not in env:
-        if base.id in src.scope.numpy:
-            return "numpy." + e.attr
-        if base.id in src.scope.math:
-            return "math." + e.attr
-        if base.id in src.scope.linalg:
-            return "linalg." + e.attr
-        if base.id in src.scope.other_modules:
-            return "other:" + src.scope.other_modules[base.id] + "." + e.attr
-    if isinstance(base, ast.Attribute) and isinstance(base.value, ast.Name) \
-            and base.value.id in src.scope.numpy and base.value.id not in env:
-        return f"numpy.{base.attr}.{e.attr}".replace("numpy.linalg.", "linalg.")
-    path = [e.attr]                   # scipy.stats.norm.logpdf: any depth below a module
-    while isinstance(base, ast.Attribute):
-        path.insert(0, base.attr)
-        base = base.value
-    if isinstance(base, ast.Name) and base.id in src.scope.other_modules and base.id not in env:
-        return f"other:{src.scope.other_modules[base.id]}.{'.'.join(path)}"
-    return None
-
-
-def _callee(src: FunctionSource, env, func: ast.expr) -> str | None:
-    """The qualified name of a called function, or None for a method call."""
-    if isinstance(func, ast.Name):
-        if func.id in env:
-            return "local:" + func.id
-        if func.id in src.scope.functions:
-            return "helper:" + func.id
-        if func.id in src.scope.imported:
-            module, attr = src.scope.imported[func.id]
-            return f"{module}.{attr}"
-        if func.id in BUILTINS:
-            return "builtin." + func.id
-        return "unknown:" + func.id
-    if isinstance(func, ast.Attribute):
-        return _module_attr(src, env, func)
-    return None
