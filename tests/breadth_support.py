@@ -24,8 +24,8 @@ from support import directional_difference, load_module, random_like
 
 import symdiff
 
-HEADER = ("import math\nimport numpy as np\nimport scipy.special\nimport scipy.special as sp\n"
-          "import scipy.stats\n\n")
+HEADER = ("import math\nimport numpy as np\nimport scipy.linalg\nimport scipy.special\n"
+          "import scipy.special as sp\nimport scipy.stats\n\n")
 
 
 @dataclass(frozen=True)

@@ -408,7 +408,7 @@ def module_source(functions: list[tuple[Function, str]], header: str,
         constants.update(dict(fn.constants))
     out = [docstring(header), ""]
     modules = [("math", "math"), ("numba", "numba"), ("numpy", "np"),
-               ("scipy.special", "scipy.special")]
+               ("scipy.linalg", "scipy.linalg"), ("scipy.special", "scipy.special")]
     for module, name in modules:
         if module in imports or name == "np":
             out.append(f"import {module}" if module == name else f"import {module} as {name}")

@@ -292,6 +292,8 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
         scope.imported[name] = ("symdiff", _symdiff_function(value))
     elif _scipy_special_name(value):
         scope.imported[name] = ("scipy.special", _scipy_special_name(value))
+    elif _scipy_linalg_name(value):                     # from scipy.linalg import expm
+        scope.imported[name] = ("scipy.linalg", _scipy_linalg_name(value))
     elif _scipy_distribution(value):                    # from scipy.stats import norm
         scope.other_modules[name] = "scipy.stats." + _scipy_distribution(value)
     elif isinstance(value, types.FunctionType) and _in_a_library(value):
@@ -327,6 +329,15 @@ def _scipy_special_name(value: Any) -> str | None:
     if special is None or not isinstance(attr, str) or isinstance(value, types.ModuleType):
         return None
     return attr if getattr(special, attr, None) is value else None
+
+
+def _scipy_linalg_name(value: Any) -> str | None:
+    """``expm`` for scipy.linalg.expm, when SciPy's linalg is loaded."""
+    linalg = sys.modules.get("scipy.linalg")
+    attr = getattr(value, "__name__", None)
+    if linalg is None or not isinstance(attr, str) or isinstance(value, types.ModuleType):
+        return None
+    return attr if getattr(linalg, attr, None) is value else None
 
 
 def _scipy_distribution(value: Any) -> str | None:
@@ -438,7 +449,7 @@ def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = 
         bound = alias.asname or alias.name
         if stmt.module == "numpy" and alias.name == "linalg":
             scope.linalg.add(bound)
-        elif stmt.module in ("numpy", "math", "symdiff", "scipy.special"):
+        elif stmt.module in ("numpy", "math", "symdiff", "scipy.special", "scipy.linalg"):
             scope.imported[bound] = (stmt.module, alias.name)
         else:
             scope.other_modules[bound] = f"{stmt.module}.{alias.name}"

@@ -253,7 +253,8 @@ def _load() -> None:
         from . import (bookkeeping, compositions, constructors, custom, einsum,  # noqa: F401
                        ew, fft, indexing, internal, linalg, linalg_dense, linalg_eigen,
                        manipulation, move_functions, moves, products, quantiles,
-                       reductions, scipy_special, scipy_stats, shaping, signals, statistics)
+                       reductions, scipy_linalg, scipy_special, scipy_stats, shaping,
+                       signals, statistics)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",

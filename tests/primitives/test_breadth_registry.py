@@ -14,6 +14,7 @@ import test_breadth_indices as indices
 import test_breadth_linalg as linalg
 import test_breadth_moves as moves
 import test_breadth_products as products
+import test_breadth_scipy_linalg as scipy_linalg
 import test_breadth_shapes as shapes
 import test_fft as fft
 import test_scipy_functions as scipy_functions
@@ -26,8 +27,9 @@ from symdiff.primitives import registry as R
 BODIES = " ".join(c.body for c in arrays.CASES + linalg.CASES + linalg.COMPOSED + linalg.EIGEN
                   + shapes.CASES + elementwise.CASES + statistics.CASES
                   + scipy_functions.CASES + moves.CASES + products.CASES + indices.CASES
+                  + scipy_linalg.CASES
                   ) + " " + " ".join(fft.BODIES)
-FAMILIES = {"contractions", "manipulation"}
+FAMILIES = {"contractions", "manipulation", "scipy_linalg"}
 DENSE = {"inv", "solve", "det", "logabsdet", "cholesky", "tril", "triu", "eigvalsh"}
 #: Entries users cannot spell: the VJP of another entry, tested by that entry's Hessian cases.
 INTERNAL = {"unrepeat": "repeat"}
