@@ -260,6 +260,11 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
     if entry is not None and entry.lower is not None:
         args, keywords = _arguments(ctx, e)
         return entry.lower(ctx, e, hint, shown, args, keywords)
+    if shown.startswith("scipy.linalg."):
+        known = spellings("scipy.linalg.")
+        raise ctx.fail(f"`{shown}` is not a function symdiff can differentiate", e.func,
+                       f"use one of scipy.linalg's {', '.join(known)}, or give its derivative "
+                       "with @symdiff.custom_jvp (or @symdiff.custom_vjp)")
     close = difflib.get_close_matches(shown.split(".")[-1], SUPPORTED_NUMPY, n=1, cutoff=0.75)
     raise ctx.fail(f"`{shown}` is not a function symdiff can differentiate", e.func,
                    f"use a supported NumPy function{' such as np.' + close[0] if close else ''}, "

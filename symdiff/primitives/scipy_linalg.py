@@ -219,7 +219,7 @@ def _last(n, shapes, values):
 
 def _lower_matrix_call(op: str, arity: int):
     def lower(ctx, e, hint, name, args, keywords):
-        only(ctx, e, keywords, {"check_finite", "disp"} if op == "sqrtm" else set(), name)
+        only(ctx, e, keywords, {"check_finite"} if op == "sqrtm" else set(), name)
         if len(args) != arity:
             raise ctx.fail(f"{name} takes {arity} matrices here", e,
                            "pass the matrices by position")
