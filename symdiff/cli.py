@@ -240,7 +240,15 @@ def compile_file(path: str, functions: list[str] | None = None, wrt=0, jit: bool
     source = pipeline.gradient_module(items, header, tuple_out=isinstance(wrt, tuple),
                                       arg_shapes=fixed or None, mode=mode, order=order,
                                       annotate=commenting, jit=jit, backend=backend)
-    return source + tail
+    return _naming_scipy(source) + tail
+
+
+def _naming_scipy(source: str) -> str:
+    """The header says SciPy is needed too when the module imports it."""
+    if not any(line.startswith("import scipy") for line in source.splitlines()):
+        return source
+    return source.replace("Plain Python that needs only NumPy. ",
+                          "Plain Python that needs NumPy and SciPy. ", 1)
 
 
 #: What an array-API module says of itself, in place of "needs only NumPy".

@@ -289,6 +289,7 @@ def test_compile_emits_a_module_importing_scipy_linalg(tmp_path):
     assert made.returncode == 0, made.stderr
     lines = out.read_text(encoding="utf-8").splitlines()
     assert "import scipy.linalg" in lines and "import numpy as np" in lines
+    assert "needs NumPy and SciPy" in lines[2]
     ran = subprocess.run([sys.executable, "-c", RUN, str(tmp_path)], capture_output=True,
                          text=True, env=env, timeout=120)
     assert ran.returncode == 0, ran.stderr
