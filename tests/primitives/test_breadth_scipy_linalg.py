@@ -311,3 +311,11 @@ def test_an_unknown_scipy_linalg_function_is_refused_naming_the_known_ones(tmp_p
     with pytest.raises(symdiff.SymdiffError, match="scipy.linalg.logm") as caught:
         symdiff.grad(m.f)(spd(3)(np.random.default_rng(0))[0])
     assert caught.value.loc is not None and "expm" in str(caught.value)
+
+
+def test_sqrtm_of_a_matrix_with_a_negative_eigenvalue_is_refused(module):
+    """Its principal root is complex: refused, never a gradient of a made-up real root."""
+    a = np.diag([-1.0, 2.0, 3.0]) + 0.1
+    with pytest.raises(symdiff.SymdiffError, match="complex") as caught:
+        symdiff.value_and_grad(module.sqrtm_spd)(a)
+    assert caught.value.loc is not None
