@@ -100,10 +100,19 @@ def take(ctx, e, hint, args, keywords):
     if axis is None:
         x = ctx.emit("reshape", [x, Const(-1)], TMP)
         axis = 0
-    if axis not in (0, -1):
-        raise ctx.fail("np.take is supported with axis None, 0 or -1", e,
-                       "index with a[:, i] instead")
-    return ctx.emit("getitem", [x, indices], hint, index=_along(axis, ("at", 1)))
+    if not isinstance(axis, int) or isinstance(axis, bool):
+        raise ctx.fail("np.take needs a constant integer axis (or None)", e,
+                       "write axis as a literal, e.g. axis=1")
+    return ctx.emit("getitem", [x, indices], hint, index=_at_axis(axis, ("at", 1)))
+
+
+def _at_axis(axis: int, entry) -> tuple:
+    """An index spec picking ``entry`` along any axis: whole slices before it (after it,
+    counted from the end, when negative); one index array keeps NumPy's take layout."""
+    whole = ("slice", None, None, None)
+    if axis >= 0:
+        return (whole,) * axis + (entry,)
+    return (Ellipsis, entry) + (whole,) * (-axis - 1)
 
 
 def identity(ctx, e, hint, args, keywords):

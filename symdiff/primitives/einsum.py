@@ -12,7 +12,8 @@ one more operand, so the VJP stays one einsum:
 - a letter only operand i has (``"ij->i"``, a row sum): ``np.ones(n)`` carries it, so the
   gradient is broadcast along it.
 
-An operand broadcast along ``...`` gets its gradient summed back to its shape. Implicit
+An operand broadcast along ``...`` (or without ``...`` where others have it, as ``M`` in
+``"...i,ij,...j->..."``) gets its gradient, written with ``...``, summed back to its shape. Implicit
 output (``"ij,jk"``) is made explicit when lowering, as NumPy defines it: the letters that
 appear once, in alphabetical order, after ``...``. einsum is linear in each operand: its
 tangent is the sum over operands of the einsum with that operand's tangent in its place.
@@ -95,6 +96,8 @@ def vjp_einsum(em, g, n: Node, i: int):
     if ELLIPSIS in own:
         head = len(own.partition(ELLIPSIS)[0])
         target = target[:head] + ELLIPSIS + target[head:]
+    elif ELLIPSIS in output:                    # x unbatched, others batched: sum over ...
+        target = ELLIPSIS + target
     others = [s for j, s in enumerate(operands) if j != i]
     elsewhere = set(output + "".join(others) + "".join(extra_subs))
     for k, c in enumerate(letters):
@@ -105,7 +108,7 @@ def vjp_einsum(em, g, n: Node, i: int):
             elsewhere.add(c)
     args = [g, *[a for j, a in enumerate(n.args) if j != i], *extra]
     subs = _join([output, *others, *extra_subs], target)
-    if ELLIPSIS not in own:
+    if ELLIPSIS not in target:
         return em.out("einsum", args, subscripts=subs)
     full = em.tmp("einsum", args, subscripts=subs)
     return sum_to(em, full, x)                   # x broadcast along ...: sum back

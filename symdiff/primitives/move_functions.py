@@ -91,6 +91,8 @@ SIGNATURES = {
                          ("axis", "static", None))),
     "insert": Signature((("arr", "array", REQUIRED), ("obj", "static", REQUIRED),
                          ("values", "array", REQUIRED), ("axis", "static", None))),
+    "rollaxis": Signature((("a", "array", REQUIRED), ("axis", "static", REQUIRED),
+                           ("start", "static", 0))),
     "resize": Signature((("a", "array", REQUIRED), ("new_shape", "static", REQUIRED))),
     "broadcast_arrays": Signature((("args", "*arrays", REQUIRED),),
                                   lambda values, arrays: arrays),

@@ -48,6 +48,18 @@ EINSUM = [
          normal((2, 3, 4))),
     Case("ein_bilinear", "x, A", "np.einsum('i,ij,j->', x, A, x)", normal((3,), (3, 3)),
          wrt=(0, 1), second=True),
+    Case("ein_quadratic_forms", "a, m", "np.sum(np.einsum('...i,ij,...j->...', a, m, a))",
+         normal((3, 4), (4, 4)), wrt=(0, 1), second=True, jit=True),
+    Case("ein_batch_weights", "a, m", "np.sum(np.einsum('...ij,jk->...ik', a, m) ** 2)",
+         normal((2, 3, 4), (4, 5)), wrt=(0, 1), second=True),
+    Case("ein_broadcast_dot", "a, b", "np.sum(np.einsum('...i,...i->...', a, b) ** 2)",
+         normal((2, 3, 4), (4,)), wrt=(0, 1), second=True),
+    Case("ein_batch_diagonal", "a", "np.sum(np.einsum('...ii->...i', a) ** 2)",
+         normal((2, 3, 3)), second=True),
+    Case("ein_implicit_dot", "a, b", "np.einsum('ij,ij', a, b) ** 2", normal((3, 4), (3, 4)),
+         wrt=(0, 1), second=True),
+    Case("ein_middle_ellipsis", "a, v", "np.sum(np.sin(np.einsum('i...j,j->...i', a, v)))",
+         normal((3, 2, 4), (4,)), wrt=(0, 1)),
 ]
 
 COMPOSITIONS = [
@@ -92,6 +104,11 @@ def test_einsum_vjp_is_an_einsum(module):
     source = symdiff.grad(module.ein_matmul, wrt=(0, 1)).source
     assert "np.einsum('ik,jk->ij', da_einsum, b)" in source
     assert "np.einsum('ik,ij->jk', da_einsum, a)" in source
+
+
+def test_unbatched_operand_vjp_is_an_einsum_over_the_batch(module):
+    source = symdiff.grad(module.ein_quadratic_forms, wrt=1).source
+    assert "np.einsum('...,...i,...j->...ij'" in source
 
 
 def test_nan_entries_get_no_gradient(module):
