@@ -24,6 +24,13 @@ BOOLEAN_FUNCTIONS = {"logical_and", "logical_or", "logical_not", "isnan", "isfin
                      "less", "equal"}
 
 
+def _numba_refuses(n) -> str:
+    """numba's np.argsort and np.argpartition sort along the last axis and take no axis."""
+    if n.param("fn") in ("argsort", "argpartition") and "axis" in n.param("keywords"):
+        return f"np.{n.param('fn')} with an axis (numba's takes none)"
+    return ""
+
+
 def np_shape(n, arg_shapes, arg_values):
     """The shape of ``np.<fn>(...)``: evaluated for constructors of known sizes, else
     computed on stand-in arrays of the arguments' shapes."""
@@ -97,7 +104,8 @@ register(
               params=(("fn", "str"), ("keywords", "names"), ("custom_rule", "name"),
                       ("stop_gradient", "bool")),
               integer_valued=True, counts=lambda n: n.args if n.param("fn") in COUNTING else (),
-              makes_mask=lambda n, is_mask: n.param("fn") in BOOLEAN_FUNCTIONS),
+              makes_mask=lambda n, is_mask: n.param("fn") in BOOLEAN_FUNCTIONS,
+              numba_refuses=_numba_refuses),
     Primitive("full", "constructors", "a constant shaped like the arguments (x - x)",
               shape=lambda n, s, v: tuple(np.broadcast_shapes(*s)), vjp=NO_DERIVATIVE,
               jvp=NO_DERIVATIVE, printer=_print_full, params=(("value", "number"),)),

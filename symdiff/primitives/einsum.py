@@ -17,6 +17,14 @@ An operand broadcast along ``...`` (or without ``...`` where others have it, as 
 output (``"ij,jk"``) is made explicit when lowering, as NumPy defines it: the letters that
 appear once, in alphabetical order, after ``...``. einsum is linear in each operand: its
 tangent is the sum over operands of the einsum with that operand's tangent in its place.
+
+Numba has no einsum: for ``jit=True`` it is written as its definition, one loop per
+letter (``...`` spelled out in letters once the operands' ranks are known):
+
+    for i in range(a.shape[0]):
+        for k in range(b.shape[1]):
+            for j in range(a.shape[1]):
+                out[i, k] += a[i, j] * b[j, k]
 """
 from __future__ import annotations
 
@@ -25,7 +33,7 @@ import string
 
 import numpy as np
 
-from ..ir import Const, Node
+from ..ir import Const, Node, Var
 from .arrays import sum_to
 from .registry import Primitive, register
 
@@ -135,7 +143,104 @@ def _shape(n, shapes, values):
 
 
 def _print(n, p):
+    if n.param("loops"):
+        return _print_loops(n, p)
     return p.np("einsum", [ast.Constant(n.param("subscripts")), *p.a])
+
+
+def _order(operands: list[str], output: str) -> list[str]:
+    """The letters of the loops, outermost first: the output's, then the summed ones."""
+    letters: list[str] = []
+    for c in output + "".join(operands):
+        if c not in letters:
+            letters.append(c)
+    return letters
+
+
+def _ranks(n: Node, shapes) -> list | None:
+    """Each operand's shape (a number's is ()), or None where one is not known."""
+    found = []
+    for a in n.args:
+        shape = np.shape(a.value) if isinstance(a, Const) else shapes.get(a.name)
+        if not isinstance(shape, tuple):
+            return None
+        found.append(shape)
+    return found
+
+
+def _spelled_out(n: Node, shapes) -> str | None:
+    """The subscripts with ``...`` written as letters, or None where the operands' ranks
+    are not known or ``...`` broadcasts a length-1 axis (the loops index it as it is)."""
+    subscripts = n.param("subscripts")
+    if ELLIPSIS not in subscripts:
+        return subscripts
+    found = _ranks(n, shapes)
+    if found is None:
+        return None
+    inputs, output = subscripts.split("->")
+    operands = inputs.split(",")
+    parts = [shape[len(s.partition(ELLIPSIS)[0]):len(shape) - len(s.partition(ELLIPSIS)[2])]
+             for s, shape in zip(operands, found) if ELLIPSIS in s]
+    widest = max(parts, key=len)
+    if any(part != widest[len(widest) - len(part):] for part in parts):
+        return None
+    unused = [c for c in string.ascii_letters if c not in subscripts][:len(widest)]
+    if len(unused) < len(widest):
+        return None
+
+    def spell(s: str, width: int) -> str:
+        return s.replace(ELLIPSIS, "".join(unused[len(widest) - width:]))
+    spelled = [spell(s, len(part)) for s, part in zip(
+        [s for s in operands if ELLIPSIS in s], parts)]
+    it = iter(spelled)
+    operands = [next(it) if ELLIPSIS in s else s for s in operands]
+    return _join(operands, spell(output, len(widest)))
+
+
+def _numba(n: Node, cx):
+    """np.einsum as its loops (``loops``: one index name per letter, outermost first)."""
+    names, shapes, _ = cx
+    subscripts = _spelled_out(n, shapes)
+    if subscripts is None:
+        return None
+    inputs, output = subscripts.split("->")
+    loops = tuple(names.fresh(c).name for c in _order(inputs.split(","), output))
+    return [n.with_params(subscripts=subscripts, loops=loops)]
+
+
+def _print_loops(n, p) -> list:
+    """out = zeros; for each letter: for i in range(size): out[...] += a[...] * b[...]."""
+    inputs, output = n.param("subscripts").split("->")
+    operands = inputs.split(",")
+    index = dict(zip(_order(operands, output), n.param("loops")))
+
+    def at(value, letters: str) -> ast.expr:
+        if not letters:
+            return value
+        names = [ast.Name(index[c], ast.Load()) for c in letters]
+        return ast.Subscript(value, names[0] if len(names) == 1 else ast.Tuple(names,
+                                                                             ast.Load()),
+                             ast.Load())
+
+    def size(c: str) -> ast.expr:
+        k = next(j for j, s in enumerate(operands) if c in s and isinstance(n.args[j], Var))
+        shape = ast.Attribute(p.a[k], "shape", ast.Load())
+        return ast.Subscript(shape, ast.Constant(operands[k].index(c)), ast.Load())
+
+    out = ast.Name(n.out.name, ast.Load())
+    start = p.np("zeros", [ast.Tuple([size(c) for c in output], ast.Load())]) if output \
+        else ast.Constant(0.0)
+    product = at(p.a[0], operands[0])
+    for value, letters in zip(p.a[1:], operands[1:]):
+        product = ast.BinOp(product, ast.Mult(), at(value, letters))
+    target = at(out, output)
+    body: list = [ast.AugAssign(ast.Name(n.out.name, ast.Store()) if not output else
+                                ast.Subscript(target.value, target.slice, ast.Store()),
+                                ast.Add(), product)]
+    for c in reversed(list(index)):
+        body = [ast.For(ast.Name(index[c], ast.Store()),
+                        ast.Call(ast.Name("range", ast.Load()), [size(c)], []), body, [])]
+    return [ast.Assign([p.target], start), *body]
 
 
 def lower_einsum(ctx, e, hint, name, args, keywords):
@@ -154,4 +259,7 @@ def lower_einsum(ctx, e, hint, name, args, keywords):
 register(Primitive(
     "einsum", "contractions", "sum over the repeated letters of the products of the operands",
     shape=_shape, vjp=vjp_einsum, jvp=jvp_einsum, printer=_print, gate="einsum contracts",
-    params=(("subscripts", "str"),), spellings=("np.einsum",), lower=lower_einsum))
+    params=(("subscripts", "str"), ("loops", "names")), spellings=("np.einsum",),
+    lower=lower_einsum, numba=_numba,
+    numba_refuses=lambda n: "" if n.param("loops") else
+    "np.einsum (numba has none; its loops need the ranks `...` stands for)"))

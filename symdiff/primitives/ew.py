@@ -123,6 +123,17 @@ def _numba(n: Node, cx):
     return None
 
 
+def _numba_refuses(n: Node) -> str:
+    """A SciPy function in the expression: numba compiles none of scipy.special."""
+    from .special import printed_as
+    for e in sympy.preorder_traversal(n.param("expr")):
+        spelled = printed_as(e, n.param("lib") or "np") if isinstance(e, sympy.Function) \
+            else None
+        if spelled and spelled[0].startswith("scipy"):
+            return f"{spelled[0]}.{spelled[1]} (numba compiles no scipy.special function)"
+    return ""
+
+
 def _print(n, p):
     return p.accumulate(n) or p.ew(n)
 
@@ -132,4 +143,5 @@ register(Primitive(
     shape=lambda n, s, v: tuple(np.broadcast_shapes(*s)), vjp=vjp_elementwise,
     jvp=jvp_elementwise, printer=_print, gate=gate, params=(("expr", "expr"), ("lib", "name")),
     elementwise=True, scalar_args=True, known_value=_known, numba=_numba,
+    numba_refuses=_numba_refuses,
     spellings=("x.copy()", *(f"np.{name}" for name in E.TABLE))))

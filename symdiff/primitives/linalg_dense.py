@@ -23,7 +23,7 @@ import ast
 
 import numpy as np
 
-from ..ir import Const, Node
+from ..ir import Const, Node, Var
 from . import arrays as A
 from .registry import LINEAR, NO_DERIVATIVE, Primitive, register
 
@@ -214,24 +214,40 @@ def _batch(n, shapes, values):
     return tuple(shapes[0][:-2])
 
 
+def _stack_numba(n, cx):
+    """numba's np.linalg functions take one matrix: a stack of them is marked ``stacked``."""
+    shapes = [cx[1].get(a.name) if isinstance(a, Var) else None for a in n.args]
+    if any(isinstance(s, tuple) and len(s) > 2 for s in shapes):
+        return [n.with_params(stacked=True)]
+    return None
+
+
+#: the fields of an np.linalg entry that say numba takes one matrix, not a stack
+ONE_MATRIX = {"numba": _stack_numba, "params": (("stacked", "bool"),),
+              "numba_refuses": lambda n: "np.linalg on a stack of matrices (numba's takes one "
+              "matrix)" if n.param("stacked") else ""}
+
+
 register(
     Primitive("inv", "linalg", "A^-1", shape=_same, vjp=vjp_inv, jvp=jvp_inv,
               printer=_printed("linalg.inv"), spellings=("np.linalg.inv",),
-              lower=_lower_call("inv", 1)),
+              lower=_lower_call("inv", 1), **ONE_MATRIX),
     Primitive("solve", "linalg", "x with A x = b", shape=_solve_shape, vjp=vjp_solve,
               jvp=jvp_solve, printer=_printed("linalg.solve"), spellings=("np.linalg.solve",),
-              lower=_lower_call("solve", 2)),
+              lower=_lower_call("solve", 2), **ONE_MATRIX),
     Primitive("det", "linalg", "det(A)", shape=_batch, vjp=vjp_det, jvp=jvp_det,
               printer=_printed("linalg.det"), spellings=("np.linalg.det",),
-              lower=_lower_call("det", 1)),
+              lower=_lower_call("det", 1), **ONE_MATRIX),
     Primitive("logabsdet", "linalg", "log|det(A)|", shape=_batch, vjp=vjp_logabsdet,
               jvp=jvp_logabsdet, printer=_printed("linalg.slogdet", 1),
-              spellings=("np.linalg.slogdet",), lower=lower_slogdet),
+              spellings=("np.linalg.slogdet",), lower=lower_slogdet, **ONE_MATRIX),
     Primitive("slogdet_sign", "linalg", "the sign of det(A)", shape=_batch,
-              vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE, printer=_printed("linalg.slogdet", 0)),
+              vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE, printer=_printed("linalg.slogdet", 0),
+              **ONE_MATRIX),
     Primitive("cholesky", "linalg", "L, lower triangular, with L L^T = A", shape=_same,
               vjp=vjp_cholesky, jvp=jvp_cholesky, printer=_printed("linalg.cholesky"),
-              spellings=("np.linalg.cholesky",), lower=_lower_call("cholesky", 1)),
+              spellings=("np.linalg.cholesky",), lower=_lower_call("cholesky", 1),
+              **ONE_MATRIX),
     Primitive("tril", "linalg", "x below diagonal k, 0 above", shape=_same, vjp=vjp_triangle,
               jvp=LINEAR, printer=_print_triangle, params=(("k", "int"),),
               spellings=("np.tril",), lower=lower_triangle),

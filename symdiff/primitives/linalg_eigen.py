@@ -22,7 +22,7 @@ import ast
 import sympy
 
 from ..ir import Node
-from .linalg_dense import read_lower_gradient, read_lower_tangent
+from .linalg_dense import ONE_MATRIX, read_lower_gradient, read_lower_tangent
 from .registry import Primitive, register
 from .special import IsClose
 
@@ -97,8 +97,8 @@ register(
     Primitive("eigvalsh", "linalg", "the eigenvalues of symmetric A, ascending",
               shape=lambda n, s, v: tuple(s[0][:-1]), vjp=vjp_eigvalsh, jvp=jvp_eigvalsh,
               printer=lambda n, p: p.np("linalg.eigvalsh", p.a),
-              spellings=("np.linalg.eigvalsh", "np.linalg.eigh"), lower=_lower),
+              spellings=("np.linalg.eigvalsh", "np.linalg.eigh"), lower=_lower, **ONE_MATRIX),
     Primitive("eigh_vectors", "linalg", "the eigenvectors of symmetric A, as columns",
               shape=lambda n, s, v: tuple(s[0]), vjp=vjp_eigh_vectors, jvp=jvp_eigh_vectors,
-              printer=_print_vectors),
+              printer=_print_vectors, **ONE_MATRIX),
 )

@@ -84,10 +84,16 @@ def _lower(op: str, fixed: dict | None = None):
 FLIPS = {"fliplr": _lower("flip", {"axis": 1}), "flipud": _lower("flip", {"axis": 0})}
 
 
-def _entry(op: str, maths: str, spellings: tuple, lower=None) -> Primitive:
+def _along_an_axis(what: str):
+    """numba's np.flip, np.roll and np.repeat take no axis."""
+    return lambda n: f"np.{what} along an axis (numba's takes none)" \
+        if n.param("axis") is not None else ""
+
+
+def _entry(op: str, maths: str, spellings: tuple, lower=None, **more) -> Primitive:
     return Primitive(op, "manipulation", maths, shape=_shape, vjp=vjp_rearranged, jvp=LINEAR,
                      printer=_print, params=PARAMS[op], spellings=spellings,
-                     lower=lower or _lower(op))
+                     lower=lower or _lower(op), **more)
 
 
 def _lower_atleast(ctx, e, hint, name, args, keywords):
@@ -164,19 +170,23 @@ def _atleast_shape(n, shapes, values):
 register(
     Primitive("repeat", "manipulation", "each element of x k times along axis",
               shape=_repeat_shape, vjp=vjp_repeat, jvp=LINEAR, printer=_print_repeat,
-              params=REPEAT, spellings=("np.repeat", "x.repeat()"), lower=_lower_repeat),
+              params=REPEAT, spellings=("np.repeat", "x.repeat()"), lower=_lower_repeat,
+              numba_refuses=_along_an_axis("repeat")),
     Primitive("unrepeat", "manipulation", "the sums of k neighbours along axis, shaped as x",
               shape=lambda n, s, v: s[1], vjp=vjp_unrepeat, jvp=LINEAR,
-              printer=_print_unrepeat, params=REPEAT),
+              printer=_print_unrepeat, params=REPEAT, numba_refuses=_along_an_axis("repeat")),
     Primitive("atleast", "manipulation", "x with axes of length 1 added up to ndim",
               shape=_atleast_shape, vjp=A.vjp_expand, jvp=LINEAR,
               printer=lambda n, p: p.np(f"atleast_{n.param('ndim')}d", p.a),
               params=(("ndim", "int"),), lower=_lower_atleast,
-              spellings=("np.atleast_1d", "np.atleast_2d", "np.atleast_3d")),
+              spellings=("np.atleast_1d", "np.atleast_2d", "np.atleast_3d"),
+              numba_refuses=lambda n: "np.atleast_1d/2d/3d (numba's takes one array)"),
     _entry("flip", "x with the order of its elements along axis reversed",
            ("np.flip", "np.fliplr", "np.flipud"), lower=lambda ctx, e, hint, name, args, kw:
-           FLIPS.get(name, _lower("flip"))(ctx, e, hint, name, args, kw)),
+           FLIPS.get(name, _lower("flip"))(ctx, e, hint, name, args, kw),
+           numba_refuses=_along_an_axis("flip")),
     _entry("swapaxes", "x with two axes exchanged", ("np.swapaxes", "x.swapaxes()")),
     _entry("moveaxis", "x with axes moved to new positions", ("np.moveaxis",)),
-    _entry("roll", "x shifted along axis, wrapping around", ("np.roll",)),
+    _entry("roll", "x shifted along axis, wrapping around", ("np.roll",),
+           numba_refuses=_along_an_axis("roll")),
 )

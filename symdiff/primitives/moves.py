@@ -41,6 +41,22 @@ PARAMS = (("fn", "str"), ("layout", "any"), ("keywords", "any"), ("moved", "any"
           ("part", "any"), ("value_only", "any"))
 
 
+#: NumPy functions a move calls that numba has no implementation of
+NUMBA_LACKS = {"tile", "pad", "hstack", "column_stack", "dstack", "meshgrid", "insert",
+               "broadcast_arrays"}
+#: those numba takes with their first two arguments only
+NUMBA_TWO_ARGUMENTS = {"rot90", "delete"}
+
+
+def _numba_refuses(n) -> str:
+    fn = n.param("fn")
+    if fn in NUMBA_LACKS:
+        return f"np.{fn} (numba has none)"
+    if fn in NUMBA_TWO_ARGUMENTS and (n.param("keywords") or len(n.param("layout")) > 2):
+        return f"np.{fn} with an axis (numba's takes two arguments)"
+    return ""
+
+
 def _entries(n):
     return list(n.param("layout")) + [entry for _, entry in n.param("keywords")]
 
@@ -135,7 +151,8 @@ register(
     Primitive("move", "moves", "np.<fn>(x, ...): the elements of x copied to new places",
               shape=_shape, vjp=vjp_move, jvp=jvp_move, printer=_print, params=PARAMS,
               gate="copies route", counts=lambda n: [a for k, a in enumerate(n.args)
-                                                     if k not in n.param("moved")]),
+                                                     if k not in n.param("moved")],
+              numba_refuses=_numba_refuses),
     Primitive("positions", "moves", "the numbers 1 .. size of x's elements, shaped as x "
               "(or integer zeros)", shape=lambda n, s, v: s[0], partial_shapes=True,
               vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE, printer=_print_positions,

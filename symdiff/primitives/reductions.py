@@ -67,10 +67,14 @@ def _axes_of(n: Node, cx) -> tuple[tuple[int, ...], int] | None:
     """(the reduced axes counted from 0, in increasing order, and the rank of x) when both
     are known (an int or a tuple ``axis``, and x's shape)."""
     axis = n.param("axis")
-    if axis is None:
-        return None
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
     shape, out = (cx[1].get(v.name) if hasattr(v, "name") else None for v in (n.args[0], n.out))
+    if axis is None:                      # every axis
+        if not n.param("keepdims"):
+            return None
+        rank = len(shape) if isinstance(shape, tuple) else len(out) \
+            if isinstance(out, tuple) else 0
+        return (tuple(range(rank)), rank) if rank else None
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
     if isinstance(shape, tuple):
         rank = len(shape)
     elif isinstance(out, tuple):          # x's rank from the result's
@@ -90,7 +94,7 @@ def _along(n: Node, cx, reduce_one, keep: bool | None = None) -> list | None:
         return None
     axes, rank = found
     if len(axes) == rank and (n.param("keepdims") if keep is None else keep):
-        return None                   # a number with every axis back: left as NumPy's
+        return _number_kept(n, cx, rank)
     nodes, x = [], n.args[0]
     for axis in reversed(axes):
         made, x = reduce_one(x, axis, rank)
@@ -102,8 +106,22 @@ def _along(n: Node, cx, reduce_one, keep: bool | None = None) -> list | None:
     return nodes
 
 
+def _number_kept(n: Node, cx, rank: int) -> list:
+    """A reduction over every axis, kept: the number, then ``np.full((1, 1), total)``."""
+    total = cx[0].fresh(n.out.name + "_total")
+    return [replace(n, out=total, params=_with(n, axis=None, keepdims=False)),
+            replace(n, op="np", args=(Const((1,) * rank), total),
+                    params=(("fn", "full"), ("keywords", ())))]
+
+
 def _put_back(n: Node, cx, x, axes) -> list:
-    """``np.expand_dims`` once per reduced axis (in increasing order), from ``x``."""
+    """``np.expand_dims`` once per reduced axis (in increasing order), from ``x``; a number
+    with every axis back is ``np.full((1, 1), x)`` (numba's expand_dims takes arrays)."""
+    found = _axes_of(n, cx)
+    if found is not None and len(axes) == found[1]:
+        return [replace(n, op="np", out=cx[0].fresh(n.out.name + "_kept"),
+                        args=(Const((1,) * len(axes)), x),
+                        params=(("fn", "full"), ("keywords", ())))]
     nodes = []
     for axis in axes:
         out = cx[0].fresh(n.out.name + "_kept")
@@ -126,17 +144,21 @@ def _sum_numba(n: Node, cx):
     is a plain number."""
     from .registry import primitive
     names, shapes, readers = cx
+    users = readers.get(n.out.name, [])
+    if n.param("keepdims") and n.param("axis") is not None and _axes_of(n, cx) is not None:
+        return _along(n, cx, _sum_one(n, cx))         # a number kept: np.full, not expand_dims
     if n.param("keepdims") and isinstance(n.param("axis"), int):
         total = names.fresh(n.out.name + "_sum")
         return [replace(n, out=total, params=_with(n, keepdims=False)),
                 replace(n, op="expand_dims", args=(total,), params=(("axis", n.param("axis")),))]
     if isinstance(n.param("axis"), tuple):
         return _along(n, cx, _sum_one(n, cx))
-    users = readers.get(n.out.name, [])
     if n.param("keepdims") and n.param("axis") is None and users and \
             all(isinstance(r, Node) and primitive(r.op).elementwise and n.args[0] in r.args
                 for r in users):
         return [replace(n, params=_with(n, keepdims=False))]
+    if n.param("keepdims") and n.param("axis") is None:
+        return _along(n, cx, _sum_one(n, cx))
     return None
 
 
