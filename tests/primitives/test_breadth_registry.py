@@ -29,7 +29,7 @@ BODIES = " ".join(c.body for c in arrays.CASES + linalg.CASES + linalg.COMPOSED 
                   + scipy_functions.CASES + moves.CASES + products.CASES + indices.CASES
                   + scipy_linalg.CASES
                   ) + " " + " ".join(fft.BODIES)
-FAMILIES = {"contractions", "manipulation", "scipy_linalg"}
+FAMILIES = {"contractions", "manipulation", "scipy_linalg", "fft"}
 DENSE = {"inv", "solve", "det", "logabsdet", "cholesky", "tril", "triu", "eigvalsh"}
 #: Entries users cannot spell: the VJP of another entry, tested by that entry's Hessian cases.
 INTERNAL = {"unrepeat": "repeat"}
