@@ -162,10 +162,16 @@ class Gradient:
         return self._sources[key]
 
     def _function_for(self, args) -> Callable:
+        return self._entry(args)[0]
+
+    def _entry(self, args) -> tuple:
+        """(the compiled function for these arguments' signature, whether the arguments
+        hold no complex number, whether they are all plain numbers): what the signature
+        decides is found once; None where it does not decide (a tuple argument)."""
         self._fresh()
         key = signature(args)
-        compiled = self._compiled.get(key)
-        if compiled is None:
+        entry = self._compiled.get(key)
+        if entry is None:
             wrt, _ = self._wrt_indices()
             for i in wrt:                 # the kinds are part of the signature: check once
                 self._check_argument(self.parameters[i], args[i])
@@ -179,9 +185,12 @@ class Gradient:
                     linecache.cache[where] = (len(text), None, text.splitlines(True), where)
                 exec(compile(text, where, "exec"), namespace)
             compiled = namespace[f"{self.prefix}_{self._source().name}"]
-            self._compiled[key] = compiled
+            decided = tuple not in map(type, args)
+            entry = (compiled, not any(map(_complex, args)) if decided else None,
+                     all(type(a) in (float, int) for a in args))
+            self._compiled[key] = entry
             self._watched = self._src.scope.watched()      # what _fresh checks per call
-        return compiled
+        return entry
 
     def _check_argument(self, name: str, value) -> None:
         """Refuses an argument differentiated with respect to that holds no floats."""
@@ -191,8 +200,9 @@ class Gradient:
 
     def _run(self, args, more=()):
         """The compiled function on f's arguments (and any vectors after them)."""
+        compiled, real, numbers = self._entry(args)
         try:
-            result = self._function_for(args)(*args, *more)
+            result = compiled(*args, *more)
         except ValueError as exc:     # the generated run-time check of the output's shape
             if str(exc).endswith(SCALAR_CHECK):
                 raise SymdiffError(f"{self.fn.__name__} returned an array here; "
@@ -202,8 +212,10 @@ class Gradient:
                                         "use symdiff.jacobian(f) for every element's "
                                         "derivative") from None
             raise
-        if not any(map(_complex, args)) and (_complex(result) or _nan_from_numbers(result, args)
-                                             and _complex(_plain_value(self.fn, args))):
+        if real is None:
+            real = not any(map(_complex, args))
+        if real and (_complex(result) or numbers and _nan_from_numbers(result)
+                     and _complex(_plain_value(self.fn, args))):
             raise SymdiffError(f"{self.fn.__name__} computed a complex number from real "
                                "arguments here (in Python, (-4.0) ** 0.5 is complex)",
                                self._source().loc(self._source().tree),
@@ -265,11 +277,9 @@ class Gradient:
                        tuple_out or len(wrt) > 1)
 
 
-def _nan_from_numbers(result, args) -> bool:
-    """Whether scalar code gave NaN from plain numbers: NumPy's powers give NaN where
+def _nan_from_numbers(result) -> bool:
+    """Whether scalar code gave NaN (from plain numbers): NumPy's powers give NaN where
     Python's give a complex number, so the function itself is asked (error path only)."""
-    if not all(type(a) in (float, int) for a in args):
-        return False
     values = result if isinstance(result, tuple) else (result,)
     flat = [v for x in values for v in (x if isinstance(x, tuple) else (x,))]
     return any(isinstance(v, float) and v != v for v in flat)
@@ -287,6 +297,11 @@ def _plain_value(fn, args):
 
 def _complex(value) -> bool:
     """Whether a value (or a tuple of them) holds a complex number."""
+    kind = type(value)
+    if kind is np.ndarray:
+        return value.dtype.kind == "c"
+    if kind is float:
+        return False
     if isinstance(value, tuple):
         return any(map(_complex, value))
     return isinstance(value, (complex, np.complexfloating)) or \
@@ -359,10 +374,20 @@ def _finish(grads, args, wrt, several):
     """Gradients with the kind of their arguments: a float for a float, arrays writable."""
     if not isinstance(grads, tuple):
         grads = (grads,)
-    if all(type(g) is float for g in grads) and all(type(args[i]) is float for i in wrt):
-        return grads if several else grads[0]          # scalar code: nothing to convert
-    out = [like_argument(g, args[i]) for g, i in zip(grads, wrt)]
+    out = [g if _as_argument(g, args[i]) else like_argument(g, args[i])
+           for g, i in zip(grads, wrt)]
     return tuple(out) if several else out[0]
+
+
+def _as_argument(g, arg) -> bool:
+    """Whether ``g`` is already what ``like_argument`` would make of it (the common cases,
+    checked cheaply at every call): a float for a float, a writable array of the float
+    argument's own dtype."""
+    kind = type(g)
+    if kind is float:
+        return type(arg) is float
+    return kind is np.ndarray and type(arg) is np.ndarray and g.dtype is arg.dtype and \
+        g.dtype.kind == "f" and g.flags.writeable
 
 
 def like_argument(g, arg):

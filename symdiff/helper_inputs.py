@@ -40,6 +40,54 @@ def helper_arrays(fn: types.FunctionType) -> list[tuple[tuple, str, object]]:
     return [v for k, v in out.items() if k not in changed]   # one helper changes it: refused
 
 
+def names_read(fn: types.FunctionType) -> list[tuple] | None:
+    """(globals dict or closure cell, name, what it holds) for every free name that
+    ``free_inputs`` and ``helper_arrays`` look at, through the same helpers, with each
+    helper's code: while all still hold the same objects, both give the same answer.
+    None when a class is reached (its methods are not watched)."""
+    out = [(cell, name, _UNREAD if not _filled(cell) else cell.cell_contents)
+           for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or ())]
+    seen, pending = set(), [fn]
+    while pending:
+        helper = pending.pop()
+        if helper.__code__ in seen:
+            continue
+        seen.add(helper.__code__)
+        out.append((helper, "__code__", helper.__code__))
+        where = helper.__globals__
+        for name in dict.fromkeys(_names(helper.__code__)):
+            value = where.get(name, _UNREAD)
+            if isinstance(value, type):
+                return None
+            out.append((where, name, value))
+        pending += _callees(helper)
+    return out
+
+
+def unchanged(reads: list[tuple]) -> bool:
+    """Whether every name of ``names_read`` still holds the very object it held."""
+    for where, name, was in reads:
+        if type(where) is dict:
+            if where.get(name, _UNREAD) is not was:
+                return False
+        elif type(where) is types.CellType:
+            if (where.cell_contents if _filled(where) else _UNREAD) is not was:
+                return False
+        elif getattr(where, name) is not was:
+            return False
+    return True
+
+
+_UNREAD = object()
+
+
+def _filled(cell) -> bool:
+    try:
+        return cell.cell_contents is not _UNREAD
+    except ValueError:
+        return False
+
+
 def _callees(fn: types.FunctionType) -> list[types.FunctionType]:
     """The user's functions that ``fn`` names: helpers, and the methods of its classes."""
     from .frontend.parse import _in_a_library, _user_class

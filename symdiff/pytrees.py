@@ -32,7 +32,7 @@ from .frontend import fence
 from .frontend.env import Dict, Obj, Opaque, Tup
 from .frontend.lower_objects import ClassInfo
 from .frontend.parse import source_of, _user_class
-from .helper_inputs import helper_arrays
+from .helper_inputs import helper_arrays, names_read, unchanged
 from .ir import Const, Var
 
 LEAF = ("leaf",)
@@ -198,10 +198,28 @@ def needs_structure(gradient, args, kwargs) -> bool:
     fn = gradient.fn
     if isinstance(fn, (types.MethodType, functools.partial)):
         return True
-    if any(map(is_structured, args)) or any(map(is_structured, kwargs.values())):
+    if (kwargs or not all(map(_PLAIN.__contains__, map(type, args)))) and \
+            (any(map(is_structured, args)) or any(map(is_structured, kwargs.values()))):
         return True
-    return bool(isinstance(fn, types.FunctionType) and (free_inputs(fn) or helper_arrays(fn)))
+    return isinstance(fn, types.FunctionType) and _reads_inputs(gradient, fn)
 
+
+def _reads_inputs(gradient, fn) -> bool:
+    """Whether ``fn`` or its helpers read arrays, containers or objects from their modules
+    or closure: found once, and again only when one of the names it read holds another
+    object (asked at every call, so kept cheap)."""
+    memo = getattr(gradient, "_inputs_memo", None)
+    if memo is not None and memo[0] is fn and unchanged(memo[1]):
+        return memo[2]
+    reads = names_read(fn)
+    answer = bool(free_inputs(fn) or helper_arrays(fn))
+    if reads is not None:
+        gradient._inputs_memo = (fn, reads, answer)
+    return answer
+
+
+#: argument types that never hold structure (is_structured is False for them)
+_PLAIN = {np.ndarray, float, int, np.float64, np.float32}
 
 _FREE: dict = {}
 

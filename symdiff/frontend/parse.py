@@ -362,10 +362,23 @@ def _user_class(cls: type) -> bool:
 def _in_a_library(fn: types.FunctionType) -> bool:
     """A function of an installed package or the standard library (scipy's, say), not one
     of the user's own helpers: its calls are refused by name rather than inlined."""
+    return _file_in_a_library(fn.__code__.co_filename)
+
+
+@functools.lru_cache(maxsize=None)
+def _file_in_a_library(filename: str) -> bool:
+    """Whether a source file lies under the standard library or site-packages (asked at
+    every gradient call, through the helpers' module arrays: answered once per file)."""
+    file = os.path.realpath(filename)
+    return any(file.startswith(root) for root in _library_roots())
+
+
+@functools.lru_cache(maxsize=1)
+def _library_roots() -> tuple[str, ...]:
     import sysconfig
-    file = os.path.realpath(fn.__code__.co_filename)
-    roots = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-    return any(file.startswith(os.path.realpath(r) + os.sep) for r in roots)
+    paths = sysconfig.get_paths()
+    return tuple(sorted({os.path.realpath(paths[k]) + os.sep
+                         for k in ("stdlib", "platstdlib", "purelib", "platlib")}))
 
 
 def _library_name(value: Any) -> tuple[str, str] | None:

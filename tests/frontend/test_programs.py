@@ -394,6 +394,29 @@ def f(x):
                                rtol=1e-6)
 
 
+def test_one_gradient_sees_a_helper_and_its_module_names_change_between_calls(tmp_path):
+    """Whether a call reads module arrays is found once per gradient and found again when
+    a name the function or its helpers read holds another object: a float constant that
+    becomes an array, and a helper replaced by another."""
+    module = load_module(tmp_path, "helper_names_change", '''
+import numpy as np
+
+A = 2.0
+
+def helper(x):
+    return np.sum(A * x ** 2)
+
+def f(x):
+    return helper(x) + np.sum(np.sin(x))
+''')
+    g = symdiff.grad(module.f)
+    x = np.array([0.5, -0.25, 1.5])
+    for change in (lambda: None, lambda: setattr(module, "A", np.array([1.0, -2.0, 3.0])),
+                   lambda: setattr(module, "helper", lambda x: np.sum(np.cos(x)))):
+        change()
+        np.testing.assert_allclose(g(x), numerical_jacobian(module.f, (x,), 0), rtol=1e-6)
+
+
 def test_a_module_array_a_helper_changes_is_refused_by_name(tmp_path):
     """A helper that writes into a module array changes it between calls in a way the
     inputs do not show: refused where it is read, also for the helpers that only read it."""
