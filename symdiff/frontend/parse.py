@@ -290,10 +290,8 @@ def _classify(scope: Scope, name: str, value: Any) -> None:
             scope, name, value, source_of)
     elif _symdiff_function(value):                      # symdiff.stop_gradient, by name
         scope.imported[name] = ("symdiff", _symdiff_function(value))
-    elif _scipy_special_name(value):
-        scope.imported[name] = ("scipy.special", _scipy_special_name(value))
-    elif _scipy_linalg_name(value):                     # from scipy.linalg import expm
-        scope.imported[name] = ("scipy.linalg", _scipy_linalg_name(value))
+    elif _scipy_function(value):                        # from scipy.linalg import expm
+        scope.imported[name] = _scipy_function(value)
     elif _scipy_distribution(value):                    # from scipy.stats import norm
         scope.other_modules[name] = "scipy.stats." + _scipy_distribution(value)
     elif isinstance(value, types.FunctionType) and _in_a_library(value):
@@ -322,22 +320,23 @@ def _symdiff_function(value: Any) -> str | None:
     return found if isinstance(found, str) else None
 
 
-def _scipy_special_name(value: Any) -> str | None:
-    """``expit`` for scipy.special.expit (a ufunc) or logsumexp, when SciPy is loaded."""
-    special = sys.modules.get("scipy.special")
-    attr = getattr(value, "__name__", None)
-    if special is None or not isinstance(attr, str) or isinstance(value, types.ModuleType):
-        return None
-    return attr if getattr(special, attr, None) is value else None
+#: The SciPy modules whose functions a user's code may import by name
+#: (``from scipy.special import expit``, ``from scipy.linalg import expm``).
+SCIPY_FUNCTION_MODULES = ("scipy.special", "scipy.linalg")
 
 
-def _scipy_linalg_name(value: Any) -> str | None:
-    """``expm`` for scipy.linalg.expm, when SciPy's linalg is loaded."""
-    linalg = sys.modules.get("scipy.linalg")
+def _scipy_function(value: Any) -> tuple[str, str] | None:
+    """``("scipy.special", "expit")`` for scipy.special.expit (a ufunc), ``("scipy.linalg",
+    "expm")`` for scipy.linalg.expm: the module that holds ``value`` under its own name,
+    among those SciPy has loaded."""
     attr = getattr(value, "__name__", None)
-    if linalg is None or not isinstance(attr, str) or isinstance(value, types.ModuleType):
+    if not isinstance(attr, str) or isinstance(value, types.ModuleType):
         return None
-    return attr if getattr(linalg, attr, None) is value else None
+    for module_name in SCIPY_FUNCTION_MODULES:
+        module = sys.modules.get(module_name)
+        if module is not None and getattr(module, attr, None) is value:
+            return module_name, attr
+    return None
 
 
 def _scipy_distribution(value: Any) -> str | None:
