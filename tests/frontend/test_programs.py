@@ -417,6 +417,28 @@ def f(x):
         np.testing.assert_allclose(g(x), numerical_jacobian(module.f, (x,), 0), rtol=1e-6)
 
 
+
+def test_arrays_held_in_module_containers_are_read_at_each_call(tmp_path):
+    """A module list whose item is replaced by another array, and a module dict whose array
+    is changed in place, between calls of one gradient: each call reads what they hold."""
+    module = load_module(tmp_path, "containers_change", '''
+import numpy as np
+
+PARAMS = [np.ones(3)]
+SCALE = {"s": np.ones(3)}
+
+def f(x):
+    return np.sum(np.sin(x) * PARAMS[0]) + np.sum(x * SCALE["s"] ** 2)
+''')
+    g = symdiff.value_and_grad(module.f)
+    x = np.array([0.5, -0.25, 1.5])
+    for change in (lambda: None, lambda: module.PARAMS.__setitem__(0, np.array([2.0, -1.0, 3.0])),
+                   lambda: module.SCALE["s"].__imul__(3.0), lambda: module.PARAMS.append(1.0)):
+        change()
+        value, grad = g(x)
+        assert value == pytest.approx(module.f(x), rel=1e-12)
+        np.testing.assert_allclose(grad, numerical_jacobian(module.f, (x,), 0), rtol=1e-6)
+
 def test_a_module_array_a_helper_changes_is_refused_by_name(tmp_path):
     """A helper that writes into a module array changes it between calls in a way the
     inputs do not show: refused where it is read, also for the helpers that only read it."""
