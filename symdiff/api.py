@@ -25,7 +25,7 @@ import numpy as np
 
 from .frontend import fence
 from . import pipeline
-from . import pytrees
+from . import fast_call, pytrees
 from .errors import SymdiffError
 from .backend import jit_cache
 from .backend.jit import numba_friendly, numba_refusal
@@ -50,6 +50,7 @@ class Gradient:
         self._compiled: dict = {}
         self._watched: list | None = None
         self._sources: dict = {}
+        self._fast = None              # fast_call.FastPath, once a call has run
         functools.update_wrapper(self, fn)
 
     # ------------------------------------------------------------ compile
@@ -201,8 +202,25 @@ class Gradient:
     def _run(self, args, more=()):
         """The compiled function on f's arguments (and any vectors after them)."""
         compiled, real, numbers = self._entry(args)
+        result = self._call_compiled(compiled, args, more)
+        if real is None:
+            real = not any(map(_complex, args))
+        self._check_real(args, result, real, numbers)
+        return result
+
+    def _check_real(self, args, result, real: bool, numbers: bool) -> None:
+        """Refuses a complex result from real arguments."""
+        if real and (_complex(result) or numbers and _nan_from_numbers(result)
+                     and _complex(_plain_value(self.fn, args))):
+            raise SymdiffError(f"{self.fn.__name__} computed a complex number from real "
+                               "arguments here (in Python, (-4.0) ** 0.5 is complex)",
+                               self._source().loc(self._source().tree),
+                               hint="keep the base of fractional powers positive, or use "
+                                    "np.sqrt / np.power, which give nan for negative numbers")
+
+    def _call_compiled(self, compiled, args, more=()):
         try:
-            result = compiled(*args, *more)
+            return compiled(*args, *more)
         except ValueError as exc:     # the generated run-time check of the output's shape
             if str(exc).endswith(SCALAR_CHECK):
                 raise SymdiffError(f"{self.fn.__name__} returned an array here; "
@@ -212,16 +230,6 @@ class Gradient:
                                         "use symdiff.jacobian(f) for every element's "
                                         "derivative") from None
             raise
-        if real is None:
-            real = not any(map(_complex, args))
-        if real and (_complex(result) or numbers and _nan_from_numbers(result)
-                     and _complex(_plain_value(self.fn, args))):
-            raise SymdiffError(f"{self.fn.__name__} computed a complex number from real "
-                               "arguments here (in Python, (-4.0) ** 0.5 is complex)",
-                               self._source().loc(self._source().tree),
-                               hint="keep the base of fractional powers positive, or use "
-                                    "np.sqrt / np.power, which give nan for negative numbers")
-        return result
 
     def _required(self) -> int:
         """How many leading parameters have no default (parses and fences the source first,
@@ -265,11 +273,24 @@ class Gradient:
                      for p, a in zip(params, args))
 
     def __call__(self, *args, **kwargs):
+        fast = self._fast
+        if fast is not None and not kwargs:    # plain arguments of a signature seen before
+            result = fast(args)
+            if result is not fast_call.MISS:
+                return result
         if pytrees.needs_structure(self, args, kwargs):   # dicts, lists, objects, closures
             return pytrees.call(self, args, kwargs)
         args = self._bind(args, kwargs)
+        out = self._finish_call(args, self._run(args))   # checks the kinds once per signature
+        if not kwargs:
+            self._fast = fast = fast_call.fast_path(self, fast)
+            if fast is not None:
+                fast.note(args)
+        return out
+
+    def _finish_call(self, args, result):
+        """The compiled function's result as the caller gets it (``_finish``), checked."""
         wrt, tuple_out = self._wrt_indices()
-        result = self._run(args)          # checks the kinds once per signature
         if self.with_value:
             value, grads = result
             return value, _finish(grads, args, wrt, tuple_out)

@@ -187,7 +187,25 @@ def vjp_getitem(em, g, n: Node, i: int):
     shape = em.shape(x)
     if getattr(em, "in_loop", False) and shape is not None:
         x = Const(tuple(shape))      # in a loop, a known shape spares saving x every iteration
+    elif shape is not None:
+        x = _same_shape_operand(em, x, shape)
     return em.out(op, [g, x, *index_args], index=n.param("index"))
+
+
+def _same_shape_operand(em, x: Value, shape) -> Value:
+    """An operand of x's shape that x is computed from elementwise (``shifted`` for
+    ``log_probs = shifted - log_norm``): the zeros take their shape from it, and x itself,
+    needed for nothing else, is not computed."""
+    from .registry import primitive
+    node = getattr(em, "producers", {}).get(x.name) if isinstance(x, Var) else None
+    if node is None:
+        return x
+    try:
+        elementwise = primitive(node.op).elementwise
+    except KeyError:                  # not a registered primitive: keep x
+        return x
+    same = [a for a in node.args if isinstance(a, Var) and em.shape(a) == shape]
+    return same[0] if elementwise and same else x
 
 
 def _distinct_rows(em, n: Node) -> bool:

@@ -85,6 +85,8 @@ def _print_tape(n, p):
         if shape:
             size = ast.Tuple([count] + [ast.Constant(d) for d in shape], ast.Load())
             return [ast.Assign([p.target], p.np("empty", [size]))]
+        if shape == () and p.jit:     # numba: an array of floats, as its list of floats holds
+            return [ast.Assign([p.target], p.helper("float_tape", [count]))]
         fill = ast.Constant(0.0 if shape == () else None)
         return [ast.Assign([p.target], ast.BinOp(ast.List([fill], ast.Load()), ast.Mult(), count))]
     tape = p.plain(n.args[0])

@@ -107,3 +107,34 @@ def test_what_numba_cannot_compile_is_said_before_compiling(tmp_path, name, args
     assert "@jit_or_numpy" not in jitted.source_for(*args)      # no compile attempted
     _agree(fn, args, (0,), value, grads)
     np.testing.assert_allclose(again[1][0], grads[0], rtol=0, atol=0)
+
+
+SCALAR_LOOP = """
+import numpy as np
+
+
+def decay(k, x0, steps):
+    x = x0
+    for i in range(steps):
+        x = x - 0.1 * k * x * x
+    return x * x
+"""
+
+
+def test_scalar_tapes_are_float_arrays_under_numba_and_lists_in_python(tmp_path):
+    """A loop's scalar tapes are ``float_tape(n)``: a list of floats in Python (the NumPy
+    fallback runs that), a float64 array in the code numba compiles."""
+    import numba
+    fn = load_module(tmp_path, "scalar_loop", SCALAR_LOOP).decay
+    args = (0.7, 0.9, 20)
+    value, grads = _compiled_without_fallback(fn, args, (0, 1))
+    _agree(fn, args, (0, 1), value, grads)
+    source = symdiff.value_and_grad(fn, wrt=(0, 1), jit=True).source_for(*args)
+    assert "float_tape(steps)" in source
+    namespace: dict = {}
+    exec(compile(source, "<generated>", "exec"), namespace)
+    tape = namespace["float_tape"]
+    assert tape(3) == [0.0, 0.0, 0.0]
+    compiled = numba.njit(lambda n: tape(n))(3)
+    assert isinstance(compiled, np.ndarray) and compiled.dtype == np.float64
+    assert compiled.shape == (3,)
