@@ -43,6 +43,7 @@ from .optimize.passes import PASSES, fold_into_sums, implicit_broadcasts, optimi
 from .optimize.lean import lean_aliases
 from .optimize.ranks import simplify_broadcasts
 from .frontend.parse import FunctionSource
+from .frontend.received_arrays import received_note
 from .ad.returns import own_results
 from .backend.quoting import docstring
 from .ad.reverse import reverse_with_shapes
@@ -193,6 +194,7 @@ def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header:
                                    "\n\n    Forward mode applied to the gradient."))
             extra.append(hessian_source(forward, wrt, tuple_out, where))
         owners.update({fn.name: (src, forward) for fn, _ in functions if fn.name not in owners})
+    functions = [(fn, noted(doc, fn)) for fn, doc in functions]
     if backend == "array-api":
         from .backend.array_api_module import module_source
         return module_source(functions, header, _commenting(annotate, owners), extra)
@@ -258,8 +260,14 @@ def module_of(plans: list[Planned], functions: list[Function], header: str,
     owners = {plan.name: (plan.src, plan.forward) for plan in plans}
     if jit:
         functions = [numba_friendly(fn) for fn in functions]
-    return codegen.module_source([(fn, plan.doc) for plan, fn in zip(plans, functions)],
+    return codegen.module_source([(fn, noted(plan.doc, fn)) for plan, fn in zip(plans, functions)],
                                  header, (), _commenting(annotate, owners), jit=jit)
+
+
+def noted(doc: str, fn: Function) -> str:
+    """A function's docstring, with which module arrays it takes by keyword (if any)."""
+    note = received_note(fn.received)
+    return f"{doc}\n\n    {note}" if note else doc
 
 
 def _own(forward: Function, arg_shapes: dict[str, Any] | None) -> dict[str, Any] | None:
