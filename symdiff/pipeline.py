@@ -298,13 +298,16 @@ def hessian_source(fn: Function, wrt: tuple[int, ...], tuple_out: bool, where: s
         names[local] = next(c for c in [local] + [f"{local}_{k}" for k in range(1, 99)]
                             if c not in taken)
         taken.add(names[local])
-    params = ", ".join(p.name for p in fn.params)
+    received = [name for name, _ in fn.received]        # module arrays: by keyword
+    params = ", ".join(p.name for p in fn.params if p.name not in received)
+    signature = ", ".join([params, "*", *received]) if received else params
+    passed = "".join(f", {name}={name}" for name in received)
     chosen = ", ".join(fn.params[i].name for i in wrt)
     several = tuple_out or len(wrt) > 1
     n = len(wrt)
-    lines = [f"def hessian_{fn.name}({params}):",
-             docstring(f"Hessian of {where} with respect to {chosen}: one hvp_{fn.name} per "
-                       "unit\n    vector" + (", in blocks H[i][j]." if several else "."), "    "),
+    doc = f"Hessian of {where} with respect to {chosen}: one hvp_{fn.name} per unit\n" \
+        "    vector" + (", in blocks H[i][j]." if several else ".")
+    lines = [f"def hessian_{fn.name}({signature}):", docstring(noted(doc, fn), "    "),
              f"    {{wrt}} = ({chosen}{',' if n == 1 else ''})",
              f"    {{blocks}} = [[None] * {n} for _ in range({n})]",
              f"    for {{j}} in range({n}):",
@@ -312,7 +315,7 @@ def hessian_source(fn: Function, wrt: tuple[int, ...], tuple_out: bool, where: s
              "        for {k} in range({np}.size({wrt}[{j}])):",
              "            {vs} = [{np}.zeros({np}.shape({a})) for {a} in {wrt}]",
              "            {vs}[{j}].flat[{k}] = 1.0",
-             f"            {{hv}} = hvp_{fn.name}({params}, *{{vs}})",
+             f"            {{hv}} = hvp_{fn.name}({params}, *{{vs}}{passed})",
              "            {columns}.append({hv} if isinstance({hv}, tuple) else ({hv},))",
              f"        for {{i}} in range({n}):",
              "            {stacked} = {np}.stack([{np}.asarray({c}[{i}], dtype=float) "

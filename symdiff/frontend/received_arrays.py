@@ -70,19 +70,22 @@ def is_module_array(scope, name: str, seen: frozenset = frozenset()) -> bool:
     the module docstring for the rule)."""
     if name in seen or scope.module is None:
         return False
-    value = None
+    value = False
     for binding in scope.module.bindings.get(name, []):
         if binding.how is not None:
             return False                   # bound where the compiler does not follow
         stmt = binding.stmt
         if isinstance(stmt, ast.AugAssign):
             continue                       # W0 *= 2 keeps what W0 was
-        value = _from_numpy(scope, stmt.value, seen | {name})
-    return bool(value)
+        value = _from_numpy(scope, stmt.value, seen | {name}, (name, value))
+    return value
 
 
-def _from_numpy(scope, e: ast.expr, seen: frozenset) -> bool:
-    """Whether ``e`` computes its value from NumPy or from a module array."""
+def _from_numpy(scope, e: ast.expr, seen: frozenset, before: tuple = ("", False)) -> bool:
+    """Whether ``e`` computes its value from NumPy or from a module array; ``before`` is
+    the name assigned and whether it held an array until then (``W = W + 1``)."""
+    if isinstance(e, ast.Name) and e.id == before[0]:
+        return before[1]
     if isinstance(e, ast.Name):
         imported = scope.imported.get(e.id, ("",))[0]
         other = scope.other_modules.get(e.id, "")
@@ -90,13 +93,14 @@ def _from_numpy(scope, e: ast.expr, seen: frozenset) -> bool:
             other == "numpy" or other.startswith("numpy.") or \
             is_module_array(scope, e.id, seen)
     if isinstance(e, (ast.Attribute, ast.Subscript)):
-        return _from_numpy(scope, e.value, seen)
+        return _from_numpy(scope, e.value, seen, before)
     if isinstance(e, ast.Call):
-        return _from_numpy(scope, e.func, seen)
+        return _from_numpy(scope, e.func, seen, before)
     if isinstance(e, ast.BinOp):
-        return _from_numpy(scope, e.left, seen) or _from_numpy(scope, e.right, seen)
+        return _from_numpy(scope, e.left, seen, before) or \
+            _from_numpy(scope, e.right, seen, before)
     if isinstance(e, ast.UnaryOp):
-        return _from_numpy(scope, e.operand, seen)
+        return _from_numpy(scope, e.operand, seen, before)
     return False
 
 

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from support import load_module, numerical_jacobian
+from support import load_module, numerical_jacobian, second_difference
 from symdiff.cli import compile_file, main
 
 MODEL = '''
@@ -25,6 +25,7 @@ for i in range(4):
     TABLE[i] = 0.5 * i
 MEAN[0] = 0.25          # changed after its definition: the gradient sees this value
 W0 *= 0.5
+TABLE = TABLE + 0.1     # rebound
 
 
 def centred(x):
@@ -100,6 +101,20 @@ def test_jit_takes_module_arrays_by_keyword(tmp_path):
         value, g = grad.value_and_grad_loss(w, b, SCALE=model.SCALE, MEAN=model.MEAN)
     assert value == pytest.approx(model.loss(w, b), rel=1e-12)
     np.testing.assert_allclose(g, numerical_jacobian(model.loss, (w, b), 0), rtol=1e-6)
+
+
+def test_forward_mode_and_hessian_take_module_arrays_by_keyword(tmp_path):
+    model, grad, source = _compiled(tmp_path, JIT_MODEL, "--order", "2")
+    assert "def hessian_loss(w, b, *, SCALE, MEAN):" in source
+    w, b = np.array([0.3, -0.8, 0.1, 0.6]), 0.7
+    arrays = dict(SCALE=model.SCALE, MEAN=model.MEAN)
+    np.testing.assert_allclose(grad.hessian_loss(w, b, **arrays),
+                               second_difference(model.loss, (w, b), 0, 0), atol=1e-5)
+    _, forward, _ = _compiled(tmp_path, JIT_MODEL, "--mode", "forward")
+    t = np.array([1.0, -0.5, 0.25, 2.0])
+    value, tangent = forward.jvp_loss(w, b, t, **arrays)
+    assert value == pytest.approx(model.loss(w, b), rel=1e-12)
+    assert tangent == pytest.approx(numerical_jacobian(model.loss, (w, b), 0) @ t, rel=1e-6)
 
 
 def test_a_function_writing_into_a_module_array_is_refused(tmp_path, capsys):
