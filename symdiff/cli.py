@@ -31,6 +31,7 @@ from .errors import SymdiffError
 from .frontend.lower import lower
 from .frontend.nested_defs import nested_function
 from .frontend.parse import files_of, functions_of_file, read_file
+from .frontend.received_arrays import is_module_array
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -287,6 +288,8 @@ def _prepared(path: str, functions, wrt, mode: str, order: int, annotate: bool,
         params += [a.arg for a in src.tree.args.args if a.arg not in params]
         positions, tuple_out = resolve_wrt(wrt, [a.arg for a in src.tree.args.args], src)
         items.append((src, positions))
+    params += [name for name in shapes or {} if name not in params and
+               any(is_module_array(src.scope, name) for src, _ in items)]   # --shapes W0=(3,4)
     shapes, declared = structured.split(shapes or {})
     annotations.check_spec({**shapes, **declared}, params, f"{', '.join(names)} in {path}")
     items, leaf_shapes, tail = structured.flatten_items(items, declared, isinstance(wrt, tuple),

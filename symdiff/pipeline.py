@@ -43,6 +43,7 @@ from .optimize.passes import PASSES, fold_into_sums, implicit_broadcasts, optimi
 from .optimize.lean import lean_aliases
 from .optimize.ranks import simplify_broadcasts
 from .frontend.parse import FunctionSource
+from .frontend.received_arrays import received_note
 from .ad.returns import own_results
 from .backend.quoting import docstring
 from .ad.reverse import reverse_with_shapes
@@ -193,6 +194,7 @@ def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header:
                                    "\n\n    Forward mode applied to the gradient."))
             extra.append(hessian_source(forward, wrt, tuple_out, where))
         owners.update({fn.name: (src, forward) for fn, _ in functions if fn.name not in owners})
+    functions = [(fn, noted(doc, fn)) for fn, doc in functions]
     if backend == "array-api":
         from .backend.array_api_module import module_source
         return module_source(functions, header, _commenting(annotate, owners), extra)
@@ -258,8 +260,14 @@ def module_of(plans: list[Planned], functions: list[Function], header: str,
     owners = {plan.name: (plan.src, plan.forward) for plan in plans}
     if jit:
         functions = [numba_friendly(fn) for fn in functions]
-    return codegen.module_source([(fn, plan.doc) for plan, fn in zip(plans, functions)],
+    return codegen.module_source([(fn, noted(plan.doc, fn)) for plan, fn in zip(plans, functions)],
                                  header, (), _commenting(annotate, owners), jit=jit)
+
+
+def noted(doc: str, fn: Function) -> str:
+    """A function's docstring, with which module arrays it takes by keyword (if any)."""
+    note = received_note(fn.received)
+    return f"{doc}\n\n    {note}" if note else doc
 
 
 def _own(forward: Function, arg_shapes: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -290,13 +298,16 @@ def hessian_source(fn: Function, wrt: tuple[int, ...], tuple_out: bool, where: s
         names[local] = next(c for c in [local] + [f"{local}_{k}" for k in range(1, 99)]
                             if c not in taken)
         taken.add(names[local])
-    params = ", ".join(p.name for p in fn.params)
+    received = [name for name, _ in fn.received]        # module arrays: by keyword
+    params = ", ".join(p.name for p in fn.params if p.name not in received)
+    signature = ", ".join([params, "*", *received]) if received else params
+    passed = "".join(f", {name}={name}" for name in received)
     chosen = ", ".join(fn.params[i].name for i in wrt)
     several = tuple_out or len(wrt) > 1
     n = len(wrt)
-    lines = [f"def hessian_{fn.name}({params}):",
-             docstring(f"Hessian of {where} with respect to {chosen}: one hvp_{fn.name} per "
-                       "unit\n    vector" + (", in blocks H[i][j]." if several else "."), "    "),
+    doc = f"Hessian of {where} with respect to {chosen}: one hvp_{fn.name} per unit\n" \
+        "    vector" + (", in blocks H[i][j]." if several else ".")
+    lines = [f"def hessian_{fn.name}({signature}):", docstring(noted(doc, fn), "    "),
              f"    {{wrt}} = ({chosen}{',' if n == 1 else ''})",
              f"    {{blocks}} = [[None] * {n} for _ in range({n})]",
              f"    for {{j}} in range({n}):",
@@ -304,7 +315,7 @@ def hessian_source(fn: Function, wrt: tuple[int, ...], tuple_out: bool, where: s
              "        for {k} in range({np}.size({wrt}[{j}])):",
              "            {vs} = [{np}.zeros({np}.shape({a})) for {a} in {wrt}]",
              "            {vs}[{j}].flat[{k}] = 1.0",
-             f"            {{hv}} = hvp_{fn.name}({params}, *{{vs}})",
+             f"            {{hv}} = hvp_{fn.name}({params}, *{{vs}}{passed})",
              "            {columns}.append({hv} if isinstance({hv}, tuple) else ({hv},))",
              f"        for {{i}} in range({n}):",
              "            {stacked} = {np}.stack([{np}.asarray({c}[{i}], dtype=float) "

@@ -63,9 +63,13 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     function that writes each statement's comments instead of the default ones.
     """
     params = []
-    defaults = dict(fn.defaults)
+    defaults, received = dict(fn.defaults), dict(fn.received)
     for p in fn.params:
-        params.append(f"{p.name}={_number(defaults[p.name])}" if p.name in defaults else p.name)
+        if p.name not in received:
+            params.append(f"{p.name}={_number(defaults[p.name])}" if p.name in defaults
+                          else p.name)
+    if received:                       # module arrays: by keyword, after the others
+        params += ["*", *received]
     lines = (["@jit_or_numpy"] if jit else []) + [f"def {fn.name}({', '.join(params)}):"]
     if discards_branches(fn.body):
         lines.insert(0, f"@np.errstate({QUIET})  # {QUIET_WHY}")

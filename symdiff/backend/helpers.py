@@ -157,16 +157,16 @@ def float_tape_numba(n):
         frames = traceback.extract_tb(exc.__traceback__)
         return any(frame.filename.startswith(inside) for frame in frames)
 
-    def run(*args):
+    def run(*args, **kwargs):
         try:
-            return compiled[0](*args)
+            return compiled[0](*args, **kwargs)
         except Exception as exc:
             if compiled[0] is fn or not compiling(exc):
                 raise
             warnings.warn(f"numba cannot compile {fn.__name__}: {problem(exc)}; running "
                           "the NumPy version", RuntimeWarning, stacklevel=2)
             compiled[0] = fn
-            return fn(*args)
+            return fn(*args, **kwargs)
     run.__name__, run.__doc__, run.py_func = fn.__name__, fn.__doc__, fn
     return run
 ''',

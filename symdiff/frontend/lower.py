@@ -20,6 +20,7 @@ from . import fence
 from . import lower_static as static
 from . import alias_flow as flow
 from . import lower_memory as memory
+from . import received_arrays
 from ..errors import Loc, SymdiffError
 from .desugar import desugar
 from ..util.deep import deep
@@ -54,11 +55,13 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     env: dict[str, Env] = {p: Var(p) for p in params}
     env.update(src.boundary)          # arguments with structure: dicts, lists, objects
     b.module_inputs = dict(src.module_inputs)     # module arrays the helpers read
+    b.received = {}                   # module arrays of a compiled file
     result = _lower_block(b, src, env, src.tree.body, (_key(src),))
     if b.problems:                    # an unrolled loop meets a problem once per iteration
         raise SymdiffError(problems=tuple(dict.fromkeys(b.problems)))
     if result is None:
         raise SymdiffError("the function must end with `return <value>`", src.loc(src.tree))
+    received_arrays.refuse_clashes(params, b.body, b.received)
     defaults = _defaults(src)
     values = result.items if isinstance(result, Tup) else (result,)
     for v in values:
@@ -66,9 +69,10 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
             raise SymdiffError("the function must return numbers or arrays",
                                src.loc(src.tree.body[-1]), hint="return the scalar loss "
                                "(a function returning (loss, extra) takes has_aux=True)")
-    return Function(src.name, tuple(Var(p) for p in params), tuple(b.body), tuple(values),
-                    src.loc(src.tree), defaults, tuple(sorted(b.constants.items())),
-                    returns_tuple=isinstance(result, Tup))
+    return Function(src.name, tuple(Var(p) for p in [*params, *b.received]), tuple(b.body),
+                    tuple(values), src.loc(src.tree), defaults,
+                    tuple(sorted(b.constants.items())), returns_tuple=isinstance(result, Tup),
+                    received=tuple((k, file) for k, (file, _) in b.received.items()))
 
 
 def _all_names(tree: ast.AST) -> set[str]:
@@ -478,7 +482,7 @@ def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
         return Helper(name)
     if name in scope.imported:
         return Module("imported:" + name)
-    read = static.module_input(b, src, name)
+    read = static.module_input(b, src, name) or received_arrays.receive(b, src, name, e)
     if read is not None:
         return read
     static.refuse_module_array(src, name, src.loc(e))

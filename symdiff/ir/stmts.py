@@ -143,7 +143,10 @@ class Function:
     """A function in IR: parameters, body (statements in order), and returned values.
 
     ``tangents`` pairs each tangent parameter forward mode added (``x_dot``, ``v``) with
-    the parameter it is the direction of: a fact of the function, not of the names."""
+    the parameter it is the direction of: a fact of the function, not of the names.
+    ``received`` are the parameters that hold module-level arrays of a compiled file,
+    with the file each comes from (``frontend.received_arrays``): the generated function
+    takes them by keyword, after the others."""
 
     name: str
     params: tuple[Var, ...]
@@ -154,6 +157,7 @@ class Function:
     constants: tuple[tuple[str, Any], ...] = ()   # module constants the body refers to
     returns_tuple: bool = False
     tangents: tuple[tuple[str, str], ...] = ()    # (tangent parameter, its argument)
+    received: tuple[tuple[str, str], ...] = ()    # (module array parameter, its file)
 
     def names(self) -> set[str]:
         from .walk import bound_here, bound_inside, walk
