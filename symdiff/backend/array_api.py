@@ -27,9 +27,12 @@ from __future__ import annotations
 
 import ast
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from ..errors import SymdiffError
 from .codegen_math import global_name
+from ..ir import Var
+from ..primitives.registry import primitive
 from .codegen_nodes import TRANSLATIONS
 
 #: the name the generated code gives the arguments' array namespace
@@ -84,12 +87,26 @@ class NoArrayApiForm(SymdiffError):
     """Printed code uses a NumPy feature that the array API standard has no form of."""
 
 
+#: Nodes whose printed subscripts index arrays (not Python lists, as a tape's do).
+ARRAY_INDEXING = frozenset({"getitem", "setitem", "scatter", "add_at"})
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the module knows of a function's values: ``scalars`` are numbers (``i`` in
+    ``X[i]``, which then reads a row), ``masks`` hold booleans, ``params`` are its
+    parameters (whose float dtype a mask takes when used as numbers)."""
+    scalars: frozenset = frozenset()
+    masks: frozenset = frozenset()
+    params: tuple = ()
+
+
 @contextmanager
-def translating(used: set[str]):
+def translating(used: set[str], known: Known = Known()):
     """While it is open, every node codegen prints is translated; ``used`` collects the
     helpers and modules the translations call."""
     def translate(printed, n):
-        return translate_printed(printed, n, used)
+        return translate_printed(_as_numbers(printed, n, known, used), n, used, known.scalars)
     TRANSLATIONS.append(translate)
     try:
         yield used
@@ -97,10 +114,10 @@ def translating(used: set[str]):
         TRANSLATIONS.remove(translate)
 
 
-def translate_printed(printed, n, used: set[str]):
+def translate_printed(printed, n, used: set[str], scalars=frozenset()):
     """A node's printed expression or statements, in array-API calls."""
     t = _Translate(getattr(n, "loc", None), used, f"line {n.loc.line}" if getattr(n, "loc", None)
-                   else "")
+                   else "", scalars if getattr(n, "op", None) in ARRAY_INDEXING else None)
     if isinstance(printed, list):
         out = []
         for stmt in printed:
@@ -108,6 +125,40 @@ def translate_printed(printed, n, used: set[str]):
             out.extend(result if isinstance(result, list) else [result])
         return out
     return t.visit(printed)
+
+
+def _as_numbers(printed, n, known: Known, used: set[str]):
+    """A mask read as numbers (summed, multiplied) cast to a float dtype first:
+    ``xp.astype(m, float_dtype(g, W))``, the first float array's dtype among the node's
+    other operands, then the function's parameters. The standard does no arithmetic on
+    booleans (NumPy reads them as 0 and 1)."""
+    entry = primitive(n.op)
+    if not (n.op == "ew" or entry.reduction and entry.makes_mask is None):
+        return printed
+    masks = {a.name for a in n.args if isinstance(a, Var) and a.name in known.masks}
+    if not masks:
+        return printed
+    others = [a.name for a in n.args if isinstance(a, Var) and a.name not in known.masks]
+    like = list(dict.fromkeys(others + list(known.params)))
+    used.add("float_dtype")
+
+    class Cast(ast.NodeTransformer):
+        def visit_Name(self, name):
+            if name.id not in masks or not isinstance(name.ctx, ast.Load):
+                return name
+            dtype = ast.Call(ast.Name("float_dtype", ast.Load()),
+                             [ast.Name(k, ast.Load()) for k in like], [])
+            return xp_call("astype", [name, dtype])
+    if isinstance(printed, list):
+        return [_assigned_cast(Cast(), stmt) for stmt in printed]
+    return Cast().visit(printed)
+
+
+def _assigned_cast(cast, stmt):
+    if isinstance(stmt, ast.Assign):
+        stmt.value = cast.visit(stmt.value)
+        return stmt
+    return cast.visit(stmt)
 
 
 def translate_tree(tree: ast.AST, used: set[str], what: str) -> ast.AST:
@@ -150,8 +201,21 @@ def _of_array(x, attr: str) -> ast.expr:
 class _Translate(ast.NodeTransformer):
     """Rewrites one printed tree; ``loc`` and ``what`` locate refusals."""
 
-    def __init__(self, loc, used: set[str], what: str):
+    def __init__(self, loc, used: set[str], what: str, scalars=None):
         self.loc, self.used, self.what = loc, used, what
+        self.scalars = scalars      # None: the subscripts are not array indexing
+
+    def whole_axes(self, index):
+        """``X[i]`` as ``X[i, ...]``: the standard reads a row of a 2-D array only when the
+        index says the later axes are whole (``i`` a number, not an integer array)."""
+        entries = index.elts if isinstance(index, ast.Tuple) else [index]
+        if self.scalars is None or not all(
+                isinstance(e, ast.Slice) or isinstance(e, ast.Constant) and
+                type(e.value) is int or isinstance(e, ast.Name) and e.id in self.scalars
+                or isinstance(e, ast.UnaryOp) and isinstance(e.operand, ast.Constant)
+                for e in entries):
+            return index
+        return ast.Tuple([*entries, ast.Constant(Ellipsis)], ast.Load())
 
     def refuse(self, feature: str, hint: str = "") -> NoArrayApiForm:
         where = f" (in {self.what})" if self.what and self.loc is None else ""
@@ -189,7 +253,7 @@ class _Translate(ast.NodeTransformer):
         if not isinstance(target.value, ast.Name):
             raise self.refuse("a write into an array that is not a variable")
         self.used.add(helper)
-        index = _index_value(self.visit(target.slice))
+        index = _index_value(self.whole_axes(self.visit(target.slice)))
         call = ast.Call(ast.Name(helper, ast.Load()),
                         [ast.Name(target.value.id, ast.Load()), index, value], [])
         return ast.Assign([ast.Name(target.value.id, ast.Store())], call)
@@ -202,6 +266,8 @@ class _Translate(ast.NodeTransformer):
         if not flipped or not isinstance(node.ctx, ast.Load) or any(
                 isinstance(e, ast.Constant) and e.value in (None, Ellipsis)
                 for e in entries[:max(flipped)]):
+            if isinstance(node.ctx, ast.Load):
+                node.slice = self.whole_axes(node.slice)
             return node
         rest = [ast.Slice(None, None, None) if k in flipped else e for k, e in enumerate(entries)]
         base = node.value

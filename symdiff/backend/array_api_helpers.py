@@ -17,6 +17,16 @@ SHIMS = {
     from array_api_compat import numpy as numpy_namespace
     return numpy_namespace
 ''',
+    "float_dtype": '''def float_dtype(*args):
+    """The dtype of the first real floating array among args, which a mask takes to be
+    used as numbers (the standard does no arithmetic on booleans); float64 when none."""
+    for a in args:
+        if array_api_compat.is_array_api_obj(a):
+            xp = array_namespace(a)
+            if xp.isdtype(a.dtype, "real floating"):
+                return a.dtype
+    return array_namespace(*args).float64
+''',
     "index_set": '''def index_set(x, index, value):
     """x with x[index] = value. JAX arrays cannot be written in place (x.at[index].set);
     other arrays are, as NumPy's are. A new axis (None) in the index is left out, the value
@@ -142,8 +152,8 @@ SHIMS = {
 }
 
 #: What each helper calls: helpers and modules.
-SHIM_NEEDS = {"array_namespace": ("array_api_compat",), "index_set": ("array_api_compat",),
-              "index_add": ("array_api_compat",),
+SHIM_NEEDS = {"array_namespace": ("array_api_compat",), "float_dtype": ("array_api_compat",),
+              "index_set": ("array_api_compat",), "index_add": ("array_api_compat",),
               "scatter_add": ("array_api_compat", "one_hot_add"),
               "one_hot_add": ("math",)}
 

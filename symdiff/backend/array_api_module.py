@@ -18,12 +18,15 @@ import ast
 import math
 
 from . import codegen
-from .array_api import XP, NoArrayApiForm, translate_tree, translating
+from .array_api import XP, Known, NoArrayApiForm, translate_tree, translating
 from .array_api_helpers import SHIM_NEEDS, SHIMS
 from .codegen_nodes import HELPERS, render
 from .helpers import HELPER_NEEDS
 from .quoting import docstring
-from ..ir import Function
+from ..ir import Function, Var
+from ..ir.walk import nodes
+from ..primitives.registry import primitive
+from ..ir.shapes import infer_shapes
 
 #: Names the generated module gives its own meaning: a user's variable may not take one.
 RESERVED = frozenset({XP, "array_api_compat", "math", *SHIMS})
@@ -46,9 +49,11 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     imports: set[str] = set()
     helpers: set[str] = set()
     used: set[str] = set()
-    with translating(used):
-        bodies = [_with_namespace(codegen.function_source(fn, imports, helpers, "", annotate),
-                                  fn, doc, used) for fn, doc in functions]
+    bodies = []
+    for fn, doc in functions:
+        with translating(used, _known(fn)):
+            text = codegen.function_source(fn, imports, helpers, "", annotate)
+        bodies.append(_with_namespace(text, fn, doc, used))
     helper_sources = [_translated_helper(name, used) for name in sorted(_closure(helpers))]
     shims = sorted(_shim_closure(used | {"array_namespace"}))
     used |= {need for name in shims for need in SHIM_NEEDS.get(name, ())}
@@ -70,6 +75,18 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     for body in bodies:
         out.extend(["", "", body.rstrip("\n")])
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _known(fn: Function) -> Known:
+    """The names known to hold numbers whatever the arguments' shapes (loop counters,
+    ``N = X.shape[0]``), those holding booleans (``x > 0``), and the parameters."""
+    scalars = frozenset(k for k, v in infer_shapes(fn, {}, False).items() if v == ())
+    masks: set[str] = set()
+    for n in nodes(fn.body):
+        rule = primitive(n.op).makes_mask
+        if rule is not None and rule(n, lambda v: isinstance(v, Var) and v.name in masks):
+            masks.add(n.out.name)
+    return Known(scalars, frozenset(masks), tuple(p.name for p in fn.params))
 
 
 def _check_names(fn: Function) -> None:

@@ -26,11 +26,6 @@ from seed_cases import SEED_CASES
 
 jax.config.update("jax_enable_x64", True)       # float64, as the NumPy reference
 
-#: Cases whose code indexes a 2-D array by one index (``X[i]``, a row): the standard
-#: leaves that unspecified and array_api_strict refuses it (NumPy, PyTorch, JAX, Dask
-#: read a row).
-ROW_READS = {"svm_loss_naive", "softmax_loss_naive", "rnn_loss", "zip_rows", "enumerate_rows",
-             "row_norms", "pairwise_energy"}
 #: Cases reading ``x[np.arange(N), y]`` (two integer arrays), which Dask cannot index.
 PAIR_READS = {"svm_loss", "softmax_loss", "mlp", "svm_loss_vectorized",
               "softmax_loss_vectorized"}
@@ -54,7 +49,7 @@ LIBRARIES = {
     "jax": jnp.asarray,
     "dask": _chunked,
 }
-EXCLUDED = {"strict": ROW_READS, "dask": PAIR_READS}
+EXCLUDED = {"dask": PAIR_READS}
 
 
 @pytest.fixture(autouse=True)
