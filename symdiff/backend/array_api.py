@@ -106,7 +106,7 @@ def translating(used: set[str], known: Known = Known()):
     """While it is open, every node codegen prints is translated; ``used`` collects the
     helpers and modules the translations call."""
     def translate(printed, n):
-        return translate_printed(_as_numbers(printed, n, known, used), n, used, known.scalars)
+        return translate_printed(_as_numbers(printed, n, known, used), n, used, known)
     TRANSLATIONS.append(translate)
     try:
         yield used
@@ -114,10 +114,10 @@ def translating(used: set[str], known: Known = Known()):
         TRANSLATIONS.remove(translate)
 
 
-def translate_printed(printed, n, used: set[str], scalars=frozenset()):
+def translate_printed(printed, n, used: set[str], known: Known = Known()):
     """A node's printed expression or statements, in array-API calls."""
     t = _Translate(getattr(n, "loc", None), used, f"line {n.loc.line}" if getattr(n, "loc", None)
-                   else "", scalars if getattr(n, "op", None) in ARRAY_INDEXING else None)
+                   else "", known if getattr(n, "op", None) in ARRAY_INDEXING else None)
     if isinstance(printed, list):
         out = []
         for stmt in printed:
@@ -201,17 +201,17 @@ def _of_array(x, attr: str) -> ast.expr:
 class _Translate(ast.NodeTransformer):
     """Rewrites one printed tree; ``loc`` and ``what`` locate refusals."""
 
-    def __init__(self, loc, used: set[str], what: str, scalars=None):
+    def __init__(self, loc, used: set[str], what: str, known: Known | None = None):
         self.loc, self.used, self.what = loc, used, what
-        self.scalars = scalars      # None: the subscripts are not array indexing
+        self.known = known      # None: the subscripts are not array indexing
 
     def whole_axes(self, index):
         """``X[i]`` as ``X[i, ...]``: the standard reads a row of a 2-D array only when the
         index says the later axes are whole (``i`` a number, not an integer array)."""
         entries = index.elts if isinstance(index, ast.Tuple) else [index]
-        if self.scalars is None or not all(
+        if self.known is None or not all(
                 isinstance(e, ast.Slice) or isinstance(e, ast.Constant) and
-                type(e.value) is int or isinstance(e, ast.Name) and e.id in self.scalars
+                type(e.value) is int or isinstance(e, ast.Name) and e.id in self.known.scalars
                 or isinstance(e, ast.UnaryOp) and isinstance(e.operand, ast.Constant)
                 for e in entries):
             return index
@@ -266,8 +266,12 @@ class _Translate(ast.NodeTransformer):
         if not flipped or not isinstance(node.ctx, ast.Load) or any(
                 isinstance(e, ast.Constant) and e.value in (None, Ellipsis)
                 for e in entries[:max(flipped)]):
-            if isinstance(node.ctx, ast.Load):
-                node.slice = self.whole_axes(node.slice)
+            if not isinstance(node.ctx, ast.Load):
+                return node
+            if self.integer_arrays(node.slice):
+                self.used.add("gather")
+                return ast.Call(ast.Name("gather", ast.Load()), [node.value, node.slice], [])
+            node.slice = self.whole_axes(node.slice)
             return node
         rest = [ast.Slice(None, None, None) if k in flipped else e for k, e in enumerate(entries)]
         base = node.value
@@ -278,6 +282,14 @@ class _Translate(ast.NodeTransformer):
         axes = flipped[0] if len(flipped) == 1 else ast.Tuple(
             [ast.Constant(k) for k in flipped], ast.Load())
         return xp_call("flip", [base], [_kw("axis", axes)])
+
+    def integer_arrays(self, index) -> bool:
+        """Whether an index is two or more integer arrays (``x[np.arange(N), y]``), which
+        Dask reads only through the ``gather`` helper."""
+        return self.known is not None and isinstance(index, ast.Tuple) and \
+            len(index.elts) > 1 and all(
+                isinstance(e, ast.Name) and e.id not in self.known.scalars and
+                e.id not in self.known.masks for e in index.elts)
 
     def visit_FunctionDef(self, node):
         node.decorator_list = [d for d in node.decorator_list

@@ -73,6 +73,22 @@ SHIMS = {
         return x.index_put_(index, xp.broadcast_to(xp.asarray(g), shape), accumulate=True)
     return one_hot_add(x, index, g)
 ''',
+    "gather": '''def gather(x, index):
+    """x[index], index a tuple of integer arrays over x's leading axes. Dask indexes with
+    one array at a time: there x is read along its leading axes flattened, at the flat
+    indices (lazily); other libraries index with the tuple."""
+    if not array_api_compat.is_dask_array(x):
+        return x[index]
+    xp = array_namespace(x)
+    index = xp.broadcast_arrays(*[xp.asarray(i) for i in index])
+    lead, rest = tuple(x.shape[:len(index)]), tuple(x.shape[len(index):])
+    flat = xp.zeros_like(index[0])
+    for i, n in zip(index, lead):
+        flat = flat * n + xp.where(i < 0, i + n, i)
+    rows = xp.reshape(x, (math.prod(lead),) + rest)
+    picked = xp.take(rows, xp.reshape(flat, (-1,)), axis=0)
+    return xp.reshape(picked, tuple(index[0].shape) + rest)
+''',
     "one_hot_add": '''def one_hot_add(x, index, g):
     """x with g added at the integer arrays of index (over x's leading axes), as a product
     by a one-hot matrix: standard calls only, lazy in Dask."""
@@ -155,6 +171,6 @@ SHIMS = {
 SHIM_NEEDS = {"array_namespace": ("array_api_compat",), "float_dtype": ("array_api_compat",),
               "index_set": ("array_api_compat",), "index_add": ("array_api_compat",),
               "scatter_add": ("array_api_compat", "one_hot_add"),
-              "one_hot_add": ("math",)}
+              "one_hot_add": ("math",), "gather": ("array_api_compat", "math")}
 
 __all__ = ["SHIMS", "SHIM_NEEDS"]
