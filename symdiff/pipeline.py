@@ -191,9 +191,10 @@ def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header:
             hvp = hvp_ir(src, wrt, tuple_out, own, forward)
             functions.append((hvp, f"Hessian of {where} with respect to {names}, times v."
                                    "\n\n    Forward mode applied to the gradient."))
-            extra.append(hessian_source(forward, wrt, tuple_out, where))
+            extra.append(hessian_source(forward, wrt, tuple_out, where) if backend != "array-api"
+                         else (forward, wrt, tuple_out, where))
         owners.update({fn.name: (src, forward) for fn, _ in functions if fn.name not in owners})
-    if backend == "array-api":
+    if backend == "array-api":               # its Hessian is written there, in its calls
         from .backend.array_api_module import module_source
         return module_source(functions, header, _commenting(annotate, owners), extra)
     if jit:

@@ -95,10 +95,12 @@ ARRAY_INDEXING = frozenset({"getitem", "setitem", "scatter", "add_at"})
 class Known:
     """What the module knows of a function's values: ``scalars`` are numbers (``i`` in
     ``X[i]``, which then reads a row), ``masks`` hold booleans, ``params`` are its
-    parameters (whose float dtype a mask takes when used as numbers)."""
+    parameters (whose float dtype a mask takes when used as numbers), ``arrays`` are
+    arrays of one axis or more (never Python numbers)."""
     scalars: frozenset = frozenset()
     masks: frozenset = frozenset()
     params: tuple = ()
+    arrays: frozenset = frozenset()
 
 
 @contextmanager
@@ -117,7 +119,7 @@ def translating(used: set[str], known: Known = Known()):
 def translate_printed(printed, n, used: set[str], known: Known = Known()):
     """A node's printed expression or statements, in array-API calls."""
     t = _Translate(getattr(n, "loc", None), used, f"line {n.loc.line}" if getattr(n, "loc", None)
-                   else "", known if getattr(n, "op", None) in ARRAY_INDEXING else None)
+                   else "", known, getattr(n, "op", None) in ARRAY_INDEXING)
     if isinstance(printed, list):
         out = []
         for stmt in printed:
@@ -201,15 +203,16 @@ def _of_array(x, attr: str) -> ast.expr:
 class _Translate(ast.NodeTransformer):
     """Rewrites one printed tree; ``loc`` and ``what`` locate refusals."""
 
-    def __init__(self, loc, used: set[str], what: str, known: Known | None = None):
-        self.loc, self.used, self.what = loc, used, what
-        self.known = known      # None: the subscripts are not array indexing
+    def __init__(self, loc, used: set[str], what: str, known: Known = Known(),
+                 indexing: bool = False):
+        self.loc, self.used, self.what, self.known = loc, used, what, known
+        self.indexing = indexing      # whether the subscripts index arrays (not lists)
 
     def whole_axes(self, index):
         """``X[i]`` as ``X[i, ...]``: the standard reads a row of a 2-D array only when the
         index says the later axes are whole (``i`` a number, not an integer array)."""
         entries = index.elts if isinstance(index, ast.Tuple) else [index]
-        if self.known is None or not all(
+        if not self.indexing or not all(
                 isinstance(e, ast.Slice) or isinstance(e, ast.Constant) and
                 type(e.value) is int or isinstance(e, ast.Name) and e.id in self.known.scalars
                 or isinstance(e, ast.UnaryOp) and isinstance(e.operand, ast.Constant)
@@ -286,7 +289,7 @@ class _Translate(ast.NodeTransformer):
     def integer_arrays(self, index) -> bool:
         """Whether an index is two or more integer arrays (``x[np.arange(N), y]``), which
         Dask reads only through the ``gather`` helper."""
-        return self.known is not None and isinstance(index, ast.Tuple) and \
+        return self.indexing and isinstance(index, ast.Tuple) and \
             len(index.elts) > 1 and all(
                 isinstance(e, ast.Name) and e.id not in self.known.scalars and
                 e.id not in self.known.masks for e in index.elts)
@@ -386,8 +389,8 @@ class _Translate(ast.NodeTransformer):
             and len(shape.args) == 1 else None
         if of is not None and not keywords:
             inner = self.visit(of)
-            if isinstance(of, ast.Call):           # np.shape(v): v may be a Python number
-                inner = _asarray(inner)
+            if not (isinstance(of, ast.Name) and of.id in self.known.arrays):
+                inner = _asarray(inner)            # v may be a Python number
             return xp_call("zeros_like", [inner])
         if not any(k.arg == "dtype" for k in keywords):
             keywords = keywords + [_kw("dtype", _xp_attr("float64"))]

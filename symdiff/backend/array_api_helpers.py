@@ -167,10 +167,73 @@ SHIMS = {
 ''',
 }
 
+#: symdiff's NumPy helpers (``backend.helpers``) written anew in standard calls, where
+#: translating them would not do: ``prod_others`` writes into slices and calls
+#: ``np.cumprod``, which the standard lacks before its 2024.12 edition.
+REWRITTEN = {
+    "prod_others": '''def prod_others(x, axis):
+    """For every element of x, the product of the other elements along axis (all axes
+    for None): the products on its left times those on its right, never dividing. The
+    running products are built one step of the axis at a time (no cumulative product
+    in the standard before 2024.12)."""
+    xp = array_namespace(x)
+    moved, flat, order = _along_last(xp, xp.asarray(x), axis)
+    left, right = _running_products(xp, flat)
+    both = xp.stack([a * b for a, b in zip(left, right)], axis=-1)
+    return xp.permute_dims(xp.reshape(both, moved.shape), _inverse(order))
+''',
+    "prod_others_jvp": '''def prod_others_jvp(t, x, axis):
+    """The tangent of prod_others(x, axis) along t: the product rule through the running
+    products."""
+    xp = array_namespace(t, x)
+    moved, flat, order = _along_last(xp, xp.asarray(x), axis)
+    t = xp.broadcast_to(xp.asarray(t), xp.asarray(x).shape)
+    dflat = xp.reshape(xp.permute_dims(t, order), flat.shape)
+    m = flat.shape[-1]
+    left, dleft = [xp.ones_like(flat[..., 0])], [xp.zeros_like(flat[..., 0])]
+    for k in range(1, m):
+        dleft.append(dleft[-1] * flat[..., k - 1] + left[-1] * dflat[..., k - 1])
+        left.append(left[-1] * flat[..., k - 1])
+    right, dright = [xp.ones_like(flat[..., 0])], [xp.zeros_like(flat[..., 0])]
+    for k in range(m - 2, -1, -1):
+        dright.append(dright[-1] * flat[..., k + 1] + right[-1] * dflat[..., k + 1])
+        right.append(right[-1] * flat[..., k + 1])
+    both = xp.stack([dl * r + lf * dr for dl, r, lf, dr in
+                     zip(dleft, right[::-1], left, dright[::-1])], axis=-1)
+    return xp.permute_dims(xp.reshape(both, moved.shape), _inverse(order))
+''',
+}
+
+#: What the rewritten helpers call, emitted with them.
+REWRITTEN_SUPPORT = '''def _along_last(xp, x, axis):
+    """x with the axes of axis moved last and flattened into one: (moved, flat, order)."""
+    axes = tuple(range(x.ndim)) if axis is None else axis if isinstance(axis, tuple) else (axis,)
+    axes = [a % x.ndim for a in axes]
+    order = tuple([a for a in range(x.ndim) if a not in axes] + axes)
+    moved = xp.permute_dims(x, order)
+    flat = xp.reshape(moved, tuple(moved.shape[:x.ndim - len(axes)]) + (-1,))
+    return moved, flat, order
+
+
+def _running_products(xp, flat):
+    """The products of the elements before each one along the last axis, and after it."""
+    m = flat.shape[-1]
+    left, right = [xp.ones_like(flat[..., 0])], [xp.ones_like(flat[..., 0])]
+    for k in range(1, m):
+        left.append(left[-1] * flat[..., k - 1])
+        right.append(right[-1] * flat[..., m - k])
+    return left, right[::-1]
+
+
+def _inverse(order):
+    """The permutation that undoes order."""
+    return tuple(sorted(range(len(order)), key=order.__getitem__))
+'''
+
 #: What each helper calls: helpers and modules.
 SHIM_NEEDS = {"array_namespace": ("array_api_compat",), "float_dtype": ("array_api_compat",),
               "index_set": ("array_api_compat",), "index_add": ("array_api_compat",),
               "scatter_add": ("array_api_compat", "one_hot_add"),
               "one_hot_add": ("math",), "gather": ("array_api_compat", "math")}
 
-__all__ = ["SHIMS", "SHIM_NEEDS"]
+__all__ = ["SHIMS", "SHIM_NEEDS", "REWRITTEN", "REWRITTEN_SUPPORT"]

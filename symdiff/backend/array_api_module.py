@@ -19,7 +19,8 @@ import math
 
 from . import codegen
 from .array_api import XP, Known, NoArrayApiForm, translate_tree, translating
-from .array_api_helpers import SHIM_NEEDS, SHIMS
+from .array_api_hessian import hessian_source
+from .array_api_helpers import REWRITTEN, REWRITTEN_SUPPORT, SHIM_NEEDS, SHIMS
 from .codegen_nodes import HELPERS, render
 from .helpers import HELPER_NEEDS
 from .quoting import docstring
@@ -40,10 +41,8 @@ NAMESPACE_COMMENT = "the arguments' array library"
 def module_source(functions: list[tuple[Function, str]], header: str,
                   annotate=None, extra=()) -> str:
     """The module: header, imports, helpers, then the functions, each taking its namespace
-    from its arguments. ``extra`` (the Hessian's assembly, written in NumPy) is refused."""
-    if extra:
-        raise NoArrayApiForm("the Hessian (--order 2) has no array-API form yet",
-                             hint="use the NumPy backend for Hessians")
+    from its arguments. ``extra`` holds ``(forward, wrt, tuple_out, where)`` of each
+    Hessian to assemble from its ``hvp_`` (``array_api_hessian``)."""
     for fn, _ in functions:
         _check_names(fn)
     imports: set[str] = set()
@@ -62,6 +61,8 @@ def module_source(functions: list[tuple[Function, str]], header: str,
         constants.update(dict(fn.constants))
     if any("math." in _number(v) for v in constants.values()):
         used.add("math")
+    if extra:
+        used.add("math")
     out = [docstring(header), ""]
     if "math" in used or "math" in imports:
         out.append("import math")
@@ -70,9 +71,11 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     if constants:
         out.append("")
         out.extend(f"{k} = {_number(v)}" for k, v in sorted(constants.items()))
+    if any(name in REWRITTEN for name in helpers):
+        helper_sources.append(REWRITTEN_SUPPORT)
     for text in helper_sources + [SHIMS[name] for name in shims]:
         out.extend(["", "", text.rstrip("\n")])
-    for body in bodies:
+    for body in bodies + [hessian_source(*e) for e in extra]:
         out.extend(["", "", body.rstrip("\n")])
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -132,7 +135,9 @@ def _shim_closure(used: set[str]) -> set[str]:
 
 def _translated_helper(name: str, used: set[str]) -> str:
     """One of symdiff's NumPy helpers (``unbroadcast``) in array-API calls, taking its
-    namespace from its array arguments."""
+    namespace from its array arguments (rewritten by hand where translating would not do)."""
+    if name in REWRITTEN:
+        return REWRITTEN[name]
     tree = ast.parse(HELPERS[name]).body[0]
     tree = translate_tree(tree, used, f"the helper {name}")
     arrays = [a.arg for a in tree.args.args if a.arg not in OPTIONS]
