@@ -109,13 +109,79 @@ SHIMS = {
 ''',
     "einsum": '''def einsum(subscripts, *operands):
     """np.einsum. The array API standard has none; NumPy, PyTorch, JAX, CuPy and Dask
-    each have their own."""
+    each have their own, other libraries get sum_of_products."""
     xp = array_namespace(*operands)
-    if not hasattr(xp, "einsum"):
-        raise TypeError(f"{xp.__name__} has no einsum (not in the array API standard)")
     dtype = next(o.dtype for o in operands if hasattr(o, "shape"))
-    return xp.einsum(subscripts, *[o if hasattr(o, "shape") else xp.asarray(o, dtype=dtype)
-                                   for o in operands])
+    operands = [o if hasattr(o, "shape") else xp.asarray(o, dtype=dtype) for o in operands]
+    if not hasattr(xp, "einsum"):                # array_api_strict: products and sums
+        return sum_of_products(xp, subscripts, operands)
+    return xp.einsum(subscripts, *operands)
+''',
+    "sum_of_products": '''def sum_of_products(xp, subscripts, operands):
+    """np.einsum in standard calls: each operand's axes labelled (a label repeated in one
+    operand taken as a diagonal), the operands multiplied in turn, broadcast over the
+    labels seen so far, and a label summed out once no later operand nor the output has
+    it."""
+    inputs, _, output = subscripts.replace(" ", "").partition("->")
+    inputs = inputs.split(",")
+    rank = max([o.ndim - len(s.replace("...", "")) for o, s in zip(operands, inputs)
+                if "..." in s], default=0)
+    dots = [chr(0x100 + k) for k in range(rank)]      # the axes "..." stands for
+
+    def labels_of(s, ndim):
+        if "..." not in s:
+            return list(s)
+        left, right = s.split("...")
+        return list(left) + dots[rank - (ndim - len(left) - len(right)):] + list(right)
+    labelled = [_diagonals(xp, o, labels_of(s, o.ndim)) for o, s in zip(operands, inputs)]
+    if not _:                                         # implicit: the labels written once
+        seen = "".join(inputs).replace(".", "")
+        out = dots + sorted(k for k in set(seen) if seen.count(k) == 1)
+    else:
+        out = labels_of(output, len(output.replace("...", "")) + rank)
+    product, have = None, []
+    for k, (o, labels) in enumerate(labelled):
+        if product is None:
+            product, have = o, labels
+        else:
+            union = have + [label for label in labels if label not in have]
+            product = _aligned(xp, product, have, union) * _aligned(xp, o, labels, union)
+            have = union
+        later = set(out).union(*[set(labels) for _o, labels in labelled[k + 1:]])
+        gone = tuple(i for i, label in enumerate(have) if label not in later)
+        if gone:
+            product = xp.sum(product, axis=gone)
+            have = [label for label in have if label in later]
+    return xp.permute_dims(product, tuple(have.index(label) for label in out))
+
+
+def _diagonals(xp, x, labels):
+    """x and its labels, a label it repeats taken as the diagonal of those two axes."""
+    while len(set(labels)) < len(labels):
+        label = next(k for k in labels if labels.count(k) > 1)
+        first = labels.index(label)
+        second = labels.index(label, first + 1)
+        rest = [i for i in range(len(labels)) if i not in (first, second)]
+        x = xp.linalg.diagonal(xp.permute_dims(x, tuple(rest + [first, second])))
+        labels = [labels[i] for i in rest] + [label]
+    return x, labels
+
+
+def _aligned(xp, x, labels, union):
+    """x with its axes in union's order, a length-1 axis for each label it lacks."""
+    order = sorted(range(len(labels)), key=lambda i: union.index(labels[i]))
+    x = xp.permute_dims(x, tuple(order))
+    sizes = iter(x.shape)
+    return xp.reshape(x, tuple(next(sizes) if label in labels else 1 for label in union))
+''',
+    "isclose": '''def isclose(a, b, rtol=1e-05, atol=1e-08):
+    """np.isclose(a, b, rtol, atol) as numbers, 1 where a and b are equal or within
+    atol + rtol * |b|, else 0, in their float dtype: the standard has no isclose, nor
+    arithmetic on booleans."""
+    xp = array_namespace(a, b)
+    a, b = xp.asarray(a), xp.asarray(b)
+    close = xp.logical_or(a == b, xp.abs(a - b) <= atol + rtol * xp.abs(b))
+    return xp.astype(close, float_dtype(a, b))
 ''',
     "dot": '''def dot(a, b):
     """np.dot: a product by a scalar, a matmul up to a matrix b, else a contraction of
@@ -234,6 +300,7 @@ def _inverse(order):
 SHIM_NEEDS = {"array_namespace": ("array_api_compat",), "float_dtype": ("array_api_compat",),
               "index_set": ("array_api_compat",), "index_add": ("array_api_compat",),
               "scatter_add": ("array_api_compat", "one_hot_add"),
-              "one_hot_add": ("math",), "gather": ("array_api_compat", "math")}
+              "one_hot_add": ("math",), "einsum": ("sum_of_products",),
+              "isclose": ("float_dtype",), "gather": ("array_api_compat", "math")}
 
 __all__ = ["SHIMS", "SHIM_NEEDS", "REWRITTEN", "REWRITTEN_SUPPORT"]
