@@ -314,6 +314,9 @@ class _Translate(ast.NodeTransformer):
             return self.zeros(args, keywords, raw)
         if func in ("empty", "ones", "full") and not any(k.arg == "dtype" for k in keywords):
             keywords.append(_kw("dtype", _xp_attr("float64")))     # NumPy's default dtype
+        if func == "full" and len(args) == 2 and not _number_literal(args[1]):
+            # the standard fills with a Python number only: an array value is added
+            return ast.BinOp(xp_call("zeros", args[:1], keywords), ast.Add(), args[1])
         if func in ("shape", "ndim", "size") and len(args) == 1:
             return self.size_of(func, args[0])
         if func in ("array", "copy"):
@@ -437,6 +440,11 @@ def _dotted(e) -> str:
 
 __all__ = ["translating", "translate_printed", "translate_tree", "numpy_name", "XP",
            "NoArrayApiForm"]
+
+
+def _number_literal(e) -> bool:
+    return isinstance(e, ast.Constant) or isinstance(e, ast.UnaryOp) and \
+        isinstance(e.operand, ast.Constant)
 
 
 def _shape_tuple(shape: ast.expr) -> ast.expr:

@@ -39,10 +39,11 @@ NAMESPACE_COMMENT = "the arguments' array library"
 
 
 def module_source(functions: list[tuple[Function, str]], header: str,
-                  annotate=None, extra=()) -> str:
+                  annotate=None, extra=(), arg_shapes=None) -> str:
     """The module: header, imports, helpers, then the functions, each taking its namespace
     from its arguments. ``extra`` holds ``(forward, wrt, tuple_out, where)`` of each
-    Hessian to assemble from its ``hvp_`` (``array_api_hessian``)."""
+    Hessian to assemble from its ``hvp_`` (``array_api_hessian``); ``arg_shapes``, the
+    shapes of the parameters where known, tell which values are numbers."""
     for fn, _ in functions:
         _check_names(fn)
     imports: set[str] = set()
@@ -50,7 +51,7 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     used: set[str] = set()
     bodies = []
     for fn, doc in functions:
-        with translating(used, _known(fn)):
+        with translating(used, _known(fn, arg_shapes)):
             text = codegen.function_source(fn, imports, helpers, "", annotate)
         bodies.append(_with_namespace(text, fn, doc, used))
     helper_sources = [_translated_helper(name, used) for name in sorted(_closure(helpers))]
@@ -80,16 +81,19 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _known(fn: Function) -> Known:
+def _known(fn: Function, arg_shapes=None) -> Known:
     """The names known to hold numbers whatever the arguments' shapes (loop counters,
     ``N = X.shape[0]``), those holding booleans (``x > 0``), and the parameters."""
-    scalars = frozenset(k for k, v in infer_shapes(fn, {}, False).items() if v == ())
+    given = {p.name: arg_shapes[p.name] for p in fn.params if p.name in (arg_shapes or {})}
+    shapes = infer_shapes(fn, given, False)
+    scalars = frozenset(k for k, v in shapes.items() if v == ())
     masks: set[str] = set()
     for n in nodes(fn.body):
         rule = primitive(n.op).makes_mask
         if rule is not None and rule(n, lambda v: isinstance(v, Var) and v.name in masks):
             masks.add(n.out.name)
-    return Known(scalars, frozenset(masks), tuple(p.name for p in fn.params))
+    return Known(scalars, frozenset(masks), tuple(p.name for p in fn.params),
+                 frozenset(k for k, v in shapes.items() if v))
 
 
 def _check_names(fn: Function) -> None:

@@ -172,6 +172,20 @@ def test_row_reads_say_the_later_axes_are_whole():
     assert "[k, ...]" in source
 
 
+def _row_of(X, i):
+    return np.sum(X[i] ** 2) + np.sum(X[1:] * X[0])
+
+
+def test_a_row_chosen_by_an_integer_argument_on_strict():
+    """X[i] with i an int argument: known to be a number once the call's arguments are
+    seen, so read as X[i, ...]."""
+    X = np.random.default_rng(7).normal(size=(4, 3))
+    want = symdiff.grad(_row_of)(X, 2)
+    np.testing.assert_allclose(want, numerical_gradient(_row_of, (X, 2), 0), rtol=1e-6)
+    got = symdiff.grad(_row_of, backend="array-api")(array_api_strict.asarray(X), 2)
+    np.testing.assert_allclose(to_numpy(got), want, rtol=1e-12)
+
+
 def test_a_mask_used_as_numbers_takes_the_float_dtype():
     """max routes its gradient through a mask, summed and multiplied: on float32
     array_api_strict arrays it is cast to float32, not float64."""
@@ -295,12 +309,16 @@ def _reduced(X):
     return np.sum(np.sum(X, 1) ** 2) + np.mean(np.cumsum(X, axis=1)) + np.sum(np.mean(X, 0) ** 3)
 
 
+def _counted(x):
+    return np.sum(x * np.sum(x > 0)) + np.mean(x > 0.5) * np.sum(x ** 2)
+
+
 @pytest.mark.parametrize("fn, shapes", [(_shuffled, [(4,)]), (_stacked, [(3,), (3,)]),
-                                        (_reduced, [(3, 4)])], ids=lambda v: getattr(
-                                            v, "__name__", ""))
+                                        (_reduced, [(3, 4)]), (_counted, [(3, 4)])],
+                         ids=lambda v: getattr(v, "__name__", ""))
 def test_parameters_the_standard_takes_by_keyword(fn, shapes):
     """np.repeat(x, 2, 0), np.flip(x, 0), np.tril(A, 0)...: axis and k by keyword, which
-    array_api_strict insists on."""
+    array_api_strict insists on; np.full with an array value; masks counted."""
     rng = np.random.default_rng(4)
     args = tuple(rng.normal(size=s) for s in shapes)
     wrt = tuple(range(len(args)))
