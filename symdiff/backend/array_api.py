@@ -13,6 +13,9 @@ library the ``array-api-compat`` package knows (NumPy, PyTorch, JAX, CuPy, Dask.
     x.copy(), np.array(x)           xp.asarray(x, copy=True)
     out[i] = v; out[i] += v         out = index_set(out, i, v); out = index_add(out, i, v)
     np.add.at(out, (i, j), g)       out = scatter_add(out, (i, j), g)
+    X[i] (i a number)               X[i, ...]: the later axes whole, as the standard asks
+    x[np.arange(N), y]              gather(x, (tmp, y)): Dask takes one index array only
+    mask * g, np.sum(mask)          xp.astype(mask, float_dtype(g)) * g: no arithmetic on bools
     np.einsum, np.dot, np.outer     einsum(...), dot(...), outer(...)
 
 Writes into arrays go through small helpers because JAX arrays cannot be written in
