@@ -43,7 +43,7 @@ from .optimize.passes import PASSES, fold_into_sums, implicit_broadcasts, optimi
 from .optimize.lean import lean_aliases
 from .optimize.ranks import simplify_broadcasts
 from .frontend.parse import FunctionSource
-from .frontend.received_arrays import received_note
+from .frontend.received_arrays import noted
 from .ad.returns import own_results
 from .backend.quoting import docstring
 from .ad.reverse import reverse_with_shapes
@@ -192,10 +192,11 @@ def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header:
             hvp = hvp_ir(src, wrt, tuple_out, own, forward)
             functions.append((hvp, f"Hessian of {where} with respect to {names}, times v."
                                    "\n\n    Forward mode applied to the gradient."))
-            extra.append(hessian_source(forward, wrt, tuple_out, where))
+            extra.append(hessian_source(forward, wrt, tuple_out, where) if backend != "array-api"
+                         else (forward, wrt, tuple_out, where))
         owners.update({fn.name: (src, forward) for fn, _ in functions if fn.name not in owners})
     functions = [(fn, noted(doc, fn)) for fn, doc in functions]
-    if backend == "array-api":
+    if backend == "array-api":               # its Hessian is written there, in its calls
         from .backend.array_api_module import module_source
         return module_source(functions, header, _commenting(annotate, owners), extra)
     if jit:
@@ -264,12 +265,6 @@ def module_of(plans: list[Planned], functions: list[Function], header: str,
                                  header, (), _commenting(annotate, owners), jit=jit)
 
 
-def noted(doc: str, fn: Function) -> str:
-    """A function's docstring, with which module arrays it takes by keyword (if any)."""
-    note = received_note(fn.received)
-    return f"{doc}\n\n    {note}" if note else doc
-
-
 def _own(forward: Function, arg_shapes: dict[str, Any] | None) -> dict[str, Any] | None:
     """The shapes of this function's own parameters (others belong to other functions)."""
     params = {p.name for p in forward.params}
@@ -298,9 +293,9 @@ def hessian_source(fn: Function, wrt: tuple[int, ...], tuple_out: bool, where: s
         names[local] = next(c for c in [local] + [f"{local}_{k}" for k in range(1, 99)]
                             if c not in taken)
         taken.add(names[local])
-    received = [name for name, _ in fn.received]        # module arrays: by keyword
+    signature = ", ".join(codegen.parameter_list(fn))   # module arrays: by keyword
+    received = dict(fn.received)
     params = ", ".join(p.name for p in fn.params if p.name not in received)
-    signature = ", ".join([params, "*", *received]) if received else params
     passed = "".join(f", {name}={name}" for name in received)
     chosen = ", ".join(fn.params[i].name for i in wrt)
     several = tuple_out or len(wrt) > 1

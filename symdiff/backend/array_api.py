@@ -13,6 +13,9 @@ library the ``array-api-compat`` package knows (NumPy, PyTorch, JAX, CuPy, Dask.
     x.copy(), np.array(x)           xp.asarray(x, copy=True)
     out[i] = v; out[i] += v         out = index_set(out, i, v); out = index_add(out, i, v)
     np.add.at(out, (i, j), g)       out = scatter_add(out, (i, j), g)
+    X[i] (i a number)               X[i, ...]: the later axes whole, as the standard asks
+    x[np.arange(N), y]              gather(x, (tmp, y)): Dask takes one index array only
+    mask * g, np.sum(mask)          xp.astype(mask, float_dtype(g)) * g: no arithmetic on bools
     np.einsum, np.dot, np.outer     einsum(...), dot(...), outer(...)
 
 Writes into arrays go through small helpers because JAX arrays cannot be written in
@@ -27,69 +30,46 @@ from __future__ import annotations
 
 import ast
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from ..errors import SymdiffError
+from ..ir import Var
+from ..primitives.registry import primitive
 from .codegen_math import global_name
+from .array_api_names import (CONSTANTS, DTYPES, KEYWORD_ONLY, LINALG, RENAMED, SAME,
+                              SHIM_CALLS)
 from .codegen_nodes import TRANSLATIONS
 
 #: the name the generated code gives the arguments' array namespace
 XP = "xp"
-
-#: NumPy functions spelled the same in the array API standard (2023.12 and later).
-SAME = frozenset("""
-abs acosh add all any arange argmax argmin argsort asinh broadcast_arrays broadcast_to ceil
-clip conj copysign cos cosh divide empty empty_like equal exp expm1 expand_dims eye flip
-floor floor_divide full full_like greater greater_equal hypot isfinite isinf isnan less
-less_equal linspace log log10 log1p log2 logaddexp logical_and logical_not logical_or
-logical_xor matmul max maximum mean meshgrid min minimum moveaxis multiply negative
-nonzero not_equal ones ones_like positive prod remainder repeat reshape roll round sign
-signbit sin sinh sort sqrt square squeeze stack subtract sum tan tanh tile
-tril triu trunc where zeros_like searchsorted
-""".split())
-
-#: NumPy functions the standard spells otherwise.
-RENAMED = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arctan2": "atan2",
-           "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "power": "pow",
-           "absolute": "abs", "concatenate": "concat", "cumsum": "cumulative_sum",
-           "transpose": "permute_dims", "true_divide": "divide", "amax": "max",
-           "amin": "min", "fabs": "abs"}
-
-#: Functions whose later parameters the standard takes by keyword only: how many it takes
-#: by position, then the names of the rest in NumPy's order (``np.repeat(x, 2, 0)`` is
-#: ``xp.repeat(x, 2, axis=0)``).
-KEYWORD_ONLY = {"expand_dims": (1, ("axis",)), "repeat": (2, ("axis",)),
-                "flip": (1, ("axis",)), "roll": (2, ("axis",)), "tril": (1, ("k",)),
-                "triu": (1, ("k",)), "argmax": (1, ("axis",)), "argmin": (1, ("axis",)),
-                "sort": (1, ("axis",)), "argsort": (1, ("axis",)), "squeeze": (1, ("axis",)),
-                "sum": (1, ("axis",)), "prod": (1, ("axis",)), "mean": (1, ("axis",)),
-                "max": (1, ("axis",)), "min": (1, ("axis",)), "cumsum": (1, ("axis",)),
-                "concatenate": (1, ("axis",)), "stack": (1, ("axis",))}
-
-#: The standard's linear-algebra extension (``xp.linalg``).
-LINALG = frozenset("cholesky det eigh eigvalsh inv slogdet solve svd qr pinv".split())
-
-#: NumPy constants and dtypes, which the standard names too.
-CONSTANTS = frozenset("pi e inf nan newaxis float64 float32 int64 int32 int8 int16 uint8 "
-                      "bool complex128 complex64".split())
-DTYPES = {"float64": "float64", "float32": "float32", "int64": "int64", "int32": "int32",
-          "bool_": "bool", "float_": "float64", "intp": "int64"}
-
-#: Helpers the translation calls (``array_api_helpers.SHIMS`` holds their source).
-SHIM_CALLS = {"add.at": "scatter_add", "einsum": "einsum", "dot": "dot", "outer": "outer",
-              "multiply.outer": "multiply_outer", "swapaxes": "swapaxes",
-              "broadcast_shapes": "broadcast_shapes", "tensordot": "tensordot"}
 
 
 class NoArrayApiForm(SymdiffError):
     """Printed code uses a NumPy feature that the array API standard has no form of."""
 
 
+#: Nodes whose printed subscripts index arrays (not Python lists, as a tape's do).
+ARRAY_INDEXING = frozenset({"getitem", "setitem", "scatter", "add_at"})
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the module knows of a function's values: ``scalars`` are numbers (``i`` in
+    ``X[i]``, which then reads a row), ``masks`` hold booleans, ``params`` are its
+    parameters (whose float dtype a mask takes when used as numbers), ``arrays`` are
+    arrays of one axis or more (never Python numbers)."""
+    scalars: frozenset = frozenset()
+    masks: frozenset = frozenset()
+    params: tuple = ()
+    arrays: frozenset = frozenset()
+
+
 @contextmanager
-def translating(used: set[str]):
+def translating(used: set[str], known: Known = Known()):
     """While it is open, every node codegen prints is translated; ``used`` collects the
     helpers and modules the translations call."""
     def translate(printed, n):
-        return translate_printed(printed, n, used)
+        return translate_printed(_as_numbers(printed, n, known, used), n, used, known)
     TRANSLATIONS.append(translate)
     try:
         yield used
@@ -97,10 +77,10 @@ def translating(used: set[str]):
         TRANSLATIONS.remove(translate)
 
 
-def translate_printed(printed, n, used: set[str]):
+def translate_printed(printed, n, used: set[str], known: Known = Known()):
     """A node's printed expression or statements, in array-API calls."""
     t = _Translate(getattr(n, "loc", None), used, f"line {n.loc.line}" if getattr(n, "loc", None)
-                   else "")
+                   else "", known, getattr(n, "op", None) in ARRAY_INDEXING)
     if isinstance(printed, list):
         out = []
         for stmt in printed:
@@ -108,6 +88,40 @@ def translate_printed(printed, n, used: set[str]):
             out.extend(result if isinstance(result, list) else [result])
         return out
     return t.visit(printed)
+
+
+def _as_numbers(printed, n, known: Known, used: set[str]):
+    """A mask read as numbers (summed, multiplied) cast to a float dtype first:
+    ``xp.astype(m, float_dtype(g, W))``, the first float array's dtype among the node's
+    other operands, then the function's parameters. The standard does no arithmetic on
+    booleans (NumPy reads them as 0 and 1)."""
+    entry = primitive(n.op)
+    if not (n.op == "ew" or entry.reduction and entry.makes_mask is None):
+        return printed
+    masks = {a.name for a in n.args if isinstance(a, Var) and a.name in known.masks}
+    if not masks:
+        return printed
+    others = [a.name for a in n.args if isinstance(a, Var) and a.name not in known.masks]
+    like = list(dict.fromkeys(others + list(known.params)))
+    used.add("float_dtype")
+
+    class Cast(ast.NodeTransformer):
+        def visit_Name(self, name):
+            if name.id not in masks or not isinstance(name.ctx, ast.Load):
+                return name
+            dtype = ast.Call(ast.Name("float_dtype", ast.Load()),
+                             [ast.Name(k, ast.Load()) for k in like], [])
+            return xp_call("astype", [name, dtype])
+    if isinstance(printed, list):
+        return [_assigned_cast(Cast(), stmt) for stmt in printed]
+    return Cast().visit(printed)
+
+
+def _assigned_cast(cast, stmt):
+    if isinstance(stmt, ast.Assign):
+        stmt.value = cast.visit(stmt.value)
+        return stmt
+    return cast.visit(stmt)
 
 
 def translate_tree(tree: ast.AST, used: set[str], what: str) -> ast.AST:
@@ -150,8 +164,22 @@ def _of_array(x, attr: str) -> ast.expr:
 class _Translate(ast.NodeTransformer):
     """Rewrites one printed tree; ``loc`` and ``what`` locate refusals."""
 
-    def __init__(self, loc, used: set[str], what: str):
-        self.loc, self.used, self.what = loc, used, what
+    def __init__(self, loc, used: set[str], what: str, known: Known = Known(),
+                 indexing: bool = False):
+        self.loc, self.used, self.what, self.known = loc, used, what, known
+        self.indexing = indexing      # whether the subscripts index arrays (not lists)
+
+    def whole_axes(self, index):
+        """``X[i]`` as ``X[i, ...]``: the standard reads a row of a 2-D array only when the
+        index says the later axes are whole (``i`` a number, not an integer array)."""
+        entries = index.elts if isinstance(index, ast.Tuple) else [index]
+        if not self.indexing or not all(
+                isinstance(e, ast.Slice) or isinstance(e, ast.Constant) and
+                type(e.value) is int or isinstance(e, ast.Name) and e.id in self.known.scalars
+                or isinstance(e, ast.UnaryOp) and isinstance(e.operand, ast.Constant)
+                for e in entries):
+            return index
+        return ast.Tuple([*entries, ast.Constant(Ellipsis)], ast.Load())
 
     def refuse(self, feature: str, hint: str = "") -> NoArrayApiForm:
         where = f" (in {self.what})" if self.what and self.loc is None else ""
@@ -189,7 +217,7 @@ class _Translate(ast.NodeTransformer):
         if not isinstance(target.value, ast.Name):
             raise self.refuse("a write into an array that is not a variable")
         self.used.add(helper)
-        index = _index_value(self.visit(target.slice))
+        index = _index_value(self.whole_axes(self.visit(target.slice)))
         call = ast.Call(ast.Name(helper, ast.Load()),
                         [ast.Name(target.value.id, ast.Load()), index, value], [])
         return ast.Assign([ast.Name(target.value.id, ast.Store())], call)
@@ -202,6 +230,12 @@ class _Translate(ast.NodeTransformer):
         if not flipped or not isinstance(node.ctx, ast.Load) or any(
                 isinstance(e, ast.Constant) and e.value in (None, Ellipsis)
                 for e in entries[:max(flipped)]):
+            if not isinstance(node.ctx, ast.Load):
+                return node
+            if self.integer_arrays(node.slice):
+                self.used.add("gather")
+                return ast.Call(ast.Name("gather", ast.Load()), [node.value, node.slice], [])
+            node.slice = self.whole_axes(node.slice)
             return node
         rest = [ast.Slice(None, None, None) if k in flipped else e for k, e in enumerate(entries)]
         base = node.value
@@ -212,6 +246,14 @@ class _Translate(ast.NodeTransformer):
         axes = flipped[0] if len(flipped) == 1 else ast.Tuple(
             [ast.Constant(k) for k in flipped], ast.Load())
         return xp_call("flip", [base], [_kw("axis", axes)])
+
+    def integer_arrays(self, index) -> bool:
+        """Whether an index is two or more integer arrays (``x[np.arange(N), y]``), which
+        Dask reads only through the ``gather`` helper."""
+        return self.indexing and isinstance(index, ast.Tuple) and \
+            len(index.elts) > 1 and all(
+                isinstance(e, ast.Name) and e.id not in self.known.scalars and
+                e.id not in self.known.masks for e in index.elts)
 
     def visit_FunctionDef(self, node):
         node.decorator_list = [d for d in node.decorator_list
@@ -275,6 +317,9 @@ class _Translate(ast.NodeTransformer):
             return self.zeros(args, keywords, raw)
         if func in ("empty", "ones", "full") and not any(k.arg == "dtype" for k in keywords):
             keywords.append(_kw("dtype", _xp_attr("float64")))     # NumPy's default dtype
+        if func == "full" and len(args) == 2 and not _number_literal(args[1]):
+            # the standard fills with a Python number only: an array value is added
+            return ast.BinOp(xp_call("zeros", args[:1], keywords), ast.Add(), args[1])
         if func in ("shape", "ndim", "size") and len(args) == 1:
             return self.size_of(func, args[0])
         if func in ("array", "copy"):
@@ -308,8 +353,8 @@ class _Translate(ast.NodeTransformer):
             and len(shape.args) == 1 else None
         if of is not None and not keywords:
             inner = self.visit(of)
-            if isinstance(of, ast.Call):           # np.shape(v): v may be a Python number
-                inner = _asarray(inner)
+            if not (isinstance(of, ast.Name) and of.id in self.known.arrays):
+                inner = _asarray(inner)            # v may be a Python number
             return xp_call("zeros_like", [inner])
         if not any(k.arg == "dtype" for k in keywords):
             keywords = keywords + [_kw("dtype", _xp_attr("float64"))]
@@ -398,6 +443,11 @@ def _dotted(e) -> str:
 
 __all__ = ["translating", "translate_printed", "translate_tree", "numpy_name", "XP",
            "NoArrayApiForm"]
+
+
+def _number_literal(e) -> bool:
+    return isinstance(e, ast.Constant) or isinstance(e, ast.UnaryOp) and \
+        isinstance(e.operand, ast.Constant)
 
 
 def _shape_tuple(shape: ast.expr) -> ast.expr:

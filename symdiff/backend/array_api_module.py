@@ -18,12 +18,16 @@ import ast
 import math
 
 from . import codegen
-from .array_api import XP, NoArrayApiForm, translate_tree, translating
-from .array_api_helpers import SHIM_NEEDS, SHIMS
+from .array_api import XP, Known, NoArrayApiForm, translate_tree, translating
+from .array_api_hessian import hessian_source
+from .array_api_helpers import REWRITTEN, REWRITTEN_SUPPORT, SHIM_NEEDS, SHIMS
 from .codegen_nodes import HELPERS, render
 from .helpers import HELPER_NEEDS
 from .quoting import docstring
-from ..ir import Function
+from ..ir import Function, Var
+from ..ir.walk import nodes
+from ..primitives.registry import primitive
+from ..ir.shapes import infer_shapes
 
 #: Names the generated module gives its own meaning: a user's variable may not take one.
 RESERVED = frozenset({XP, "array_api_compat", "math", *SHIMS})
@@ -35,20 +39,21 @@ NAMESPACE_COMMENT = "the arguments' array library"
 
 
 def module_source(functions: list[tuple[Function, str]], header: str,
-                  annotate=None, extra=()) -> str:
+                  annotate=None, extra=(), arg_shapes=None) -> str:
     """The module: header, imports, helpers, then the functions, each taking its namespace
-    from its arguments. ``extra`` (the Hessian's assembly, written in NumPy) is refused."""
-    if extra:
-        raise NoArrayApiForm("the Hessian (--order 2) has no array-API form yet",
-                             hint="use the NumPy backend for Hessians")
+    from its arguments. ``extra`` holds ``(forward, wrt, tuple_out, where)`` of each
+    Hessian to assemble from its ``hvp_`` (``array_api_hessian``); ``arg_shapes``, the
+    shapes of the parameters where known, tell which values are numbers."""
     for fn, _ in functions:
         _check_names(fn)
     imports: set[str] = set()
     helpers: set[str] = set()
     used: set[str] = set()
-    with translating(used):
-        bodies = [_with_namespace(codegen.function_source(fn, imports, helpers, "", annotate),
-                                  fn, doc, used) for fn, doc in functions]
+    bodies = []
+    for fn, doc in functions:
+        with translating(used, _known(fn, arg_shapes)):
+            text = codegen.function_source(fn, imports, helpers, "", annotate)
+        bodies.append(_with_namespace(text, fn, doc, used))
     helper_sources = [_translated_helper(name, used) for name in sorted(_closure(helpers))]
     shims = sorted(_shim_closure(used | {"array_namespace"}))
     used |= {need for name in shims for need in SHIM_NEEDS.get(name, ())}
@@ -56,6 +61,8 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     for fn, _ in functions:
         constants.update(dict(fn.constants))
     if any("math." in _number(v) for v in constants.values()):
+        used.add("math")
+    if extra:
         used.add("math")
     out = [docstring(header), ""]
     if "math" in used or "math" in imports:
@@ -65,11 +72,28 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     if constants:
         out.append("")
         out.extend(f"{k} = {_number(v)}" for k, v in sorted(constants.items()))
+    if any(name in REWRITTEN for name in helpers):
+        helper_sources.append(REWRITTEN_SUPPORT)
     for text in helper_sources + [SHIMS[name] for name in shims]:
         out.extend(["", "", text.rstrip("\n")])
-    for body in bodies:
+    for body in bodies + [hessian_source(*e) for e in extra]:
         out.extend(["", "", body.rstrip("\n")])
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _known(fn: Function, arg_shapes=None) -> Known:
+    """The names known to hold numbers whatever the arguments' shapes (loop counters,
+    ``N = X.shape[0]``), those holding booleans (``x > 0``), and the parameters."""
+    given = {p.name: arg_shapes[p.name] for p in fn.params if p.name in (arg_shapes or {})}
+    shapes = infer_shapes(fn, given, False)
+    scalars = frozenset(k for k, v in shapes.items() if v == ())
+    masks: set[str] = set()
+    for n in nodes(fn.body):
+        rule = primitive(n.op).makes_mask
+        if rule is not None and rule(n, lambda v: isinstance(v, Var) and v.name in masks):
+            masks.add(n.out.name)
+    return Known(scalars, frozenset(masks), tuple(p.name for p in fn.params),
+                 frozenset(k for k, v in shapes.items() if v))
 
 
 def _check_names(fn: Function) -> None:
@@ -115,7 +139,9 @@ def _shim_closure(used: set[str]) -> set[str]:
 
 def _translated_helper(name: str, used: set[str]) -> str:
     """One of symdiff's NumPy helpers (``unbroadcast``) in array-API calls, taking its
-    namespace from its array arguments."""
+    namespace from its array arguments (rewritten by hand where translating would not do)."""
+    if name in REWRITTEN:
+        return REWRITTEN[name]
     tree = ast.parse(HELPERS[name]).body[0]
     tree = translate_tree(tree, used, f"the helper {name}")
     arrays = [a.arg for a in tree.args.args if a.arg not in OPTIONS]

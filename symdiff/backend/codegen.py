@@ -54,6 +54,25 @@ class _Emit:
         return comment
 
 
+def parameter_list(fn: Function, number: Callable = None) -> list[str]:
+    """A generated function's parameters as written: the user's, with their defaults
+    (``number`` writes one; NumPy's spelling by default), then ``*`` and the module arrays
+    it receives by keyword."""
+    number = number or _number
+    defaults, received = dict(fn.defaults), dict(fn.received)
+    params = [f"{p.name}={number(defaults[p.name])}" if p.name in defaults else p.name
+              for p in fn.params if p.name not in received]
+    return params + ["*", *received] if received else params
+
+
+def forwarded_arguments(fn: Function) -> str:
+    """The call that passes a generated function's parameters on: the user's by position,
+    the module arrays by keyword (``x, y, W0=W0``)."""
+    received = dict(fn.received)
+    return ", ".join([p.name for p in fn.params if p.name not in received] +
+                     [f"{name}={name}" for name in received])
+
+
 def function_source(fn: Function, imports: set[str], helpers: set[str],
                     doc: str = "", annotate: Callable | None = None,
                     jit: bool = False) -> str:
@@ -62,14 +81,7 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     ``annotate(fn)`` returns comment lines for the top of the body and a commentary
     function that writes each statement's comments instead of the default ones.
     """
-    params = []
-    defaults, received = dict(fn.defaults), dict(fn.received)
-    for p in fn.params:
-        if p.name not in received:
-            params.append(f"{p.name}={_number(defaults[p.name])}" if p.name in defaults
-                          else p.name)
-    if received:                       # module arrays: by keyword, after the others
-        params += ["*", *received]
+    params = parameter_list(fn)
     lines = (["@jit_or_numpy"] if jit else []) + [f"def {fn.name}({', '.join(params)}):"]
     if discards_branches(fn.body):
         lines.insert(0, f"@np.errstate({QUIET})  # {QUIET_WHY}")

@@ -131,6 +131,12 @@ def _changes(src, name: str, node: ast.AST, what: str) -> SymdiffError:
                                             "and return a new array instead of changing it")
 
 
+def noted(doc: str, fn) -> str:
+    """A function's docstring, with which module arrays it takes by keyword (if any)."""
+    note = received_note(fn.received)
+    return f"{doc}\n\n    {note}" if note else doc
+
+
 def received_note(received: tuple[tuple[str, str], ...]) -> str:
     """The docstring paragraph of a function that receives module arrays: which, and
     that they are the arrays of the model's module (``W0=model.W0``)."""

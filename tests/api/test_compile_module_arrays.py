@@ -117,6 +117,27 @@ def test_forward_mode_and_hessian_take_module_arrays_by_keyword(tmp_path):
     assert tangent == pytest.approx(numerical_jacobian(model.loss, (w, b), 0) @ t, rel=1e-6)
 
 
+
+DEFAULT_MODEL = '''
+import numpy as np
+
+W0 = np.array([1.0, -2.0, 0.5])
+
+
+def soft(r, scale=1.5):
+    return np.sum(W0 * np.log(np.cosh(r / scale)) * scale ** 2)
+'''
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array-api"])
+def test_the_hessian_keeps_defaults_and_takes_module_arrays_by_keyword(tmp_path, backend):
+    model, grad, source = _compiled(tmp_path, DEFAULT_MODEL, "--order", "2",
+                                    "--backend", backend)
+    assert "def hessian_soft(r, scale=1.5, *, W0):" in source
+    r = np.array([0.3, -2.0, 1.0])
+    np.testing.assert_allclose(np.asarray(grad.hessian_soft(r, W0=model.W0)),
+                               second_difference(model.soft, (r,), 0, 0), atol=1e-5)
+
 def test_a_function_writing_into_a_module_array_is_refused(tmp_path, capsys):
     text = MODEL + '''
 
