@@ -187,7 +187,9 @@ class Gradient:
                 exec(compile(text, where, "exec"), namespace)
             compiled = namespace[f"{self.prefix}_{self._source().name}"]
             decided = tuple not in map(type, args)
-            entry = (compiled, not any(map(_complex, args)) if decided else None,
+            if decided:
+                self._refuse_complex(args)
+            entry = (compiled, True if decided else None,
                      all(type(a) in (float, int) for a in args))
             self._compiled[key] = entry
             self._watched = self._src.scope.watched()      # what _fresh checks per call
@@ -204,9 +206,25 @@ class Gradient:
         compiled, real, numbers = self._entry(args)
         result = self._call_compiled(compiled, args, more)
         if real is None:
-            real = not any(map(_complex, args))
-        self._check_real(args, result, real, numbers)
+            self._refuse_complex(args)
+        self._check_real(args, result, True, numbers)
         return result
+
+    def _refuse_complex(self, args) -> None:
+        """Refuses a complex argument (or module array), differentiated or not: the
+        program is lowered as real arithmetic, where np.real and np.conj are the identity
+        and np.abs is |x|, which are not what they compute on complex numbers."""
+        src = self._source()
+        for param, arg in zip(src.tree.args.args, args):
+            if _complex(arg):
+                name = param.arg
+                raise SymdiffError(
+                    f"`{name}` holds complex numbers: symdiff differentiates programs of "
+                    "real numbers, and would give np.abs, np.real, np.conj and the "
+                    "products of complex values a wrong derivative", src.loc(param),
+                    hint=f"pass the real and imaginary parts of `{name}` as two float "
+                         "arrays and write the complex arithmetic with them "
+                         "(re = a*c - b*d, im = a*d + b*c)")
 
     def _check_real(self, args, result, real: bool, numbers: bool) -> None:
         """Refuses a complex result from real arguments."""

@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import pipeline
+from . import pipeline, pytrees
 from .api import Gradient, Wrt, _check_float, _count, _finish, float_dtype
 from .conventions import FIRST, pick_wrt
 from .errors import SymdiffError
@@ -48,6 +48,15 @@ class _Derivative(Gradient):
 
     def _vector_name(self, i: int) -> str:
         return self.parameters[i] + "_dot"
+
+    def _run(self, args, more=()):
+        """The compiled derivative; a function that reads module or closure arrays (or
+        takes containers it is not differentiated with respect to) runs as its flat
+        version, those arrays passed as parameters."""
+        if not getattr(self, "flat", False) and pytrees.needs_structure(self, args, {}):
+            flat, values, _ = pytrees.flat_gradient(self, args, {})
+            return flat._run(values, more)
+        return super()._run(args, more)
 
 
 class JVP(_Derivative):

@@ -304,11 +304,22 @@ def _helper_arrays(base, taken: list) -> list[tuple]:
     return out
 
 
-def _gradient_class():
-    from .api import Gradient
+_FLAT_CLASSES: dict = {}
 
-    class FlatGradient(Gradient):
-        """The gradient of a function with one parameter per leaf (``flat_source``)."""
+
+def _gradient_class(kind=None):
+    """The flat version of a derivative's class (``Gradient`` by default, or ``JVP``,
+    ``HVP``, ``VJP``): the same derivative of the function with one parameter per leaf."""
+    from .api import Gradient
+    kind = Gradient if kind is None else kind
+    if kind not in _FLAT_CLASSES:
+        _FLAT_CLASSES[kind] = _flat_class(kind)
+    return _FLAT_CLASSES[kind]
+
+
+def _flat_class(kind):
+    class FlatGradient(kind):
+        """The derivative of a function with one parameter per leaf (``flat_source``)."""
 
         flat = True
 
@@ -414,8 +425,8 @@ def flat_gradient(outer, args, kwargs):
                                       module_inputs=inputs)
             return flat_source(src, params, structures, leaves)
 
-        flat = _gradient_class()(base, build, tuple(positions), outer.with_value, outer.jit,
-                                 outer.prefix)
+        flat = _gradient_class(type(outer))(base, build, tuple(positions), outer.with_value,
+                                            outer.jit, outer.prefix)
         outer._flat[key] = flat
     values = flat._bind(tuple(v for _, v in leaves))
     return flat, values, (bound, structures, leaves, wanted, several, positions, owners)
