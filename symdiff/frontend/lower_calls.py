@@ -18,6 +18,7 @@ from . import lower_arrays as arrays
 from . import custom_rules, symdiff_calls
 from . import lower_compositions as compositions
 from .env import Tup
+from .keywords import lowered_reading_all
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
 from ..primitives import elementwise as E
@@ -259,7 +260,8 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
     entry = spelled(shown)                           # scipy.stats.norm.logpdf...
     if entry is not None and entry.lower is not None:
         args, keywords = _arguments(ctx, e)
-        return entry.lower(ctx, e, hint, shown, args, keywords)
+        return lowered_reading_all(ctx, e, shown, keywords,
+                                   lambda tracked: entry.lower(ctx, e, hint, shown, args, tracked))
     if shown.startswith("scipy.linalg."):
         known = spellings("scipy.linalg.")
         raise ctx.fail(f"`{shown}` is not a function symdiff can differentiate", e.func,
@@ -303,7 +305,8 @@ def _scipy_call(ctx: Context, e: ast.Call, hint: str, name: str):
         return ctx.ew(row.forward, [ctx.array(a, e) for a in args], hint)
     entry = spelled("scipy.special." + name)
     if entry is not None:
-        return entry.lower(ctx, e, hint, name, args, keywords)
+        return lowered_reading_all(ctx, e, f"scipy.special.{name}", keywords,
+                                   lambda tracked: entry.lower(ctx, e, hint, name, args, tracked))
     known = sorted(set(E.SCIPY_SPECIAL) | set(spellings("scipy.special.")))
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
     raise ctx.fail(f"`scipy.special.{name}` is not a function symdiff can differentiate",
@@ -370,7 +373,13 @@ def numpy_call(ctx: Context, e: ast.Call, hint: str, name: str):
 
 
 def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords: dict):
-    """Lower ``np.<name>(*args, **keywords)`` onto primitives."""
+    """Lower ``np.<name>(*args, **keywords)`` onto primitives; a keyword the lowering
+    does not read is refused (``keywords.lowered_reading_all``)."""
+    return lowered_reading_all(ctx, e, f"np.{name}", keywords,
+                               lambda tracked: _numpy_call(ctx, e, hint, name, args, tracked))
+
+
+def _numpy_call(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords: dict):
     row = E.lookup(name)
     if row is not None:
         if keywords or len(args) != row.arity:

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..ir import Const, Node
+from ..ir import TMP, Const, Node
 from . import arrays as A
 from .registry import LINEAR, NOT_YET, Primitive, register
 
@@ -27,15 +27,55 @@ def reduction_shape(n, shapes, values):
     return np.sum(A._dummy(shapes[0]), axis=n.param("axis"), keepdims=n.param("keepdims")).shape
 
 
+#: What a masked-out element counts as (``where=``), and how ``initial=`` joins the
+#: result, per reduction: NumPy's identity of the ufunc it reduces with.
+MASKED = {"sum": 0.0, "prod": 1.0, "amax": -np.inf, "amin": np.inf}
+JOIN = {"sum": lambda r, i: r + i, "prod": lambda r, i: r * i, "amax": "maximum",
+        "amin": "minimum"}
+
+
 def lower_reduction(op: str):
-    """``np.<f>(x, axis=None, keepdims=False)`` and ``x.<f>(axis)`` as the primitive ``op``."""
+    """``np.<f>(x, axis=None, keepdims=False, initial=, where=)`` and ``x.<f>(axis)`` as
+    the primitive ``op``: ``where=mask`` reduces ``np.where(mask, x, identity)`` (a mean
+    divides by the mask's count), ``initial=`` joins the result (added to a sum, the
+    larger of it and a max)."""
     def lower(ctx, e, hint, name, args, keywords):
         x = ctx.array(args[0], e)
         axis = ctx.static(keywords.get("axis", args[1] if len(args) > 1 else Const(None)), e,
                           "axis")
-        keepdims = ctx.static(keywords.get("keepdims", Const(False)), e, "keepdims")
-        return ctx.emit(op, [x], hint, axis=axis, keepdims=bool(keepdims))
+        keepdims = bool(ctx.static(keywords.get("keepdims", Const(False)), e, "keepdims"))
+        mask, initial = keywords.get("where"), keywords.get("initial")
+        if mask is None and initial is None:
+            return ctx.emit(op, [x], hint, axis=axis, keepdims=keepdims)
+        return _masked(ctx, e, hint, op, x, axis, keepdims, mask, initial)
     return lower
+
+
+def _masked(ctx, e, hint, op, x, axis, keepdims, mask, initial):
+    """A reduction with ``where=`` or ``initial=``, written with np.where and ufuncs."""
+    from . import elementwise as E
+    if op not in MASKED and op != "mean" or op == "mean" and initial is not None:
+        used = "initial" if initial is not None else "where"
+        raise ctx.fail(f"{used}= of np.{op} is not supported", e,
+                       "select the elements with np.where first, and combine an initial "
+                       "value with the result after the reduction")
+    if mask is not None and op in ("amax", "amin") and initial is None:
+        raise ctx.fail(f"np.{op[1:]} with where= needs initial= (NumPy raises without it)",
+                       e, "pass initial=, the value of a reduction over no element")
+    if mask is not None:
+        mask = ctx.array(mask, e)
+        x = ctx.emit("where", [mask, x, Const(MASKED.get(op, 0.0))], TMP)
+    out = ctx.emit(op if op != "mean" else "sum", [x], TMP if initial is not None or
+                   op == "mean" else hint, axis=axis, keepdims=keepdims)
+    if op == "mean":
+        ones = ctx.emit("np", [x], TMP, fn="ones_like", keywords=())   # x's shape
+        count = ctx.emit("sum", [ctx.emit("where", [mask, ones, Const(0.0)], TMP)], TMP,
+                         axis=axis, keepdims=keepdims)
+        return ctx.ew(lambda s, c: s / c, [out, count], hint)
+    if initial is None:
+        return out
+    join = JOIN[op] if callable(JOIN[op]) else E.lookup(JOIN[op]).forward
+    return ctx.ew(join, [out, ctx.array(initial, e)], hint)
 
 
 def print_reduction(function: str):
