@@ -22,6 +22,7 @@ KNOWN_DEFERRED_CYCLES = [
     ('symdiff.ad.emit', 'symdiff.ad.masks', 'symdiff.frontend.alias',
      'symdiff.frontend.alias_flow', 'symdiff.frontend.callees', 'symdiff.frontend.custom_rules',
      'symdiff.frontend.custom_vjps', 'symdiff.frontend.desugar',
+     'symdiff.frontend.entry_sharing',
      'symdiff.frontend.env', 'symdiff.frontend.fence', 'symdiff.frontend.lower',
      'symdiff.frontend.lower_arrays', 'symdiff.frontend.lower_calls',
      'symdiff.frontend.lower_compositions', 'symdiff.frontend.lower_containers',

@@ -225,6 +225,12 @@ def ref_of(b: Tracked, env: dict, e: ast.expr, value) -> Any:
         return tuple(ref_of(b, env, x, v) for x, v in zip(e.elts, value.items))
     if isinstance(e, ast.Call) and id(e) in memory.returned:
         return memory.returned[id(e)]
+    same = _same_array(e, env)
+    if same is not None:                  # np.asarray(y) is y itself
+        if any(k.arg == "dtype" for k in e.keywords):     # y itself or a converted copy
+            storages = _storages_in(b, env, same)
+            return Ref(None, None, _text(e), e.lineno, storages) if storages else None
+        return ref_of(b, env, same, value)
     if isinstance(e, ast.IfExp):
         sides = [_storages_in(b, env, x) for x in (e.body, e.orelse)]
         if any(sides):
@@ -276,6 +282,31 @@ def _view_of(e: ast.expr, env: dict):
         if func.attr != "expand_dims":
             return func.value, VIEW_CALLS[func.attr], "view"
     return None, None, None
+
+
+#: NumPy functions that return their array argument itself when it already is one of the
+#: dtype asked for (np.array only with copy=False or copy=None).
+SAME_ARRAY = {"asarray", "asanyarray", "ascontiguousarray", "asarray_chkfinite"}
+
+
+def _same_array(e: ast.expr, env: dict) -> ast.expr | None:
+    """The argument of ``np.asarray(y)`` (or ``np.array(y, copy=False)``), which NumPy
+    returns as is, sharing its memory; None for other expressions."""
+    if not isinstance(e, ast.Call) or len(e.args) != 1:
+        return None
+    func = e.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and \
+            func.value.id not in env:
+        name = func.attr
+    elif isinstance(func, ast.Name) and func.id not in env:
+        name = func.id
+    else:
+        return None
+    copy = next((k.value for k in e.keywords if k.arg == "copy"), None)
+    if name in SAME_ARRAY or name == "array" and isinstance(copy, ast.Constant) and \
+            copy.value in (False, None):
+        return e.args[0]
+    return None
 
 
 def _text(e: ast.expr) -> str:

@@ -118,6 +118,8 @@ def enter_helper(b: Tracked, caller: dict, env: dict, params, exprs, args) -> No
     """A helper's parameters live where the caller's arguments do."""
     sids = set(caller.get((EXTERNAL,), frozenset()))
     for p, e, v in zip(params, exprs, args):
+        if e is None or v is None:          # a value the call does not spell (self)
+            continue
         r = ref_of(b, caller, e, v)
         if isinstance(r, Ref):
             env[(REF, p)] = r

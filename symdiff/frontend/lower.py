@@ -31,6 +31,7 @@ from ..primitives.registry import gives_tuple
 from . import lower_calls as calls
 from .lower_inline import _call_helper, _key
 from . import lower_containers as containers
+from . import entry_sharing
 from . import lower_structures as structures
 from . import lower_structures as _structures
 from .env import Env, Helper, Module, Poison, Tup, Undefined
@@ -169,6 +170,7 @@ def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> No
             n.ctx = ast.Load()
     combined = ast.copy_location(ast.BinOp(load, stmt.op, stmt.value), stmt)
     hint = target.id if isinstance(target, ast.Name) else TMP
+    entry_sharing.check_entry_not_shared(structures._site(b, src, env, loc, stack), stmt)
     value = _expr(b, src, env, combined, loc, stack, hint)
     if isinstance(target, ast.Name) and alias.shared(env, target.id):
         memory.in_place(b, env, target.id, value, loc)    # ``a += v`` on an array writes into it
@@ -363,7 +365,7 @@ def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()
         return
     if isinstance(target, ast.Subscript):
         name = target.value.id
-        containers.check_not_held(structures._site(b, src, env, loc, stack), name,
+        entry_sharing.check_not_held(structures._site(b, src, env, loc, stack), name,
                                   env.get(name), target)
         if isinstance(env.get(name), alias.Stale):
             raise alias.stale_error(env[name], src.loc(target.value))

@@ -303,18 +303,6 @@ def replaced(value, old, new):
     return value
 
 
-def check_not_held(site: Site, name: str, old, at: ast.AST) -> None:
-    """An in-place write through ``name`` into an array a container also holds (the
-    container would see it in NumPy): refused."""
-    if not isinstance(old, Var):
-        return
-    for key, value in site.env.items():
-        if isinstance(key, str) and key != name and is_container(value) and holds(value, old):
-            raise site.fail(f"`{name}` is also stored in `{key}`; writing into it would "
-                            "change that entry too, which symdiff does not model", at,
-                            f"write into a copy: `{name} = {name}.copy()` first")
-
-
 def _kind(value) -> str:
     return "dict" if isinstance(value, Dict) else "object" if isinstance(value, Obj) \
         else value.kind

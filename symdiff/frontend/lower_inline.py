@@ -5,6 +5,8 @@ Like ``lower_memory``, it reads lowering's own functions at call time.
 """
 from __future__ import annotations
 
+import ast
+
 from . import alias_flow as flow
 from . import fence
 from . import lower_memory as memory
@@ -33,11 +35,16 @@ def _key(fn: FunctionSource) -> tuple:
 
 
 def _inline(b: Builder, helper: FunctionSource, args: list, keywords: dict, loc: Loc, stack,
-            hint: str, captured: dict | None = None, caller=None, call=None, kept=()):
+            hint: str, captured: dict | None = None, caller=None, call=None, kept=(),
+            leading: int = 0):
     """Lower a function's body with its parameters bound to ``args`` and ``keywords`` (and
     the names it reads from where it was made, ``captured``); returns its result and its
-    final environment. A container parameter the function changes is refused unless the
-    caller takes its final value back (``kept``: a method's ``self``)."""
+    final environment. A container parameter (or captured container) the function changes
+    is refused unless the caller takes its final value back (``kept``: a method's
+    ``self``). With the ``caller``'s environment and the ``call``, what the function
+    writes into the arrays it is given or captures is written in the caller too
+    (``leading``: how many of ``args`` come before the call's own, a method's object or a
+    partial's arguments)."""
     from . import lower as L
     if _key(helper) in stack:
         raise SymdiffError(f"recursive call to `{helper.name}` cannot be differentiated", loc,
@@ -66,8 +73,17 @@ def _inline(b: Builder, helper: FunctionSource, args: list, keywords: dict, loc:
         env[p] = keywords[p] if p in keywords else Const(defaults[p])
     env.update(zip(params, args))
     given = {p: env[p] for p in params if p in env and p not in kept and is_container(env[p])}
+    given.update({n: v for n, v in (captured or {}).items()
+                  if n not in params and is_container(v)})
     if caller is not None:
-        flow.enter_helper(b, caller, env, params, call.args[:aligned], args)
+        exprs = ([None] * leading + list(call.args))[:aligned]
+        shared = [n for n, v in (captured or {}).items()      # the maker's own arrays
+                  if n not in params and caller.get(n) is v and not is_container(v)]
+        flow.enter_helper(b, caller, env, params + shared,
+                          exprs + [None] * (len(params) - len(exprs)) +
+                          [ast.Name(id=n, ctx=ast.Load()) for n in shared],
+                          list(args) + [None] * (len(params) - len(args)) +
+                          [captured[n] for n in shared])
     for n in L._free_names(helper.tree):
         b.names.reserve(n)
     result = L._lower_block(b, helper, env, helper.tree.body, stack + (_key(helper),), hint)
@@ -78,11 +94,12 @@ def _inline(b: Builder, helper: FunctionSource, args: list, keywords: dict, loc:
     if result is None:
         raise SymdiffError(f"helper `{helper.name}` does not return a value", loc,
                            hint="end the helper with `return <value>`")
-    _refuse_changed_containers(helper, given, env, loc)
+    _refuse_changed_containers(helper, given, env, loc, set(captured or ()) - set(params))
     return result, env
 
 
-def _refuse_changed_containers(helper: FunctionSource, given: dict, env: dict, loc: Loc):
+def _refuse_changed_containers(helper: FunctionSource, given: dict, env: dict, loc: Loc,
+                               captured: set = frozenset()):
     """A dict, list or object the function was given and changed (``p['W'] = ...``,
     ``xs.append(...)``, ``layer.W = ...``): Python changes the caller's too, which inlining
     does not carry back. Refused, never a gradient of the unchanged value."""
@@ -90,7 +107,8 @@ def _refuse_changed_containers(helper: FunctionSource, given: dict, env: dict, l
         final = env.get(name)
         if final is not value and final != value:
             kind = {Dict: "dict", Obj: "object"}.get(type(value), getattr(value, "kind", "list"))
-            raise SymdiffError(f"`{helper.name}` changes the {kind} `{name}` it is given; "
+            how = "captures" if name in captured else "is given"
+            raise SymdiffError(f"`{helper.name}` changes the {kind} `{name}` it {how}; "
                                "symdiff does not carry that change back to the caller", loc,
                                hint=f"return the new {kind} from `{helper.name}` and assign it "
                                     f"where it is called, or build a new {kind} in it")

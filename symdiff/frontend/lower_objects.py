@@ -130,7 +130,7 @@ def instantiate(site, info: ClassInfo, args: list, keywords: dict, e: ast.Call):
             raise site.fail(f"`{info.name}()` takes no arguments (it has no __init__)", e)
         return obj
     fsrc, _ = init
-    _, after = site.inline(fsrc, [obj] + list(args), keywords, "init", e, {}, True)
+    _, after = site.inline(fsrc, [obj] + list(args), keywords, "init", e, {}, True, 1)
     return after
 
 
@@ -148,7 +148,7 @@ def call(site, callee, args: list, keywords: dict, e: ast.Call, hint: str):
                                 e, f"pass `{name}` as an argument of the function instead")
         result, _ = site.inline(callee.src, list(callee.given) + list(args),
                                 {**dict(callee.keywords), **keywords}, hint, e,
-                                dict(callee.captured), False)
+                                dict(callee.captured), False, len(callee.given))
         return result, None
     if isinstance(callee, Obj):
         callee = Bound(callee, "__call__")
@@ -164,7 +164,7 @@ def call(site, callee, args: list, keywords: dict, e: ast.Call, hint: str):
             result, _ = site.inline(fsrc, list(args), keywords, hint, e, {}, False)
             return result, None
         result, after = site.inline(fsrc, [callee.obj] + list(args), keywords, hint, e, {},
-                                    True)             # the object it changes comes back
+                                    True, 1)          # the object it changes comes back
         return result, after if after is not callee.obj and after != callee.obj else None
     raise SymdiffError("not callable")  # callers check first
 

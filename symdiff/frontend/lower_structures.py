@@ -41,8 +41,9 @@ def _site(b, src, env, loc, stack):
 
     site = C.Site(b, src, env, loc, lower, store)
     site.stack = stack
-    site.inline = lambda fsrc, args, keywords, hint, at, captured, want_self: _inline(
-        b, src, env, fsrc, args, keywords, loc, stack, hint, at, captured, want_self)
+    site.inline = lambda fsrc, args, keywords, hint, at, captured, want_self, leading=0: \
+        _inline(b, src, env, fsrc, args, keywords, loc, stack, hint, at, captured, want_self,
+                leading)
     return site
 
 
@@ -376,12 +377,17 @@ def _closure(src, env, node):
     return Closure(fsrc, captured, (), (), src)
 
 
-def _inline(b, src, env, fsrc, args, keywords, loc, stack, hint, at, captured, want_self):
+def _inline(b, src, env, fsrc, args, keywords, loc, stack, hint, at, captured, want_self,
+            leading=0):
     """Inline ``fsrc`` called with these values; returns its result and its final ``self``
-    (its first parameter), for methods that assign attributes."""
+    (its first parameter), for methods that assign attributes. What it writes into the
+    arrays it is given or captures is written here too (``leading``: the values before
+    the call's own arguments)."""
     first = fsrc.tree.args.args[0].arg if fsrc.tree.args.args else None
+    call = at if isinstance(at, ast.Call) else None
     result, inner = inline._inline(b, fsrc, list(args), dict(keywords), src.loc(at), stack, hint,
-                                   dict(captured), kept=(first,) if want_self and first else ())
+                                   dict(captured), env if call is not None else None, call,
+                                   kept=(first,) if want_self and first else (), leading=leading)
     return result, inner.get(first) if first else None
 
 
