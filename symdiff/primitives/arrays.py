@@ -276,8 +276,70 @@ def vjp_setitem(em, g, n: Node, i: int):
         return em.out("setitem", [g, Const(0.0), *index_args], index=spec)
     if i == 1:
         part = em.tmp("getitem", [g, *index_args], index=shift_index(spec, -1))
+        if _may_repeat(em, spec, n.args):
+            part = _written_last(em, g, part, spec, index_args)
         return sum_to(em, part, n.args[1])
     return None
+
+
+def _may_repeat(em, spec, args) -> bool:
+    """Whether an index may name one element twice (``y[[0, 0, 1]] = v``): an integer
+    array among its entries, unless it is a constant with no repeat; numbers, slices and
+    masks never do."""
+    arrays = []
+    for entry in spec:
+        if entry is None or entry is Ellipsis or entry[0] != "at":
+            continue
+        v = args[entry[1]]
+        known = _constant_index(em, v)
+        if known is not None:
+            if np.ndim(known) > 0:
+                arrays.append(known)
+            continue
+        if em.shape(v) == () or _is_a_mask(em, v):
+            continue
+        return True
+    if not arrays:
+        return False
+    if len(arrays) > 1:
+        return True
+    flat = arrays[0].ravel()
+    return flat.dtype.kind != "b" and len(np.unique(flat)) < len(flat)
+
+
+def _constant_index(em, v) -> np.ndarray | None:
+    """The value of an index known at compile time (``3``, ``np.array((0, 2))``)."""
+    if isinstance(v, Const):
+        return np.asarray(v.value)
+    made = em.producers.get(v.name) if isinstance(v, Var) else None
+    if made is not None and made.op == "np" and made.param("fn") == "array" and \
+            len(made.args) == 1 and isinstance(made.args[0], Const):
+        return np.asarray(made.args[0].value)
+    return None
+
+
+def _is_a_mask(em, v) -> bool:
+    from .registry import primitive
+    made = em.producers.get(v.name) if isinstance(v, Var) else None
+    if made is None:
+        return False
+    rule = primitive(made.op).makes_mask
+    return made.op == "compare" or rule is not None and bool(rule(made, lambda _: False))
+
+
+def _written_last(em, g, part, spec, index_args):
+    """``part`` (the upstream gradient at the written positions) kept only where the
+    write survived: where an index names an element twice, NumPy keeps the last value
+    written, so the others get no gradient. Which one survives is found by the same
+    assignment: write the positions' numbers, read them back."""
+    count = em.tmp("size", [part])
+    numbers = em.tmp("np", [count], fn="arange", keywords=())
+    numbers = em.tmp("reshape", [numbers, _shape_value(em, part)])
+    marks = em.tmp("full", [g], value=-1.0)
+    written = em.tmp("setitem", [marks, numbers, *index_args], index=spec)
+    back = em.tmp("getitem", [written, *index_args], index=shift_index(spec, -1))
+    kept = em.tmp("compare", [back, numbers], symbol="==")
+    return em.ew_tmp(lambda a, m: a * m, [part, kept])
 
 
 def vjp_cast(em, g, n: Node, i: int):
