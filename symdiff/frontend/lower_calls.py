@@ -30,7 +30,7 @@ NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "eye",
            "logical_and", "logical_or", "logical_not", "greater", "less", "equal",
            "argsort", "trunc", "sign_mask"}
 #: Array methods: the registry's ``x.<name>()`` spellings.
-METHODS = {s[:-2] for s in spellings("x.") if s.endswith("()")}
+METHODS = {s[:-2] for s in spellings("x.") if s.endswith("()")} | {"clip"}
 SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(spellings("np.")) |
                          set(compositions.NUMPY) | {
     "clip", "array", "absolute", "asarray"})
@@ -380,6 +380,8 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
 
 
 def _numpy_call(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords: dict):
+    if name == "clip":
+        return _clip(ctx, e, hint, args, keywords)
     row = E.lookup(name)
     if row is not None:
         if keywords or len(args) != row.arity:
@@ -410,6 +412,33 @@ def _numpy_call(ctx: Context, e: ast.Call, hint: str, name: str, args: list, key
     raise ctx.fail(f"`np.{name}` is not supported", e.func,
                    f"did you mean np.{close[0]}?" if close else
                    "write it with supported NumPy functions")
+
+
+#: np.clip's bounds by keyword: NumPy 1's names and NumPy 2's.
+CLIP_BOUNDS = (("a_min", "min"), ("a_max", "max"))
+
+
+def _clip(ctx: Context, e: ast.Call, hint: str, args: list, keywords: dict):
+    """``np.clip(x, lo, hi)`` with either bound None (no bound on that side), given by
+    position or keyword: np.maximum / np.minimum for one bound."""
+    bounds = list(args[1:3]) + [None] * (3 - len(args))
+    for k, names in enumerate(CLIP_BOUNDS):
+        for name in names:
+            if name in keywords:
+                bounds[k] = keywords[name]
+    if len(args) > 3 or set(keywords) - {n for names in CLIP_BOUNDS for n in names} or \
+            not args:
+        raise ctx.fail("np.clip takes an array and two bounds here", e,
+                       "write np.clip(x, lo, hi), a bound None for no bound")
+    lo, hi = (None if b is None or isinstance(b, Const) and b.value is None else
+              ctx.array(b, e) for b in bounds)
+    x = ctx.array(args[0], e)
+    if lo is None and hi is None:
+        raise ctx.fail("np.clip needs at least one bound", e, "give lo or hi")
+    if lo is not None and hi is not None:
+        return ctx.ew(E.lookup("clip").forward, [x, lo, hi], hint)
+    row = E.lookup("maximum" if lo is not None else "minimum")
+    return ctx.ew(row.forward, [x, lo if lo is not None else hi], hint)
 
 
 def _shape_tuple(ctx: Context, value):

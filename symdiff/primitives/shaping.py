@@ -133,15 +133,23 @@ def _lower_reshape(ctx, e, hint, name, args, keywords):
 
 
 def _lower_joined(ctx, e, hint, name, args, keywords):
-    """np.concatenate([a, b], axis=0), np.stack([a, b], axis=0)."""
-    from ..ir import Const
+    """np.concatenate([a, b], axis=0) (axis=None: flattened first), np.stack([a, b],
+    axis=0)."""
+    from ..ir import TMP, Const
     seq = ctx.items(args[0]) if args else None
     if seq is None:
         raise ctx.fail(f"np.{name} takes a list of arrays written out, e.g. [a, b]", e)
     axis = ctx.static(args[1] if len(args) > 1 else keywords.get("axis", Const(0)), e, "axis")
     if name == "stack":
+        if axis is None:
+            raise ctx.fail("np.stack needs an axis (NumPy refuses axis=None)", e,
+                           "give an axis, e.g. axis=0")
         return ctx.stack(list(seq), axis, hint, e)
-    return ctx.emit(name, [ctx.array(v, e) for v in seq], hint, axis=axis)
+    arrays = [ctx.array(v, e) for v in seq]
+    if axis is None:                 # the arrays flattened, then joined
+        arrays = [ctx.emit("reshape", [a, Const(-1)], TMP) for a in arrays]
+        axis = 0
+    return ctx.emit(name, arrays, hint, axis=axis)
 
 
 def _vjp_broadcast_to(em, g, n, i: int):
