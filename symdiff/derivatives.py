@@ -18,6 +18,7 @@ import numpy as np
 
 from . import pipeline, pytrees
 from .api import Gradient, Wrt, _check_float, _count, _finish, float_dtype
+from .backends import choose
 from .conventions import FIRST, pick_wrt
 from .errors import SymdiffError
 
@@ -375,7 +376,7 @@ def jacobian(fn: Callable, wrt: Wrt = FIRST, mode: str | None = None, jit: bool 
 
 
 def hessian(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
-            argnums: Wrt | None = None, argnum: Wrt | None = None) -> Hessian:
+            argnums: Wrt | None = None, argnum: Wrt | None = None, backend: str = "numpy"):
     """The Hessian of a scalar function, from Hessian-vector products (forward over reverse).
 
     Args:
@@ -383,6 +384,9 @@ def hessian(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
       wrt: a position, a name, or a tuple of them (default: the first argument);
         ``argnums=`` (JAX) and ``argnum=`` (autograd) are other names for it.
       jit: compile with ``numba.njit``.
+      backend: ``"numpy"`` (default), ``"numba"`` (as ``jit=True``) or ``"array-api"``:
+        the generated ``hessian_<name>`` in array-API calls, run on the arguments' own
+        library (``array_api_derivatives``).
 
     Returns:
       A ``Hessian``: its call returns an array of shape ``x.shape + x.shape``; for a tuple
@@ -395,15 +399,19 @@ def hessian(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
       array([[ 6.,  0.],
              [ 0., 12.]])
     """
+    jit, array_api = choose(backend, jit)
+    if array_api:
+        from .array_api_derivatives import ArrayApiHessian
+        return ArrayApiHessian(fn, pick_wrt("hessian", wrt, argnums, argnum))
     return Hessian(fn, pick_wrt("hessian", wrt, argnums, argnum), jit)
 
 
 def hvp(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
-        argnums: Wrt | None = None, argnum: Wrt | None = None) -> HVP:
+        argnums: Wrt | None = None, argnum: Wrt | None = None, backend: str = "numpy") -> HVP:
     """Hessian-vector product, without forming the Hessian.
 
     Args:
-      fn, wrt, jit, argnums, argnum: as for ``hessian``.
+      fn, wrt, jit, argnums, argnum, backend: as for ``hessian``.
 
     Returns:
       An ``HVP``: ``hvp(f, wrt)(*args, v)`` (one v per ``wrt`` argument) returns ``H @ v``,
@@ -415,6 +423,10 @@ def hvp(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
       >>> symdiff.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
       array([ 6., 12.])
     """
+    jit, array_api = choose(backend, jit)
+    if array_api:
+        from .array_api_derivatives import ArrayApiHVP
+        return ArrayApiHVP(fn, pick_wrt("hvp", wrt, argnums, argnum))
     return HVP(fn, pick_wrt("hvp", wrt, argnums, argnum), jit=jit)
 
 

@@ -111,3 +111,40 @@ def test_prod_gradient_on_library(library):
         got = dask.compute(got)[0]
     for a, b in zip(got, want):
         np.testing.assert_allclose(to_numpy(a), b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("library", sorted(LIBRARIES))
+@pytest.mark.parametrize("fn, wrt, inputs", FUNCTIONS, ids=lambda v: getattr(v, "__name__", ""))
+def test_hessian_and_hvp_called_with_the_backend(fn, wrt, inputs, library):
+    """``symdiff.hessian(f, backend="array-api")`` and ``hvp``: the same Hessian, in the
+    arguments' library; ``hvp`` along a vector of that library is H @ v."""
+    want = reference(fn, wrt, inputs)
+    args = converted(inputs(), LIBRARIES[library])
+    got = symdiff.hessian(fn, wrt=wrt, backend="array-api")(*args)
+    if library == "dask":
+        got = dask.compute(got)[0]
+    first = got[0][0] if isinstance(want, tuple) else got
+    np.testing.assert_allclose(to_numpy(first), want[0][0] if isinstance(want, tuple) else want,
+                               rtol=1e-9, atol=1e-11)
+    names = list(inspect.signature(fn).parameters)
+    x = inputs()[names.index(wrt[0])]
+    if len(wrt) > 1 or np.ndim(x) == 0:
+        return
+    v = np.linspace(-1.0, 1.0, x.size).reshape(x.shape)
+    hv = symdiff.hvp(fn, wrt=wrt[0], backend="array-api")(*args, LIBRARIES[library](v))
+    if library == "dask":
+        hv = dask.compute(hv)[0]
+    matrix = (want[0][0] if isinstance(want, tuple) else want).reshape(x.size, x.size)
+    np.testing.assert_allclose(np.reshape(to_numpy(hv), -1), matrix @ v.ravel(), rtol=1e-9,
+                               atol=1e-11)
+
+
+def test_hvp_with_the_backend_refuses_a_vector_of_another_shape():
+    x, y = _prod_inputs()
+    with pytest.raises(symdiff.SymdiffError, match="v for `x` has shape"):
+        symdiff.hvp(with_prod, backend="array-api")(x, y, np.ones(3))
+
+
+def test_the_array_api_hessian_does_not_take_jit():
+    with pytest.raises(symdiff.SymdiffError, match="jit=True"):
+        symdiff.hessian(with_prod, jit=True, backend="array-api")
