@@ -23,7 +23,8 @@ from .api import Gradient
 from .transforms import grad, value_and_grad
 from .check import KinkWarning, check_grad
 from .conventions import custom_jvp, custom_vjp, stop_gradient
-from .derivatives import hessian, hvp, jacobian, jvp, vjp
+from .derivatives import jacobian, jvp, vjp
+from .second_order import hessian, hvp
 from .errors import GradientCheckError, SymdiffError
 
 __all__ = ["grad", "value_and_grad", "check_grad", "SymdiffError", "GradientCheckError",

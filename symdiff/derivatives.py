@@ -18,7 +18,6 @@ import numpy as np
 
 from . import pipeline, pytrees
 from .api import Gradient, Wrt, _check_float, _count, _finish, float_dtype
-from .backends import choose
 from .conventions import FIRST, pick_wrt
 from .errors import SymdiffError
 
@@ -375,60 +374,4 @@ def jacobian(fn: Callable, wrt: Wrt = FIRST, mode: str | None = None, jit: bool 
     return Jacobian(fn, pick_wrt("jacobian", wrt, argnums, argnum), mode, jit)
 
 
-def hessian(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
-            argnums: Wrt | None = None, argnum: Wrt | None = None, backend: str = "numpy"):
-    """The Hessian of a scalar function, from Hessian-vector products (forward over reverse).
-
-    Args:
-      fn: a function written with ``def`` returning a scalar.
-      wrt: a position, a name, or a tuple of them (default: the first argument);
-        ``argnums=`` (JAX) and ``argnum=`` (autograd) are other names for it.
-      jit: compile with ``numba.njit``.
-      backend: ``"numpy"`` (default), ``"numba"`` (as ``jit=True``) or ``"array-api"``:
-        the generated ``hessian_<name>`` in array-API calls, run on the arguments' own
-        library (``array_api_derivatives``).
-
-    Returns:
-      A ``Hessian``: its call returns an array of shape ``x.shape + x.shape``; for a tuple
-      ``wrt``, blocks ``H[i][j]`` shaped ``x_i.shape + x_j.shape``.
-
-    Example:
-      >>> def f(x):
-      ...     return np.sum(x ** 3)
-      >>> symdiff.hessian(f)(np.array([1.0, 2.0]))
-      array([[ 6.,  0.],
-             [ 0., 12.]])
-    """
-    jit, array_api = choose(backend, jit)
-    if array_api:
-        from .array_api_derivatives import ArrayApiHessian
-        return ArrayApiHessian(fn, pick_wrt("hessian", wrt, argnums, argnum))
-    return Hessian(fn, pick_wrt("hessian", wrt, argnums, argnum), jit)
-
-
-def hvp(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
-        argnums: Wrt | None = None, argnum: Wrt | None = None, backend: str = "numpy") -> HVP:
-    """Hessian-vector product, without forming the Hessian.
-
-    Args:
-      fn, wrt, jit, argnums, argnum, backend: as for ``hessian``.
-
-    Returns:
-      An ``HVP``: ``hvp(f, wrt)(*args, v)`` (one v per ``wrt`` argument) returns ``H @ v``,
-      shaped like the gradient.
-
-    Example:
-      >>> def f(x):
-      ...     return np.sum(x ** 3)
-      >>> symdiff.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
-      array([ 6., 12.])
-    """
-    jit, array_api = choose(backend, jit)
-    if array_api:
-        from .array_api_derivatives import ArrayApiHVP
-        return ArrayApiHVP(fn, pick_wrt("hvp", wrt, argnums, argnum))
-    return HVP(fn, pick_wrt("hvp", wrt, argnums, argnum), jit=jit)
-
-
-__all__ = ["jvp", "vjp", "jacobian", "hessian", "hvp", "JVP", "HVP", "VJP", "Jacobian",
-           "Hessian", "PullBack"]
+__all__ = ["jvp", "vjp", "jacobian", "JVP", "HVP", "VJP", "Jacobian", "Hessian", "PullBack"]

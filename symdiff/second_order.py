@@ -1,6 +1,7 @@
-"""Second derivatives in array-API calls: ``hvp(f, backend="array-api")`` and
-``hessian(f, backend="array-api")``, the code ``symdiff compile --order 2 --backend
-array-api`` writes, run on the arguments' own library (PyTorch, JAX, CuPy, Dask...).
+"""``symdiff.hessian`` and ``symdiff.hvp``, on NumPy (``derivatives.Hessian``, ``HVP``) or
+in array-API calls: ``hessian(f, backend="array-api")`` runs the code ``symdiff compile
+--order 2 --backend array-api`` writes on the arguments' own library (PyTorch, JAX, CuPy,
+Dask...).
 
     >>> H = symdiff.hessian(loss, backend="array-api")(torch.tensor(w), torch.tensor(X))
 
@@ -9,9 +10,12 @@ The vectors of ``hvp`` and the Hessian's blocks are arrays of the arguments' lib
 """
 from __future__ import annotations
 
-from .api import Gradient
-from .backends import ArrayApiGradient
-from .derivatives import HVP
+from typing import Callable
+
+from .api import Gradient, Wrt
+from .backends import ArrayApiGradient, choose
+from .conventions import FIRST, pick_wrt
+from .derivatives import HVP, Hessian
 from .errors import SymdiffError
 
 
@@ -85,3 +89,61 @@ def _refuse_containers(g, args) -> None:
         raise SymdiffError("the array-API backend takes arrays and numbers as arguments, not "
                            "dicts, lists or tuples", src.loc(src.tree),
                            hint="pass each array as its own argument, or use the NumPy backend")
+
+
+# ---------------------------------------------------------------- public functions
+
+
+def hessian(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
+            argnums: Wrt | None = None, argnum: Wrt | None = None, backend: str = "numpy"):
+    """The Hessian of a scalar function, from Hessian-vector products (forward over reverse).
+
+    Args:
+      fn: a function written with ``def`` returning a scalar.
+      wrt: a position, a name, or a tuple of them (default: the first argument);
+        ``argnums=`` (JAX) and ``argnum=`` (autograd) are other names for it.
+      jit: compile with ``numba.njit``.
+      backend: ``"numpy"`` (default), ``"numba"`` (as ``jit=True``) or ``"array-api"``:
+        the generated ``hessian_<name>`` in array-API calls, run on the arguments' own
+        library (``array_api_derivatives``).
+
+    Returns:
+      A ``Hessian``: its call returns an array of shape ``x.shape + x.shape``; for a tuple
+      ``wrt``, blocks ``H[i][j]`` shaped ``x_i.shape + x_j.shape``.
+
+    Example:
+      >>> def f(x):
+      ...     return np.sum(x ** 3)
+      >>> symdiff.hessian(f)(np.array([1.0, 2.0]))
+      array([[ 6.,  0.],
+             [ 0., 12.]])
+    """
+    jit, array_api = choose(backend, jit)
+    if array_api:
+        return ArrayApiHessian(fn, pick_wrt("hessian", wrt, argnums, argnum))
+    return Hessian(fn, pick_wrt("hessian", wrt, argnums, argnum), jit)
+
+
+def hvp(fn: Callable, wrt: Wrt = FIRST, jit: bool = False, *,
+        argnums: Wrt | None = None, argnum: Wrt | None = None, backend: str = "numpy") -> HVP:
+    """Hessian-vector product, without forming the Hessian.
+
+    Args:
+      fn, wrt, jit, argnums, argnum, backend: as for ``hessian``.
+
+    Returns:
+      An ``HVP``: ``hvp(f, wrt)(*args, v)`` (one v per ``wrt`` argument) returns ``H @ v``,
+      shaped like the gradient.
+
+    Example:
+      >>> def f(x):
+      ...     return np.sum(x ** 3)
+      >>> symdiff.hvp(f)(np.array([1.0, 2.0]), np.array([1.0, 1.0]))
+      array([ 6., 12.])
+    """
+    jit, array_api = choose(backend, jit)
+    if array_api:
+        return ArrayApiHVP(fn, pick_wrt("hvp", wrt, argnums, argnum))
+    return HVP(fn, pick_wrt("hvp", wrt, argnums, argnum), jit=jit)
+
+__all__ = ["hessian", "hvp", "ArrayApiHVP", "ArrayApiHessian"]
