@@ -84,10 +84,18 @@ class ClassInfo:
         return None
 
 
+#: Decorators of a method that say how it is called, not what it computes.
+CALLING = {"staticmethod", "classmethod"}
+
+
 def _undecorated(stmt: ast.FunctionDef) -> ast.FunctionDef:
+    """The method without ``@staticmethod`` / ``@classmethod``; any other decorator stays,
+    so the method is refused where it is inlined (``decorators.problem``), never its
+    undecorated body differentiated in place of what the decorator made."""
     import copy
     new = copy.copy(stmt)
-    new.decorator_list = []
+    new.decorator_list = [d for d in stmt.decorator_list
+                          if not (isinstance(d, ast.Name) and d.id in CALLING)]
     return new
 
 

@@ -194,3 +194,86 @@ def test_compile_still_differentiates_the_undecorated_functions(tmp_path, capsys
     generated = load_module(tmp_path, "grad_plain", out.read_text())
     np.testing.assert_allclose(generated.grad_plain(X), numerical_jacobian(base, (X,), 0),
                                rtol=1e-6)
+
+
+# ---------------------------------------------------------------- methods
+
+METHODS = MODULE + '''
+
+def double_any(g):
+    def wrapper(*args):
+        return 2.0 * g(*args)
+    return wrapper
+
+
+class Model:
+    def __init__(self, w):
+        self.w = w
+
+    @double
+    def energy(self, x):
+        return np.sum(np.sin(self.w * x))
+
+    @double_any
+    def energy_plain(self, x):
+        return np.sum(np.sin(self.w * x))
+
+    @staticmethod
+    def squared(x):
+        return x * x
+
+    def total(self, x):
+        return np.sum(self.squared(self.w * x))
+
+
+def loss_wrapped(w, x):
+    return Model(w).energy(x)
+
+
+def loss_plainly(w, x):
+    return Model(w).energy_plain(x)
+
+
+def loss_static(w, x):
+    return Model(w).total(x)
+'''
+
+
+@pytest.mark.parametrize("name, method, decorator", [
+    ("loss_wrapped", "energy", "@double"), ("loss_plainly", "energy_plain", "@double_any")])
+def test_compile_refuses_a_method_under_a_decorator(tmp_path, capsys, name, method, decorator):
+    """The file's class: the method's body is not what the decorator made of it."""
+    model = tmp_path / "decorated_methods.py"
+    model.write_text(METHODS)
+    assert cli.main(["compile", str(model), "-f", name, "--wrt", "w"]) == 1
+    err = capsys.readouterr().err
+    line = line_of(METHODS, f"    {decorator}\n    def {method}")
+    assert f"decorated_methods.py:{line}:5: {method} is decorated with `{decorator}`" in err
+
+
+def test_compile_differentiates_a_static_method(tmp_path):
+    model = tmp_path / "decorated_methods.py"
+    model.write_text(METHODS)
+    out = tmp_path / "grad_static.py"
+    assert cli.main(["compile", str(model), "-f", "loss_static", "--wrt", "w",
+                     "-o", str(out)]) == 0
+    generated = load_module(tmp_path, "grad_static", out.read_text())
+    w, x = np.array([0.5, -1.5, 2.0]), X
+
+    def truth(w):
+        return np.sum((w * x) ** 2)
+    np.testing.assert_allclose(generated.grad_loss_static(w, x),
+                               numerical_jacobian(truth, (w,), 0), rtol=1e-6)
+
+
+def test_live_methods_follow_the_decorator_or_are_refused(tmp_path):
+    m = load_module(tmp_path, "decorated_methods_live", METHODS)
+    w = np.array([0.5, -1.5, 2.0])
+    with pytest.raises(symdiff.SymdiffError, match="energy is decorated with `@double`"):
+        symdiff.grad(m.loss_wrapped)(w, X)
+
+    def truth(w):
+        return 2.0 * np.sum(np.sin(w * X))
+    value, g = symdiff.value_and_grad(m.loss_plainly)(w, X)
+    assert value == pytest.approx(truth(w), rel=1e-12)
+    np.testing.assert_allclose(g, numerical_jacobian(truth, (w,), 0), rtol=1e-6, atol=1e-9)
