@@ -51,8 +51,21 @@ class ClassInfo:
             self._methods[name] = self._find(name)
         return self._methods[name]
 
+    def _refuse_rebound(self, name: str) -> None:
+        """A file's class whose attribute or method the file assigns elsewhere (``Model.K
+        = 5.0`` after the class): what the class body says may not be what runs."""
+        module = getattr(self.scope, "module", None)
+        store = module.attribute_store(self.name, name) if module is not None else None
+        if store is not None:
+            raise SymdiffError(f"`{self.name}.{name}` is assigned outside the class too, so "
+                               "its value depends on how the module runs", module.locate(store),
+                               hint=f"set `{name}` in the class body only, or pass the value "
+                                    "in as an argument")
+
     def _find(self, name: str):
         from .parse import FunctionSource, source_of
+        if self.cls is None:
+            self._refuse_rebound(name)
         if self.cls is not None:
             try:
                 found = inspect.getattr_static(self.cls, name)

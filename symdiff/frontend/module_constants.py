@@ -71,6 +71,22 @@ class ModuleConstants:
                 self.bindings.setdefault(name, []).append(Binding(index, stmt, node, how))
         self._values: dict[int, Any] = {}        # id(binding) -> its value
         self._end = len(tree.body)
+        self.tree = tree
+
+    def attribute_store(self, owner: str, name: str) -> ast.AST | None:
+        """Where the file assigns ``owner.name`` (``Model.K = 5.0``, ``Model.K += 1``,
+        ``setattr(Model, "K", v)``), anywhere in it: a class attribute or method rebound
+        after the class, whose value depends on how the module runs. None if nowhere."""
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)) \
+                    and node.attr == name and isinstance(node.value, ast.Name) and \
+                    node.value.id == owner:
+                return node
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                    node.func.id in ("setattr", "delattr") and node.args and \
+                    isinstance(node.args[0], ast.Name) and node.args[0].id == owner:
+                return node
+        return None
 
     def value(self, name: str, scope, use: Loc | None = None) -> Any:
         """The number ``name`` holds once the module has run, or None if it is no number;

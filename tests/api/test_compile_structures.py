@@ -228,3 +228,45 @@ def test_cli_writes_the_structured_module(tmp_path):
     grads = module.grad_layers_loss(*args)
     _, want = numerical(corpus.layers_loss, args, 0)
     assert_structured_close(grads, want, args[0])
+
+
+CLASS_REBOUND = """\
+import numpy as np
+
+
+class Model:
+    K = 2.0
+
+    def __init__(self, w):
+        self.w = w
+
+    def energy(self, x):
+        return self.K * np.sum((self.w * x) ** 2)
+
+
+Model.K = 5.0
+
+
+def loss(w, x):
+    return Model(w).energy(x)
+
+
+def loss_own(w, x):
+    m = Model(w)
+    m.K = 3.0
+    return m.energy(x)
+"""
+
+
+def test_a_class_attribute_the_file_assigns_elsewhere_is_refused(tmp_path):
+    """symdiff compile reads the class body; `Model.K = 5.0` after it would make that body
+    say 2.0 where the module runs with 5.0."""
+    model = tmp_path / "rebound.py"
+    model.write_text(CLASS_REBOUND)
+    with pytest.raises(SymdiffError, match="`Model.K` is assigned outside the class") as info:
+        compile_file(str(model), ["loss"], wrt=["w"])
+    assert info.value.loc.line == 14
+    generated = load_module(tmp_path, "rebound_grad",
+                            compile_file(str(model), ["loss_own"], wrt=["w"]))
+    w, x = np.array([0.5, 1.5]), np.array([1.0, -2.0])
+    np.testing.assert_allclose(generated.grad_loss_own(w, x), 3.0 * 2 * w * x ** 2)
