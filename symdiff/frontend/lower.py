@@ -57,6 +57,7 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     env.update(src.boundary)          # arguments with structure: dicts, lists, objects
     b.module_inputs = dict(src.module_inputs)     # module arrays the helpers read
     b.received = {}                   # module arrays of a compiled file
+    b.live = src.scope.live           # what the compiled code read of live objects
     result = _lower_block(b, src, env, src.tree.body, (_key(src),))
     if b.problems:                    # an unrolled loop meets a problem once per iteration
         raise SymdiffError(problems=tuple(dict.fromkeys(b.problems)))

@@ -46,10 +46,22 @@ class ClassInfo:
         return info
 
     def method(self, name: str):
-        """(FunctionSource, takes self) of a method, or None if the class has none."""
-        if name not in self._methods:
-            self._methods[name] = self._find(name)
-        return self._methods[name]
+        """(FunctionSource, takes self) of a method, or None if the class has none; for a
+        live class, found again when the class holds another object under ``name``."""
+        raw = _static_attribute(self.cls, name) if self.cls is not None else None
+        cached = self._methods.get(name)
+        if cached is None or cached[0] is not raw:
+            cached = self._methods[name] = (raw, self._find(name))
+        return cached[1]
+
+    def looked_up(self, site, name: str):
+        """``method(name)``, watched: a live class's attribute read while compiling makes
+        the gradient stale once the class holds something else there (``Model.K = 5``)."""
+        found = self.method(name)
+        live = getattr(site.b, "live", None)           # the compiled function's, watched
+        if self.cls is not None and live is not None:
+            live.hold(self.cls, name)
+        return found
 
     def _refuse_rebound(self, name: str) -> None:
         """A file's class whose attribute or method the file assigns elsewhere (``Model.K
@@ -101,6 +113,13 @@ class ClassInfo:
 CALLING = {"staticmethod", "classmethod"}
 
 
+def _static_attribute(cls: type, name: str):
+    try:
+        return inspect.getattr_static(cls, name)
+    except AttributeError:
+        return None
+
+
 def _undecorated(stmt: ast.FunctionDef) -> ast.FunctionDef:
     """The method without ``@staticmethod`` / ``@classmethod``; any other decorator stays,
     so the method is refused where it is inlined (``decorators.problem``), never its
@@ -119,7 +138,7 @@ def attribute(site, obj: Obj, name: str, at: ast.AST):
     """``obj.name``: an attribute, a method (to be called), or a class attribute."""
     if obj.attrs.has(name):
         return obj.attrs.get(name)
-    found = obj.cls.method(name)
+    found = obj.cls.looked_up(site, name)
     if found is None:
         raise site.fail(f"`{obj.cls.name}` object has no attribute `{name}` here", at,
                         f"assign self.{name} in __init__ (or pass it in) before reading it")
@@ -145,7 +164,7 @@ def set_attribute(site, obj, name: str, value, at: ast.AST) -> Obj:
 def instantiate(site, info: ClassInfo, args: list, keywords: dict, e: ast.Call):
     """``Cls(...)``: an object whose attributes its ``__init__`` assigns."""
     obj = Obj(info, Dict((), ()))
-    init = info.method("__init__")
+    init = info.looked_up(site, "__init__")
     if init is None or init[0] == "attribute":
         if args or keywords:
             raise site.fail(f"`{info.name}()` takes no arguments (it has no __init__)", e)
@@ -173,11 +192,11 @@ def call(site, callee, args: list, keywords: dict, e: ast.Call, hint: str):
         return result, None
     if isinstance(callee, Obj):
         callee = Bound(callee, "__call__")
-        if callee.obj.cls.method("__call__") is None:
+        if callee.obj.cls.looked_up(site, "__call__") is None:
             raise site.fail(f"`{callee.obj.cls.name}` objects are not callable", e,
                             "define __call__ in the class, or call one of its methods")
     if isinstance(callee, Bound):
-        found = callee.obj.cls.method(callee.name)
+        found = callee.obj.cls.looked_up(site, callee.name)
         if found is None or found[0] == "attribute":
             raise site.fail(f"`{callee.obj.cls.name}.{callee.name}` is not a method", e)
         fsrc, takes_self = found

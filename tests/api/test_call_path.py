@@ -100,6 +100,45 @@ def scaled(x):
         np.testing.assert_allclose(h(x), numerical_jacobian(f, (x,), 0), rtol=1e-6)
 
 
+def test_a_class_attribute_or_method_changed_between_calls(tmp_path):
+    """The class's attributes read while compiling (a number, a method) are watched: a
+    gradient compiled before ``Model.K = 5.0`` is compiled again, for objects made in the
+    function and objects passed in."""
+    module = load_module(tmp_path, "cheap_calls_classes", '''
+import numpy as np
+
+class Base:
+    K = 2.0
+
+class Model(Base):
+    def __init__(self, w):
+        self.w = w
+
+    def energy(self, x):
+        return self.K * np.sum((self.w * x) ** 2)
+
+def made_inside(w, x):
+    return Model(w).energy(x)
+
+def passed_in(m, x):
+    return m.energy(x)
+''')
+    w, x = RNG.standard_normal(3), RNG.standard_normal(3)
+    g = symdiff.grad(module.made_inside)
+    h = symdiff.grad(module.passed_in, wrt="m")
+    for k in (2.0, 2.0, 5.0, 5.0, -1.0):
+        module.Base.K = k
+        np.testing.assert_allclose(g(w, x), 2 * k * w * x ** 2, rtol=1e-12)
+        np.testing.assert_allclose(h(module.Model(w), x)["w"], 2 * k * w * x ** 2, rtol=1e-12)
+    module.Model.K = 3.0                     # shadows the base's
+    np.testing.assert_allclose(g(w, x), 6.0 * w * x ** 2, rtol=1e-12)
+
+    def cubed(self, x):
+        return np.sum((self.w * x) ** 3)
+    module.Model.energy = cubed
+    np.testing.assert_allclose(g(w, x), 3 * w ** 2 * x ** 3, rtol=1e-12)
+
+
 def test_has_aux_and_keywords_after_cheap_calls():
     def f(w, x):
         return np.sum((w * x) ** 2), np.max(w)
