@@ -23,6 +23,7 @@ from . import masks
 from .activity import active_names, refuse_steps
 from .emit import Emitter
 from ..ir import TANGENT, TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var
+from ..ir import nodes
 from ..primitives.registry import LINEAR, primitive, refuse_not_yet
 from ..primitives.tangents import linear_first
 
@@ -45,7 +46,8 @@ def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None
             shapes[t.name] = shapes[fn.params[i].name]
     active = active_names(fn, {fn.params[i].name for i in wrt})
     refuse_steps(fn, active)
-    em = Emitter(Builder(names, []), shapes, role=TANGENT)
+    em = Emitter(Builder(names, []), shapes, role=TANGENT,
+                 producers={n.out.name: n for n in nodes(fn.body)})
     em.b.body = _block(em, fn.body, tangents, active)
     tangent = _tangents_of(em, fn.result, tangents)
     if not fn.returns_tuple:

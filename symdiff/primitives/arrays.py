@@ -275,11 +275,25 @@ def vjp_setitem(em, g, n: Node, i: int):
     if i == 0:
         return em.out("setitem", [g, Const(0.0), *index_args], index=spec)
     if i == 1:
+        refuse_integer_base(em, n)
         part = em.tmp("getitem", [g, *index_args], index=shift_index(spec, -1))
         if _may_repeat(em, spec, n.args):
             part = _written_last(em, g, part, spec, index_args)
         return sum_to(em, part, n.args[1])
     return None
+
+
+def refuse_integer_base(em, n: Node) -> None:
+    """A differentiated value written into an array known to hold integers: NumPy
+    truncates it there, so no derivative passes the write (``ir.dtypes``)."""
+    from ..errors import SymdiffError
+    from ..ir.dtypes import integer_array
+    if integer_array(lambda v: em.producers.get(v.name), n.args[0]):
+        raise SymdiffError("this writes a value that depends on the differentiated inputs "
+                           "into an array of integers: NumPy truncates it, so it has no "
+                           "gradient here", n.loc,
+                           hint="make the array floats (np.zeros(n), or dtype=float), or "
+                                "write np.floor(v) where truncation is meant")
 
 
 def _may_repeat(em, spec, args) -> bool:

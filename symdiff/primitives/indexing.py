@@ -44,6 +44,8 @@ def _print_setitem(n, p):
 
 def _setitem_jvp(em, n, ts):
     """y = x with y[idx] = v: y_dot = x_dot with y_dot[idx] = v_dot."""
+    if ts[1] is not None:
+        A.refuse_integer_base(em, n)
     base = ts[0] if ts[0] is not None else T.zeros(em, n.args[0])
     value = ts[1] if ts[1] is not None else Const(0.0)
     return em.out("setitem", [base, value, *n.args[2:]], **dict(n.params))
