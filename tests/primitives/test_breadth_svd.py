@@ -1,0 +1,99 @@
+"""np.linalg.svd (reduced), the matrix norms of order 2, -2 and 'nuc', np.linalg.pinv,
+np.linalg.lstsq and np.linalg.qr: one table of cases checked by
+``breadth_support.check_case`` (value, gradient, forward mode, Hessian-vector product; jit
+for a sample) on random matrices (their singular values distinct and away from 0), tall,
+wide and square, batched where NumPy batches; uses of U alone, s alone, Vt alone and all
+three; the refusals, located.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from breadth_support import Case, assert_refused, check_case, module_of
+
+import symdiff
+
+
+def matrices(*shapes):
+    """Random matrices with singular values spread apart (1 to about 3), then the other
+    shapes drawn plainly."""
+    def inputs(rng):
+        shape = shapes[0]
+        m, n = shape[-2:]
+        k = min(m, n)
+        u, _ = np.linalg.qr(rng.standard_normal(shape[:-2] + (m, k)))
+        v, _ = np.linalg.qr(rng.standard_normal(shape[:-2] + (n, k)))
+        s = 1.0 + np.arange(k)[::-1] * 0.7 + 0.1 * rng.random(shape[:-2] + (k,))
+        first = np.einsum("...ai,...i,...bi->...ab", u, s, v)
+        return [first] + [rng.standard_normal(s) for s in shapes[1:]]
+    return inputs
+
+
+SVD = "np.linalg.svd(a, full_matrices=False)"
+
+CASES = [
+    Case("svd_s_tall", "a", f"np.sum({SVD}[1] ** 3)", matrices((4, 3)), second=True),
+    Case("svd_s_only", "a", "np.sum(np.linalg.svd(a, compute_uv=False) * np.arange(1.0, 4.0))",
+         matrices((3, 5)), second=True),
+    Case("svd_u_tall", "a", f"np.sum(np.sin({SVD}[0]) * np.arange(12.0).reshape(4, 3))",
+         matrices((4, 3)), second=True),
+    Case("svd_u_wide", "a", f"np.sum({SVD}[0] ** 3)", matrices((3, 5)), second=True),
+    Case("svd_vt_wide", "a", f"np.sum(np.sin({SVD}[2]) * np.arange(15.0).reshape(3, 5))",
+         matrices((3, 5)), second=True),
+    Case("svd_vt_tall", "a", f"np.sum({SVD}[2] ** 3 * np.arange(9.0).reshape(3, 3))",
+         matrices((5, 3)), second=True),
+    Case("svd_all_square", "a", f"np.sum(np.cos({SVD}[0]) * {SVD}[1] @ np.sin({SVD}[2]))",
+         matrices((3, 3)), second=True, jit=True),
+    Case("svd_all_tall", "a", f"np.sum({SVD}[0] ** 3 @ np.diag({SVD}[1] ** 2) @ {SVD}[2])",
+         matrices((5, 3)), second=True),
+    Case("svd_all_wide", "a", f"np.sum(np.cos({SVD}[0] * {SVD}[1]) @ {SVD}[2] ** 3)",
+         matrices((2, 4)), second=True),
+    Case("svd_batched", "a", f"np.sum({SVD}[0] ** 3) + np.sum({SVD}[1] ** 2 * {SVD}[2][..., 0])",
+         matrices((2, 4, 3))),
+    Case("svd_square_default", "a", "np.sum(np.linalg.svd(a)[0] ** 3 * np.linalg.svd(a)[1])",
+         matrices((3, 3))),
+]
+
+
+def test_unpacked_svd_uses_each_part(tmp_path):
+    text = ("import numpy as np\n\n\ndef f(a):\n"
+            "    U, s, Vt = np.linalg.svd(a, full_matrices=False)\n"
+            "    return np.sum(U ** 3) + np.sum(s ** 2) + np.sum(np.sin(Vt))\n")
+    from support import load_module
+    m = load_module(tmp_path, "unpacked", text)
+    a = matrices((4, 3))(np.random.default_rng(2))[0]
+    assert symdiff.check_grad(m.f, a)
+    value, _ = symdiff.value_and_grad(m.f)(a)
+    np.testing.assert_allclose(value, m.f(a), rtol=1e-12)
+
+
+def test_gradient_of_singular_values_is_exact_at_a_repeated_value(module):
+    """s = (2, 2, 1): a function of s summing over the repeated pair is smooth in A, and
+    U diag(ds) Vt is its gradient."""
+    rng = np.random.default_rng(4)
+    u, _ = np.linalg.qr(rng.standard_normal((4, 3)))
+    v, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    a = u @ np.diag([2.0, 2.0, 1.0]) @ v.T
+    assert symdiff.check_grad(module.svd_s_tall, a)
+
+
+@pytest.mark.parametrize("body, message", [
+    ("np.sum(np.linalg.svd(a)[0])", "write np.linalg.svd(A, full_matrices=False)"),
+    ("np.sum(np.linalg.svd(a, full_matrices=True)[2])", "full_matrices=True"),
+    ("np.sum(np.linalg.svd(a, full_matrices=False, hermitian=True)[1])", "hermitian"),
+])
+def test_refused(tmp_path, body, message):
+    assert_refused(tmp_path, body, message, np.ones((4, 3)) + np.eye(4, 3))
+
+
+ALL = CASES
+
+
+@pytest.fixture(scope="module")
+def module(tmp_path_factory):
+    return module_of(ALL, tmp_path_factory.mktemp("svd"), "breadth_svd")
+
+
+@pytest.mark.parametrize("case", ALL, ids=[c.id for c in ALL])
+def test_svd_case(module, case):
+    check_case(module, case)
