@@ -242,7 +242,7 @@ def lower_matrix_norm(ctx, x, order, axes, keepdims: bool, hint: str):
     return ctx.emit("expand_dims", [total], hint, axis=tuple(axes or (-2, -1)))
 
 
-def singular_norm(em, n: Node, shape) -> bool:
+def singular_norm(n: Node, shape) -> bool:
     """Whether a ``norm`` node of x (shape ``shape``) is a norm of x's singular values: order
     2 or -2 of a matrix (whose rank the shape tells), or 'nuc'."""
     order = n.param("ord")

@@ -54,6 +54,43 @@ CASES = [
          matrices((3, 3))),
 ]
 
+NORMS = [
+    Case("norm_2_tall", "a", "np.linalg.norm(a, 2) ** 2", matrices((4, 3)), second=True,
+         jit=True),
+    Case("norm_2_wide", "a", "np.sin(np.linalg.norm(a, ord=2))", matrices((2, 4)), second=True),
+    Case("norm_minus_2", "a", "np.linalg.norm(a, -2) * np.sum(a)", matrices((3, 3)),
+         second=True),
+    Case("norm_nuc", "a", "np.linalg.norm(a, 'nuc') ** 3", matrices((3, 5)), second=True),
+    Case("norm_nuc_keepdims", "a", "np.sum(np.linalg.norm(a, 'nuc', keepdims=True) * a)",
+         matrices((4, 3)), second=True),
+    Case("norm_2_keepdims", "a", "np.sum(np.linalg.norm(a, 2, keepdims=True) ** 2 * a)",
+         matrices((3, 4)), second=True),
+    Case("norm_axes_batched", "a", "np.sum(np.linalg.norm(a, 2, axis=(-2, -1)) ** 2)",
+         matrices((2, 4, 3)), second=True),
+    Case("norm_axes_moved", "a", "np.sum(np.linalg.norm(np.moveaxis(a, 0, -1), 'nuc', "
+         "axis=(0, 1), keepdims=True) * np.arange(2.0))", matrices((2, 4, 3)), second=True),
+    Case("norm_axes_min", "a", "np.sum(np.linalg.norm(a, -2, axis=(2, 1)) ** 3)",
+         matrices((2, 3, 3))),
+    Case("norm_vector_2", "a", "np.linalg.norm(a[0], 2) + np.linalg.norm(a, 2, axis=1)[1]",
+         matrices((3, 4))),
+]
+
+
+def _run(source: str, prefix: str, *args):
+    namespace: dict = {}
+    exec(compile(source, "<generic source>", "exec"), namespace)
+    return next(v for k, v in namespace.items() if k.startswith(prefix))(*args)
+
+
+def test_norm_2_of_unknown_rank(module):
+    """Shape-generic code (the rank of x unknown when compiling): the gradient of norm(x, 2)
+    of a matrix is that of its largest singular value; its second derivative is refused."""
+    a = matrices((4, 3))(np.random.default_rng(5))[0]
+    g = symdiff.grad(module.norm_2_tall)
+    np.testing.assert_allclose(_run(g.source, "grad_", a), g(a), rtol=1e-10)
+    with pytest.raises(ValueError, match="write axis=\\(0, 1\\)"):
+        _run(symdiff.hvp(module.norm_2_tall).source, "hvp_", a, np.ones_like(a))
+
 
 def test_unpacked_svd_uses_each_part(tmp_path):
     text = ("import numpy as np\n\n\ndef f(a):\n"
@@ -81,12 +118,14 @@ def test_gradient_of_singular_values_is_exact_at_a_repeated_value(module):
     ("np.sum(np.linalg.svd(a)[0])", "write np.linalg.svd(A, full_matrices=False)"),
     ("np.sum(np.linalg.svd(a, full_matrices=True)[2])", "full_matrices=True"),
     ("np.sum(np.linalg.svd(a, full_matrices=False, hermitian=True)[1])", "hermitian"),
+    ("np.linalg.norm(a[0], 'nuc')", "ord='nuc' is a matrix norm"),
+    ("np.sum(np.linalg.norm(a, 'nuc', axis=1))", "ord='nuc' is a matrix norm"),
 ])
 def test_refused(tmp_path, body, message):
     assert_refused(tmp_path, body, message, np.ones((4, 3)) + np.eye(4, 3))
 
 
-ALL = CASES
+ALL = CASES + NORMS
 
 
 @pytest.fixture(scope="module")
