@@ -75,6 +75,24 @@ NORMS = [
          matrices((3, 4))),
 ]
 
+PINV = [
+    Case("pinv_tall", "a", "np.sum(np.sin(np.linalg.pinv(a)))", matrices((4, 3)), second=True,
+         jit=True),
+    Case("pinv_wide", "a", "np.sum(np.linalg.pinv(a) ** 3)", matrices((2, 4)), second=True),
+    Case("pinv_square", "a", "np.sum(np.linalg.pinv(a) * np.arange(9.0).reshape(3, 3))",
+         matrices((3, 3)), second=True),
+    Case("pinv_batched", "a", "np.sum(np.cos(np.linalg.pinv(a)))", matrices((2, 4, 3))),
+    Case("lstsq_vector", "a, b", "np.sum(np.linalg.lstsq(a, b, rcond=None)[0] ** 2)",
+         matrices((5, 3), (5,)), wrt=(0, 1), second=True, jit=True),
+    Case("lstsq_matrix", "a, b", "np.sum(np.sin(np.linalg.lstsq(a, b)[0]))",
+         matrices((4, 2), (4, 3)), wrt=(0, 1), second=True),
+    Case("lstsq_wide", "a, b", "np.sum(np.linalg.lstsq(a, b, rcond=None)[0] ** 3)",
+         matrices((2, 4), (2,)), wrt=(0, 1), second=True),
+    Case("lstsq_values_rank", "a, b", "np.sum(np.linalg.lstsq(a, b, rcond=None)[3] ** 2) * "
+         "np.linalg.lstsq(a, b, rcond=None)[2]", matrices((4, 3), (4,)), wrt=(0, 1),
+         second=True),
+]
+
 
 def _run(source: str, prefix: str, *args):
     namespace: dict = {}
@@ -120,12 +138,16 @@ def test_gradient_of_singular_values_is_exact_at_a_repeated_value(module):
     ("np.sum(np.linalg.svd(a, full_matrices=False, hermitian=True)[1])", "hermitian"),
     ("np.linalg.norm(a[0], 'nuc')", "ord='nuc' is a matrix norm"),
     ("np.sum(np.linalg.norm(a, 'nuc', axis=1))", "ord='nuc' is a matrix norm"),
+    ("np.sum(np.linalg.pinv(a, 1e-10))", "leave out rcond="),
+    ("np.sum(np.linalg.pinv(a, rcond=1e-10))", "rcond"),
+    ("np.sum(np.linalg.lstsq(a, a[:, 0], rcond=1e-10)[0])", "rcond=None"),
+    ("np.sum(np.linalg.lstsq(a, a[:, 0], rcond=None)[1])", "np.sum((b - A @ x) ** 2"),
 ])
 def test_refused(tmp_path, body, message):
     assert_refused(tmp_path, body, message, np.ones((4, 3)) + np.eye(4, 3))
 
 
-ALL = CASES + NORMS
+ALL = CASES + NORMS + PINV
 
 
 @pytest.fixture(scope="module")
