@@ -37,7 +37,7 @@ KNOWN_DEFERRED_CYCLES = [
      'symdiff.primitives.indexing',
      'symdiff.primitives.internal', 'symdiff.primitives.linalg', 'symdiff.primitives.linalg_dense',
      'symdiff.primitives.linalg_eigen', 'symdiff.primitives.linalg_pinv',
-     'symdiff.primitives.linalg_svd',
+     'symdiff.primitives.linalg_qr',     'symdiff.primitives.linalg_svd',
      'symdiff.primitives.manipulation',
      'symdiff.primitives.move_functions', 'symdiff.primitives.moves',
      'symdiff.primitives.products', 'symdiff.primitives.quantiles',

@@ -93,6 +93,20 @@ PINV = [
          second=True),
 ]
 
+QR = [
+    Case("qr_q_tall", "a", "np.sum(np.sin(np.linalg.qr(a)[0]) * np.arange(12.0).reshape(4, 3))",
+         matrices((4, 3)), second=True, jit=True),
+    Case("qr_r_tall", "a", "np.sum(np.linalg.qr(a)[1] ** 3)", matrices((5, 3)), second=True),
+    Case("qr_both_square", "a", "np.sum(np.cos(np.linalg.qr(a)[0]) @ np.linalg.qr(a)[1])",
+         matrices((3, 3)), second=True),
+    Case("qr_mode_r", "a", "np.sum(np.linalg.qr(a, mode='r') * np.arange(4.0))",
+         matrices((6, 4))),
+    Case("qr_complete_square", "a", "np.sum(np.linalg.qr(a, 'complete')[0] ** 3)",
+         matrices((3, 3))),
+    Case("qr_batched", "a", "np.sum(np.linalg.qr(a)[0] ** 3) + np.sum(np.linalg.qr(a)[1] ** 2)",
+         matrices((2, 4, 3))),
+]
+
 
 def _run(source: str, prefix: str, *args):
     namespace: dict = {}
@@ -142,12 +156,15 @@ def test_gradient_of_singular_values_is_exact_at_a_repeated_value(module):
     ("np.sum(np.linalg.pinv(a, rcond=1e-10))", "rcond"),
     ("np.sum(np.linalg.lstsq(a, a[:, 0], rcond=1e-10)[0])", "rcond=None"),
     ("np.sum(np.linalg.lstsq(a, a[:, 0], rcond=None)[1])", "np.sum((b - A @ x) ** 2"),
+    ("np.sum(np.linalg.qr(a.T)[0])", "wide matrix"),
+    ("np.sum(np.linalg.qr(a, mode='complete')[0])", "mode='complete'"),
+    ("np.sum(np.linalg.qr(a, mode='raw')[0])", "mode='raw'"),
 ])
 def test_refused(tmp_path, body, message):
     assert_refused(tmp_path, body, message, np.ones((4, 3)) + np.eye(4, 3))
 
 
-ALL = CASES + NORMS + PINV
+ALL = CASES + NORMS + PINV + QR
 
 
 @pytest.fixture(scope="module")
