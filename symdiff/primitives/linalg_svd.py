@@ -197,6 +197,8 @@ def _printed(item: int):
 
 
 def _print_values(n, p):
+    if n.param("with_vectors"):
+        return _printed(1)(n.with_params(full_matrices=False), p)
     return p.np("linalg.svd", p.a, [("compute_uv", ast.Constant(False))])
 
 
@@ -277,25 +279,26 @@ def jvp_singular_norm(em, n: Node, ts):
         em.ew_out(lambda v: v, [t])
 
 
-def _refuses(what: str):
-    return lambda n: f"{what} (numba's takes no keywords)"
+def _values_numba(n, cx):
+    """numba's np.linalg.svd takes no compute_uv: s is taken from the full decomposition."""
+    rewritten = ONE_MATRIX["numba"](n, cx)
+    return [(rewritten[0] if rewritten else n).with_params(with_vectors=True)]
 
 
 FULL = (("full_matrices", "bool"),)
 ONE = dict(ONE_MATRIX)
 ONE_PARAMS = ONE.pop("params")
-ONE.pop("numba_refuses")
 
 register(
     Primitive("svd_values", "linalg", "the singular values of A, descending",
               shape=_values_shape, vjp=vjp_svd_values, jvp=jvp_svd_values,
               printer=_print_values, spellings=("np.linalg.svd",), lower=_lower,
-              params=ONE_PARAMS, numba_refuses=_refuses("np.linalg.svd(compute_uv=False)"),
-              **ONE),
+              params=(("with_vectors", "bool"),) + ONE_PARAMS, numba=_values_numba,
+              numba_refuses=ONE["numba_refuses"]),
     Primitive("svd_u", "linalg", "the left singular vectors of A, as columns",
               shape=_u_shape, vjp=vjp_svd_u, jvp=jvp_svd_u, printer=_printed(0),
-              params=FULL + ONE_PARAMS, numba_refuses=_refuses("np.linalg.svd"), **ONE),
+              params=FULL + ONE_PARAMS, **ONE),
     Primitive("svd_vt", "linalg", "the right singular vectors of A, as rows",
               shape=_vt_shape, vjp=vjp_svd_vt, jvp=jvp_svd_vt, printer=_printed(2),
-              params=FULL + ONE_PARAMS, numba_refuses=_refuses("np.linalg.svd"), **ONE),
+              params=FULL + ONE_PARAMS, **ONE),
 )
