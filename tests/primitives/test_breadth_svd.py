@@ -3,13 +3,16 @@ np.linalg.lstsq and np.linalg.qr: one table of cases checked by
 ``breadth_support.check_case`` (value, gradient, forward mode, Hessian-vector product; jit
 for a sample) on random matrices (their singular values distinct and away from 0), tall,
 wide and square, batched where NumPy batches; uses of U alone, s alone, Vt alone and all
-three; the refusals, located.
+three; the shape-generic source; numba compiling svd's gradient; the refusals, located.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
 from breadth_support import Case, assert_refused, check_case, module_of
+from support import assert_generic_agrees, load_module
 
 import symdiff
 
@@ -123,11 +126,38 @@ def test_norm_2_of_unknown_rank(module):
         _run(symdiff.hvp(module.norm_2_tall).source, "hvp_", a, np.ones_like(a))
 
 
+GENERIC = ["svd_u_tall", "svd_vt_wide", "svd_all_square", "norm_nuc", "pinv_wide",
+           "lstsq_matrix", "qr_both_square", "qr_r_tall"]
+
+
+@pytest.mark.parametrize("name", GENERIC)
+def test_shape_generic_source_agrees(module, name):
+    """The source written without the shapes (every projection term kept) gives the
+    gradient of the source specialized to them."""
+    case = next(c for c in ALL if c.id == name)
+    args = case.inputs(np.random.default_rng(6))
+    wrt = case.wrt if len(case.wrt) > 1 else case.wrt[0]
+    g = symdiff.grad(getattr(module, name), wrt=wrt)
+    expected = g(*args)
+    assert_generic_agrees(g, args, expected if len(case.wrt) > 1 else (expected,),
+                          len(case.wrt) > 1)
+
+
+def test_numba_compiles_the_svd_gradient(module):
+    """U and Vt's rules test singular values apart with np.isclose, which numba has none of:
+    it is written as a comparison numba compiles, so no NumPy fallback is warned of."""
+    a = matrices((3, 3))(np.random.default_rng(7))[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")                  # numba's performance notes
+        warnings.filterwarnings("error", message="numba cannot compile")
+        got = symdiff.grad(module.svd_all_square, jit=True)(a)
+    np.testing.assert_allclose(got, symdiff.grad(module.svd_all_square)(a), rtol=1e-10)
+
+
 def test_unpacked_svd_uses_each_part(tmp_path):
     text = ("import numpy as np\n\n\ndef f(a):\n"
             "    U, s, Vt = np.linalg.svd(a, full_matrices=False)\n"
             "    return np.sum(U ** 3) + np.sum(s ** 2) + np.sum(np.sin(Vt))\n")
-    from support import load_module
     m = load_module(tmp_path, "unpacked", text)
     a = matrices((4, 3))(np.random.default_rng(2))[0]
     assert symdiff.check_grad(m.f, a)
