@@ -256,9 +256,10 @@ def _reduced(em, n: Node):
     """s = svd_values(x) and the reduction of s the norm is, as nodes of their own."""
     s = em.tmp("svd_values", [n.args[0]])
     op = NORM_OF_VALUES[n.param("ord")]
-    total = em.tmp(op, [s], axis=-1, keepdims=False)
+    axis = None if em.ndim(s) == 1 else -1        # of one matrix: all of s (numba's form)
+    total = em.tmp(op, [s], axis=axis, keepdims=False)
     return (Node(s, "svd_values", (n.args[0],), (), n.loc),
-            Node(total, op, (s,), (("axis", -1), ("keepdims", False)), n.loc))
+            Node(total, op, (s,), (("axis", axis), ("keepdims", False)), n.loc))
 
 
 def vjp_singular_norm(em, g, n: Node):
