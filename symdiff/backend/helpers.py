@@ -90,8 +90,12 @@ def _leading_last(a, lead):
         return g * x / scale * nonzero
     elif ord in (1, -1, np.inf, -np.inf):
         picked = np.sum(a, axis=axes[0] if ord in (1, -1) else axes[1], keepdims=True) == out
-    else:
-        raise ValueError(f"no gradient for np.linalg.norm with ord={ord!r} of a matrix")
+    else:                             # 2, -2: u_i v_i^T of the max (min) singular value s_i
+        u, s, vt = np.linalg.svd(np.moveaxis(x, axes, (-2, -1)), full_matrices=False)
+        picked = s == (np.max if ord == 2 else np.min)(s, axis=-1, keepdims=True)
+        weights = picked / np.sum(picked, axis=-1, keepdims=True)
+        grad = np.einsum("...ai,...i,...ib->...ab", u, weights, vt)
+        return g * np.moveaxis(grad, (-2, -1), axes)
     return g * np.sign(x) * picked / np.sum(picked, axis=axes, keepdims=True)
 ''',
     "norm_vjp_jvp": '''def norm_vjp_jvp(tg, tx, tout, g, x, out, ord, axis, keepdims):
@@ -99,6 +103,9 @@ def _leading_last(a, lead):
     for a p-norm of vectors or 'fro': g * sign(x) * (|x| / out) ** (p - 1), p = 2 for 'fro'."""
     axes = tuple(range(np.ndim(x))) if axis is None else axis if isinstance(axis, tuple) else (axis,)
     axes = tuple(a % np.ndim(x) for a in axes)
+    if len(axes) == 2 and ord in (2, -2):
+        raise ValueError(f"the second derivative of np.linalg.norm with ord={ord!r} of a matrix "
+                         "whose rank was not known when compiling: write axis=(0, 1)")
     first = 0.0 if tg is None else norm_vjp(tg, x, out, ord, axis, keepdims)
     if not keepdims:
         g, out = np.expand_dims(g, axes), np.expand_dims(out, axes)

@@ -13,6 +13,7 @@ import ast
 import numpy as np
 
 from ..ir import Const
+from ..primitives.linalg_svd import lower_matrix_norm
 from .env import Tup
 
 #: ``np.float32(x)`` and friends: calls that convert.
@@ -143,11 +144,13 @@ def linspace(ctx, e: ast.Call, hint: str, args: list, keywords: dict):
 # np.linalg.norm(x, ord, axis, keepdims) as NumPy defines it. Vectors (1-D, or one axis):
 # ord=2 the 2-norm, 1 sum |x|, inf max |x|, -inf min |x|, any other p (sum |x|**p)**(1/p).
 # Matrices (2-D, or two axes): 'fro', 1 / -1 max / min column sum of |x|, inf / -inf max / min
-# row sum. Ties at a max or min share the gradient evenly; abs'(0) = 0. Refused: ord=0 (a
-# count of nonzeros), and 2, -2, 'nuc' of matrices (they need singular values).
+# row sum, 2 / -2 / 'nuc' the max / min / sum of the singular values (primitives.linalg_svd:
+# with two axes written onto np.linalg.svd; with axis=None the norm's rules do so once x's
+# rank says it is a matrix). Ties at a max or min share the gradient evenly; abs'(0) = 0.
+# Refused: ord=0 (a count of nonzeros).
 
 VECTOR_ORDS = "2, 1, inf, -inf or any other number except 0"
-MATRIX_ORDS = "'fro', 1, -1, inf, -inf"
+MATRIX_ORDS = "'fro', 'nuc', 1, -1, 2, -2, inf, -inf"
 
 
 def norm(ctx, e: ast.Call, hint: str, x, order, axis, keepdims: bool):
@@ -160,10 +163,11 @@ def norm(ctx, e: ast.Call, hint: str, x, order, axis, keepdims: bool):
         raise ctx.fail("np.linalg.norm with ord=0 counts the nonzero elements: it is not "
                        "differentiable", e, "compute the count outside the function")
     axes = axis if isinstance(axis, tuple) else None if axis is None else (axis,)
-    if order == "nuc" or axes is not None and len(axes) == 2 and order in (2, -2):
-        raise ctx.fail(f"np.linalg.norm with ord={order!r} of a matrix needs its singular "
-                       "values, which symdiff does not differentiate", e,
-                       f"use one of {MATRIX_ORDS}, or ord=None (Frobenius)")
     if axes is not None and len(axes) not in (1, 2):
         raise ctx.fail("np.linalg.norm takes one axis (vectors) or two (matrices)", e)
+    if order == "nuc" and axes is not None and len(axes) == 1:
+        raise ctx.fail("ord='nuc' is a matrix norm: it takes two axes", e,
+                       "pass axis=(r, c), the axes of the matrices")
+    if axes is not None and len(axes) == 2 and order in (2, -2, "nuc"):
+        return lower_matrix_norm(ctx, x, order, axes, keepdims, hint)
     return ctx.emit("norm", [x], hint, ord=order, axis=axis, keepdims=keepdims)

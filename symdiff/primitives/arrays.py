@@ -389,21 +389,15 @@ def vjp_norm(em, g, n: Node, i: int):
 
 def norm_shape(n: Node, shape: tuple) -> tuple:
     """The shape of a norm's result; a located refusal of what NumPy would not compute
-    this way (the spectral norm of a matrix, a norm of a 3-D array without axes)."""
+    this way (a matrix norm of a vector, a norm of a 3-D array without axes)."""
     from ..errors import SymdiffError
     axis, order = n.param("axis"), n.param("ord")
     if axis is None and len(shape) > 2:
         raise SymdiffError(f"np.linalg.norm with ord={order!r} of an array of shape "
                            f"{tuple(shape)} needs axis=", n.loc,
                            hint="pass axis= (one axis for vector norms, two for matrix norms)")
-    if (axis is None and len(shape) == 2 or isinstance(axis, tuple) and len(axis) == 2) \
-            and order in (2, -2):
-        raise SymdiffError(f"np.linalg.norm with ord={order} of a matrix is its extreme "
-                           "singular value, which symdiff does not differentiate", n.loc,
-                           hint="use ord='fro', 1, -1, np.inf or -np.inf, or pass axis= "
-                                "for the 2-norms of its rows or columns")
-    if axis is None and len(shape) == 1 and order == "fro":
-        raise SymdiffError("ord='fro' is a matrix norm; this is a vector", n.loc,
+    if axis is None and len(shape) == 1 and order in ("fro", "nuc"):
+        raise SymdiffError(f"ord={order!r} is a matrix norm; this is a vector", n.loc,
                            hint="use ord=2 (or leave ord out) for a vector")
     return np.sum(_dummy(shape), axis=axis, keepdims=n.param("keepdims")).shape
 

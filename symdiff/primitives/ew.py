@@ -116,11 +116,17 @@ HALF = sympy.Float(0.5)
 
 
 def _numba(n: Node, cx):
-    """np.heaviside(u, 0.5) is 0.5 * np.sign(u) + 0.5 (the same at 0: 1/2)."""
-    if n.param("lib") != "math" and n.param("expr").has(sympy.Heaviside):
-        expr = n.param("expr").replace(sympy.Heaviside, lambda u, *_: HALF * sympy.sign(u) + HALF)
-        return [n.with_params(expr=expr)]
-    return None
+    """np.heaviside(u, 0.5) is 0.5 * np.sign(u) + 0.5 (the same at 0: 1/2); np.isclose(a, b,
+    rtol, atol), 1 where the margin atol + rtol |b| - |a - b| is >= 0, is
+    1 - max(0, sign(-margin))."""
+    from .special import IsClose
+    expr = n.param("expr")
+    if n.param("lib") == "math" or not expr.has(sympy.Heaviside, IsClose):
+        return None
+    expr = expr.replace(sympy.Heaviside, lambda u, *_: HALF * sympy.sign(u) + HALF)
+    expr = expr.replace(IsClose, lambda a, b, rtol, atol: 1 - sympy.Max(0, sympy.sign(
+        sympy.Abs(a - b) - atol - rtol * sympy.Abs(b))))
+    return [n.with_params(expr=expr)]
 
 
 def _numba_refuses(n: Node) -> str:

@@ -2,8 +2,9 @@
 
     matmul   z = x @ y, np.dot(x, y)   dx = g @ y.T, dy = x.T @ g  (the product rule forwards)
     outer    z = np.outer(x, y)        dx = g @ y, dy = g.T @ x
-    norm     n = np.linalg.norm(x, ord, axis, keepdims), orders other than 2 (the 2-norm is
-             lowered to sqrt(sum(x*x))): a helper picks the formula for the rank
+    norm     n = np.linalg.norm(x, ord, axis, keepdims), orders other than None (which is
+             lowered to sqrt(sum(x*x))): a helper picks the formula for the rank; the
+             matrix norms 2, -2 and 'nuc' are those of the singular values (linalg_svd)
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import numpy as np
 
 from . import arrays as A
 from . import tangents as T
+from .linalg_svd import jvp_singular_norm, singular_norm, vjp_singular_norm
 from .registry import Primitive, register
 
 
@@ -59,7 +61,15 @@ def _norm_shape(n, shapes, values):
     return A.norm_shape(n, shapes[0]) if shapes[0] is not None else None
 
 
+def _norm_vjp(em, g, n, i):
+    if singular_norm(n, em.shape(n.args[0])):
+        return vjp_singular_norm(em, g, n)
+    return A.vjp_norm(em, g, n, i)
+
+
 def _norm_jvp(em, n, ts):
+    if singular_norm(n, em.shape(n.args[0])):
+        return jvp_singular_norm(em, n, ts)
     return em.out("norm_jvp", [ts[0], n.args[0], n.out], **dict(n.params))
 
 
@@ -88,6 +98,6 @@ register(
               printer=lambda n, p: p.np("outer", p.a), spellings=("np.outer",),
               lower=_lower_product),
     Primitive("norm", "linalg", "(sum_k |x_k|**ord)**(1/ord), and the matrix norms",
-              shape=_norm_shape, partial_shapes=True, vjp=A.vjp_norm, jvp=_norm_jvp,
+              shape=_norm_shape, partial_shapes=True, vjp=_norm_vjp, jvp=_norm_jvp,
               printer=print_norm, params=NORM, spellings=("np.linalg.norm",)),
 )

@@ -252,9 +252,9 @@ def _load() -> None:
         _LOADED.append(True)
         from . import (bookkeeping, compositions, constructors, custom, einsum,  # noqa: F401
                        ew, fft, indexing, internal, linalg, linalg_dense, linalg_eigen,
-                       manipulation, move_functions, moves, products, quantiles,
-                       reductions, scipy_linalg, scipy_special, scipy_stats, shaping,
-                       signals, statistics)
+                       linalg_pinv, linalg_qr, linalg_svd, manipulation, move_functions, moves,
+                       products, quantiles, reductions, scipy_linalg, scipy_special,
+                       scipy_stats, shaping, signals, statistics)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",

@@ -1,8 +1,9 @@
 """Linear algebra on the array-API backend: gradients that contract with einsum
-(slogdet, det, inv, diagonal, trace) and eigh's (which tests eigenvalues apart with
+(slogdet, det, inv, diagonal, trace) and eigh's and svd's (which tests eigenvalues apart with
 np.isclose) run on every library; on array_api_strict, which has no einsum, as products
 and sums (``sum_of_products``). Each is compared with the NumPy backend's gradient,
-itself compared with central differences. Dask has no det, slogdet or eigh."""
+itself compared with central differences. Dask has no det, slogdet or eigh, nor the svd
+of a square matrix in chunks."""
 import numpy as np
 import pytest
 import torch
@@ -33,10 +34,15 @@ def spectrum(A):
     return np.sum(w ** 3) + np.sum(V[:, 0] ** 2 * w[0])
 
 
+def singular(A):
+    U, s, Vt = np.linalg.svd(A, full_matrices=False)
+    return np.sum(np.linalg.svd(A, compute_uv=False) ** 3) + np.sum(U[:, 0] * Vt[1] * s)
+
+
 #: the library's own linear algebra lacks these
-MISSING = {"dask": {"logdet", "spectrum"}}
+MISSING = {"dask": {"logdet", "spectrum", "singular"}}   # dask: svd of one-axis chunks
 RUNS = [pytest.param(fn, library, id=f"{fn.__name__}-{library}")
-        for fn in (logdet, inverse, diagonals, spectrum) for library in sorted(LIBRARIES)
+        for fn in (logdet, inverse, diagonals, spectrum, singular) for library in sorted(LIBRARIES)
         if fn.__name__ not in MISSING.get(library, ())]
 
 
