@@ -275,17 +275,11 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
                    "with @symdiff.custom_vjp")
 
 
-#: math functions refused, with what to write instead.
-MATH_INSTEAD = {"lgamma": "scipy.special.gammaln (its derivative, digamma, is SciPy's)",
-                "gamma": "scipy.special.gamma (its derivative needs SciPy's digamma)"}
-
-
 def _math_call(ctx: Context, e: ast.Call, hint: str, name: str):
     row = E.lookup(name, "math")
     if name not in E.MATH_FUNCTIONS or row is None:
         close = difflib.get_close_matches(name, sorted(E.MATH_FUNCTIONS), n=1, cutoff=0.75)
         raise ctx.fail(f"`math.{name}` is not supported", e.func,
-                       f"use {MATH_INSTEAD[name]}" if name in MATH_INSTEAD else
                        f"use math.{close[0]}" if close else "use a NumPy function")
     args, keywords = _arguments(ctx, e)
     if keywords or len(args) != row.arity:
