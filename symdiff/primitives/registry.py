@@ -250,11 +250,11 @@ def _load() -> None:
     """Import the family modules (each registers its entries) the first time it is asked."""
     if not _LOADED:
         _LOADED.append(True)
-        from . import (bookkeeping, compositions, constructors, custom, einsum,  # noqa: F401
-                       ew, fft, indexing, internal, linalg, linalg_dense, linalg_eigen,
-                       manipulation, move_functions, moves, products, quantiles,
-                       reductions, scipy_linalg, scipy_special, scipy_stats, shaping,
-                       signals, statistics)
+        from . import (bookkeeping, compositions, constructors, custom,  # noqa: F401
+                       differences, einsum, ew, fft, indexing, internal, linalg,
+                       linalg_dense, linalg_eigen, manipulation, move_functions, moves,
+                       products, quantiles, reductions, scipy_linalg, scipy_special,
+                       scipy_stats, shaping, signals, statistics)
 
 
 __all__ = ["Primitive", "Composition", "register", "compose", "primitive", "spelled",
