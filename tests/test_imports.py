@@ -33,7 +33,7 @@ KNOWN_DEFERRED_CYCLES = [
      'symdiff.ir', 'symdiff.ir.verify', 'symdiff.primitives',
      'symdiff.primitives.arrays', 'symdiff.primitives.bookkeeping',
      'symdiff.primitives.compositions', 'symdiff.primitives.constructors',
-     'symdiff.primitives.custom',
+     'symdiff.primitives.custom', 'symdiff.primitives.differences',
      'symdiff.primitives.einsum', 'symdiff.primitives.ew', 'symdiff.primitives.fft',
      'symdiff.primitives.indexing',
      'symdiff.primitives.internal', 'symdiff.primitives.linalg', 'symdiff.primitives.linalg_dense',

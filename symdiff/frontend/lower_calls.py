@@ -275,17 +275,11 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
                    "with @symdiff.custom_vjp")
 
 
-#: math functions refused, with what to write instead.
-MATH_INSTEAD = {"lgamma": "scipy.special.gammaln (its derivative, digamma, is SciPy's)",
-                "gamma": "scipy.special.gamma (its derivative needs SciPy's digamma)"}
-
-
 def _math_call(ctx: Context, e: ast.Call, hint: str, name: str):
     row = E.lookup(name, "math")
     if name not in E.MATH_FUNCTIONS or row is None:
         close = difflib.get_close_matches(name, sorted(E.MATH_FUNCTIONS), n=1, cutoff=0.75)
         raise ctx.fail(f"`math.{name}` is not supported", e.func,
-                       f"use {MATH_INSTEAD[name]}" if name in MATH_INSTEAD else
                        f"use math.{close[0]}" if close else "use a NumPy function")
     args, keywords = _arguments(ctx, e)
     if keywords or len(args) != row.arity:
@@ -318,11 +312,9 @@ def _scipy_call(ctx: Context, e: ast.Call, hint: str, name: str):
 def _builtin(ctx: Context, e: ast.Call, hint: str, name: str):
     args, keywords = _arguments(ctx, e)
     if name in ("max", "min") and len(args) >= 2 and not keywords:
-        row = E.TABLE["maximum" if name == "max" else "minimum"]
-        value = ctx.array(args[0], e)
-        for more in args[1:]:
-            value = ctx.ew(row.forward, [value, ctx.array(more, e)], hint, lib="math")
-        return value
+        return _fold(ctx, e, hint, name, args)
+    if name in ("max", "min") and len(args) == 1 and not keywords:
+        return _extremum_of_one(ctx, e, hint, name, args[0])
     if name == "abs" and len(args) == 1:
         return ctx.ew(E.TABLE["abs"].forward, [ctx.array(args[0], e)], hint, lib="math")
     if name == "float" and len(args) == 1:
@@ -336,6 +328,25 @@ def _builtin(ctx: Context, e: ast.Call, hint: str, name: str):
              "sum": "np.sum(x)", "print": "print as a statement of its own"}
     raise ctx.fail(f"builtin `{name}(...)` is not supported here", e,
                    "use " + hints.get(name, "a NumPy function"))
+
+
+def _extremum_of_one(ctx: Context, e: ast.Call, hint: str, name: str, value):
+    """``max(x)`` / ``min(x)`` of an array, which Python iterates element by element:
+    np.max (np.min) of a 1-D x, its rank checked where the function runs (a 2-D x makes
+    NumPy raise). Of a list written out it is the containers' (``lower_containers``)."""
+    x = ctx.array(value, e)
+    ctx.emit("check_ndim", [x], TMP, ndim=1, message=f"{name}(x) iterates the elements of a "
+             f"1-D array; for an N-D array write np.{name}(x) (or np.{name}(x, axis=k))")
+    return ctx.emit("amax" if name == "max" else "amin", [x], hint, axis=None, keepdims=False)
+
+
+def _fold(ctx: Context, e: ast.Call, hint: str, name: str, items):
+    """The pairwise maximum (minimum) of values known at compile time, left to right."""
+    row = E.TABLE["maximum" if name == "max" else "minimum"]
+    value = ctx.array(items[0], e)
+    for more in items[1:]:
+        value = ctx.ew(row.forward, [value, ctx.array(more, e)], hint, lib="math")
+    return value
 
 
 def _method(ctx: Context, e: ast.Call, hint: str):

@@ -3,7 +3,6 @@ their own; the derivative comes from the parts):
 
     trace(a)                 einsum("ii...->...", a[:k, :k])   k = min(a.shape[:2])
     diagonal(a)              einsum("ii...->...i", a[:k, :k])  (offset 0, axes 0 and 1)
-    diff(a, n, axis=-1)      a[..., 1:] - a[..., :-1], n times   (axis -1 or 0)
     append(a, v)             concatenate([ravel(a), ravel(v)])   (axis=None)
     append(a, v, axis)       concatenate([a, v], axis)
     cross(a, b)              the 3-vectors' cross product along the last axis
@@ -48,28 +47,6 @@ def _square(ctx, x):
 
 def _static(ctx, e, args, keywords, position, name, default):
     return ctx.static(option(args, keywords, position, name, default), e, name)
-
-
-def _along(axis: int, entry) -> tuple:
-    """An index spec picking ``entry`` along axis 0 or -1."""
-    return (entry,) if axis == 0 else (Ellipsis, entry)
-
-
-def diff(ctx, e, hint, args, keywords):
-    _only(ctx, e, keywords, {"n", "axis"}, "np.diff")
-    x = ctx.array(args[0], e)
-    times = _static(ctx, e, args, keywords, 1, "n", 1)
-    axis = _static(ctx, e, args, keywords, 2, "axis", -1)
-    if axis not in (0, -1) or not isinstance(times, int) or times < 0:
-        raise ctx.fail("np.diff is supported along axis=0 or axis=-1, n a constant", e,
-                       "move the axis first with np.moveaxis(a, k, -1)")
-    for k in range(times):
-        later = ctx.emit("getitem", [x, Const(1)], TMP,
-                         index=_along(axis, ("slice", 1, None, None)))
-        earlier = ctx.emit("getitem", [x, Const(-1)], TMP,
-                           index=_along(axis, ("slice", None, 1, None)))
-        x = ctx.ew(lambda u, v: u - v, [later, earlier], hint if k == times - 1 else TMP)
-    return x
 
 
 def append(ctx, e, hint, args, keywords):
@@ -169,7 +146,7 @@ def _stacked(name: str):
 
 
 NUMPY = {"vstack": _stacked("vstack"),
-         "dstack": _stacked("dstack"), "diff": diff, "vdot": vdot, "linalg.multi_dot": multi_dot,
+         "dstack": _stacked("dstack"), "vdot": vdot, "linalg.multi_dot": multi_dot,
          "linalg.matrix_power": matrix_power, "append": append, "cross": cross,
          "take": take, "identity": identity,
 "trace": _einsum("ii...->...", "np.trace"),

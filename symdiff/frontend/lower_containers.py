@@ -199,6 +199,8 @@ def builtin(site: Site, name: str, args: list, e: ast.Call):
         from ..primitives import elementwise as E
         row = E.TABLE["maximum" if name == "max" else "minimum"]
         items = [_value(site, x, e) for x in args[0].items]
+        if not items:
+            raise site.fail(f"{name}() of an empty list", e, "pass at least one value")
         value = items[0]
         for more in items[1:]:
             value = site.b.ew(row.forward, [value, more], TMP, site.loc, "math")

@@ -188,9 +188,11 @@ SCIPY_ALIASES = {"psi": "digamma"}
 NUMPY_ALIASES = {"real": "positive", "conj": "positive", "conjugate": "positive",
                  **{alias: row.name for row in TABLE.values() for alias in row.aliases}}
 #: The functions of ``math`` users may call: rows' ``math`` names, and two aliases.
-#: math functions of the table of scipy.special (math.erf is scipy.special.erf on floats).
-MATH_SPECIAL = {"erf", "erfc"}
-MATH_FUNCTIONS = {row.math for row in TABLE.values() if row.math} | {"fabs", "pow"} | MATH_SPECIAL
+#: math functions of the table of scipy.special, math name -> row (math.erf is
+#: scipy.special.erf on floats; math.lgamma is gammaln, whose derivative digamma is SciPy's).
+MATH_SPECIAL = {"erf": "erf", "erfc": "erfc", "lgamma": "gammaln", "gamma": "gamma"}
+MATH_FUNCTIONS = ({row.math for row in TABLE.values() if row.math} | {"fabs", "pow"}
+                  | set(MATH_SPECIAL))
 #: How codegen prints a SymPy function: under NumPy, and under ``math`` where it has one.
 NUMPY_NAMES = {"Floor": "floor", "Trunc": "trunc",
                **{row.sympy_name: row.name for row in TABLE.values() if row.sympy_name}}
@@ -204,7 +206,7 @@ def lookup(name: str, module: str = "numpy") -> Elementwise | None:
     if module == "scipy.special":
         return SCIPY_SPECIAL.get(SCIPY_ALIASES.get(name, name))
     if module == "math" and name in MATH_SPECIAL:
-        return SCIPY_SPECIAL[name]
+        return SCIPY_SPECIAL[MATH_SPECIAL[name]]
     name = NUMPY_ALIASES.get(name, name) or ""
     return TABLE.get(name)
 

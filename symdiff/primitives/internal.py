@@ -8,6 +8,7 @@
     copy(x), alias(x)        a writable copy; the same value under another name
     *_vjp helpers            gradients of matmul, np.dot, linspace and norms for any rank
     check_scalar(v)          raises unless v is a scalar (grad needs one)
+    check_ndim(v)            raises unless v has ndim dimensions (np.gradient(f) of a vector)
     tape(n), push, pop       the values a loop saves for its backward pass
     explain_mark(g, part, local)   where ``symdiff.explain`` records a rule's numbers
 """
@@ -72,6 +73,17 @@ def _print_check_scalar(n, p):
     test = ast.Compare(ndim, [ast.NotEq()], [ast.Constant(0)])
     error = ast.Call(ast.Name("ValueError", ast.Load()), [ast.Constant(
         f"{n.param('function')} must return a scalar to be differentiated")], [])
+    return [ast.If(test, [ast.Raise(error, None)], [])]
+
+
+def _print_check_ndim(n, p):
+    value = p.name(n.args[0])
+    ndim = (ast.Attribute(p.np("asarray", [value]), "ndim", ast.Load())
+            if p.jit else p.np("ndim", [value]))
+    test = ast.Compare(ndim, [ast.NotEq()], [ast.Constant(n.param("ndim"))])
+    where = f" ({n.loc})" if n.loc is not None else ""
+    error = ast.Call(ast.Name("ValueError", ast.Load()),
+                     [ast.Constant(n.param("message") + where)], [])
     return [ast.If(test, [ast.Raise(error, None)], [])]
 
 
@@ -218,6 +230,10 @@ register(
     Primitive("check_scalar", "internal", "v, which must be a scalar",
               shape=lambda n, s, v: None, partial_shapes=True, vjp=NO_DERIVATIVE,
               jvp=NO_DERIVATIVE, printer=_print_check_scalar, params=(("function", "str"),)),
+    Primitive("check_ndim", "internal", "v, which must have ndim dimensions",
+              shape=lambda n, s, v: None, partial_shapes=True, vjp=NO_DERIVATIVE,
+              jvp=NO_DERIVATIVE, printer=_print_check_ndim,
+              params=(("ndim", "int"), ("message", "str"))),
     Primitive("tape", "internal", "an empty tape (of n slots)", shape=lambda n, s, v: None,
               partial_shapes=True, vjp=NOT_YET, jvp=_tape_jvp, printer=_print_tape,
               params=(("shape", "shape"),)),

@@ -250,9 +250,10 @@ def _load() -> None:
     """Import the family modules (each registers its entries) the first time it is asked."""
     if not _LOADED:
         _LOADED.append(True)
-        from . import (bookkeeping, compositions, constructors, custom, einsum,  # noqa: F401
-                       ew, fft, indexing, internal, linalg, linalg_dense, linalg_eigen,
-                       linalg_pinv, linalg_qr, linalg_svd, manipulation, move_functions, moves,
+        from . import (bookkeeping, compositions, constructors, custom,  # noqa: F401
+                       differences, einsum, ew, fft, indexing, internal, linalg,
+                       linalg_dense, linalg_eigen, linalg_pinv, linalg_qr, linalg_svd,
+                       manipulation, move_functions, moves,
                        products, quantiles, reductions, scipy_linalg, scipy_special,
                        scipy_stats, shaping, signals, statistics)
 

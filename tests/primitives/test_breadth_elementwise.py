@@ -19,8 +19,9 @@ NEW_NUMPY = ["arctan2", "logaddexp2", "fmax", "fmin", "sinc", "cbrt", "deg2rad",
 ALIASES = {"real": "positive", "conj": "positive", "conjugate": "positive",
            "atan2": "arctan2"}
 MATH = {"erf": "erf", "erfc": "erfc", "atan2": "arctan2", "hypot": "hypot",
-        "log1p": "log1p", "expm1": "expm1"}
-JIT = {"np_sinc", "np_cbrt", "np_arctan2", "np_logaddexp2", "sp_expit", "math_erf"}
+        "log1p": "log1p", "expm1": "expm1", "lgamma": "gammaln", "gamma": "gamma"}
+JIT = {"np_sinc", "np_cbrt", "np_arctan2", "np_logaddexp2", "sp_expit", "math_erf",
+       "math_lgamma"}
 PARAMS = ("x", "y")
 
 
@@ -112,13 +113,13 @@ def test_fmax_ignores_nan_and_splits_ties():
     np.testing.assert_array_equal(dy, [0.5, 1.0, 0.0])
 
 
-@pytest.mark.parametrize("name", ["lgamma", "gamma"])
-def test_math_gamma_functions_are_refused_with_the_scipy_spelling(tmp_path, name):
-    from support import load_module
-    m = load_module(tmp_path, "mg", f"import math\n\ndef f(x):\n    return math.{name}(x)\n")
-    with pytest.raises(symdiff.SymdiffError) as info:
-        symdiff.grad(m.f)(1.5)
-    assert "scipy.special" in str(info.value) and info.value.loc is not None
+def test_math_gamma_functions_print_math_forward_and_scipy_digamma(module):
+    """math.lgamma/math.gamma stay math calls on floats; their derivative, digamma, is
+    SciPy's, so the emitted module imports scipy.special for it."""
+    for name in ("math_lgamma", "math_gamma"):
+        source = symdiff.value_and_grad(getattr(module, name)).source_for(1.5)
+        assert f"math.{name[5:]}(x)" in source and "scipy.special.digamma(x)" in source
+        assert "import scipy.special" in source
 
 
 TINY = "import math\nimport numpy as np\n\n" \
