@@ -225,6 +225,13 @@ def ref_of(b: Tracked, env: dict, e: ast.expr, value) -> Any:
         return tuple(ref_of(b, env, x, v) for x, v in zip(e.elts, value.items))
     if isinstance(e, ast.Call) and id(e) in memory.returned:
         return memory.returned[id(e)]
+    viewed = _unmodelled_view(e, env)
+    if viewed is not None:                # np.flip(y), np.split(y, 2): views of y
+        storages = _storages_in(b, env, viewed)
+        if not storages:
+            return None
+        shared = Ref(None, None, _text(e), e.lineno, storages)
+        return tuple(shared for _ in value.items) if hasattr(value, "items") else shared
     same = _same_array(e, env)
     if same is not None:                  # np.asarray(y) is y itself
         if any(k.arg == "dtype" for k in e.keywords):     # y itself or a converted copy
@@ -287,6 +294,29 @@ def _view_of(e: ast.expr, env: dict):
 #: NumPy functions that return their array argument itself when it already is one of the
 #: dtype asked for (np.array only with copy=False or copy=None).
 SAME_ARRAY = {"asarray", "asanyarray", "ascontiguousarray", "asarray_chkfinite"}
+
+
+#: NumPy functions (and array methods) whose result is a view of their first argument, or
+#: a tuple or list of views, in a way the view steps do not follow: names bound to them
+#: may share memory with it, so a write through one of them is refused, and reading one
+#: after a write through the other is (``Stale``).
+UNMODELLED_VIEWS = {"swapaxes", "moveaxis", "rollaxis", "flip", "fliplr", "flipud", "rot90",
+                    "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to", "diagonal",
+                    "diag", "split", "array_split", "hsplit", "vsplit", "dsplit",
+                    "broadcast_arrays", "real", "imag", "view", "require",
+                    "asfortranarray", "matrix_transpose", "permute_dims"}
+
+
+def _unmodelled_view(e: ast.expr, env: dict) -> ast.expr | None:
+    """The argument ``np.flip(y)`` (or ``y.swapaxes(0, 1)``) is a view of; None for other
+    expressions."""
+    if not isinstance(e, ast.Call) or not isinstance(e.func, ast.Attribute) or \
+            e.func.attr not in UNMODELLED_VIEWS:
+        return None
+    func = e.func
+    if isinstance(func.value, ast.Name) and func.value.id not in env:      # np.flip(y)
+        return e.args[0] if e.args else None
+    return func.value                                                      # y.swapaxes()
 
 
 def _same_array(e: ast.expr, env: dict) -> ast.expr | None:

@@ -15,20 +15,79 @@ import ast
 import copy
 
 from ..ir import Var
-from .env import children, holds
+from .alias import UNMODELLED_VIEWS
+from .env import children, holds, leaves
 from .lower_containers import is_container
 
 
+#: IR ops whose result may be a view of their first argument (a getitem conservatively).
+VIEW_OPS = {"getitem", "reshape", "transpose", "squeeze", "expand_dims", "swapaxes",
+            "moveaxis", "flip", "rot90", "broadcast_to", "diagonal", "move", "split"}
+
+
 def check_not_held(site, name: str, old, at: ast.AST) -> None:
-    """An in-place write through ``name`` into an array a container also holds (the
-    container would see it in NumPy): refused."""
-    if not isinstance(old, Var):
+    """An in-place write through ``name`` into an array a container also holds, or holds
+    a view of (``lst = [y[:3]]``, ``parts = np.split(y, 2)``): the container would see it
+    in NumPy. Refused."""
+    held = _holder(site, name, old)
+    if held is None:
         return
+    key, whole = held
+    if whole:
+        raise site.fail(f"`{name}` is also stored in `{key}`; writing into it would "
+                        "change that entry too, which symdiff does not model", at,
+                        f"write into a copy: `{name} = {name}.copy()` first")
+    raise site.fail(f"`{key}` holds a view of `{name}`; writing into `{name}` would "
+                    "change that entry too, which symdiff does not model", at,
+                    f"store a copy in `{key}` (`.copy()`), or write into `{name}` "
+                    "before storing the view")
+
+
+def check_rebound_not_held(site, name: str, at: ast.AST) -> None:
+    """``name op= v`` with ``name`` held by a container (or a view of it held): on an
+    array NumPy changes it in place, so the entry changes too, where lowering gives
+    ``name`` a new value only; on a number it is rebound, as lowered. Refused for a known
+    array; otherwise the generated code checks it holds a number."""
+    from .alias import known_array
+    old = site.env.get(name)
+    held = _holder(site, name, old)
+    if held is None:
+        return
+    if known_array(site.b, site.env, name):
+        check_not_held(site, name, old, at)
+    site.b.emit("check_ndim", [old], "checked", site.loc, ndim=0,
+                message=f"`{name}` is an array stored in `{held[0]}` too: `{name} "
+                        f"{_OPERATORS.get(type(getattr(at, 'op', None)), '')}= ...` would "
+                        "change that entry in place, which symdiff does not model; write "
+                        f"`{name} = {name} + ...` for a new array")
+
+
+def _holder(site, name: str, old):
+    """(the container's name, whether it holds ``old`` itself or a view of it) of a
+    container other than ``name`` holding the array ``old``; None if none does."""
+    if not isinstance(old, Var):
+        return None
+    memory = getattr(site.b, "memory", None)
     for key, value in site.env.items():
-        if isinstance(key, str) and key != name and is_container(value) and holds(value, old):
-            raise site.fail(f"`{name}` is also stored in `{key}`; writing into it would "
-                            "change that entry too, which symdiff does not model", at,
-                            f"write into a copy: `{name} = {name}.copy()` first")
+        if not (isinstance(key, str) and key != name and is_container(value)):
+            continue
+        if holds(value, old):
+            return key, True
+        if memory is not None and any(_viewed_from(memory, leaf, old) for leaf in leaves(value)):
+            return key, False
+    return None
+
+
+def _viewed_from(memory, v, base, depth: int = 0) -> bool:
+    """Whether ``v`` is computed from ``base`` by ops that may return a view of it."""
+    node = memory.defs.get(v) if isinstance(v, Var) else None
+    if node is None or depth > 8 or not node.args:
+        return False
+    if node.op not in VIEW_OPS and not (node.op == "np" and node.param("fn") in
+                                        UNMODELLED_VIEWS):
+        return False
+    first = node.args[0]
+    return first is base or first == base or _viewed_from(memory, first, base, depth + 1)
 
 
 def check_entry_not_shared(site, stmt: ast.AugAssign) -> None:

@@ -173,6 +173,9 @@ def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> No
     hint = target.id if isinstance(target, ast.Name) else TMP
     entry_sharing.check_entry_not_shared(structures._site(b, src, env, loc, stack), stmt)
     value = _expr(b, src, env, combined, loc, stack, hint)
+    if isinstance(target, ast.Name):
+        entry_sharing.check_rebound_not_held(structures._site(b, src, env, loc, stack),
+                                             target.id, stmt)
     if isinstance(target, ast.Name) and alias.shared(env, target.id):
         memory.in_place(b, env, target.id, value, loc)    # ``a += v`` on an array writes into it
         return
