@@ -136,3 +136,36 @@ def _slots(value, target, seen: set) -> int:
         elif is_container(child):
             total += _slots(child, target, seen)
     return total
+
+
+#: Ops whose result is a new array nobody else holds (a write into it changes only it).
+_FRESH = {"zeros", "ones", "zeros_like", "ones_like", "full", "full_like", "eye", "array",
+          "empty", "empty_like", "arange", "linspace"}
+
+
+def element_write(site, target: ast.Subscript, element, value):
+    """``xs[t][k] = v``: a write into an array a container holds; it must be a fresh array
+    (``np.zeros``...) that no name shares."""
+    from . import lower_calls as calls
+    from . import lower as L
+    if not _fresh(site.b, element):
+        raise site.fail("this writes into an array held in a container, which may share memory "
+                        "with other arrays", target,
+                        "make the entry a fresh array first (np.zeros(...) or .copy())")
+    for k, v in site.env.items():
+        if isinstance(k, str) and not k.startswith("<") and v == element:
+            raise site.fail(f"the entry is also named `{k}`; writing into it would change "
+                            f"`{k}` too, which symdiff does not model", target,
+                            "write through one name only")
+    ctx = L._context(site.b, site.src, site.env, site.loc, ())
+    new = calls.setitem(ctx, target, value)
+    site.store(target.value, new)
+
+
+def _fresh(b, v) -> bool:
+    node = getattr(b, "memory", None) and b.memory.defs.get(v)
+    while node is not None and node.op == "setitem":
+        node = b.memory.defs.get(node.args[0])
+    if node is None:
+        return False
+    return node.op == "fill" or node.op == "np" and node.param("fn") in _FRESH

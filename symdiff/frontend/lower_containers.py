@@ -17,6 +17,7 @@ the same way.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -334,6 +335,8 @@ def comprehension(site: Site, e: ast.expr):
         for value in items:
             inner = dict(env)
             bind_target(site, gen.target, value, inner)
+            last.update({n.id: inner[n.id] for n in ast.walk(gen.target)
+                         if isinstance(n, ast.Name)})
             keep = True
             for cond in gen.ifs:
                 test = site.lower(cond, env=inner)
@@ -344,13 +347,32 @@ def comprehension(site: Site, e: ast.expr):
             if keep:
                 run(generators[1:], inner)
 
+    last: dict = {}              # each target's value after the comprehension's last item
     run(e.generators, site.env)
+    results = [_late_bound(r, last) for r in results]
     if isinstance(e, ast.DictComp):
         out = Dict((), ())
         for k, v in results:
             out = out.with_item(key_of(site, k, e.key), v)
         return out
     return Tup(tuple(results), "list")
+
+
+def _late_bound(value, last: dict):
+    """``value`` with its functions reading the comprehension's targets as they are once
+    it has ended, as Python's closures do (``[lambda t: t * k for k in range(3)]``: every
+    lambda multiplies by 2)."""
+    if isinstance(value, Closure):
+        captured = tuple((n, last.get(n, v)) for n, v in value.captured)
+        return value if captured == value.captured else dataclasses.replace(
+            value, captured=captured)
+    if isinstance(value, tuple):
+        return tuple(_late_bound(v, last) for v in value)
+    if isinstance(value, Tup):
+        return Tup(tuple(_late_bound(v, last) for v in value.items), value.kind)
+    if isinstance(value, Dict):
+        return Dict(value.keys, tuple(_late_bound(v, last) for v in value.values))
+    return value
 
 
 _WORD = {ast.ListComp: "list comprehension", ast.DictComp: "dict comprehension",

@@ -14,6 +14,7 @@ names it reads from the function that made it, inlined where it is called.
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import types
 from dataclasses import dataclass, field
@@ -221,3 +222,47 @@ def partial(site, args: list, keywords: dict, e: ast.Call):
                        tuple({**dict(fn.keywords), **keywords}.items()), fn.maker)
     raise site.fail("functools.partial of this function is not supported here", e,
                     "use a lambda, or pass a helper defined with `def`")
+
+
+# ---------------------------------------------------------------- lambdas and nested functions
+
+
+def closure(site, src, env, node):
+    """A lambda or nested def: its source, the names it reads from here, and its default
+    values, evaluated here as Python does when it makes the function (``lambda t, k=k:``
+    keeps this ``k``)."""
+    from .parse import FunctionSource
+    if isinstance(node, ast.Lambda):
+        tree = ast.FunctionDef("lambda_", node.args, [ast.Return(node.body)], [], None)
+        ast.copy_location(tree, node)
+        ast.copy_location(tree.body[0], node)
+        ast.fix_missing_locations(tree)
+    else:
+        tree = node
+    tree, defaults = _made_defaults(site, tree)
+    fsrc = FunctionSource(tree.name, tree, src.file, src.lines, src.col_shift, src.scope)
+    free = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    captured = tuple((k, v) for k, v in env.items() if isinstance(k, str) and k in free)
+    return Closure(fsrc, captured, (), defaults, src)
+
+
+def _made_defaults(site, tree: ast.FunctionDef):
+    """A function whose defaults are not all literals, without them, and its defaults as
+    the values they have where it is made (given to it as keywords)."""
+    args = tree.args
+    if all(_literal(d) for d in args.defaults) or args.kwonlyargs:
+        return tree, ()
+    named = args.args[len(args.args) - len(args.defaults):]
+    defaults = tuple((a.arg, site.lower(d)) for a, d in zip(named, args.defaults))
+    bare = copy.copy(tree)
+    bare.args = copy.copy(args)
+    bare.args.defaults = []
+    return bare, defaults
+
+
+def _literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except ValueError:
+        return False
+    return True

@@ -21,6 +21,7 @@ from ..errors import SymdiffError
 from ..ir import TMP, Const, Var
 from . import custom_rules
 from . import lower_containers as C
+from . import entry_sharing
 from . import lower_objects as O
 from . import lower_inline as inline
 from . import discover
@@ -59,7 +60,7 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
     if isinstance(e, (ast.ListComp, ast.DictComp, ast.GeneratorExp)):
         return C.comprehension(site, e)
     if isinstance(e, ast.Lambda):
-        return _closure(src, env, e)
+        return O.closure(site, src, env, e)
     if isinstance(e, ast.IfExp):
         test = _static(site, e.test)
         if test is not None:                      # ``h0 if t == 0 else hs[t - 1]``, unrolled
@@ -361,22 +362,6 @@ def _call_value(site, callee, e: ast.Call, func: ast.expr, hint):
     return result
 
 
-def _closure(src, env, node):
-    """A lambda or nested def: its source, and the names it reads from here."""
-    from .parse import FunctionSource
-    if isinstance(node, ast.Lambda):
-        tree = ast.FunctionDef("lambda_", node.args, [ast.Return(node.body)], [], None)
-        ast.copy_location(tree, node)
-        ast.copy_location(tree.body[0], node)
-        ast.fix_missing_locations(tree)
-    else:
-        tree = node
-    fsrc = FunctionSource(tree.name, tree, src.file, src.lines, src.col_shift, src.scope)
-    free = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    captured = tuple((k, v) for k, v in env.items() if isinstance(k, str) and k in free)
-    return Closure(fsrc, captured, (), (), src)
-
-
 def _inline(b, src, env, fsrc, args, keywords, loc, stack, hint, at, captured, want_self,
             leading=0):
     """Inline ``fsrc`` called with these values; returns its result and its final ``self``
@@ -405,7 +390,7 @@ def statement(b, src, env, stmt: ast.stmt, loc, stack, result_hint=None):
         return L._lower_block(b, src, env, stmt.body if test.value else stmt.orelse, stack,
                               result_hint)
     if isinstance(stmt, ast.FunctionDef):
-        env[stmt.name] = _closure(src, env, stmt)
+        env[stmt.name] = O.closure(_site(b, src, env, loc, stack), src, env, stmt)
         return None
     if isinstance(stmt, (ast.Global, ast.Nonlocal, ast.Pass)):
         return None
@@ -477,7 +462,7 @@ def _store(b, src, env, target: ast.expr, value, loc, stack, old=None):
         if isinstance(target.value, ast.Name):
             L._bind(b, src, env, target, value, loc, stack)
             return
-        _element_write(site, target, base, value)
+        entry_sharing.element_write(site, target, base, value)
         return
     L._bind(b, src, env, target, value, loc, stack)
 
@@ -489,36 +474,3 @@ def _list_item(site, base: Tup, key, value, at):
         raise site.fail(f"list index {key!r} is out of range here (the list has "
                         f"{len(base.items)} items)", at, "append to the list instead")
     return base.with_item(key, value)
-
-
-#: Ops whose result is a new array nobody else holds (a write into it changes only it).
-_FRESH = {"zeros", "ones", "zeros_like", "ones_like", "full", "full_like", "eye", "array",
-          "empty", "empty_like", "arange", "linspace"}
-
-
-def _element_write(site, target: ast.Subscript, element, value):
-    """``xs[t][k] = v``: a write into an array a container holds; it must be a fresh array
-    (``np.zeros``...) that no name shares."""
-    from . import lower_calls as calls
-    from . import lower as L
-    if not _fresh(site.b, element):
-        raise site.fail("this writes into an array held in a container, which may share memory "
-                        "with other arrays", target,
-                        "make the entry a fresh array first (np.zeros(...) or .copy())")
-    for k, v in site.env.items():
-        if isinstance(k, str) and not k.startswith("<") and v == element:
-            raise site.fail(f"the entry is also named `{k}`; writing into it would change "
-                            f"`{k}` too, which symdiff does not model", target,
-                            "write through one name only")
-    ctx = L._context(site.b, site.src, site.env, site.loc, ())
-    new = calls.setitem(ctx, target, value)
-    _store(site.b, site.src, site.env, target.value, new, site.loc, ())
-
-
-def _fresh(b, v) -> bool:
-    node = getattr(b, "memory", None) and b.memory.defs.get(v)
-    while node is not None and node.op == "setitem":
-        node = b.memory.defs.get(node.args[0])
-    if node is None:
-        return False
-    return node.op == "fill" or node.op == "np" and node.param("fn") in _FRESH

@@ -163,3 +163,31 @@ def test_a_change_symdiff_would_not_carry_is_refused_where_it_is_written(fn, mes
         symdiff.grad(fn)(np.array([0.3, -0.8, 1.1]))
     assert info.value.loc is not None and info.value.loc.file.endswith(
         "test_hidden_sharing.py")
+
+
+def lambdas_made_in_a_comprehension(x):
+    scales = [lambda t: t * k for k in range(3)]  # noqa: B023 - each reads k once it is 2
+    return np.sum(scales[0](x) + scales[1](x ** 2))
+
+
+def defaults_bound_where_made(x):
+    scales = [lambda t, k=k: t * k for k in range(1, 4)]
+    return np.sum(scales[0](x) + scales[2](x ** 2))
+
+
+def nested_def_with_a_default_from_here(x):
+    w = x[0] * 2.0
+
+    def scaled(t, s=w):
+        return t * s
+    return np.sum(scaled(x))
+
+
+@pytest.mark.parametrize("fn", [lambdas_made_in_a_comprehension, defaults_bound_where_made,
+                                nested_def_with_a_default_from_here],
+                         ids=["late binding", "defaults", "nested default"])
+def test_functions_made_in_the_function_read_what_python_reads(fn):
+    x = np.array([0.3, -0.8, 1.1, 0.45])
+    value, grad = symdiff.value_and_grad(fn)(x.copy())
+    assert value == pytest.approx(fn(x.copy()), rel=1e-12)
+    np.testing.assert_allclose(grad, numerical_jacobian(fn, (x,), 0), rtol=1e-6, atol=1e-8)
