@@ -4,7 +4,8 @@ warning; an error of the compiled code while it *runs* is the user's and propaga
 numba raises its own errors (``NumbaError``) for code it cannot type, and sometimes an
 internal error of another class while lowering (an ``AssertionError: 'dx_2_1' not unique``
 where a name bound twice, ``dx``, meets ``dx_2`` in one array expression; symdiff's own
-gradients rename such names, ``jit.numba_renaming``). Both must give the NumPy numbers.
+gradients rename such names, ``jit.numba_renaming``). Both must give the NumPy numbers,
+and the warning quotes the function's line numba could not compile, not one of numba's own.
 """
 import os
 import warnings
@@ -83,3 +84,20 @@ def test_numba_typing_error_falls_back_with_one_warning():
         assert run(x) == untyped(x)
         assert run(x + 1.0) == untyped(x + 1.0)
     assert len(_fallback_warnings(caught)) == 1
+
+
+def strided(x):
+    return np.sum(np.reshape(x[::2], (2, 1)))
+
+
+def test_the_warning_names_the_line_of_the_function_not_one_of_numba():
+    """numba's error for a strided reshape quotes its own np.reshape; the warning quotes
+    the function's line."""
+    run = _helper_namespace()(strided)
+    x = np.arange(4.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert run(x) == strided(x)
+    found = _fallback_warnings(caught)
+    assert len(found) == 1 and "np.reshape(x[::2], (2, 1))" in str(found[0].message), \
+        [str(w.message) for w in caught]
