@@ -99,9 +99,9 @@ def _as_arrays(n, cx) -> tuple[list, Node]:
     made, args = [], []
     for a in n.args:
         if _is_number(a, cx[1]):
-            made.append(replace(n, op="np", out=cx[0].fresh(f"{getattr(a, 'name', 'value')}_array"),
-                                args=(a,), params=(("fn", "asarray"), ("keywords", ())),
-                                temporary=True, gradient_sum=False))
+            out = cx[0].fresh(f"{getattr(a, 'name', 'value')}_array")
+            made.append(replace(n, op="as_array", out=out, args=(a,), params=(), temporary=True,
+                                gradient_sum=False))
             a = made[-1].out
         args.append(a)
     return made, replace(n, args=tuple(args))
@@ -130,9 +130,9 @@ def _reshape_numba(n, cx):
     """numba reshapes contiguous arrays only: np.reshape(np.ascontiguousarray(x), shape),
     which copies nothing where x is contiguous (NumPy copies a strided x to reshape it)."""
     x = n.args[0]
-    contiguous = replace(n, op="np", out=cx[0].fresh(f"{getattr(x, 'name', 'value')}_contiguous"),
-                         args=(x,), params=(("fn", "ascontiguousarray"), ("keywords", ())),
-                         temporary=True, gradient_sum=False)
+    contiguous = replace(n, op="contiguous", args=(x,), params=(), temporary=True,
+                         out=cx[0].fresh(f"{getattr(x, 'name', 'value')}_contiguous"),
+                         gradient_sum=False)
     return [contiguous, replace(n, args=(contiguous.out,) + n.args[1:])]
 
 
