@@ -63,9 +63,9 @@ def _numba(n, cx):
     rank."""
     if n.param("fn") != "rollaxis":
         return None
-    layout, keywords = n.param("layout"), dict(n.param("keywords"))
-    axis = layout[1][1]
-    start = layout[2][1] if len(layout) > 2 else keywords.get("start", ("const", 0))[1]
+    layout = n.param("layout")
+    given = {**dict(zip(("a", "axis", "start"), layout)), **dict(n.param("keywords"))}
+    axis, start = given["axis"][1], given.get("start", ("const", 0))[1]
     shape = cx[1].get(n.args[0].name) if hasattr(n.args[0], "name") else None
     if axis < 0 or start < 0:
         if not isinstance(shape, tuple):

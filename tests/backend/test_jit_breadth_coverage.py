@@ -64,7 +64,8 @@ CASES = [
          wrt=(0, 1)),
     Case("gaussian_logpdf", "x, m, c", "scipy.stats.multivariate_normal.logpdf(x, m, c)",
          gaussian, wrt=(0, 1, 2)),
-    Case("rollaxis_start", "x", "np.sum(np.rollaxis(x, 2, start=1) ** 3)", normal((2, 3, 4))),
+    Case("rollaxis_start", "x", "np.sum(np.rollaxis(x, axis=2, start=1) ** 3)",
+         normal((2, 3, 4))),
     Case("rollaxis_negative", "x", "np.sum(np.rollaxis(x, -1) * np.arange(24.0).reshape(4, 2, 3))",
          normal((2, 3, 4))),
 ]
