@@ -12,7 +12,8 @@ is one Numba lacks or refuses; each has a Numba form (``backend.jit``):
 Each case: the jitted value and gradient equal the NumPy gradient's (rtol 1e-10), which
 equals central differences (``symdiff.check_grad``). np.isclose written out gives
 np.isclose's answers at NaN and infinities too. Without shapes, np.rollaxis of a negative
-axis has no Numba form: the fallback is said before any compile.
+axis has no Numba form, nor np.linalg.norm of ord='nuc': the fallback is said before any
+compile.
 """
 import os
 import warnings
@@ -66,6 +67,7 @@ CASES = [
          gaussian, wrt=(0, 1, 2)),
     Case("rollaxis_start", "x", "np.sum(np.rollaxis(x, axis=2, start=1) ** 3)",
          normal((2, 3, 4))),
+    Case("norm_nuclear", "a", "np.linalg.norm(a, 'nuc') ** 3", normal((3, 4))),
     Case("rollaxis_negative", "x", "np.sum(np.rollaxis(x, -1) * np.arange(24.0).reshape(4, 2, 3))",
          normal((2, 3, 4))),
 ]
@@ -95,7 +97,10 @@ def assert_compiles_and_agrees(fn, args, wrt):
     assert symdiff.check_grad(fn, *args, wrt=wrt)
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+COMPILED = [c for c in CASES if c.id != "norm_nuclear"]
+
+
+@pytest.mark.parametrize("case", COMPILED, ids=[c.id for c in COMPILED])
 def test_breadth_case_compiles_with_numba(module, case):
     args = tuple(case.inputs(np.random.default_rng(0)))
     wrt = case.wrt if len(case.wrt) > 1 else case.wrt[0]
@@ -134,3 +139,16 @@ def test_isclose_written_out_agrees_with_numpy_at_nan_and_infinities():
         got = eval(compile(ast.Expression(ast.fix_missing_locations(tree)), "<isclose>", "eval"),
                    {"np": np, "a": first, "b": second})
     np.testing.assert_array_equal(got, np.isclose(first, second, 1e-9, 0))
+
+
+def test_nuclear_norm_is_refused_before_compiling(module):
+    """numba's np.linalg.norm takes no ord='nuc' (nor 'fro', an axis, keepdims)."""
+    a = np.random.default_rng(0).standard_normal((3, 4))
+    jitted = symdiff.grad(module.norm_nuclear, jit=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        source = jitted.source_for(a)
+        got = jitted(a)
+    assert "@jit_or_numpy" not in source
+    assert any("ord='nuc'" in message for message in _refusals(caught)), _refusals(caught)
+    np.testing.assert_allclose(got, symdiff.grad(module.norm_nuclear)(a), rtol=1e-12)
