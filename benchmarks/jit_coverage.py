@@ -1,9 +1,11 @@
 """How much of the corpus ``jit=True`` compiles with Numba.
 
-    python benchmarks/jit_coverage.py [--corpus seeds,control_flow,aliasing]
+    python benchmarks/jit_coverage.py [--corpus seeds,control_flow,aliasing,breadth]
 
 For every function of the seed examples (examples/, as tests/seed_cases.py declares their
-inputs), of tests/control_flow_corpus.py and of tests/aliasing_corpus.py, one
+inputs), of tests/control_flow_corpus.py and of tests/aliasing_corpus.py (and, asked for
+with ``breadth``, of the breadth tables of tests/primitives: every ``Case`` of the files
+that use tests/breadth_support.py, about 320, some minutes), one
 ``symdiff.value_and_grad(f, wrt=..., jit=True)`` is built and called on the case's inputs,
 and the outcome counted:
 
@@ -19,23 +21,63 @@ import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import argparse
+import importlib
 import sys
+import tempfile
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "examples")]
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "primitives"), str(ROOT / "examples")]
 
 import symdiff  # noqa: E402
 
 OUTCOMES = ("compiled", "fallback predicted", "fallback after a failed compile", "failed")
 
 
+@dataclass(frozen=True)
+class BreadthCase:
+    """A case of a breadth table as the other corpora's cases are: its function, inputs."""
+
+    id: str
+    fn: Callable
+    inputs: Callable
+    wrt: tuple
+
+
+def breadth_cases() -> list:
+    """Every ``Case`` of the test files of tests/primitives that use breadth_support, each
+    file's cases compiled into one module (their index functions: the file's SOURCE)."""
+    from breadth_support import Case, module_of
+    from support import load_module
+    folder = Path(tempfile.mkdtemp(prefix="jit-coverage-"))
+    out = []
+    for path in sorted((ROOT / "tests" / "primitives").glob("test_*.py")):
+        if "breadth_support" not in path.read_text(encoding="utf-8"):
+            continue
+        tests = importlib.import_module(path.stem)
+        cases = {}
+        for value in vars(tests).values():
+            if isinstance(value, list) and value and all(isinstance(c, Case) for c in value):
+                cases.update({c.id: c for c in value if c.id not in cases})
+        written = [c for c in cases.values() if c.body]
+        module = module_of(written, folder, path.stem) if written else \
+            load_module(folder, path.stem, tests.SOURCE)
+        out += [BreadthCase(c.id, getattr(module, c.id),
+                            lambda c=c: tuple(c.inputs(np.random.default_rng(0))), c.wrt)
+                for c in cases.values()]
+    return out
+
+
 def corpus(name: str) -> list:
     """One case per (function, wrt) of a corpus."""
+    if name == "breadth":
+        return breadth_cases()
     if name == "seeds":
         from seed_cases import SEED_CASES as cases
     elif name == "control_flow":

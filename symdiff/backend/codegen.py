@@ -24,6 +24,7 @@ from ..ir import Const, Function, If, Loop, Node, Var, map_blocks, reads_here, u
 from ..primitives.registry import primitive
 from ..ad.masks import QUIET, QUIET_WHY, discards_branches
 from .naming import readable_renaming, renamed as with_names, renamed_text
+from .jit import numba_renaming
 from .in_place import fresh_arrays, reads_on_a_path, shape_reads, writes_in_place
 from .quoting import comment_text, docstring
 
@@ -396,6 +397,16 @@ def _renaming_comments(annotate: Callable, renamings: dict) -> Callable:
     return renaming
 
 
+def _function_text(fn: Function, imports: set[str], helpers: set[str], doc: str,
+                   annotate: Callable | None, jit: bool) -> str:
+    """``function_source``; for numba, written again with the names its versions of a
+    rebound name would clash with renamed (``jit.numba_renaming``)."""
+    text = function_source(fn, imports, helpers, doc, annotate, jit)
+    new = numba_renaming(fn, text) if jit else {}
+    return function_source(with_names(fn, new), imports, helpers, doc, annotate, jit) \
+        if new else text
+
+
 @deep
 def module_source(functions: list[tuple[Function, str]], header: str,
                   extra: list[str | Callable] = (), annotate: Callable | None = None,
@@ -415,7 +426,7 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     shadowed = _aliases([fn for fn, _ in functions])
     SHADOWED.update(shadowed)
     try:
-        bodies = [function_source(fn, imports, helpers, doc, annotate, jit)
+        bodies = [_function_text(fn, imports, helpers, doc, annotate, jit)
                   for fn, doc in functions]
     finally:
         SHADOWED.clear()

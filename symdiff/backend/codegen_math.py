@@ -15,7 +15,7 @@ import sympy
 
 from ..primitives.elementwise import MATH_NAMES, NUMPY_NAMES
 from ..primitives.functions import IsZero, Mod, Power
-from ..primitives.special import printed_as
+from ..primitives.special import WithinTolerance, printed_as
 
 #: SymPy's special numbers, as NumPy spells them (``nan`` alone is not a Python name)
 SPECIAL_NUMBERS = {"nan": ("nan", 1), "oo": ("inf", 1), "-oo": ("inf", -1), "zoo": ("nan", 1)}
@@ -190,6 +190,8 @@ class Printer:
             return self.step(e.args[0])
         if isinstance(e, IsZero):
             return ast.Compare(args[0], [ast.Eq()], [ast.Constant(0)])
+        if isinstance(e, WithinTolerance):
+            return self.tolerance(*e.args)
         if isinstance(e, Power):           # inf, not ZeroDivisionError, at 0.0 ** -0.5
             return self.call("numpy", "power", args)
         if isinstance(e, Mod):             # Python's % and np.mod agree: the divisor's sign
@@ -201,6 +203,15 @@ class Printer:
                 return ast.Call(ast.Name("abs", ast.Load()), args, [])
             return self.call("numpy", NUMPY_NAMES.get(func, func), args)
         raise NotImplementedError(f"cannot print {func}")
+
+    def tolerance(self, a, b, rtol, atol) -> ast.expr:
+        """np.isclose(a, b, rtol, atol) as NumPy defines it:
+        ``(np.abs(a - b) <= atol + rtol * np.abs(b)) & np.isfinite(b) | (a == b)``."""
+        close = ast.Compare(self(sympy.Abs(a - b)), [ast.LtE()],
+                            [self(atol + rtol * sympy.Abs(b))])
+        finite = self.call("numpy", "isfinite", [self(b)])
+        same = ast.Compare(self(a), [ast.Eq()], [self(b)])
+        return ast.BinOp(ast.BinOp(close, ast.BitAnd(), finite), ast.BitOr(), same)
 
     def extremum(self, func: str, args: list[ast.expr]) -> ast.expr:
         result = args[0]

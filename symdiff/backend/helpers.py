@@ -149,7 +149,11 @@ def float_tape_numba(n):
         first = lines[0] if lines else type(exc).__name__
         reason = next((line for line in lines if not line.startswith(skip)), first)
         reason = re.sub(r" at 0x[0-9a-f]+", "", reason).rstrip(":")
-        where = re.search(r'File "([^"]+)", line (\\d+)', text)
+        places = list(re.finditer(r'File "([^"]+)", line (\\d+)', text))
+        own = os.path.basename(fn.__code__.co_filename)
+        # the line of fn itself, not one of numba's own (its np.reshape's, say)
+        where = next((m for m in places if os.path.basename(m[1]) == own),
+                     places[0] if places else None)
         if where is None:
             return reason
         code = linecache.getline(where[1], int(where[2])).split("  #")[0].strip()

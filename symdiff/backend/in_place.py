@@ -64,7 +64,7 @@ def _add_counts(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
 
 #: Operations whose result may share memory with an argument (views, aliases, restores).
 SHARING = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to", "alias",
-           "pop", "cast", "unbroadcast"}
+           "pop", "cast", "unbroadcast", "contiguous", "as_array"}
 
 
 def fresh_arrays(fn: Function) -> set[str]:

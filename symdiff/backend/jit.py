@@ -15,6 +15,11 @@ writes backward ranges without ``reversed`` and checks a scalar output without
     np.concatenate([a, b], 0)          np.concatenate((a, b), 0)    (and np.stack)
     np.array(g)  (a writable copy)     np.copy(g)
 
+Names too: numba gives a name bound twice (``dx`` on both sides of a branch) the versions
+``dx.1``, ``dx.2``..., which its array expressions spell ``dx_1``, ``dx_2``: where the
+function has a name of its own so spelt, the compile fails ("'dx_2_1' not unique").
+``numba_renaming`` gives such a rebound name one that no other name extends.
+
 What numba still cannot compile (reductions over several axes, ``np.max`` along an axis,
 the shape-generic ``unbroadcast`` helper, other ``np.add.at``) runs as NumPy: the generated
 module's ``jit_or_numpy`` decorator warns once, naming the line.
@@ -25,6 +30,9 @@ Each rewrite is the ``numba`` field of its primitive's registry entry.
 """
 from __future__ import annotations
 
+import ast
+import re
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -82,4 +90,40 @@ def numba_refusal(fn: Function) -> str:
     return ""
 
 
-__all__ = ["numba_friendly", "numba_refusal"]
+def numba_renaming(fn: Function, source: str) -> dict[str, str]:
+    """Old name -> new name for the names of ``fn`` (printed as ``source``) that numba's
+    versions of a rebound name would clash with: the rebound name renamed (``dx`` ->
+    ``dx_3``), or, for a parameter, the names that extend it. Empty when nothing clashes."""
+    tree = ast.parse(source)
+    params = {p.name for p in fn.params}
+    bound = Counter(params)
+    bound.update(node.id for node in ast.walk(tree)
+                 if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store))
+    taken = set(bound) | {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    new: dict[str, str] = {}
+    for name in sorted(k for k, times in bound.items() if times > 1):
+        clashing = sorted(_extending(name, taken))
+        if not clashing:
+            continue
+        renames = [name] if name not in params else [c for c in clashing if c not in params]
+        for old in renames:
+            new[old] = _free_name(old, taken)
+    return new
+
+
+def _extending(name: str, names) -> set[str]:
+    """The names spelt like numba's versions of ``name``: ``name_1``, ``name_2_1``..."""
+    pattern = re.compile(re.escape(name) + r"(_\d+)+")
+    return {other for other in names if pattern.fullmatch(other)}
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    """``name_<k>``, the first not taken that no taken name extends."""
+    k = 1
+    while f"{name}_{k}" in taken or _extending(f"{name}_{k}", taken):
+        k += 1
+    taken.add(f"{name}_{k}")
+    return f"{name}_{k}"
+
+
+__all__ = ["numba_friendly", "numba_refusal", "numba_renaming"]

@@ -34,7 +34,8 @@ OP_WORDS = {"amax": "max", "amin": "min", "matmul": "", "dot": "", "outer": "out
             "getitem": "at", "transpose": "T", "broadcast_to": "spread", "expand_dims":
             "expanded", "reshape": "reshaped", "unbroadcast": "summed", "compare": "mask",
             "shape": "shape", "size": "size", "dim": "dim", "scatter": "grad",
-            "scatter_add": "grad", "where": "where", "alias": "", "copy": "copy"}
+            "scatter_add": "grad", "where": "where", "alias": "", "copy": "copy",
+            "as_array": "array"}
 REDUCTIONS = {"sum", "mean", "amax", "amin", "prod", "max", "min"}
 
 _FUNCTION_WORDS = {"Heaviside": "step", "Max": "max", "Min": "min", "Abs": "abs"}

@@ -116,17 +116,15 @@ HALF = sympy.Float(0.5)
 
 
 def _numba(n: Node, cx):
-    """np.heaviside(u, 0.5) is 0.5 * np.sign(u) + 0.5 (the same at 0: 1/2); np.isclose(a, b,
-    rtol, atol), 1 where the margin atol + rtol |b| - |a - b| is >= 0, is
-    1 - max(0, sign(-margin))."""
-    from .special import IsClose
+    """np.heaviside(u, 0.5) is 0.5 * np.sign(u) + 0.5 (the same at 0: 1/2); np.isclose is
+    written out (``special.WithinTolerance``)."""
+    from .special import IsClose, WithinTolerance
     expr = n.param("expr")
-    if n.param("lib") == "math" or not expr.has(sympy.Heaviside, IsClose):
-        return None
-    expr = expr.replace(sympy.Heaviside, lambda u, *_: HALF * sympy.sign(u) + HALF)
-    expr = expr.replace(IsClose, lambda a, b, rtol, atol: 1 - sympy.Max(0, sympy.sign(
-        sympy.Abs(a - b) - atol - rtol * sympy.Abs(b))))
-    return [n.with_params(expr=expr)]
+    if expr.has(IsClose):
+        expr = expr.replace(IsClose, WithinTolerance)
+    if n.param("lib") != "math" and expr.has(sympy.Heaviside):
+        expr = expr.replace(sympy.Heaviside, lambda u, *_: HALF * sympy.sign(u) + HALF)
+    return [n.with_params(expr=expr)] if expr != n.param("expr") else None
 
 
 def _numba_refuses(n: Node) -> str:

@@ -227,6 +227,14 @@ register(
               numba=_copy_numba, keeps_shape_of=0),
     Primitive("alias", "internal", "x under another name", shape=_first, partial_shapes=True,
               vjp=NOT_YET, jvp=LINEAR, printer=lambda n, p: p.a[0], keeps_shape_of=0),
+    Primitive("contiguous", "internal", "x, or a contiguous copy of x where it is strided "
+              "(numba reshapes contiguous arrays only)", shape=_first, partial_shapes=True,
+              vjp=NOT_YET, jvp=LINEAR, printer=lambda n, p: p.np("ascontiguousarray", p.a),
+              keeps_shape_of=0),
+    Primitive("as_array", "internal", "x as an array, a number as a 0-d one (numba's "
+              "np.stack and np.expand_dims take no float)", shape=_first, partial_shapes=True,
+              vjp=NOT_YET, jvp=LINEAR, printer=lambda n, p: p.np("asarray", p.a),
+              keeps_shape_of=0),
     Primitive("check_scalar", "internal", "v, which must be a scalar",
               shape=lambda n, s, v: None, partial_shapes=True, vjp=NO_DERIVATIVE,
               jvp=NO_DERIVATIVE, printer=_print_check_scalar, params=(("function", "str"),)),

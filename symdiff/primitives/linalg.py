@@ -88,6 +88,15 @@ def norm_vjp_jvp(em, n, ts):
 
 NORM = (("ord", "order"), ("axis", "axis"), ("keepdims", "bool"))
 
+
+def _norm_numba_refuses(n) -> str:
+    """numba's np.linalg.norm takes x and a number for ord: no 'fro' or 'nuc', no axis, no
+    keepdims."""
+    what = [f"ord={n.param('ord')!r}"] * isinstance(n.param("ord"), str) + \
+        ["an axis"] * (n.param("axis") is not None) + ["keepdims"] * bool(n.param("keepdims"))
+    return f"np.linalg.norm with {', '.join(what)} (numba's takes x and a number ord)" \
+        if what else ""
+
 register(
     Primitive("matmul", "linalg", "sum_k x[..., i, k] y[..., k, j]", shape=_matmul_shape,
               vjp=A.vjp_matmul, jvp=T.bilinear(0, 1), printer=_print_matmul, gate="matmul",
@@ -99,5 +108,6 @@ register(
               lower=_lower_product),
     Primitive("norm", "linalg", "(sum_k |x_k|**ord)**(1/ord), and the matrix norms",
               shape=_norm_shape, partial_shapes=True, vjp=_norm_vjp, jvp=_norm_jvp,
-              printer=print_norm, params=NORM, spellings=("np.linalg.norm",)),
+              printer=print_norm, params=NORM, spellings=("np.linalg.norm",),
+              numba_refuses=_norm_numba_refuses),
 )

@@ -43,7 +43,7 @@ PARAMS = (("fn", "str"), ("layout", "any"), ("keywords", "any"), ("moved", "any"
 
 #: NumPy functions a move calls that numba has no implementation of
 NUMBA_LACKS = {"tile", "pad", "hstack", "column_stack", "dstack", "meshgrid", "insert",
-               "broadcast_arrays"}
+               "broadcast_arrays", "rollaxis"}
 #: those numba takes with their first two arguments only
 NUMBA_TWO_ARGUMENTS = {"rot90", "delete"}
 
@@ -55,6 +55,25 @@ def _numba_refuses(n) -> str:
     if fn in NUMBA_TWO_ARGUMENTS and (n.param("keywords") or len(n.param("layout")) > 2):
         return f"np.{fn} with an axis (numba's takes two arguments)"
     return ""
+
+
+def _numba(n, cx):
+    """np.rollaxis(x, axis, start) is np.moveaxis(x, axis, start - 1) where axis < start,
+    np.moveaxis(x, axis, start) otherwise (numba has no rollaxis); negative axes need x's
+    rank."""
+    if n.param("fn") != "rollaxis":
+        return None
+    layout = n.param("layout")
+    given = {**dict(zip(("a", "axis", "start"), layout)), **dict(n.param("keywords"))}
+    axis, start = given["axis"][1], given.get("start", ("const", 0))[1]
+    shape = cx[1].get(n.args[0].name) if hasattr(n.args[0], "name") else None
+    if axis < 0 or start < 0:
+        if not isinstance(shape, tuple):
+            return None
+        axis, start = axis % len(shape), start + len(shape) if start < 0 else start
+    destination = start - 1 if axis < start else start
+    return [n.with_params(fn="moveaxis", keywords=(),
+                          layout=(layout[0], ("const", axis), ("const", destination)))]
 
 
 def _entries(n):
@@ -152,7 +171,7 @@ register(
               shape=_shape, vjp=vjp_move, jvp=jvp_move, printer=_print, params=PARAMS,
               gate="copies route", counts=lambda n: [a for k, a in enumerate(n.args)
                                                      if k not in n.param("moved")],
-              numba_refuses=_numba_refuses),
+              numba=_numba, numba_refuses=_numba_refuses),
     Primitive("positions", "moves", "the numbers 1 .. size of x's elements, shaped as x "
               "(or integer zeros)", shape=lambda n, s, v: s[0], partial_shapes=True,
               vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE, printer=_print_positions,

@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..ir import Const, Node
 from . import arrays as A
 from . import tangents as T
 from .registry import LINEAR, Primitive, register
@@ -84,22 +85,55 @@ def _with(n, **updates) -> tuple:
     return tuple(sorted({**dict(n.params), **updates}.items()))
 
 
+def _is_number(v, shapes) -> bool:
+    """Whether ``v`` is a number or of shape (): numba may hold it as a float."""
+    if isinstance(v, Const):
+        return isinstance(v.value, (int, float)) and not isinstance(v.value, bool)
+    return shapes.get(v.name) == ()
+
+
+def _as_arrays(n, cx) -> tuple[list, Node]:
+    """``np.asarray(a)`` for each argument of n that is a number (numba's np.stack and
+    np.expand_dims take arrays, a 0-d one too, but no float): those nodes, and n reading
+    them."""
+    made, args = [], []
+    for a in n.args:
+        if _is_number(a, cx[1]):
+            out = cx[0].fresh(f"{getattr(a, 'name', 'value')}_array")
+            made.append(replace(n, op="as_array", out=out, args=(a,), params=(), temporary=True,
+                                gradient_sum=False))
+            a = made[-1].out
+        args.append(a)
+    return made, replace(n, args=tuple(args))
+
+
 def _expand_numba(n, cx):
     """np.expand_dims(x, (a, b)) is one expand_dims per axis, in increasing order (numba's
-    takes one int axis)."""
+    takes one int axis); of a number, np.expand_dims(np.asarray(x), a)."""
     axis = n.param("axis")
     out = cx[1].get(n.out.name)
     x = cx[1].get(n.args[0].name) if hasattr(n.args[0], "name") else None
+    made, n = _as_arrays(n, cx)
     if not isinstance(axis, tuple) or not isinstance(out, tuple) and not isinstance(x, tuple):
-        return None
+        return made + [n] if made else None
     rank = len(out) if isinstance(out, tuple) else len(x) + len(axis)
-    nodes, value = [], n.args[0]
+    nodes = []
     for a in sorted(k % rank for k in axis):
-        value = cx[0].fresh(n.out.name + "_kept")
-        nodes.append(replace(n, out=value, args=(nodes[-1].out if nodes else n.args[0],),
+        nodes.append(replace(n, out=cx[0].fresh(n.out.name + "_kept"),
+                             args=(nodes[-1].out if nodes else n.args[0],),
                              params=(("axis", a),)))
     nodes[-1] = replace(nodes[-1], out=n.out)
-    return nodes
+    return made + nodes
+
+
+def _reshape_numba(n, cx):
+    """numba reshapes contiguous arrays only: np.reshape(np.ascontiguousarray(x), shape),
+    which copies nothing where x is contiguous (NumPy copies a strided x to reshape it)."""
+    x = n.args[0]
+    contiguous = replace(n, op="contiguous", args=(x,), params=(), temporary=True,
+                         out=cx[0].fresh(f"{getattr(x, 'name', 'value')}_contiguous"),
+                         gradient_sum=False)
+    return [contiguous, replace(n, args=(contiguous.out,) + n.args[1:])]
 
 
 def _sequence_numba(n, cx):
@@ -109,9 +143,9 @@ def _sequence_numba(n, cx):
 
 
 def _stack_numba(n, cx):
-    """np.zeros(np.stack([n, m], 0)) is np.zeros((n, m)) for numba."""
-    from dataclasses import replace
-    from ..ir import Node, Var
+    """np.zeros(np.stack([n, m], 0)) is np.zeros((n, m)) for numba; numbers are stacked as
+    0-d arrays."""
+    from ..ir import Var
     from .constructors import takes_shape
     names, shapes, readers = cx
     if not n.param("tuple"):
@@ -120,7 +154,17 @@ def _stack_numba(n, cx):
             and all(shapes.get(a.name) == () for a in n.args if isinstance(a, Var)) \
             and all(isinstance(r, Node) and takes_shape(r) for r in readers.get(n.out.name, [1])):
         return [replace(n, params=_with(n, tuple=True))]
-    return [n]
+    made, n = _as_arrays(n, cx)          # numba stacks arrays, not floats
+    return made + [n]
+
+
+def _broadcast_numba(n, cx):
+    """np.broadcast_to(x, ()) of a number is the number itself: a 0-d array is no float
+    for numba (``dx[0] += g`` refuses it)."""
+    shape = n.args[1].value if isinstance(n.args[1], Const) else cx[1].get(n.out.name)
+    if shape == () and _is_number(n.args[0], cx[1]):
+        return [replace(n, op="alias", args=n.args[:1])]
+    return None
 
 
 def _lower_reshape(ctx, e, hint, name, args, keywords):
@@ -183,7 +227,7 @@ register(
               shape=_reshape_shape, vjp=A.vjp_reshape, jvp=LINEAR, printer=_print_reshape,
               shaped_by=1,
               spellings=("np.reshape", "x.reshape()", "np.ravel", "x.ravel()", "x.flatten()"),
-              lower=_lower_reshape),
+              lower=_lower_reshape, numba=_reshape_numba),
     Primitive("transpose", "shaping", "x with its axes permuted (reversed: x.T)",
               shape=lambda n, s, v: np.transpose(A._dummy(s[0]), n.param("axes")).shape,
               vjp=A.vjp_transpose, jvp=LINEAR, printer=_print_transpose,
@@ -211,5 +255,6 @@ register(
               shape=lambda n, s, v: tuple(v[1]) if v[1] is not None else None,
               partial_shapes=True, vjp=_vjp_broadcast_to, jvp=LINEAR,
               printer=lambda n, p: p.np("broadcast_to", p.a),
-              spellings=("np.broadcast_to",), lower=_lower_broadcast_to, shaped_by=1),
+              spellings=("np.broadcast_to",), lower=_lower_broadcast_to, shaped_by=1,
+              numba=_broadcast_numba),
 )

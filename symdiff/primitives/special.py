@@ -253,6 +253,17 @@ class IsClose(_Printed):
         return sympy.S.Zero
 
 
+class WithinTolerance(sympy.Function):
+    """np.isclose(a, b, rtol, atol) written out as NumPy computes it, for numba (which has
+    no np.isclose): ``(|a - b| <= atol + rtol |b|) & isfinite(b) | (a == b)``, the same
+    at NaN (close to nothing) and at infinities (close to themselves only)."""
+
+    nargs = 4
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
 def _routes(u: sympy.Expr, x: sympy.Expr) -> sympy.Expr:
     """H(u), where u = x - y (fmax) is NaN because y is: 1; 0 where x itself is NaN.
     fmin(u, inf) is inf where u is NaN, u elsewhere."""
