@@ -16,7 +16,7 @@ import copy
 
 from ..ir import Var
 from .alias import UNMODELLED_VIEWS
-from .env import children, holds, leaves
+from .env import Dict, Obj, Tup, children, holds, leaves
 from .lower_containers import is_container
 
 
@@ -169,3 +169,63 @@ def _fresh(b, v) -> bool:
     if node is None:
         return False
     return node.op == "fill" or node.op == "np" and node.param("fn") in _FRESH
+
+
+# ---------------------------------------------------------------- one object, many holders
+
+
+def share_change(site, name: str | None, old, new) -> None:
+    """The container or object ``old``, changed through ``name`` into ``new``, changes for
+    every other name holding it too (``layer = self.layers[k]; layer.forward(x)`` changes
+    ``self.layers[k]``), as Python's references do."""
+    if not is_container(old):
+        return
+    for key, value in list(site.env.items()):
+        if isinstance(key, str) and key != name and holds(value, old):
+            site.env[key] = replaced(value, old, new)
+
+
+def propagate(site, old, new) -> None:
+    """The list, dict or object ``old``, changed into ``new``, changes for every holder
+    of it, as Python's references do: names, and entries of other containers at any
+    depth (``outer = [inner, inner]; outer[0][0] = v`` changes ``outer[1]`` and
+    ``inner``). What shared one object shares its new version."""
+    if not is_container(old) or old is new:
+        return
+    memo = {id(old): new}
+
+    def rebuild(value):
+        if id(value) in memo:
+            return memo[id(value)]
+        if not is_container(value):
+            return value
+        if isinstance(value, Tup):
+            items = tuple(rebuild(v) for v in value.items)
+            out = value if all(a is b for a, b in zip(items, value.items)) else \
+                Tup(items, value.kind)
+        elif isinstance(value, Dict):
+            values = tuple(rebuild(v) for v in value.values)
+            out = value if all(a is b for a, b in zip(values, value.values)) else \
+                Dict(value.keys, values)
+        else:
+            attrs = rebuild(value.attrs)
+            out = value if attrs is value.attrs else Obj(value.cls, attrs)
+        memo[id(value)] = out
+        return out
+
+    for key, value in list(site.env.items()):
+        if isinstance(key, str) and is_container(value):
+            site.env[key] = rebuild(value)
+
+
+def replaced(value, old, new):
+    """``value`` with ``old`` (by identity) replaced by ``new`` wherever it holds it."""
+    if value is old:
+        return new
+    if isinstance(value, Tup) and holds(value, old):
+        return Tup(tuple(replaced(v, old, new) for v in value.items), value.kind)
+    if isinstance(value, Dict) and holds(value, old):
+        return Dict(value.keys, tuple(replaced(v, old, new) for v in value.values))
+    if isinstance(value, Obj) and holds(value, old):
+        return Obj(value.cls, replaced(value.attrs, old, new))
+    return value

@@ -24,7 +24,7 @@ from typing import Any, Callable
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
 from .desugar import IterationRead
-from .env import CONTAINERS, Closure, Dict, Obj, Tup, holds
+from .env import CONTAINERS, Closure, Dict, Obj, Tup
 from . import discover
 
 #: At most this many iterations are unrolled (each is a copy of the body in the IR).
@@ -282,30 +282,6 @@ def _changed(site: Site, base_ast: ast.expr, old, new, result, e: ast.Call):
     return result
 
 
-def share_change(site: Site, name: str | None, old, new) -> None:
-    """The container or object ``old``, changed through ``name`` into ``new``, changes for
-    every other name holding it too (``layer = self.layers[k]; layer.forward(x)`` changes
-    ``self.layers[k]``), as Python's references do."""
-    if not is_container(old):
-        return
-    for key, value in list(site.env.items()):
-        if isinstance(key, str) and key != name and holds(value, old):
-            site.env[key] = replaced(value, old, new)
-
-
-def replaced(value, old, new):
-    """``value`` with ``old`` (by identity) replaced by ``new`` wherever it holds it."""
-    if value is old:
-        return new
-    if isinstance(value, Tup) and holds(value, old):
-        return Tup(tuple(replaced(v, old, new) for v in value.items), value.kind)
-    if isinstance(value, Dict) and holds(value, old):
-        return Dict(value.keys, tuple(replaced(v, old, new) for v in value.values))
-    if isinstance(value, Obj) and holds(value, old):
-        return Obj(value.cls, replaced(value.attrs, old, new))
-    return value
-
-
 def _kind(value) -> str:
     return "dict" if isinstance(value, Dict) else "object" if isinstance(value, Obj) \
         else value.kind
@@ -507,3 +483,13 @@ def _same_shape(a, b) -> bool:
 def _identifier(label: str) -> str:
     text = "".join(c if c.isalnum() or c == "_" else "_" for c in str(label))
     return text if text and not text[0].isdigit() else "v_" + text
+
+
+def list_item(site: Site, base: Tup, key, value, at):
+    """``base`` (a list) with item ``key`` set to ``value``; a tuple is refused."""
+    if base.kind != "list":
+        raise site.fail("a tuple cannot be assigned into", at, "use a list")
+    if not isinstance(key, int) or not -len(base.items) <= key < len(base.items):
+        raise site.fail(f"list index {key!r} is out of range here (the list has "
+                        f"{len(base.items)} items)", at, "append to the list instead")
+    return base.with_item(key, value)

@@ -68,7 +68,7 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
         return NOT_MINE
     if isinstance(e, ast.JoinedStr):
         return _format(site, e)
-    if isinstance(e, ast.BinOp) and (_touches(src, env, e) or _stringy(e)):
+    if isinstance(e, ast.BinOp) and (_touches(src, env, e) or _stringy(e) or _tupled(e)):
         return _binop(site, e, hint)
     if isinstance(e, ast.Starred):
         raise site.fail("star-arguments are supported in lists, tuples and calls of your own "
@@ -147,13 +147,34 @@ def _binop(site, e: ast.BinOp, hint):
             return Const(_STRING_OPS[type(e.op)](left.value, right.value))
         except (TypeError, ValueError):
             raise site.fail("this string operation fails", e) from None
-    if C.is_container(left) or C.is_container(right):
+    if any(_shape_value(site, v) for v in (left, right)) and type(e.op) in (ast.Add, ast.Mult):
+        raise site.fail("tuple arithmetic on an array's shape is not supported", e,
+                        "spell the shape out: x.reshape(x.shape[0], x.shape[1], 1), or use "
+                        "np.expand_dims / np.tile")
+    numeric_tuple = [isinstance(v, Tup) and v.kind == "tuple" for v in (left, right)]
+    if (C.is_container(left) or C.is_container(right)) and not (
+            any(numeric_tuple) and not (C.is_container(left) and C.is_container(right))):
         raise site.fail("this operator on a list, tuple or dict is not supported", e,
                         "stack the arrays first: np.stack(xs), or use an array operation")
     from . import lower as L
     names = [ast.copy_location(ast.Name(L._bind_hidden(site.env, v, x), ast.Load()), x)
              for v, x in ((left, e.left), (right, e.right))]
     return _array_rules(site, ast.copy_location(ast.BinOp(names[0], e.op, names[1]), e), hint)
+
+
+def _shape_value(site, v) -> bool:
+    """Whether ``v`` is an array's shape (a tuple known only when the code runs)."""
+    memory = getattr(site.b, "memory", None)
+    made = memory.defs.get(v) if memory is not None and isinstance(v, Var) else None
+    return made is not None and made.op in ("shape", "tuple")
+
+
+def _tupled(e: ast.BinOp) -> bool:
+    """``(a,) + (b,)``, ``x.shape + (1,)``, ``(h,) * 2``: Python's tuple operations (with
+    an array on the other side, NumPy's elementwise ones)."""
+    def tuple_like(x):
+        return isinstance(x, ast.Tuple) or isinstance(x, ast.Attribute) and x.attr == "shape"
+    return tuple_like(e.left) or tuple_like(e.right)
 
 
 def _touches(src, env, e: ast.expr) -> bool:
@@ -357,6 +378,8 @@ def _call_value(site, callee, e: ast.Call, func: ast.expr, hint):
         if not isinstance(func, ast.Attribute):
             raise site.fail("this method assigns attributes of its object, which is not "
                             "named here", e, "call the method on the object: obj.method(...)")
+        if isinstance(callee, Bound):           # every holder of the object sees it
+            entry_sharing.propagate(site, callee.obj, changed)
         _store(site.b, site.src, site.env, func.value, changed, site.loc, (),
                callee.obj if isinstance(callee, Bound) else None)
     return result
@@ -444,19 +467,23 @@ def _store(b, src, env, target: ast.expr, value, loc, stack, old=None):
     if isinstance(target, ast.Name):
         L._bind(b, src, env, target, value, loc, stack)
         if old is not None:
-            C.share_change(site, target.id, old, value)
+            entry_sharing.share_change(site, target.id, old, value)
         return
     if isinstance(target, ast.Attribute):
         base = site.lower(target.value)
         new = O.set_attribute(site, base, target.attr, value, target)
+        entry_sharing.propagate(site, base, new)
         _store(b, src, env, target.value, new, loc, stack, base)
         return
     if isinstance(target, ast.Subscript):
         base = site.lower(target.value)
+        if isinstance(base, Tup) and base.kind == "tuple" and old is not None:
+            return                 # ``t[0][k] = v``: the list inside changed, everywhere
         if C.is_container(base):
             key = C.key_of(site, site.lower(target.slice), target.slice)
             new = base.with_item(key, value) if isinstance(base, Dict) else \
-                _list_item(site, base, key, value, target)
+                C.list_item(site, base, key, value, target)
+            entry_sharing.propagate(site, base, new)
             _store(b, src, env, target.value, new, loc, stack, base)
             return
         if isinstance(target.value, ast.Name):
@@ -465,12 +492,3 @@ def _store(b, src, env, target: ast.expr, value, loc, stack, old=None):
         entry_sharing.element_write(site, target, base, value)
         return
     L._bind(b, src, env, target, value, loc, stack)
-
-
-def _list_item(site, base: Tup, key, value, at):
-    if base.kind != "list":
-        raise site.fail("a tuple cannot be assigned into", at, "use a list")
-    if not isinstance(key, int) or not -len(base.items) <= key < len(base.items):
-        raise site.fail(f"list index {key!r} is out of range here (the list has "
-                        f"{len(base.items)} items)", at, "append to the list instead")
-    return base.with_item(key, value)
