@@ -196,7 +196,8 @@ def setitem(ctx: Context, target: ast.Subscript, value):
     args, spec = [base, ctx.array(value, target)], []
     for entry in entries:
         spec.append(_index_entry(ctx, entry, args))
-    name = target.value.id if isinstance(target.value, ast.Name) else TMP   # xs[t][k] = v
+    name = target.value.id if isinstance(target.value, ast.Name) and \
+        target.value.id.isidentifier() else TMP                      # xs[t][k] = v
     return ctx.emit("setitem", args, name, index=tuple(spec))
 
 

@@ -13,7 +13,7 @@ import dataclasses
 from . import alias
 from . import alias_flow as flow
 from ..errors import Loc, SymdiffError
-from ..ir import Const, If, Temporary
+from ..ir import Const, If, Temporary, Var
 from .parse import FunctionSource
 
 
@@ -136,3 +136,24 @@ def loop_body(b, src, env, stmt, loc: Loc, stack, names, moved):
     body = L._sub(b)
     L._lower_block(body, src, inner, stmt.body, stack)
     return index, carried, inits, body, cond_builder, cond, start, inner
+
+
+def chained_write(b, src, env, target: ast.Subscript, view, value, loc: Loc, stack) -> bool:
+    """``y[0][1] = v``, ``y.T[0, 1] = v``, ``y[::2][1] = v``: a write into ``y[0]``, as
+    ``view = y[0]; view[1] = v`` writes it (into y where y[0] is a view of it, into a copy
+    where it is one, as NumPy does; refused where that is not known). False when the
+    chain does not start at a name holding an array (a container's entry)."""
+    from . import lower as L
+    root = target.value
+    while isinstance(root, (ast.Subscript, ast.Attribute)):
+        root = root.value
+    if not (isinstance(root, ast.Name) and isinstance(env.get(root.id), Var)):
+        return False
+    name = f"<view {target.lineno}:{target.col_offset}>"
+    alias.bind(env, name, view, alias.ref_of(b, env, target.value, view))
+    through = ast.copy_location(ast.Subscript(ast.Name(name, ast.Load()), target.slice,
+                                              ast.Store()), target)
+    L._bind(b, src, env, through, value, loc, stack)
+    for key in (name, (alias.REF, name)):
+        env.pop(key, None)
+    return True

@@ -22,6 +22,7 @@ from ..ir import TMP, Const, Var
 from . import custom_rules
 from . import lower_containers as C
 from . import entry_sharing
+from . import lower_memory as memory
 from . import lower_objects as O
 from . import lower_inline as inline
 from . import discover
@@ -489,6 +490,7 @@ def _store(b, src, env, target: ast.expr, value, loc, stack, old=None):
         if isinstance(target.value, ast.Name):
             L._bind(b, src, env, target, value, loc, stack)
             return
-        entry_sharing.element_write(site, target, base, value)
+        if not memory.chained_write(b, src, env, target, base, value, loc, stack):
+            entry_sharing.element_write(site, target, base, value)
         return
     L._bind(b, src, env, target, value, loc, stack)

@@ -129,3 +129,37 @@ def test_views_read_and_numbers_rebound_run(fn):
     value, grad = symdiff.value_and_grad(fn)(X)
     assert value == pytest.approx(fn(X), rel=1e-12)
     np.testing.assert_allclose(grad, numerical_jacobian(fn, (X,), 0), rtol=1e-7, atol=1e-9)
+
+
+def row_then_column(x):
+    y = x.reshape(2, 3) * 1.0
+    y[0][1] = 5.0 * x[0]
+    return np.sum(y * x.reshape(2, 3))
+
+
+def through_the_transpose(x):
+    y = x.reshape(2, 3) * 1.0
+    y.T[0, 1] = 5.0 * x[2]
+    return np.sum(y * x.reshape(2, 3))
+
+
+def every_other_then_one(x):
+    y = x * 1.0
+    y[::2][1] += 5.0 * x[0]
+    return np.sum(y * x)
+
+
+def into_a_copy(x):
+    y = x * 1.0
+    y[[0, 1]][0] = 5.0              # a copy: y does not change
+    y[x > 0.0][0] = 7.0             # a copy too
+    return np.sum(y * x)
+
+
+@pytest.mark.parametrize("fn", [row_then_column, through_the_transpose, every_other_then_one,
+                                into_a_copy], ids=lambda f: f.__name__)
+def test_a_write_through_a_chain_of_indices_writes_where_numpy_does(fn):
+    value, grad = symdiff.value_and_grad(fn)(X)
+    assert value == pytest.approx(fn(X.copy()), rel=1e-12)
+    np.testing.assert_allclose(grad, numerical_jacobian(lambda t: fn(t.copy()), (X,), 0),
+                               rtol=1e-7, atol=1e-9)
