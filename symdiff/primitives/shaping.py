@@ -168,12 +168,31 @@ def _broadcast_numba(n, cx):
 
 
 def _lower_reshape(ctx, e, hint, name, args, keywords):
-    """np.reshape(x, shape), x.reshape(n, m), np.ravel(x), x.flatten()."""
-    from ..ir import Const
+    """np.reshape(x, shape), x.reshape(n, m), np.ravel(x), x.flatten(); ``order='F'``
+    (Fortran order) as the C-order reshape of the reversed axes to the reversed shape,
+    its axes reversed back: ``x.T.reshape(shape[::-1]).T``."""
+    from ..ir import TMP, Const
     x = ctx.array(args[0], e)
-    shape = args[1] if len(args) > 1 else keywords.get("shape", Const(-1))
+    flat = name in ("ravel", "flatten")
+    order = keywords.get("order", args[1] if flat and len(args) > 1 else Const("C"))
+    shape = Const(-1) if flat else args[1] if len(args) > 1 else keywords.get("shape",
+                                                                             Const(-1))
+    order = ctx.static(order, e, "order")
+    if order not in ("C", "F"):
+        raise ctx.fail(f"order={order!r} is not supported (it depends on how the array is "
+                       "laid out in memory)", e, "write order='C' or order='F'")
     items = ctx.items(shape) if ctx.items(shape) is not None else (shape,)
-    return ctx.emit("reshape", [x, *[ctx.array(v, e) for v in items]], hint)
+    if order == "C":
+        return ctx.emit("reshape", [x, *[ctx.array(v, e) for v in items]], hint)
+    if len(items) == 1 and not (isinstance(items[0], Const) and
+                                isinstance(items[0].value, (int, tuple))):
+        raise ctx.fail("order='F' needs the new shape written out here", e,
+                       "write the sizes, e.g. x.reshape((n, m), order='F')")
+    if len(items) == 1 and isinstance(items[0].value, tuple):
+        items = tuple(Const(k) for k in items[0].value)
+    reversed_x = ctx.emit("transpose", [x], TMP, axes=None)
+    shaped = ctx.emit("reshape", [reversed_x, *[ctx.array(v, e) for v in items[::-1]]], TMP)
+    return ctx.emit("transpose", [shaped], hint, axes=None)
 
 
 def _lower_joined(ctx, e, hint, name, args, keywords):

@@ -1,7 +1,8 @@
-"""Spellings of calls that used to fail inside the compiler: np.clip with a bound None,
-its bounds by keyword (a_min/a_max, min/max) and the x.clip method; np.concatenate with
-axis=None (the arrays flattened first). Each is checked by ``breadth_support.check_case``
-(value, gradient, forward mode, a Hessian-vector product for a sample)."""
+"""Spellings of calls that used to fail: np.clip with a bound None, its bounds by keyword
+(a_min/a_max, min/max) and the x.clip method; np.concatenate with axis=None (the arrays
+flattened first); reshape, ravel and flatten in Fortran order; np.radians, np.degrees.
+Each is checked by ``breadth_support.check_case`` (value, gradient, forward mode, a
+Hessian-vector product for a sample)."""
 from __future__ import annotations
 
 import numpy as np
@@ -28,6 +29,17 @@ CASES = [
     Case("clip_method_min", "x", "np.sum(x.clip(min=0.4) ** 3)", away_from(0.4)),
     Case("clip_array_bound", "x", "np.sum(np.clip(x[:4], x[4:] * 0.5, None) ** 2)",
          away_from()),
+    Case("flatten_fortran", "x", "np.sum(x.reshape(2, 4).flatten(order='F') * np.arange(8.0))",
+         away_from(), second=True),
+    Case("ravel_fortran", "x", "np.sum(np.ravel(x.reshape(2, 4), 'F') ** 2 * np.arange(8.0))",
+         away_from()),
+    Case("reshape_fortran", "x",
+         "np.sum(x.reshape((4, -1), order='F') ** 2 * np.arange(8.0).reshape(4, 2))",
+         away_from(), second=True),
+    Case("reshape_fortran_3d", "x",
+         "np.sum(np.reshape(x, (2, 2, 2), order='F') * np.arange(8.0).reshape(2, 2, 2))",
+         away_from()),
+    Case("radians_degrees", "x", "np.sum(np.radians(x) * np.degrees(x) ** 2)", away_from()),
     Case("concatenate_flat", "x",
          "np.sum(np.concatenate([x.reshape(2, 4), x[:3] ** 2], axis=None) * np.arange(11.0))",
          away_from(), second=True),
@@ -47,6 +59,8 @@ def test_call_form(module, case):
 @pytest.mark.parametrize("body,message", [
     ("np.sum(np.clip(a, None, None))", "at least one bound"),
     ("np.sum(np.stack([a, a], axis=None))", "np.stack needs an axis"),
+    ("np.sum(a.reshape(9, order='A'))", "order='A' is not supported"),
+    ("np.sum(a.reshape(a.shape, order='F'))", "needs the new shape written out"),
 ])
 def test_refused_with_a_location(tmp_path, body, message):
     assert_refused(tmp_path, body, message, np.eye(3))
