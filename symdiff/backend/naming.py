@@ -56,6 +56,10 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
         if isinstance(s, Node) and (s.temporary or s.derived and s.out.name not in forward
                                     and MADE_UP.match(s.out.name)):
             temporaries.setdefault(s.out.name, s)
+    orphans = {s.out.name: s for s in walk(fn.body) if isinstance(s, Node) and s.derived
+               and _orphan(s.out.name, temporaries, forward)}
+    for name, s in orphans.items():          # the gradient of a made-up value passes removed
+        temporaries.setdefault(name, s)
     if not temporaries:
         return {}
     user = fn.names() - set(temporaries)
@@ -74,7 +78,8 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
             naming.add(name)
             if name in temporaries:
                 node = temporaries[name]
-                described = _describe(node, shown, user)
+                described = SPREAD_TERMS if name in orphans and node.op in SPREADS \
+                    else _describe(node, shown, user)
                 if len(described) > LONGEST and consumers.get(name):
                     described = f"{name_of(consumers[name])}_{_part_word(node)}"
                 new[name] = _unique(_short(described), used)
@@ -99,6 +104,19 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
             if prefix + name not in new and prefix + name not in user:
                 new.setdefault(prefix + name, prefix + new[name])
     return new
+
+
+#: The gradient a sum or mean spreads over the terms it adds, when passes removed the
+#: made-up value of those terms: ``dterms = np.full(np.shape(r), 1.0 / np.size(r))``.
+SPREAD_TERMS = "dterms"
+SPREADS = {"fill", "broadcast_to"}
+
+
+def _orphan(name: str, temporaries: dict, forward: set) -> bool:
+    """``dtmp_6`` when no ``tmp_6`` is left: named for what it computes, never as a
+    gradient of ``tmp`` (``dX_W1_6``)."""
+    made_up = name[1:] if name.startswith("d") else ""
+    return bool(MADE_UP.match(made_up)) and made_up not in temporaries and name not in forward
 
 
 def _consumers(fn: Function, temporaries: dict) -> dict[str, str]:

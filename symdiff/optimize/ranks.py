@@ -109,7 +109,7 @@ def _node_shape(n: Node, of, held: dict, default):
     if entry.gives_shape:
         held[n.out.name] = of(n.args[0])
         return default
-    if entry.elementwise:
+    if entry.elementwise or entry.broadcasts:
         shape = ()
         for a in n.args:
             shape = broadcast(shape, of(a))
@@ -120,7 +120,8 @@ def _node_shape(n: Node, of, held: dict, default):
         return of(n.args[entry.keeps_shape_of]) or default
     if entry.shaped_by is not None:
         a = n.args[entry.shaped_by]
-        if isinstance(a, Var) and held.get(a.name) is not None:
+        holds_shape = entry.counts is None or a in entry.counts(n)   # not np.full_like's x
+        if isinstance(a, Var) and holds_shape and held.get(a.name) is not None:
             return held[a.name]
     return default
 
@@ -145,6 +146,7 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
     unbroadcast(g, x), x a keepdims reduction     ->  np.sum(g, axis=a, keepdims=True)
     broadcast_to(s, shape(x)) * y, y shaped like x ->  s * y        (NumPy broadcasts s)
     size(x), x a scalar                           ->  1
+    shape(x), size(x), x shaped like y            ->  shape(y), size(y)  (y of the top level)
     broadcast_to(s, S) / c, c a scalar            ->  np.full(S, s / c)   (s a scalar)
                                                   or  broadcast_to(s / c, S)
     broadcast_to(expand_dims(broadcast_to(s)), S) ->  broadcast_to(s, S)   (s a scalar)
@@ -157,6 +159,7 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
     producers = {s.out.name: s for s in walk(fn.body) if isinstance(s, Node)}
     spreads = _implicit_spreads(fn, sym, held, producers)
     names = NameSupply(fn.names())
+    outer = {p.name for p in fn.params} | {s.out.name for s in fn.body if isinstance(s, Node)}
 
     def of(v):
         if isinstance(v, Const):
@@ -173,6 +176,7 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
             if s.out.name in spreads:
                 rename[s.out.name] = s.args[0]
                 continue
+            s = _shape_read_from(s, of, outer)
             out.extend(_rewrite(s, of, held, producers, count, names, rename))
         return tuple(out)
 
@@ -206,6 +210,20 @@ def _rewrite(n: Node, of, held, producers, count, names, rename) -> list:
         if filled:
             return filled
     return [n]
+
+
+def _shape_read_from(n: Node, of, outer: set[str]) -> Node:
+    """A derived read of a shape alone (``np.shape(x)``, ``np.size(x)``: the value follows
+    from the shape) asks the value x is shaped like, bound at the top of the function:
+    ``np.size(r)``, not ``np.size(small_where)``, so the forward need not keep x."""
+    entry = primitive(n.op)
+    if not (n.derived and entry.shape_only and entry.known_value is not None and n.args):
+        return n
+    x, shape = n.args[0], of(n.args[0])
+    if isinstance(x, Var) and isinstance(shape, Like) and not shape.ones \
+            and shape.base != x.name and shape.base in outer:
+        return replace(n, args=(Var(shape.base), *n.args[1:]))
+    return n
 
 
 def _unbroadcast(n: Node, of) -> Node:
