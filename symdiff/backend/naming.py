@@ -56,9 +56,19 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
         if isinstance(s, Node) and (s.temporary or s.derived and s.out.name not in forward
                                     and MADE_UP.match(s.out.name)):
             temporaries.setdefault(s.out.name, s)
+    removed = {s.origin[0].out.name: s.origin[0] for s in walk(fn.body)
+               if isinstance(s, Node) and s.origin is not None
+               and MADE_UP.match(s.origin[0].out.name)
+               and s.origin[0].out.name not in temporaries
+               and s.origin[0].out.name not in forward}
+    for name, s in removed.items():          # a made-up value passes removed: its gradient
+        temporaries.setdefault(name, s)      # and comments still name it
+    for name in [name for name, s in temporaries.items() if s.derived and name[:1] == "d"
+                 and name[1:] in temporaries and not temporaries[name[1:]].derived]:
+        del temporaries[name]                # d<t> a copy gave its name to: t's gradient
     orphans = {s.out.name: s for s in walk(fn.body) if isinstance(s, Node) and s.derived
                and _orphan(s.out.name, temporaries, forward)}
-    for name, s in orphans.items():          # the gradient of a made-up value passes removed
+    for name, s in orphans.items():          # ... and where no line says what it was
         temporaries.setdefault(name, s)
     if not temporaries:
         return {}
@@ -76,10 +86,12 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
             return "value"
         if name not in new:
             naming.add(name)
-            if name in temporaries:
+            if name in orphans and orphans[name].op in SPREADS:
+                base = new.setdefault(name[1:], _unique(SPREAD_TERMS, used))
+                new[name] = _unique("d" + base, used)
+            elif name in temporaries:
                 node = temporaries[name]
-                described = SPREAD_TERMS if name in orphans and node.op in SPREADS \
-                    else _describe(node, shown, user)
+                described = _describe(node, shown, user)
                 if len(described) > LONGEST and consumers.get(name):
                     described = f"{name_of(consumers[name])}_{_part_word(node)}"
                 new[name] = _unique(_short(described), used)
@@ -99,6 +111,8 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
             name_of(s.out.name)
     for name in gradients:                          # bound by regions
         name_of(name)
+    for name in removed:                            # only comments name them
+        name_of(name)
     for name in temporaries:                        # notes name gradients passes removed
         for prefix in ("d", "tape_"):
             if prefix + name not in new and prefix + name not in user:
@@ -106,9 +120,9 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
     return new
 
 
-#: The gradient a sum or mean spreads over the terms it adds, when passes removed the
-#: made-up value of those terms: ``dterms = np.full(np.shape(r), 1.0 / np.size(r))``.
-SPREAD_TERMS = "dterms"
+#: The terms a sum or mean adds, when passes removed that made-up value: its gradient,
+#: what the sum spreads over them, is ``dterms = np.full(np.shape(r), 1.0 / np.size(r))``.
+SPREAD_TERMS = "terms"
 SPREADS = {"fill", "broadcast_to"}
 
 

@@ -10,6 +10,8 @@ gradient of the max term is ``np.sum(g, axis=1, keepdims=True)``. A value's shap
     a tuple            known outright (a scalar is ``()``);
     Like(x, ones)      the shape of the value ``x``, whatever it is, with the axes in
                        ``ones`` of size 1 (what a ``keepdims`` reduction of x leaves);
+    Joined(parts)      the shape broadcasting gives to several such (``y * np.log(p)``),
+                       named after the first value that has it: ``Like(y_times_log_p)``;
     None               unknown.
 
 Every value bound once is at least ``Like(itself)``. ``simplify_broadcasts`` rewrites
@@ -37,6 +39,15 @@ class Like:
     ones: frozenset = frozenset()
 
 
+@dataclass(frozen=True)
+class Joined:
+    """The shape NumPy broadcasting gives to the shapes ``parts`` (each a ``Like`` of its
+    own base), whatever they are: ``y * np.log(p)`` and ``(1 - y) * np.log(1 - p)`` have
+    one shape, though neither has y's or p's."""
+
+    parts: frozenset
+
+
 def broadcast(a, b):
     """The shape NumPy broadcasting gives to two shapes, or None when it cannot be told."""
     if a is None or b is None:
@@ -45,15 +56,28 @@ def broadcast(a, b):
         return b
     if b == ():
         return a
-    if isinstance(a, Like) and isinstance(b, Like) and a.base == b.base \
-            and _one_side(a.ones | b.ones):
-        return Like(a.base, a.ones & b.ones)
     if isinstance(a, tuple) and isinstance(b, tuple):
         try:
             return tuple(np.broadcast_shapes(a, b))
         except (ValueError, TypeError):
             return None
-    return None
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return None
+    parts: dict[str, Like] = {}
+    for part in _parts(a) | _parts(b):
+        seen = parts.get(part.base)
+        if seen is not None:
+            if not _one_side(seen.ones | part.ones):
+                return None
+            part = Like(part.base, seen.ones & part.ones)
+        parts[part.base] = part
+    if len(parts) == 1:
+        return next(iter(parts.values()))
+    return Joined(frozenset(parts.values()))
+
+
+def _parts(shape) -> frozenset:
+    return shape.parts if isinstance(shape, Joined) else frozenset((shape,))
 
 
 def _one_side(axes) -> bool:
@@ -71,6 +95,7 @@ def symbolic_shapes(fn: Function, shapes: dict[str, Any]) -> tuple[dict, dict]:
     once = {name for name, k in bound.items() if k == 1} | {p.name for p in fn.params}
     out: dict[str, Any] = {}
     held: dict[str, Any] = {}
+    joins: dict = {}                    # Joined -> Like(its first value); name -> Joined
 
     def known(name):
         given = shapes.get(name)
@@ -88,7 +113,8 @@ def symbolic_shapes(fn: Function, shapes: dict[str, Any]) -> tuple[dict, dict]:
 
     for s in walk(fn.body):
         if isinstance(s, Node):
-            out[s.out.name] = _node_shape(s, of, held, known(s.out.name))
+            shape = _node_shape(s, of, held, known(s.out.name), joins)
+            out[s.out.name] = _named(shape, s.out.name if s.out.name in once else None, joins)
         else:
             for v in bound_inside(s):
                 out[v.name] = () if isinstance(s, Loop) and v == s.index else known(v.name)
@@ -102,7 +128,24 @@ def symbolic_shapes(fn: Function, shapes: dict[str, Any]) -> tuple[dict, dict]:
     return out, held
 
 
-def _node_shape(n: Node, of, held: dict, default):
+def _named(shape, name, joins: dict):
+    """A broadcast of several values' shapes as the ``Like`` of the first value that has
+    it (``name`` when it is the first and bound once; unknown when it is not)."""
+    if not isinstance(shape, Joined):
+        return shape
+    if shape not in joins and name is not None:
+        joins[shape], joins[name] = Like(name), shape
+    return joins.get(shape)
+
+
+def _expanded(shape, joins: dict):
+    """``Like(x)`` as the broadcast it was named for, to broadcast it with others."""
+    if isinstance(shape, Like) and not shape.ones and shape.base in joins:
+        return joins[shape.base]
+    return shape
+
+
+def _node_shape(n: Node, of, held: dict, default, joins: dict):
     if isinstance(default, tuple):
         return default
     entry = primitive(n.op)
@@ -113,6 +156,10 @@ def _node_shape(n: Node, of, held: dict, default):
         shape = ()
         for a in n.args:
             shape = broadcast(shape, of(a))
+        if isinstance(shape, Joined):   # its parts may be broadcasts named before
+            shape = ()
+            for a in n.args:
+                shape = broadcast(shape, _expanded(of(a), joins))
         return shape if shape is not None else default
     if entry.reduction:
         return _reduced(of(n.args[0]), n.param("axis"), n.param("keepdims")) or default
@@ -146,7 +193,7 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
     unbroadcast(g, x), x a keepdims reduction     ->  np.sum(g, axis=a, keepdims=True)
     broadcast_to(s, shape(x)) * y, y shaped like x ->  s * y        (NumPy broadcasts s)
     size(x), x a scalar                           ->  1
-    shape(x), size(x), x shaped like y            ->  shape(y), size(y)  (y of the top level)
+    shape(x), size(x), x shaped like y            ->  shape(y), size(y)  (y the first such)
     broadcast_to(s, S) / c, c a scalar            ->  np.full(S, s / c)   (s a scalar)
                                                   or  broadcast_to(s / c, S)
     broadcast_to(expand_dims(broadcast_to(s)), S) ->  broadcast_to(s, S)   (s a scalar)
@@ -158,15 +205,16 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
     rename: dict = {}
     producers = {s.out.name: s for s in walk(fn.body) if isinstance(s, Node)}
     spreads = _implicit_spreads(fn, sym, held, producers)
-    names = NameSupply(fn.names())
-    outer = {p.name for p in fn.params} | {s.out.name for s in fn.body if isinstance(s, Node)}
+    names = NameSupply(fn.names() | {s.origin[0].out.name for s in walk(fn.body)   # notes
+                                     if isinstance(s, Node) and s.origin is not None})
+    earliest = _earliest_of_shapes(fn, sym)
 
     def of(v):
         if isinstance(v, Const):
             return np.shape(v.value) if isinstance(v.value, (int, float)) else None
         return sym.get(v.name)
 
-    def block(stmts) -> tuple:
+    def block(stmts, top: bool = False) -> tuple:
         out = []
         for s in stmts:
             s = rename_reads(s, rename)
@@ -176,11 +224,13 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
             if s.out.name in spreads:
                 rename[s.out.name] = s.args[0]
                 continue
-            s = _shape_read_from(s, of, outer)
+            s = _shape_read_from(s, of, earliest.get("", {}))
             out.extend(_rewrite(s, of, held, producers, count, names, rename))
+            if top and out and out[-1].out == s.out and s.out.name in earliest:
+                earliest[""].setdefault(sym[s.out.name], s.out.name)
         return tuple(out)
 
-    body = block(fn.body)
+    body = block(fn.body, top=True)
     result = tuple(_sub_result(item, rename) for item in fn.result)
     return replace(fn, body=body, result=result)
 
@@ -194,7 +244,10 @@ def _sub_result(item, rename):
 def _rewrite(n: Node, of, held, producers, count, names, rename) -> list:
     entry = primitive(n.op)
     if n.op == "unbroadcast":
-        return [_unbroadcast(n, of)]
+        made = _unbroadcast(n, of)
+        if made.op == "alias" and _gradient_of_made_up(n.out.name, producers):
+            made = replace(made, temporary=True)     # a copy no reader needs: it goes
+        return [made]
     if n.op == "size" and of(n.args[0]) == ():
         rename[n.out.name] = Const(1)
         return []
@@ -212,17 +265,49 @@ def _rewrite(n: Node, of, held, producers, count, names, rename) -> list:
     return [n]
 
 
-def _shape_read_from(n: Node, of, outer: set[str]) -> Node:
+def _earliest_of_shapes(fn: Function, sym: dict) -> dict:
+    """The names a shape may be read from: ``{name: None}`` for each name bound once
+    with a symbolic shape, and under ``""`` the first of them (parameters first, then
+    the top level in order, filled in as the rewriting passes them) for each shape."""
+    bound: dict[str, int] = {}
+    for s in walk(fn.body):
+        for v in bound_here(s) + bound_inside(s):
+            bound[v.name] = bound.get(v.name, 0) + 1
+    names = {name: None for name, shape in sym.items() if isinstance(shape, (Like, Joined))
+             and bound.get(name, 0) <= 1 and not (isinstance(shape, Like) and shape.ones)}
+    first: dict = {}
+    for p in fn.params:
+        if p.name in names:
+            first.setdefault(sym[p.name], p.name)
+    return {**names, "": first}
+
+
+def _gradient_of_made_up(name: str, producers: dict) -> bool:
+    """Whether ``name`` is the gradient (``d<t>``, or a part ``d<t>_2``) of a value the
+    compiler made up: no user wrote its name, so a copy of it need not be kept."""
+    if not name.startswith("d"):
+        return False
+    base = name[1:]
+    for of in (base, base.rsplit("_", 1)[0]):
+        made = producers.get(of)
+        if made is not None and made.temporary and not made.derived:
+            return True
+    return False
+
+
+def _shape_read_from(n: Node, of, first: dict) -> Node:
     """A derived read of a shape alone (``np.shape(x)``, ``np.size(x)``: the value follows
-    from the shape) asks the value x is shaped like, bound at the top of the function:
-    ``np.size(r)``, not ``np.size(small_where)``, so the forward need not keep x."""
+    from the shape) asks the first value bound before it with x's shape: ``np.size(r)``,
+    not ``np.size(small_where)``, so the forward need not keep x."""
     entry = primitive(n.op)
     if not (n.derived and entry.shape_only and entry.known_value is not None and n.args):
         return n
-    x, shape = n.args[0], of(n.args[0])
-    if isinstance(x, Var) and isinstance(shape, Like) and not shape.ones \
-            and shape.base != x.name and shape.base in outer:
-        return replace(n, args=(Var(shape.base), *n.args[1:]))
+    x = n.args[0]
+    if not isinstance(x, Var):
+        return n
+    like = first.get(of(x))
+    if like is not None and like != x.name:
+        return replace(n, args=(Var(like), *n.args[1:]))
     return n
 
 
@@ -310,4 +395,4 @@ def _implicit_spreads(fn: Function, sym, held, producers) -> set[str]:
     return set(targets) - blocked
 
 
-__all__ = ["Like", "broadcast", "symbolic_shapes", "simplify_broadcasts"]
+__all__ = ["Like", "Joined", "broadcast", "symbolic_shapes", "simplify_broadcasts"]
