@@ -93,6 +93,7 @@ def symbolic_shapes(fn: Function, shapes: dict[str, Any]) -> tuple[dict, dict]:
         for v in bound_here(s) + bound_inside(s):
             bound[v.name] = bound.get(v.name, 0) + 1
     once = {name for name, k in bound.items() if k == 1} | {p.name for p in fn.params}
+    shapes = {**{name: () for name in _proven_scalars(fn, bound)}, **shapes}
     out: dict[str, Any] = {}
     held: dict[str, Any] = {}
     joins: dict = {}                    # Joined -> Like(its first value); name -> Joined
@@ -126,6 +127,28 @@ def symbolic_shapes(fn: Function, shapes: dict[str, Any]) -> tuple[dict, dict]:
                 if of(a) is not None and of(a) == of(b) and o.name in once:
                     out[o.name] = of(a)
     return out, held
+
+
+def _proven_scalars(fn: Function, bound: dict) -> set[str]:
+    """The values the program proves scalars: a gradient's output is checked to be one
+    before the backward runs, and an elementwise result is a scalar only when every
+    argument is (``r_r / N + lam * w_w``: r_r, N, lam and w_w are)."""
+    params = {p.name for p in fn.params}
+    scalars = {s.args[0].name for s in fn.body if isinstance(s, Node) and s.op == "check_scalar"
+               and isinstance(s.args[0], Var)}
+    for s in reversed(fn.body):
+        if not isinstance(s, Node) or s.out.name not in scalars or s.derived:
+            continue
+        entry = primitive(s.op)
+        if entry.elementwise or entry.broadcasts:
+            args = s.args
+        elif entry.keeps_shape_of is not None:
+            args = s.args[entry.keeps_shape_of:entry.keeps_shape_of + 1]
+        else:
+            continue
+        scalars |= {a.name for a in args if isinstance(a, Var)
+                    and bound.get(a.name, 0) + (a.name in params) == 1}
+    return scalars
 
 
 def _named(shape, name, joins: dict):
@@ -193,6 +216,7 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
     unbroadcast(g, x), x a keepdims reduction     ->  np.sum(g, axis=a, keepdims=True)
     broadcast_to(s, shape(x)) * y, y shaped like x ->  s * y        (NumPy broadcasts s)
     size(x), x a scalar                           ->  1
+    dot_vjp_left(g, x, y), np.dot(x, y) a scalar  ->  g * y     (x, y vectors or scalars)
     shape(x), size(x), x shaped like y            ->  shape(y), size(y)  (y the first such)
     broadcast_to(s, S) / c, c a scalar            ->  np.full(S, s / c)   (s a scalar)
                                                   or  broadcast_to(s / c, S)
@@ -248,6 +272,11 @@ def _rewrite(n: Node, of, held, producers, count, names, rename) -> list:
         if made.op == "alias" and _gradient_of_made_up(n.out.name, producers):
             made = replace(made, temporary=True)     # a copy no reader needs: it goes
         return [made]
+    if n.op in DOT_VJPS and _scalar_dot(n, of, producers):
+        g, x, y = n.args
+        a, b = ew_symbols(2)
+        return [replace(n, op="ew", args=(g, y if n.op == DOT_VJPS[0] else x),
+                        params=(("expr", a * b), ("lib", "")))]
     if n.op == "size" and of(n.args[0]) == ():
         rename[n.out.name] = Const(1)
         return []
@@ -280,6 +309,19 @@ def _earliest_of_shapes(fn: Function, sym: dict) -> dict:
         if p.name in names:
             first.setdefault(sym[p.name], p.name)
     return {**names, "": first}
+
+
+#: The gradients of ``np.dot(x, y)`` with respect to x and to y, for any ranks.
+DOT_VJPS = ("dot_vjp_left", "dot_vjp_right")
+
+
+def _scalar_dot(n: Node, of, producers) -> bool:
+    """Whether the ``np.dot(x, y)`` whose gradient n is gives a scalar: then x and y are
+    both vectors or both scalars, and the gradients are ``g * y`` and ``g * x``."""
+    g, x, y = n.args
+    return of(g) == () and any(made.op in ("dot", "matmul") and made.args == (x, y)
+                               and of(made.out) == ()
+                               for made in producers.values() if not made.derived)
 
 
 def _gradient_of_made_up(name: str, producers: dict) -> bool:

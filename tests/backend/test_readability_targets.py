@@ -14,22 +14,18 @@ from support import readability_rows
 #: Longest the generic backward may be, in lines of the specialized one.
 LONGEST = 1.3
 
-#: Over LONGEST, and why: the rank of ``X @ w`` (and of what is added to it) is unknown
-#: without shapes, so the gradient keeps an ``unbroadcast`` to it; the specialized code
-#: also drops a broadcast its readers repeat, and sees ``np.dot(r, r)`` of a vector.
+#: Over LONGEST, and why: the rank of ``X @ w`` is unknown without shapes (t in
+#: ``X @ w - t`` may have more axes), so the gradient keeps an ``unbroadcast`` to it.
 TOO_LONG = {
-    "logistic_regression",      # unbroadcast to y * log(p), (1 - y) * log(1 - p) and X @ w
-    "ridge_regression",         # dot_vjp_left and _right of np.dot(r, r), unbroadcast to X @ w
-    "log_cosh_loss",            # unbroadcast(dr, X_w): 3 lines for 2
-    "weighted_least_squares",   # the spread of the sum's gradient, unbroadcast to X @ w
+    "log_cosh_loss",            # dX_w = unbroadcast(dr, X_w): 3 lines for 2
+    "weighted_least_squares",   # that, and the spread of the sum's gradient over
+                                # weights * r ** 2 (a broadcast of unknown shape, on 2 lines)
 }
 
 #: More plumbing lines than reductions, and why.
 TOO_MUCH_PLUMBING = {
     "centered_variance",        # x - np.mean(x, axis=0) has x's shape, which the shape facts
                                 # cannot say yet (a mean without keepdims drops an axis)
-    "logistic_regression",      # the mean's np.full(np.shape(t), -(1.0 / np.size(t))), t of
-                                # unknown shape and a long name, wraps onto two lines
 }
 
 CORPUS = [case.id for case in CASES]

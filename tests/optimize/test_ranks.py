@@ -41,6 +41,14 @@ def full_like_of_a_shape(x):
     return np.sum(np.full_like(x.shape, 3.0) * np.sum(x ** 2))
 
 
+def penalized(w, lam):
+    return lam * np.dot(w, w) + np.sum(w)
+
+
+def contracted(A, B):
+    return np.sum(np.dot(A, B) ** 2)
+
+
 def _normal(shape):
     return RNG.standard_normal(shape) if shape != () else float(RNG.standard_normal())
 
@@ -66,6 +74,11 @@ CASES = [
     (filled, ((3, 2),), (0,)),
     (filled, ((4,),), (0,)),
     (full_like_of_a_shape, ((3, 2),), (0,)),
+    (penalized, ((4,), ()), (0, 1)),
+    (penalized, ((), ()), (0, 1)),
+    (contracted, ((3, 4), (4, 2)), (0, 1)),
+    (contracted, ((4,), (4, 2)), (0, 1)),
+    (contracted, ((2, 3, 4), (4,)), (0, 1)),
 ]
 
 
@@ -104,6 +117,12 @@ def test_a_mean_reads_its_count_from_the_first_value_of_that_shape():
     source = symdiff.grad(huber_like).source
     assert "np.full(np.shape(r), 1.0 / np.size(r))" in source
     assert "unbroadcast(" not in source.split("# backward")[1].split("\n    dr = ")[0]
+
+
+def test_the_gradient_of_a_dot_the_loss_proves_scalar_is_a_product():
+    source = symdiff.grad(penalized, wrt=(0, 1)).source
+    assert "dot_vjp" not in source and "lam * w" in source
+    assert "dot_vjp_left" in symdiff.grad(contracted, wrt=(0, 1)).source
 
 
 def test_a_made_up_product_is_summed_inside_the_unbroadcast_call():
