@@ -43,7 +43,8 @@ class _Emit:
     commentary: Callable | None = None    # (stmt, comment, inlined names) -> (comment, lines above)
     jit: bool = False               # code numba can compile (``numba_friendly`` IR)
     fills: set[str] = field(default_factory=set)    # values np.full spreads: print inside it
-    summed: set[str] = field(default_factory=set)   # values unbroadcast sums: print inside it
+    summed: set[str] = field(default_factory=set)   # values unbroadcast sums or broadcast_to
+                                                    # spreads: print inside the call
 
     def comment(self, s, depth: int) -> str:
         """The comment beside a statement; annotations may add comment lines above it."""
@@ -93,8 +94,7 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
                in_place=writes_in_place(fn.body, fresh, reads, shape_reads(fn)), jit=jit,
                fills={a.name for s in walk(fn.body) if isinstance(s, Node) and s.op == "fill"
                       for a in s.args[1:] if isinstance(a, Var)},
-               summed={s.args[0].name for s in walk(fn.body) if isinstance(s, Node)
-                       and s.op == "unbroadcast" and isinstance(s.args[0], Var)})
+               summed=_spread_or_summed(fn))
     if annotate is not None:
         preamble, cx.commentary = annotate(fn)
         cx.rows.extend((1, f"# {comment_text(line)}", "") for line in preamble)
@@ -349,18 +349,26 @@ def _inlinable(n: Node, count: dict[str, int], fills=frozenset(), summed=frozens
     return primitive(n.op).shape_only and n.derived and not n.param("restored")
 
 
-#: What a made-up gradient ``unbroadcast`` alone reads may compute inside its call.
+#: What a made-up gradient ``unbroadcast`` (or ``np.broadcast_to``) alone reads may
+#: compute inside its call.
 SUMMED_INSIDE = ("ew", "where")
+#: The calls that sum or spread their first argument to the shape of the second.
+SUMMING = ("unbroadcast", "broadcast_to")
+
+
+def _spread_or_summed(fn: Function) -> set[str]:
+    return {s.args[0].name for s in walk(fn.body) if isinstance(s, Node)
+            and s.op in SUMMING and isinstance(s.args[0], Var)}
 
 
 def summed_inside(fn: Function, made_up) -> Function:
     """``fn`` with each made-up backward value of ``made_up`` (an elementwise product, a
-    ``where``) that only an ``unbroadcast`` reads marked temporary: written inside that
-    call, ``dr = unbroadcast(2 * dweights_times_r_sq * weights * r, r)``, not on a line of
-    its own. A gradient of a user's variable (``dr``) keeps its line and its name."""
+    ``where``) that only an ``unbroadcast`` or ``np.broadcast_to`` reads marked temporary:
+    written inside that call, ``dr = unbroadcast(2 * dweights_times_r_sq * weights * r,
+    r)``, ``dx_2 = np.broadcast_to(dm / x_dim, np.shape(x))``, not on a line of its own.
+    A gradient of a user's variable (``dr``) keeps its line and its name."""
     count = uses(fn)
-    summed = {s.args[0].name for s in walk(fn.body) if isinstance(s, Node)
-              and s.op == "unbroadcast" and isinstance(s.args[0], Var)}
+    summed = _spread_or_summed(fn)
     chosen = {name for name in summed if name in made_up and count.get(name) == 1}
     if not chosen:
         return fn
