@@ -137,7 +137,8 @@ def _proven_scalars(fn: Function, bound: dict) -> set[str]:
     scalars = {s.args[0].name for s in fn.body if isinstance(s, Node) and s.op == "check_scalar"
                and isinstance(s.args[0], Var)}
     for s in reversed(fn.body):
-        if not isinstance(s, Node) or s.out.name not in scalars or s.derived:
+        if not isinstance(s, Node) or s.out.name not in scalars or s.derived \
+                or bound.get(s.out.name) != 1:
             continue
         entry = primitive(s.op)
         if entry.elementwise or entry.broadcasts:
@@ -231,7 +232,7 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
     spreads = _implicit_spreads(fn, sym, held, producers)
     names = NameSupply(fn.names() | {s.origin[0].out.name for s in walk(fn.body)   # notes
                                      if isinstance(s, Node) and s.origin is not None})
-    earliest = _earliest_of_shapes(fn, sym)
+    readable, earliest = _earliest_of_shapes(fn, sym)
 
     def of(v):
         if isinstance(v, Const):
@@ -248,10 +249,10 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
             if s.out.name in spreads:
                 rename[s.out.name] = s.args[0]
                 continue
-            s = _shape_read_from(s, of, earliest.get("", {}))
+            s = _shape_read_from(s, of, earliest)
             out.extend(_rewrite(s, of, held, producers, count, names, rename))
-            if top and out and out[-1].out == s.out and s.out.name in earliest:
-                earliest[""].setdefault(sym[s.out.name], s.out.name)
+            if top and out and out[-1].out == s.out and s.out.name in readable:
+                earliest.setdefault(sym[s.out.name], s.out.name)
         return tuple(out)
 
     body = block(fn.body, top=True)
@@ -294,21 +295,21 @@ def _rewrite(n: Node, of, held, producers, count, names, rename) -> list:
     return [n]
 
 
-def _earliest_of_shapes(fn: Function, sym: dict) -> dict:
-    """The names a shape may be read from: ``{name: None}`` for each name bound once
-    with a symbolic shape, and under ``""`` the first of them (parameters first, then
-    the top level in order, filled in as the rewriting passes them) for each shape."""
-    bound: dict[str, int] = {}
+def _earliest_of_shapes(fn: Function, sym: dict) -> tuple[set, dict]:
+    """``(the names a shape may be read from, the first of them for each shape)``: names
+    bound once with a symbolic shape; the parameters come first, then the top level in
+    order, added as the rewriting passes them."""
+    bound = {p.name: 1 for p in fn.params}
     for s in walk(fn.body):
         for v in bound_here(s) + bound_inside(s):
             bound[v.name] = bound.get(v.name, 0) + 1
-    names = {name: None for name, shape in sym.items() if isinstance(shape, (Like, Joined))
-             and bound.get(name, 0) <= 1 and not (isinstance(shape, Like) and shape.ones)}
+    names = {name for name, shape in sym.items() if bound.get(name) == 1
+             and (isinstance(shape, Joined) or isinstance(shape, Like) and not shape.ones)}
     first: dict = {}
     for p in fn.params:
         if p.name in names:
             first.setdefault(sym[p.name], p.name)
-    return {**names, "": first}
+    return names, first
 
 
 #: The gradients of ``np.dot(x, y)`` with respect to x and to y, for any ranks.
