@@ -130,7 +130,8 @@ def _orphan(name: str, temporaries: dict, forward: set) -> bool:
     """``dtmp_6`` when no ``tmp_6`` is left: named for what it computes, never as a
     gradient of ``tmp`` (``dX_W1_6``)."""
     made_up = name[1:] if name.startswith("d") else ""
-    return bool(MADE_UP.match(made_up)) and made_up not in temporaries and name not in forward
+    return bool(MADE_UP.match(made_up)) and made_up not in temporaries \
+        and made_up not in forward and name not in forward      # a user's ``tmp``: ``dtmp``
 
 
 def _consumers(fn: Function, temporaries: dict) -> dict[str, str]:
