@@ -354,6 +354,8 @@ def _inlinable(n: Node, count: dict[str, int], fills=frozenset(), summed=frozens
 SUMMED_INSIDE = ("ew", "where")
 #: The calls that sum or spread their first argument to the shape of the second.
 SUMMING = ("unbroadcast", "broadcast_to")
+#: Operations that may write into an array in place (``in_place``).
+WRITES = ("setitem", "add_at")
 
 
 def _spread_or_summed(fn: Function) -> set[str]:
@@ -366,18 +368,27 @@ def summed_inside(fn: Function, made_up) -> Function:
     ``where``) that only an ``unbroadcast`` or ``np.broadcast_to`` reads marked temporary:
     written inside that call, ``dr = unbroadcast(2 * dweights_times_r_sq * weights * r,
     r)``, ``dx_2 = np.broadcast_to(dm / x_dim, np.shape(x))``, not on a line of its own.
-    A gradient of a user's variable (``dr``) keeps its line and its name."""
+    Only when no branch, loop or write in place (``setitem``, ``dx += g``) comes between,
+    and never for a gradient of a user's variable (``dr``): that keeps its line and name."""
     count = uses(fn)
-    summed = _spread_or_summed(fn)
-    chosen = {name for name in summed if name in made_up and count.get(name) == 1}
-    if not chosen:
-        return fn
+
+    def read_inside(k: int, stmts) -> bool:
+        s = stmts[k]
+        if not (isinstance(s, Node) and s.derived and s.op in SUMMED_INSIDE
+                and s.out.name in made_up and count.get(s.out.name) == 1):
+            return False
+        for after in stmts[k + 1:]:
+            if not isinstance(after, Node) or after.op in WRITES or after.gradient_sum:
+                return False            # a branch, a loop or a write in place between
+            if s.out in after.args:
+                return after.op in SUMMING and after.args[0] == s.out
+        return False
 
     def block(stmts) -> tuple:
-        return tuple(replace(s, temporary=True) if isinstance(s, Node) and s.derived
-                     and s.op in SUMMED_INSIDE and s.out.name in chosen
+        stmts = tuple(stmts)
+        return tuple(replace(s, temporary=True) if read_inside(k, stmts)
                      else map_blocks(s, block) if isinstance(s, (If, Loop)) else s
-                     for s in stmts)
+                     for k, s in enumerate(stmts))
     return replace(fn, body=block(fn.body))
 
 
