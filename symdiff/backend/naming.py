@@ -249,8 +249,9 @@ def _ordered(args):
 
 
 def _head(name: str) -> str:
-    """A name short enough to be a part of another: its first word when it is long."""
-    return name if len(name) <= 12 else name.split("_")[0] or name
+    """A name short enough to be a part of another: its first word when it is long (a
+    number it ends with not counted: ``x_mask_where_2`` is not ``x``)."""
+    return name if len(re.sub(r"_\d+$", "", name)) <= 12 else name.split("_")[0] or name
 
 
 def _tidy(name: str) -> str:
