@@ -178,7 +178,10 @@ def _gradients_of(fn: Function, temporaries: dict, forward: set) -> dict:
     numbered = re.compile(r"^(d|tape_)(.+?)(_\d+)?$")
     exact = re.compile(r"^(d|tape_)(.+)()$")
     for name in sorted(fn.names() - forward - set(temporaries)):
-        for m in (exact.match(name), numbered.match(name)):
+        whole = exact.match(name)
+        if whole and whole.group(2) in forward:          # a user's tmp_3: dtmp_3 is its own
+            continue
+        for m in (whole, numbered.match(name)):
             if m and m.group(2) in temporaries:
                 found[name] = (m.group(1), m.group(2), m.group(3) or "")
                 break

@@ -233,6 +233,7 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
     names = NameSupply(fn.names() | {s.origin[0].out.name for s in walk(fn.body)   # notes
                                      if isinstance(s, Node) and s.origin is not None})
     readable, earliest = _earliest_of_shapes(fn, sym)
+    params = frozenset(p.name for p in fn.params)
 
     def of(v):
         if isinstance(v, Const):
@@ -250,7 +251,7 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
                 rename[s.out.name] = s.args[0]
                 continue
             s = _shape_read_from(s, of, earliest)
-            out.extend(_rewrite(s, of, held, producers, count, names, rename))
+            out.extend(_rewrite(s, of, held, producers, count, names, rename, params))
             if top and out and out[-1].out == s.out and s.out.name in readable:
                 earliest.setdefault(sym[s.out.name], s.out.name)
         return tuple(out)
@@ -266,11 +267,11 @@ def _sub_result(item, rename):
     return rename.get(item.name, item) if isinstance(item, Var) else item
 
 
-def _rewrite(n: Node, of, held, producers, count, names, rename) -> list:
+def _rewrite(n: Node, of, held, producers, count, names, rename, params=frozenset()) -> list:
     entry = primitive(n.op)
     if n.op == "unbroadcast":
         made = _unbroadcast(n, of)
-        if made.op == "alias" and _gradient_of_made_up(n.out.name, producers):
+        if made.op == "alias" and _gradient_of_made_up(n.out.name, producers, params):
             made = replace(made, temporary=True)     # a copy no reader needs: it goes
         return [made]
     if n.op in DOT_VJPS and _scalar_dot(n, of, producers):
@@ -325,17 +326,18 @@ def _scalar_dot(n: Node, of, producers) -> bool:
                                for made in producers.values() if not made.derived)
 
 
-def _gradient_of_made_up(name: str, producers: dict) -> bool:
+def _gradient_of_made_up(name: str, producers: dict, params) -> bool:
     """Whether ``name`` is the gradient (``d<t>``, or a part ``d<t>_2``) of a value the
     compiler made up: no user wrote its name, so a copy of it need not be kept."""
     if not name.startswith("d"):
         return False
     base = name[1:]
-    for of in (base, base.rsplit("_", 1)[0]):
-        made = producers.get(of)
-        if made is not None and made.temporary and not made.derived:
-            return True
-    return False
+    if base in params:                        # a user's argument called tmp_3: dtmp_3
+        return False
+    if base not in producers:                 # a part: d<t>_2
+        base = base.rsplit("_", 1)[0]
+    made = producers.get(base)
+    return made is not None and made.temporary and not made.derived
 
 
 def _shape_read_from(n: Node, of, first: dict) -> Node:
