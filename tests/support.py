@@ -55,6 +55,20 @@ def load_script(path: Path):
     return module
 
 
+def readability_rows() -> list:
+    """The counts ``benchmarks/readability.py`` prints, one ``Row`` per program it measures
+    (the seed examples, then tests/readability_corpus.py), computed by its own functions."""
+    name = "readability"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "benchmarks" / "readability.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module          # its dataclass looks itself up there
+        spec.loader.exec_module(module)
+    module = sys.modules[name]
+    return [module.measure(case, fn, args, wrt)[0] for case, fn, args, wrt in module.cases()]
+
+
 def load_example(name: str):
     """The module examples/<name>.py, imported once and registered in ``sys.modules``."""
     module_name = f"symdiff_example_{name}"

@@ -44,6 +44,8 @@ class _Emit:
     commentary: Callable | None = None    # (stmt, comment, inlined names) -> (comment, lines above)
     jit: bool = False               # code numba can compile (``numba_friendly`` IR)
     fills: set[str] = field(default_factory=set)    # values np.full spreads: print inside it
+    summed: set[str] = field(default_factory=set)   # values unbroadcast sums or broadcast_to
+                                                    # spreads: print inside the call
 
     def comment(self, s, depth: int) -> str:
         """The comment beside a statement; annotations may add comment lines above it."""
@@ -92,7 +94,8 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     cx = _Emit(imports, helpers, uses(fn), fresh, reads=reads,
                in_place=writes_in_place(fn.body, fresh, reads, shape_reads(fn)), jit=jit,
                fills={a.name for s in walk(fn.body) if isinstance(s, Node) and s.op == "fill"
-                      for a in s.args[1:] if isinstance(a, Var)})
+                      for a in s.args[1:] if isinstance(a, Var)},
+               summed=_spread_or_summed(fn))
     if annotate is not None:
         preamble, cx.commentary = annotate(fn)
         cx.rows.extend((1, f"# {comment_text(line)}", "") for line in preamble)
@@ -131,7 +134,7 @@ def _assign(targets, values) -> str:
 def _emit_block(stmts, depth: int, cx: _Emit) -> None:
     for s in stmts:
         if isinstance(s, Node):
-            if _inlinable(s, cx.count, cx.fills):
+            if _inlinable(s, cx.count, cx.fills, cx.summed):
                 cx.inline[s.out.name] = expression(s, cx.imports, cx.helpers, cx.inline)
                 continue
             comment = cx.comment(s, depth)
@@ -333,17 +336,61 @@ def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
         cx.rows.append((depth, outs, ""))
 
 
-def _inlinable(n: Node, count: dict[str, int], fills=frozenset()) -> bool:
-    """A temporary view used once (``X.T``), a shape or size read once, or the number
-    ``np.full`` spreads (``np.full(np.shape(x), -1.0 / np.size(x))``) reads better inside
-    the line that uses it."""
+def _inlinable(n: Node, count: dict[str, int], fills=frozenset(), summed=frozenset()) -> bool:
+    """A temporary view used once (``X.T``), a shape or size read once, the number
+    ``np.full`` spreads (``np.full(np.shape(x), -1.0 / np.size(x))``), or the product
+    ``unbroadcast`` sums (``dr = unbroadcast(2 * g * r, r)``) reads better inside the line
+    that uses it."""
     if not n.temporary or count.get(n.out.name) != 1:
         return False
     if n.op == "transpose":
         return n.param("axes") is None
-    if n.op == "ew" and n.out.name in fills:
+    if n.op == "ew" and n.out.name in fills or n.op in SUMMED_INSIDE and n.out.name in summed:
         return True
     return primitive(n.op).shape_only and n.derived and not n.param("restored")
+
+
+#: What a made-up gradient ``unbroadcast`` (or ``np.broadcast_to``) alone reads may
+#: compute inside its call.
+SUMMED_INSIDE = ("ew", "where")
+#: The calls that sum or spread their first argument to the shape of the second.
+SUMMING = ("unbroadcast", "broadcast_to")
+#: Operations that may write into an array in place (``in_place``).
+WRITES = ("setitem", "add_at")
+
+
+def _spread_or_summed(fn: Function) -> set[str]:
+    return {s.args[0].name for s in walk(fn.body) if isinstance(s, Node)
+            and s.op in SUMMING and isinstance(s.args[0], Var)}
+
+
+def summed_inside(fn: Function, made_up) -> Function:
+    """``fn`` with each made-up backward value of ``made_up`` (an elementwise product, a
+    ``where``) that only an ``unbroadcast`` or ``np.broadcast_to`` reads marked temporary:
+    written inside that call, ``dr = unbroadcast(2 * dweights_times_r_sq * weights * r,
+    r)``, ``dx_2 = np.broadcast_to(dm / x_dim, np.shape(x))``, not on a line of its own.
+    Only when no branch, loop or write in place (``setitem``, ``dx += g``) comes between,
+    and never for a gradient of a user's variable (``dr``): that keeps its line and name."""
+    count = uses(fn)
+
+    def read_inside(k: int, stmts) -> bool:
+        s = stmts[k]
+        if not (isinstance(s, Node) and s.derived and s.op in SUMMED_INSIDE
+                and s.out.name in made_up and count.get(s.out.name) == 1):
+            return False
+        for after in stmts[k + 1:]:
+            if not isinstance(after, Node) or after.op in WRITES or after.gradient_sum:
+                return False            # a branch, a loop or a write in place between
+            if s.out in after.args:
+                return after.op in SUMMING and after.args[0] == s.out
+        return False
+
+    def block(stmts) -> tuple:
+        stmts = tuple(stmts)
+        return tuple(replace(s, temporary=True) if read_inside(k, stmts)
+                     else map_blocks(s, block) if isinstance(s, (If, Loop)) else s
+                     for k, s in enumerate(stmts))
+    return replace(fn, body=block(fn.body))
 
 
 def _comment(n) -> str:
@@ -420,7 +467,8 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     helpers: set[str] = {"jit_or_numpy"} if jit else set()
     taken = set(GLOBALS) | {fn.name for fn, _ in functions}
     renamings = {fn.name: readable_renaming(fn, taken) for fn, _ in functions}
-    functions = [(with_names(fn, renamings[fn.name]), doc) for fn, doc in functions]
+    functions = [(with_names(summed_inside(fn, renamings[fn.name]), renamings[fn.name]), doc)
+                 for fn, doc in functions]
     if annotate is not None:
         annotate = _renaming_comments(annotate, renamings)
     shadowed = _aliases([fn for fn, _ in functions])

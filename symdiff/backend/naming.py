@@ -57,6 +57,20 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
         if isinstance(s, Node) and (s.temporary or s.derived and s.out.name not in forward
                                     and MADE_UP.match(s.out.name)):
             temporaries.setdefault(s.out.name, s)
+    removed = {s.origin[0].out.name: s.origin[0] for s in walk(fn.body)
+               if isinstance(s, Node) and s.origin is not None
+               and MADE_UP.match(s.origin[0].out.name)
+               and s.origin[0].out.name not in temporaries
+               and s.origin[0].out.name not in forward}
+    for name, s in removed.items():          # a made-up value passes removed: its gradient
+        temporaries.setdefault(name, s)      # and comments still name it
+    for name in [name for name, s in temporaries.items() if s.derived and name[:1] == "d"
+                 and name[1:] in temporaries and not temporaries[name[1:]].derived]:
+        del temporaries[name]                # d<t> a copy gave its name to: t's gradient
+    orphans = {s.out.name: s for s in walk(fn.body) if isinstance(s, Node) and s.derived
+               and _orphan(s.out.name, temporaries, forward)}
+    for name, s in orphans.items():          # ... and where no line says what it was
+        temporaries.setdefault(name, s)
     if not temporaries:
         return {}
     user = fn.names() - set(temporaries)
@@ -73,7 +87,10 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
             return "value"
         if name not in new:
             naming.add(name)
-            if name in temporaries:
+            if name in orphans and orphans[name].op in SPREADS:
+                base = new.setdefault(name[1:], _unique(SPREAD_TERMS, used))
+                new[name] = _unique("d" + base, used)
+            elif name in temporaries:
                 node = temporaries[name]
                 described = _describe(node, shown, user)
                 if len(described) > LONGEST and consumers.get(name):
@@ -95,11 +112,27 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
             name_of(s.out.name)
     for name in gradients:                          # bound by regions
         name_of(name)
+    for name in removed:                            # only comments name them
+        name_of(name)
     for name in temporaries:                        # notes name gradients passes removed
         for prefix in ("d", "tape_"):
             if prefix + name not in new and prefix + name not in user:
                 new.setdefault(prefix + name, prefix + new[name])
     return new
+
+
+#: The terms a sum or mean adds, when passes removed that made-up value: its gradient,
+#: what the sum spreads over them, is ``dterms = np.full(np.shape(r), 1.0 / np.size(r))``.
+SPREAD_TERMS = "terms"
+SPREADS = {"fill", "broadcast_to"}
+
+
+def _orphan(name: str, temporaries: dict, forward: set) -> bool:
+    """``dtmp_6`` when no ``tmp_6`` is left: named for what it computes, never as a
+    gradient of ``tmp`` (``dX_W1_6``)."""
+    made_up = name[1:] if name.startswith("d") else ""
+    return bool(MADE_UP.match(made_up)) and made_up not in temporaries \
+        and made_up not in forward and name not in forward      # a user's ``tmp``: ``dtmp``
 
 
 def _consumers(fn: Function, temporaries: dict) -> dict[str, str]:
@@ -146,7 +179,10 @@ def _gradients_of(fn: Function, temporaries: dict, forward: set) -> dict:
     numbered = re.compile(r"^(d|tape_)(.+?)(_\d+)?$")
     exact = re.compile(r"^(d|tape_)(.+)()$")
     for name in sorted(fn.names() - forward - set(temporaries)):
-        for m in (exact.match(name), numbered.match(name)):
+        whole = exact.match(name)
+        if whole and whole.group(2) in forward:          # a user's tmp_3: dtmp_3 is its own
+            continue
+        for m in (whole, numbered.match(name)):
             if m and m.group(2) in temporaries:
                 found[name] = (m.group(1), m.group(2), m.group(3) or "")
                 break
@@ -217,8 +253,9 @@ def _ordered(args):
 
 
 def _head(name: str) -> str:
-    """A name short enough to be a part of another: its first word when it is long."""
-    return name if len(name) <= 12 else name.split("_")[0] or name
+    """A name short enough to be a part of another: its first word when it is long (a
+    number it ends with not counted: ``x_mask_where_2`` is not ``x``)."""
+    return name if len(re.sub(r"_\d+$", "", name)) <= 12 else name.split("_")[0] or name
 
 
 def _tidy(name: str) -> str:

@@ -102,7 +102,7 @@ register(
     Primitive("compare", "bookkeeping", "x > y, elementwise: a mask", shape=_broadcast,
               vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE,
               printer=lambda n, p: ast.Compare(p.a[0], [_CMP[n.param("symbol")]()], [p.a[1]]),
-              params=(("symbol", "str"),), integer_valued=True,
+              params=(("symbol", "str"),), integer_valued=True, broadcasts=True,
               makes_mask=lambda n, is_mask: True),
     Primitive("intop", "bookkeeping", "i // k, i % k, m & n: integer arithmetic",
               shape=_broadcast, vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE,

@@ -112,7 +112,7 @@ register(
     Primitive("fill", "constructors", "np.full(shape, a): every element is a",
               shape=_fill_shape, partial_shapes=True, vjp=A.vjp_fill, jvp=_fill_jvp,
               printer=_print_fill, params=(("fn", "str"), ("dtype", "dtype")),
-              counts=lambda n: n.args[:1] * (n.param("fn") == "full"),
+              counts=lambda n: n.args[:1] * (n.param("fn") == "full"), shaped_by=0,
               spellings=("np.full", "np.full_like")),
     Primitive("linspace", "constructors", "a + (b - a) * t, t = 0 .. 1 in num steps",
               shape=lambda n, s, v: _counted_shape(v[2], s[:2]), partial_shapes=True,

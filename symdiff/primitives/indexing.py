@@ -137,7 +137,7 @@ register(
               printer=_print_setitem, params=INDEX, spellings=("x[]=",)),
     Primitive("where", "indexing", "a where c, else b", shape=lambda n, s, v:
               tuple(np.broadcast_shapes(*s)), vjp=A.vjp_where, jvp=_where_jvp,
-              printer=lambda n, p: p.np("where", p.a), scalar_args=True,
+              printer=lambda n, p: p.np("where", p.a), scalar_args=True, broadcasts=True,
               spellings=("np.where",), lower=_lower_where),
     Primitive("indices", "indexing", "integer indices computed from x (no derivative)",
               shape=_indices_shape, vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE,

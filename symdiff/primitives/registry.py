@@ -102,6 +102,8 @@ class Primitive:
     selects: bool = False                    # picks elements of x (by a mask: how many
                                              # depends on the data)
     elementwise: bool = False                # out[i] = f(args[i]), broadcasting
+    broadcasts: bool = False                 # out has its arguments' broadcast shape
+                                             # (an elementwise one has too)
     scalar_args: bool = False                # a scalar result means scalar arguments
     tuple_valued: Callable | None = None     # n -> whether out is a tuple of arrays
                                              # (np.nonzero): unpacked, indexed by k

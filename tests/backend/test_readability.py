@@ -1,17 +1,12 @@
 """The ordinary losses of readability_corpus: right gradients, and generic code that reads
 like the specialized code (no numbered temporaries, little shape plumbing)."""
-import importlib.util
-import pathlib
-import sys
 
 import numpy as np
 import pytest
 
 import symdiff
 from readability_corpus import CASES
-from support import assert_gradient
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from support import assert_gradient, readability_rows
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
@@ -20,18 +15,9 @@ def test_corpus_gradients_match_central_differences(case):
     assert_gradient(case.fn, *args, wrt=case.wrt)
 
 
-def _measured():
-    spec = importlib.util.spec_from_file_location("readability", ROOT / "benchmarks" /
-                                                  "readability.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["readability"] = module          # its dataclass looks itself up there
-    spec.loader.exec_module(module)
-    return [module.measure(name, fn, args, wrt)[0] for name, fn, args, wrt in module.cases()]
-
-
 @pytest.fixture(scope="module")
 def measured():
-    return _measured()
+    return readability_rows()
 
 
 def test_generic_code_has_no_numbered_temporaries(measured):

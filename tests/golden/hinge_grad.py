@@ -7,26 +7,6 @@ it comes from; backward lines also name the local derivative they apply.
 import numpy as np
 
 
-def dot_vjp_left(g, x, y):
-    """Gradient of np.dot(x, y) with respect to x, for any ranks."""
-    if np.ndim(x) == 0 or np.ndim(y) == 0:
-        return unbroadcast(g * y, x)
-    if np.ndim(y) == 1:
-        return np.multiply.outer(g, y)
-    kept = [a for a in range(np.ndim(y)) if a != np.ndim(y) - 2]
-    return np.tensordot(g, y, axes=(list(range(np.ndim(x) - 1, np.ndim(g))), kept))
-
-
-def unbroadcast(g, x):
-    """Sum g over the axes along which x was broadcast, so it has x's shape."""
-    shape = np.shape(x)
-    if np.shape(g) == shape:
-        return g
-    g = np.sum(g, axis=tuple(range(np.ndim(g) - len(shape))))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
-    return np.sum(g, axis=axes, keepdims=True) if axes else g
-
-
 def grad_hinge(w, phi, y):
     """Gradient of hinge (hinge.py:10) with respect to w."""
     # forward
@@ -39,7 +19,7 @@ def grad_hinge(w, phi, y):
     dw_phi_times_y = -(1.0 if 1 - w_phi_times_y > 0 else 0.5 if 1 -
         w_phi_times_y == 0 else 0.0)              # hinge.py:11  max routes: dhinge/dw_phi_times_y = -Heaviside(1 - w_phi_times_y)
     dw_phi = dw_phi_times_y * y                   # hinge.py:11  mul switches: dw_phi_times_y/dw_phi = y
-    dw = dot_vjp_left(dw_phi, w, phi)             # hinge.py:11  matmul: dw_phi/dw
+    dw = dw_phi * phi                             # hinge.py:11  matmul: dw_phi/dw
     return dw
 
 
@@ -55,5 +35,5 @@ def value_and_grad_hinge(w, phi, y):
     dw_phi_times_y = -(1.0 if 1 - w_phi_times_y > 0 else 0.5 if 1 -
         w_phi_times_y == 0 else 0.0)              # hinge.py:11  max routes: dhinge/dw_phi_times_y = -Heaviside(1 - w_phi_times_y)
     dw_phi = dw_phi_times_y * y                   # hinge.py:11  mul switches: dw_phi_times_y/dw_phi = y
-    dw = dot_vjp_left(dw_phi, w, phi)             # hinge.py:11  matmul: dw_phi/dw
+    dw = dw_phi * phi                             # hinge.py:11  matmul: dw_phi/dw
     return hinge, (dw,)

@@ -36,8 +36,8 @@ def grad_l2_loss(W, b, X, t):
     pred = X_W + b                     # l2_regression.py:12
     diff = pred - t                    # l2_regression.py:13
     # backward
-    dX_W_2 = 0.5 / N                   # l2_regression.py:14  dl2_loss/dX_W_2 = 0.5/N
-    ddiff = 2 * dX_W_2 * diff          # l2_regression.py:14  dtmp_1/ddiff = 2*diff
+    scaled_inv_N = 0.5 / N             # l2_regression.py:14  dl2_loss/scaled_inv_N = 0.5/N
+    ddiff = 2 * scaled_inv_N * diff    # l2_regression.py:14  ddiff_sq/ddiff = 2*diff
     dpred = unbroadcast(ddiff, pred)   # l2_regression.py:13  add distributes: ddiff/dpred = 1  (rank of pred unknown: the helper sums the broadcast axes)
     dX_W = unbroadcast(dpred, X_W)     # l2_regression.py:12  add distributes: dpred/dX_W = 1  (rank of X_W unknown: the helper sums the broadcast axes)
     db = unbroadcast(dpred, b)         # l2_regression.py:12  add distributes: dpred/db = 1  (rank of b unknown: the helper sums the broadcast axes)
