@@ -28,7 +28,8 @@ def desugar(src: FunctionSource) -> FunctionSource:
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     names |= {a.arg for a in tree.args.args}
     fresh = _Fresh(names)
-    tree.body = _single_exit(_loops(_without_guards(tree.body), src, fresh))
+    body = _unchained(_without_contexts(tree.body, src.scope))
+    tree.body = _single_exit(_loops(_without_guards(body), src, fresh))
     ast.fix_missing_locations(tree)
     return dataclasses.replace(src, tree=tree)
 
@@ -46,6 +47,53 @@ def copy_statements(node):
         if isinstance(getattr(node, name, None), list):
             setattr(new, name, copy_statements(getattr(node, name)))
     return new
+
+
+def _without_contexts(stmts: list, scope) -> list:
+    """Statements with each ``with np.errstate(...):`` replaced by its block (it changes
+    only what NumPy reports: ``fence.reporting_context``)."""
+    from .fence import reporting_context
+    out = []
+    for stmt in stmts:
+        if reporting_context(stmt, scope):
+            out += _without_contexts(stmt.body, scope)
+            continue
+        for name in ("body", "orelse"):
+            if isinstance(getattr(stmt, name, None), list) and not isinstance(
+                    stmt, (ast.FunctionDef, ast.Lambda)):
+                setattr(stmt, name, _without_contexts(getattr(stmt, name), scope))
+        out.append(stmt)
+    return out
+
+
+def _unchained(stmts: list) -> list:
+    """Statements with ``a < b < c`` written ``a < b and b < c``, as Python evaluates it
+    (statements are this desugaring's copies; an expression holding a chain is copied
+    before it is rewritten)."""
+    for stmt in stmts:
+        for field, value in ast.iter_fields(stmt):
+            if field in ("body", "orelse"):
+                if isinstance(value, list):
+                    _unchained(value)
+                continue
+            parts = value if isinstance(value, list) else [value]
+            if any(isinstance(n, ast.Compare) and len(n.ops) > 1
+                   for part in parts if isinstance(part, ast.AST) for n in ast.walk(part)):
+                setattr(stmt, field, _Unchain().visit(copy.deepcopy(value))
+                        if not isinstance(value, list) else
+                        [_Unchain().visit(copy.deepcopy(v)) for v in value])
+    return stmts
+
+
+class _Unchain(ast.NodeTransformer):
+    def visit_Compare(self, node: ast.Compare):
+        self.generic_visit(node)
+        if len(node.ops) == 1:
+            return node
+        lefts = [node.left] + node.comparators[:-1]
+        parts = [ast.copy_location(ast.Compare(a, [op], [b]), node)
+                 for a, op, b in zip(lefts, node.ops, node.comparators)]
+        return ast.copy_location(ast.BoolOp(ast.And(), parts), node)
 
 
 class _Fresh:

@@ -34,8 +34,9 @@ SUPPORTED = (
 HINTS = {
     ast.Try: ("`try` is not supported in a differentiated function",
               "validate inputs before calling the function"),
-    ast.With: ("`with` is not supported in a differentiated function",
-               "move the context manager outside the function"),
+    ast.With: ("`with` is not supported in a differentiated function (only np.errstate, "
+               "np.printoptions and warnings.catch_warnings, which change what is "
+               "reported)", "move the context manager outside the function"),
     ast.Delete: ("`del` is not supported", "simply stop using the variable"),
     ast.Yield: ("generators (`yield`) cannot be differentiated", "return a value instead"),
     ast.YieldFrom: ("generators (`yield from`) cannot be differentiated",
@@ -80,6 +81,9 @@ def problems_in(src: FunctionSource) -> list[Problem]:
         node = pending.pop()
         if id(node) in guards or _reports(node):
             continue
+        if reporting_context(node, src.scope):
+            pending.extend(node.body)
+            continue
         problem = _check(node, src)
         if problem:
             found.append(problem)       # one report per construct, not for its insides
@@ -90,6 +94,30 @@ def problems_in(src: FunctionSource) -> list[Problem]:
         found.append(Problem("not every path through the function returns a value",
                              src.loc(where), "end the function with `return <value>`"))
     return sorted(found, key=lambda p: (p.loc.line, p.loc.col) if p.loc else (0, 0))
+
+
+#: Context managers that only change how NumPy or Python report (warnings, printing):
+#: their ``with`` block runs as plain statements (``desugar``).
+REPORTING_CONTEXTS = {("numpy", "errstate"), ("numpy", "printoptions"),
+                      ("warnings", "catch_warnings")}
+
+
+def reporting_context(node: ast.AST, scope) -> bool:
+    """``with np.errstate(divide="ignore"):``: a ``with`` whose every item is a context
+    manager of ``REPORTING_CONTEXTS``, bound to no name."""
+    if not isinstance(node, ast.With):
+        return False
+    for item in node.items:
+        call = item.context_expr
+        if item.optional_vars is not None or not isinstance(call, ast.Call) or \
+                not isinstance(call.func, ast.Attribute) or \
+                not isinstance(call.func.value, ast.Name):
+            return False
+        owner = call.func.value.id
+        module = "numpy" if owner in scope.numpy else scope.other_modules.get(owner)
+        if (module, call.func.attr) not in REPORTING_CONTEXTS:
+            return False
+    return True
 
 
 def _check(node: ast.AST, src: FunctionSource) -> Problem | None:
@@ -111,9 +139,6 @@ def _check(node: ast.AST, src: FunctionSource) -> Problem | None:
             return Problem(f"`{word}` names that the function assigns are not supported "
                            f"(`{sorted(assigned)[0]}`)", src.loc(node),
                            "return the new value instead of assigning it outside the function")
-    if isinstance(node, ast.Compare) and len(node.ops) > 1:
-        return Problem("chained comparisons are not supported", src.loc(node),
-                       "split `a < b < c` into `(a < b) & (b < c)`")
     if isinstance(node, (ast.Assign, ast.AugAssign)):
         for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
             if not _plain_target(target):

@@ -61,8 +61,10 @@ def effect(b, src, env, e: ast.expr, loc: Loc, stack) -> None:
                                 "`out[:] = x`")
 
 
-#: Calls as statements that only report (``print(loss)``, ``warnings.warn(...)``).
-QUIET_CALLS = {"print", "warn", "debug", "info", "warning", "error", "critical"}
+#: Calls as statements that only report (``print(loss)``, ``warnings.warn(...)``), or
+#: choose what is reported (``warnings.simplefilter("ignore")``).
+QUIET_CALLS = {"print", "warn", "debug", "info", "warning", "error", "critical",
+               "simplefilter", "filterwarnings"}
 
 
 def _numpy(src, func: ast.expr) -> bool:

@@ -65,10 +65,10 @@ CASES = [
         """, "try:", r"`try`"),
     Case("with", """
         def f(x):
-            with np.errstate(all="ignore"):
+            with open("log.txt") as out:
                 y = np.log(x)
             return np.sum(y)
-        """, "with np.errstate", r"`with`"),
+        """, "with open", r"`with`"),
     Case("global", """
         G = 2.0
 
@@ -185,7 +185,7 @@ CASES = [
         def f(x):
             inside = 0.0 < x < 1.0
             return np.sum(np.where(inside, x, 0.0))
-        """, "0.0 < x", r"chained comparison", r"&"),
+        """, "inside =", r"single truth value", r"np\.any", either=True),
     Case("and", """
         def f(x):
             s = np.sum(x)
@@ -430,7 +430,7 @@ def test_problems_in_a_helper_and_the_caller_name_their_own_lines(tmp_path):
 
 
         def helper(v):
-            with np.errstate(all="ignore"):
+            with open("log.txt") as out:
                 w = np.log(v)
             return w
 
