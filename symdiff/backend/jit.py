@@ -37,13 +37,14 @@ from dataclasses import replace
 from typing import Any
 
 from ..ir import Function, If, Loop, NameSupply, Node, Var, reads_here, walk
-from ..ir.shapes import infer_shapes
+from ..ir.shapes import MASKS, infer_shapes, masks_of
 from ..primitives.registry import primitive
 
 def numba_friendly(fn: Function, arg_shapes: dict[str, Any] | None = None) -> Function:
     """``fn`` with the forms numba cannot compile rewritten; shapes, when the arguments'
     are known, allow the ``np.add.at`` loop."""
     shapes = infer_shapes(fn, arg_shapes, scalar_output=False) if arg_shapes else {}
+    shapes[MASKS] = masks_of(fn)            # a mask is no list of indices to loop over
     readers: dict[str, list] = {}
     for s in walk(fn.body):
         for v in reads_here(s):

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import SymdiffError
-from . import Const, Function, If, Loop, Node, Var, walk
+from . import Const, Function, If, Loop, Node, Var, nodes, walk
 from ..primitives.arrays import infer_shape
 from ..primitives.registry import primitive
 
@@ -130,6 +130,15 @@ def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any], rule) 
 
 #: Where ``values`` keeps the names known to hold booleans (masks).
 MASKS = "\x00masks"
+
+
+def masks_of(fn: Function) -> set:
+    """The names in ``fn`` known to hold booleans (``x > 0``, ``m1 & m2``, ``x[m]``)."""
+    masks: set = set()
+    for n in nodes(fn.body):
+        if _boolean(n, masks):
+            masks.add(n.out.name)
+    return masks
 def _boolean(n: Node, masks: set) -> bool:
     """Whether ``n`` computes booleans, or indexes with them (a getitem by a mask): ``x > 0``,
     ``np.isnan(x)``, ``m1 & m2``, ``x.astype(bool)``, ``x[m]``."""

@@ -20,6 +20,7 @@ from dataclasses import replace
 from ..ir import Const, Node, Var
 from . import tangents as T
 from ..ir import shift_index
+from ..ir.shapes import MASKS
 from .indexing import add_at_loop
 from .linalg import norm_vjp_jvp, print_norm
 from .registry import LINEAR, NO_DERIVATIVE, NOT_YET, Primitive, register
@@ -141,13 +142,15 @@ def _tape_jvp(em, n, ts):
 
 
 def _loopable(n: Node, shapes: dict) -> bool:
-    """Only integer indices (no slices), each a 1-D array of one length n: the values
+    """Only integer indices (no slices, no masks), each a 1-D array of one length n: the values
     gathered by ``x[i, j]`` are then ``x[i[k], j[k]]`` for k < n, g is their gradient,
     and ``np.add.at`` is a loop over k."""
     spec = n.param("index")
     if not spec or any(not isinstance(e, tuple) or e[0] != "at" for e in spec):
         return False
     index = [n.args[e[1] + 1] for e in spec]
+    if any(isinstance(v, Var) and v.name in shapes.get(MASKS, ()) for v in index):
+        return False                          # x[mask]: positions, not indices
     index_shapes = {shapes.get(v.name) if isinstance(v, Var) else None for v in index}
     return len(index_shapes) == 1 and None not in index_shapes and \
         len(next(iter(index_shapes))) == 1
