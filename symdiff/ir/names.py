@@ -50,3 +50,8 @@ class NameSupply:
 
     def reserve(self, name: str) -> None:
         self.used.add(name)
+
+
+#: Where the shape facts keep the names known to hold booleans (masks): a key no name
+#: can take.
+MASKS = "\x00masks"

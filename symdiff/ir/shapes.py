@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import SymdiffError
 from . import Const, Function, If, Loop, Node, Var, nodes, walk
+from .names import MASKS
 from ..primitives.arrays import infer_shape
 from ..primitives.registry import primitive
 
@@ -128,8 +129,6 @@ def _forward_block(stmts, shapes: dict[str, Any], values: dict[str, Any], rule) 
             shapes[out] = tuple(result)
 
 
-#: Where ``values`` keeps the names known to hold booleans (masks).
-MASKS = "\x00masks"
 
 
 def masks_of(fn: Function) -> set:

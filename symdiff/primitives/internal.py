@@ -20,7 +20,7 @@ from dataclasses import replace
 from ..ir import Const, Node, Var
 from . import tangents as T
 from ..ir import shift_index
-from ..ir.shapes import MASKS
+from ..ir.names import MASKS
 from .indexing import add_at_loop
 from .linalg import norm_vjp_jvp, print_norm
 from .registry import LINEAR, NO_DERIVATIVE, NOT_YET, Primitive, register
