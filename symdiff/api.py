@@ -247,6 +247,9 @@ class Gradient:
                                    hint="reduce it to a scalar, e.g. return np.sum(...), or "
                                         "use symdiff.jacobian(f) for every element's "
                                         "derivative") from None
+            located = _run_time_check(exc)
+            if located is not None:
+                raise located from None
             raise
 
     def _required(self) -> int:
@@ -314,6 +317,24 @@ class Gradient:
             return value, _finish(grads, args, wrt, tuple_out)
         return _finish(result if tuple_out or len(wrt) > 1 else (result,), args, wrt,
                        tuple_out or len(wrt) > 1)
+
+
+def _run_time_check(exc: ValueError) -> SymdiffError | None:
+    """A check the generated code makes when it runs (``check_ndim``: the rank of
+    ``np.gradient(f)``'s ``f``, a number where ``y += v`` needs one), whose message ends
+    with the place it checks, ``(file:line)``: a located SymdiffError; None for other
+    errors."""
+    import os
+    import re
+    from .errors import Loc
+    found = re.fullmatch(r"(?s)(.*) \((.+):(\d+)\)", str(exc))
+    if found is None or not os.path.exists(found.group(2)):
+        return None
+    message, file, line = found.group(1), found.group(2), int(found.group(3))
+    text = linecache.getline(file, line).rstrip("\n")
+    col = len(text) - len(text.lstrip())
+    head, _, hint = message.partition("; ")
+    return SymdiffError(head, Loc(file, line, col, text), hint=hint)
 
 
 def _nan_from_numbers(result) -> bool:

@@ -103,8 +103,11 @@ def array_in_a_list_incremented(x):
 
 
 def test_an_array_in_a_list_incremented_is_refused_when_it_runs():
-    with pytest.raises(ValueError, match="`y` is an array stored in `kept` too"):
+    with pytest.raises(symdiff.SymdiffError, match="`y` is an array stored in `kept` too") \
+            as info:
         symdiff.grad(array_in_a_list_incremented)(X)
+    assert info.value.loc.file.endswith("test_unmodelled_views.py")
+    assert info.value.loc.text.strip() == "y += 1.0"
 
 
 def views_read_only(x):

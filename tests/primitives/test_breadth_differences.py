@@ -104,13 +104,15 @@ def test_gradient_values_match_numpy(module):
 
 
 def test_gradient_of_a_matrix_without_axis_stops_where_it_runs(module):
-    with pytest.raises(ValueError, match="pass axis=k .*:[0-9]+"):
+    with pytest.raises(symdiff.SymdiffError, match="pass axis=k") as info:
         symdiff.grad(module.gradient_vector)(np.ones((3, 6)))
+    assert info.value.loc is not None and info.value.loc.line > 0
 
 
 def test_gradient_with_coordinates_stops_where_it_runs(module):
-    with pytest.raises(ValueError, match="coordinate arrays .*:[0-9]+"):
+    with pytest.raises(symdiff.SymdiffError, match="coordinate arrays") as info:
         symdiff.grad(module.gradient_spacing)(np.ones(5), np.arange(5.0))
+    assert info.value.loc is not None and info.value.loc.line > 0
 
 
 @pytest.mark.parametrize("body,message", [
