@@ -26,6 +26,7 @@ import numpy as np
 from .frontend import fence
 from . import pipeline
 from . import fast_call, pytrees
+from .argument_checks import _check_float, _complex, _run_time_check
 from .errors import SymdiffError
 from .backend import jit_cache
 from .backend.jit import numba_friendly, numba_refusal
@@ -319,24 +320,6 @@ class Gradient:
                        tuple_out or len(wrt) > 1)
 
 
-def _run_time_check(exc: ValueError) -> SymdiffError | None:
-    """A check the generated code makes when it runs (``check_ndim``: the rank of
-    ``np.gradient(f)``'s ``f``, a number where ``y += v`` needs one), whose message ends
-    with the place it checks, ``(file:line)``: a located SymdiffError; None for other
-    errors."""
-    import os
-    import re
-    from .errors import Loc
-    found = re.fullmatch(r"(?s)(.*) \((.+):(\d+)\)", str(exc))
-    if found is None or not os.path.exists(found.group(2)):
-        return None
-    message, file, line = found.group(1), found.group(2), int(found.group(3))
-    text = linecache.getline(file, line).rstrip("\n")
-    col = len(text) - len(text.lstrip())
-    head, _, hint = message.partition("; ")
-    return SymdiffError(head, Loc(file, line, col, text), hint=hint)
-
-
 def _nan_from_numbers(result) -> bool:
     """Whether scalar code gave NaN (from plain numbers): NumPy's powers give NaN where
     Python's give a complex number, so the function itself is asked (error path only)."""
@@ -353,19 +336,6 @@ def _plain_value(fn, args):
             return fn(*args)
     except Exception:  # noqa: BLE001 - any failure of the user's own code: no complex seen
         return None
-
-
-def _complex(value) -> bool:
-    """Whether a value (or a tuple of them) holds a complex number."""
-    kind = type(value)
-    if kind is np.ndarray:
-        return value.dtype.kind == "c"
-    if kind is float:
-        return False
-    if isinstance(value, tuple):
-        return any(map(_complex, value))
-    return isinstance(value, (complex, np.complexfloating)) or \
-        isinstance(value, np.ndarray) and value.dtype.kind == "c"
 
 
 class ArgumentError(SymdiffError, TypeError):
@@ -471,27 +441,6 @@ def float_dtype(x) -> np.dtype:
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _check_float(fn_name: str, name: str, value) -> None:
-    if type(value) is float:
-        return
-    kind = np.asarray(value).dtype.kind if not isinstance(value, (bool, int)) else "i"
-    what = f"cannot differentiate {fn_name} with respect to `{name}`"
-    if isinstance(value, bool) or kind == "b":
-        raise SymdiffError(f"{what}: it is boolean",
-                           hint="gradients exist only for float arguments")
-    if kind == "c":
-        raise SymdiffError(f"{what}: it is complex (symdiff differentiates real functions)",
-                           hint=f"pass the real and imaginary parts of `{name}` as two float "
-                                "arguments")
-    if kind in "iu":
-        raise SymdiffError(f"{what}: it holds integers (labels or indices have no gradient)",
-                           hint=f"pass `{name}` as floats (e.g. 2.0 or x.astype(float)) if it "
-                                "is a real number, or leave it out of wrt")
-    if kind != "f":
-        raise SymdiffError(f"{what}: it is not a number",
-                           hint="pass a float or a float array")
 
 
 def resolve_wrt(wrt: Wrt, params: list[str], src=None) -> tuple[tuple[int, ...], bool]:
