@@ -21,19 +21,8 @@ from ..errors import SymdiffError
 from ..ir import Const, Node
 from . import arrays as A
 from .linalg_dense import ONE_MATRIX
-from .linalg_svd import vjp_svd_values, jvp_svd_values
+from .linalg_svd import jvp_svd_values, tall, vjp_svd_values, wide
 from .registry import NO_DERIVATIVE, Primitive, register
-
-
-def _tall(em, a) -> bool:
-    """Whether I - A P can be non-zero: m > n, or the shape unknown."""
-    shape = em.shape(a)
-    return shape is None or shape[-2] > shape[-1]
-
-
-def _wide(em, a) -> bool:
-    shape = em.shape(a)
-    return shape is None or shape[-1] > shape[-2]
 
 
 # ---------------------------------------------------------------- pinv
@@ -43,11 +32,11 @@ def vjp_pinv(em, g, n: Node, i: int):
     a, p = n.args[0], n.out
     terms = [em.ew_tmp(lambda v: -v, [em.tmp("einsum", [p, g, p],
                                              subscripts="...ia,...ij,...bj->...ab")])]
-    if _tall(em, a):                                    # (I - A P) G^T P P^T
+    if tall(em, a):                                    # (I - A P) G^T P P^T
         x = em.tmp("einsum", [g, p, p], subscripts="...ja,...jc,...bc->...ab")
         back = em.tmp("einsum", [a, p, x], subscripts="...ai,...ic,...cb->...ab")
         terms.append(em.ew_tmp(lambda u, v: u - v, [x, back]))
-    if _wide(em, a):                                    # P^T P G^T (I - P A)
+    if wide(em, a):                                    # P^T P G^T (I - P A)
         y = em.tmp("einsum", [p, p, g], subscripts="...ia,...ic,...bc->...ab")
         back = em.tmp("einsum", [y, p, a], subscripts="...ac,...ci,...ib->...ab")
         terms.append(em.ew_tmp(lambda u, v: u - v, [y, back]))
@@ -59,11 +48,11 @@ def jvp_pinv(em, n: Node, ts):
     a, p, t = n.args[0], n.out, ts[0]
     terms = [em.ew_tmp(lambda v: -v, [em.tmp("einsum", [p, t, p],
                                              subscripts="...ia,...ab,...bj->...ij")])]
-    if _tall(em, a):                                    # P P^T dA^T (I - A P)
+    if tall(em, a):                                    # P P^T dA^T (I - A P)
         z = em.tmp("einsum", [p, p, t], subscripts="...ic,...jc,...aj->...ia")
         back = em.tmp("einsum", [z, a, p], subscripts="...ic,...cb,...ba->...ia")
         terms.append(em.ew_tmp(lambda u, v: u - v, [z, back]))
-    if _wide(em, a):                                    # (I - P A) dA^T P^T P
+    if wide(em, a):                                    # (I - P A) dA^T P^T P
         w = em.tmp("einsum", [t, p, p], subscripts="...cb,...ic,...ia->...ba")
         back = em.tmp("einsum", [p, a, w], subscripts="...bc,...ci,...ia->...ba")
         terms.append(em.ew_tmp(lambda u, v: u - v, [w, back]))

@@ -56,13 +56,15 @@ def _gaps(em, s):
     return em.ew_tmp(gap, [_rows(em, s), _columns(em, s)])
 
 
-def _tall(em, a) -> bool:
-    """Whether the terms of U's projection (I - U U^T) can be non-zero: m > n, or unknown."""
+def tall(em, a) -> bool:
+    """Whether a has more rows than columns, or its shape is unknown (so the terms of a
+    projection such as I - U U^T or I - A pinv(A) can be non-zero)."""
     shape = em.shape(a)
     return shape is None or shape[-2] > shape[-1]
 
 
-def _wide(em, a) -> bool:
+def wide(em, a) -> bool:
+    """Whether a has more columns than rows, or its shape is unknown."""
     shape = em.shape(a)
     return shape is None or shape[-1] > shape[-2]
 
@@ -95,7 +97,7 @@ def vjp_svd_u(em, g, n: Node, i: int):
     utg = em.tmp("einsum", [u, g], subscripts="...ai,...aj->...ij")
     j = _antisymmetric(em, _gaps(em, s), utg)
     turn = em.tmp("einsum", [u, j, s, vt], subscripts="...ai,...ij,...j,...jb->...ab")
-    if not _tall(em, a):
+    if not tall(em, a):
         return turn
     inside = em.tmp("einsum", [u, utg], subscripts="...ai,...ij->...aj")
     off = em.ew_tmp(lambda x, y, w: (x - y) / w, [g, inside, _rows(em, s)])
@@ -109,7 +111,7 @@ def vjp_svd_vt(em, g, n: Node, i: int):
     vtv = em.tmp("einsum", [vt, g], subscripts="...ib,...jb->...ij")       # V^T Vbar
     k = _antisymmetric(em, _gaps(em, s), vtv)
     turn = em.tmp("einsum", [u, s, k, vt], subscripts="...ai,...i,...ij,...jb->...ab")
-    if not _wide(em, a):
+    if not wide(em, a):
         return turn
     inside = em.tmp("einsum", [vtv, vt], subscripts="...ji,...jb->...ib")   # Vbar^T V Vt
     off = em.ew_tmp(lambda x, y, w: (x - y) / w, [g, inside, _columns(em, s)])
@@ -130,7 +132,7 @@ def jvp_svd_u(em, n: Node, ts):
     inner = em.ew_tmp(lambda f, p, q, r, c: f * (p * r + c * q),
                       [_gaps(em, s), dp, dpt, _rows(em, s), _columns(em, s)])
     turn = em.tmp("einsum", [u, inner], subscripts="...ai,...ij->...aj")
-    if not _tall(em, a):
+    if not tall(em, a):
         return turn
     av = em.tmp("einsum", [ts[0], vt], subscripts="...ab,...jb->...aj")
     inside = em.tmp("einsum", [u, dp], subscripts="...ai,...ij->...aj")
@@ -145,7 +147,7 @@ def jvp_svd_vt(em, n: Node, ts):
     inner = em.ew_tmp(lambda f, p, q, r, c: f * (c * p + q * r),
                       [_gaps(em, s), dp, dpt, _rows(em, s), _columns(em, s)])
     turn = em.tmp("einsum", [inner, vt], subscripts="...ij,...jb->...ib")
-    if not _wide(em, a):
+    if not wide(em, a):
         return em.ew_out(lambda x: -x, [turn])
     uta = em.tmp("einsum", [u, ts[0]], subscripts="...ai,...ab->...ib")
     inside = em.tmp("einsum", [dp, vt], subscripts="...ij,...jb->...ib")
