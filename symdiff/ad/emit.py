@@ -36,6 +36,10 @@ class Emitter:
     gradient_sum: bool = False   # the nodes written now sum the contributions to a gradient
     written: dict = field(default_factory=dict)   # what a rule wrote once for all of a
                                                   # node's arguments (custom_vjp)
+    floats: frozenset = frozenset()   # forward names known to hold floats (differentiated
+                                      # arguments, tangents, the seed)
+    links: dict = field(default_factory=dict)    # loop and branch values (float_checks)
+    float_checks: dict = field(default_factory=dict)   # arrays the code checks for floats
 
     def shape(self, v: Value):
         if isinstance(v, Const):

@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from . import masks
+from . import float_checks, masks
 from .activity import active_names, refuse_steps
 from .emit import Emitter
+from .float_checks import known_floats
 from ..ir import TANGENT, TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Value, Var
 from ..ir import nodes
 from ..primitives.registry import LINEAR, primitive, refuse_not_yet
@@ -47,8 +48,10 @@ def jvp(fn: Function, wrt: tuple[int, ...], shapes: dict[str, Any] | None = None
     active = active_names(fn, {fn.params[i].name for i in wrt})
     refuse_steps(fn, active)
     em = Emitter(Builder(names, []), shapes, role=TANGENT,
-                 producers={n.out.name: n for n in nodes(fn.body)})
-    em.b.body = _block(em, fn.body, tangents, active)
+                 producers={n.out.name: n for n in nodes(fn.body)},
+                 floats=known_floats(fn, wrt), links=float_checks.links_of(fn.body))
+    em.b.body = list(float_checks.insert(tuple(_block(em, fn.body, tangents, active)),
+                                         fn.params, em.float_checks, names.fresh))
     tangent = _tangents_of(em, fn.result, tangents)
     if not fn.returns_tuple:
         value, tangent = fn.result[0], tangent[0]

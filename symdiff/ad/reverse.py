@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import masks
+from . import float_checks, masks
+from .float_checks import known_floats
 from .. import primitives as rules
 from .emit import Emitter, _is_int, add_all
 from ..errors import SymdiffError
@@ -79,7 +80,8 @@ def reverse_with_shapes(fn: Function, wrt: tuple[int, ...],
     active = active_names(fn, {fn.params[i].name for i in wrt}, table)
     refuse_steps(fn, active)
     names = NameSupply(fn.names() | {"np", "math"})
-    em = Emitter(Builder(names, []), shapes, producers={n.out.name: n for n in nodes(fn.body)})
+    em = Emitter(Builder(names, []), shapes, producers={n.out.name: n for n in nodes(fn.body)},
+                 floats=known_floats(fn, wrt), links=float_checks.links_of(fn.body))
     cx = Reverser(em, active, table, _expected_contributions(fn, active, table))
     contributions: dict[str, list[Value]] = {}
     if isinstance(output, Var) and output.name in active:
@@ -101,7 +103,8 @@ def reverse_with_shapes(fn: Function, wrt: tuple[int, ...],
     if isinstance(output, Var) and check_output and not seeded:
         forward = list(forward) + [node(names.fresh("checked"), "check_scalar", [output],
                                         fn.loc, "", function=fn.name)]
-    body = tuple(cx.tape_nodes) + tuple(forward) + tuple(em.b.body)
+    forward = float_checks.insert(tuple(forward), fn.params, em.float_checks, names.fresh)
+    body = tuple(cx.tape_nodes) + forward + tuple(em.b.body)
     return replace(fn, name=f"grad_{fn.name}", body=body, result=result,
                    returns_tuple=with_value or several), shapes
 

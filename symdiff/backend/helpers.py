@@ -130,6 +130,17 @@ def _leading_last(a, lead):
 def float_tape_numba(n):
     return lambda n: np.empty(n)
 ''',
+    "holds_floats": '''def holds_floats(v):
+    """Whether v is an array of floats: asked in Python; in the code numba compiles, known
+    from v's type (the overload below)."""
+    return np.asarray(v).dtype.kind == "f"
+
+
+@numba.extending.overload(holds_floats)
+def holds_floats_numba(v):
+    floats = isinstance(getattr(v, "dtype", v), numba.types.Float)
+    return lambda v: floats
+''',
     "jit_or_numpy": '''def jit_or_numpy(fn):
     """fn compiled by numba.njit on its first call; where numba cannot compile it, fn
     itself (NumPy), with one warning that names the line numba could not compile."""

@@ -131,7 +131,7 @@ def _copies(n: Node) -> bool:
 
 
 #: Operations that read only the shape of their (first) argument.
-SHAPE_ONLY = {"shape", "dim", "ndim", "size", "zeros_like"}
+SHAPE_ONLY = {"shape", "dim", "ndim", "size", "zeros_like", "check_floats"}
 
 
 def shape_reads(fn: Function) -> dict[str, int]:

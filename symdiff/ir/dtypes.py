@@ -9,7 +9,13 @@ integers, ``np.array`` of integer literals, ``np.full`` of an integer with no dt
 not known from the program (the arguments) are not claimed. ``made`` finds the node that
 computed a value (lowering's memory, or reverse mode's producers).
 
+``float_array`` says the opposite: the array is known to hold floats (a float constructor,
+a differentiated argument, arithmetic with a float, a view or copy of such an array). An
+array known as neither (an integer argument written into, ``np.argsort(x)``) is checked
+where it is made, by the generated code (``check_floats``).
+
     >>> integer_array(lambda v: producers.get(v.name), base)
+    >>> float_array(lambda v: producers.get(v.name), base, floats={"x"}, links={})
 """
 from __future__ import annotations
 
@@ -62,5 +68,70 @@ def integer_array(made, v, depth: int = 0) -> bool:
 def _integral(dtype) -> bool:
     try:
         return np.dtype(dtype).kind in "iub"
+    except TypeError:
+        return False
+
+
+#: Operations whose result has the dtype of their first argument (views, copies, moves).
+SAME_DTYPE = {"setitem", "add_at", "getitem", "reshape", "transpose", "expand_dims", "squeeze",
+              "broadcast_to", "alias", "contiguous", "as_array", "copy", "zeros_like", "sum",
+              "amax", "amin", "move", "unmove", "unbroadcast"}
+#: Operations whose result holds floats if any argument does (NumPy's promotion).
+PROMOTING = {"ew", "matmul", "outer", "where", "concatenate", "stack", "maximum", "minimum"}
+#: Operations whose result holds floats whatever their arguments hold.
+FLOAT_RESULT = {"mean"}
+#: NumPy functions whose result holds floats whatever their arguments hold.
+FLOAT_FUNCTIONS = {"zeros", "ones", "empty", "eye", "identity",
+                   "mean", "average", "std", "var", "sqrt", "exp", "log", "linspace", "sin",
+                   "cos", "tanh", "true_divide", "divide", "median", "percentile", "quantile"}
+
+
+def float_array(made, v, floats=frozenset(), links=None, seen=None) -> bool:
+    """Whether ``v`` is known to hold floats. ``floats``: names known to (the differentiated
+    arguments); ``links``: a loop's carried value or a branch's output -> the values it may
+    take (it holds floats when each of them does)."""
+    if isinstance(v, Const):
+        return np.asarray(v.value).dtype.kind == "f"
+    if not isinstance(v, Var):
+        return False
+    if v.name in floats:
+        return True
+    seen = set() if seen is None else seen
+    if v.name in seen or len(seen) > 64:
+        return v.name in seen           # a loop's value is a float if it starts as one
+    seen.add(v.name)
+    node = made(v)
+    if node is None:
+        options = (links or {}).get(v.name)
+        return bool(options) and all(float_array(made, o, floats, links, seen)
+                                     for o in options)
+    def again(w):
+        return float_array(made, w, floats, links, seen)
+    op, args = node.op, [a for a in node.args if isinstance(a, (Var, Const))]
+    if op == "cast":
+        return node.param("type") == "float"
+    if op == "fill":
+        if node.param("dtype"):
+            return np.dtype(node.param("dtype")).kind == "f" if _known(node.param("dtype")) \
+                else False
+        return again(node.args[0] if node.param("fn") == "full_like" else node.args[1])
+    if op == "np" and "dtype" in (node.param("keywords") or ()):
+        keywords = node.param("keywords")
+        given = node.args[len(node.args) - len(keywords) + keywords.index("dtype")]
+        return isinstance(given, Const) and _known(given.value) and \
+            np.dtype(given.value).kind == "f"
+    if op in FLOAT_RESULT or op == "np" and node.param("fn") in FLOAT_FUNCTIONS:
+        return True
+    if op in SAME_DTYPE or op == "np" and node.param("fn") in LIKE:
+        return bool(args) and again(args[0])
+    if op in PROMOTING:
+        return any(again(a) for a in args)
+    return False
+
+
+def _known(dtype) -> bool:
+    try:
+        np.dtype(dtype)
+        return True
     except TypeError:
         return False

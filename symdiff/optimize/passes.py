@@ -23,8 +23,8 @@ from ..ir import (Const, Function, If, Loop, Node, Value, Var, blocks, flatten, 
 
 #: Operations with an effect beyond their value (tapes), or fresh arrays that may be
 #: written into: never merged, and tape writes never dropped.
-EFFECTS = {"push", "pop", "tape", "check_scalar", "check_ndim"}
-KEPT = {"push", "check_scalar", "check_ndim"}         # kept even though no value reads them
+EFFECTS = {"push", "pop", "tape", "check_scalar", "check_ndim", "check_floats"}
+KEPT = {"push", "check_scalar", "check_ndim", "check_floats"}   # kept though no value reads them
 FRESH = {"np", "zeros_like", "copy", "setitem", "scatter", "scatter_add"}
 UNMERGED = EFFECTS | FRESH | {"alias"}
 

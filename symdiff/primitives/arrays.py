@@ -285,10 +285,11 @@ def vjp_setitem(em, g, n: Node, i: int):
 
 def refuse_integer_base(em, n: Node) -> None:
     """A differentiated value written into an array known to hold integers: NumPy
-    truncates it there, so no derivative passes the write (``ir.dtypes``)."""
+    truncates it there, so no derivative passes the write (``ir.dtypes``). Into an array
+    not known to hold floats, the generated code checks (``ad.float_checks``)."""
+    from ..ad.float_checks import request
     from ..errors import SymdiffError
-    from ..ir.dtypes import integer_array
-    if integer_array(lambda v: em.producers.get(v.name), n.args[0]):
+    if request(em, n.args[0], n.loc):
         raise SymdiffError("this writes a value that depends on the differentiated inputs "
                            "into an array of integers: NumPy truncates it, so it has no "
                            "gradient here", n.loc,

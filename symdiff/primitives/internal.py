@@ -88,6 +88,28 @@ def _print_check_ndim(n, p):
     return [ast.If(test, [ast.Raise(error, None)], [])]
 
 
+FLOAT_WRITE = ("this writes a value that depends on the differentiated inputs into an "
+               "array of integers: NumPy truncates it (or refuses `+=`), so it has no "
+               "gradient here; make the array floats (x.astype(float)), or write np.floor(v) "
+               "where truncation is meant")
+
+
+def _print_check_floats(n, p):
+    """``if not holds_floats(v): raise ValueError(...)``: inline NumPy, a helper numba
+    decides when compiling (``holds_floats``)."""
+    value = p.name(n.args[0])
+    if p.jit:
+        test = ast.UnaryOp(ast.Not(), p.helper("holds_floats", [value]))
+    else:
+        kind = ast.Attribute(ast.Attribute(p.np("asarray", [value]), "dtype", ast.Load()),
+                             "kind", ast.Load())
+        test = ast.Compare(kind, [ast.NotEq()], [ast.Constant("f")])
+    where = f" ({n.loc})" if n.loc is not None else ""
+    error = ast.Call(ast.Name("ValueError", ast.Load()), [ast.Constant(FLOAT_WRITE + where)],
+                     [])
+    return [ast.If(test, [ast.Raise(error, None)], [])]
+
+
 def _print_tape(n, p):
     """Tapes: a stack (``append``/``pop``), or allocated once and indexed by the loop counter."""
     indexed = len(n.args) == {"tape": 1, "push": 3, "pop": 2}[n.op]
@@ -245,6 +267,10 @@ register(
               shape=lambda n, s, v: None, partial_shapes=True, vjp=NO_DERIVATIVE,
               jvp=NO_DERIVATIVE, printer=_print_check_ndim,
               params=(("ndim", "int"), ("message", "str"))),
+    Primitive("check_floats", "internal", "v, into which a differentiated value is written, "
+              "which must hold floats", shape=lambda n, s, v: None, partial_shapes=True,
+              vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE, printer=_print_check_floats,
+              shape_only=True),
     Primitive("tape", "internal", "an empty tape (of n slots)", shape=lambda n, s, v: None,
               partial_shapes=True, vjp=NOT_YET, jvp=_tape_jvp, printer=_print_tape,
               params=(("shape", "shape"),)),

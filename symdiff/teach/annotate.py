@@ -41,6 +41,9 @@ from ..frontend.shape_spec import (ShapeSpec, Sizes, check_spec, numeric, parse_
                          show_spec, stated_shapes)
 from ..ir.shapes import infer_shapes, node_shape
 
+#: Run-time checks of the generated code: no numbers to show.
+CHECKS = ("check_scalar", "check_ndim", "check_floats")
+
 
 # ---------------------------------------------------------------- shapes of every line
 
@@ -220,7 +223,7 @@ class Commentary:
 
     def __call__(self, s, comment: str, inline: set) -> tuple[str, list[str]]:
         if not isinstance(s, Node) or not (s.derived or s.origin):     # forward, or a region
-            if isinstance(s, Node) and s.op not in ("check_scalar", "check_ndim", "push", "tape"):
+            if isinstance(s, Node) and s.op not in CHECKS + ("push", "tape"):
                 return f"{comment}  {self.shapes_of(s, inline)}".strip(), []
             if s.loc is not None:
                 self.heading = (s.loc.file, s.loc.line)
@@ -298,8 +301,7 @@ class Commentary:
         if op == "dim":
             shape = self.shapes.get(a[0].name) if isinstance(a[0], Var) else None
             return "" if shape is None else f"= {self.sizes.show(shape[n.param('axis')])}"
-        if op in ("tape", "push", "pop", "check_scalar", "check_ndim", "size", "ndim", "intop",
-                  "not", "cast"):
+        if op in CHECKS + ("tape", "push", "pop", "size", "ndim", "intop", "not", "cast"):
             return ""
         if op == "ew":
             arrays = [x for v, x in zip(a, arg) if isinstance(v, Var)]
