@@ -5,24 +5,23 @@ into an integer ``idx``) and refuses ``idx += x``; either way no derivative pass
 write. Where the array is known to hold integers the rule refuses when compiling
 (``primitives.arrays.refuse_integer_base``); where it is known to hold floats nothing is
 needed (``ir.dtypes.float_array``). Otherwise (an argument that is not differentiated, an
-``np.argsort`` result) the generated code checks the array once, where it is made, and
-stops with the place of the write:
+``np.argsort`` result) ``ir.dtypes.request`` asks for a check, and the generated code
+checks the array once, where it is made, and stops with the place of the write:
 
     idx            an argument                  checked on entry
     order          order = np.argsort(x)        checked after that line
     y (carried)    y = y * k in a loop          checked at the top of each iteration
 
-``requests`` collects what the rules asked for (a name -> the array and the write's
-place); ``insert`` puts the ``check_floats`` nodes into the finished body.
+The emitter's ``float_checks`` collects what the rules asked for (a name -> the array and
+the write's place); ``insert`` puts the ``check_floats`` nodes into the finished body.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
-from ..errors import Loc, SymdiffError
-from ..ir import If, Loop, Var
+from ..errors import SymdiffError
+from ..ir import If, Loop
 from ..ir import nodes
-from ..ir.dtypes import SAME_DTYPE, float_array, integer_array
 from ..ir.stmts import node
 
 
@@ -53,38 +52,6 @@ def links_of(body) -> dict[str, list]:
 
 def producers_of(body) -> dict:
     return {n.out.name: n for n in nodes(body)}
-
-
-def request(em, base, loc: Loc | None) -> bool:
-    """Whether ``base`` is known to hold integers (then the caller refuses); otherwise asks
-    for a check of ``base``'s storage unless it is known to hold floats."""
-    def made(v):
-        return em.producers.get(v.name)
-    if integer_array(made, base):
-        return True
-    if not float_array(made, base, em.floats, em.links) and isinstance(base, Var):
-        root = _root(made, base, em.links)
-        em.float_checks.setdefault(root.name, (root, loc))
-    return False
-
-
-def _root(made, v: Var, links: dict) -> Var:
-    """The value where ``v``'s dtype was decided: back through views, copies and earlier
-    writes, and from a loop's carried value to its start when each step keeps it."""
-    seen = set()
-    while v.name not in seen:
-        seen.add(v.name)
-        n = made(v)
-        if n is not None and n.op in SAME_DTYPE and isinstance(n.args[0], Var):
-            v = n.args[0]
-            continue
-        options = links.get(v.name)
-        if n is None and options and len(options) == 2 and isinstance(options[0], Var) and \
-                isinstance(options[1], Var) and _root(made, options[1], {}) == v:
-            v = options[0]
-            continue
-        break
-    return v
 
 
 def insert(body: tuple, params, checks: dict, fresh) -> tuple:

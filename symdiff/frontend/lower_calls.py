@@ -28,7 +28,9 @@ from ..primitives.registry import spelled, spellings
 NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "eye",
            "argmax", "argmin", "floor", "ceil", "round", "rint", "isnan", "isfinite",
            "logical_and", "logical_or", "logical_not", "greater", "less", "equal",
-           "argsort", "trunc", "sign_mask"}
+           "argsort", "trunc", "sign_mask", "signbit", "isclose", "isinf", "isposinf",
+           "isneginf", "count_nonzero", "any", "all", "allclose", "array_equal",
+           "searchsorted"}
 #: Array methods: the registry's ``x.<name>()`` spellings.
 METHODS = {s[:-2] for s in spellings("x.") if s.endswith("()")} | {"clip"}
 SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(spellings("np.")) |

@@ -135,3 +135,35 @@ def _known(dtype) -> bool:
         return True
     except TypeError:
         return False
+
+
+def request(em, base, loc) -> bool:
+    """Whether ``base`` is known to hold integers (then the caller refuses); otherwise asks
+    for a check of ``base``'s storage unless it is known to hold floats."""
+    def made(v):
+        return em.producers.get(v.name)
+    if integer_array(made, base):
+        return True
+    if not float_array(made, base, em.floats, em.links) and isinstance(base, Var):
+        root = _root(made, base, em.links)
+        em.float_checks.setdefault(root.name, (root, loc))
+    return False
+
+
+def _root(made, v: Var, links: dict) -> Var:
+    """The value where ``v``'s dtype was decided: back through views, copies and earlier
+    writes, and from a loop's carried value to its start when each step keeps it."""
+    seen = set()
+    while v.name not in seen:
+        seen.add(v.name)
+        n = made(v)
+        if n is not None and n.op in SAME_DTYPE and isinstance(n.args[0], Var):
+            v = n.args[0]
+            continue
+        options = links.get(v.name)
+        if n is None and options and len(options) == 2 and isinstance(options[0], Var) and \
+                isinstance(options[1], Var) and _root(made, options[1], {}) == v:
+            v = options[0]
+            continue
+        break
+    return v

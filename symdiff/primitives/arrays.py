@@ -287,7 +287,7 @@ def refuse_integer_base(em, n: Node) -> None:
     """A differentiated value written into an array known to hold integers: NumPy
     truncates it there, so no derivative passes the write (``ir.dtypes``). Into an array
     not known to hold floats, the generated code checks (``ad.float_checks``)."""
-    from ..ad.float_checks import request
+    from ..ir.dtypes import request
     from ..errors import SymdiffError
     if request(em, n.args[0], n.loc):
         raise SymdiffError("this writes a value that depends on the differentiated inputs "

@@ -21,7 +21,8 @@ EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
 COUNTING = {"arange", "zeros", "ones", "empty", "eye", "full", "linspace"}
 #: NumPy functions whose result is boolean.
 BOOLEAN_FUNCTIONS = {"logical_and", "logical_or", "logical_not", "isnan", "isfinite", "greater",
-                     "less", "equal"}
+                     "less", "equal", "signbit", "isclose", "isinf", "isposinf", "isneginf",
+                     "any", "all"}
 
 
 def _numba_refuses(n) -> str:

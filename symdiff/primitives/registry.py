@@ -252,10 +252,11 @@ def _load() -> None:
     """Import the family modules (each registers its entries) the first time it is asked."""
     if not _LOADED:
         _LOADED.append(True)
-        from . import (bookkeeping, compositions, constructors, custom,  # noqa: F401
+        from . import (bookkeeping, compositions, constructors, covariance,  # noqa: F401
+                       custom,
                        differences, einsum, ew, fft, indexing, internal, linalg,
                        linalg_dense, linalg_eigen, linalg_pinv, linalg_qr, linalg_svd,
-                       manipulation, move_functions, moves,
+                       manipulation, move_functions, moves, powers,
                        products, quantiles, reductions, scipy_linalg, scipy_special,
                        scipy_stats, shaping, signals, statistics)
 

@@ -9,6 +9,7 @@ import re
 
 import pytest
 import test_breadth_arrays as arrays
+import test_breadth_covariance as covariance
 import test_breadth_differences as differences
 import test_breadth_elementwise as elementwise
 import test_breadth_indices as indices
@@ -28,7 +29,7 @@ from symdiff.primitives import registry as R
 BODIES = " ".join(c.body for c in arrays.CASES + linalg.CASES + linalg.COMPOSED + linalg.EIGEN
                   + shapes.CASES + elementwise.CASES + statistics.CASES
                   + scipy_functions.CASES + moves.CASES + products.CASES + indices.CASES
-                  + scipy_linalg.CASES + differences.CASES
+                  + scipy_linalg.CASES + differences.CASES + covariance.CASES
                   ) + " " + " ".join(fft.BODIES)
 FAMILIES = {"contractions", "manipulation", "scipy_linalg", "fft"}
 DENSE = {"inv", "solve", "det", "logabsdet", "cholesky", "tril", "triu", "eigvalsh"}
