@@ -181,6 +181,9 @@ SCIPY_SPECIAL: dict[str, Elementwise] = {row.name: row for row in [
          kink="x == 0: a corner (|x|)"),
     _row("i1e",      lambda x: S.I1e(x),      "i0e(x) - out/x - sign(x)*out", domain=(0.2, 2.0),
          kink="x == 0: a corner (|x|)"),
+    _row("erfcx",    lambda x: S.Erfcx(x),    "2*x*out - 2/sqrt(pi)",  domain=(-1.5, 3.0)),
+    _row("spence",   lambda x: S.Spence(x),   "log(x)/(1 - x)",        domain=(0.2, 2.5),
+         kink="x == 1: the derivative's limit -1"),
     _row("j0",       lambda x: S.J0(x),       "-j1(x)"),
     _row("j1",       lambda x: S.J1(x),       "j0(x) - out/x",         kink="j1'(0) = 1/2"),
 ]}

@@ -20,6 +20,8 @@ forward output (``expit' = out*(1 - out)``, ``cbrt' = 1/(3*out**2)``).
     I0, I1, I0e,    scipy.special.i0...     Bessel I, J            I0' = I1, I1' = I0 - I1/x,
     I1e, J0, J1                                                    J0' = -J1, J1' = J0 - J1/x
     Betaln(a, b)    scipy.special.betaln    log|B(a, b)|           d/da = psi(a) - psi(a + b)
+    Erfcx(x)        scipy.special.erfcx     exp(x**2) erfc(x)      d = 2 x out - 2/sqrt(pi)
+    Spence(z)       scipy.special.spence    dilogarithm            d = log(z)/(1 - z), -1 at 1
     Sinc(x)         np.sinc                 sin(pi x)/(pi x)       d = (cos(pi x) - out)/x, 0 at 0
     Cbrt(x)         np.cbrt                 real cube root         d = 1/(3 out**2)
     LogAddExp2(x,y) np.logaddexp2           log2(2**x + 2**y)      d = 2**(x - out), 2**(y - out)
@@ -235,6 +237,26 @@ class LogAddExp2(_Printed):
 
     def fdiff(self, argindex=1):
         return 2 ** (self.args[argindex - 1] - self)
+
+
+class Erfcx(_Printed):
+    """exp(x**2) erfc(x), finite where erfc underflows: d = 2 x out - 2/sqrt(pi)."""
+
+    nargs, printed = 1, (SPECIAL, "erfcx")
+
+    def fdiff(self, argindex=1):
+        return 2 * self.args[0] * self - 2 / sympy.sqrt(sympy.pi)
+
+
+class Spence(_Printed):
+    """SciPy's dilogarithm, integral from 1 to z of log(t)/(1 - t): d = log(z)/(1 - z),
+    -1 at z == 1 (written with IsZero so that it is not 0/0)."""
+
+    nargs, printed = 1, (SPECIAL, "spence")
+
+    def fdiff(self, argindex=1):
+        z = self.args[0]
+        return sympy.log(z) / (1 - z + IsZero(1 - z)) - IsZero(1 - z)
 
 
 class IsNan(_Printed):
