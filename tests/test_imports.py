@@ -35,7 +35,7 @@ KNOWN_DEFERRED_CYCLES = [
      'symdiff.primitives.compositions', 'symdiff.primitives.constructors',
      'symdiff.primitives.covariance', 'symdiff.primitives.custom', 'symdiff.primitives.differences',
      'symdiff.primitives.einsum', 'symdiff.primitives.ew', 'symdiff.primitives.fft',
-     'symdiff.primitives.indexing',
+     'symdiff.primitives.index_sets', 'symdiff.primitives.indexing',
      'symdiff.primitives.internal', 'symdiff.primitives.linalg', 'symdiff.primitives.linalg_dense',
      'symdiff.primitives.linalg_eigen', 'symdiff.primitives.linalg_pinv',
      'symdiff.primitives.linalg_qr',     'symdiff.primitives.linalg_svd',

@@ -182,11 +182,34 @@ def subscript(ctx: Context, e: ast.Subscript, hint: str):
         index = ctx.static(ctx.lower(e.slice), e.slice, "a tuple index")
         return x.items[index]
     x = ctx.array(x, base)
-    entries = e.slice.elts if isinstance(e.slice, ast.Tuple) else [e.slice]
-    args, spec = [x], []
-    for entry in entries:
-        spec.append(_index_entry(ctx, entry, args))
+    args = [x]
+    spec = _index_entries(ctx, e.slice, args)
     return ctx.emit("getitem", args, hint, index=tuple(spec))
+
+
+def _index_entries(ctx: Context, index: ast.expr, args: list) -> list:
+    """The entries of ``x[index]``: a tuple written out, or a name holding a tuple (``idx =
+    (rows, cols)``; ``np.tril_indices(n)``), gives one entry per item, as NumPy reads a
+    tuple index; anything else (a list, an array) is one entry."""
+    if isinstance(index, ast.Tuple):
+        return [_index_entry(ctx, entry, args) for entry in index.elts]
+    if not isinstance(index, (ast.Slice, ast.List, ast.Constant)):
+        value = ctx.lower(index)
+        if isinstance(value, Tup) and value.kind == "tuple":
+            return [_value_entry(ctx, item, args, index) for item in value.items]
+        return [_value_entry(ctx, value, args, index)]
+    return [_index_entry(ctx, index, args)]
+
+
+def _value_entry(ctx: Context, value, args: list, at: ast.expr):
+    """The entry of an index already lowered: a list or a tuple in it is an array index
+    (``x[((0, 1), 2)]`` is ``x[np.array((0, 1)), 2]``, as NumPy reads it)."""
+    if isinstance(value, Const) and value.value is None:
+        return None
+    if isinstance(value, Const) and value.value is Ellipsis:
+        return Ellipsis
+    args.append(ctx.array(value, at))
+    return ("at", len(args) - 1)
 
 
 def setitem(ctx: Context, target: ast.Subscript, value):
@@ -194,10 +217,8 @@ def setitem(ctx: Context, target: ast.Subscript, value):
     base = ctx.lower(target.value)
     if not isinstance(base, (Var, Const)):
         raise ctx.fail("only arrays can be assigned into", target)
-    entries = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
-    args, spec = [base, ctx.array(value, target)], []
-    for entry in entries:
-        spec.append(_index_entry(ctx, entry, args))
+    args = [base, ctx.array(value, target)]
+    spec = _index_entries(ctx, target.slice, args)
     name = target.value.id if isinstance(target.value, ast.Name) and \
         target.value.id.isidentifier() else TMP                      # xs[t][k] = v
     return ctx.emit("setitem", args, name, index=tuple(spec))

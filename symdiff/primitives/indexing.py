@@ -85,7 +85,11 @@ def add_at_loop(n, g, p) -> ast.For:
 #: whether they take a shape, and whether they give a tuple of arrays
 PRODUCERS = {"nonzero": (1, False, True), "where": (1, False, True),
              "argwhere": (1, False, False), "flatnonzero": (1, False, False),
-             "ravel_multi_index": (1, True, False), "unravel_index": (1, True, True)}
+             "ravel_multi_index": (1, True, False), "unravel_index": (1, True, True),
+             "tril_indices": (1, False, True), "triu_indices": (1, False, True),
+             "diag_indices": (1, False, True)}
+#: made from sizes, lowered by ``index_sets`` (which emits this entry for run-time sizes)
+SIZED = {"where", "tril_indices", "triu_indices", "diag_indices"}
 #: their results' length depends on the data
 DATA_SIZED = {"nonzero", "where", "argwhere", "flatnonzero"}
 
@@ -143,6 +147,7 @@ register(
               shape=_indices_shape, vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE,
               printer=_print_indices, params=(("fn", "str"),),
               integer_valued=True, tuple_valued=lambda n: PRODUCERS[n.param("fn")][2],
-              spellings=tuple(f"np.{f}" for f in PRODUCERS if f != "where") + ("x.nonzero()",),
+              spellings=tuple(f"np.{f}" for f in PRODUCERS if f not in SIZED) +
+              ("x.nonzero()",),
               lower=lower_indices),
 )

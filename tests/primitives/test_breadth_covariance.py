@@ -1,9 +1,10 @@
 """np.cov, np.corrcoef and np.trapezoid (``primitives.covariance``), np.float_power,
 np.ldexp, np.logspace and np.geomspace (``primitives.powers``), written with primitives,
-and the boolean and integer functions that carry no derivative (np.signbit, np.isclose,
-np.any, np.all, np.count_nonzero, np.searchsorted...). Each case is checked by
-``breadth_support.check_case`` (value, gradient, forward mode, Hessian-vector product;
-jit for some).
+the boolean and integer functions that carry no derivative (np.signbit, np.isclose,
+np.any, np.all, np.count_nonzero, np.searchsorted...) and the index sets made from sizes
+(np.tril_indices, np.triu_indices, np.diag_indices, np.indices: ``primitives.index_sets``).
+Each case is checked by ``breadth_support.check_case`` (value, gradient, forward mode,
+Hessian-vector product; jit for some).
 """
 from __future__ import annotations
 
@@ -66,6 +67,15 @@ CASES = [
     Case("searchsorted", "x",
          "np.sum(x ** 2) * np.searchsorted(np.array([0.1, 0.5, 0.7]), 0.6)", normal((4,))),
     Case("isinf_mask", "x", "np.sum(np.where(np.isinf(x), 0.0, x) ** 2)", normal((4,))),
+    Case("triu_indices", "x", "np.sum(x[np.triu_indices(4, 1)] ** 2)", normal((4, 4)),
+         second=True, jit=True),
+    Case("tril_indices_m", "x", "np.sum(np.sin(x[np.tril_indices(3, 0, 4)]))", normal((3, 4)),
+         second=True),
+    Case("triu_indices_run_time", "x", "np.sum(x[np.triu_indices(x.shape[0], k=1)] ** 3)",
+         normal((4, 4)), second=True),
+    Case("diag_indices", "x", "np.sum(x[np.diag_indices(3)] ** 2 * x[0])", normal((3, 3))),
+    Case("indices_grid", "x", "np.sum(x * np.indices((3, 4))[1] + x ** 2 * np.indices((3, 4))[0])",
+         normal((3, 4)), second=True),
 ]
 
 
