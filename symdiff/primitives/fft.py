@@ -34,7 +34,7 @@ import ast
 
 import numpy as np
 
-from . import fft_adjoints  # noqa: F401  (registers the adjoints)
+from .fft_adjoints import jvp_pair, upstream
 from ..ir import Const, Node
 from .registry import LINEAR, Composition, Primitive, compose, register
 
@@ -192,11 +192,6 @@ def _print_irfft(n, p):
 # ---------------------------------------------------------------- derivatives
 
 
-def upstream(g, part: str):
-    """The complex upstream gradient as a pair: g of a real part, 1j g of an imaginary."""
-    return (g, Const(0.0)) if part == "real" else (Const(0.0), g)
-
-
 def resized_back(em, u, n: Node, out: bool):
     """R^T u: u cut or padded back to the shape of the input (re, im) of n, when n has s."""
     emit = em.out if out else em.tmp
@@ -229,14 +224,6 @@ def vjp_irfft(em, g, n: Node, i: int):
     u = emit("irfft_adjoint", [g], part=part, s=n.param("s"), axes=n.param("axes"),
              norm=n.param("norm"))
     return resized_back(em, u, n, True)
-
-
-def jvp_pair(em, n: Node, ts):
-    """A map linear in its two arguments together: itself applied to their tangents."""
-    if all(t is None for t in ts[:2]):
-        return None
-    args = [t if t is not None else Const(0.0) for t in ts[:2]] + list(n.args[2:])
-    return em.out(n.op, args, **dict(n.params))
 
 
 PARAMS = (("s", "shape"), ("axes", "shape"), ("norm", "name"))

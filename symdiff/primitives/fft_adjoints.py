@@ -22,6 +22,8 @@ from .registry import LINEAR, Primitive, register
 _AXES = '''    ndim = np.ndim({like})
     axes = tuple(range(ndim)) if axes is None else tuple(a % ndim for a in axes)
 '''
+_SIZES = '''    sizes = tuple(np.shape(x)[a] for a in axes) if s is None else tuple(s)
+'''
 _DUAL = '''    dual = {"forward": "backward", "ortho": "ortho"}.get(norm, "forward")
 '''
 
@@ -40,8 +42,7 @@ FFT_RESIZE = '''def fft_resize(u, re, im, axes):
 RFFT_ADJOINT = '''def rfft_adjoint(c_re, c_im, x, s, axes, norm):
     """The adjoint of x -> np.fft.rfftn(x, s, axes, norm) (before its resize of x), at
     c_re + 1j * c_im: the frequencies between 0 and n/2 count half."""
-''' + _AXES.format(like="x") + _DUAL + '''    sizes = tuple(np.shape(x)[a] for a in axes) if s is None else tuple(s)
-    n = sizes[-1]
+''' + _AXES.format(like="x") + _DUAL + _SIZES + '''    n = sizes[-1]
     w = np.full(n // 2 + 1, 2.0)
     w[0] = 1.0
     if n % 2 == 0:
@@ -95,6 +96,19 @@ def _irfft_adjoint_shape(n, shapes, values):
     return tuple(shape)
 
 
+def upstream(g, part: str):
+    """The complex upstream gradient as a pair: g of a real part, 1j g of an imaginary."""
+    return (g, Const(0.0)) if part == "real" else (Const(0.0), g)
+
+
+def jvp_pair(em, n: Node, ts):
+    """A map linear in its two arguments together: itself applied to their tangents."""
+    if all(t is None for t in ts[:2]):
+        return None
+    args = [t if t is not None else Const(0.0) for t in ts[:2]] + list(n.args[2:])
+    return em.out(n.op, args, **dict(n.params))
+
+
 def vjp_resize(em, g, n: Node, i: int):
     if i != 0:
         return None
@@ -109,14 +123,8 @@ def vjp_rfft_adjoint(em, g, n: Node, i: int):
 
 
 def vjp_irfft_adjoint(em, g, n: Node, i: int):
-    from .fft import upstream
     return em.out("irfft", list(upstream(g, n.param("part"))), s=n.param("s"),
                   axes=n.param("axes"), norm=n.param("norm"))
-
-
-def _jvp_pair(em, n, ts):
-    from .fft import jvp_pair
-    return jvp_pair(em, n, ts)
 
 
 def _literals(n, p, names):
@@ -134,7 +142,7 @@ register(
               helper="fft_resize", helper_source=FFT_RESIZE, gradient_args=lambda n: (0,),
               numba_refuses=NUMBA),
     Primitive("rfft_adjoint", "fft", "the adjoint of rfftn at c_re + 1j c_im",
-              shape=_rfft_adjoint_shape, vjp=vjp_rfft_adjoint, jvp=_jvp_pair, params=TRANSFORM,
+              shape=_rfft_adjoint_shape, vjp=vjp_rfft_adjoint, jvp=jvp_pair, params=TRANSFORM,
               printer=lambda n, p: p.helper("rfft_adjoint", p.a + _literals(
                   n, p, ["s", "axes", "norm"])),
               helper="rfft_adjoint", helper_source=RFFT_ADJOINT,

@@ -1,8 +1,9 @@
 """np.fft: the shifts (real moves) differentiate, in a table checked by
 ``breadth_support.check_case`` (value, gradient, forward mode; Hessian-vector product and
-jit for a sample). The transforms return complex arrays: each is refused where it is
-called, with the real rewrite as the hint; the rewrite itself (the power spectrum from the
-real DFT matrices) differentiates, against central differences, and equals NumPy's."""
+jit for a sample). The transforms (tests/primitives/test_fft_complex.py) differentiate; the
+Hermitian ones are refused where they are called. The real rewrite of the power spectrum
+(the real DFT matrices) differentiates too, against central differences, and equals
+NumPy's."""
 from __future__ import annotations
 
 import warnings
@@ -12,7 +13,7 @@ import pytest
 from breadth_support import Case, assert_refused, check_case, module_of
 
 import symdiff
-from symdiff.primitives.fft import TRANSFORMS
+from symdiff.primitives.fft import REFUSED as HERMITIAN
 
 
 def normal(*shapes):
@@ -38,7 +39,7 @@ CASES = [
          normal((5,))),
 ]
 
-REFUSED = [f"np.sum(np.abs(np.fft.{t}(a)))" for t in TRANSFORMS]
+REFUSED = [f"np.sum(np.abs(np.fft.{t}(a)))" for t in HERMITIAN]
 BODIES = [c.body for c in CASES] + REFUSED
 
 
@@ -68,7 +69,7 @@ def test_jit_skips_numba_for_the_shifts(tmp_path):
 
 @pytest.mark.parametrize("body", REFUSED)
 def test_transforms_are_refused_with_a_location(tmp_path, body):
-    assert_refused(tmp_path, body, "returns complex numbers", np.ones((4, 4)))
+    assert_refused(tmp_path, body, "a Hermitian transform", np.ones((4, 4)))
 
 
 def test_a_shift_with_other_keywords_is_refused(tmp_path):
