@@ -38,8 +38,6 @@ from .fft_adjoints import jvp_pair, upstream
 from ..ir import Const, Node
 from .registry import LINEAR, Composition, Primitive, compose, register
 
-TRANSFORMS = ("fft", "ifft", "rfft", "irfft", "fft2", "ifft2", "fftn", "ifftn", "rfft2",
-              "irfft2", "rfftn", "irfftn")
 REFUSED = ("hfft", "ihfft")
 HINT = ("write the transform with np.fft.irfft or np.fft.ifft of a conjugate, or with real "
         "matrices: k = np.arange(N); C = np.cos(2 * np.pi * np.outer(k, k) / N); "
@@ -226,6 +224,15 @@ def vjp_irfft(em, g, n: Node, i: int):
     return resized_back(em, u, n, True)
 
 
+def _lower_transform(ctx, e, hint, name, args, keywords):
+    from ..frontend.lower_complex import lower_transform
+    return lower_transform(ctx, e, hint, name.split(".")[-1], args, keywords)
+
+
+def _spelled(*names) -> tuple:
+    return tuple(f"np.fft.{t}" for t in names)
+
+
 PARAMS = (("s", "shape"), ("axes", "shape"), ("norm", "name"))
 
 register(
@@ -234,22 +241,18 @@ register(
     Primitive("fft_part", "fft", "the real (or imaginary) part of fftn(re + 1j im) "
               "(ifftn if inverse)", shape=_fft_shape, vjp=vjp_fft, jvp=jvp_pair,
               printer=_print_fft, params=(("inverse", "bool"), ("part", "str")) + PARAMS,
-              numba_refuses=NUMBA),
+              numba_refuses=NUMBA, lower=_lower_transform,
+              spellings=_spelled("fft", "ifft", "fft2", "ifft2", "fftn", "ifftn")),
     Primitive("rfft_part", "fft", "the real (or imaginary) part of rfftn(x)",
               shape=_rfft_shape, vjp=vjp_rfft, jvp=LINEAR, printer=_print_rfft,
-              params=(("part", "str"),) + PARAMS, numba_refuses=NUMBA),
+              params=(("part", "str"),) + PARAMS, numba_refuses=NUMBA, lower=_lower_transform,
+              spellings=_spelled("rfft", "rfft2", "rfftn")),
     Primitive("irfft", "fft", "irfftn(re + 1j im): the real signal of a half spectrum",
               shape=_irfft_shape, vjp=vjp_irfft, jvp=jvp_pair, printer=_print_irfft,
-              params=PARAMS, numba_refuses=NUMBA),
+              params=PARAMS, numba_refuses=NUMBA, lower=_lower_transform,
+              spellings=_spelled("irfft", "irfft2", "irfftn")),
 )
 
 
-def _lower_transform(ctx, e, hint, name, args, keywords):
-    from ..frontend.lower_complex import lower_transform
-    return lower_transform(ctx, e, hint, name.split(".")[-1], args, keywords)
-
-
-compose(*[Composition(f"fft.{t}", "a discrete Fourier transform, of a complex pair",
-                      _lower_transform, spellings=(f"np.fft.{t}",)) for t in TRANSFORMS],
-        *[Composition(f"fft.{t}", "a Hermitian transform (refused)", _refuse,
+compose(*[Composition(f"fft.{t}", "a Hermitian transform (refused)", _refuse,
                       spellings=(f"np.fft.{t}",)) for t in REFUSED])

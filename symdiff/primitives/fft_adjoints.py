@@ -136,18 +136,18 @@ NUMBA = lambda n: f"np.fft (numba has no np.fft): {n.op}"  # noqa: E731
 TRANSFORM = (("s", "shape"), ("axes", "shape"), ("norm", "name"))
 
 register(
-    Primitive("fft_resize", "fft", "u cut or zero-padded along axes to re's shape",
+    Primitive("fft_resize", "internal", "u cut or zero-padded along axes to re's shape",
               shape=_resize_shape, vjp=vjp_resize, jvp=LINEAR, params=(("axes", "shape"),),
               printer=lambda n, p: p.helper("fft_resize", p.a + _literals(n, p, ["axes"])),
               helper="fft_resize", helper_source=FFT_RESIZE, gradient_args=lambda n: (0,),
               numba_refuses=NUMBA),
-    Primitive("rfft_adjoint", "fft", "the adjoint of rfftn at c_re + 1j c_im",
+    Primitive("rfft_adjoint", "internal", "the adjoint of rfftn at c_re + 1j c_im",
               shape=_rfft_adjoint_shape, vjp=vjp_rfft_adjoint, jvp=jvp_pair, params=TRANSFORM,
               printer=lambda n, p: p.helper("rfft_adjoint", p.a + _literals(
                   n, p, ["s", "axes", "norm"])),
               helper="rfft_adjoint", helper_source=RFFT_ADJOINT,
               gradient_args=lambda n: (0, 1), numba_refuses=NUMBA),
-    Primitive("irfft_adjoint", "fft", "the part of the adjoint of irfftn at g",
+    Primitive("irfft_adjoint", "internal", "the part of the adjoint of irfftn at g",
               shape=_irfft_adjoint_shape, vjp=vjp_irfft_adjoint, jvp=LINEAR,
               params=(("part", "str"),) + TRANSFORM,
               printer=lambda n, p: p.helper("irfft_adjoint", p.a + _literals(
