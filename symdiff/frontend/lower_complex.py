@@ -8,7 +8,7 @@ need nothing new:
     z + w, z - w, -z      the parts added, subtracted, negated
     z * w                 (a c - b d) + 1j (a d + b c)        z = a + 1j b, w = c + 1j d
     z / w                 ((a c + b d) + 1j (b c - a d)) / (c**2 + d**2)
-    z ** k                z * z * ... (a constant integer k >= 0)
+    z ** k                z * z * ... (a constant integer k >= 1)
     np.conj(z)            a - 1j b
     z.real, z.imag        a, b (np.real, np.imag)
     np.abs(z)             sqrt(a**2 + b**2)            (abs'(0) = 0, as for a real x)
@@ -137,12 +137,12 @@ def binop(ctx, e: ast.BinOp, left, right, hint) -> Pair:
 
 def _power(ctx, e, left, right, hint) -> Pair:
     k = right.value if isinstance(right, Const) and not involved(right) else None
-    if not isinstance(left, Pair) or not isinstance(k, int) or isinstance(k, bool) or k < 0:
+    if not isinstance(left, Pair) or not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise escaped(ctx.src, e, "a complex value raised to a power other than a constant "
-                                  "integer k >= 0 is not supported")
-    result = Pair(Const(1.0), Const(0.0), True)
-    for j in range(k):
-        product = ast.copy_location(ast.BinOp(e.left, ast.Mult(), e.left), e)
+                                  "integer k >= 1 is not supported")
+    product = ast.copy_location(ast.BinOp(e.left, ast.Mult(), e.left), e)
+    result = left
+    for j in range(1, k):
         result = binop(ctx, product, result, left, hint if j == k - 1 else TMP)
     return result
 
