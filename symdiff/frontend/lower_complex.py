@@ -241,8 +241,8 @@ def method(ctx, e: ast.Call, z: Pair, hint, args: list, keywords: dict):
 # ---------------------------------------------------------------- the transforms
 
 
-#: each transform: its kind of primitive, inverse, the name of its size (n or s) and axes
-#: keywords, and its default axes
+#: each transform: its kind of primitive, inverse (for hfft and ihfft: Hermitian), the
+#: names of its size (n or s) and axes keywords, and its default axes
 TRANSFORMS = {
     "fft": ("fft_part", False, "n", "axis", (-1,)),
     "ifft": ("fft_part", True, "n", "axis", (-1,)),
@@ -256,7 +256,11 @@ TRANSFORMS = {
     "irfft": ("irfft", False, "n", "axis", (-1,)),
     "irfft2": ("irfft", False, "s", "axes", (-2, -1)),
     "irfftn": ("irfft", False, "s", "axes", None),
+    "hfft": ("irfft", True, "n", "axis", (-1,)),
+    "ihfft": ("rfft_part", True, "n", "axis", (-1,)),
 }
+#: hfft(a, norm) is irfft(conj(a), norm swapped); ihfft(x, norm) is conj(rfft(x, norm swapped))
+SWAPPED = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}
 NORMS = (None, "backward", "ortho", "forward")
 
 
@@ -314,11 +318,15 @@ def lower_transform(ctx, e, hint, name, args, keywords):
     else:
         re, im = full(ctx, z)
     hre, him = _names(hint)
-    settings = dict(s=s, axes=axes, norm=norm)
+    hermitian = inverse and op != "fft_part"
+    settings = dict(s=s, axes=axes, norm=SWAPPED[norm] if hermitian else norm)
     if op == "irfft":
+        if hermitian and not isinstance(im, Const):
+            im = ctx.ew(lambda v: -v, [im], TMP, lib="")
         return ctx.emit("irfft", [re, im], hint, **settings)
     if op == "rfft_part":
-        return Pair(*[ctx.emit("rfft_part", [re], h, part=part, **settings)
-                      for part, h in (("real", hre), ("imag", him))], full=True)
+        z = Pair(*[ctx.emit("rfft_part", [re], h, part=part, **settings)
+                   for part, h in (("real", hre), ("imag", him))], full=True)
+        return _conj(ctx, z, hint) if hermitian else z
     return Pair(*[ctx.emit("fft_part", [re, im], h, inverse=inverse, part=part, **settings)
                   for part, h in (("real", hre), ("imag", him))], full=True)

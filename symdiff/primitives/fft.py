@@ -26,7 +26,8 @@ as the complex c = g (of a real part) or 1j g (of an imaginary part),
     irfftn       dz = R^T (w * rfftn(g, norm'))
 
 where R is the cut or zero padding of the input to s, and R^T cuts or pads back to the
-input's shape (``fft_adjoints``). np.fft.hfft and ihfft are refused.
+input's shape (``fft_adjoints``). np.fft.hfft(a) is irfft(conj(a)) and ihfft(x) is
+conj(rfft(x)), each with the norm's direction swapped, as NumPy computes them.
 """
 from __future__ import annotations
 
@@ -36,22 +37,14 @@ import numpy as np
 
 from .fft_adjoints import jvp_pair, upstream
 from ..ir import Const, Node
-from .registry import LINEAR, Composition, Primitive, compose, register
+from .registry import LINEAR, Primitive, register
 
-REFUSED = ("hfft", "ihfft")
-HINT = ("write the transform with np.fft.irfft or np.fft.ifft of a conjugate, or with real "
-        "matrices: k = np.arange(N); C = np.cos(2 * np.pi * np.outer(k, k) / N); "
-        "S = np.sin(2 * np.pi * np.outer(k, k) / N); then np.fft.fft(x) is C @ x - 1j * (S @ x)")
 NORMS = (None, "backward", "ortho", "forward")
 #: each shift and its inverse
 INVERSE = {"fftshift": "ifftshift", "ifftshift": "fftshift"}
 #: the norm of the adjoint of a transform with this norm
 DUAL = {None: "forward", "backward": "forward", "forward": "backward", "ortho": "ortho"}
 NUMBA = lambda n: f"np.fft (numba has no np.fft): {n.op}"  # noqa: E731
-
-
-def _refuse(ctx, e, hint, name, args, keywords):
-    raise ctx.fail(f"np.{name} is not supported (a Hermitian transform)", e, HINT)
 
 
 # ---------------------------------------------------------------- the shifts
@@ -246,13 +239,10 @@ register(
     Primitive("rfft_part", "fft", "the real (or imaginary) part of rfftn(x)",
               shape=_rfft_shape, vjp=vjp_rfft, jvp=LINEAR, printer=_print_rfft,
               params=(("part", "str"),) + PARAMS, numba_refuses=NUMBA, lower=_lower_transform,
-              spellings=_spelled("rfft", "rfft2", "rfftn")),
+              spellings=_spelled("rfft", "rfft2", "rfftn", "ihfft")),
     Primitive("irfft", "fft", "irfftn(re + 1j im): the real signal of a half spectrum",
               shape=_irfft_shape, vjp=vjp_irfft, jvp=jvp_pair, printer=_print_irfft,
               params=PARAMS, numba_refuses=NUMBA, lower=_lower_transform,
-              spellings=_spelled("irfft", "irfft2", "irfftn")),
+              spellings=_spelled("irfft", "irfft2", "irfftn", "hfft")),
 )
 
-
-compose(*[Composition(f"fft.{t}", "a Hermitian transform (refused)", _refuse,
-                      spellings=(f"np.fft.{t}",)) for t in REFUSED])
