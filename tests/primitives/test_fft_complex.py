@@ -120,6 +120,8 @@ ARITHMETIC = [
          normal((5,))),
     Case("rows", "X", "np.sum(np.abs(np.fft.fft(X)[1]) + np.sum(np.fft.fft(X), axis=0).imag)",
          normal((3, 4))),
+    Case("builtin_abs_reversed", "x", "np.sum(abs(1.0 - np.fft.fft(x) / 2.0) + "
+         "(3.0 * np.fft.fft(x)).imag - ((2 + 3j) * np.fft.ifft(x)[1]).real)", normal((6,))),
     Case("real_of_real", "x", "np.sum(np.real(x) ** 2 + np.conj(x) * np.imag(x))",
          normal((4,))),
 ]
@@ -154,6 +156,14 @@ def test_jit_runs_numpy_saying_why(tmp_path):
         jitted = symdiff.grad(module.fft_power, jit=True)(x)
     assert any("numba has no np.fft" in str(w.message) for w in caught)
     np.testing.assert_allclose(jitted, 2 * len(x) * x, rtol=1e-10)   # Parseval
+
+
+def test_the_hessian_of_the_power_spectrum_is_parseval(tmp_path):
+    """sum |fft(x)|^2 = n sum x^2: its Hessian is 2 n I."""
+    module = module_of([TRANSFORMS[0]], tmp_path, "parseval")
+    x = np.random.default_rng(3).standard_normal(8)
+    np.testing.assert_allclose(symdiff.hessian(module.fft_power)(x), 16 * np.eye(8),
+                               atol=1e-10)
 
 
 def test_symdiff_compile_writes_the_transforms(tmp_path):
