@@ -178,6 +178,10 @@ def test_symdiff_compile_writes_the_transforms(tmp_path):
                                rtol=1e-12)
     report = symdiff.check_grad(module.smooth, x, h)
     assert report and max(report.values()) < 1e-6
+    source = symdiff.grad(module.smooth).source        # one transform per line, by name
+    for line in ("np.fft.rfft(x).real", "np.fft.rfft(x).imag", "irfft_adjoint(",
+                 "rfft_adjoint("):
+        assert line in source, source
 
 
 # ---------------------------------------------------------------- the adjoints themselves
@@ -251,6 +255,8 @@ REFUSED = [
     ("np.sum(np.abs(np.array([np.fft.fft(a)])))", "this value is complex"),
     ("np.sum(np.fft.fft(a, n=a.shape[0]).real)", "n must be a constant"),
     ("np.sum(np.fft.fft(a, norm='half').real)", "norm must be"),
+    ("np.sum(np.fft.fft(a, out=a).real)", "the out= keyword of np.fft.fft"),
+    ("np.sum(np.fft.fft(a, 4, n=4).real)", "n is given twice"),
     ("np.sum(np.fft.fft(a).round().real)", "method `.round()` of a complex value"),
     ("np.sum(np.fft.fft(a) @ np.fft.fft(a)).real", "operator MatMult of a complex value"),
     ("np.sum(np.maximum(np.fft.fft(a), 0.0))", "np.maximum of a complex value"),
