@@ -310,8 +310,7 @@ def lower_transform(ctx, e, hint, name, args, keywords):
     op, inverse, s, axes, norm = _settings(ctx, e, name, args, keywords)
     x = args[0]
     if op == "rfft_part" and isinstance(x, Pair):
-        raise escaped(ctx.src, e, f"np.fft.{name} takes a real array, and this one is complex",
-                      ) from None
+        raise escaped(ctx.src, e, f"np.fft.{name} takes a real array, and this one is complex")
     z = _as_pair(x) if isinstance(x, Pair) else Pair(ctx.array(x, e), Const(0.0))
     if isinstance(z.im, Const) and z.im.value == 0:
         re, im = z.re, Const(0.0)

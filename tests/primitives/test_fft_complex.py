@@ -166,6 +166,13 @@ def test_the_hessian_of_the_power_spectrum_is_parseval(tmp_path):
                                atol=1e-10)
 
 
+def test_the_modulus_at_zero_has_the_subgradient_zero(tmp_path):
+    """|z| at z = 0: the gradient 0 (as abs'(0) = 0), not 0 * inf = NaN."""
+    case = Case("modulus", "x", "np.sum(np.abs(np.fft.fft(x)))", None)
+    module = module_of([case], tmp_path, "modulus")
+    np.testing.assert_array_equal(symdiff.grad(module.modulus)(np.zeros(4)), np.zeros(4))
+
+
 def test_symdiff_compile_writes_the_transforms(tmp_path):
     text = ("import numpy as np\n\n\ndef smooth(x, h):\n"
             "    y = np.fft.irfft(np.fft.rfft(x) * h, n=8)\n    return np.sum(y ** 2)\n")
