@@ -34,6 +34,7 @@ from . import lower_containers as containers
 from . import entry_sharing
 from . import lower_structures as structures
 from . import lower_structures as _structures
+from . import lower_complex
 from .env import Env, Helper, Module, Poison, Tup, Undefined
 
 
@@ -67,6 +68,9 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     defaults = _defaults(src)
     values = result.items if isinstance(result, Tup) else (result,)
     for v in values:
+        if isinstance(v, lower_complex.Pair):
+            raise lower_complex.escaped(src, src.tree.body[-1], "the function returns a "
+                                        "complex value")
         if not isinstance(v, (Var, Const)):
             raise SymdiffError("the function must return numbers or arrays",
                                src.loc(src.tree.body[-1]), hint="return the scalar loss "
@@ -194,6 +198,10 @@ def _as_value(v: Env, name: str, loc: Loc) -> Var | Const:
         return v
     if isinstance(v, Poison):
         raise _Poisoned()
+    if isinstance(v, lower_complex.Pair):
+        raise SymdiffError(f"`{name}` holds a complex value that changes inside a branch or "
+                           "a loop", loc, hint="keep its real and imaginary parts in two real "
+                                               "names: re = z.real; im = z.imag")
     if containers.is_container(v):
         raise SymdiffError(f"`{name}` is a {type(v).__name__.lower()} that changes inside a "
                            "branch or a loop, in a way not known at compile time", loc,
@@ -432,6 +440,8 @@ def _expr(b: Builder, src: FunctionSource, env, e: ast.expr, loc: Loc, stack, hi
     if isinstance(e, ast.Constant):
         if isinstance(e.value, (int, float, bool, str)) or e.value is None:
             return Const(e.value)
+        if isinstance(e.value, complex):
+            return lower_complex.literal(e.value)
         raise SymdiffError(f"constant {e.value!r} is not supported", src.loc(e))
     if isinstance(e, ast.Name):
         return _name(b, src, env, e)

@@ -17,6 +17,7 @@ import numpy as np
 from . import lower_arrays as arrays
 from . import custom_rules, symdiff_calls
 from . import lower_compositions as compositions
+from . import lower_complex as complex_
 from .env import Tup
 from .keywords import lowered_reading_all
 from ..errors import Loc, SymdiffError
@@ -64,6 +65,9 @@ class Context:
         return self.b.ew(expr_of, args, hint, self.loc, lib)
 
     def array(self, value, at: ast.AST):
+        if isinstance(value, complex_.Pair):
+            raise complex_.escaped(self.src, at, "this value is complex, here where a real "
+                                   "number or array is needed")
         if isinstance(value, Tup):
             return self.stack(list(value.items), 0, TMP, at)
         if not isinstance(value, (Var, Const)):
@@ -104,7 +108,10 @@ class Context:
 
 
 def binop(ctx: Context, e: ast.BinOp, hint: str):
-    a, b = ctx.array(ctx.lower(e.left), e.left), ctx.array(ctx.lower(e.right), e.right)
+    left, right = ctx.lower(e.left), ctx.lower(e.right)
+    if complex_.involved(left, right):
+        return complex_.binop(ctx, e, left, right, hint)
+    a, b = ctx.array(left, e.left), ctx.array(right, e.right)
     if isinstance(e.op, ast.MatMult):
         return ctx.emit("matmul", [a, b], hint)
     if type(e.op) in ARITH:
@@ -115,7 +122,10 @@ def binop(ctx: Context, e: ast.BinOp, hint: str):
 
 
 def unaryop(ctx: Context, e: ast.UnaryOp, hint: str):
-    x = ctx.array(ctx.lower(e.operand), e.operand)
+    x = ctx.lower(e.operand)
+    if complex_.involved(x):
+        return complex_.unaryop(ctx, e, x, hint)
+    x = ctx.array(x, e.operand)
     if isinstance(e.op, ast.USub):
         return ctx.ew(lambda v: -v, [x], hint, lib="")
     if isinstance(e.op, ast.UAdd):
@@ -160,7 +170,10 @@ def attribute(ctx: Context, e: ast.Attribute, hint: str, qualified: str | None):
         if qualified.split(".")[0] in ("numpy", "math") and attr in CONSTANTS:
             return Const(CONSTANTS[attr])
         raise ctx.fail(f"`{qualified.replace('numpy.', 'np.')}` is not supported here", e)
-    x = ctx.array(ctx.lower(e.value), e.value)
+    x = ctx.lower(e.value)
+    if isinstance(x, complex_.Pair):
+        return complex_.attribute(ctx, e, x, hint)
+    x = ctx.array(x, e.value)
     if e.attr == "T":
         return ctx.emit("transpose", [x], hint, axes=None)
     if e.attr == "shape":
@@ -181,6 +194,8 @@ def subscript(ctx: Context, e: ast.Subscript, hint: str):
     if isinstance(x, Tup):
         index = ctx.static(ctx.lower(e.slice), e.slice, "a tuple index")
         return x.items[index]
+    if isinstance(x, complex_.Pair):
+        return complex_.subscript(ctx, e, x, hint)
     x = ctx.array(x, base)
     args = [x]
     spec = _index_entries(ctx, e.slice, args)
@@ -339,6 +354,8 @@ def _builtin(ctx: Context, e: ast.Call, hint: str, name: str):
         return _fold(ctx, e, hint, name, args)
     if name in ("max", "min") and len(args) == 1 and not keywords:
         return _extremum_of_one(ctx, e, hint, name, args[0])
+    if name == "abs" and len(args) == 1 and isinstance(args[0], complex_.Pair):
+        return complex_.numpy(ctx, e, hint, "abs", args, keywords)
     if name == "abs" and len(args) == 1:
         return ctx.ew(E.TABLE["abs"].forward, [ctx.array(args[0], e)], hint, lib="math")
     if name == "float" and len(args) == 1:
@@ -377,12 +394,16 @@ def _method(ctx: Context, e: ast.Call, hint: str):
     func = e.func
     if not isinstance(func, ast.Attribute):
         raise ctx.fail("only functions and array methods can be called", e)
+    x = ctx.lower(func.value)
+    if isinstance(x, complex_.Pair):
+        args, keywords = _arguments(ctx, e)
+        return complex_.method(ctx, e, x, hint, args, keywords)
     if func.attr not in METHODS:
         close = difflib.get_close_matches(func.attr, sorted(METHODS), n=1, cutoff=0.75)
         raise ctx.fail(f"method `.{func.attr}()` is not supported", func,
                        f"use .{close[0]}() or a NumPy function" if close else
                        "use a NumPy function")
-    x = ctx.array(ctx.lower(func.value), func.value)
+    x = ctx.array(x, func.value)
     if func.attr == "astype":
         return arrays.astype(ctx, e, x, hint)
     args, keywords = _arguments(ctx, e)
@@ -415,6 +436,10 @@ def _numpy(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords
 
 
 def _numpy_call(ctx: Context, e: ast.Call, hint: str, name: str, args: list, keywords: dict):
+    if complex_.involved(*args, *dict.values(keywords)):
+        value = complex_.numpy(ctx, e, hint, name, args, keywords)
+        if value is not complex_.NOT_MINE:
+            return value
     if name == "clip":
         return _clip(ctx, e, hint, args, keywords)
     row = E.lookup(name)

@@ -19,6 +19,7 @@ import test_breadth_products as products
 import test_breadth_scipy_linalg as scipy_linalg
 import test_breadth_shapes as shapes
 import test_fft as fft
+import test_fft_complex as fft_complex
 import test_scipy_functions as scipy_functions
 import test_statistics as statistics
 
@@ -30,7 +31,7 @@ BODIES = " ".join(c.body for c in arrays.CASES + linalg.CASES + linalg.COMPOSED 
                   + shapes.CASES + elementwise.CASES + statistics.CASES
                   + scipy_functions.CASES + moves.CASES + products.CASES + indices.CASES
                   + scipy_linalg.CASES + differences.CASES + covariance.CASES
-                  ) + " " + " ".join(fft.BODIES)
+                  ) + " " + " ".join(fft.BODIES + [c.body for c in fft_complex.CASES])
 FAMILIES = {"contractions", "manipulation", "scipy_linalg", "fft"}
 DENSE = {"inv", "solve", "det", "logabsdet", "cholesky", "tril", "triu", "eigvalsh"}
 #: Entries users cannot spell: the VJP of another entry, tested by that entry's Hessian cases.

@@ -1,8 +1,8 @@
 """np.fft: the shifts (real moves) differentiate, in a table checked by
 ``breadth_support.check_case`` (value, gradient, forward mode; Hessian-vector product and
-jit for a sample). The transforms return complex arrays: each is refused where it is
-called, with the real rewrite as the hint; the rewrite itself (the power spectrum from the
-real DFT matrices) differentiates, against central differences, and equals NumPy's."""
+jit for a sample). The transforms are tested in tests/primitives/test_fft_complex.py.
+The real rewrite of the power spectrum (the real DFT matrices) differentiates too,
+against central differences, and equals NumPy's."""
 from __future__ import annotations
 
 import warnings
@@ -12,7 +12,6 @@ import pytest
 from breadth_support import Case, assert_refused, check_case, module_of
 
 import symdiff
-from symdiff.primitives.fft import TRANSFORMS
 
 
 def normal(*shapes):
@@ -38,8 +37,7 @@ CASES = [
          normal((5,))),
 ]
 
-REFUSED = [f"np.sum(np.abs(np.fft.{t}(a)))" for t in TRANSFORMS]
-BODIES = [c.body for c in CASES] + REFUSED
+BODIES = [c.body for c in CASES]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -64,11 +62,6 @@ def test_jit_skips_numba_for_the_shifts(tmp_path):
         warnings.simplefilter("always")
         symdiff.grad(module.fftshift_odd, jit=True)(np.ones(5))
     assert any("numba has no np.fft" in str(w.message) for w in caught)
-
-
-@pytest.mark.parametrize("body", REFUSED)
-def test_transforms_are_refused_with_a_location(tmp_path, body):
-    assert_refused(tmp_path, body, "returns complex numbers", np.ones((4, 4)))
 
 
 def test_a_shift_with_other_keywords_is_refused(tmp_path):
