@@ -57,8 +57,9 @@ def main(argv=None) -> None:
         ours, theirs = peak(g, args), peak(hand, args)
         print(f"{T:>6} {ours / 1024:>9.1f} KiB {theirs / 1024:>11.1f} KiB {ours / theirs:>7.2f}")
     tape = 8 * H / 1024
-    print(f"one saved hidden state is {tape:.2f} KiB; symdiff saves 3 per step "
-          "(h before and after the step, h - target), the hand-written code 1 (h)")
+    print(f"one saved hidden state is {tape:.2f} KiB; both save 1 per step: symdiff one row "
+          "of a (T + 1, H) tape (h before a step is h after the one before; h - target is "
+          "recomputed), the hand-written code one list entry (the array and its header)")
 
 
 if __name__ == "__main__":

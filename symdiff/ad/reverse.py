@@ -21,7 +21,7 @@ from .emit import Emitter, _is_int, add_all
 from ..errors import SymdiffError
 from ..ir import (BACKWARD, TAPE, Builder, Const, Function, If, Loop, NameSupply, Node, Value,
                  Var, bound_here, bound_inside, ew_symbols, node, nodes, reads_here, walk)
-from .tape import save_for_backward
+from .tape import Slot, save_for_backward
 from .activity import active_names, is_active as _is_active, refuse_steps
 
 
@@ -267,7 +267,8 @@ def _reverse_loop(cx: Reverser, s: Loop, contributions: dict, in_loop: bool) -> 
     allocations: list[Node] = []
     counted = (not in_loop and s.index is not None and _is_number(s.bounds[0], 0)
                and _is_number(s.bounds[2], 1))
-    slot = (s.index, s.bounds[1], allocations) if counted else None
+    slot = Slot(s.index, s.bounds[1], allocations,
+                tuple(zip(s.carried, s.nexts, s.inits))) if counted else None
     carried = [k for k, c in enumerate(s.carried) if c.name in cx.active]
     seeds = {}
     for k in carried:

@@ -41,6 +41,7 @@ class _Emit:
     rows: list[tuple[int, str, str]] = field(default_factory=list)
     reads: dict[str, int] = field(default_factory=dict)
     in_place: set[str] = field(default_factory=set)    # writes that may change their base
+    copied: set[str] = field(default_factory=set)      # views copied, so a write is in place
     commentary: Callable | None = None    # (stmt, comment, inlined names) -> (comment, lines above)
     jit: bool = False               # code numba can compile (``numba_friendly`` IR)
     fills: set[str] = field(default_factory=set)    # values np.full spreads: print inside it
@@ -91,8 +92,10 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     if doc:
         lines.append(docstring(doc, "    "))
     fresh, reads = fresh_arrays(fn), reads_on_a_path(fn)
-    cx = _Emit(imports, helpers, uses(fn), fresh, reads=reads,
-               in_place=writes_in_place(fn.body, fresh, reads, shape_reads(fn)), jit=jit,
+    copied: set[str] = set()                # (numba copies no number: only in NumPy code)
+    in_place = writes_in_place(fn.body, fresh, reads, shape_reads(fn), None if jit else copied)
+    cx = _Emit(imports, helpers, uses(fn), fresh, reads=reads, in_place=in_place,
+               copied=copied, jit=jit,
                fills={a.name for s in walk(fn.body) if isinstance(s, Node) and s.op == "fill"
                       for a in s.args[1:] if isinstance(a, Var)},
                summed=_spread_or_summed(fn))
@@ -307,6 +310,7 @@ def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
     _check_depth(s, depth + 1)
     s, mapping = _coalesce(s)
     cx.in_place |= {new for old, new in mapping.items() if old in cx.in_place}
+    cx.copied |= {new for old, new in mapping.items() if old in cx.copied}
     before = _assign(s.carried, s.inits)
     if before:
         cx.rows.append((depth, before, ""))

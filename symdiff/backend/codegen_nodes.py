@@ -105,6 +105,8 @@ def statements(n: Node, imports: set[str], helpers: set[str], inline=None,
     printed = primitive(n.op).printer(n, p)
     if not isinstance(printed, list):
         printed = [ast.Assign([p.target], printed)]
+    if cx is not None and n.out.name in cx.copied and isinstance(printed[0], ast.Assign):
+        printed[0].value = ast.Call(ast.Attribute(printed[0].value, "copy", ast.Load()), [], [])
     for translate in TRANSLATIONS:
         printed = translate(printed, n)
     return printed

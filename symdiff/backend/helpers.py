@@ -141,6 +141,36 @@ def holds_floats_numba(v):
     floats = isinstance(getattr(v, "dtype", v), numba.types.Float)
     return lambda v: floats
 ''',
+    "unbroadcast_numba": '''@numba.extending.overload(unbroadcast)
+def unbroadcast_numba(g, x):
+    """unbroadcast in the code numba compiles (its np.sum takes no tuple of axes): each
+    entry of g added to the entry of x it was broadcast from, the ranks told by the types."""
+    if not isinstance(g, numba.types.Array):
+        return (lambda g, x: g) if not isinstance(x, numba.types.Array) else None
+    if not isinstance(x, numba.types.Array) or x.ndim == 0:
+        return lambda g, x: np.sum(g)
+    if x.ndim > g.ndim:
+        return None
+
+    def summed(g, x):
+        gs, xs = g.shape, x.shape
+        out = np.zeros(xs, g.dtype)
+        flat = out.reshape(out.size)
+        entries = np.ascontiguousarray(g).reshape(g.size)
+        lead = len(gs) - len(xs)
+        for k in range(entries.size):
+            rest, at, stride = k, 0, 1
+            for d in range(len(gs) - 1, lead - 1, -1):
+                i = rest % gs[d]
+                rest //= gs[d]
+                n = xs[d - lead]
+                if n != 1:
+                    at += i * stride
+                stride *= n
+            flat[at] += entries[k]
+        return out
+    return summed
+''',
     "jit_or_numpy": '''def jit_or_numpy(fn):
     """fn compiled by numba.njit on its first call; where numba cannot compile it, fn
     itself (NumPy), with one warning that names the line numba could not compile."""
@@ -193,6 +223,8 @@ def holds_floats_numba(v):
     return run
 ''',
 }
+#: Helpers that numba compiles through an overload emitted with them (in jit code only).
+NUMBA_OVERLOADS = {"unbroadcast": "unbroadcast_numba"}
 HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",),
                 "dot_vjp_left": ("unbroadcast",), "dot_vjp_right": ("unbroadcast",),
                 "linspace_vjp": ("unbroadcast",), "norm_jvp": ("norm_vjp",),

@@ -104,24 +104,37 @@ COPYING = {"ew", "sum", "mean", "amax", "amin", "matmul", "outer", "compare", "s
 
 
 def writes_in_place(stmts, fresh: set[str], reads: dict[str, int],
-                     shape_reads: dict[str, int]) -> set[str]:
+                     shape_reads: dict[str, int], copied: set[str] | None = None) -> set[str]:
     """Writes into a fresh array whose other reads only ask for its shape, or come earlier
     in the same block and copy what they read (``a = y[i - 1]`` of a number, then
     ``y[i] = ...``): no copy needed, which keeps a loop that fills an array linear rather
-    than quadratic."""
+    than quadratic.
+
+    Given ``copied``, an earlier view into the array (``g_at = g[:, i, j]``, then ``g`` with
+    zeros at ``[:, i, j]``) may become a copy of its few elements, added to ``copied``,
+    so that the write needs no copy of the whole array."""
     safe: set[str] = set()
     for k, s in enumerate(stmts):
         if isinstance(s, (If, Loop)):
             for block in blocks(s):
-                safe |= writes_in_place(block, fresh, reads, shape_reads)
+                safe |= writes_in_place(block, fresh, reads, shape_reads, copied)
             continue
         if s.op not in ("setitem", "add_at") or not isinstance(s.args[0], Var):
             continue
         base = s.args[0].name
         earlier = sum(1 for t in stmts[:k] if isinstance(t, Node) and _copies(t)
                       for a in t.args if isinstance(a, Var) and a.name == base)
-        if base in fresh and reads.get(base) == 1 + earlier + shape_reads.get(base, 0):
+        views = [t.out.name for t in stmts[:k] if isinstance(t, Node) and t.op == "getitem"
+                 and not t.param("item") and t.args[0] == s.args[0]
+                 and sum(isinstance(a, Var) and a.name == base for a in t.args) == 1]
+        if base not in fresh:
+            continue
+        if reads.get(base) == 1 + earlier + shape_reads.get(base, 0):
             safe.add(s.out.name)
+        elif copied is not None and views and \
+                reads.get(base) == 1 + earlier + len(views) + shape_reads.get(base, 0):
+            safe.add(s.out.name)
+            copied.update(views)
     return safe
 
 

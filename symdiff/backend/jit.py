@@ -20,9 +20,11 @@ Names too: numba gives a name bound twice (``dx`` on both sides of a branch) the
 function has a name of its own so spelt, the compile fails ("'dx_2_1' not unique").
 ``numba_renaming`` gives such a rebound name one that no other name extends.
 
+The shape-generic ``unbroadcast`` helper compiles through a numba overload emitted with
+it (``unbroadcast_numba``: the ranks come from the types, the axes from the shapes).
 What numba still cannot compile (reductions over several axes, ``np.max`` along an axis,
-the shape-generic ``unbroadcast`` helper, other ``np.add.at``) runs as NumPy: the generated
-module's ``jit_or_numpy`` decorator warns once, naming the line.
+the shape-generic ``matmul_vjp_left`` helpers, other ``np.add.at``) runs as NumPy: the
+generated module's ``jit_or_numpy`` decorator warns once, naming the line.
 
 Each rewrite is the ``numba`` field of its primitive's registry entry.
 
@@ -39,6 +41,7 @@ from typing import Any
 from ..ir import Function, If, Loop, NameSupply, Node, Var, reads_here, walk
 from ..ir.shapes import MASKS, infer_shapes, masks_of
 from ..primitives.registry import primitive
+from .helpers import NUMBA_OVERLOADS
 
 def numba_friendly(fn: Function, arg_shapes: dict[str, Any] | None = None) -> Function:
     """``fn`` with the forms numba cannot compile rewritten; shapes, when the arguments'
@@ -81,7 +84,8 @@ def numba_refusal(fn: Function) -> str:
         if not isinstance(s, Node):
             continue
         entry = primitive(s.op)
-        what = f"the helper {entry.helper}" if entry.helper else \
+        plain = entry.helper and entry.helper not in NUMBA_OVERLOADS   # plain Python
+        what = f"the helper {entry.helper}" if plain else \
             entry.numba_refuses(s) if entry.numba_refuses else ""
         if what:
             if s.loc is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from .codegen_math import global_name, print_expression
-from .helpers import HELPER_NEEDS
+from .helpers import HELPER_NEEDS, NUMBA_OVERLOADS
 from ..ir import Var, ew_symbols
 
 #: A sum of two gradients, which may be accumulated in place (``dx += g``).
@@ -51,6 +51,8 @@ class Printing:
     def use_helper(self, name: str) -> None:
         self.imports.add("numpy")
         self.helpers.update((name, *HELPER_NEEDS.get(name, ())))
+        if self.jit and name in NUMBA_OVERLOADS:
+            self.helpers.add(NUMBA_OVERLOADS[name])
 
     def helper(self, name: str, args) -> ast.expr:
         self.use_helper(name)

@@ -47,6 +47,8 @@ def _dce_block(stmts, live: set[str]) -> tuple:
         if isinstance(s, Node):
             if s.out.name in live or s.op in KEPT:
                 kept.append(s)
+                if s.param("restored"):      # a backward rebinding: what it shadows is
+                    live.discard(s.out.name)   # not read through this name after it
                 live |= _names(s.args)
         elif isinstance(s, If):
             s = _dce_if(s, live)

@@ -29,6 +29,7 @@ from ..ir import (TMP, Const, Function, If, Loop, Node, NameSupply, Var, bound_h
                   rename_reads, uses, walk)
 from ..primitives.registry import primitive
 from .passes import _broadcasts_anyway
+from .gathers import row_sums_of_gathers
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,7 @@ def simplify_broadcasts(fn: Function, shapes: dict) -> Function:
 
     and folds the numbers a renaming leaves in an elementwise node (``2 * 1.0 * x``).
     """
+    fn = row_sums_of_gathers(fn, shapes)     # (and the row sum of a label gather's gradient)
     sym, held = symbolic_shapes(fn, shapes)
     count = uses(fn)
     rename: dict = {}

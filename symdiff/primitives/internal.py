@@ -122,12 +122,14 @@ def _print_tape(n, p):
             return [ast.Assign([p.target], p.np("empty", [size]))]
         if shape == () and p.jit:     # numba: an array of floats, as its list of floats holds
             return [ast.Assign([p.target], p.helper("float_tape", [count]))]
+        if shape is None and p.jit:   # numba types no list of None: one appended to in order
+            return [ast.Assign([p.target], ast.List([], ast.Load()))]
         fill = ast.Constant(0.0 if shape == () else None)
         return [ast.Assign([p.target], ast.BinOp(ast.List([fill], ast.Load()), ast.Mult(), count))]
     tape = p.plain(n.args[0])
     if n.op == "push":
         value = p.name(n.args[1])
-        if indexed:
+        if indexed and not (p.jit and n.param("listed")):
             return [ast.Assign([ast.Subscript(tape, p.name(n.args[2]), ast.Store())], value)]
         return [ast.Expr(ast.Call(ast.Attribute(tape, "append", ast.Load()), [value], []))]
     if indexed:
@@ -158,8 +160,9 @@ def _tape_jvp(em, n, ts):
     """A tape of tangents beside the tape of values; pushed and popped with it."""
     if n.op == "tape":
         return em.out("tape", list(n.args), **dict(n.params))
-    if n.op == "push":
-        return em.out("push", [ts[0], ts[1], *n.args[2:]])
+    if n.op == "push":           # a value with no tangent (one saved before a loop) pushes 0
+        value = ts[1] if ts[1] is not None else T.zeros(em, n.args[1])
+        return em.out("push", [ts[0], value, *n.args[2:]], **dict(n.params))
     return em.out("pop", [ts[0], *n.args[1:]], **dict(n.params))
 
 
@@ -276,7 +279,7 @@ register(
               params=(("shape", "shape"),)),
     Primitive("push", "internal", "v saved on a tape (at slot i)", shape=lambda n, s, v: None,
               partial_shapes=True, vjp=NOT_YET, jvp=_tape_jvp, printer=_print_tape,
-              fills_argument=0),
+              fills_argument=0, params=(("listed", "bool"),)),
     Primitive("pop", "internal", "the value saved last (at slot i)",
               shape=lambda n, s, v: None, partial_shapes=True, vjp=NOT_YET, jvp=_tape_jvp,
               printer=_print_tape, params=(("restored", "bool"),)),

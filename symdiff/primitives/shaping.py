@@ -126,6 +126,15 @@ def _expand_numba(n, cx):
     return made + nodes
 
 
+def _squeeze_numba(n, cx):
+    """numba has no np.squeeze: a reshape to the squeezed shape, where it is known."""
+    out = cx[1].get(n.out.name)
+    if not isinstance(out, tuple) or not all(isinstance(d, int) for d in out):
+        return None
+    return _reshape_numba(replace(n, op="reshape", args=(n.args[0], *map(Const, out)),
+                                  params=()), cx)
+
+
 def _reshape_numba(n, cx):
     """numba reshapes contiguous arrays only: np.reshape(np.ascontiguousarray(x), shape),
     which copies nothing where x is contiguous (NumPy copies a strided x to reshape it)."""
@@ -261,7 +270,8 @@ register(
     Primitive("squeeze", "shaping", "x without its axes of length 1",
               shape=lambda n, s, v: np.squeeze(A._dummy(s[0]), n.param("axis")).shape,
               vjp=A.vjp_expand, jvp=LINEAR, printer=_print_axis_call, params=AXIS,
-              spellings=("np.squeeze", "x.squeeze()"), lower=_lower_axis),
+              spellings=("np.squeeze", "x.squeeze()"), lower=_lower_axis,
+              numba=_squeeze_numba),
     Primitive("concatenate", "shaping", "[a, b, ...] joined along an existing axis",
               shape=_joined_shape, vjp=A.vjp_concatenate, jvp=T.all_linear,
               printer=_print_axis_call, params=JOIN, spellings=("np.concatenate",),
