@@ -95,9 +95,8 @@ def grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     dh = matmul_vjp_left(dh_W2, h, W2)            # mlp.py:24  matmul: dh_W2/dh
     dW2_2 = matmul_vjp_right(dh_W2, h, W2)        # mlp.py:24  matmul: dh_W2/dW2
     dX_W1_plus_b1 = dh * (0.5 * np.sign(X_W1_plus_b1) + 0.5)  # mlp.py:23  max routes: dh/dX_W1_plus_b1 = Heaviside(X_W1_plus_b1)
-    dX_W1 = unbroadcast(dX_W1_plus_b1, X_W1)      # mlp.py:23  add distributes: dX_W1_plus_b1/dX_W1 = 1  (rank of X_W1 unknown: the helper sums the broadcast axes)
     db1 = unbroadcast(dX_W1_plus_b1, b1)          # mlp.py:23  add distributes: dX_W1_plus_b1/db1 = 1  (rank of b1 unknown: the helper sums the broadcast axes)
-    dW1_2 = matmul_vjp_right(dX_W1, X, W1)        # mlp.py:23  matmul: dX_W1/dW1
+    dW1_2 = matmul_vjp_right(unbroadcast(dX_W1_plus_b1, X_W1), X, W1)  # mlp.py:23  matmul: dX_W1/dW1  (rank of X_W1 unknown: the helper sums the broadcast axes)
     dW1 = dW1_1                                   # mlp.py:22  branch: gradients add
     dW1 += dW1_2
     dW2 = dW2_1                                   # mlp.py:22  branch: gradients add
@@ -151,9 +150,8 @@ def value_and_grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     dh = matmul_vjp_left(dh_W2, h, W2)            # mlp.py:24  matmul: dh_W2/dh
     dW2_2 = matmul_vjp_right(dh_W2, h, W2)        # mlp.py:24  matmul: dh_W2/dW2
     dX_W1_plus_b1 = dh * (0.5 * np.sign(X_W1_plus_b1) + 0.5)  # mlp.py:23  max routes: dh/dX_W1_plus_b1 = Heaviside(X_W1_plus_b1)
-    dX_W1 = unbroadcast(dX_W1_plus_b1, X_W1)      # mlp.py:23  add distributes: dX_W1_plus_b1/dX_W1 = 1  (rank of X_W1 unknown: the helper sums the broadcast axes)
     db1 = unbroadcast(dX_W1_plus_b1, b1)          # mlp.py:23  add distributes: dX_W1_plus_b1/db1 = 1  (rank of b1 unknown: the helper sums the broadcast axes)
-    dW1_2 = matmul_vjp_right(dX_W1, X, W1)        # mlp.py:23  matmul: dX_W1/dW1
+    dW1_2 = matmul_vjp_right(unbroadcast(dX_W1_plus_b1, X_W1), X, W1)  # mlp.py:23  matmul: dX_W1/dW1  (rank of X_W1 unknown: the helper sums the broadcast axes)
     dW1 = dW1_1                                   # mlp.py:22  branch: gradients add
     dW1 += dW1_2
     dW2 = dW2_1                                   # mlp.py:22  branch: gradients add

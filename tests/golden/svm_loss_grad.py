@@ -54,8 +54,7 @@ def grad_svm_loss(W, X, y, reg):
     ddata_loss_sum = 1 / N                        # svm_loss.py:21  ddata_loss/ddata_loss_sum = 1/N
     dscores_minus = ddata_loss_sum * (0.5 * np.sign(scores_minus + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dscores_minus = Heaviside(DELTA + scores_minus)
     dscores_1 = unbroadcast(dscores_minus, scores)  # svm_loss.py:20  add distributes: dscores_minus/dscores = 1  (rank of scores unknown: the helper sums the broadcast axes)
-    dcorrect_at_arg = unbroadcast(dscores_minus, correct_at)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1  (rank of correct_at unknown: the helper sums the broadcast axes)
-    dcorrect_at = -dcorrect_at_arg                # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1
+    dcorrect_at = -unbroadcast(dscores_minus, correct_at)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1
     dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dcorrect_at/dcorrect
     dcorrect[:, None] = dcorrect_at
     dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
@@ -90,8 +89,7 @@ def value_and_grad_svm_loss(W, X, y, reg):
     ddata_loss_sum = 1 / N                        # svm_loss.py:21  ddata_loss/ddata_loss_sum = 1/N
     dscores_minus = ddata_loss_sum * (0.5 * np.sign(scores_minus + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dscores_minus = Heaviside(DELTA + scores_minus)
     dscores_1 = unbroadcast(dscores_minus, scores)  # svm_loss.py:20  add distributes: dscores_minus/dscores = 1  (rank of scores unknown: the helper sums the broadcast axes)
-    dcorrect_at_arg = unbroadcast(dscores_minus, correct_at)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1  (rank of correct_at unknown: the helper sums the broadcast axes)
-    dcorrect_at = -dcorrect_at_arg                # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1
+    dcorrect_at = -unbroadcast(dscores_minus, correct_at)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1
     dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dcorrect_at/dcorrect
     dcorrect[:, None] = dcorrect_at
     dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
