@@ -15,8 +15,8 @@ LONG = [
     "* np.sign(z_times_y) / (np.exp(-np.abs(z_times_y)) + 1))",
     "dh = -(1.0 if 1 - w_phi_times_y > 0 else 0.5 if 1 - w_phi_times_y == 0 else 0.0) * "
     "another_rather_long_name",
-    "message = f('a string, with commas, + and - signs, that is long enough to be broken', "
-    "x_1, y_2)",
+    "message = f('a string, with commas, + and - signs, that is long enough to be broken here', "
+    "x_1, y_2, z_3)",
 ]
 
 
@@ -39,7 +39,7 @@ def test_an_assigned_sum_is_bracketed_to_break_at_its_own_operators():
 
 def test_a_string_is_never_broken():
     out = wrapped(LONG[4])
-    assert "'a string, with commas, + and - signs, that is long enough to be broken'" in out
+    assert "'a string, with commas, + and - signs, that is long enough to be broken here'" in out
 
 
 def test_a_statement_that_fits_is_left_alone():

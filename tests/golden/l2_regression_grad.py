@@ -36,8 +36,8 @@ def grad_l2_loss(W, b, X, t):
     pred = X_W + b                                # l2_regression.py:12
     diff = pred - t                               # l2_regression.py:13
     # backward
-    scaled_inv_N = 0.5 / N                        # l2_regression.py:14  dl2_loss/scaled_inv_N = 0.5/N
-    ddiff = 2 * scaled_inv_N * diff               # l2_regression.py:14  ddiff_sq/ddiff = 2*diff
+    dl2_loss_factor = 0.5 / N                     # l2_regression.py:14  dl2_loss/dl2_loss_factor = 0.5/N
+    ddiff = 2 * dl2_loss_factor * diff            # l2_regression.py:14  ddiff_sq/ddiff = 2*diff
     dpred = unbroadcast(ddiff, pred)              # l2_regression.py:13  add distributes: ddiff/dpred = 1  (rank of pred unknown: the helper sums the broadcast axes)
     db = unbroadcast(dpred, b)                    # l2_regression.py:12  add distributes: dpred/db = 1  (rank of b unknown: the helper sums the broadcast axes)
     dW = matmul_vjp_right(unbroadcast(dpred, X_W), X, W)  # l2_regression.py:12  matmul: dX_W/dW  (rank of X_W unknown: the helper sums the broadcast axes)
