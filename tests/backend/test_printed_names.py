@@ -55,3 +55,17 @@ def test_the_values_that_find_the_last_of_repeated_writes_are_named_for_what_the
     idx = np.array([0, 2, 0, 3])                        # 0 is written twice: the last wins
     grads = assert_gradient(scattered, RNG.standard_normal(4), idx)
     assert grads[0][0] == 0.0 and grads[0][2] != 0.0      # x[0] was overwritten by x[2]
+
+
+#: ``dl2_loss/scaled_inv_N``: a derivative written over a value, not over a gradient.
+OVER_A_VALUE = re.compile(r"(?<![\w.])d\w+/(?!d)[A-Za-z_]\w*")
+
+
+def test_no_comment_writes_a_derivative_over_a_value():
+    from readability_corpus import CASES
+    from seed_cases import SEED_CASES
+    for case in [*CASES, *SEED_CASES]:
+        source = symdiff.grad(case.fn, wrt=tuple(case.wrt)).source
+        comments = [line.split("  # ", 1)[1] for line in source.splitlines() if "  # " in line]
+        bad = [c for c in comments if OVER_A_VALUE.search(c.split("  ", 1)[-1].split(" = ")[0])]
+        assert not bad, (case.fn.__name__, bad)
