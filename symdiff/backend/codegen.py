@@ -21,10 +21,11 @@ from .codegen_nodes import (HELPERS, _name, expression, render, statements)
 from ..util.deep import deep
 from ..errors import SymdiffError
 from ..ir import Const, Function, If, Loop, Node, Var, map_blocks, reads_here, uses, walk
-from ..primitives.registry import primitive
 from ..ad.masks import QUIET, QUIET_WHY, discards_branches
 from .naming import readable_renaming, renamed as with_names, renamed_text
 from .jit import numba_renaming
+from .inside import inlinable as _inlinable, spread_or_summed as _spread_or_summed
+from .inside import summed_inside
 from .in_place import fresh_arrays, reads_on_a_path, shape_reads, writes_in_place
 from .quoting import comment_text, docstring
 
@@ -338,63 +339,6 @@ def _emit_loop(s: Loop, depth: int, cx: _Emit) -> None:
     outs = _assign(s.outs, s.carried)
     if outs:
         cx.rows.append((depth, outs, ""))
-
-
-def _inlinable(n: Node, count: dict[str, int], fills=frozenset(), summed=frozenset()) -> bool:
-    """A temporary view used once (``X.T``), a shape or size read once, the number
-    ``np.full`` spreads (``np.full(np.shape(x), -1.0 / np.size(x))``), or the product
-    ``unbroadcast`` sums (``dr = unbroadcast(2 * g * r, r)``) reads better inside the line
-    that uses it."""
-    if not n.temporary or count.get(n.out.name) != 1:
-        return False
-    if n.op == "transpose":
-        return n.param("axes") is None
-    if n.op == "ew" and n.out.name in fills or n.op in SUMMED_INSIDE and n.out.name in summed:
-        return True
-    return primitive(n.op).shape_only and n.derived and not n.param("restored")
-
-
-#: What a made-up gradient ``unbroadcast`` (or ``np.broadcast_to``) alone reads may
-#: compute inside its call.
-SUMMED_INSIDE = ("ew", "where")
-#: The calls that sum or spread their first argument to the shape of the second.
-SUMMING = ("unbroadcast", "broadcast_to")
-#: Operations that may write into an array in place (``in_place``).
-WRITES = ("setitem", "add_at")
-
-
-def _spread_or_summed(fn: Function) -> set[str]:
-    return {s.args[0].name for s in walk(fn.body) if isinstance(s, Node)
-            and s.op in SUMMING and isinstance(s.args[0], Var)}
-
-
-def summed_inside(fn: Function, made_up) -> Function:
-    """``fn`` with each made-up backward value of ``made_up`` (an elementwise product, a
-    ``where``) that only an ``unbroadcast`` or ``np.broadcast_to`` reads marked temporary:
-    written inside that call, ``dr = unbroadcast(2 * dweights_times_r_sq * weights * r,
-    r)``, ``dx_2 = np.broadcast_to(dm / x_dim, np.shape(x))``, not on a line of its own.
-    Only when no branch, loop or write in place (``setitem``, ``dx += g``) comes between,
-    and never for a gradient of a user's variable (``dr``): that keeps its line and name."""
-    count = uses(fn)
-
-    def read_inside(k: int, stmts) -> bool:
-        s = stmts[k]
-        if not (isinstance(s, Node) and s.derived and s.op in SUMMED_INSIDE
-                and s.out.name in made_up and count.get(s.out.name) == 1):
-            return False
-        for after in stmts[k + 1:]:
-            if not isinstance(after, Node) or after.op in WRITES or after.gradient_sum:
-                return False            # a branch, a loop or a write in place between
-            if s.out in after.args:
-                return after.op in SUMMING and after.args[0] == s.out
-        return False
-
-    def block(stmts) -> tuple:
-        stmts = tuple(stmts)
-        return tuple(replace(s, temporary=True) if read_inside(k, stmts)
-                     else map_blocks(s, block) if isinstance(s, (If, Loop)) else s
-                     for k, s in enumerate(stmts))
-    return replace(fn, body=block(fn.body))
 
 
 def _comment(n) -> str:

@@ -15,6 +15,7 @@ import astor
 
 from .helpers import HELPER_NEEDS, HELPERS
 from .printing import Printing, _name
+from .wrapping import wrapped
 from ..ir import Node
 from ..primitives.registry import primitive
 
@@ -30,25 +31,23 @@ def render(tree: ast.AST) -> str:
 
     astor is slow, and generated code repeats a few shapes of statement with different
     names (``dx = dq * z``). So each shape is rendered once with numbered slots for its
-    names, and the names are put into the text. astor wraps lines longer than
-    ``_ASTOR_LINE`` characters; those, on either side, are rendered by astor itself.
+    names, and the names are put into the text. astor writes each statement on one line;
+    a long one is broken in ``wrapping`` (inside brackets, never inside a name).
     """
     names: list[str] = []
     shape = _skeleton(tree, names)
     template = _TEMPLATES.get(shape)
     if template is None:
         template = _TEMPLATES[shape] = _astor(_with_slots(tree, iter(range(len(names)))))
-    text = _SLOT_PATTERN.sub(lambda m: names[int(m.group(1))], template)
-    if len(text) > _ASTOR_LINE or len(template) > _ASTOR_LINE or "\n" in template:
+    if "\n" in template:
         return _astor(tree)
-    return text
+    return wrapped(_SLOT_PATTERN.sub(lambda m: names[int(m.group(1))], template))
 
 
 def _astor(tree: ast.AST) -> str:
-    return astor.to_source(tree).rstrip("\n")
+    return astor.to_source(tree, pretty_source="".join).rstrip("\n")
 
 
-_ASTOR_LINE = 79
 _SLOT = "\x00"
 _SLOT_PATTERN = re.compile(_SLOT + r"(\d+)" + _SLOT)
 _TEMPLATES: dict = {}

@@ -17,10 +17,13 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+from collections import Counter
 from dataclasses import replace
 
+import numpy as np
 import sympy
 
+from ..primitives.registry import NO_DERIVATIVE, primitive
 from ..ir import FORWARD, Const, Function, If, Node, Var, bound_here, bound_inside, map_blocks, walk
 
 #: Module-level names generated code may read: never a new local's name.
@@ -90,6 +93,12 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
             if name in orphans and orphans[name].op in SPREADS:
                 base = new.setdefault(name[1:], _unique(SPREAD_TERMS, used))
                 new[name] = _unique("d" + base, used)
+            elif name in orphans and _part_of(orphans[name], name_of):
+                base = new.setdefault(name[1:], _unique(_part_of(orphans[name], name_of),
+                                                        used))
+                new[name] = _unique("d" + base, used)
+            elif name in temporaries and _chosen_word(name):     # a rule's word
+                new[name] = _unique(_chosen_word(name), used)
             elif name in temporaries:
                 node = temporaries[name]
                 described = _describe(node, shown, user)
@@ -118,7 +127,61 @@ def readable_renaming(fn: Function, taken=()) -> dict[str, str]:
         for prefix in ("d", "tape_"):
             if prefix + name not in new and prefix + name not in user:
                 new.setdefault(prefix + name, prefix + new[name])
+    new.update(_contribution_names(fn, new, forward, used))
     return new
+
+
+def _contribution_names(fn: Function, new: dict, forward: set, used: set) -> dict:
+    """``dW2_from_reg_loss`` and ``dW2_from_scores``, not ``dW2_1`` and ``dW2_2``: each
+    contribution to a gradient the printed code adds up is named after where it comes
+    from, the first user variable its forward value flows into (the value itself when
+    that is an element read, ``dw_from_w2``, or when it flows only into the result)."""
+    parts = {a.name for s in walk(fn.body) if isinstance(s, Node) and s.gradient_sum
+             for a in s.args if isinstance(a, Var)}
+    readers: dict[str, list[Node]] = {}
+    seen: set[str] = set()
+    nodes = [s for s in walk(fn.body) if isinstance(s, Node) and not s.derived]
+    nodes += [s.origin[0] for s in walk(fn.body) if isinstance(s, Node) and s.origin]
+    nodes = [s for s in nodes if primitive(s.op).vjp is not NO_DERIVATIVE]   # not checks
+    for s in nodes:
+        if s.out.name in seen:
+            continue
+        seen.add(s.out.name)
+        for a in s.args:
+            read = readers.setdefault(a.name, []) if isinstance(a, Var) else None
+            if read is not None and (not read or read[-1] is not s):
+                read.append(s)
+    found: dict[str, tuple[str, str]] = {}
+    for s in walk(fn.body):
+        if not (isinstance(s, Node) and s.derived and s.origin is not None) \
+                or s.out.name not in parts or s.out.name in forward or s.out.name in found:
+            continue                    # not one of the parts a gradient adds up
+        origin, i = s.origin
+        arg = origin.args[i] if i < len(origin.args) else None
+        if not isinstance(arg, Var):
+            continue
+        target = "d" + new.get(arg.name, arg.name)      # the gradient it is a part of
+        if not re.fullmatch(re.escape(target) + r"_\d+", new.get(s.out.name, s.out.name)):
+            continue                    # named already, not numbered
+        source = new.get(*[_source_of(origin, readers, forward)] * 2)
+        if source.startswith(target[1:] + "_"):         # dweights_from_sum, not ..._weights_sum
+            source = source[len(target):]
+        found[s.out.name] = (target, source)
+    sources = Counter(found.values())
+    return {name: _unique(f"{target}_from_{source}", used)
+            for name, (target, source) in found.items()
+            if sources[target, source] == 1}    # else the source tells none apart
+
+
+def _source_of(origin: Node, readers: dict, forward: set) -> str:
+    name = origin.out.name
+    if origin.op == "getitem":
+        return name
+    for _ in range(16):
+        if name in forward or len(readers.get(name, ())) != 1:
+            break
+        name = readers[name][0].out.name
+    return origin.out.name if not readers.get(name) and name != origin.out.name else name
 
 
 #: The terms a sum or mean adds, when passes removed that made-up value: its gradient,
@@ -127,12 +190,41 @@ SPREAD_TERMS = "terms"
 SPREADS = {"fill", "broadcast_to"}
 
 
+#: The hints of made-up values that say nothing: the printer names those for what they
+#: compute. Any other hint of a made-up value is a word its rule chose (``positions``).
+_PLAIN_HINTS = re.compile(r"^(d|tape_)*(tmp|cond)(_\d+)*$|_prev(_\d+)*$")
+
+
+def _chosen_word(name: str) -> str:
+    """The word a derivative rule chose for a made-up value (``positions_2`` ->
+    ``positions``); "" for the plain hints."""
+    return "" if _PLAIN_HINTS.search(name) else re.sub(r"(_\d+)+$", "", name)
+
+
 def _orphan(name: str, temporaries: dict, forward: set) -> bool:
     """``dtmp_6`` when no ``tmp_6`` is left: named for what it computes, never as a
     gradient of ``tmp`` (``dX_W1_6``)."""
     made_up = name[1:] if name.startswith("d") else ""
     return bool(MADE_UP.match(made_up)) and made_up not in temporaries \
         and made_up not in forward and name not in forward      # a user's ``tmp``: ``dtmp``
+
+
+def _part_of(n: Node, name_of) -> str:
+    """A name for the value passes removed whose gradient ``n`` is, after the expression
+    it was part of: ``dl2_loss_factor = 0.5 / N`` is the gradient of the factor
+    ``np.sum(diff ** 2)`` of ``l2_loss = 0.5 * np.sum(diff ** 2) / N`` (never named for
+    what it computes, ``scaled_inv_N``, which would make its comment name a value).
+    "" when it was not part of an elementwise expression of a named value."""
+    if n.origin is None or n.origin[0].op != "ew":
+        return ""
+    consumer = name_of(n.origin[0].out.name)
+    if MADE_UP.match(consumer):
+        return ""
+    return _short(f"{consumer}_{_PART_WORDS[_part_word(n.origin[0])]}")
+
+
+#: What a value is of the expression it is part of (``_part_word``).
+_PART_WORDS = {"sum": "term", "prod": "factor", "arg": "arg"}
 
 
 def _consumers(fn: Function, temporaries: dict) -> dict[str, str]:
@@ -192,6 +284,8 @@ def _gradients_of(fn: Function, temporaries: dict, forward: set) -> dict:
 def _describe(n: Node, shown, user: set) -> str:
     names = [shown(a) for a in n.args if isinstance(a, Var)]
     first = names[0] if names else "value"
+    if n.op == "getitem" and _index_words(n, shown, user):
+        return _tidy(_index_words(n, shown, user))
     if n.op == "ew":
         return _tidy(_ew_name(n.param("expr"), names) or f"f_{first}")
     if n.op in REDUCTIONS:
@@ -203,6 +297,61 @@ def _describe(n: Node, shown, user: set) -> str:
     if not word:
         return _tidy("_".join(names[:2]) or "value")
     return _tidy(f"{first}_{word}")
+
+
+#: A whole axis in an index spec (``x[:, None]``).
+_WHOLE = ("slice", None, None, None)
+
+
+def _index_words(n: Node, shown, user: set) -> str:
+    """A read of elements named after its index, as a reader writes it: ``w[0]`` is
+    ``w0``, ``w[-1]`` ``w_last``, ``x[i]`` ``x_i``, ``log_probs[np.arange(N), y]``
+    ``log_probs_y``, ``x[1:3]`` ``x_1to3``, ``c[:, None]`` ``c_col``. Empty when the index
+    says nothing a name could (made-up index arrays only, steps)."""
+    spec, x = n.param("index") or (), n.args[0]
+    if not isinstance(x, Var):
+        return ""
+    base = shown(x)
+    if spec == (_WHOLE, None) or spec == (None, _WHOLE) or spec == (None,):
+        return f"{base}_{'col' if spec[0] == _WHOLE else 'row'}"
+    words = []
+    for entry in spec:
+        if entry is None or entry is Ellipsis or entry == _WHOLE:
+            return ""
+        if entry[0] == "at":
+            word = _index_word(n.args[entry[1]], shown, user)
+        elif len(spec) == 1 and entry[3] is None:
+            start, stop = (_number(n.args[k]) if k is not None else "" for k in entry[1:3])
+            word = (f"{start}to{stop}" if start and stop else f"from{start}" if start
+                    else f"to{stop}" if stop else None)
+        else:
+            word = None
+        if word is None:
+            return ""
+        words.append(word)
+    words = [w for w in words if w]
+    if not words:
+        return ""
+    if all(w.isdigit() and len(w) == 1 for w in words) and not base[-1].isdigit():
+        return base + "".join(words)                  # w0, e02
+    return "_".join([base, *words])
+
+
+def _index_word(v, shown, user: set) -> str | None:
+    """An index entry as a word: a number, ``last``, a user's name; "" for a made-up
+    index array (skipped); None when no word fits."""
+    if isinstance(v, Const):
+        number = _number(v)
+        return number if number else None
+    return shown(v) if v.name in user else ""
+
+
+def _number(v) -> str:
+    """A non-negative integer constant as digits, -1 as ``last``; "" for anything else."""
+    value = v.value if isinstance(v, Const) else None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        return ""
+    return str(int(value)) if value >= 0 else "last" if value == -1 else ""
 
 
 def _ew_name(expr: sympy.Expr, names: list) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import Const, Node, Value, Var
-from ..ir import shift_index
+from ..ir import Temporary, shift_index
 
 SLICE_ALL = ("slice", None, None, None)
 
@@ -347,14 +347,30 @@ def _written_last(em, g, part, spec, index_args):
     write survived: where an index names an element twice, NumPy keeps the last value
     written, so the others get no gradient. Which one survives is found by the same
     assignment: write the positions' numbers, read them back."""
-    count = em.tmp("size", [part])
-    numbers = em.tmp("np", [count], fn="arange", keywords=())
-    numbers = em.tmp("reshape", [numbers, _shape_value(em, part)])
-    marks = em.tmp("full", [g], value=-1.0)
-    written = em.tmp("setitem", [marks, numbers, *index_args], index=spec)
-    back = em.tmp("getitem", [written, *index_args], index=shift_index(spec, -1))
-    kept = em.tmp("compare", [back, numbers], symbol="==")
-    return em.ew_tmp(lambda a, m: a * m, [part, kept])
+    note, em.note = em.note, f"{em.note}  (where the index repeats, the last write wins)"
+    try:
+        count = em.tmp("size", [part])
+        numbers = _word(em, "flat_positions", "np", [count], fn="arange", keywords=())
+        numbers = _word(em, "positions", "reshape", [numbers, _shape_value(em, part)])
+        marks = _word(em, "no_writer", "full", [g], value=-1.0)
+        written = _word(em, "last_writer", "setitem", [marks, numbers, *index_args],
+                        index=spec)
+        back = _word(em, "last_writer_at", "getitem", [written, *index_args],
+                     index=shift_index(spec, -1))
+        kept = _word(em, "survived", "compare", [back, numbers], symbol="==")
+        return em.ew_tmp(lambda a, m: a * m, [part, kept])
+    finally:
+        em.note = note
+
+
+def _word(em, word: str, op: str, args, **params) -> Var:
+    """A made-up value whose name the printer takes from ``word`` (``positions``): a
+    word for the reader, the value made up all the same (``ir.Temporary``)."""
+    hint, em.hint = em.hint, Temporary(word)
+    try:
+        return em.out(op, args, **params)
+    finally:
+        em.hint = hint
 
 
 def vjp_cast(em, g, n: Node, i: int):

@@ -17,6 +17,7 @@ import sympy
 from symdiff.backend import codegen_math
 
 from symdiff.backend import codegen_nodes
+from symdiff.backend.wrapping import wrapped
 
 from symdiff import ir
 
@@ -74,12 +75,18 @@ STATEMENTS = [
 
 
 @pytest.mark.parametrize("text", STATEMENTS)
-def test_render_is_astor(text):
+def test_render_is_astor_on_one_line_then_wrapped(text):
     tree = ast.parse(text).body[0]
     for _ in range(2):                                  # the second time from the template
-        assert codegen_nodes.render(tree) == astor.to_source(tree).rstrip("\n")
+        assert codegen_nodes.render(tree) == wrapped(_one_line(tree))
     renamed = ast.parse(text.replace("d", "a_much_longer_name_that_makes_the_line_wrap_")).body[0]
-    assert codegen_nodes.render(renamed) == astor.to_source(renamed).rstrip("\n")
+    printed = codegen_nodes.render(renamed)
+    assert printed == wrapped(_one_line(renamed))
+    assert ast.dump(ast.parse(printed)) == ast.dump(ast.parse(_one_line(renamed)))
+
+
+def _one_line(tree) -> str:
+    return astor.to_source(tree, pretty_source="".join).rstrip("\n")
 
 
 @pytest.mark.parametrize("expr", EXPRESSIONS, ids=str)

@@ -14,13 +14,8 @@ from support import readability_rows
 #: Longest the generic backward may be, in lines of the specialized one.
 LONGEST = 1.3
 
-#: Over LONGEST, and why: the rank of ``X @ w`` is unknown without shapes (t in
-#: ``X @ w - t`` may have more axes), so the gradient keeps an ``unbroadcast`` to it.
-TOO_LONG = {
-    "log_cosh_loss",            # dX_w = unbroadcast(dr, X_w): 3 lines for 2
-    "weighted_least_squares",   # that, and the spread of the sum's gradient over
-                                # weights * r ** 2 (a broadcast of unknown shape, on 2 lines)
-}
+#: Over LONGEST, and why (none now).
+TOO_LONG: set[str] = set()
 
 #: More plumbing lines than reductions, and why (none now).
 TOO_MUCH_PLUMBING: set[str] = set()

@@ -16,8 +16,7 @@ def grad_hinge(w, phi, y):
     if np.ndim(hinge) != 0:                       # hinge.py:10
         raise ValueError('hinge must return a scalar to be differentiated')
     # backward
-    dw_phi_times_y = -(1.0 if 1 - w_phi_times_y > 0 else 0.5 if 1 -
-        w_phi_times_y == 0 else 0.0)              # hinge.py:11  max routes: dhinge/dw_phi_times_y = -Heaviside(1 - w_phi_times_y)
+    dw_phi_times_y = -(1.0 if 1 - w_phi_times_y > 0 else 0.5 if 1 - w_phi_times_y == 0 else 0.0)  # hinge.py:11  max routes: dhinge/dw_phi_times_y = -Heaviside(1 - w_phi_times_y)
     dw_phi = dw_phi_times_y * y                   # hinge.py:11  mul switches: dw_phi_times_y/dw_phi = y
     dw = dw_phi * phi                             # hinge.py:11  matmul: dw_phi/dw
     return dw
@@ -32,8 +31,7 @@ def value_and_grad_hinge(w, phi, y):
     if np.ndim(hinge) != 0:                       # hinge.py:10
         raise ValueError('hinge must return a scalar to be differentiated')
     # backward
-    dw_phi_times_y = -(1.0 if 1 - w_phi_times_y > 0 else 0.5 if 1 -
-        w_phi_times_y == 0 else 0.0)              # hinge.py:11  max routes: dhinge/dw_phi_times_y = -Heaviside(1 - w_phi_times_y)
+    dw_phi_times_y = -(1.0 if 1 - w_phi_times_y > 0 else 0.5 if 1 - w_phi_times_y == 0 else 0.0)  # hinge.py:11  max routes: dhinge/dw_phi_times_y = -Heaviside(1 - w_phi_times_y)
     dw_phi = dw_phi_times_y * y                   # hinge.py:11  mul switches: dw_phi_times_y/dw_phi = y
     dw = dw_phi * phi                             # hinge.py:11  matmul: dw_phi/dw
     return hinge, (dw,)

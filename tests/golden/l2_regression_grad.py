@@ -31,35 +31,33 @@ def unbroadcast(g, x):
 def grad_l2_loss(W, b, X, t):
     """Gradient of l2_loss (l2_regression.py:10) with respect to W, b."""
     # forward
-    N = X.shape[0]                     # l2_regression.py:11
-    X_W = X @ W                        # l2_regression.py:12
-    pred = X_W + b                     # l2_regression.py:12
-    diff = pred - t                    # l2_regression.py:13
+    N = X.shape[0]                                # l2_regression.py:11
+    X_W = X @ W                                   # l2_regression.py:12
+    pred = X_W + b                                # l2_regression.py:12
+    diff = pred - t                               # l2_regression.py:13
     # backward
-    scaled_inv_N = 0.5 / N             # l2_regression.py:14  dl2_loss/scaled_inv_N = 0.5/N
-    ddiff = 2 * scaled_inv_N * diff    # l2_regression.py:14  ddiff_sq/ddiff = 2*diff
-    dpred = unbroadcast(ddiff, pred)   # l2_regression.py:13  add distributes: ddiff/dpred = 1  (rank of pred unknown: the helper sums the broadcast axes)
-    dX_W = unbroadcast(dpred, X_W)     # l2_regression.py:12  add distributes: dpred/dX_W = 1  (rank of X_W unknown: the helper sums the broadcast axes)
-    db = unbroadcast(dpred, b)         # l2_regression.py:12  add distributes: dpred/db = 1  (rank of b unknown: the helper sums the broadcast axes)
-    dW = matmul_vjp_right(dX_W, X, W)  # l2_regression.py:12  matmul: dX_W/dW
+    dl2_loss_factor = 0.5 / N                     # l2_regression.py:14  dl2_loss/dl2_loss_factor = 0.5/N
+    ddiff = 2 * dl2_loss_factor * diff            # l2_regression.py:14  ddiff_sq/ddiff = 2*diff
+    dpred = unbroadcast(ddiff, pred)              # l2_regression.py:13  add distributes: ddiff/dpred = 1  (rank of pred unknown: the helper sums the broadcast axes)
+    db = unbroadcast(dpred, b)                    # l2_regression.py:12  add distributes: dpred/db = 1  (rank of b unknown: the helper sums the broadcast axes)
+    dW = matmul_vjp_right(unbroadcast(dpred, X_W), X, W)  # l2_regression.py:12  matmul: dX_W/dW  (rank of X_W unknown: the helper sums the broadcast axes)
     return dW, db
 
 
 def value_and_grad_l2_loss(W, b, X, t):
     """Value of l2_loss (l2_regression.py:10) and its gradient with respect to W, b."""
     # forward
-    N = X.shape[0]                     # l2_regression.py:11
-    X_W = X @ W                        # l2_regression.py:12
-    pred = X_W + b                     # l2_regression.py:12
-    diff = pred - t                    # l2_regression.py:13
-    diff_sq = diff ** 2                # l2_regression.py:14
-    sum_diff_sq = np.sum(diff_sq)      # l2_regression.py:14
-    l2_loss = 0.5 * sum_diff_sq / N    # l2_regression.py:14
+    N = X.shape[0]                                # l2_regression.py:11
+    X_W = X @ W                                   # l2_regression.py:12
+    pred = X_W + b                                # l2_regression.py:12
+    diff = pred - t                               # l2_regression.py:13
+    diff_sq = diff ** 2                           # l2_regression.py:14
+    sum_diff_sq = np.sum(diff_sq)                 # l2_regression.py:14
+    l2_loss = 0.5 * sum_diff_sq / N               # l2_regression.py:14
     # backward
-    dsum_diff_sq = 0.5 / N             # l2_regression.py:14  dl2_loss/dsum_diff_sq = 0.5/N
-    ddiff = 2 * dsum_diff_sq * diff    # l2_regression.py:14  ddiff_sq/ddiff = 2*diff
-    dpred = unbroadcast(ddiff, pred)   # l2_regression.py:13  add distributes: ddiff/dpred = 1  (rank of pred unknown: the helper sums the broadcast axes)
-    dX_W = unbroadcast(dpred, X_W)     # l2_regression.py:12  add distributes: dpred/dX_W = 1  (rank of X_W unknown: the helper sums the broadcast axes)
-    db = unbroadcast(dpred, b)         # l2_regression.py:12  add distributes: dpred/db = 1  (rank of b unknown: the helper sums the broadcast axes)
-    dW = matmul_vjp_right(dX_W, X, W)  # l2_regression.py:12  matmul: dX_W/dW
+    dsum_diff_sq = 0.5 / N                        # l2_regression.py:14  dl2_loss/dsum_diff_sq = 0.5/N
+    ddiff = 2 * dsum_diff_sq * diff               # l2_regression.py:14  ddiff_sq/ddiff = 2*diff
+    dpred = unbroadcast(ddiff, pred)              # l2_regression.py:13  add distributes: ddiff/dpred = 1  (rank of pred unknown: the helper sums the broadcast axes)
+    db = unbroadcast(dpred, b)                    # l2_regression.py:12  add distributes: dpred/db = 1  (rank of b unknown: the helper sums the broadcast axes)
+    dW = matmul_vjp_right(unbroadcast(dpred, X_W), X, W)  # l2_regression.py:12  matmul: dX_W/dW  (rank of X_W unknown: the helper sums the broadcast axes)
     return l2_loss, (dW, db)

@@ -65,9 +65,9 @@ def grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     log_norm = np.log(sum_exp_shifted)            # mlp.py:17
     log_probs = shifted - log_norm                # mlp.py:18
     arange_N = np.arange(N)                       # mlp.py:19
-    log_probs_at = log_probs[arange_N, y]         # mlp.py:19
-    sum_log_probs_at = np.sum(log_probs_at)       # mlp.py:19
-    data_loss = -(sum_log_probs_at / N)           # mlp.py:19
+    log_probs_y = log_probs[arange_N, y]          # mlp.py:19
+    sum_log_probs_y = np.sum(log_probs_y)         # mlp.py:19
+    data_loss = -(sum_log_probs_y / N)            # mlp.py:19
     W1_sq = W1 ** 2                               # mlp.py:26
     sum_W1_sq = np.sum(W1_sq)                     # mlp.py:26
     W2_sq = W2 ** 2                               # mlp.py:26
@@ -79,29 +79,28 @@ def grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
         raise ValueError('mlp_loss must return a scalar to be differentiated')
     # backward
     dreg_loss_sum = 0.5 * reg                     # mlp.py:26  dreg_loss/dreg_loss_sum = 0.5*reg
-    dW2_1 = 2 * dreg_loss_sum * W2                # mlp.py:26  dW2_sq/dW2 = 2*W2
-    dW1_1 = 2 * dreg_loss_sum * W1                # mlp.py:26  dW1_sq/dW1 = 2*W1
-    dsum_log_probs_at = -(1 / N)                  # mlp.py:19  ddata_loss/dsum_log_probs_at = -1/N
-    dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dlog_probs_at/dlog_probs
-    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_at)
-    dshifted_1 = dlog_probs                       # mlp.py:18  add distributes: dlog_probs/dshifted = 1
+    dW2_from_reg_loss = 2 * dreg_loss_sum * W2    # mlp.py:26  dW2_sq/dW2 = 2*W2
+    dW1_from_reg_loss = 2 * dreg_loss_sum * W1    # mlp.py:26  dW1_sq/dW1 = 2*W1
+    dsum_log_probs_y = -(1 / N)                   # mlp.py:19  ddata_loss/dsum_log_probs_y = -1/N
+    dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dlog_probs_y/dlog_probs
+    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_y)
+    dshifted_from_log_probs = dlog_probs          # mlp.py:18  add distributes: dlog_probs/dshifted = 1
     dlog_probs_sum = np.sum(dlog_probs, axis=1, keepdims=True)  # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
     dlog_norm = -dlog_probs_sum                   # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
     dsum_exp_shifted = dlog_norm / sum_exp_shifted  # mlp.py:17  dlog_norm/dsum_exp_shifted = 1/sum_exp_shifted
-    dshifted_2 = dsum_exp_shifted * exp_shifted   # mlp.py:17  dexp_shifted/dshifted = exp_shifted
-    dscores = dshifted_1 + dshifted_2             # mlp.py:16  branch: gradients add
+    dshifted_from_log_norm = dsum_exp_shifted * exp_shifted  # mlp.py:17  dexp_shifted/dshifted = exp_shifted
+    dscores = dshifted_from_log_probs + dshifted_from_log_norm  # mlp.py:16  branch: gradients add
     dh_W2 = unbroadcast(dscores, h_W2)            # mlp.py:24  add distributes: dscores/dh_W2 = 1  (rank of h_W2 unknown: the helper sums the broadcast axes)
     db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1  (rank of b2 unknown: the helper sums the broadcast axes)
     dh = matmul_vjp_left(dh_W2, h, W2)            # mlp.py:24  matmul: dh_W2/dh
-    dW2_2 = matmul_vjp_right(dh_W2, h, W2)        # mlp.py:24  matmul: dh_W2/dW2
+    dW2_from_scores = matmul_vjp_right(dh_W2, h, W2)  # mlp.py:24  matmul: dh_W2/dW2
     dX_W1_plus_b1 = dh * (0.5 * np.sign(X_W1_plus_b1) + 0.5)  # mlp.py:23  max routes: dh/dX_W1_plus_b1 = Heaviside(X_W1_plus_b1)
-    dX_W1 = unbroadcast(dX_W1_plus_b1, X_W1)      # mlp.py:23  add distributes: dX_W1_plus_b1/dX_W1 = 1  (rank of X_W1 unknown: the helper sums the broadcast axes)
     db1 = unbroadcast(dX_W1_plus_b1, b1)          # mlp.py:23  add distributes: dX_W1_plus_b1/db1 = 1  (rank of b1 unknown: the helper sums the broadcast axes)
-    dW1_2 = matmul_vjp_right(dX_W1, X, W1)        # mlp.py:23  matmul: dX_W1/dW1
-    dW1 = dW1_1                                   # mlp.py:22  branch: gradients add
-    dW1 += dW1_2
-    dW2 = dW2_1                                   # mlp.py:22  branch: gradients add
-    dW2 += dW2_2
+    dW1_from_h = matmul_vjp_right(unbroadcast(dX_W1_plus_b1, X_W1), X, W1)  # mlp.py:23  matmul: dX_W1/dW1  (rank of X_W1 unknown: the helper sums the broadcast axes)
+    dW1 = dW1_from_reg_loss                       # mlp.py:22  branch: gradients add
+    dW1 += dW1_from_h
+    dW2 = dW2_from_reg_loss                       # mlp.py:22  branch: gradients add
+    dW2 += dW2_from_scores
     return dW1, db1, dW2, db2
 
 
@@ -121,9 +120,9 @@ def value_and_grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
     log_norm = np.log(sum_exp_shifted)            # mlp.py:17
     log_probs = shifted - log_norm                # mlp.py:18
     arange_N = np.arange(N)                       # mlp.py:19
-    log_probs_at = log_probs[arange_N, y]         # mlp.py:19
-    sum_log_probs_at = np.sum(log_probs_at)       # mlp.py:19
-    data_loss = -(sum_log_probs_at / N)           # mlp.py:19
+    log_probs_y = log_probs[arange_N, y]          # mlp.py:19
+    sum_log_probs_y = np.sum(log_probs_y)         # mlp.py:19
+    data_loss = -(sum_log_probs_y / N)            # mlp.py:19
     W1_sq = W1 ** 2                               # mlp.py:26
     sum_W1_sq = np.sum(W1_sq)                     # mlp.py:26
     W2_sq = W2 ** 2                               # mlp.py:26
@@ -135,27 +134,26 @@ def value_and_grad_mlp_loss(W1, b1, W2, b2, X, y, reg):
         raise ValueError('mlp_loss must return a scalar to be differentiated')
     # backward
     dreg_loss_sum = 0.5 * reg                     # mlp.py:26  dreg_loss/dreg_loss_sum = 0.5*reg
-    dW2_1 = 2 * dreg_loss_sum * W2                # mlp.py:26  dW2_sq/dW2 = 2*W2
-    dW1_1 = 2 * dreg_loss_sum * W1                # mlp.py:26  dW1_sq/dW1 = 2*W1
-    dsum_log_probs_at = -(1 / N)                  # mlp.py:19  ddata_loss/dsum_log_probs_at = -1/N
-    dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dlog_probs_at/dlog_probs
-    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_at)
-    dshifted_1 = dlog_probs                       # mlp.py:18  add distributes: dlog_probs/dshifted = 1
+    dW2_from_reg_loss = 2 * dreg_loss_sum * W2    # mlp.py:26  dW2_sq/dW2 = 2*W2
+    dW1_from_reg_loss = 2 * dreg_loss_sum * W1    # mlp.py:26  dW1_sq/dW1 = 2*W1
+    dsum_log_probs_y = -(1 / N)                   # mlp.py:19  ddata_loss/dsum_log_probs_y = -1/N
+    dlog_probs = np.zeros(log_probs.shape)        # mlp.py:19  index routes: dlog_probs_y/dlog_probs
+    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_y)
+    dshifted_from_log_probs = dlog_probs          # mlp.py:18  add distributes: dlog_probs/dshifted = 1
     dlog_probs_sum = np.sum(dlog_probs, axis=1, keepdims=True)  # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
     dlog_norm = -dlog_probs_sum                   # mlp.py:18  add distributes: dlog_probs/dlog_norm = -1
     dsum_exp_shifted = dlog_norm / sum_exp_shifted  # mlp.py:17  dlog_norm/dsum_exp_shifted = 1/sum_exp_shifted
-    dshifted_2 = dsum_exp_shifted * exp_shifted   # mlp.py:17  dexp_shifted/dshifted = exp_shifted
-    dscores = dshifted_1 + dshifted_2             # mlp.py:16  branch: gradients add
+    dshifted_from_log_norm = dsum_exp_shifted * exp_shifted  # mlp.py:17  dexp_shifted/dshifted = exp_shifted
+    dscores = dshifted_from_log_probs + dshifted_from_log_norm  # mlp.py:16  branch: gradients add
     dh_W2 = unbroadcast(dscores, h_W2)            # mlp.py:24  add distributes: dscores/dh_W2 = 1  (rank of h_W2 unknown: the helper sums the broadcast axes)
     db2 = unbroadcast(dscores, b2)                # mlp.py:24  add distributes: dscores/db2 = 1  (rank of b2 unknown: the helper sums the broadcast axes)
     dh = matmul_vjp_left(dh_W2, h, W2)            # mlp.py:24  matmul: dh_W2/dh
-    dW2_2 = matmul_vjp_right(dh_W2, h, W2)        # mlp.py:24  matmul: dh_W2/dW2
+    dW2_from_scores = matmul_vjp_right(dh_W2, h, W2)  # mlp.py:24  matmul: dh_W2/dW2
     dX_W1_plus_b1 = dh * (0.5 * np.sign(X_W1_plus_b1) + 0.5)  # mlp.py:23  max routes: dh/dX_W1_plus_b1 = Heaviside(X_W1_plus_b1)
-    dX_W1 = unbroadcast(dX_W1_plus_b1, X_W1)      # mlp.py:23  add distributes: dX_W1_plus_b1/dX_W1 = 1  (rank of X_W1 unknown: the helper sums the broadcast axes)
     db1 = unbroadcast(dX_W1_plus_b1, b1)          # mlp.py:23  add distributes: dX_W1_plus_b1/db1 = 1  (rank of b1 unknown: the helper sums the broadcast axes)
-    dW1_2 = matmul_vjp_right(dX_W1, X, W1)        # mlp.py:23  matmul: dX_W1/dW1
-    dW1 = dW1_1                                   # mlp.py:22  branch: gradients add
-    dW1 += dW1_2
-    dW2 = dW2_1                                   # mlp.py:22  branch: gradients add
-    dW2 += dW2_2
+    dW1_from_h = matmul_vjp_right(unbroadcast(dX_W1_plus_b1, X_W1), X, W1)  # mlp.py:23  matmul: dX_W1/dW1  (rank of X_W1 unknown: the helper sums the broadcast axes)
+    dW1 = dW1_from_reg_loss                       # mlp.py:22  branch: gradients add
+    dW1 += dW1_from_h
+    dW2 = dW2_from_reg_loss                       # mlp.py:22  branch: gradients add
+    dW2 += dW2_from_scores
     return mlp_loss, (dW1, db1, dW2, db2)

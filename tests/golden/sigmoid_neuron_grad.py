@@ -10,66 +10,66 @@ import numpy as np
 def grad_neuron(w, x):
     """Gradient of neuron (sigmoid_neuron.py:12) with respect to w, x."""
     # forward
-    w_at = w[0]                                   # sigmoid_neuron.py:13
-    x_at = x[0]                                   # sigmoid_neuron.py:13
-    w_at_times_x_at = w_at * x_at                 # sigmoid_neuron.py:13
-    w_at_2 = w[1]                                 # sigmoid_neuron.py:13
-    x_at_2 = x[1]                                 # sigmoid_neuron.py:13
-    z_prod = w_at_2 * x_at_2                      # sigmoid_neuron.py:13
-    w_plus_z_prod = w_at_times_x_at + z_prod      # sigmoid_neuron.py:13
-    w_at_3 = w[2]                                 # sigmoid_neuron.py:13
-    z = w_plus_z_prod + w_at_3                    # sigmoid_neuron.py:13
+    w0 = w[0]                                     # sigmoid_neuron.py:13
+    x0 = x[0]                                     # sigmoid_neuron.py:13
+    w0_times_x0 = w0 * x0                         # sigmoid_neuron.py:13
+    w1 = w[1]                                     # sigmoid_neuron.py:13
+    x1 = x[1]                                     # sigmoid_neuron.py:13
+    w1_times_x1 = w1 * x1                         # sigmoid_neuron.py:13
+    z_sum = w0_times_x0 + w1_times_x1             # sigmoid_neuron.py:13
+    w2 = w[2]                                     # sigmoid_neuron.py:13
+    z = z_sum + w2                                # sigmoid_neuron.py:13
     neuron = 1 / (np.exp(-z) + 1)                 # sigmoid_neuron.py:14
     if np.ndim(neuron) != 0:                      # sigmoid_neuron.py:12
         raise ValueError('neuron must return a scalar to be differentiated')
     # backward
     dz = neuron * (1 - neuron)                    # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
-    dw_1 = np.zeros(w.shape)                      # sigmoid_neuron.py:13  index routes: dw_at_3/dw
-    dw_1[2] = dz
-    dw_at_2 = dz * x_at_2                         # sigmoid_neuron.py:13  mul switches: dz_prod/dw_at_2 = x_at_2
-    dx_at_2 = dz * w_at_2                         # sigmoid_neuron.py:13  mul switches: dz_prod/dx_at_2 = w_at_2
-    dx_1 = np.zeros(x.shape)                      # sigmoid_neuron.py:13  index routes: dx_at_2/dx
-    dx_1[1] = dx_at_2
-    dw_at = dz * x_at                             # sigmoid_neuron.py:13  mul switches: dw_at_times_x_at/dw_at = x_at
-    dx_at = dz * w_at                             # sigmoid_neuron.py:13  mul switches: dw_at_times_x_at/dx_at = w_at
-    dw_part = dw_1                                # sigmoid_neuron.py:12  branch: gradients add
-    dw_part[1] += dw_at_2
+    dw_from_w2 = np.zeros(w.shape)                # sigmoid_neuron.py:13  index routes: dw2/dw
+    dw_from_w2[2] = dz
+    dw1 = dz * x1                                 # sigmoid_neuron.py:13  mul switches: dw1_times_x1/dw1 = x1
+    dx1 = dz * w1                                 # sigmoid_neuron.py:13  mul switches: dw1_times_x1/dx1 = w1
+    dx_from_x1 = np.zeros(x.shape)                # sigmoid_neuron.py:13  index routes: dx1/dx
+    dx_from_x1[1] = dx1
+    dw0 = dz * x0                                 # sigmoid_neuron.py:13  mul switches: dw0_times_x0/dw0 = x0
+    dx0 = dz * w0                                 # sigmoid_neuron.py:13  mul switches: dw0_times_x0/dx0 = w0
+    dw_part = dw_from_w2                          # sigmoid_neuron.py:12  branch: gradients add
+    dw_part[1] += dw1
     dw = dw_part                                  # sigmoid_neuron.py:12  branch: gradients add
-    dw[0] += dw_at
-    dx = dx_1                                     # sigmoid_neuron.py:12  branch: gradients add
-    dx[0] += dx_at
+    dw[0] += dw0
+    dx = dx_from_x1                               # sigmoid_neuron.py:12  branch: gradients add
+    dx[0] += dx0
     return dw, dx
 
 
 def value_and_grad_neuron(w, x):
     """Value of neuron (sigmoid_neuron.py:12) and its gradient with respect to w, x."""
     # forward
-    w_at = w[0]                                   # sigmoid_neuron.py:13
-    x_at = x[0]                                   # sigmoid_neuron.py:13
-    w_at_times_x_at = w_at * x_at                 # sigmoid_neuron.py:13
-    w_at_2 = w[1]                                 # sigmoid_neuron.py:13
-    x_at_2 = x[1]                                 # sigmoid_neuron.py:13
-    z_prod = w_at_2 * x_at_2                      # sigmoid_neuron.py:13
-    w_plus_z_prod = w_at_times_x_at + z_prod      # sigmoid_neuron.py:13
-    w_at_3 = w[2]                                 # sigmoid_neuron.py:13
-    z = w_plus_z_prod + w_at_3                    # sigmoid_neuron.py:13
+    w0 = w[0]                                     # sigmoid_neuron.py:13
+    x0 = x[0]                                     # sigmoid_neuron.py:13
+    w0_times_x0 = w0 * x0                         # sigmoid_neuron.py:13
+    w1 = w[1]                                     # sigmoid_neuron.py:13
+    x1 = x[1]                                     # sigmoid_neuron.py:13
+    w1_times_x1 = w1 * x1                         # sigmoid_neuron.py:13
+    z_sum = w0_times_x0 + w1_times_x1             # sigmoid_neuron.py:13
+    w2 = w[2]                                     # sigmoid_neuron.py:13
+    z = z_sum + w2                                # sigmoid_neuron.py:13
     neuron = 1 / (np.exp(-z) + 1)                 # sigmoid_neuron.py:14
     if np.ndim(neuron) != 0:                      # sigmoid_neuron.py:12
         raise ValueError('neuron must return a scalar to be differentiated')
     # backward
     dz = neuron * (1 - neuron)                    # sigmoid_neuron.py:14  dneuron/dz = neuron*(1 - neuron)
-    dw_1 = np.zeros(w.shape)                      # sigmoid_neuron.py:13  index routes: dw_at_3/dw
-    dw_1[2] = dz
-    dw_at_2 = dz * x_at_2                         # sigmoid_neuron.py:13  mul switches: dz_prod/dw_at_2 = x_at_2
-    dx_at_2 = dz * w_at_2                         # sigmoid_neuron.py:13  mul switches: dz_prod/dx_at_2 = w_at_2
-    dx_1 = np.zeros(x.shape)                      # sigmoid_neuron.py:13  index routes: dx_at_2/dx
-    dx_1[1] = dx_at_2
-    dw_at = dz * x_at                             # sigmoid_neuron.py:13  mul switches: dw_at_times_x_at/dw_at = x_at
-    dx_at = dz * w_at                             # sigmoid_neuron.py:13  mul switches: dw_at_times_x_at/dx_at = w_at
-    dw_part = dw_1                                # sigmoid_neuron.py:12  branch: gradients add
-    dw_part[1] += dw_at_2
+    dw_from_w2 = np.zeros(w.shape)                # sigmoid_neuron.py:13  index routes: dw2/dw
+    dw_from_w2[2] = dz
+    dw1 = dz * x1                                 # sigmoid_neuron.py:13  mul switches: dw1_times_x1/dw1 = x1
+    dx1 = dz * w1                                 # sigmoid_neuron.py:13  mul switches: dw1_times_x1/dx1 = w1
+    dx_from_x1 = np.zeros(x.shape)                # sigmoid_neuron.py:13  index routes: dx1/dx
+    dx_from_x1[1] = dx1
+    dw0 = dz * x0                                 # sigmoid_neuron.py:13  mul switches: dw0_times_x0/dw0 = x0
+    dx0 = dz * w0                                 # sigmoid_neuron.py:13  mul switches: dw0_times_x0/dx0 = w0
+    dw_part = dw_from_w2                          # sigmoid_neuron.py:12  branch: gradients add
+    dw_part[1] += dw1
     dw = dw_part                                  # sigmoid_neuron.py:12  branch: gradients add
-    dw[0] += dw_at
-    dx = dx_1                                     # sigmoid_neuron.py:12  branch: gradients add
-    dx[0] += dx_at
+    dw[0] += dw0
+    dx = dx_from_x1                               # sigmoid_neuron.py:12  branch: gradients add
+    dx[0] += dx0
     return neuron, (dw, dx)

@@ -40,9 +40,9 @@ def grad_softmax_loss(W, X, y, reg):
     log_norm = np.log(sum_exp_shifted)            # softmax_loss.py:16
     log_probs = shifted - log_norm                # softmax_loss.py:17
     arange_N = np.arange(N)                       # softmax_loss.py:18
-    log_probs_at = log_probs[arange_N, y]         # softmax_loss.py:18
-    sum_log_probs_at = np.sum(log_probs_at)       # softmax_loss.py:18
-    data_loss = -(sum_log_probs_at / N)           # softmax_loss.py:18
+    log_probs_y = log_probs[arange_N, y]          # softmax_loss.py:18
+    sum_log_probs_y = np.sum(log_probs_y)         # softmax_loss.py:18
+    data_loss = -(sum_log_probs_y / N)            # softmax_loss.py:18
     W_sq = W ** 2                                 # softmax_loss.py:19
     sum_W_sq = np.sum(W_sq)                       # softmax_loss.py:19
     reg_times_sum_W_sq = reg * sum_W_sq           # softmax_loss.py:19
@@ -50,19 +50,19 @@ def grad_softmax_loss(W, X, y, reg):
     if np.ndim(softmax_loss) != 0:                # softmax_loss.py:12
         raise ValueError('softmax_loss must return a scalar to be differentiated')
     # backward
-    dW_1 = 2 * reg * W                            # softmax_loss.py:19  dW_sq/dW = 2*W
-    dsum_log_probs_at = -(1 / N)                  # softmax_loss.py:18  ddata_loss/dsum_log_probs_at = -1/N
-    dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dlog_probs_at/dlog_probs
-    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_at)
-    dshifted_1 = dlog_probs                       # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
+    dW_from_sq = 2 * reg * W                      # softmax_loss.py:19  dW_sq/dW = 2*W
+    dsum_log_probs_y = -(1 / N)                   # softmax_loss.py:18  ddata_loss/dsum_log_probs_y = -1/N
+    dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dlog_probs_y/dlog_probs
+    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_y)
+    dshifted_from_log_probs = dlog_probs          # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
     dlog_probs_sum = np.sum(dlog_probs, axis=1, keepdims=True)  # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
     dlog_norm = -dlog_probs_sum                   # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
     dsum_exp_shifted = dlog_norm / sum_exp_shifted  # softmax_loss.py:16  dlog_norm/dsum_exp_shifted = 1/sum_exp_shifted
-    dshifted_2 = dsum_exp_shifted * exp_shifted   # softmax_loss.py:16  dexp_shifted/dshifted = exp_shifted
-    dscores = dshifted_1 + dshifted_2             # softmax_loss.py:15  branch: gradients add
-    dW_2 = matmul_vjp_right(dscores, X, W)        # softmax_loss.py:14  matmul: dscores/dW
-    dW = dW_1                                     # softmax_loss.py:12  branch: gradients add
-    dW += dW_2
+    dshifted_from_log_norm = dsum_exp_shifted * exp_shifted  # softmax_loss.py:16  dexp_shifted/dshifted = exp_shifted
+    dscores = dshifted_from_log_probs + dshifted_from_log_norm  # softmax_loss.py:15  branch: gradients add
+    dW_from_scores = matmul_vjp_right(dscores, X, W)  # softmax_loss.py:14  matmul: dscores/dW
+    dW = dW_from_sq                               # softmax_loss.py:12  branch: gradients add
+    dW += dW_from_scores
     return dW
 
 
@@ -78,9 +78,9 @@ def value_and_grad_softmax_loss(W, X, y, reg):
     log_norm = np.log(sum_exp_shifted)            # softmax_loss.py:16
     log_probs = shifted - log_norm                # softmax_loss.py:17
     arange_N = np.arange(N)                       # softmax_loss.py:18
-    log_probs_at = log_probs[arange_N, y]         # softmax_loss.py:18
-    sum_log_probs_at = np.sum(log_probs_at)       # softmax_loss.py:18
-    data_loss = -(sum_log_probs_at / N)           # softmax_loss.py:18
+    log_probs_y = log_probs[arange_N, y]          # softmax_loss.py:18
+    sum_log_probs_y = np.sum(log_probs_y)         # softmax_loss.py:18
+    data_loss = -(sum_log_probs_y / N)            # softmax_loss.py:18
     W_sq = W ** 2                                 # softmax_loss.py:19
     sum_W_sq = np.sum(W_sq)                       # softmax_loss.py:19
     reg_times_sum_W_sq = reg * sum_W_sq           # softmax_loss.py:19
@@ -88,17 +88,17 @@ def value_and_grad_softmax_loss(W, X, y, reg):
     if np.ndim(softmax_loss) != 0:                # softmax_loss.py:12
         raise ValueError('softmax_loss must return a scalar to be differentiated')
     # backward
-    dW_1 = 2 * reg * W                            # softmax_loss.py:19  dW_sq/dW = 2*W
-    dsum_log_probs_at = -(1 / N)                  # softmax_loss.py:18  ddata_loss/dsum_log_probs_at = -1/N
-    dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dlog_probs_at/dlog_probs
-    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_at)
-    dshifted_1 = dlog_probs                       # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
+    dW_from_sq = 2 * reg * W                      # softmax_loss.py:19  dW_sq/dW = 2*W
+    dsum_log_probs_y = -(1 / N)                   # softmax_loss.py:18  ddata_loss/dsum_log_probs_y = -1/N
+    dlog_probs = np.zeros(log_probs.shape)        # softmax_loss.py:18  index routes: dlog_probs_y/dlog_probs
+    np.add.at(dlog_probs, (arange_N, y), dsum_log_probs_y)
+    dshifted_from_log_probs = dlog_probs          # softmax_loss.py:17  add distributes: dlog_probs/dshifted = 1
     dlog_probs_sum = np.sum(dlog_probs, axis=1, keepdims=True)  # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
     dlog_norm = -dlog_probs_sum                   # softmax_loss.py:17  add distributes: dlog_probs/dlog_norm = -1
     dsum_exp_shifted = dlog_norm / sum_exp_shifted  # softmax_loss.py:16  dlog_norm/dsum_exp_shifted = 1/sum_exp_shifted
-    dshifted_2 = dsum_exp_shifted * exp_shifted   # softmax_loss.py:16  dexp_shifted/dshifted = exp_shifted
-    dscores = dshifted_1 + dshifted_2             # softmax_loss.py:15  branch: gradients add
-    dW_2 = matmul_vjp_right(dscores, X, W)        # softmax_loss.py:14  matmul: dscores/dW
-    dW = dW_1                                     # softmax_loss.py:12  branch: gradients add
-    dW += dW_2
+    dshifted_from_log_norm = dsum_exp_shifted * exp_shifted  # softmax_loss.py:16  dexp_shifted/dshifted = exp_shifted
+    dscores = dshifted_from_log_probs + dshifted_from_log_norm  # softmax_loss.py:15  branch: gradients add
+    dW_from_scores = matmul_vjp_right(dscores, X, W)  # softmax_loss.py:14  matmul: dscores/dW
+    dW = dW_from_sq                               # softmax_loss.py:12  branch: gradients add
+    dW += dW_from_scores
     return softmax_loss, (dW,)

@@ -37,8 +37,8 @@ def grad_svm_loss(W, X, y, reg):
     scores = X @ W                                # svm_loss.py:18
     arange_N = np.arange(N)                       # svm_loss.py:19
     correct = scores[arange_N, y]                 # svm_loss.py:19
-    correct_at = correct[:, None]                 # svm_loss.py:20
-    scores_minus = scores - correct_at            # svm_loss.py:20
+    correct_col = correct[:, None]                # svm_loss.py:20
+    scores_minus = scores - correct_col           # svm_loss.py:20
     margins = np.maximum(0, scores_minus + DELTA)  # svm_loss.py:20
     margins_sum = np.sum(margins)                 # svm_loss.py:21
     data_loss_sum = margins_sum - N * DELTA       # svm_loss.py:21
@@ -50,19 +50,18 @@ def grad_svm_loss(W, X, y, reg):
     if np.ndim(svm_loss) != 0:                    # svm_loss.py:16
         raise ValueError('svm_loss must return a scalar to be differentiated')
     # backward
-    dW_1 = 2 * reg * W                            # svm_loss.py:22  dW_sq/dW = 2*W
+    dW_from_sq = 2 * reg * W                      # svm_loss.py:22  dW_sq/dW = 2*W
     ddata_loss_sum = 1 / N                        # svm_loss.py:21  ddata_loss/ddata_loss_sum = 1/N
     dscores_minus = ddata_loss_sum * (0.5 * np.sign(scores_minus + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dscores_minus = Heaviside(DELTA + scores_minus)
-    dscores_1 = unbroadcast(dscores_minus, scores)  # svm_loss.py:20  add distributes: dscores_minus/dscores = 1  (rank of scores unknown: the helper sums the broadcast axes)
-    dcorrect_at_arg = unbroadcast(dscores_minus, correct_at)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1  (rank of correct_at unknown: the helper sums the broadcast axes)
-    dcorrect_at = -dcorrect_at_arg                # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1
-    dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dcorrect_at/dcorrect
-    dcorrect[:, None] = dcorrect_at
-    dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
+    dscores_from_margins = unbroadcast(dscores_minus, scores)  # svm_loss.py:20  add distributes: dscores_minus/dscores = 1  (rank of scores unknown: the helper sums the broadcast axes)
+    dcorrect_col = -unbroadcast(dscores_minus, correct_col)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_col = -1
+    dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dcorrect_col/dcorrect
+    dcorrect[:, None] = dcorrect_col
+    dscores = dscores_from_margins.copy()         # svm_loss.py:18  branch: gradients add
     np.add.at(dscores, (arange_N, y), dcorrect)
-    dW_2 = matmul_vjp_right(dscores, X, W)        # svm_loss.py:18  matmul: dscores/dW
-    dW = dW_1                                     # svm_loss.py:16  branch: gradients add
-    dW += dW_2
+    dW_from_scores = matmul_vjp_right(dscores, X, W)  # svm_loss.py:18  matmul: dscores/dW
+    dW = dW_from_sq                               # svm_loss.py:16  branch: gradients add
+    dW += dW_from_scores
     return dW
 
 
@@ -73,8 +72,8 @@ def value_and_grad_svm_loss(W, X, y, reg):
     scores = X @ W                                # svm_loss.py:18
     arange_N = np.arange(N)                       # svm_loss.py:19
     correct = scores[arange_N, y]                 # svm_loss.py:19
-    correct_at = correct[:, None]                 # svm_loss.py:20
-    scores_minus = scores - correct_at            # svm_loss.py:20
+    correct_col = correct[:, None]                # svm_loss.py:20
+    scores_minus = scores - correct_col           # svm_loss.py:20
     margins = np.maximum(0, scores_minus + DELTA)  # svm_loss.py:20
     margins_sum = np.sum(margins)                 # svm_loss.py:21
     data_loss_sum = margins_sum - N * DELTA       # svm_loss.py:21
@@ -86,17 +85,16 @@ def value_and_grad_svm_loss(W, X, y, reg):
     if np.ndim(svm_loss) != 0:                    # svm_loss.py:16
         raise ValueError('svm_loss must return a scalar to be differentiated')
     # backward
-    dW_1 = 2 * reg * W                            # svm_loss.py:22  dW_sq/dW = 2*W
+    dW_from_sq = 2 * reg * W                      # svm_loss.py:22  dW_sq/dW = 2*W
     ddata_loss_sum = 1 / N                        # svm_loss.py:21  ddata_loss/ddata_loss_sum = 1/N
     dscores_minus = ddata_loss_sum * (0.5 * np.sign(scores_minus + DELTA) + 0.5)  # svm_loss.py:20  max routes: dmargins/dscores_minus = Heaviside(DELTA + scores_minus)
-    dscores_1 = unbroadcast(dscores_minus, scores)  # svm_loss.py:20  add distributes: dscores_minus/dscores = 1  (rank of scores unknown: the helper sums the broadcast axes)
-    dcorrect_at_arg = unbroadcast(dscores_minus, correct_at)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1  (rank of correct_at unknown: the helper sums the broadcast axes)
-    dcorrect_at = -dcorrect_at_arg                # svm_loss.py:20  add distributes: dscores_minus/dcorrect_at = -1
-    dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dcorrect_at/dcorrect
-    dcorrect[:, None] = dcorrect_at
-    dscores = dscores_1.copy()                    # svm_loss.py:18  branch: gradients add
+    dscores_from_margins = unbroadcast(dscores_minus, scores)  # svm_loss.py:20  add distributes: dscores_minus/dscores = 1  (rank of scores unknown: the helper sums the broadcast axes)
+    dcorrect_col = -unbroadcast(dscores_minus, correct_col)  # svm_loss.py:20  add distributes: dscores_minus/dcorrect_col = -1
+    dcorrect = np.zeros(correct.shape)            # svm_loss.py:20  index routes: dcorrect_col/dcorrect
+    dcorrect[:, None] = dcorrect_col
+    dscores = dscores_from_margins.copy()         # svm_loss.py:18  branch: gradients add
     np.add.at(dscores, (arange_N, y), dcorrect)
-    dW_2 = matmul_vjp_right(dscores, X, W)        # svm_loss.py:18  matmul: dscores/dW
-    dW = dW_1                                     # svm_loss.py:16  branch: gradients add
-    dW += dW_2
+    dW_from_scores = matmul_vjp_right(dscores, X, W)  # svm_loss.py:18  matmul: dscores/dW
+    dW = dW_from_sq                               # svm_loss.py:16  branch: gradients add
+    dW += dW_from_scores
     return svm_loss, (dW,)

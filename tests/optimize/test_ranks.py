@@ -129,3 +129,20 @@ def test_a_made_up_product_is_summed_inside_the_unbroadcast_call():
     source = symdiff.grad(weighted, wrt=(0, 1)).source
     assert "dr = unbroadcast(2 * " in source and "dw = unbroadcast(" in source
     assert "_prod" not in source
+
+
+def log_cosh(w, X, t):
+    r = X @ w - t
+    return np.sum(np.log(np.cosh(r)))
+
+
+@pytest.mark.parametrize("t_shape", [(7,), (3, 7), (1,)], ids=["like_Xw", "more_axes", "one"])
+def test_the_sum_a_matmul_gradient_reads_alone_is_written_inside_its_helper(t_shape):
+    g = symdiff.grad(log_cosh)
+    assert "dw = matmul_vjp_right(unbroadcast(dr, X_w), X, w)" in g.source
+    assert "dX_w =" not in g.source
+    line = next(text for text in g.source.splitlines() if "dw = matmul_vjp_right(" in text)
+    assert "rank of X_w unknown" in line          # the comment says why the sum is there
+    args = (RNG.standard_normal(4), RNG.standard_normal((7, 4)), RNG.standard_normal(t_shape))
+    assert_gradient(log_cosh, *args, wrt=0)
+    assert_gradient(log_cosh, *args, wrt=(0, 1, 2))

@@ -92,7 +92,7 @@ def test_annotations_keep_the_specialized_code():
     plain = compiled("mlp", ["mlp_loss"], MLP_WRT, shapes=shapes)
     text = compiled("mlp", ["mlp_loss"], MLP_WRT, shapes=shapes, annotate=True)
     assert function_trees(text) == function_trees(plain)
-    assert re.search(r"dW2_2 = h\.T @ d\w+ ", plain)    # specialized: no helper
+    assert re.search(r"dW2_from_scores = h\.T @ d\w+ ", plain)    # specialized: no helper
 
 
 # ---------------------------------------------------------------- the gradient is right
@@ -211,9 +211,9 @@ def test_mlp_annotations_with_example_shapes():
                     shapes=annotate.parse_shapes(MLP_NUMBERS))
     lines = comments(text, "grad_mlp_loss")
     assert "# with N=7, D=5, H=4, C=3" in text
-    assert lines["dW2_2 = h.T @ dscores"][0] == "(H,C) = (N,H).T @ (N,C)"
+    assert lines["dW2_from_scores = h.T @ dscores"][0] == "(H,C) = (N,H).T @ (N,C)"
     assert lines["dh = dscores @ W2.T"][0] == "(N,H) = (N,C) @ (H,C).T"
-    assert lines["dW1_2 = X.T @ dX_W1_plus_b1"][0] == "(D,H) = (N,D).T @ (N,H)"
+    assert lines["dW1_from_h = X.T @ dX_W1_plus_b1"][0] == "(D,H) = (N,D).T @ (N,H)"
     assert lines["db2 = np.sum(dscores, axis=0)"] == (
         "(C,) = sum of (N,C) over axis 0",
         ["mlp.py:24  scores = h @ W2 + b2", "add distributes: d(h_W2 + b2)/db2 = 1, and",
@@ -231,7 +231,7 @@ def test_seed_annotations_state_the_local_derivatives():
                       "grad_neuron")
     assert neuron["dz = neuron * (1 - neuron)"][1][-1] == \
         "d(1/(1 + exp(-z)))/dz = exp(-z)/(1 + exp(-z))^2 = neuron*(1 - neuron)"
-    assert neuron["dw_1 = np.zeros(w.shape)"][0] == "(3,) = zeros with () written in"
+    assert neuron["dw_from_w2 = np.zeros(w.shape)"][0] == "(3,) = zeros with () written in"
 
 
 def test_elementwise_maths_uses_the_function_names():
@@ -323,7 +323,7 @@ def test_source_for_annotated_matches_the_command_line(load_example):
     args = mlp_args()
     text = g.source_for(*args, annotate=True)
     assert function_trees(text)[0] == function_trees(g.source_for(*args))[0]
-    assert comments(text, "grad_mlp_loss")["dW2_2 = h.T @ dscores"][0] == \
+    assert comments(text, "grad_mlp_loss")["dW2_from_scores = h.T @ dscores"][0] == \
         "(H,C) = (N,H).T @ (N,C)"
     assert g(*args)[0].shape == (5, 4)        # the call still runs the plain code
 
@@ -357,7 +357,7 @@ def test_cli_shapes_without_annotate_specializes(capsys):
     code = cli.main(["compile", str(EXAMPLES / "mlp.py"), "-f", "mlp_loss", "--wrt",
                      ",".join(MLP_WRT), "--shapes", MLP_NUMBERS])
     text = capsys.readouterr().out
-    assert code == 0 and "dW2_2 = h.T @ dscores  " in text and "# (H,C)" not in text
+    assert code == 0 and "dW2_from_scores = h.T @ dscores  " in text and "# (H,C)" not in text
     assert "Specialized to the argument shapes X=(7,5), W1=(5,4)" in text
 
 
