@@ -72,8 +72,10 @@ def _break_places(text: str) -> list[tuple[int, int, str]]:
             depth += 1
         elif tok.type == tokenize.OP and value in _CLOSE:
             depth -= 1
-        elif value in (",", "=") and tok.type == tokenize.OP:
-            places.append((depth, tok.end[1] if value == "," else at, value))
+        elif value == "," and tok.type == tokenize.OP:
+            places.append((depth, tok.end[1], value))
+        elif value == "=" and tok.type == tokenize.OP and depth == 0:   # not a keyword's
+            places.append((depth, at, value))
         elif value in _BINARY and _after_operand(previous):
             places.append((depth, at, value))
         previous = tok

@@ -14,7 +14,7 @@ names them):
     # add distributes: d(X_W1 + b1)/db1 = 1, and
     # b1 was broadcast over axis 0: sum it back
     db1 = np.sum(dX_W1_plus_b1, axis=0)           # (H,) = sum of (N,H) over axis 0
-    dW1_2 = X.T @ dX_W1_plus_b1                   # (D,H) = (N,D).T @ (N,H)
+    dW1_from_h = X.T @ dX_W1_plus_b1              # (D,H) = (N,D).T @ (N,H)
 
 Annotations change comments only, never code. Shapes come from, in order: shapes given
 by the caller (``--shapes "X=(N,D), W1=(D,H)"``; a dimension is a number or a name),

@@ -46,3 +46,11 @@ def test_a_statement_that_fits_is_left_alone():
     text = "dw = matmul_vjp_right(unbroadcast(dr, X_w), X, w)"
     assert wrapped(text) == text
     assert wrapped("x = " + "a" * 120) == "x = " + "a" * 120      # nowhere to break
+
+
+def test_a_keyword_argument_is_never_split_at_its_equals_sign():
+    from symdiff.backend.wrapping import wrapped
+    text = ("x_positions_move = np.pad(np.reshape(np.arange(1, np.size(x) + 1), np.shape(x)), "
+            "(1, 2), mode='edge')")
+    lines = wrapped(text).splitlines()
+    assert len(lines) == 2 and all("mode='edge'" in line or "mode" not in line for line in lines)
