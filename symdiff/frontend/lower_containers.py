@@ -366,9 +366,10 @@ def _items(site: Site, it: ast.expr, env, comp: ast.expr) -> tuple:
         return tuple(Const(k) for k in range(*[v.value for v in bounds]))
     value = site.lower(it, env=env)
     if isinstance(value, Var):
-        raise site.fail(f"a {word} over an array is not supported", comp,
-                        "use an array operation (broadcasting, np.sum(..., axis=...)), or loop "
-                        "over range(len(x)) with constant length")
+        raise site.fail(f"a {word} over an array is supported only as the argument of "
+                        "sum(...), np.array(...), np.asarray(...) or np.stack(...)", comp,
+                        "keep the rows in an array: np.stack([... for r in x]) is a loop over "
+                        "them; or use an array operation (broadcasting, np.sum(..., axis=...))")
     return iterate(site, value, it)
 
 

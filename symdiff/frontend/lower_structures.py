@@ -24,6 +24,7 @@ from . import lower_containers as C
 from . import entry_sharing
 from . import lower_memory as memory
 from . import lower_objects as O
+from . import lower_row_loops as row_loops
 from . import lower_inline as inline
 from . import discover
 from .lower_static import _folded, _format, _machine_constant, _number
@@ -43,6 +44,8 @@ def _site(b, src, env, loc, stack):
 
     site = C.Site(b, src, env, loc, lower, store)
     site.stack = stack
+    site.statement = lambda stmt: L._lower_statement(b, src, env, stmt, stack, None)
+    site.hidden = lambda value, at: L._bind_hidden(env, value, at)
     site.inline = lambda fsrc, args, keywords, hint, at, captured, want_self, leading=0: \
         _inline(b, src, env, fsrc, args, keywords, loc, stack, hint, at, captured, want_self,
                 leading)
@@ -97,7 +100,8 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
             raise site.fail(f"`.{e.attr}` of a dict or list is only supported in a call", e)
         return _rewritten(site, e, "value", base, hint)
     if isinstance(e, ast.Call):
-        return _call(site, e, hint)
+        value = row_loops.consumed(site, e, hint)
+        return _call(site, e, hint) if value is row_loops.NOT_MINE else value
     return NOT_MINE
 
 

@@ -1,0 +1,162 @@
+"""Python that ordinary numerical code is written in: comprehensions over the rows of an
+array, ``.item()``, module-level objects, static and class methods, ``map``, ``sorted``
+and list methods, ``isinstance``. Each program is checked against central differences
+(value and gradient through value_and_grad, the tangent through jvp, and jit=True); what
+cannot be decided when the function is compiled is refused with a located error.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import symdiff
+
+from support import compiled_by_cli, directional_difference, load_module, numerical_jacobian
+
+PROGRAMS = """
+import numpy as np
+
+W = np.arange(6.0).reshape(3, 2) / 4
+
+
+def sum_of_rows(x):
+    return sum(np.sum(r ** 2) for r in x)
+
+
+def sum_of_columns_with_start(x):
+    r = 3.0
+    s = sum((np.sum(np.sin(r)) for r in x.T), 1.5)
+    return s * r
+
+
+def sum_with_condition(x):
+    return sum(np.sum(r) ** 2 for r in x if np.sum(r) > 0)
+
+
+def sum_of_list_comprehension(x):
+    return sum([np.dot(r, r) * 0.5 for r in x])
+
+
+def array_of_row_sums(x):
+    return np.sum(np.array([np.sum(r) for r in x]) ** 2)
+
+
+def stack_of_rows(x):
+    y = np.stack([r * 2 + np.sum(np.tanh(r)) for r in x])
+    return np.sum(y ** 2 * np.cos(x))
+
+
+def asarray_over_a_constant(x):
+    return np.sum(np.asarray([np.sum(w * x[0]) for w in W]) ** 2)
+
+
+def comprehension_over_a_list_still_unrolled(x):
+    return np.sum(np.array([np.sum(r) for r in [x[0], x[1]]]) ** 2)
+"""
+
+ROW_PROGRAMS = ["sum_of_rows", "sum_of_columns_with_start", "sum_with_condition",
+                "sum_of_list_comprehension", "array_of_row_sums", "stack_of_rows",
+                "asarray_over_a_constant", "comprehension_over_a_list_still_unrolled"]
+
+RNG = np.random.default_rng(7)
+X = RNG.normal(size=(4, 2))
+
+
+@pytest.fixture(scope="module")
+def programs(tmp_path_factory):
+    return load_module(tmp_path_factory.mktemp("breadth"), "python_breadth", PROGRAMS)
+
+
+def check_everything(fn, *args, jit: bool = True):
+    """value_and_grad (value and gradient), jvp and jit=True against central differences,
+    with respect to the first argument."""
+    value, g = symdiff.value_and_grad(fn)(*args)
+    assert value == pytest.approx(fn(*args), rel=1e-12)
+    expected = numerical_jacobian(fn, list(args), 0)
+    assert np.allclose(g, expected, rtol=1e-6, atol=1e-8)
+    v = RNG.normal(size=np.shape(args[0]))
+    value_f, t = symdiff.jvp(fn)(*args, v)
+    assert value_f == pytest.approx(fn(*args), rel=1e-12)
+    assert t == pytest.approx(float(directional_difference(fn, list(args), [0], [v])),
+                              rel=1e-6, abs=1e-9)
+    if jit:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")        # numba compiles it: no fallback warning
+            value_j, g_j = symdiff.value_and_grad(fn, jit=True)(*args)
+        assert value_j == pytest.approx(value, rel=1e-12)
+        assert np.allclose(g_j, g, rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------- comprehensions over rows
+
+
+@pytest.mark.parametrize("name", ROW_PROGRAMS)
+def test_comprehension_over_rows_matches_central_differences(programs, name):
+    check_everything(getattr(programs, name), X)
+
+
+def test_comprehension_over_rows_runs_for_other_lengths(programs):
+    fn = programs.stack_of_rows
+    g = symdiff.grad(fn)
+    for rows in (1, 3, 6):
+        x = RNG.normal(size=(rows, 2))
+        assert np.allclose(g(x), numerical_jacobian(fn, [x], 0), rtol=1e-6, atol=1e-8)
+
+
+def test_comprehension_over_rows_is_a_loop_in_the_generated_code(programs):
+    source = symdiff.grad(programs.sum_of_rows).source
+    assert "for k in range(" in source
+    assert "r = x[k]" in source
+
+
+def test_comprehension_over_rows_keeps_its_names_inside(programs):
+    # r is 3.0 after the generator, as in Python: the gradient of s * r uses it
+    fn = programs.sum_of_columns_with_start
+    assert np.allclose(symdiff.grad(fn)(X), numerical_jacobian(fn, [X], 0), rtol=1e-6)
+
+
+def test_stacked_comprehension_with_a_condition_is_refused(tmp_path):
+    module = load_module(tmp_path, "breadth_refused", """
+import numpy as np
+
+def kept_rows(x):
+    return np.sum(np.array([np.sum(r) for r in x if np.sum(r) > 0]))
+""")
+    with pytest.raises(symdiff.SymdiffError) as info:
+        symdiff.grad(module.kept_rows)(X)
+    err = info.value
+    assert "known only at run time" in err.message
+    assert err.loc is not None and err.loc.line == 5 and "^" in str(err)
+
+
+def test_bare_comprehension_over_rows_is_refused_with_its_place(tmp_path):
+    module = load_module(tmp_path, "breadth_bare", """
+import numpy as np
+
+def rows_kept_as_a_list(x):
+    ys = [r * 2 for r in x]
+    return np.sum(ys[0])
+""")
+    with pytest.raises(symdiff.SymdiffError) as info:
+        symdiff.grad(module.rows_kept_as_a_list)(X)
+    err = info.value
+    assert "over an array" in err.message and "np.stack" in err.hint
+    assert err.loc is not None and err.loc.line == 5
+
+
+def test_comprehension_over_rows_through_the_command_line(tmp_path):
+    namespace = compiled_by_cli(tmp_path, """
+        import numpy as np
+
+        def loss(x):
+            return sum(np.sum(r ** 2) for r in x) + np.sum(np.stack([np.sin(r) for r in x]))
+        """)
+    value, g = namespace["value_and_grad_loss"](X)
+
+    def loss(x):
+        return sum(np.sum(r ** 2) for r in x) + np.sum(np.stack([np.sin(r) for r in x]))
+
+    assert value == pytest.approx(loss(X), rel=1e-12)
+    assert np.allclose(g, numerical_jacobian(loss, [X], 0), rtol=1e-6, atol=1e-8)
