@@ -354,6 +354,8 @@ def _method(ctx: Context, e: ast.Call, hint: str):
     func = e.func
     if not isinstance(func, ast.Attribute):
         raise ctx.fail("only functions and array methods can be called", e)
+    if func.attr == "item":
+        return arrays.item(ctx, e, hint)
     if func.attr not in METHODS:
         close = difflib.get_close_matches(func.attr, sorted(METHODS), n=1, cutoff=0.75)
         raise ctx.fail(f"method `.{func.attr}()` is not supported", func,

@@ -54,14 +54,35 @@ def asarray_over_a_constant(x):
 
 def comprehension_over_a_list_still_unrolled(x):
     return np.sum(np.array([np.sum(r) for r in [x[0], x[1]]]) ** 2)
+
+
+def item_of_an_element(v):
+    return v[0].item() * np.sum(v)
+
+
+def item_of_a_total(v):
+    return np.sum(v ** 2).item()
+
+
+def item_of_a_slice(v):
+    return v[1:2].item() * np.sum(np.sin(v))
+
+
+def item_at_indices(v):
+    return v.item(3) ** 2 + v.reshape(1, 5).item(0, 2) * v.item(-1)
 """
 
 ROW_PROGRAMS = ["sum_of_rows", "sum_of_columns_with_start", "sum_with_condition",
                 "sum_of_list_comprehension", "array_of_row_sums", "stack_of_rows",
                 "asarray_over_a_constant", "comprehension_over_a_list_still_unrolled"]
 
+#: (program, whether numba compiles its gradient)
+ITEM_PROGRAMS = [("item_of_an_element", False), ("item_of_a_total", True),
+                 ("item_of_a_slice", True), ("item_at_indices", True)]
+
 RNG = np.random.default_rng(7)
 X = RNG.normal(size=(4, 2))
+V = RNG.normal(size=5)
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +181,23 @@ def test_comprehension_over_rows_through_the_command_line(tmp_path):
 
     assert value == pytest.approx(loss(X), rel=1e-12)
     assert np.allclose(g, numerical_jacobian(loss, [X], 0), rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------- .item()
+
+
+@pytest.mark.parametrize("name, jit", ITEM_PROGRAMS)
+def test_item_is_the_element_itself(programs, name, jit):
+    check_everything(getattr(programs, name), V, jit=jit)
+
+
+def test_item_of_more_than_one_element_fails_as_numpy_does(programs, tmp_path):
+    module = load_module(tmp_path, "breadth_item", """
+def doubled(v):
+    return v.item() * 2.0
+""")
+    g = symdiff.grad(module.doubled)
+    assert g(np.ones(1)) == pytest.approx(np.array([2.0]))
+    assert g(1.5) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="size 3"):
+        g(np.ones(3))
