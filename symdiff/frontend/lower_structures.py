@@ -24,6 +24,7 @@ from . import lower_containers as C
 from . import entry_sharing
 from . import lower_memory as memory
 from . import lower_objects as O
+from . import module_objects
 from . import lower_row_loops as row_loops
 from . import lower_inline as inline
 from . import discover
@@ -187,7 +188,8 @@ def _touches(src, env, e: ast.expr) -> bool:
     for n in ast.walk(e):
         if isinstance(n, ast.Name) and isinstance(env.get(n.id), (Dict, Tup, Obj, Closure, Bound)):
             return True
-        if isinstance(n, ast.Name) and n.id not in env and n.id in src.scope.classes:
+        if isinstance(n, ast.Name) and n.id not in env and (
+                n.id in src.scope.classes or module_objects.names_one(src, n.id)):
             return True
         if isinstance(n, (ast.Dict, ast.List, ast.ListComp, ast.DictComp, ast.Lambda,
                           ast.GeneratorExp)):

@@ -201,3 +201,116 @@ def doubled(v):
     assert g(1.5) == pytest.approx(2.0)
     with pytest.raises(ValueError, match="size 3"):
         g(np.ones(3))
+
+
+# ---------------------------------------------------------------- module-level objects
+
+OBJECTS = """
+import numpy as np
+
+
+class Settings:
+    lam = 0.3
+
+
+class Scaled:
+    def __init__(self, scale):
+        self.scale = scale
+
+
+settings = Settings()
+scaled = Scaled(1.5)
+
+
+def penalized(x):
+    return settings.lam * np.sum(x ** 2) + scaled.scale * np.sum(np.sin(x))
+"""
+
+
+def test_module_level_object_attributes_are_read(tmp_path):
+    module = load_module(tmp_path, "breadth_objects", OBJECTS)
+    check_everything(module.penalized, V)
+
+
+def test_module_level_object_changed_between_calls_is_followed(tmp_path):
+    module = load_module(tmp_path, "breadth_objects_changed", OBJECTS)
+    g = symdiff.grad(module.penalized)
+    before = g(V)
+    module.Settings.lam = 2.0                 # the class attribute
+    assert np.allclose(g(V), numerical_jacobian(module.penalized, [V], 0), rtol=1e-6)
+    module.settings.lam = -1.0                # now an attribute of the instance
+    assert np.allclose(g(V), numerical_jacobian(module.penalized, [V], 0), rtol=1e-6)
+    module.scaled.scale = 0.25
+    after = g(V)
+    assert np.allclose(after, numerical_jacobian(module.penalized, [V], 0), rtol=1e-6)
+    assert not np.allclose(before, after)
+
+
+CLI_OBJECTS = """
+import numpy as np
+
+K = 2.0
+
+
+class Config:
+    scale = 0.5
+
+    def __init__(self, lam, power=2):
+        self.lam = lam * K
+        self.power = power
+
+
+cfg = Config(0.3, power=3)
+
+
+def helper(x):
+    return cfg.scale * np.sum(x ** cfg.power)
+
+
+def loss(x):
+    return cfg.lam * np.sum(x ** 2) + helper(x)
+"""
+
+
+def test_module_level_object_through_the_command_line(tmp_path):
+    namespace = compiled_by_cli(tmp_path, CLI_OBJECTS)
+    module = load_module(tmp_path, "breadth_cli_objects", CLI_OBJECTS)
+    value, g = namespace["value_and_grad_loss"](V)
+    assert value == pytest.approx(module.loss(V), rel=1e-12)
+    assert np.allclose(g, numerical_jacobian(module.loss, [V], 0), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("change, line, words", [
+    ("cfg.lam = 0.5", 12, "has `.lam` assigned"),
+    ("setattr(cfg, 'lam', 0.5)", 12, "is changed by setattr"),
+    ("def reset():\n    global cfg\n    cfg = 0", 13, "is also bound by `global cfg` in reset"),
+    ("cfg = Config()", 12, "is bound again"),
+])
+def test_module_level_object_the_file_changes_is_refused(tmp_path, change, line, words):
+    import subprocess
+    import sys
+    path = tmp_path / "model.py"
+    path.write_text("import numpy as np\n\n\nclass Config:\n    def __init__(self):\n"
+                    "        self.lam = 0.3\n\n\ncfg = Config()\n\n\n" + change + "\n\n\n"
+                    "def loss(x):\n    return cfg.lam * np.sum(x ** 2)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "symdiff", "compile", str(path), "-f", "loss"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert f"{words} (line {line})" in done.stderr
+    assert "model.py:" in done.stderr and "^" in done.stderr
+    assert "cfg.lam * np.sum" in done.stderr
+
+
+def test_module_level_object_with_a_method_that_changes_it_is_refused(tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / "model.py"
+    path.write_text("import numpy as np\n\n\nclass Config:\n    def __init__(self):\n"
+                    "        self.lam = 0.3\n\n    def bump(self):\n        self.lam *= 2\n\n\n"
+                    "cfg = Config()\n\n\ndef loss(x):\n    return cfg.lam * np.sum(x ** 2)\n",
+                    encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "symdiff", "compile", str(path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "a method, `bump`, that assigns `self.lam`" in done.stderr
+    assert "model.py:16:12" in done.stderr
