@@ -19,6 +19,7 @@ import ast
 
 from ..errors import SymdiffError
 from ..ir import TMP, Const, Var
+from . import callees
 from . import custom_rules
 from . import lower_containers as C
 from . import entry_sharing
@@ -93,6 +94,8 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
     if isinstance(e, ast.Subscript) and not (isinstance(e.value, ast.Attribute)
                                              and e.value.attr == "shape"):
         return _subscript(site, e, hint)
+    if isinstance(e, ast.Attribute) and O.of_a_class(site, e):       # Cls.K
+        return O.class_attribute(site, src.scope.class_info(e.value.id), e.attr, e)
     if isinstance(e, ast.Attribute) and not _module_path(src, env, e):
         base = site.lower(e.value)
         if isinstance(base, Obj):
@@ -264,9 +267,11 @@ def _call(site, e: ast.Call, hint):
     if isinstance(func, ast.Name) and func.id not in env and func.id in scope.classes:
         args, keywords = _arguments(site, e)
         return O.instantiate(site, scope.class_info(func.id), args, keywords, e)
-    if _is_partial(site, func):
+    if callees.is_partial(site, func):
         args, keywords = _arguments(site, e)
         return O.partial(site, args, keywords, e)
+    if O.of_a_class(site, func):                     # Cls.static_method(x), Cls.make(...)
+        return _call_value(site, O.class_method(site, func, e), e, func, hint)
     if isinstance(func, ast.Name) and func.id not in env and func.id in ("len", "sum", "list",
                                                                          "tuple", "dict", "zip",
                                                                          "enumerate", "range",
@@ -288,7 +293,7 @@ def _call(site, e: ast.Call, hint):
     if isinstance(func, ast.Name) and func.id in scope.functions and func.id not in env \
             and (e.keywords or any(isinstance(a, ast.Starred) for a in e.args)):
         return _call_value(site, Closure(scope.function(func.id)), e, func, hint)
-    user = _user_function(site, func)
+    user = callees.user_function(site, func)
     if user is not None:
         return _call_value(site, user, e, func, hint)
     custom = custom_rules.module_attribute(site.src.scope, site.env, func)
@@ -310,37 +315,11 @@ def _call(site, e: ast.Call, hint):
     return NOT_MINE
 
 
-def _user_function(site, func):
-    """``helpers.loss(...)`` where ``helpers`` is a user's module (not a library): its
-    function, read like a helper's."""
-    import sys
-    import types
-    from .parse import _in_a_library, _symdiff_function, source_of
-    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-            and func.value.id not in site.env and site.src.scope.live is not None):
-        return None
-    module = sys.modules.get(site.src.scope.other_modules.get(func.value.id, ""))
-    fn = getattr(module, func.attr, None) if module is not None else None
-    if not isinstance(fn, types.FunctionType) or _in_a_library(fn) or _symdiff_function(fn) \
-            or (fn.__module__ or "").partition(".")[0] == "symdiff":
-        return None                      # symdiff's own functions are lowered by their meaning
-    return Closure(source_of(fn))
-
-
 def _operand_replaced(site, func: ast.Attribute, base):
     from . import lower as L
     name = L._bind_hidden(site.env, base, func.value)
     operand = ast.copy_location(ast.Name(name, ast.Load()), func.value)
     return ast.copy_location(ast.Attribute(operand, func.attr, ast.Load()), func)
-
-
-def _is_partial(site, func) -> bool:
-    scope = site.src.scope
-    if isinstance(func, ast.Name) and func.id not in site.env:
-        return scope.imported.get(func.id) == ("functools", "partial") or \
-            scope.other_modules.get(func.id) == "functools.partial"
-    return isinstance(func, ast.Attribute) and func.attr == "partial" and \
-        isinstance(func.value, ast.Name) and scope.other_modules.get(func.value.id) == "functools"
 
 
 def _arguments(site, e: ast.Call):

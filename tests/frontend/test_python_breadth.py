@@ -314,3 +314,75 @@ def test_module_level_object_with_a_method_that_changes_it_is_refused(tmp_path):
     assert done.returncode == 1
     assert "a method, `bump`, that assigns `self.lam`" in done.stderr
     assert "model.py:16:12" in done.stderr
+
+
+# ---------------------------------------------------------------- static and class methods
+
+METHODS = """
+import numpy as np
+
+
+class Ops:
+    k = 2.0
+
+    def __init__(self):
+        self.k = 10.0                       # shadows Ops.k on the object, not for cls.k
+
+    @staticmethod
+    def doubled(x):
+        return x * 2
+
+    @classmethod
+    def scaled(cls, x):
+        return cls.k * cls.doubled(x)
+
+    def both(self, x):
+        return self.doubled(x) * self.k + self.scaled(x)
+
+
+def static_through_the_class(v):
+    return np.sum(Ops.doubled(v) ** 2)
+
+
+def classmethod_through_the_class(v):
+    return np.sum(np.sin(Ops.scaled(v))) * Ops.k
+
+
+def through_an_object(v):
+    ops = Ops()
+    return np.sum(ops.both(v) ** 2) + np.sum(ops.scaled(v))
+
+
+def plain_method_through_the_class(v):
+    return np.sum(Ops.both(Ops(), v))
+"""
+
+METHOD_PROGRAMS = ["static_through_the_class", "classmethod_through_the_class",
+                   "through_an_object"]
+
+
+@pytest.fixture(scope="module")
+def methods(tmp_path_factory):
+    return load_module(tmp_path_factory.mktemp("methods"), "breadth_methods", METHODS)
+
+
+@pytest.mark.parametrize("name", METHOD_PROGRAMS)
+def test_static_and_class_methods_match_central_differences(methods, name):
+    check_everything(getattr(methods, name), V)
+
+
+@pytest.mark.parametrize("name", METHOD_PROGRAMS)
+def test_static_and_class_methods_through_the_command_line(tmp_path, methods, name):
+    namespace = compiled_by_cli(tmp_path, METHODS, "-f", name)
+    fn = getattr(methods, name)
+    value, g = namespace[f"value_and_grad_{name}"](V)
+    assert value == pytest.approx(fn(V), rel=1e-12)
+    assert np.allclose(g, numerical_jacobian(fn, [V], 0), rtol=1e-6, atol=1e-8)
+
+
+def test_plain_method_through_the_class_is_refused(methods):
+    with pytest.raises(symdiff.SymdiffError) as info:
+        symdiff.grad(methods.plain_method_through_the_class)(V)
+    err = info.value
+    assert "`Ops.both` is a method of its objects" in err.message
+    assert err.loc is not None and err.loc.line == 37 and "obj.both" in err.hint
