@@ -10,6 +10,11 @@ what the loop keeps:
     np.array([np.sum(r) for r in x])    stacked: the first row's value fixes the shape,
     np.stack([r * w for r in x])        then stacked[k] = ... for the other rows
 
+``map(f, xs)`` is read as ``[f(item) for item in xs]`` (``mapped``), so it is unrolled over
+a list and becomes a loop over an array's rows in ``sum(map(f, x))``; NumPy does not
+iterate a map object (``np.array(map(...))`` is an object array), so a NumPy call given
+one is refused.
+
 A condition (``if c``) is kept in a summing loop; a stacking one is refused, since the
 number of rows it keeps is known only at run time. The comprehension's names do not
 leak out of it, as in Python.
@@ -34,7 +39,7 @@ STACKING = {"numpy.array", "numpy.asarray", "numpy.stack"}
 def consumed(site, e: ast.expr, hint: str):
     """``sum(... for r in x)``, ``np.array([... for r in x])``, ``np.stack(...)`` with ``x``
     an array: the loop's value; NOT_MINE for every other expression."""
-    comp = _comprehension_argument(site, e)
+    e, comp = _comprehension_argument(site, e)
     if comp is None:
         return NOT_MINE
     gen = comp.generators[0]
@@ -47,22 +52,50 @@ def consumed(site, e: ast.expr, hint: str):
     return _stacked(site, e, comp, rows)
 
 
-def _comprehension_argument(site, e: ast.expr):
-    if not (isinstance(e, ast.Call) and len(e.args) >= 1
-            and isinstance(e.args[0], (ast.ListComp, ast.GeneratorExp))):
+def mapped(site, e: ast.expr) -> ast.ListComp | None:
+    """``map(f, xs)`` as ``[f(item) for item in xs]`` (``map(f, xs, ys)`` over
+    ``zip(xs, ys)``), or None when ``e`` is no call of the builtin map."""
+    if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id == "map"
+            and e.func.id not in site.env and e.func.id not in site.src.scope.functions
+            and len(e.args) >= 2 and not e.keywords
+            and not any(isinstance(a, ast.Starred) for a in e.args)):
         return None
+    w = _Writer(site, e)
+    items = [w.fresh("item") for _ in e.args[1:]]
+    w.made.clear()                        # the comprehension's own names: it unbinds them
+    sequence = e.args[1] if len(items) == 1 else w.name_call("zip", *e.args[1:])
+    target = w.store(items[0]) if len(items) == 1 else \
+        w.at(ast.Tuple([w.store(n) for n in items], ast.Store()))
+    element = w.call(e.args[0], *[w.load(n) for n in items])
+    return w.at(ast.ListComp(element, [ast.comprehension(target, sequence, [], 0)]))
+
+
+def _comprehension_argument(site, e: ast.expr):
+    """(the call, its comprehension) for ``sum(<comprehension>)`` and the stacking calls,
+    ``map(...)`` read as a comprehension; (e, None) for every other expression."""
+    if not isinstance(e, ast.Call):
+        return e, None
+    name = callee(site.src, site.env, e.func)
+    mapping = next((a for a in [*e.args, *(k.value for k in e.keywords)]
+                    if mapped(site, a) is not None), None)
+    if mapping is not None and (name or "").startswith("numpy."):
+        raise site.fail(f"np.{name[6:]} does not iterate a map object as it does a list",
+                        mapping, "make it a list: list(map(f, xs))")
+    comp = mapped(site, e.args[0]) if e.args and name in SUMMING else None
+    if comp is not None:
+        e = ast.copy_location(ast.Call(e.func, [comp, *e.args[1:]], e.keywords), e)
+    if not (e.args and isinstance(e.args[0], (ast.ListComp, ast.GeneratorExp))):
+        return e, None
     comp = e.args[0]
     if len(comp.generators) != 1 or comp.generators[0].is_async:
-        return None
+        return e, None
     it = comp.generators[0].iter
     if isinstance(it, ast.Name) and it.id.startswith("<"):   # already lowered once, below
-        return None
-    name = callee(site.src, site.env, e.func)
-    if name in SUMMING and len(e.args) <= 2 and not e.keywords:
-        return comp
-    if name in STACKING and len(e.args) == 1 and not e.keywords:
-        return comp
-    return None
+        return e, None
+    if name in SUMMING and len(e.args) <= 2 and not e.keywords or \
+            name in STACKING and len(e.args) == 1 and not e.keywords:
+        return e, comp
+    return e, None
 
 
 def _is_array(value) -> bool:
@@ -149,7 +182,7 @@ def _summed(site, e: ast.Call, comp, rows):
     """``total = start; for k in range(len(x)): r = x[k]; if c: total = total + elt``."""
     w = _Writer(site, comp)
     data = site.hidden(rows, comp.generators[0].iter)
-    start = site.lower(e.args[1]) if len(e.args) == 2 else Const(0)
+    start = site.lower(e.args[1]) if len(e.args) == 2 else Const(0.0)   # one type in the loop
     total, index = w.fresh("total"), w.fresh("k")
     site.env[total] = start
     add = w.assign(w.store(total), w.at(ast.BinOp(w.load(total), ast.Add(), comp.elt)))

@@ -103,6 +103,8 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
         if isinstance(base, (Dict, Tup)):
             raise site.fail(f"`.{e.attr}` of a dict or list is only supported in a call", e)
         return _rewritten(site, e, "value", base, hint)
+    if isinstance(e, ast.Call) and row_loops.mapped(site, e) is not None:
+        return site.lower(row_loops.mapped(site, e), hint)     # map(f, xs): [f(x) for x in xs]
     if isinstance(e, ast.Call):
         value = row_loops.consumed(site, e, hint)
         return _call(site, e, hint) if value is row_loops.NOT_MINE else value

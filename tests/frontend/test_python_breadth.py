@@ -386,3 +386,65 @@ def test_plain_method_through_the_class_is_refused(methods):
     err = info.value
     assert "`Ops.both` is a method of its objects" in err.message
     assert err.loc is not None and err.loc.line == 37 and "obj.both" in err.hint
+
+
+# ---------------------------------------------------------------- map
+
+MAPS = """
+import numpy as np
+
+
+def squared(t):
+    return t * t
+
+
+def map_of_a_numpy_function(v):
+    return sum(map(np.sin, [v[0], v[1]]))
+
+
+def map_of_a_helper(v):
+    return np.sum(np.array(list(map(squared, [v[0], v[2], v[4]]))))
+
+
+def map_of_a_lambda_over_two_lists(v):
+    return sum(map(lambda a, b: a * b, [v[0], v[1]], [v[2], v[3]]))
+
+
+def map_over_rows(v):
+    x = v.reshape(5, 1)
+    return sum(map(np.sum, x ** 2)) * np.sum(np.stack(list(map(np.tanh, [v, v * 2]))))
+
+
+def map_given_to_numpy(v):
+    return np.sum(np.stack(map(np.cos, [v, v])))
+"""
+
+MAP_PROGRAMS = ["map_of_a_numpy_function", "map_of_a_helper", "map_of_a_lambda_over_two_lists",
+                "map_over_rows"]
+
+
+@pytest.fixture(scope="module")
+def maps(tmp_path_factory):
+    return load_module(tmp_path_factory.mktemp("maps"), "breadth_maps", MAPS)
+
+
+@pytest.mark.parametrize("name", MAP_PROGRAMS)
+def test_map_is_a_comprehension(maps, name):
+    check_everything(getattr(maps, name), V)
+
+
+def test_map_through_the_command_line(tmp_path, maps):
+    namespace = compiled_by_cli(tmp_path, MAPS, "-f", "map_over_rows", "-f", "map_of_a_helper")
+    for name in ("map_over_rows", "map_of_a_helper"):
+        fn = getattr(maps, name)
+        value, g = namespace[f"value_and_grad_{name}"](V)
+        assert value == pytest.approx(fn(V), rel=1e-12)
+        assert np.allclose(g, numerical_jacobian(fn, [V], 0), rtol=1e-6, atol=1e-8)
+
+
+def test_map_given_to_numpy_is_refused(maps):
+    with pytest.raises(symdiff.SymdiffError) as info:
+        symdiff.grad(maps.map_given_to_numpy)(V)
+    err = info.value
+    assert "does not iterate a map object" in err.message and "list(map(" in err.hint
+    assert err.loc is not None and err.loc.line == 27
