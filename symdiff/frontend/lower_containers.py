@@ -26,6 +26,7 @@ from ..ir import TMP, Const, Var
 from .desugar import IterationRead
 from .env import CONTAINERS, Closure, Dict, Obj, Tup
 from . import discover
+from . import list_order
 
 #: At most this many iterations are unrolled (each is a copy of the body in the IR).
 UNROLL_LIMIT = 1000
@@ -271,6 +272,9 @@ def method(site: Site, base, base_ast: ast.expr, name: str, args: list, e: ast.C
             return _changed(site, base_ast, base, Tup(tuple(items), "list"), value, e)
         if name == "copy" and not args:
             return Tup(base.items, base.kind)
+        if name in ("sort", "reverse", "remove") and base.kind == "list":
+            return list_order.method(site, base, name, args, e, lambda new, result: _changed(
+                site, base_ast, base, new, result, e))
     kind = "dict" if isinstance(base, Dict) else "list"
     raise site.fail(f"`.{name}()` of a {kind} is not supported here", e.func,
                     "use append, extend, insert, pop, items, keys, values, get or update "

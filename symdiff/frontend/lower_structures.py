@@ -22,6 +22,7 @@ from ..ir import TMP, Const, Var
 from . import callees
 from . import custom_rules
 from . import lower_containers as C
+from . import list_order
 from . import entry_sharing
 from . import lower_memory as memory
 from . import lower_objects as O
@@ -279,7 +280,7 @@ def _call(site, e: ast.Call, hint):
                                                                          "enumerate", "range",
                                                                          "reversed", "max",
                                                                          "min", "isinstance",
-                                                                         "str"):
+                                                                         "str", "sorted"):
         return _builtin(site, e, func.id, hint)
     if isinstance(func, ast.Name) and func.id in env or isinstance(func, (ast.Call, ast.Subscript,
                                                                           ast.Lambda)):
@@ -351,6 +352,8 @@ def _builtin(site, e: ast.Call, name: str, hint):
         raise site.fail("isinstance is not supported in a differentiated function", e,
                         "branch outside the function, or pass the choice as an argument")
     args, keywords = _arguments(site, e)
+    if name == "sorted":
+        return list_order.sorted_call(site, args, keywords, e)
     value = None if keywords else C.builtin(site, name, args, e)
     if value is not None:
         return value

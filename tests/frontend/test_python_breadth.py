@@ -448,3 +448,85 @@ def test_map_given_to_numpy_is_refused(maps):
     err = info.value
     assert "does not iterate a map object" in err.message and "list(map(" in err.hint
     assert err.loc is not None and err.loc.line == 27
+
+
+# ---------------------------------------------------------------- sorted and list methods
+
+ORDERS = """
+import numpy as np
+
+
+def smallest_two(v):
+    return sum(sorted([v[0], v[1], v[2]])[:2])
+
+
+def sorted_largest_first(v):
+    ranked = sorted([v[0], np.sin(v[1]), v[2] * 2, v[3], v[4]], reverse=True)
+    return ranked[0] * 3 + ranked[1] * 2 + ranked[4]
+
+
+def sort_in_place(v):
+    xs = [v[0], v[1], v[2] * 2, v[3]]
+    xs.sort(reverse=True)
+    return xs[0] * 3 + xs[1] * 2 + xs[3]
+
+
+def reverse_in_place(v):
+    xs = [v[0], v[1]]
+    xs.reverse()
+    return xs[0] * 2 + xs[1]
+
+
+def remove_a_known_item(v):
+    a, b, c = v[0], v[1], v[2]
+    xs = [a, b, c]
+    xs.remove(a)
+    return xs[0] * 2 + xs[1] + sum(sorted([3.0, 1.0, 2.0])[:1])
+
+
+def remove_decided_by_values(v):
+    xs = [v[0], v[1], v[2]]
+    xs.remove(v[1])
+    return xs[0]
+
+
+def sorted_arrays(v):
+    return np.sum(sorted([v, v * 2])[0])
+
+
+def sorted_with_a_key(v):
+    return sorted([v[0], v[1]], key=lambda t: -t)[0]
+"""
+
+ORDER_PROGRAMS = ["smallest_two", "sorted_largest_first", "sort_in_place", "reverse_in_place",
+                  "remove_a_known_item"]
+
+
+@pytest.fixture(scope="module")
+def orders(tmp_path_factory):
+    return load_module(tmp_path_factory.mktemp("orders"), "breadth_orders", ORDERS)
+
+
+@pytest.mark.parametrize("name", ORDER_PROGRAMS)
+def test_sorting_routes_the_gradient_through_the_order(orders, name):
+    check_everything(getattr(orders, name), V)
+
+
+def test_sorting_through_the_command_line(tmp_path, orders):
+    namespace = compiled_by_cli(tmp_path, ORDERS, "-f", "sorted_largest_first")
+    value, g = namespace["value_and_grad_sorted_largest_first"](V)
+    assert value == pytest.approx(orders.sorted_largest_first(V), rel=1e-12)
+    assert np.allclose(g, numerical_jacobian(orders.sorted_largest_first, [V], 0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, line, words", [
+    ("remove_decided_by_values", 35, "depends on values known only at run time"),
+    ("sorted_arrays", 40, "sorted(...) orders numbers"),
+    ("sorted_with_a_key", 44, "key= is not supported"),
+])
+def test_orders_that_cannot_be_decided_are_refused(orders, name, line, words):
+    with pytest.raises(symdiff.SymdiffError) as info:
+        symdiff.grad(getattr(orders, name))(V)
+    err = info.value
+    assert words in err.message
+    assert err.loc is not None and err.loc.line == line
