@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 
+from .env import Closure
 from .parse import BUILTINS, FunctionSource
 
 
@@ -51,4 +52,30 @@ def callee(src: FunctionSource, env, func: ast.expr) -> str | None:
     return None
 
 
-__all__ = ["callee", "module_attr"]
+__all__ = ["callee", "is_partial", "module_attr", "user_function"]
+
+
+def user_function(site, func):
+    """``helpers.loss(...)`` where ``helpers`` is a user's module (not a library): its
+    function, read like a helper's."""
+    import sys
+    import types
+    from .parse import _in_a_library, _symdiff_function, source_of
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            and func.value.id not in site.env and site.src.scope.live is not None):
+        return None
+    module = sys.modules.get(site.src.scope.other_modules.get(func.value.id, ""))
+    fn = getattr(module, func.attr, None) if module is not None else None
+    if not isinstance(fn, types.FunctionType) or _in_a_library(fn) or _symdiff_function(fn) \
+            or (fn.__module__ or "").partition(".")[0] == "symdiff":
+        return None                      # symdiff's own functions are lowered by their meaning
+    return Closure(source_of(fn))
+
+
+def is_partial(site, func) -> bool:
+    scope = site.src.scope
+    if isinstance(func, ast.Name) and func.id not in site.env:
+        return scope.imported.get(func.id) == ("functools", "partial") or \
+            scope.other_modules.get(func.id) == "functools.partial"
+    return isinstance(func, ast.Attribute) and func.attr == "partial" and \
+        isinstance(func.value, ast.Name) and scope.other_modules.get(func.value.id) == "functools"

@@ -65,10 +65,12 @@ class Dict:
 @dataclass(frozen=True)
 class Obj:
     """An instance of a user's class: ``cls`` finds its methods (``objects.ClassInfo``),
-    ``attrs`` holds its attributes."""
+    ``attrs`` holds its attributes. ``of_class``: the class itself, the ``cls`` of a
+    classmethod (its attributes are the class's; it is not called nor assigned to)."""
 
     cls: Any
     attrs: Dict = field(default_factory=lambda: Dict((), ()))
+    of_class: bool = False
 
 
 @dataclass(frozen=True)

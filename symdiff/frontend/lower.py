@@ -21,6 +21,7 @@ from . import lower_static as static
 from . import alias_flow as flow
 from . import lower_memory as memory
 from . import received_arrays
+from . import module_objects
 from ..errors import Loc, SymdiffError
 from .desugar import desugar
 from ..util.deep import deep
@@ -498,7 +499,8 @@ def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
         return Helper(name)
     if name in scope.imported:
         return Module("imported:" + name)
-    read = static.module_input(b, src, name) or received_arrays.receive(b, src, name, e)
+    read = static.module_input(b, src, name) or received_arrays.receive(b, src, name, e) or \
+        module_objects.instance(b, src, name, e)
     if read is not None:
         return read
     static.refuse_module_array(src, name, src.loc(e))

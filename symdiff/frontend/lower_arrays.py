@@ -5,6 +5,9 @@
         a float dtype keeps the array and passes the gradient through; an int or bool
         dtype is a step (its gradient is zero almost everywhere): refused when a
         differentiated value goes through it (``reverse.refuse_steps``, in both modes).
+    x.item(), x.item(k), x.item(i, j)
+        the one element of a size-1 x (x reshaped to ()), the k-th element of x.ravel(),
+        x[i, j]: the element itself, its gradient flowing back to where it was read
 """
 from __future__ import annotations
 
@@ -171,3 +174,25 @@ def norm(ctx, e: ast.Call, hint: str, x, order, axis, keepdims: bool):
     if axes is not None and len(axes) == 2 and order in (2, -2, "nuc"):
         return lower_matrix_norm(ctx, x, order, axes, keepdims, hint)
     return ctx.emit("norm", [x], hint, ord=order, axis=axis, keepdims=keepdims)
+
+
+def item(ctx, e: ast.Call, hint: str):
+    """``x.item()`` is x reshaped to ``()`` (which, like item, fails unless x holds one
+    element); ``x.item(k)`` reads ``x.ravel()[k]``, ``x.item(i, j)`` reads ``x[i, j]``."""
+    if e.keywords or any(isinstance(a, ast.Starred) for a in e.args):
+        raise ctx.fail(".item takes positional indices only", e, "write x.item() or x[i, j]")
+    base = e.func.value
+    if not e.args:
+        call = ast.Call(ast.Attribute(base, "reshape", ast.Load()), [ast.Tuple([], ast.Load())],
+                        [])
+        return ctx.lower(_located(call, e), hint)
+    if len(e.args) == 1:
+        base = _located(ast.Call(ast.Attribute(base, "ravel", ast.Load()), [], []), e)
+        index = e.args[0]
+    else:
+        index = _located(ast.Tuple(list(e.args), ast.Load()), e)
+    return ctx.lower(_located(ast.Subscript(base, index, ast.Load()), e), hint)
+
+
+def _located(node: ast.expr, like: ast.AST) -> ast.expr:
+    return ast.fix_missing_locations(ast.copy_location(node, like))

@@ -394,6 +394,8 @@ def _method(ctx: Context, e: ast.Call, hint: str):
     func = e.func
     if not isinstance(func, ast.Attribute):
         raise ctx.fail("only functions and array methods can be called", e)
+    if func.attr == "item":
+        return arrays.item(ctx, e, hint)
     x = ctx.lower(func.value)
     if isinstance(x, complex_.Pair):
         args, keywords = _arguments(ctx, e)

@@ -26,6 +26,7 @@ from ..ir import TMP, Const, Var
 from .desugar import IterationRead
 from .env import CONTAINERS, Closure, Dict, Obj, Tup
 from . import discover
+from . import list_order
 
 #: At most this many iterations are unrolled (each is a copy of the body in the IR).
 UNROLL_LIMIT = 1000
@@ -271,6 +272,9 @@ def method(site: Site, base, base_ast: ast.expr, name: str, args: list, e: ast.C
             return _changed(site, base_ast, base, Tup(tuple(items), "list"), value, e)
         if name == "copy" and not args:
             return Tup(base.items, base.kind)
+        if name in ("sort", "reverse", "remove") and base.kind == "list":
+            return list_order.method(site, base, name, args, e, lambda new, result: _changed(
+                site, base_ast, base, new, result, e))
     kind = "dict" if isinstance(base, Dict) else "list"
     raise site.fail(f"`.{name}()` of a {kind} is not supported here", e.func,
                     "use append, extend, insert, pop, items, keys, values, get or update "
@@ -366,9 +370,10 @@ def _items(site: Site, it: ast.expr, env, comp: ast.expr) -> tuple:
         return tuple(Const(k) for k in range(*[v.value for v in bounds]))
     value = site.lower(it, env=env)
     if isinstance(value, Var):
-        raise site.fail(f"a {word} over an array is not supported", comp,
-                        "use an array operation (broadcasting, np.sum(..., axis=...)), or loop "
-                        "over range(len(x)) with constant length")
+        raise site.fail(f"a {word} over an array is supported only as the argument of "
+                        "sum(...), np.array(...), np.asarray(...) or np.stack(...)", comp,
+                        "keep the rows in an array: np.stack([... for r in x]) is a loop over "
+                        "them; or use an array operation (broadcasting, np.sum(..., axis=...))")
     return iterate(site, value, it)
 
 

@@ -86,16 +86,18 @@ class ClassInfo:
                 return None
             if isinstance(found, staticmethod):
                 return source_of(found.__func__), False
+            if isinstance(found, classmethod):
+                return source_of(found.__func__), CLASS
             if isinstance(found, types.FunctionType):
                 return source_of(found), True
             return ("attribute", found)
         for stmt in self.node.body:
             if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
-                static = any(isinstance(d, ast.Name) and d.id == "staticmethod"
-                             for d in stmt.decorator_list)
+                calling = {d.id for d in stmt.decorator_list if isinstance(d, ast.Name)}
                 plain = FunctionSource(stmt.name, _undecorated(stmt), self.file, self.lines, 0,
                                        self.scope)
-                return plain, not static
+                return plain, False if "staticmethod" in calling else \
+                    CLASS if "classmethod" in calling else True
             if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
                                                     for t in stmt.targets):
                 try:
@@ -112,6 +114,8 @@ class ClassInfo:
 
 #: Decorators of a method that say how it is called, not what it computes.
 CALLING = {"staticmethod", "classmethod"}
+#: How a classmethod takes its first parameter (a method takes self: True; static: False)
+CLASS = "class"
 
 
 def _static_attribute(cls: type, name: str):
@@ -152,8 +156,36 @@ def attribute(site, obj: Obj, name: str, at: ast.AST):
     return Bound(obj, name)
 
 
+def of_a_class(site, e: ast.expr) -> bool:
+    """``Cls.name``, ``Cls`` a class of the user's module (not a local name)."""
+    return isinstance(e, ast.Attribute) and isinstance(e.value, ast.Name) and \
+        e.value.id not in site.env and e.value.id in site.src.scope.classes
+
+
+def class_method(site, func: ast.Attribute, e: ast.Call) -> Closure:
+    """The function ``Cls.name(...)`` calls: a staticmethod, or a classmethod given the
+    class."""
+    callee = class_attribute(site, site.src.scope.class_info(func.value.id), func.attr, func)
+    if not isinstance(callee, Closure):
+        raise site.fail(f"`{func.value.id}.{func.attr}` is not a method", e)
+    return callee
+
+
+def class_attribute(site, info: ClassInfo, name: str, at: ast.AST):
+    """``Cls.name`` read through the class: a class attribute, a staticmethod, or a
+    classmethod given the class; a plain method is refused (it would need its object)."""
+    found = info.looked_up(site, name)
+    if found is not None and found[0] != "attribute":
+        fsrc, takes = found
+        if takes is True:
+            raise site.fail(f"`{info.name}.{name}` is a method of its objects, called here "
+                            "through the class", at, f"call it on an object: obj.{name}(...)")
+        return Closure(fsrc, given=(Obj(info, of_class=True),) if takes == CLASS else ())
+    return attribute(site, Obj(info, of_class=True), name, at)
+
+
 def set_attribute(site, obj, name: str, value, at: ast.AST) -> Obj:
-    if not isinstance(obj, Obj):
+    if not isinstance(obj, Obj) or obj.of_class:
         raise site.fail("only attributes of objects made of a user's class can be assigned",
                         at, "assign to a local name instead")
     return Obj(obj.cls, obj.attrs.with_item(name, value))
@@ -191,6 +223,9 @@ def call(site, callee, args: list, keywords: dict, e: ast.Call, hint: str):
                                 {**dict(callee.keywords), **keywords}, hint, e,
                                 dict(callee.captured), False, len(callee.given))
         return result, None
+    if isinstance(callee, Obj) and callee.of_class:
+        raise site.fail(f"making a `{callee.cls.name}` in one of its classmethods is not "
+                        "supported", e, f"call {callee.cls.name}(...) in the function itself")
     if isinstance(callee, Obj):
         callee = Bound(callee, "__call__")
         if callee.obj.cls.looked_up(site, "__call__") is None:
@@ -201,9 +236,15 @@ def call(site, callee, args: list, keywords: dict, e: ast.Call, hint: str):
         if found is None or found[0] == "attribute":
             raise site.fail(f"`{callee.obj.cls.name}.{callee.name}` is not a method", e)
         fsrc, takes_self = found
-        if not takes_self:
-            result, _ = site.inline(fsrc, list(args), keywords, hint, e, {}, False)
+        if not takes_self or takes_self == CLASS:     # a staticmethod, a classmethod
+            given = [Obj(callee.obj.cls, of_class=True)] if takes_self == CLASS else []
+            result, _ = site.inline(fsrc, given + list(args), keywords, hint, e, {}, False,
+                                    len(given))
             return result, None
+        if callee.obj.of_class:
+            raise site.fail(f"`{callee.obj.cls.name}.{callee.name}` is a method of its objects, "
+                            "called here through the class", e,
+                            f"call it on an object: obj.{callee.name}(...)")
         result, after = site.inline(fsrc, [callee.obj] + list(args), keywords, hint, e, {},
                                     True, 1)          # the object it changes comes back
         return result, after if after is not callee.obj and after != callee.obj else None

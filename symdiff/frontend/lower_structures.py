@@ -19,11 +19,15 @@ import ast
 
 from ..errors import SymdiffError
 from ..ir import TMP, Const, Var
+from . import callees
 from . import custom_rules
 from . import lower_containers as C
+from . import list_order
 from . import entry_sharing
 from . import lower_memory as memory
 from . import lower_objects as O
+from . import module_objects
+from . import lower_row_loops as row_loops
 from . import lower_inline as inline
 from . import discover
 from .lower_static import _folded, _format, _machine_constant, _number
@@ -43,6 +47,8 @@ def _site(b, src, env, loc, stack):
 
     site = C.Site(b, src, env, loc, lower, store)
     site.stack = stack
+    site.statement = lambda stmt: L._lower_statement(b, src, env, stmt, stack, None)
+    site.hidden = lambda value, at: L._bind_hidden(env, value, at)
     site.inline = lambda fsrc, args, keywords, hint, at, captured, want_self, leading=0: \
         _inline(b, src, env, fsrc, args, keywords, loc, stack, hint, at, captured, want_self,
                 leading)
@@ -89,6 +95,8 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
     if isinstance(e, ast.Subscript) and not (isinstance(e.value, ast.Attribute)
                                              and e.value.attr == "shape"):
         return _subscript(site, e, hint)
+    if isinstance(e, ast.Attribute) and O.of_a_class(site, e):       # Cls.K
+        return O.class_attribute(site, src.scope.class_info(e.value.id), e.attr, e)
     if isinstance(e, ast.Attribute) and not _module_path(src, env, e):
         base = site.lower(e.value)
         if isinstance(base, Obj):
@@ -96,8 +104,11 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
         if isinstance(base, (Dict, Tup)):
             raise site.fail(f"`.{e.attr}` of a dict or list is only supported in a call", e)
         return _rewritten(site, e, "value", base, hint)
+    if isinstance(e, ast.Call) and row_loops.mapped(site, e) is not None:
+        return site.lower(row_loops.mapped(site, e), hint)     # map(f, xs): [f(x) for x in xs]
     if isinstance(e, ast.Call):
-        return _call(site, e, hint)
+        value = row_loops.consumed(site, e, hint)
+        return _call(site, e, hint) if value is row_loops.NOT_MINE else value
     return NOT_MINE
 
 
@@ -183,7 +194,8 @@ def _touches(src, env, e: ast.expr) -> bool:
     for n in ast.walk(e):
         if isinstance(n, ast.Name) and isinstance(env.get(n.id), (Dict, Tup, Obj, Closure, Bound)):
             return True
-        if isinstance(n, ast.Name) and n.id not in env and n.id in src.scope.classes:
+        if isinstance(n, ast.Name) and n.id not in env and (
+                n.id in src.scope.classes or module_objects.names_one(src, n.id)):
             return True
         if isinstance(n, (ast.Dict, ast.List, ast.ListComp, ast.DictComp, ast.Lambda,
                           ast.GeneratorExp)):
@@ -258,15 +270,17 @@ def _call(site, e: ast.Call, hint):
     if isinstance(func, ast.Name) and func.id not in env and func.id in scope.classes:
         args, keywords = _arguments(site, e)
         return O.instantiate(site, scope.class_info(func.id), args, keywords, e)
-    if _is_partial(site, func):
+    if callees.is_partial(site, func):
         args, keywords = _arguments(site, e)
         return O.partial(site, args, keywords, e)
+    if O.of_a_class(site, func):                     # Cls.static_method(x), Cls.make(...)
+        return _call_value(site, O.class_method(site, func, e), e, func, hint)
     if isinstance(func, ast.Name) and func.id not in env and func.id in ("len", "sum", "list",
                                                                          "tuple", "dict", "zip",
                                                                          "enumerate", "range",
                                                                          "reversed", "max",
                                                                          "min", "isinstance",
-                                                                         "str"):
+                                                                         "str", "sorted"):
         return _builtin(site, e, func.id, hint)
     if isinstance(func, ast.Name) and func.id in env or isinstance(func, (ast.Call, ast.Subscript,
                                                                           ast.Lambda)):
@@ -282,7 +296,7 @@ def _call(site, e: ast.Call, hint):
     if isinstance(func, ast.Name) and func.id in scope.functions and func.id not in env \
             and (e.keywords or any(isinstance(a, ast.Starred) for a in e.args)):
         return _call_value(site, Closure(scope.function(func.id)), e, func, hint)
-    user = _user_function(site, func)
+    user = callees.user_function(site, func)
     if user is not None:
         return _call_value(site, user, e, func, hint)
     custom = custom_rules.module_attribute(site.src.scope, site.env, func)
@@ -304,37 +318,11 @@ def _call(site, e: ast.Call, hint):
     return NOT_MINE
 
 
-def _user_function(site, func):
-    """``helpers.loss(...)`` where ``helpers`` is a user's module (not a library): its
-    function, read like a helper's."""
-    import sys
-    import types
-    from .parse import _in_a_library, _symdiff_function, source_of
-    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
-            and func.value.id not in site.env and site.src.scope.live is not None):
-        return None
-    module = sys.modules.get(site.src.scope.other_modules.get(func.value.id, ""))
-    fn = getattr(module, func.attr, None) if module is not None else None
-    if not isinstance(fn, types.FunctionType) or _in_a_library(fn) or _symdiff_function(fn) \
-            or (fn.__module__ or "").partition(".")[0] == "symdiff":
-        return None                      # symdiff's own functions are lowered by their meaning
-    return Closure(source_of(fn))
-
-
 def _operand_replaced(site, func: ast.Attribute, base):
     from . import lower as L
     name = L._bind_hidden(site.env, base, func.value)
     operand = ast.copy_location(ast.Name(name, ast.Load()), func.value)
     return ast.copy_location(ast.Attribute(operand, func.attr, ast.Load()), func)
-
-
-def _is_partial(site, func) -> bool:
-    scope = site.src.scope
-    if isinstance(func, ast.Name) and func.id not in site.env:
-        return scope.imported.get(func.id) == ("functools", "partial") or \
-            scope.other_modules.get(func.id) == "functools.partial"
-    return isinstance(func, ast.Attribute) and func.attr == "partial" and \
-        isinstance(func.value, ast.Name) and scope.other_modules.get(func.value.id) == "functools"
 
 
 def _arguments(site, e: ast.Call):
@@ -364,6 +352,8 @@ def _builtin(site, e: ast.Call, name: str, hint):
         raise site.fail("isinstance is not supported in a differentiated function", e,
                         "branch outside the function, or pass the choice as an argument")
     args, keywords = _arguments(site, e)
+    if name == "sorted":
+        return list_order.sorted_call(site, args, keywords, e)
     value = None if keywords else C.builtin(site, name, args, e)
     if value is not None:
         return value

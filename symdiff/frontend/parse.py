@@ -355,7 +355,10 @@ def _user_class(cls: type) -> bool:
             isinstance(cls.__dict__.get("symdiff_function"), str):
         return False                     # symdiff's own (custom_jvp...): lowered by meaning
     init = next((v for v in vars(cls).values() if isinstance(v, types.FunctionType)), None)
-    return init is not None and not _in_a_library(init)
+    if init is None:                     # data only (``class Cfg: lam = 0.3``): its module's file
+        file = getattr(sys.modules.get(module), "__file__", None)
+        return isinstance(file, str) and not _file_in_a_library(file)
+    return not _in_a_library(init)
 
 
 def _in_a_library(fn: types.FunctionType) -> bool:

@@ -52,7 +52,7 @@ CASES = [
         """, "yield x", r"generator"),
     Case("generator-expression", """
         def f(x):
-            s = sum(v * v for v in x)
+            s = max(v * v for v in x)
             return s
         """, "(v * v for", r"generator expression"),
     Case("try", """
