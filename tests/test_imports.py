@@ -31,6 +31,7 @@ KNOWN_DEFERRED_CYCLES = [
      'symdiff.frontend.lower_inline', 'symdiff.frontend.lower_memory',
      'symdiff.frontend.lower_objects', 'symdiff.frontend.lower_row_loops',
      'symdiff.frontend.lower_static', 'symdiff.frontend.lower_structures',
+     'symdiff.frontend.lower_subscripts',
      'symdiff.frontend.module_objects',
      'symdiff.frontend.parse', 'symdiff.frontend.received_arrays',
      'symdiff.ir', 'symdiff.ir.verify', 'symdiff.primitives',
