@@ -253,7 +253,7 @@ def _load() -> None:
     if not _LOADED:
         _LOADED.append(True)
         from . import (bookkeeping, compositions, constructors, custom,  # noqa: F401
-                       differences, einsum, ew, fft, indexing, internal, linalg,
+                       diagonals, differences, einsum, ew, fft, indexing, internal, linalg,
                        linalg_dense, linalg_eigen, linalg_pinv, linalg_qr, linalg_svd,
                        manipulation, move_functions, moves,
                        products, quantiles, reductions, scipy_linalg, scipy_special,
