@@ -1,4 +1,5 @@
-"""More NumPy breadth: np.diagonal / np.trace with offset and axes. One table of (call,
+"""More NumPy breadth: np.diagonal / np.trace with offset and axes; np.percentile and
+np.quantile of a list of q. One table of (call,
 inputs), each case checked by ``breadth_support.check_case`` (value, gradient, forward
 mode; Hessian-vector product and jit for a sample); ``NUMBA`` lists the cases whose jitted
 gradient numba compiles, with no fallback to NumPy.
@@ -42,11 +43,23 @@ CASES = [
          normal((2, 3, 4)), second=True),
     Case("trace_batched", "x", "np.sum(np.trace(x, axis1=-2, axis2=-1) ** 2)",
          normal((2, 3, 3))),
+    Case("percentile_list", "v", "np.sum(np.percentile(v, [25, 75]) * np.array([1.0, 2.0]))",
+         normal((7,)), second=True, jit=True),
+    Case("quantile_tuple_axis", "x",
+         "np.sum(np.quantile(x, (0.25, 0.5, 0.9), axis=1) ** 2 * np.arange(1.0, 13.0)"
+         ".reshape(3, 4))", normal((4, 6)), second=True),
+    Case("quantile_list_keepdims", "x",
+         "np.sum(np.sin(np.quantile(x, [0.1, 1.0], axis=0, keepdims=True)))", normal((5, 3))),
+    Case("nanpercentile_list", "v", "np.sum(np.nanpercentile(v, [10, 60]) ** 3)",
+         normal((6,)), jit=True),
 ]
 
 #: the jitted gradients numba compiles (no NumPy fallback)
 NUMBA = {"diagonal_above", "diagonal_below", "diagonal_method", "trace_above",
          "trace_below_method"}
+#: the jitted gradients that run as NumPy, said before compiling: case -> the reason given
+PREDICTED = {"percentile_list": "the helper (unbroadcast|quantile_weights)",
+             "nanpercentile_list": "the helper (unbroadcast|quantile_weights)"}
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +83,17 @@ def test_numba_compiles_the_gradient(module, name):
     np.testing.assert_allclose(jitted, symdiff.grad(getattr(module, name))(*args), rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", sorted(PREDICTED))
+def test_numba_fallback_is_predicted(module, name):
+    """What numba cannot compile is named before any compile, with the line."""
+    pytest.importorskip("numba")
+    case = next(c for c in CASES if c.id == name)
+    args = case.inputs(np.random.default_rng(0))
+    with pytest.warns(RuntimeWarning, match=PREDICTED[name]):
+        jitted = symdiff.grad(getattr(module, name), jit=True)(*args)
+    np.testing.assert_allclose(jitted, symdiff.grad(getattr(module, name))(*args), rtol=1e-12)
+
+
 def test_diagonal_values_match_numpy(module):
     """The offsets' diagonals are NumPy's: the gradient of sum(w * diagonal) puts w there."""
     x = np.arange(12.0).reshape(3, 4)
@@ -85,6 +109,9 @@ def test_diagonal_values_match_numpy(module):
     ("np.diagonal(a, 1.5)", "offset must be a constant integer"),
     ("np.sum(np.diagonal(a, 0, 1, 1))", "two different axes"),
     ("np.trace(a, out=a)", "does not take `out=`"),
+    ("np.sum(np.percentile(a, [25, 170]))", "between 0 and 100 (or a list"),
+    ("np.sum(np.quantile(a, [[0.1], [0.2]]))", "between 0 and 1 (or a list"),
+    ("np.sum(np.quantile(a, a[0, 0]))", "q must be a constant"),
 ])
 def test_refused_with_a_location(tmp_path, body, message):
     assert_refused(tmp_path, body, message, np.ones((3, 3)))
