@@ -1,5 +1,5 @@
 """More NumPy breadth: np.diagonal / np.trace with offset and axes; np.percentile and
-np.quantile of a list of q. One table of (call,
+np.quantile of a list of q; np.repeat with counts per element. One table of (call,
 inputs), each case checked by ``breadth_support.check_case`` (value, gradient, forward
 mode; Hessian-vector product and jit for a sample); ``NUMBA`` lists the cases whose jitted
 gradient numba compiles, with no fallback to NumPy.
@@ -52,14 +52,28 @@ CASES = [
          "np.sum(np.sin(np.quantile(x, [0.1, 1.0], axis=0, keepdims=True)))", normal((5, 3))),
     Case("nanpercentile_list", "v", "np.sum(np.nanpercentile(v, [10, 60]) ** 3)",
          normal((6,)), jit=True),
+    Case("repeat_list", "v", "np.sum(np.repeat(v, [1, 2, 0, 1, 3]) ** 2 * np.arange(7.0))",
+         normal((5,)), second=True, jit=True),
+    Case("repeat_array", "v", "np.sum(np.sin(np.repeat(v, np.array([3, 0, 1, 2]))))",
+         normal((4,)), second=True, jit=True),
+    Case("repeat_counts_argument", "v, c", "np.sum(np.repeat(v, c) ** 3)",
+         lambda rng: [rng.standard_normal(4), np.array([2, 1, 0, 3])], second=True, jit=True),
+    Case("repeat_axis", "x",
+         "np.sum(np.repeat(x, (2, 0, 1), axis=1) ** 2 * np.arange(9.0).reshape(3, 3))",
+         normal((3, 3)), second=True, jit=True),
+    Case("repeat_flat_method", "x", "np.sum(x.repeat([1, 0, 2, 1, 1, 3]) ** 3)",
+         normal((2, 3)), second=True),
+    Case("repeat_counts_argument_axis", "x, c", "np.sum(np.repeat(x, c, axis=0) ** 2 * x[0])",
+         lambda rng: [rng.standard_normal((3, 2)), np.array([1, 3, 2])]),
 ]
 
 #: the jitted gradients numba compiles (no NumPy fallback)
 NUMBA = {"diagonal_above", "diagonal_below", "diagonal_method", "trace_above",
-         "trace_below_method"}
+         "trace_below_method", "repeat_list", "repeat_array", "repeat_counts_argument"}
 #: the jitted gradients that run as NumPy, said before compiling: case -> the reason given
 PREDICTED = {"percentile_list": "the helper (unbroadcast|quantile_weights)",
-             "nanpercentile_list": "the helper (unbroadcast|quantile_weights)"}
+             "nanpercentile_list": "the helper (unbroadcast|quantile_weights)",
+             "repeat_axis": "np.repeat with an axis"}
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +126,10 @@ def test_diagonal_values_match_numpy(module):
     ("np.sum(np.percentile(a, [25, 170]))", "between 0 and 100 (or a list"),
     ("np.sum(np.quantile(a, [[0.1], [0.2]]))", "between 0 and 1 (or a list"),
     ("np.sum(np.quantile(a, a[0, 0]))", "q must be a constant"),
+    ("np.sum(np.repeat(a, [1, -1, 2]))", "repeats must be counts"),
+    ("np.sum(np.repeat(a, 1.5))", "repeats must be counts"),
+    ("np.sum(np.repeat(a))", "needs its `repeats`"),
+    ("np.sum(np.repeat(a, 2, axis=a.shape[0]))", "axis must be a constant"),
 ])
 def test_refused_with_a_location(tmp_path, body, message):
     assert_refused(tmp_path, body, message, np.ones((3, 3)))
