@@ -1,5 +1,6 @@
 """More NumPy breadth: np.diagonal / np.trace with offset and axes; np.percentile and
-np.quantile of a list of q; np.repeat with counts per element. One table of (call,
+np.quantile of a list of q; np.repeat with counts per element; np.heaviside and
+np.copysign. One table of (call,
 inputs), each case checked by ``breadth_support.check_case`` (value, gradient, forward
 mode; Hessian-vector product and jit for a sample); ``NUMBA`` lists the cases whose jitted
 gradient numba compiles, with no fallback to NumPy.
@@ -65,11 +66,21 @@ CASES = [
          normal((2, 3)), second=True),
     Case("repeat_counts_argument_axis", "x, c", "np.sum(np.repeat(x, c, axis=0) ** 2 * x[0])",
          lambda rng: [rng.standard_normal((3, 2)), np.array([1, 3, 2])]),
+    Case("heaviside_constant", "v", "np.sum(np.heaviside(v, 0.5) * v ** 2)", normal((6,)),
+         second=True, jit=True),
+    Case("heaviside_h", "v, h", "np.sum(np.heaviside(v - 0.1, h) * np.sin(h) + v * h)",
+         normal((5,), (5,)), wrt=(0, 1), second=True, jit=True),
+    Case("copysign", "a, b", "np.sum(np.copysign(a, b) * a + np.copysign(a ** 2, -1.0) * b)",
+         normal((6,), (6,)), wrt=(0, 1), second=True, jit=True),
+    Case("copysign_math", "a, b", "math.copysign(a * a - 0.3, b) * b + math.sin(a)",
+         lambda rng: [float(rng.uniform(1.0, 2.0)), float(rng.standard_normal())],
+         wrt=(0, 1), second=True, jit=True),
 ]
 
 #: the jitted gradients numba compiles (no NumPy fallback)
 NUMBA = {"diagonal_above", "diagonal_below", "diagonal_method", "trace_above",
-         "trace_below_method", "repeat_list", "repeat_array", "repeat_counts_argument"}
+         "trace_below_method", "repeat_list", "repeat_array", "repeat_counts_argument",
+         "heaviside_constant", "heaviside_h", "copysign", "copysign_math"}
 #: the jitted gradients that run as NumPy, said before compiling: case -> the reason given
 PREDICTED = {"percentile_list": "the helper (unbroadcast|quantile_weights)",
              "nanpercentile_list": "the helper (unbroadcast|quantile_weights)",
@@ -106,6 +117,22 @@ def test_numba_fallback_is_predicted(module, name):
     with pytest.warns(RuntimeWarning, match=PREDICTED[name]):
         jitted = symdiff.grad(getattr(module, name), jit=True)(*args)
     np.testing.assert_allclose(jitted, symdiff.grad(getattr(module, name))(*args), rtol=1e-12)
+
+
+def test_heaviside_at_zero_takes_h(module):
+    """At x == 0 the step is h, so d/dh is 1 there (and d/dx is 0, the convention at the
+    jump); with jit=True the step is written with np.sign: the same numbers."""
+    v, h = np.array([-1.0, 0.1, 0.5]), np.array([0.2, 0.3, 0.4])
+    for jit in (False, True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            value, (dv, dh) = symdiff.value_and_grad(module.heaviside_h, wrt=(0, 1),
+                                                     jit=jit)(v, h)
+        assert np.isclose(value, module.heaviside_h(v, h))
+        # d/dh = dH/dh * sin(h) + H * cos(h) + v, H = 0, h, 1 and dH/dh = 0, 1, 0
+        np.testing.assert_allclose(dh, [-1.0, np.sin(0.3) + 0.3 * np.cos(0.3) + 0.1,
+                                        np.cos(0.4) + 0.5], rtol=1e-12)
+        np.testing.assert_allclose(dv, h, rtol=1e-12)
 
 
 def test_diagonal_values_match_numpy(module):
