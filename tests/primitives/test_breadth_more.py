@@ -1,6 +1,6 @@
 """More NumPy breadth: np.diagonal / np.trace with offset and axes; np.percentile and
 np.quantile of a list of q; np.repeat with counts per element; np.heaviside and
-np.copysign. One table of (call,
+np.copysign; np.gradient along a tuple of axes. One table of (call,
 inputs), each case checked by ``breadth_support.check_case`` (value, gradient, forward
 mode; Hessian-vector product and jit for a sample); ``NUMBA`` lists the cases whose jitted
 gradient numba compiles, with no fallback to NumPy.
@@ -75,6 +75,12 @@ CASES = [
     Case("copysign_math", "a, b", "math.copysign(a * a - 0.3, b) * b + math.sin(a)",
          lambda rng: [float(rng.uniform(1.0, 2.0)), float(rng.standard_normal())],
          wrt=(0, 1), second=True, jit=True),
+    Case("gradient_axes", "x",
+         "np.sum(np.gradient(x, axis=(0, 1))[0] ** 2 + np.gradient(x, 0.5, axis=(1, 0))[0]"
+         " * x)", normal((4, 5)), second=True, jit=True),
+    Case("gradient_three_axes", "x",
+         "np.sum(np.gradient(x, axis=(0, -1, 1))[1] ** 3) + np.sum(np.gradient(x, axis=(2,)))",
+         normal((3, 4, 3)), second=True),
 ]
 
 #: the jitted gradients numba compiles (no NumPy fallback)
@@ -157,6 +163,7 @@ def test_diagonal_values_match_numpy(module):
     ("np.sum(np.repeat(a, 1.5))", "repeats must be counts"),
     ("np.sum(np.repeat(a))", "needs its `repeats`"),
     ("np.sum(np.repeat(a, 2, axis=a.shape[0]))", "axis must be a constant"),
+    ("np.sum(np.gradient(a, axis=(0, 1.5))[1])", "constant integer axis"),
 ])
 def test_refused_with_a_location(tmp_path, body, message):
     assert_refused(tmp_path, body, message, np.ones((3, 3)))
