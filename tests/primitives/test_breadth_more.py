@@ -164,6 +164,8 @@ def test_diagonal_values_match_numpy(module):
     ("np.sum(np.repeat(a))", "needs its `repeats`"),
     ("np.sum(np.repeat(a, 2, axis=a.shape[0]))", "axis must be a constant"),
     ("np.sum(np.gradient(a, axis=(0, 1.5))[1])", "constant integer axis"),
+    ("np.sum(np.empty(3) * a[0])", "np.empty leaves its elements unset"),
+    ("np.sum(np.empty_like(a) + a)", "use np.zeros_like(...)"),
 ])
 def test_refused_with_a_location(tmp_path, body, message):
     assert_refused(tmp_path, body, message, np.ones((3, 3)))
