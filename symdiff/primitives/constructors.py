@@ -17,7 +17,7 @@ import ast
 import numpy as np
 
 from . import arrays as A
-from .registry import NO_DERIVATIVE, Composition, Primitive, compose, register
+from .registry import NO_DERIVATIVE, Primitive, register
 
 #: Cheap functions whose result shape (or value) the compiler may compute ahead of time.
 EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
@@ -135,14 +135,14 @@ def takes_shape(n) -> bool:
     return n.op == "np" and n.param("fn") in SHAPED
 
 
-def _refuse_empty(ctx, e, hint, name, args, keywords):
+#: NumPy constructors whose elements are unset until written: refused where called
+UNSET = {"empty", "empty_like"}
+
+
+def refuse_unset(ctx, e, name: str):
     """np.empty leaves its elements unset: the gradient would read whatever memory holds
     where the function does not write, and symdiff does not prove that it writes every
     element before reading one."""
-    raise ctx.fail(f"np.{name} leaves its elements unset, and symdiff does not prove that "
-                   "every element is written before it is read", e,
-                   f"use np.{name.replace('empty', 'zeros')}(...) and write into it")
-
-
-compose(Composition("empty", "refused: elements unset until written", _refuse_empty,
-                    spellings=("np.empty", "np.empty_like")))
+    return ctx.fail(f"np.{name} leaves its elements unset, and symdiff does not prove that "
+                    "every element is written before it is read", e,
+                    f"use np.{name.replace('empty', 'zeros')}(...) and write into it")
