@@ -23,6 +23,7 @@ from .env import Tup
 from .keywords import lowered_reading_all
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
+from ..primitives import constructors as C
 from ..primitives import elementwise as E
 from ..primitives.registry import spelled, spellings
 
@@ -391,6 +392,8 @@ def _numpy_call(ctx: Context, e: ast.Call, hint: str, name: str, args: list, key
         flat = [_shape_tuple(ctx, a) if isinstance(a, Tup) else ctx.array(a, e) for a in args] + \
             [v if k == "dtype" else ctx.array(v, e) for k, v in keywords.items()]
         return ctx.emit("np", flat, hint, fn=name, keywords=tuple(keywords))
+    if name in C.UNSET:
+        raise C.refuse_unset(ctx, e, name)
     if name == "random" or name.startswith("random."):
         raise ctx.fail("random numbers inside a differentiated function are not supported", e,
                        "draw them outside and pass them in as an argument")

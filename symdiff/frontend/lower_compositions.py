@@ -1,8 +1,6 @@
 """NumPy functions that are compositions of primitives, lowered onto them (no rules of
 their own; the derivative comes from the parts):
 
-    trace(a)                 einsum("ii...->...", a[:k, :k])   k = min(a.shape[:2])
-    diagonal(a)              einsum("ii...->...i", a[:k, :k])  (offset 0, axes 0 and 1)
     append(a, v)             concatenate([ravel(a), ravel(v)])   (axis=None)
     append(a, v, axis)       concatenate([a, v], axis)
     cross(a, b)              the 3-vectors' cross product along the last axis
@@ -21,28 +19,6 @@ from __future__ import annotations
 from ..ir import TMP, Const
 from ..primitives.compositions import only as _only
 from ..primitives.compositions import option
-
-
-def _einsum(subscripts: str, what: str, allowed=()):
-    def lower(ctx, e, hint, args, keywords):
-        _only(ctx, e, keywords, set(allowed), what)
-        if len(args) != 1:
-            raise ctx.fail(f"{what} takes one array here", e,
-                           f"for other offsets or axes write np.einsum('{subscripts}', ...)"
-                           " with the letters you mean")
-        return ctx.emit("einsum", [_square(ctx, ctx.array(args[0], e))], hint,
-                        subscripts=subscripts)
-    return lower
-
-
-def _square(ctx, x):
-    """x[:k, :k], k = min(x.shape[0], x.shape[1]): the block whose diagonal is x's."""
-    import sympy
-    rows = ctx.emit("dim", [x], TMP, axis=0)
-    cols = ctx.emit("dim", [x], TMP, axis=1)
-    k = ctx.ew(lambda a, b: sympy.Min(a, b), [rows, cols], TMP, lib="math")
-    spec = (("slice", None, 1, None), ("slice", None, 1, None))
-    return ctx.emit("getitem", [x, k], TMP, index=spec)
 
 
 def _static(ctx, e, args, keywords, position, name, default):
@@ -148,7 +124,4 @@ def _stacked(name: str):
 NUMPY = {"vstack": _stacked("vstack"),
          "dstack": _stacked("dstack"), "vdot": vdot, "linalg.multi_dot": multi_dot,
          "linalg.matrix_power": matrix_power, "append": append, "cross": cross,
-         "take": take, "identity": identity,
-"trace": _einsum("ii...->...", "np.trace"),
-         "diagonal": _einsum("ii...->...i", "np.diagonal"),
-         }
+         "take": take, "identity": identity}

@@ -5,6 +5,10 @@
     fill      np.full(shape, a), np.full_like(x, a)   d/da = g summed to a's shape
     linspace  np.linspace(a, b, num)   out = a + (b - a) * t, t = 0 .. 1
               d/da = sum of g * (1 - t), d/db = sum of g * t
+
+np.empty and np.empty_like are refused where they are called: their elements hold
+whatever memory held until written, and symdiff does not prove that every element is
+written before it is read (np.zeros gives the same program a defined value).
 """
 from __future__ import annotations
 
@@ -130,3 +134,16 @@ SHAPED = {"zeros", "ones", "empty", "full"}
 def takes_shape(n) -> bool:
     """``np.zeros(shape)`` and friends: a call whose first argument is a shape."""
     return n.op == "np" and n.param("fn") in SHAPED
+
+
+#: NumPy constructors whose elements are unset until written: refused where called
+UNSET = {"empty", "empty_like"}
+
+
+def refuse_unset(ctx, e, name: str):
+    """np.empty leaves its elements unset: the gradient would read whatever memory holds
+    where the function does not write, and symdiff does not prove that it writes every
+    element before reading one."""
+    return ctx.fail(f"np.{name} leaves its elements unset, and symdiff does not prove that "
+                    "every element is written before it is read", e,
+                    f"use np.{name.replace('empty', 'zeros')}(...) and write into it")

@@ -10,7 +10,9 @@ the zero-padded upstream gradient with its sign flipped, as it should be).
     select(conds, choices, d=0)    where(c0, x0, where(c1, x1, ... d)): the first true
                                    condition wins; conditions are masks (no gradient)
 
-``np.gradient(f)`` without ``axis=`` is the 1-D case: the value is checked to be a vector
+``np.gradient(f, axis=(0, 1))`` is the tuple of the gradients along each axis (one axis
+in the tuple: that array alone, as NumPy gives it). ``np.gradient(f)`` without ``axis=`` is
+the 1-D case: the value is checked to be a vector
 where the function runs (an N-D array gives NumPy a tuple, one array per axis, and the
 rank is not known where the call is lowered); a spacing not written as a number is
 checked to be a scalar there too (coordinate arrays are refused).
@@ -112,7 +114,17 @@ def lower_gradient(ctx, e, hint, name, args, keywords):
                  "differentiates a 1-D f; for an N-D f pass axis=k (one call per axis)")
         axis = 0
     else:
-        axis = _axis(ctx, e, axis, "np.gradient")
+        axes = ctx.static(axis, e, "axis")
+        if isinstance(axes, tuple) and len(axes) > 1:    # one array per axis, as NumPy
+            return ctx.tup(_gradient_along(ctx, e, f, h, _axis(ctx, e, Const(a), "np.gradient"),
+                                           TMP) for a in axes)
+        axis = _axis(ctx, e, Const(axes[0]) if isinstance(axes, tuple) and axes else axis,
+                     "np.gradient")
+    return _gradient_along(ctx, e, f, h, axis, hint)
+
+
+def _gradient_along(ctx, e, f, h, axis: int, hint):
+    """np.gradient(f, h, axis=axis) for one axis: central inside, one-sided at the edges."""
     inside = ctx.ew(lambda u, v, s: (u - v) / (2 * s),
                     [_slice(ctx, f, axis, 2, None), _slice(ctx, f, axis, None, -2), h], "central")
     first = ctx.ew(lambda u, v, s: (u - v) / s,

@@ -13,7 +13,9 @@ one more operand, so the VJP stays one einsum:
   gradient is broadcast along it.
 
 An operand broadcast along ``...`` (or without ``...`` where others have it, as ``M`` in
-``"...i,ij,...j->..."``) gets its gradient, written with ``...``, summed back to its shape. Implicit
+``"...i,ij,...j->..."``) gets its gradient, written with ``...``, summed back to its shape;
+where no other operand has ``...`` (``"ii...->...i"``), the output's ``...`` is x's own and
+nothing is summed. Implicit
 output (``"ij,jk"``) is made explicit when lowering, as NumPy defines it: the letters that
 appear once, in alphabetical order, after ``...``. einsum is linear in each operand: its
 tangent is the sum over operands of the einsum with that operand's tangent in its place.
@@ -116,8 +118,8 @@ def vjp_einsum(em, g, n: Node, i: int):
             elsewhere.add(c)
     args = [g, *[a for j, a in enumerate(n.args) if j != i], *extra]
     subs = _join([output, *others, *extra_subs], target)
-    if ELLIPSIS not in target:
-        return em.out("einsum", args, subscripts=subs)
+    if ELLIPSIS not in target or not any(ELLIPSIS in s for s in others):
+        return em.out("einsum", args, subscripts=subs)   # ... is x's own: nothing broadcast
     full = em.tmp("einsum", args, subscripts=subs)
     return sum_to(em, full, x)                   # x broadcast along ...: sum back
 

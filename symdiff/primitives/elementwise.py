@@ -30,6 +30,7 @@ from sympy import Abs, Max, Min, sign
 
 from . import special as S
 from .functions import Fmod, Mod, exact_powers
+from .signs import CopySign, Step
 
 OUT = sympy.Symbol("_out", real=True)   # the forward output, in derivatives
 X, Y = sympy.symbols("_0 _1", real=True)
@@ -134,6 +135,11 @@ TABLE: dict[str, Elementwise] = {row.name: row for row in [
     # ---- piecewise constant: zero gradient almost everywhere
     _row("sign",     lambda x: sign(x),       "0",                     kink="sign'(0) = 0",
          sympy_name="sign"),
+    _row("heaviside", lambda x, h: Step(x, h), "0, 1 where x == 0",
+         kink="a step: d/dx = 0, at x == 0 too; d/dh = 1 only where x == 0"),
+    _row("copysign", lambda x, y: CopySign(x, y), "sign(x) times the sign of y, 0",
+         kink="d/dx = 0 at x == 0 (as abs'(0) = 0); d/dy = 0 (a jump at y == 0)",
+         math="copysign"),
     # ---- more of NumPy (special.py prints them and states their derivatives)
     _row("arctan2",  lambda y, x: sympy.atan2(y, x), "y/(x**2 + y**2), -x/(x**2 + y**2)",
          domain=(0.2, 2.0), kink="undefined at (0, 0); jumps across y == 0 for x < 0",

@@ -116,12 +116,16 @@ HALF = sympy.Float(0.5)
 
 
 def _numba(n: Node, cx):
-    """np.heaviside(u, 0.5) is 0.5 * np.sign(u) + 0.5 (the same at 0: 1/2); np.isclose is
-    written out (``special.WithinTolerance``)."""
+    """np.heaviside(u, 0.5) is 0.5 * np.sign(u) + 0.5 (the same at 0: 1/2), a user's
+    np.heaviside(x, h) is written with np.sign too (``signs.Step.with_sign``); np.isclose
+    is written out (``special.WithinTolerance``)."""
+    from .signs import Step
     from .special import IsClose, WithinTolerance
     expr = n.param("expr")
     if expr.has(IsClose):
         expr = expr.replace(IsClose, WithinTolerance)
+    if expr.has(Step):
+        expr = expr.replace(Step, Step.with_sign)
     if n.param("lib") != "math" and expr.has(sympy.Heaviside):
         expr = expr.replace(sympy.Heaviside, lambda u, *_: HALF * sympy.sign(u) + HALF)
     return [n.with_params(expr=expr)] if expr != n.param("expr") else None

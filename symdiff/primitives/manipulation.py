@@ -11,7 +11,9 @@ np.fliplr and np.flipud are flips along axis 1 and 0.
     atleast    y = np.atleast_2d(x)              dx = np.reshape(g, x.shape)
     repeat     y = np.repeat(x, k, axis)         dx = the k copies of each element summed:
                np.sum(np.reshape(g, x.shape[:axis] + (x.shape[axis], k) + ...), axis + 1)
-               (``unrepeat``, whose VJP is repeat again)
+               (``unrepeat``, whose VJP is repeat again); counts per element
+               (np.repeat(x, [1, 2, 0]), or an integer array of counts) are a ``move``
+               (moves.py): dx sums each element's copies by position (np.bincount)
     np.atleast_1d(a, b) is the pair of each (np.vstack and np.dstack are joined
     atleast_2d / atleast_3d parts: frontend.lower_compositions)
 """
@@ -147,13 +149,34 @@ def _print_unrepeat(n, p):
 
 
 def _lower_repeat(ctx, e, hint, name, args, keywords):
-    repeats = ctx.static(keywords.get("repeats", args[1] if len(args) > 1 else Const(None)), e,
-                         "repeats")
+    """np.repeat(x, k, axis): one constant count is ``repeat``; counts per element (a
+    constant list, or an integer array the function is not differentiated by) copy each
+    element its own number of times, a ``move`` (its VJP sums the copies by position)."""
+    if set(keywords) - {"repeats", "axis"} or len(args) > 3 or not args:
+        raise ctx.fail("np.repeat takes an array, repeats and axis here", e,
+                       "write np.repeat(x, repeats, axis)")
+    given = keywords.get("repeats", args[1] if len(args) > 1 else None)
+    if given is None:
+        raise ctx.fail("np.repeat needs its `repeats`", e)
     axis = ctx.static(keywords.get("axis", args[2] if len(args) > 2 else Const(None)), e, "axis")
-    if not isinstance(repeats, int) or isinstance(repeats, bool) or repeats < 0:
-        raise ctx.fail("np.repeat is supported with one constant count of repeats", e,
-                       "for counts per element, index with np.repeat(np.arange(n), counts)")
-    return ctx.emit("repeat", [ctx.array(args[0], e)], hint, repeats=repeats, axis=axis)
+    if axis is not None and (not isinstance(axis, int) or isinstance(axis, bool)):
+        raise ctx.fail("np.repeat takes one constant axis (or None)", e, "write e.g. axis=0")
+    x = ctx.array(args[0], e)
+    known = ctx.items(given) is not None and all(
+        isinstance(v, Const) and v.name is None for v in ctx.items(given)) or \
+        isinstance(given, Const) and given.name is None
+    repeats = ctx.static(given, e, "repeats") if known else None
+    if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats >= 0:
+        return ctx.emit("repeat", [x], hint, repeats=repeats, axis=axis)
+    if known and not (isinstance(repeats, tuple) and all(
+            isinstance(k, int) and not isinstance(k, bool) and k >= 0 for k in repeats)):
+        raise ctx.fail("np.repeat's repeats must be counts: a constant integer, a list of "
+                       "them, or an integer array", e, "write e.g. np.repeat(x, [1, 2, 0])")
+    counts = ("const", repeats) if known else 1
+    node_args = [x] if known else [x, ctx.array(given, e)]
+    layout = (0, counts) + ((("const", axis),) if axis is not None else ())
+    return ctx.emit("move", node_args, hint, fn="repeat", layout=layout, keywords=(),
+                    moved=(0,), part=None, value_only=())
 
 
 def _repeat_shape(n, shapes, values):

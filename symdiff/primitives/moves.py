@@ -28,6 +28,8 @@ import ast
 
 import numpy as np
 
+from dataclasses import replace
+
 from ..ir import Const
 from . import arrays as A
 from . import tangents as T
@@ -45,7 +47,10 @@ PARAMS = (("fn", "str"), ("layout", "any"), ("keywords", "any"), ("moved", "any"
 NUMBA_LACKS = {"tile", "pad", "hstack", "column_stack", "dstack", "meshgrid", "insert",
                "broadcast_arrays", "rollaxis"}
 #: those numba takes with their first two arguments only
-NUMBA_TWO_ARGUMENTS = {"rot90", "delete"}
+NUMBA_TWO_ARGUMENTS = {"rot90", "delete", "repeat"}
+#: those whose result's shape depends on the values of the arguments they do not move
+#: (np.repeat's counts): unknown while those values are
+SIZED_BY_VALUES = {"repeat"}
 
 
 def _numba_refuses(n) -> str:
@@ -60,7 +65,9 @@ def _numba_refuses(n) -> str:
 def _numba(n, cx):
     """np.rollaxis(x, axis, start) is np.moveaxis(x, axis, start - 1) where axis < start,
     np.moveaxis(x, axis, start) otherwise (numba has no rollaxis); negative axes need x's
-    rank."""
+    rank. numba's np.repeat takes its counts as an array, not a tuple."""
+    if n.param("fn") == "repeat":
+        return _numba_repeat(n, cx)
     if n.param("fn") != "rollaxis":
         return None
     layout = n.param("layout")
@@ -74,6 +81,18 @@ def _numba(n, cx):
     destination = start - 1 if axis < start else start
     return [n.with_params(fn="moveaxis", keywords=(),
                           layout=(layout[0], ("const", axis), ("const", destination)))]
+
+
+def _numba_repeat(n, cx):
+    """np.repeat(x, (1, 2, 0)) as np.repeat(x, counts), counts = np.array((1, 2, 0))."""
+    layout = n.param("layout")
+    if not (isinstance(layout[1], tuple) and isinstance(layout[1][1], tuple)):
+        return None
+    counts = cx[0].fresh(n.out.name + "_counts")
+    made = replace(n, op="np", out=counts, args=(Const(layout[1][1]),),
+                   params=(("fn", "array"), ("keywords", ())))
+    moved = replace(n, args=(*n.args, counts))
+    return [made, moved.with_params(layout=(layout[0], len(n.args)) + layout[2:])]
 
 
 def _entries(n):
@@ -94,6 +113,9 @@ def _evaluate(n, values):
 
 def _shape(n, shapes, values):
     moved = set(n.param("moved"))
+    if n.param("fn") in SIZED_BY_VALUES and any(v is None for k, v in enumerate(values)
+                                                 if k not in moved):
+        return None
     stand_ins = [A._dummy(s) if k in moved else (v if v is not None else np.zeros(s, int))
                  for k, (s, v) in enumerate(zip(shapes, values))]
     return np.shape(_evaluate(n, stand_ins))

@@ -11,11 +11,13 @@ quantiles (median, percentile, and their nan- spellings), over one axis or all.
 Conventions: the median of an even number of elements gives 1/2 to each middle element;
 at ties the weight goes to the element a stable sort puts at that rank (of tied elements,
 in x's order), as JAX's sort-based quantile does. ``method`` other than 'linear' is
-refused, and so is a sequence of q (write one call per q).
+refused. A list (or tuple) of constant q is one quantile per q, stacked along a new first
+axis as NumPy gives them: ``np.percentile(v, [25, 75])`` is
+``np.stack([np.percentile(v, 25), np.percentile(v, 75)])``.
 """
 from __future__ import annotations
 
-from ..ir import Const, Node
+from ..ir import TMP, Const, Node
 from . import arrays as A
 from .compositions import only, option
 from .reductions import reduction_shape
@@ -80,15 +82,27 @@ def _lower(ctx, e, hint, name, args, keywords):
         if method != "linear":
             raise ctx.fail(f"np.{name} with method={method!r} is not supported", e,
                            "use the default method='linear'")
-        if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 <= q / scale <= 1:
-            raise ctx.fail(f"np.{name} takes one constant q between 0 and {scale} here", e,
-                           f"write one np.{name}(x, q) per q, q a number")
+        qs = q if isinstance(q, tuple) and q else (q,)
+        if not all(_fraction_of(v, scale) for v in qs):
+            raise ctx.fail(f"np.{name} takes a constant q between 0 and {scale} (or a list "
+                           "of such) here", e, f"write q as a number or a list of numbers, "
+                           f"e.g. np.{name}(x, [{scale / 4:g}, {3 * scale / 4:g}])")
     axis = ctx.static(option(args, keywords, position, "axis", None), e, "axis")
     if axis is not None and not isinstance(axis, int) or isinstance(axis, bool):
         raise ctx.fail(f"np.{name} is supported over one axis or all of them", e,
                        "move the axes together first with np.reshape")
     keepdims = bool(ctx.static(keywords.get("keepdims", Const(False)), e, "keepdims"))
-    return ctx.emit("quantile", [x], hint, q=q, axis=axis, keepdims=keepdims, spelling=name)
+    if not isinstance(q, tuple):
+        return ctx.emit("quantile", [x], hint, q=q, axis=axis, keepdims=keepdims,
+                        spelling=name)
+    parts = [ctx.emit("quantile", [x], TMP, q=v, axis=axis, keepdims=keepdims, spelling=name)
+             for v in q]                        # NumPy puts the axis of q first
+    return ctx.emit("stack", parts, hint, axis=0)
+
+
+def _fraction_of(q, scale) -> bool:
+    """Whether q is a number between 0 and ``scale``."""
+    return not isinstance(q, bool) and isinstance(q, (int, float)) and 0 <= q / scale <= 1
 
 
 def _print(n, p):

@@ -14,6 +14,7 @@ import test_breadth_differences as differences
 import test_breadth_elementwise as elementwise
 import test_breadth_indices as indices
 import test_breadth_linalg as linalg
+import test_breadth_more as more
 import test_breadth_moves as moves
 import test_breadth_products as products
 import test_breadth_scipy_linalg as scipy_linalg
@@ -30,7 +31,7 @@ from symdiff.primitives import registry as R
 BODIES = " ".join(c.body for c in arrays.CASES + linalg.CASES + linalg.COMPOSED + linalg.EIGEN
                   + shapes.CASES + elementwise.CASES + statistics.CASES
                   + scipy_functions.CASES + moves.CASES + products.CASES + indices.CASES
-                  + scipy_linalg.CASES + differences.CASES + covariance.CASES
+                  + scipy_linalg.CASES + differences.CASES + covariance.CASES + more.CASES
                   ) + " " + " ".join(fft.BODIES + [c.body for c in fft_complex.CASES])
 FAMILIES = {"contractions", "manipulation", "scipy_linalg", "fft"}
 DENSE = {"inv", "solve", "det", "logabsdet", "cholesky", "tril", "triu", "eigvalsh"}

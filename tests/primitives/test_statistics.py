@@ -159,8 +159,8 @@ def test_median_at_ties_goes_to_the_element_sorted_at_the_middle():
 
 @pytest.mark.parametrize("body, message", [
     ("np.quantile(a, 0.5, method='nearest')", "method="),
-    ("np.quantile(a, [0.25, 0.75])", "one constant q"),
-    ("np.percentile(a, 120)", "one constant q"),
+    ("np.quantile(a, [0.25, 1.75])", "a constant q between 0 and 1"),
+    ("np.percentile(a, 120)", "a constant q between 0 and 100"),
     ("np.median(a, axis=(0, 1))", "one axis"),
     ("np.median(a, out=a)", "out"),
 ])
