@@ -15,11 +15,11 @@ differentiated value through floor, round, ``int()`` or into the bounds of
 """
 from __future__ import annotations
 
-import sympy
 
 from .. import primitives as rules
 from ..errors import SymdiffError
-from ..ir import Const, Function, If, Node, Var, bound_here, bound_inside, reads_here, walk
+from ..ir import Function, If, Node, Var, bound_here, bound_inside, reads_here, walk
+from ..ir.dtypes import integer_array
 from ..primitives.registry import primitive
 
 def carries_derivative(n: Node, table=rules) -> bool:
@@ -93,24 +93,18 @@ def refuse_ranges(fn: Function, active: set[str]) -> None:
 
 def refuse_integer_fills(fn: Function, active: set[str]) -> None:
     """np.full_like(x, a) has x's dtype: integers truncate a, whose gradient is then zero
-    almost everywhere. x is float when it is computed from a differentiated argument (float
-    by NumPy's promotion); any other x may hold integers, unless dtype= says float."""
+    almost everywhere. An x known to hold integers (``np.arange(3)``, ``.astype(int)``) is
+    refused here; one whose dtype the program does not show is checked where it is made
+    (``primitives.arrays.check_fill_prototype``), unless dtype= says float."""
     made = {n.out.name: n for n in walk(fn.body) if isinstance(n, Node)}
     for n in made.values():
         if n.op == "fill" and n.param("fn") == "full_like" and not n.param("dtype") and \
                 is_active(n.args[1], active) and not is_active(n.args[0], active) and \
-                not _float_by_its_constants(made.get(getattr(n.args[0], "name", None))):
-            raise SymdiffError("np.full_like(x, a) has the dtype of x, which may hold integers "
+                integer_array(lambda v: made.get(v.name), n.args[0]):
+            raise SymdiffError("np.full_like(x, a) has the dtype of x, which holds integers "
                                "(a would be truncated, its gradient zero)", n.loc,
                                hint="write np.full_like(x, a, dtype=float), or "
                                     "np.full(x.shape, a)")
-
-
-def _float_by_its_constants(n: Node | None) -> bool:
-    """An elementwise result with a float constant in it (``x * 2.0``) is float."""
-    return n is not None and n.op == "ew" and \
-        (any(isinstance(a, Const) and isinstance(a.value, float) for a in n.args) or
-         bool(n.param("expr").atoms(sympy.Float)))
 
 
 def refuse_steps(fn: Function, active: set[str]) -> None:

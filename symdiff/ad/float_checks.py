@@ -60,12 +60,12 @@ def insert(body: tuple, params, checks: dict, fresh) -> tuple:
     if not checks:
         return tuple(body)
     todo = dict(checks)
-    def check(v, loc):
-        return node(fresh("checked"), "check_floats", [v], loc)
+    def check(v, loc, message):
+        return node(fresh("checked"), "check_floats", [v], loc, message=message)
     names = {p.name for p in params}
     first = [check(*todo.pop(name)) for name in list(todo) if name in names]
     out = tuple(first) + _block(body, todo, check)
-    for v, loc in todo.values():      # made where no check can follow (a loop's condition)
+    for v, loc, _ in todo.values():      # made where no check can follow (a loop's condition)
         raise SymdiffError(f"this writes a value that depends on the differentiated inputs "
                            f"into `{v.name}`, whose dtype symdiff cannot check here", loc,
                            hint=f"make it floats first: {v.name} = {v.name}.astype(float)")

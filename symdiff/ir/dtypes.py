@@ -137,16 +137,17 @@ def _known(dtype) -> bool:
         return False
 
 
-def request(em, base, loc) -> bool:
+def request(em, base, loc, message: str = "") -> bool:
     """Whether ``base`` is known to hold integers (then the caller refuses); otherwise asks
-    for a check of ``base``'s storage unless it is known to hold floats."""
+    for a check of ``base``'s storage unless it is known to hold floats (``message``: what
+    the check says, if not that a write truncates)."""
     def made(v):
         return em.producers.get(v.name)
     if integer_array(made, base):
         return True
     if not float_array(made, base, em.floats, em.links) and isinstance(base, Var):
         root = _root(made, base, em.links)
-        em.float_checks.setdefault(root.name, (root, loc))
+        em.float_checks.setdefault(root.name, (root, loc, message))
     return False
 
 

@@ -377,11 +377,26 @@ def vjp_cast(em, g, n: Node, i: int):
     return g if n.param("type") == "float" else None
 
 
+FULL_LIKE = ("np.full_like(x, a) has the dtype of x, and x holds integers here (a is "
+             "truncated, its gradient zero); write np.full_like(x, a, dtype=float), or "
+             "np.full(x.shape, a)")
+
+
+def check_fill_prototype(em, n: Node) -> None:
+    """np.full_like(x, a) with a differentiated a and no dtype=: x's dtype decides whether
+    a is truncated. Known integers were refused (``ad.activity``); a dtype not known when
+    compiling is checked where x is made (``ad.float_checks``)."""
+    if n.param("fn") == "full_like" and not n.param("dtype"):
+        from ..ir.dtypes import request
+        request(em, n.args[0], n.loc, FULL_LIKE)
+
+
 def vjp_fill(em, g, n: Node, i: int):
     """np.full(shape, a) / np.full_like(x, a): every element is a, so a's gradient is the
     upstream gradient summed back to a's shape."""
     if i != 1:
         return None
+    check_fill_prototype(em, n)
     if n.param("dtype") and np.dtype(n.param("dtype")).kind != "f":
         from ..errors import SymdiffError
         raise SymdiffError(f"np.{n.param('fn')} with dtype={n.param('dtype')} is not "

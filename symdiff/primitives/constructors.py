@@ -92,6 +92,8 @@ def _fill_shape(n, shapes, values):
 
 def _fill_jvp(em, n, ts):
     """np.full(shape, a): linear in a."""
+    if ts[1] is not None:
+        A.check_fill_prototype(em, n)
     return em.out("fill", [n.args[0], ts[1]], **dict(n.params)) if ts[1] is not None else None
 
 

@@ -105,8 +105,8 @@ def _print_check_floats(n, p):
                              "kind", ast.Load())
         test = ast.Compare(kind, [ast.NotEq()], [ast.Constant("f")])
     where = f" ({n.loc})" if n.loc is not None else ""
-    error = ast.Call(ast.Name("ValueError", ast.Load()), [ast.Constant(FLOAT_WRITE + where)],
-                     [])
+    message = n.param("message") or FLOAT_WRITE
+    error = ast.Call(ast.Name("ValueError", ast.Load()), [ast.Constant(message + where)], [])
     return [ast.If(test, [ast.Raise(error, None)], [])]
 
 
@@ -273,7 +273,7 @@ register(
     Primitive("check_floats", "internal", "v, into which a differentiated value is written, "
               "which must hold floats", shape=lambda n, s, v: None, partial_shapes=True,
               vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE, printer=_print_check_floats,
-              shape_only=True),
+              shape_only=True, params=(("message", "str"),)),
     Primitive("tape", "internal", "an empty tape (of n slots)", shape=lambda n, s, v: None,
               partial_shapes=True, vjp=NOT_YET, jvp=_tape_jvp, printer=_print_tape,
               params=(("shape", "shape"),)),

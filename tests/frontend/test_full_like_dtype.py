@@ -1,7 +1,8 @@
 """np.full_like(x, a) has the dtype of x: with an integer x NumPy truncates a (value wrong,
-gradient zero almost everywhere). When a is differentiated and x may hold integers (it is
-not computed from a differentiated argument, nor float by a float constant), symdiff refuses
-with a located error, in both modes; with dtype=float, or a float x, it differentiates.
+gradient zero almost everywhere). When a is differentiated and x is known to hold integers
+(``np.arange(3)``, ``.astype(int)``), symdiff refuses with a located error, in both modes;
+when x's dtype is not known when compiling (an argument), the generated code checks it and
+stops, located, on integers; with dtype=float, or a float x, it differentiates.
 """
 from __future__ import annotations
 
@@ -41,9 +42,9 @@ def full_of_shape(x, a):
     return np.sum(np.full(x.shape, a) * x + a)
 """
 
-REFUSED = ["data_prototype", "integer_prototype", "cast_prototype"]
+REFUSED = ["integer_prototype", "cast_prototype"]
 ACCEPTED = ["float_dtype", "float64_dtype", "float_by_constant", "differentiated_prototype",
-            "full_of_shape"]
+            "full_of_shape", "data_prototype"]
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +69,20 @@ def test_fill_value_through_a_prototype_that_may_be_integer_is_refused(programs,
         assert "np.full_like(x, a) has the dtype of x" in err.message
         assert "dtype=float" in err.hint
         assert err.loc is not None and err.loc.line >= 4 and "^" in str(err)
+
+
+def test_an_integer_argument_as_the_prototype_stops_where_the_code_runs(programs):
+    fn, x = programs.data_prototype, np.array([1, 2, 3])
+    calls = [lambda: symdiff.grad(fn, wrt=1)(x, 0.7),
+             lambda: symdiff.value_and_grad(fn, wrt=1)(x, 0.7),
+             lambda: symdiff.jvp(fn, wrt=1)(x, 0.7, 1.0)]
+    for call in calls:
+        with pytest.raises(symdiff.SymdiffError) as info:
+            call()
+        err = info.value
+        assert "np.full_like(x, a) has the dtype of x" in err.message
+        assert "dtype=float" in err.hint
+        assert err.loc is not None and "np.full_like(x, a)" in err.loc.text
 
 
 @pytest.mark.parametrize("name", ACCEPTED)
