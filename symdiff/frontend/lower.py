@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import copy
-from typing import Any
 
 from . import alias
 from . import fence
@@ -28,6 +27,7 @@ from ..util.deep import deep
 from ..ir import TMP, Builder, Const, Function, If, Loop, NameSupply, Node, Temporary, Var
 from .callees import callee, module_attr
 from .parse import FunctionSource
+from .source_names import _all_names, _defaults, _free_names
 from ..primitives.registry import gives_tuple
 from . import lower_calls as calls
 from .lower_inline import _call_helper, _key
@@ -80,31 +80,6 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
                     tuple(values), src.loc(src.tree), defaults,
                     tuple(sorted(b.constants.items())), returns_tuple=isinstance(result, Tup),
                     received=tuple((k, file) for k, (file, _) in b.received.items()))
-
-
-def _all_names(tree: ast.AST) -> set[str]:
-    """Every name the user's code uses: generated names must never take one of them."""
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | \
-        {a.arg for a in ast.walk(tree) if isinstance(a, ast.arg)}
-
-
-def _free_names(tree: ast.AST) -> set[str]:
-    """Names read but never assigned: modules, helpers, constants. Never shadow them."""
-    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name)]
-    return {n.id for n in names} - {n.id for n in names if isinstance(n.ctx, ast.Store)}
-
-
-def _defaults(src: FunctionSource) -> tuple[tuple[str, Any], ...]:
-    args = src.tree.args
-    pairs = []
-    for arg, default in zip(args.args[len(args.args) - len(args.defaults):], args.defaults):
-        try:
-            pairs.append((arg.arg, ast.literal_eval(default)))
-        except ValueError:
-            raise SymdiffError("default values must be literals", src.loc(default),
-                               hint="use a number, string, None or True/False as the "
-                                    "default") from None
-    return tuple(pairs)
 
 
 class _Poisoned(Exception):
