@@ -26,6 +26,15 @@ _SIZES = '''    sizes = tuple(np.shape(x)[a] for a in axes) if s is None else tu
 '''
 _DUAL = '''    dual = {"forward": "backward", "ortho": "ortho"}.get(norm, "forward")
 '''
+#: the weights of rfft's n // 2 + 1 frequencies (1 at 0 and at n/2, 2 between), shaped to
+#: lie along the last transformed axis
+_HALVES = '''    w = np.full(n // 2 + 1, 2.0)
+    w[0] = 1.0
+    if n % 2 == 0:
+        w[-1] = 1.0
+    along = [1] * ndim
+    along[axes[-1]] = n // 2 + 1
+'''
 
 FFT_RESIZE = '''def fft_resize(u, re, im, axes):
     """u cut, or padded with zeros at the end, along axes to the shape of re + 1j * im."""
@@ -43,13 +52,7 @@ RFFT_ADJOINT = '''def rfft_adjoint(c_re, c_im, x, s, axes, norm):
     """The adjoint of x -> np.fft.rfftn(x, s, axes, norm) (before its resize of x), at
     c_re + 1j * c_im: the frequencies between 0 and n/2 count half."""
 ''' + _AXES.format(like="x") + _DUAL + _SIZES + '''    n = sizes[-1]
-    w = np.full(n // 2 + 1, 2.0)
-    w[0] = 1.0
-    if n % 2 == 0:
-        w[-1] = 1.0
-    along = [1] * ndim
-    along[axes[-1]] = n // 2 + 1
-    c = (c_re + 1j * np.asarray(c_im)) / w.reshape(along)
+''' + _HALVES + '''    c = (c_re + 1j * np.asarray(c_im)) / w.reshape(along)
     return np.fft.irfftn(c, s=sizes, axes=axes, norm=dual)
 '''
 
@@ -57,13 +60,7 @@ IRFFT_ADJOINT = '''def irfft_adjoint(g, part, axes, norm):
     """The adjoint of z -> np.fft.irfftn(z, s, axes, norm) (before its resize of z), at g:
     the part of w * rfftn(g), the frequencies between 0 and n/2 counted twice."""
 ''' + _AXES.format(like="g") + _DUAL + '''    n = np.shape(g)[axes[-1]]
-    w = np.full(n // 2 + 1, 2.0)
-    w[0] = 1.0
-    if n % 2 == 0:
-        w[-1] = 1.0
-    along = [1] * ndim
-    along[axes[-1]] = n // 2 + 1
-    z = np.fft.rfftn(g, axes=axes, norm=dual) * w.reshape(along)
+''' + _HALVES + '''    z = np.fft.rfftn(g, axes=axes, norm=dual) * w.reshape(along)
     return z.real if part == "real" else z.imag
 '''
 
