@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import SymdiffError
 from ..ir import TMP, Const
 from .compositions import only, option
 from .registry import Composition, compose
 
-#: the functions, and the parameters each takes after the first
+#: the functions, and the parameters each takes after the first, with NumPy's defaults
 TAKES = {"tril_indices": ("k", "m"), "triu_indices": ("k", "m"), "diag_indices": ("ndim",),
          "indices": ()}
+DEFAULTS = {"k": 0, "m": None, "ndim": 2}
 
 
 def lower_index_set(ctx, e, hint, name, args, keywords):
@@ -23,12 +25,11 @@ def lower_index_set(ctx, e, hint, name, args, keywords):
     only(ctx, e, keywords, allowed, f"np.{name}")
     first = option(args, keywords, 0, "dimensions" if name == "indices" else "n", None)
     rest = [option(args, keywords, 1 + i, p, None) for i, p in enumerate(TAKES[name])]
-    given = [r for r in rest if not (isinstance(r, Const) and r.value is None)]
     try:
         sizes = ctx.static(first, e, "the size")
         extra = [ctx.static(r, e, "the offset") for r in rest]
-    except Exception:            # noqa: BLE001 - a size known only at run time
-        return _at_run_time(ctx, e, hint, name, first, given)
+    except SymdiffError:            # a size known only when the code runs
+        return _at_run_time(ctx, e, hint, name, first, rest)
     if name == "indices":
         return _constant(ctx, np.indices(sizes), hint)
     kwargs = {p: v for p, v in zip(TAKES[name], extra) if v is not None}
@@ -44,11 +45,16 @@ def _nested(items):
     return tuple(_nested(i) for i in items) if isinstance(items, list) else items
 
 
-def _at_run_time(ctx, e, hint, name, first, given):
-    if name == "indices" or len(given) != len([g for g in given]):
+def _at_run_time(ctx, e, hint, name, first, rest):
+    """An ``indices`` node NumPy computes where the code runs, every parameter by position
+    (one left out is NumPy's default, so that a later one keeps its place)."""
+    if name == "indices":
         raise ctx.fail(f"np.{name} needs sizes written as constants here", e,
                        "write the shape as numbers, e.g. np.indices((3, 4))")
-    values = [ctx.array(first, e)] + [ctx.array(g, e) for g in given]
+    values = [ctx.array(first, e)]
+    for parameter, value in zip(TAKES[name], rest):
+        left_out = isinstance(value, Const) and value.value is None
+        values.append(Const(DEFAULTS[parameter]) if left_out else ctx.array(value, e))
     return ctx.emit("indices", values, hint, fn=name)
 
 

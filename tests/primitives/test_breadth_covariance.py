@@ -73,6 +73,8 @@ CASES = [
          second=True),
     Case("triu_indices_run_time", "x", "np.sum(x[np.triu_indices(x.shape[0], k=1)] ** 3)",
          normal((4, 4)), second=True),
+    Case("tril_indices_run_time_m", "x", "np.sum(x[np.tril_indices(x.shape[0], m=5)] ** 2)",
+         normal((3, 5))),
     Case("diag_indices", "x", "np.sum(x[np.diag_indices(3)] ** 2 * x[0])", normal((3, 3))),
     Case("indices_grid", "x", "np.sum(x * np.indices((3, 4))[1] + x ** 2 * np.indices((3, 4))[0])",
          normal((3, 4)), second=True),
