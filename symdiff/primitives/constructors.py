@@ -21,6 +21,8 @@ from .registry import NO_DERIVATIVE, Primitive, register
 
 #: Cheap functions whose result shape (or value) the compiler may compute ahead of time.
 EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
+#: Arrays made from a literal, whose shape is the literal's.
+LITERAL = {"array", "asarray"}
 #: Calls whose arguments are counts or sizes.
 COUNTING = {"arange", "zeros", "ones", "empty", "eye", "full", "linspace"}
 #: NumPy functions whose result is boolean.
@@ -47,6 +49,8 @@ def np_shape(n, arg_shapes, arg_values):
             kw = dict(zip(keywords, arg_values[split:]))
             if fn in ("zeros", "ones", "full", "eye") or fn == "arange":
                 return getattr(np, fn)(*arg_values[:split], **kw).shape
+        if fn in LITERAL and arg_values and all(v is not None for v in arg_values):
+            return np.shape(np.array(arg_values[0]))     # np.array((0, 2)): a literal's shape
         if fn in EVALUABLE:        # sizes are values: a stand-in 0 would say np.arange(n)
             return None            # has shape (0,)
         if all(s is not None for s in arg_shapes):
