@@ -297,7 +297,7 @@ class Gradient:
     def __call__(self, *args, **kwargs):
         fast = self._fast
         if fast is not None and not kwargs:    # plain arguments of a signature seen before
-            result = fast(args)
+            result = fast.call(args)
             if result is not fast_call.MISS:
                 return result
         if pytrees.needs_structure(self, args, kwargs):   # dicts, lists, objects, closures

@@ -65,7 +65,39 @@ def identity_check(entries: list[tuple], unbound: tuple):
                 return None
             others.append((where, attribute, was))
     dicts = [(d, names, values, absent) for d, names, values, absent in groups.values()]
+    if sum(len(names) + len(absent) for _, names, _, absent in dicts) + len(others) <= FEW:
+        return _same_few(dicts, others)
+    return _same_many(dicts, others)
 
+
+#: up to this many names, a plain loop compares them faster than ``map`` does
+FEW = 8
+
+
+def _same_few(dicts: list, others: list):
+    """``identity_check``'s function for a few names: one comparison each."""
+    held = [(d, name, was) for d, names, values, _ in dicts for name, was in zip(names, values)]
+    absent = [(d, name) for d, _, _, names in dicts for name in names]
+
+    def same() -> bool:
+        for d, name, was in held:
+            if d.get(name, _ABSENT) is not was:
+                return False
+        for d, name in absent:
+            if name in d:
+                return False
+        try:
+            for w, a, was in others:
+                if getattr(w, a) is not was:
+                    return False
+        except (ValueError, AttributeError):
+            return False
+        return True
+    return same
+
+
+def _same_many(dicts: list, others: list):
+    """``identity_check``'s function for many names: one C-level pass per dict."""
     def same() -> bool:
         for d, names, values, absent in dicts:
             if not all(map(operator.is_, map(d.get, names, repeat(_ABSENT)), values)) or \
@@ -128,6 +160,21 @@ def as_returned(grads: tuple, kinds: tuple) -> bool:
     return True
 
 
+def _floats(grads: tuple) -> bool:
+    """``as_returned`` for gradients that must all be floats."""
+    for g in grads:
+        if type(g) is not float or g != g:
+            return False
+    return True
+
+
+def returned_check(kinds: tuple):
+    """A function telling whether gradients are returned as they are (``as_returned``)."""
+    if all(kind is float for kind in kinds):
+        return _floats
+    return lambda grads: as_returned(grads, kinds)
+
+
 class FastPath:
     """The cheap call of one gradient while the names it read hold the same objects."""
 
@@ -136,35 +183,47 @@ class FastPath:
         wrt, tuple_out = gradient._wrt_indices()
         self.several, self.with_value = tuple_out or len(wrt) > 1, gradient.with_value
         self.watched, self.memo = watched, memo      # what ``same`` was built from
-        self.entries: dict = {}                      # key -> (compiled, kinds, numbers)
-        #: argument types -> (their arrays' getter, (shapes and dtypes) -> entry)
+        #: key -> ([what to call], check of the gradients, their count, all numbers?)
+        self.entries: dict = {}
+        #: argument types -> (their arrays' getter, (shapes and dtypes) -> entry), or
+        #: (None, entry) for arguments with no array
         self.by_kinds: dict = {}
+        self.call = self._calling()
 
-    def __call__(self, args: tuple):
-        found = self.by_kinds.get(tuple(map(type, args)))
-        if found is None:
-            return MISS
-        arrays, entries = found
-        entry = entries.get(tuple(map(_SHAPE_DTYPE, arrays(args))))
-        if entry is None or not self.same():
-            return MISS
-        compiled, kinds, numbers = entry
-        g = self.gradient
-        result = g._call_compiled(compiled, args)
-        if self.with_value:
-            value, grads = result
-            if type(value) is not float and not isinstance(value, np.floating) or \
-                    numbers and value != value:
-                return self.full(args, result, numbers)
-        else:
-            grads = result
-        if not self.several:
-            grads = (grads,)
-        elif type(grads) is not tuple or len(grads) != len(kinds):
-            return self.full(args, result, numbers)
-        if as_returned(grads, kinds):
-            return result
-        return self.full(args, result, numbers)
+    def _calling(self):
+        """The call itself, a closure over what it reads (no attribute lookups per call)."""
+        get, same, full = self.by_kinds.get, self.same, self.full
+        with_value, several = self.with_value, self.several
+
+        def call(args: tuple):
+            found = get(tuple(map(type, args)))
+            if found is None:
+                return MISS
+            arrays, entry = found
+            if arrays is not None:
+                entry = entry.get(tuple(map(_SHAPE_DTYPE, arrays(args))))
+            if entry is None or not same():
+                return MISS
+            compiled, returned, count, numbers = entry
+            try:
+                result = compiled[0](*args)
+            except Exception:  # noqa: BLE001 - the full path runs it again and says what went wrong
+                return MISS
+            if with_value:
+                value, grads = result
+                if type(value) is not float and not isinstance(value, np.floating) or \
+                        numbers and value != value:
+                    return full(args, result, numbers)
+            else:
+                grads = result
+            if not several:
+                grads = (grads,)
+            elif type(grads) is not tuple or len(grads) != count:
+                return full(args, result, numbers)
+            if returned(grads):
+                return result
+            return full(args, result, numbers)
+        return call
 
     def full(self, args: tuple, result, numbers: bool):
         """The full path's checks and conversions of a result."""
@@ -181,8 +240,14 @@ class FastPath:
         kinds = gradient_kinds(args, g._wrt_indices()[0])
         if compiled is None or kinds is None or compiled[1] is not True:
             return
-        entry = self.entries[key] = (compiled[0], kinds, compiled[2])
+        # numba's dispatcher itself, once ``jit_or_numpy`` has compiled this signature (or
+        # the function, where it fell back): one call fewer
+        call = getattr(compiled[0], "current", None) or [compiled[0]]
+        entry = self.entries[key] = (call, returned_check(kinds), len(kinds), compiled[2])
         types_ = tuple(map(type, args))
+        if np.ndarray not in types_:
+            self.by_kinds[types_] = (None, entry)
+            return
         arrays = self.by_kinds.setdefault(types_, (_arrays_of(types_), {}))
         arrays[1][tuple(map(_SHAPE_DTYPE, arrays[0](args)))] = entry
 

@@ -220,6 +220,7 @@ def unbroadcast_numba(g, x):
             compiled[0] = fn
             return fn(*args, **kwargs)
     run.__name__, run.__doc__, run.py_func = fn.__name__, fn.__doc__, fn
+    run.current = compiled          # what runs now: numba's dispatcher, or fn after a fallback
     return run
 ''',
 }

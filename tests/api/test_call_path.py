@@ -150,3 +150,15 @@ def test_has_aux_and_keywords_after_cheap_calls():
         assert aux == np.max(w)
     dw, aux = g(w, x=x)
     np.testing.assert_allclose(dw, 2 * w * x ** 2, rtol=1e-12)
+
+
+def test_an_error_raised_by_the_compiled_code_after_cheap_calls_still_reaches_the_caller():
+    def f(A):
+        return np.sum(np.linalg.inv(A))
+    g = symdiff.grad(f)
+    A = np.eye(3) + 0.1 * RNG.standard_normal((3, 3))
+    for _ in range(3):
+        np.testing.assert_allclose(g(A), numerical_jacobian(f, (A,), 0), rtol=1e-5)
+    with pytest.raises(np.linalg.LinAlgError):
+        g(np.zeros((3, 3)))
+    np.testing.assert_allclose(g(A), numerical_jacobian(f, (A,), 0), rtol=1e-5)
