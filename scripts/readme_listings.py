@@ -20,7 +20,7 @@ from symdiff import pipeline  # noqa: E402
 from symdiff.teach import annotate  # noqa: E402
 from symdiff.teach import optimize_trace  # noqa: E402
 from symdiff.cli import _setup, compile_file  # noqa: E402
-from symdiff.frontend.parse import functions_of_file  # noqa: E402
+from symdiff.frontend.source_modules import functions_of_file  # noqa: E402
 
 MLP_SHAPES = "X=(64,100), W1=(100,50), b1=(50,), W2=(50,10), b2=(10,), y=(64,)"
 

@@ -30,7 +30,8 @@ from .backends import BACKENDS, choose
 from .errors import SymdiffError
 from .frontend.lower import lower
 from .frontend.nested_defs import nested_function
-from .frontend.parse import files_of, functions_of_file, read_file
+from .frontend.parse import read_file
+from .frontend.source_modules import files_of, functions_of_file
 from .frontend.received_arrays import is_module_array
 
 

@@ -37,6 +37,8 @@ def module_attr(src: FunctionSource, env, e: ast.Attribute) -> str | None:
 def callee(src: FunctionSource, env, func: ast.expr) -> str | None:
     """The qualified name of a called function, or None for a method call."""
     if isinstance(func, ast.Name):
+        if getattr(func, "symdiff_builtin", False):
+            return "builtin." + func.id
         if func.id in env:
             return "local:" + func.id
         if func.id in src.scope.functions:

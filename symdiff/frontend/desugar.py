@@ -20,7 +20,7 @@ import copy
 import dataclasses
 
 from ..errors import SymdiffError
-from .parse import FunctionSource
+from .parse import FunctionSource, builtin_name, means_builtin
 
 
 def desugar(src: FunctionSource) -> FunctionSource:
@@ -273,12 +273,19 @@ def _no_jumps(stmts: list, flag: str | None, loop) -> list:
 
 
 def _call(name: str, *args) -> ast.Call:
-    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
+    return ast.Call(builtin_name(name), list(args), [])
 
 
 def _iteration(s: ast.For, src: FunctionSource, fresh: _Fresh):
     """``for`` header as (target, range call) and the statements reading each element."""
     it, target = s.iter, s.target
+    if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and \
+            it.func.id in ("range", "enumerate", "zip") and not means_builtin(src.scope, it.func):
+        name = it.func.id
+        raise SymdiffError(f"`{name}` here is this module's own `{name}`, not Python's "
+                           f"builtin, which symdiff reads a loop over {name}(...) as",
+                           src.loc(it.func), hint=f"rename the module's `{name}`, or loop "
+                                                  "over an array")
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range":
         if not isinstance(target, ast.Name):
             raise SymdiffError("a range loop needs a single loop variable", src.loc(target))

@@ -24,6 +24,7 @@ from typing import Any, Callable
 from ..errors import Loc, SymdiffError
 from ..ir import TMP, Const, Var
 from .desugar import IterationRead
+from .parse import means_builtin
 from .env import CONTAINERS, Closure, Dict, Obj, Tup
 from . import discover
 from . import list_order
@@ -146,6 +147,7 @@ def static_range(site: Site, call: ast.Call):
     """The values of ``range(...)`` if its bounds are known at compile time, else None."""
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
             and call.func.id == "range" and call.func.id not in site.env and not call.keywords
+            and means_builtin(site.src.scope, call.func)
             and 1 <= len(call.args) <= 3):
         return None
     values = [site.lower(a) for a in call.args]
@@ -362,7 +364,7 @@ _WORD = {ast.ListComp: "list comprehension", ast.DictComp: "dict comprehension",
 def _items(site: Site, it: ast.expr, env, comp: ast.expr) -> tuple:
     word = _WORD[type(comp)]
     if isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" \
-            and it.func.id not in env:
+            and it.func.id not in env and means_builtin(site.src.scope, it.func):
         bounds = [site.lower(a, env=env) for a in it.args]
         if not all(isinstance(v, Const) and isinstance(v.value, int) for v in bounds):
             raise site.fail(f"a {word} over range(...) needs bounds known at compile time",

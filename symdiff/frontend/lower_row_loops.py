@@ -28,6 +28,7 @@ import numpy as np
 
 from ..ir import Const, Var
 from .callees import callee
+from .parse import builtin_name
 
 NOT_MINE = object()
 
@@ -153,7 +154,8 @@ class _Writer:
                                 [ast.keyword(k, v) for k, v in keywords.items()]))
 
     def name_call(self, func: str, *args) -> ast.Call:
-        return self.call(self.load(func), *args)
+        """A call of the builtin ``func`` (``range``, ``len``, ``zip``)."""
+        return self.call(self.at(builtin_name(func)), *args)
 
     def row(self, rows: str, index: ast.expr) -> ast.Assign:
         target = copy.deepcopy(self.comp.generators[0].target)

@@ -20,6 +20,7 @@ import ast
 from ..errors import SymdiffError
 from ..ir import TMP, Const, Var
 from . import callees
+from .parse import means_builtin
 from . import custom_rules
 from . import lower_containers as C
 from . import list_order
@@ -280,7 +281,8 @@ def _call(site, e: ast.Call, hint):
                                                                          "enumerate", "range",
                                                                          "reversed", "max",
                                                                          "min", "isinstance",
-                                                                         "str", "sorted"):
+                                                                         "str", "sorted") \
+            and means_builtin(scope, func):
         return _builtin(site, e, func.id, hint)
     if isinstance(func, ast.Name) and func.id in env or isinstance(func, (ast.Call, ast.Subscript,
                                                                           ast.Lambda)):

@@ -49,6 +49,20 @@ class Scope:
     file: str = ""                           # the file of a static scope (its classes)
     lines: list = field(default_factory=list)
 
+    def shadows(self, name: str) -> bool:
+        """Whether the module (or closure) binds ``name``, a builtin's name, to something
+        else: ``from numpy import sum``, a ``def range(...)`` of its own. The builtin's
+        meaning then does not apply to it."""
+        if name in self.functions or name in self.imported or name in self.classes or \
+                name in self.constants or name in self.other_modules or \
+                name in self.numpy or name in self.math or name in self.linalg:
+            return True
+        if self.live is None:
+            return False
+        where = self.live.cells if name in self.live.cells else self.live.globals_
+        held = _current(where, name)
+        return held is not _UNBOUND and held is not getattr(builtins, name, _UNBOUND)
+
     def class_info(self, name: str):
         """The ``lower_objects.ClassInfo`` of a class this module names."""
         from .lower_objects import ClassInfo
@@ -123,6 +137,39 @@ class LiveNames:
     def watched(self) -> list[tuple[Any, str, Any]]:
         return [(self.cells.get(name, self.globals_), name, was)
                 for name, was in self.read.items()] + self.held
+
+
+def builtin_name(name: str) -> ast.Name:
+    """A builtin's name that the compiler writes (``range`` in a loop it makes): it means
+    the builtin whatever the user's module binds that name to."""
+    node = ast.Name(name, ast.Load())
+    node.symdiff_builtin = True
+    return node
+
+
+def means_builtin(scope: Scope, func: ast.expr) -> bool:
+    """Whether the name ``func`` is Python's builtin of that name here."""
+    return isinstance(func, ast.Name) and func.id in BUILTINS and (
+        getattr(func, "symdiff_builtin", False) or not scope.shadows(func.id))
+
+
+def live_names(fn, code) -> LiveNames:
+    """The live names of ``fn``, with the builtins its code reads (``range``, ``len``...)
+    watched as unbound in its module: a module-level ``range`` defined later is seen."""
+    live = LiveNames(fn.__globals__, dict(zip(code.co_freevars, fn.__closure__ or ())))
+    for name in _builtins_read(code):
+        if name not in fn.__globals__ and name not in live.cells:
+            live.read[name] = _UNBOUND
+    return live
+
+
+def _builtins_read(code) -> list[str]:
+    """The builtin names ``code`` and the code nested in it (comprehensions, lambdas) name."""
+    names = [n for n in code.co_names if n in BUILTINS]
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names += _builtins_read(const)
+    return list(dict.fromkeys(names))
 
 
 def _current(where: Any, name: str) -> Any:
@@ -212,8 +259,7 @@ def source_of(fn: Callable) -> FunctionSource:
     if not all_lines or len(all_lines) < first + len(lines) - 1:
         all_lines = [""] * (first - 1) + lines
     scope = scope_of_globals(fn.__globals__, _closure_values(fn))
-    scope.live = LiveNames(fn.__globals__, dict(zip(fn.__code__.co_freevars,
-                                                    fn.__closure__ or ())))
+    scope.live = live_names(fn, fn.__code__)
     return FunctionSource(defs[0].name, defs[0], file, all_lines, shift, scope,
                           decorators_checked=True)      # fn's code is this def's
 
@@ -239,7 +285,7 @@ def _lambda_source(fn: types.FunctionType, file: str, lines: list[str], first: i
     ast.copy_location(tree.body[0], node)
     ast.fix_missing_locations(tree)
     scope = scope_of_globals(fn.__globals__, _closure_values(fn))
-    scope.live = LiveNames(fn.__globals__, dict(zip(code.co_freevars, fn.__closure__ or ())))
+    scope.live = live_names(fn, code)
     return FunctionSource(name, tree, file, lines, 0, scope, decorators_checked=True)
 
 
@@ -391,87 +437,6 @@ def _library_name(value: Any) -> tuple[str, str] | None:
     if attr and getattr(math, attr, None) is value:
         return ("math", attr)
     return None
-
-
-# ---------------------------------------------------------------- files, statically
-
-
-def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionSource]:
-    """Every top-level function of a file, parsed without importing or running it."""
-    if text is None:
-        text, lines = read_file(path)
-    else:
-        lines = source_lines(text)
-    tree = _parse(text, path)
-    scope = Scope(module=ModuleConstants(tree, functools.partial(node_loc, path, lines)),
-                  file=path, lines=lines)
-    found: dict[str, FunctionSource] = {}
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            _static_import(scope, stmt, path)
-        elif isinstance(stmt, ast.ClassDef):
-            scope.classes[stmt.name] = stmt
-        elif isinstance(stmt, ast.FunctionDef):
-            found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
-    scope.functions.update(found)
-    return custom_rules.rules_of_file(scope, found, tree.body)
-
-
-def files_of(path: str) -> list[str]:
-    """The model file and the sibling modules it takes functions from, and theirs: every
-    file a compile of ``path`` may read (none of them may be overwritten by its output)."""
-    seen: list[str] = []
-    pending = [path]
-    while pending:
-        file = pending.pop()
-        if file in seen:
-            continue
-        seen.append(file)
-        try:
-            tree = ast.parse(read_file(file)[0])
-        except (SymdiffError, SyntaxError, ValueError):
-            continue
-        pending += [sibling for stmt in tree.body if isinstance(stmt, ast.ImportFrom)
-                    for sibling in [_sibling_module(file, stmt)] if sibling]
-    return seen
-
-
-def _sibling_module(path: str, stmt: ast.ImportFrom) -> str | None:
-    """The file of ``from helpers import f`` next to the model file, if there is one: its
-    functions are followed (read, never run) like the model's own."""
-    import os
-    if not stmt.module or stmt.level > 1:
-        return None
-    candidate = os.path.join(os.path.dirname(os.path.abspath(path)),
-                             *stmt.module.split(".")) + ".py"
-    return candidate if os.path.isfile(candidate) else None
-
-
-def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = "") -> None:
-    if isinstance(stmt, ast.Import):
-        for alias in stmt.names:
-            bound = alias.asname or alias.name.split(".")[0]
-            if alias.name == "numpy":
-                scope.numpy.add(bound)
-            elif alias.name == "math":
-                scope.math.add(bound)
-            elif alias.name == "numpy.linalg" and alias.asname:
-                scope.linalg.add(bound)
-            else:              # import scipy.special binds scipy
-                scope.other_modules[bound] = alias.name if alias.asname else bound
-        return
-    for alias in stmt.names:
-        bound = alias.asname or alias.name
-        if stmt.module == "numpy" and alias.name == "linalg":
-            scope.linalg.add(bound)
-        elif stmt.module in ("numpy", "math", "symdiff", "scipy.special", "scipy.linalg"):
-            scope.imported[bound] = (stmt.module, alias.name)
-        else:
-            scope.other_modules[bound] = f"{stmt.module}.{alias.name}"
-            sibling = _sibling_module(path, stmt)
-            if sibling:
-                scope.functions[bound] = (lambda file=sibling, name=alias.name:
-                                          functions_of_file(file).get(name))
 
 
 BUILTINS = frozenset(dir(builtins))

@@ -26,7 +26,7 @@ from symdiff.api import resolve_wrt
 from symdiff.cli import compile_file
 from symdiff.frontend.lower import lower
 from symdiff.optimize.fuse import fuse
-from symdiff.frontend.parse import functions_of_file
+from symdiff.frontend.source_modules import functions_of_file
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GOLDEN = pathlib.Path(__file__).resolve().parents[1] / "golden"

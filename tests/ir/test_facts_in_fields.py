@@ -144,7 +144,7 @@ def test_a_tangent_parameter_is_known_by_the_function_not_by_its_name():
     """``hvp_f(..., v)`` for one argument: v is W1's direction (``Function.tangents``),
     so the annotations state its shape, as they do for ``v_W1`` and ``W1_dot``."""
     from symdiff import cli, pipeline
-    from symdiff.frontend.parse import functions_of_file
+    from symdiff.frontend.source_modules import functions_of_file
     path = str(HERE.parent / "examples" / "mlp.py")
     text = cli.compile_file(path, ["mlp_loss"], ("W1",), order=2, annotate=True)
     hvp = text[text.index("def hvp_mlp_loss"):]

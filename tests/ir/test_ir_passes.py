@@ -9,7 +9,7 @@ from symdiff.optimize.fuse import fuse
 from symdiff.ir import Const, Function, NameSupply, Var, node
 from symdiff.frontend.lower import lower
 from symdiff.optimize.passes import common_subexpressions, dead_code, optimize
-from symdiff.frontend.parse import functions_of_file
+from symdiff.frontend.source_modules import functions_of_file
 
 a, b = ir.ew_symbols(2)
 
@@ -130,7 +130,7 @@ def test_implicit_broadcasts_drop_a_broadcast_numpy_would_do_anyway(tmp_path):
     import numpy as np
     from symdiff import pipeline
     from symdiff.optimize.passes import PASSES
-    from symdiff.frontend.parse import functions_of_file
+    from symdiff.frontend.source_modules import functions_of_file
     path = tmp_path / "model.py"
     path.write_text(textwrap.dedent("""
         import numpy as np

@@ -78,7 +78,7 @@ GOLDEN_CASES = {"circuit": "x,y,z", "sigmoid_neuron": "w,x", "svm_loss": "W",
 
 @pytest.mark.parametrize("example", sorted(GOLDEN_CASES))
 def test_annotations_change_comments_only(example):
-    from symdiff.frontend.parse import functions_of_file
+    from symdiff.frontend.source_modules import functions_of_file
     path = EXAMPLES / f"{example}.py"
     functions = [n for n in functions_of_file(str(path)) if n != "softmax_cross_entropy"]
     text = compiled(example, functions, tuple(GOLDEN_CASES[example].split(",")), annotate=True)
@@ -290,7 +290,7 @@ def course_style(W, X):
 
 
 def test_stated_shapes(tmp_path):
-    from symdiff.frontend.parse import functions_of_file
+    from symdiff.frontend.source_modules import functions_of_file
     path = tmp_path / "shapes_stated.py"
     path.write_text(DOCSTRINGS)
     found = functions_of_file(str(path))

@@ -20,7 +20,8 @@ from symdiff.check import numerical_gradient
 from symdiff.backend.codegen_nodes import render, statements
 from symdiff.teach.explain import Explanation, format_value, parse_arguments
 from symdiff.ir import Var
-from symdiff.frontend.parse import functions_of_file, source_of
+from symdiff.frontend.parse import source_of
+from symdiff.frontend.source_modules import functions_of_file
 from symdiff.teach.trace import trace
 import control_flow_corpus as corpus
 from support import EXAMPLES_DIR

@@ -154,7 +154,7 @@ def test_every_pass_is_listed_in_order(path, functions, wrt):
 
 
 def test_first_listing_is_the_unoptimized_chain_rule():
-    from symdiff.frontend.parse import functions_of_file
+    from symdiff.frontend.source_modules import functions_of_file
     text, _ = explained(CORPUS, ["huber_loop"])
     src = functions_of_file(str(CORPUS))["huber_loop"]
     plans = [p for p in pipeline.plan_module([(src, (0,))]) if not p.with_value]
