@@ -4,7 +4,10 @@
     for i in range(n):             to the first read of ``out``; each write adds a box
         out[i] = x[i] ** 2         (an interval [lo, hi) per axis) to what is proven
     return np.sum(out)             written; a loop over range(a, b) turns [i, i + 1) into
-                                   [a, b); an ``if`` keeps what both branches write
+                                   [a, b); an ``if`` keeps what both branches write;
+                                   in ``for i in range(a, n)``, ``out[i - 1]`` is read
+                                   from [a - 1, i): written before the loop or by the
+                                   earlier iterations, when the body writes out[i]
 
 Bounds are linear in names (``n``, ``x.shape[0]``, ``len(x)``). The array is covered when
 a chain of intervals leads from 0 to the extent of the first axis and, on each link, the
@@ -69,6 +72,8 @@ class _Walk:
     unstable: set                  # names assigned after the call: their values change
     line: object                   # node -> line number
     loops: dict = field(default_factory=dict)   # active loop variable -> it is >= 0
+    starts: dict = field(default_factory=dict)  # loop variable -> the start of its range
+    lenient: bool = False          # collecting a loop body's writes: reads not checked
     notes: list = field(default_factory=list)
 
     def ext(self, k: int):
@@ -130,6 +135,15 @@ class _Walk:
         return all(".shape[" in a or a.startswith("<") or a in sizes or a in self.loops
                    for a, _ in f[1])
 
+    def previous(self, v):
+        """``out[i - 1]`` in a loop over range(a, n): within [a - 1, i), which the element
+        before the loop and the earlier iterations may cover (i >= a)."""
+        for i, start in self.starts.items():
+            low = _add(start, _form(-1))
+            if v == _add(_atom(i), _form(-1)) and self.nonneg(low):
+                return low, _atom(i)
+        return None
+
     def region(self, index: ast.expr, reading: bool = False):
         """The box ``out[index]`` selects (trailing axes whole), or None."""
         items = list(index.elts) if isinstance(index, ast.Tuple) else [index]
@@ -148,9 +162,15 @@ class _Walk:
                 box.append((lo, hi))
                 continue
             v = self.form(it)
-            if v is None or not self.integral(v) or reading and not self.nonneg(v):
+            if v is None or not self.integral(v):
                 return None
-            box.append((v, _add(v, _form(1))))
+            previous = self.previous(v) if reading else None
+            if previous is not None:
+                box.append(previous)
+            elif reading and not self.nonneg(v):
+                return None
+            else:
+                box.append((v, _add(v, _form(1))))
         return tuple(box)
 
 
@@ -193,6 +213,8 @@ def _stores(stmts) -> set:
 
 def _check_reads(w: _Walk, node: ast.AST, boxes: list, parents: dict) -> None:
     """Refuse a read of the array's elements that the boxes do not hold."""
+    if w.lenient:
+        return
     for n in ast.walk(node):
         if not (isinstance(n, ast.Name) and n.id == w.name):
             continue
@@ -290,25 +312,49 @@ def _loop(w: _Walk, s: ast.For, boxes: list, parents: dict) -> list:
     trusted = i not in _stores(s.body) and a is not None and b is not None
     w.loops[i] = w.nonneg(a)
     try:
-        inner = _block(w, s.body, boxes, parents)
+        earlier = _earlier(w, s, boxes, parents) if trusted and w.nonneg(a) else []
+        if earlier:
+            w.starts[i] = a
+        inner = _block(w, s.body, boxes + earlier, parents)
     finally:
-        del w.loops[i]
+        w.loops.pop(i)
+        w.starts.pop(i, None)
     out = list(boxes)
-    for box in inner[len(boxes):]:
-        index = _atom(i)
-        axes = [k for k, iv in enumerate(box) if any(a_ == i for f in iv for a_, _ in f[1])]
-        if not trusted or box == () or len(axes) > 1:
-            continue
-        if not axes:
-            if not a[1] and not b[1] and a[0] < b[0]:
+    for box in inner[len(boxes) + len(earlier):] if trusted else ():
+        k = _indexed_axis(box, i)
+        if k is None:
+            if box and not any(a_ == i for iv in box for f in iv for a_, _ in f[1]) and \
+                    not a[1] and not b[1] and a[0] < b[0]:
                 out.append(box)            # made by every iteration of a loop that runs
-            continue
-        k = axes[0]
-        if box[k] != (index, _add(index, _form(1))):
             continue
         _note_range(w, s, k, a, b)
         if w.nonneg(a) and w.nonneg(b):
             out.append(box[:k] + ((a, b),) + box[k + 1:])
+    return out
+
+
+def _indexed_axis(box: tuple, i: str):
+    """The one axis on which ``box`` is [i, i + 1) (i not elsewhere), or None."""
+    axes = [k for k, iv in enumerate(box) if any(a_ == i for f in iv for a_, _ in f[1])]
+    if len(axes) != 1 or box[axes[0]] != (_atom(i), _add(_atom(i), _form(1))):
+        return None
+    return axes[0]
+
+
+def _earlier(w: _Walk, s: ast.For, boxes: list, parents: dict) -> list:
+    """What the iterations before i wrote: [a, i) where the body writes [i, i + 1) (the
+    body's writes collected without checking its reads, then checked with these)."""
+    lenient, w.lenient = w.lenient, True
+    try:
+        dry = _block(w, s.body, boxes, parents)
+    finally:
+        w.lenient = lenient
+    i, a = s.target.id, w.form(_range(s)[1])
+    out = []
+    for box in dry[len(boxes):]:
+        k = _indexed_axis(box, i)
+        if k is not None:
+            out.append(box[:k] + ((a, _atom(i)),) + box[k + 1:])
     return out
 
 
@@ -369,7 +415,7 @@ def verdict(tree: ast.AST, call: ast.Call, fn: str, line=lambda n: n.lineno) -> 
     try:
         boxes = _block(w, rest, [], parents)
     except _Read as read:
-        return "; ".join(w.notes + [read.note])
+        return "; ".join(dict.fromkeys(w.notes + [read.note]))
     if covers(w, boxes, ()):
         return None
-    return "; ".join(w.notes) or "the writes after it do not cover every element"
+    return "; ".join(dict.fromkeys(w.notes)) or "the writes after it do not cover every element"

@@ -88,9 +88,25 @@ def first_then_rest(x):
         out[i] = x[i] * x[i - 1]
         out[i] = out[i] + x[i]
     return np.sum(out * x)
+
+def recurrence(x):
+    out = np.empty(x.shape[0])
+    out[0] = x[0]
+    for i in range(1, x.shape[0]):
+        out[i] = out[i - 1] * 0.5 + np.sin(x[i])
+    return np.sum(out ** 2)
+
+def row_recurrence(x):
+    n, m = x.shape
+    out = np.empty((n, m))
+    out[0] = x[0] ** 2
+    for i in range(1, n):
+        for j in range(m):
+            out[i, j] = out[i - 1, j] * x[i, j]
+    return np.sum(out)
 """
 
-MATRICES = {"nested_2d", "columns", "row_slices", "later_axis"}
+MATRICES = {"nested_2d", "columns", "row_slices", "later_axis", "row_recurrence"}
 NAMES = [n.split("(")[0][4:] for n in PROVEN.splitlines() if n.startswith("def ")]
 
 
@@ -228,6 +244,8 @@ def _verdict(text: str):
     "out = np.empty((n, 2))\nout[:, 0] = 1\nout[:, 1] = 2\ny = out.sum()",
     "out = np.empty((n, m))\nfor i in range(n):\n    for j in range(m):\n        out[i, j] = 1\n"
     "y = out.sum()",
+    "out = np.empty(n)\nout[0] = 1\nfor i in range(1, n):\n    y = out[i - 1]\n    out[i] = y\n"
+    "z = out.sum()",
 ])
 def test_coverage_proven(text):
     assert _verdict(text) is None
@@ -249,6 +267,10 @@ def test_coverage_proven(text):
     "out = np.empty((n, 3))\nout[:, 0] = 1\nout[:, 2] = 2\ny = out.sum()",
     "out = np.empty(n)\nfor i in range(-1, n):\n    out[i] = 1\ny = out.sum()",
     "y = np.sum(np.empty(3))",
+    "out = np.empty(n)\nout[1] = 1\nfor i in range(1, n):\n    out[i] = out[i - 1]\ny = out.sum()",
+    "out = np.empty(n)\nout[0] = 1\nfor i in range(2, n):\n    out[i] = out[i - 1]\ny = out.sum()",
+    "out = np.empty(n)\nout[0] = 1\nfor i in range(1, n):\n    if c:\n        out[i] = 2\n"
+    "    y = out[i - 1]\nz = out.sum()",
 ])
 def test_coverage_not_proven(text):
     assert _verdict(text)
