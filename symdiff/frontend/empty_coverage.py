@@ -200,12 +200,15 @@ def covers(w: _Walk, boxes: list, target: tuple, k: int = 0) -> bool:
 
 
 def _stores(stmts) -> set:
-    """Every name a statement list assigns (loop variables included)."""
+    """Every name a statement list assigns (loop variables included), or reshapes."""
     out = set()
     for s in stmts:
         for n in ast.walk(s):
             if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
                 out.add(n.id)
+            elif isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and (
+                    isinstance(n.ctx, ast.Store) or n.attr == "resize"):
+                out.add(n.value.id)        # x.shape = ..., x.resize(...): a new shape
             elif isinstance(n, (ast.FunctionDef, ast.ClassDef)):
                 out.add(n.name)
     return out
@@ -360,7 +363,9 @@ def _earlier(w: _Walk, s: ast.For, boxes: list, parents: dict) -> list:
 
 def _note_range(w: _Walk, s: ast.For, k: int, a, b) -> None:
     """Say which part of axis k a loop leaves unset, if any."""
-    end, what = w.ext(k), ("row" if k == 0 else "element of axis %d" % k)
+    end = w.ext(k)
+    what = "element" if w.extents is not None and len(w.extents) == 1 else \
+        "row" if k == 0 else f"element of axis {k}"
     if end is None or a == ZERO and b == end:
         return
     text = f"range({ast.unparse(s.iter)[6:-1]})"

@@ -267,6 +267,8 @@ def test_coverage_proven(text):
     "out = np.empty((n, 3))\nout[:, 0] = 1\nout[:, 2] = 2\ny = out.sum()",
     "out = np.empty(n)\nfor i in range(-1, n):\n    out[i] = 1\ny = out.sum()",
     "y = np.sum(np.empty(3))",
+    "out = np.empty_like(x)\nx.shape = (2, -1)\nfor i in range(x.shape[0]):\n    out[i] = 1\n"
+    "z = out.sum()",
     "out = np.empty(n)\nout[1] = 1\nfor i in range(1, n):\n    out[i] = out[i - 1]\ny = out.sum()",
     "out = np.empty(n)\nout[0] = 1\nfor i in range(2, n):\n    out[i] = out[i - 1]\ny = out.sum()",
     "out = np.empty(n)\nout[0] = 1\nfor i in range(1, n):\n    if c:\n        out[i] = 2\n"
@@ -274,6 +276,40 @@ def test_coverage_proven(text):
 ])
 def test_coverage_not_proven(text):
     assert _verdict(text)
+
+
+HELPERS = """
+import numpy as np
+
+def squares(x):
+    out = np.empty_like(x)
+    for i in range(len(x)):
+        out[i] = x[i] ** 2
+    return out
+
+def short(x):
+    out = np.empty(len(x))
+    for i in range(len(x) - 1):
+        out[i] = x[i] ** 2
+    return out
+
+def through_helper(x):
+    return np.sum(squares(x) * x)
+
+def through_short_helper(x):
+    return np.sum(short(x) * x)
+"""
+
+
+def test_np_empty_in_a_helper(tmp_path):
+    module = load_module(tmp_path, "empty_helpers", HELPERS)
+    check_case(module, Case("through_helper", "x", "", _inputs("rows_1d"), second=True,
+                            jit=True))
+    with pytest.raises(symdiff.SymdiffError) as info:
+        symdiff.grad(module.through_short_helper)(np.ones(4))
+    assert info.value.loc.line == 11
+    assert "the loop over range(len(x) - 1) at line 12 leaves the last element unset" in \
+        str(info.value)
 
 
 def test_compile_a_file_using_np_empty(tmp_path):
