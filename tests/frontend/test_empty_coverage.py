@@ -14,6 +14,7 @@ import pytest
 import symdiff
 from breadth_support import Case, check_case
 from support import load_module
+from symdiff import cli
 from symdiff.cli import compile_file
 from symdiff.frontend.empty_coverage import verdict
 
@@ -327,3 +328,13 @@ def test_compile_a_file_using_np_empty(tmp_path):
         np.testing.assert_allclose(grad, symdiff.grad(getattr(original, name))(x), rtol=1e-12)
         report = symdiff.check_grad(getattr(original, name), x)
         assert report
+
+
+def test_cli_compile_refuses_uncovered_and_leaves_no_output(tmp_path, capsys):
+    path, out = tmp_path / "model.py", tmp_path / "out.py"
+    path.write_text(REFUSED, encoding="utf-8")
+    assert cli.main(["compile", str(path), "-f", "short_loop", "-o", str(out)]) == 1
+    assert "leaves the last row unset" in capsys.readouterr().err and not out.exists()
+    path.write_text(PROVEN, encoding="utf-8")
+    assert cli.main(["compile", str(path), "-f", "recurrence", "-o", str(out), "--jit"]) == 0
+    assert "np.empty(" in out.read_text(encoding="utf-8")
