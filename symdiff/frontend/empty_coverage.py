@@ -331,7 +331,9 @@ def _loop(w: _Walk, s: ast.For, boxes: list, parents: dict) -> list:
                 out.append(box)            # made by every iteration of a loop that runs
             continue
         _note_range(w, s, k, a, b)
-        if w.nonneg(a) and w.nonneg(b):
+        # range(a, n - 1) over an axis of n: n - 1 < 0 only when n = 0, where it is empty
+        last = w.ext(k) is not None and b == _add(w.ext(k), _form(-1))
+        if w.nonneg(a) and (w.nonneg(b) or last):
             out.append(box[:k] + ((a, b),) + box[k + 1:])
     return out
 

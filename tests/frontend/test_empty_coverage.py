@@ -90,6 +90,14 @@ def first_then_rest(x):
         out[i] = out[i] + x[i]
     return np.sum(out * x)
 
+def boundary_last(x):
+    n = len(x)
+    out = np.empty(n)
+    for i in range(n - 1):
+        out[i] = x[i + 1] - x[i]
+    out[n - 1] = x[0] ** 2
+    return np.sum(out ** 2)
+
 def recurrence(x):
     out = np.empty(x.shape[0])
     out[0] = x[0]
@@ -245,6 +253,7 @@ def _verdict(text: str):
     "out = np.empty((n, 2))\nout[:, 0] = 1\nout[:, 1] = 2\ny = out.sum()",
     "out = np.empty((n, m))\nfor i in range(n):\n    for j in range(m):\n        out[i, j] = 1\n"
     "y = out.sum()",
+    "out = np.empty(n)\nfor i in range(n - 1):\n    out[i] = 1\nout[n - 1] = 2\ny = out.sum()",
     "out = np.empty(n)\nout[0] = 1\nfor i in range(1, n):\n    y = out[i - 1]\n    out[i] = y\n"
     "z = out.sum()",
 ])
@@ -270,6 +279,7 @@ def test_coverage_proven(text):
     "y = np.sum(np.empty(3))",
     "out = np.empty_like(x)\nx.shape = (2, -1)\nfor i in range(x.shape[0]):\n    out[i] = 1\n"
     "z = out.sum()",
+    "out = np.empty(n)\nfor i in range(n - 2):\n    out[i] = 1\nout[n - 2:] = 2\ny = out.sum()",
     "out = np.empty(n)\nout[1] = 1\nfor i in range(1, n):\n    out[i] = out[i - 1]\ny = out.sum()",
     "out = np.empty(n)\nout[0] = 1\nfor i in range(2, n):\n    out[i] = out[i - 1]\ny = out.sum()",
     "out = np.empty(n)\nout[0] = 1\nfor i in range(1, n):\n    if c:\n        out[i] = 2\n"
