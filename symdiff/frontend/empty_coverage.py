@@ -13,8 +13,10 @@ Bounds are linear in names (``n``, ``x.shape[0]``, ``len(x)``). The array is cov
 a chain of intervals leads from 0 to the extent of the first axis and, on each link, the
 boxes on it cover the remaining axes. NumPy maps the bounds of a slice through one
 function (negative from the end, then clipped), so a chain covers whatever the values are.
+It walks the desugared function: a ``break`` or ``continue`` has become an ``if``, so a
+write after one is conditional and covers nothing.
 
-    >>> verdict(tree, call, "out")     # None when proven, else what is left unset
+    >>> verdict(tree, call, "empty")     # None when proven, else what is left unset
 """
 from __future__ import annotations
 
