@@ -24,7 +24,7 @@ SCALAR_TYPES = {"float64", "float32", "float16", "double", "single", "int64", "i
                 "int8", "uint8", "bool_"}
 #: Constructors that take a ``dtype=`` keyword, passed on as it is.
 DTYPE_CONSTRUCTORS = {"zeros", "ones", "empty", "full", "arange", "eye", "linspace",
-                      "zeros_like", "ones_like", "full_like", "identity"}
+                      "zeros_like", "ones_like", "full_like", "identity", "empty_like"}
 
 #: Builtin type names that NumPy accepts as dtypes.
 BUILTIN_DTYPES = {"float": "float64", "int": "int64", "bool": "bool", "complex": "complex128"}

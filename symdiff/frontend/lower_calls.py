@@ -15,7 +15,7 @@ import sympy
 import numpy as np
 
 from . import lower_arrays as arrays
-from . import custom_rules, symdiff_calls
+from . import custom_rules, empty_coverage, symdiff_calls
 from . import lower_compositions as compositions
 from . import lower_complex as complex_
 from .lower_subscripts import setitem, subscript  # noqa: F401  (calls.setitem, ...)
@@ -388,12 +388,14 @@ def _numpy_call(ctx: Context, e: ast.Call, hint: str, name: str, args: list, key
         return arrays.linspace(ctx, e, hint, args, keywords)
     if name == "linalg.norm":
         return _norm(ctx, e, hint, args, keywords)
-    if name in NONDIFF:
+    if name in C.UNSET:
+        why = empty_coverage.verdict(ctx.src.tree, e, name, lambda n: ctx.src.loc(n).line)
+        if why is not None:
+            raise C.refuse_unset(ctx, e, name, why)
+    if name in NONDIFF or name in C.UNSET:      # np.empty: every element proven written
         flat = [_shape_tuple(ctx, a) if isinstance(a, Tup) else ctx.array(a, e) for a in args] + \
             [v if k == "dtype" else ctx.array(v, e) for k, v in keywords.items()]
         return ctx.emit("np", flat, hint, fn=name, keywords=tuple(keywords))
-    if name in C.UNSET:
-        raise C.refuse_unset(ctx, e, name)
     if name == "random" or name.startswith("random."):
         raise ctx.fail("random numbers inside a differentiated function are not supported", e,
                        "draw them outside and pass them in as an argument")

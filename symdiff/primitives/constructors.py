@@ -6,9 +6,10 @@
     linspace  np.linspace(a, b, num)   out = a + (b - a) * t, t = 0 .. 1
               d/da = sum of g * (1 - t), d/db = sum of g * t
 
-np.empty and np.empty_like are refused where they are called: their elements hold
-whatever memory held until written, and symdiff does not prove that every element is
-written before it is read (np.zeros gives the same program a defined value).
+np.empty and np.empty_like hold whatever memory held until written: they are lowered
+(and printed) as they are written when ``frontend.empty_coverage`` proves that every
+element is written before any is read, and refused where they are called otherwise
+(np.zeros gives the same program a defined value).
 """
 from __future__ import annotations
 
@@ -146,10 +147,11 @@ def takes_shape(n) -> bool:
 UNSET = {"empty", "empty_like"}
 
 
-def refuse_unset(ctx, e, name: str):
+def refuse_unset(ctx, e, name: str, why: str = ""):
     """np.empty leaves its elements unset: the gradient would read whatever memory holds
     where the function does not write, and symdiff does not prove that it writes every
-    element before reading one."""
+    element before reading one (``why``: what is left unset, where it is known)."""
     return ctx.fail(f"np.{name} leaves its elements unset, and symdiff does not prove that "
-                    "every element is written before it is read", e,
+                    "every element is written before it is read" + (f" ({why})" if why else ""),
+                    e,
                     f"use np.{name.replace('empty', 'zeros')}(...) and write into it")
