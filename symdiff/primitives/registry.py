@@ -256,7 +256,7 @@ def _load() -> None:
                        custom, diagonals, differences, einsum, ew, fft, index_sets, indexing,
                        internal, linalg,
                        linalg_dense, linalg_eigen, linalg_pinv, linalg_qr, linalg_svd,
-                       manipulation, move_functions, moves, powers,
+                       manipulation, move_functions, moves, no_gradient_calls, powers,
                        products, quantiles, reductions, scipy_linalg, scipy_special,
                        scipy_stats, shaping, signals, statistics)
 
