@@ -39,6 +39,7 @@ KNOWN_DEFERRED_CYCLES = [
      'symdiff.primitives.compositions', 'symdiff.primitives.constructors',
      'symdiff.primitives.covariance', 'symdiff.primitives.custom',
      'symdiff.primitives.diagonals', 'symdiff.primitives.differences',
+     'symdiff.primitives.distinct',
      'symdiff.primitives.einsum', 'symdiff.primitives.ew', 'symdiff.primitives.fft',
      'symdiff.primitives.fft_adjoints', 'symdiff.primitives.index_sets',
      'symdiff.primitives.indexing',

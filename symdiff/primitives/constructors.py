@@ -25,7 +25,9 @@ EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
 #: (a stand-in argument would give the wrong shape): their shape is known when it is.
 SIZED_BY_VALUE = {"fft.fftfreq", "fft.rfftfreq"}
 #: NumPy functions that return a tuple of arrays, unpacked or indexed by a constant.
-TUPLES = {"histogram"}
+TUPLES = {"histogram", "unique"}
+#: NumPy functions whose result's length depends on the data (not known when compiling).
+DATA_SIZED = {"unique"}
 #: Calls whose arguments are counts or sizes.
 COUNTING = {"arange", "zeros", "ones", "empty", "eye", "full", "linspace"}
 #: NumPy functions whose result is boolean.
@@ -54,6 +56,8 @@ def np_shape(n, arg_shapes, arg_values):
     computed on stand-in arrays of the arguments' shapes."""
     fn = n.param("fn")
     keywords = n.param("keywords")
+    if fn in TUPLES or fn in DATA_SIZED:
+        return None
     try:
         if fn in EVALUABLE and all(v is not None for v in arg_values):
             split = len(arg_values) - len(keywords)

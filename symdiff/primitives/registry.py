@@ -253,8 +253,8 @@ def _load() -> None:
     if not _LOADED:
         _LOADED.append(True)
         from . import (bookkeeping, compositions, constructors, covariance,  # noqa: F401
-                       custom, diagonals, differences, einsum, ew, fft, index_sets, indexing,
-                       internal, joins, linalg,
+                       custom, diagonals, differences, distinct, einsum, ew, fft,
+                       index_sets, indexing, internal, joins, linalg,
                        linalg_dense, linalg_eigen, linalg_pinv, linalg_qr, linalg_svd,
                        manipulation, move_functions, moves, no_gradient_calls, powers,
                        products, quantiles, reductions, scipy_linalg, scipy_special,

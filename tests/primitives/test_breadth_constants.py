@@ -1,6 +1,7 @@
 """NumPy calls whose results carry no gradient (np.linalg.matrix_rank, np.fft.fftfreq,
 np.fft.rfftfreq, the counts of np.histogram) and histogram bin edges, which follow the
-data's extremes (``primitives.no_gradient_calls``). Each case is checked by
+data's extremes (``primitives.no_gradient_calls``), and np.unique, a gather of each
+distinct value's first occurrence (``primitives.distinct``). Each case is checked by
 ``breadth_support.check_case`` (value, gradient, forward mode; Hessian-vector product and
 jit for a sample).
 """
@@ -45,6 +46,16 @@ CASES = [
          normal((3, 4)), second=True, jit=True),
     Case("histogram_bin_edges_range", "x",
          "np.sum(np.histogram_bin_edges(x, 3, range=(0.0, 1.0)) * x[:4])", normal((5,))),
+    Case("unique", "x", "np.sum(np.unique(x) ** 3 * np.arange(6.0))", normal((6,)),
+         second=True, jit=True),
+    Case("unique_matrix", "x", "np.sum(np.sin(np.unique(x * x[0, 0])))", normal((2, 3)),
+         second=True, jit=True),
+    Case("unique_extras", "x",
+         "np.sum(np.unique(x, return_counts=True)[0] ** 2 * np.unique(x, return_counts=True)[1])"
+         " + np.sum(x * np.unique(x, return_index=True, return_inverse=True)[2])",
+         normal((5,)), second=True, jit=True),
+    Case("unique_index_gathers", "x",
+         "np.sum(x[np.unique(x, return_index=True)[1]] * np.unique(x) ** 2)", normal((4,))),
 ]
 
 
@@ -74,7 +85,21 @@ def test_edges_of_equal_values_are_widened(module):
     np.testing.assert_allclose(np.sum(g), np.sum(2 * edges * np.arange(5.0)), rtol=1e-12)
 
 
+def test_unique_routes_ties_to_the_first_occurrence(module):
+    """Equal values: np.unique keeps one, and its gradient goes to the first copy in x's
+    flat order (the derivative at exact ties is not defined; this is the convention)."""
+    x = np.array([[2.0, 1.0, 2.0], [1.0, 3.0, 2.0]])
+    value, g = symdiff.value_and_grad(module.unique_matrix)(x)
+    assert np.isclose(value, module.unique_matrix(x))
+    distinct, first = np.unique(x * 2.0, return_index=True)
+    expected = np.zeros(6)
+    expected[first] = 2.0 * np.cos(distinct)
+    expected[0] += np.sum(np.cos(distinct) * distinct / 2.0)     # x[0, 0] scales them all
+    np.testing.assert_allclose(g.ravel(), expected, rtol=1e-12)
+
+
 @pytest.mark.parametrize("body,message", [
+    ("np.sum(np.unique(a, axis=0))", "does not take `axis=`"),
     ("np.sum(np.histogram(a, 3, weights=a)[0])", "weights= is not supported"),
     ("np.sum(np.histogram(a, 3, density=True)[0])", "density= is not supported"),
     ("np.sum(np.histogram(a, 'auto')[1])", "bins='auto' is not supported"),
