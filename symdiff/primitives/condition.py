@@ -6,7 +6,9 @@ and inverse carry the derivatives):
     cond(A, p)       norm(A, p) * norm(inv(A), p) over the last two axes, for p in
                      'fro', 'nuc', 1, -1, inf and -inf (A square)
 
-As NumPy computes them. Where singular values tie (p = None, 2, -2) or a norm's max picks
+As NumPy computes them, with one difference: for a singular A and p other than None, 2
+and -2, NumPy returns inf where the inverse here stops with NumPy's LinAlgError (there is
+no derivative there). Where singular values tie (p = None, 2, -2) or a norm's max picks
 among equal sums (1, inf...), the derivative routes as those primitives say.
 
     >>> np.linalg.cond(a, 'fro')

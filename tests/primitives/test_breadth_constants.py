@@ -75,6 +75,15 @@ def test_dotted_functions_get_python_names(module):
     assert "matrix_rank_x = np.linalg.matrix_rank(x)" in source, source
 
 
+def test_worked_examples_show_submodule_functions_whole(module):
+    """A worked example leaves np. off np.sum, but shows np.linalg.matrix_rank and
+    np.fft.fftfreq whole (linalg.matrix_rank names nothing)."""
+    text = str(symdiff.explain(module.matrix_rank, np.eye(3, 4)))
+    assert "np.linalg.matrix_rank(x)" in text and "sum(x ** 2)" in text, text
+    text = str(symdiff.explain(module.fftfreq, np.arange(6.0)))
+    assert "np.fft.fftfreq(6, 0.5)" in text and " fft.fftfreq" not in text, text
+
+
 def test_edges_of_equal_values_are_widened(module):
     """All elements equal: NumPy's edges run from the value - 1/2 to the value + 1/2, and
     move with it (d edges / d x_k sums to 1 per edge over the elements)."""
