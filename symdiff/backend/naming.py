@@ -292,7 +292,8 @@ def _describe(n: Node, shown, user: set) -> str:
         word = OP_WORDS.get(n.op, n.op)
         return _tidy(f"{first}_{word}" if first in user else f"{word}_{_head(first)}")
     if n.op == "np" and n.param("fn"):
-        return _tidy(f"{n.param('fn')}_{first}" if names else str(n.param("fn")))
+        fn = str(n.param("fn")).split(".")[-1]           # linalg.matrix_rank: matrix_rank
+        return _tidy(f"{fn}_{first}" if names else fn)
     word = OP_WORDS.get(n.op, n.op)
     if not word:
         return _tidy("_".join(names[:2]) or "value")
@@ -408,7 +409,8 @@ def _head(name: str) -> str:
 
 
 def _tidy(name: str) -> str:
-    return re.sub(r"_+", "_", name).strip("_") or "value"
+    """A Python name: characters a name cannot hold (the dots of np.fft.fftfreq) become _."""
+    return re.sub(r"[\W_]+", "_", name).strip("_") or "value"
 
 
 def _short(name: str) -> str:

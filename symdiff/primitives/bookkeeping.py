@@ -58,7 +58,10 @@ def _print_cast(n, p):
 
 
 def _known_dim(n, shapes, values):
-    return int(shapes[0][n.param("axis")]) if shapes[0] is not None else None
+    """x.shape[axis], when x's shape is known and has that axis (else a check the program
+    makes before it stops, as np.cov's rowvar=False of a vector)."""
+    shape, axis = shapes[0], n.param("axis")
+    return int(shape[axis]) if shape is not None and -len(shape) <= axis < len(shape) else None
 
 
 def _known_shape(n, shapes, values):

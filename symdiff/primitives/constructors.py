@@ -24,6 +24,13 @@ from .registry import NO_DERIVATIVE, Primitive, register
 EVALUABLE = {"arange", "zeros", "ones", "eye", "full", "linspace"}
 #: Arrays made from a literal, whose shape is the literal's.
 LITERAL = {"array", "asarray"}
+#: NumPy functions (dotted: np.fft.fftfreq) whose result's length is a value they are given
+#: (a stand-in argument would give the wrong shape): their shape is known when it is.
+SIZED_BY_VALUE = {"fft.fftfreq", "fft.rfftfreq"}
+#: NumPy functions that return a tuple of arrays, unpacked or indexed by a constant.
+TUPLES = {"histogram", "unique"}
+#: NumPy functions whose result's length depends on the data (not known when compiling).
+DATA_SIZED = {"unique"}
 #: Calls whose arguments are counts or sizes.
 COUNTING = {"arange", "zeros", "ones", "empty", "eye", "full", "linspace"}
 #: NumPy functions whose result is boolean.
@@ -39,11 +46,21 @@ def _numba_refuses(n) -> str:
     return ""
 
 
+def numpy_function(fn: str):
+    """NumPy's function named ``fn``, through its submodules (``linalg.matrix_rank``)."""
+    value = np
+    for part in fn.split("."):
+        value = getattr(value, part)
+    return value
+
+
 def np_shape(n, arg_shapes, arg_values):
     """The shape of ``np.<fn>(...)``: evaluated for constructors of known sizes, else
     computed on stand-in arrays of the arguments' shapes."""
     fn = n.param("fn")
     keywords = n.param("keywords")
+    if fn in TUPLES or fn in DATA_SIZED:
+        return None
     try:
         if fn in EVALUABLE and all(v is not None for v in arg_values):
             split = len(arg_values) - len(keywords)
@@ -52,12 +69,18 @@ def np_shape(n, arg_shapes, arg_values):
                 return getattr(np, fn)(*arg_values[:split], **kw).shape
         if fn in LITERAL and arg_values and all(v is not None for v in arg_values):
             return np.shape(np.array(arg_values[0]))     # np.array((0, 2)): a literal's shape
+        if fn in SIZED_BY_VALUE:
+            if any(v is None for v in arg_values):
+                return None
+            split = len(arg_values) - len(keywords)
+            return numpy_function(fn)(*arg_values[:split],
+                                      **dict(zip(keywords, arg_values[split:]))).shape
         if fn in EVALUABLE:        # sizes are values: a stand-in 0 would say np.arange(n)
             return None            # has shape (0,)
         if all(s is not None for s in arg_shapes):
             dummies = [A._dummy(s) if v is None else v for s, v in zip(arg_shapes, arg_values)]
             split = len(dummies) - len(keywords)
-            return np.shape(getattr(np, fn)(*dummies[:split],
+            return np.shape(numpy_function(fn)(*dummies[:split],
                                             **dict(zip(keywords, dummies[split:]))))
     except (ValueError, TypeError, AttributeError, MemoryError):
         return None
@@ -117,6 +140,7 @@ register(
                       ("stop_gradient", "bool")),
               integer_valued=True, counts=lambda n: n.args if n.param("fn") in COUNTING else (),
               makes_mask=lambda n, is_mask: n.param("fn") in BOOLEAN_FUNCTIONS,
+              tuple_valued=lambda n: n.param("fn") in TUPLES,
               numba_refuses=_numba_refuses),
     Primitive("full", "constructors", "a constant shaped like the arguments (x - x)",
               shape=lambda n, s, v: tuple(np.broadcast_shapes(*s)), vjp=NO_DERIVATIVE,

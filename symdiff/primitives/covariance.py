@@ -8,8 +8,11 @@ the primitives they are written with carry their derivatives):
     trapezoid(y, x, dx, axis) sum((y[1:] + y[:-1]) / 2 * d, axis), d = diff(x) or dx
                               (x= along the last axis)
 
-rowvar=False, aweights= and fweights= are refused: NumPy reads rowvar=False by the rows
-of its argument (one row stays a variable), which the program's ranks do not show.
+rowvar=False reads the columns of each 2-D argument as its variables (X = m.T). NumPy
+keeps a single row (or a vector) as one variable there, which the program's ranks do not
+show where the call is lowered: the generated code checks that m (and y) are 2-D with more
+than one row, a located stop otherwise (np.cov(v) is the variance of a vector v).
+aweights= and fweights= are refused.
 """
 from __future__ import annotations
 
@@ -21,8 +24,15 @@ from .differences import _slice
 from .registry import Composition, compose
 
 
-def _rows(ctx, e, value):
-    return ctx.emit("atleast", [ctx.array(value, e)], TMP, ndim=2)
+def _rows(ctx, e, value, rowvar: bool, name: str):
+    """The variables as rows: atleast_2d(m), or m.T with rowvar=False."""
+    x = ctx.array(value, e)
+    if rowvar:
+        return ctx.emit("atleast", [x], TMP, ndim=2)
+    ctx.emit("check_ndim", [x], TMP, ndim=2, several_rows=True,
+             message=f"np.{name}(m, rowvar=False) takes 2-D arrays of more than one row here; "
+             f"for a single variable (a vector, one row) write np.{name}(m)")
+    return ctx.emit("transpose", [x], TMP, axes=None)
 
 
 def _covariance(ctx, e, args, keywords, name):
@@ -30,13 +40,10 @@ def _covariance(ctx, e, args, keywords, name):
                                                             if name == "corrcoef" else set()),
          f"np.{name}")
     rowvar = ctx.static(option(args, keywords, 2, "rowvar", True), e, "rowvar")
-    if not rowvar:
-        raise ctx.fail(f"np.{name} with rowvar=False is not supported", e,
-                       f"write np.{name}(m.T): the columns of m become its rows")
-    rows = [_rows(ctx, e, args[0])]
+    rows = [_rows(ctx, e, args[0], bool(rowvar), name)]
     y = option(args, keywords, 1, "y", None)
     if not none(y):
-        rows.append(_rows(ctx, e, y))
+        rows.append(_rows(ctx, e, y, bool(rowvar), name))
     x = rows[0] if len(rows) == 1 else ctx.emit("concatenate", rows, TMP, axis=0)
     bias = ctx.static(option(args, keywords, 3, "bias", False), e, "bias")
     ddof = ctx.static(option(args, keywords, 4, "ddof", None), e, "ddof")

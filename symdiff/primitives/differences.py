@@ -7,6 +7,9 @@ the zero-padded upstream gradient with its sign flipped, as it should be).
                                    concatenated first (a number spread to one slice)
     gradient(f, dx=1, axis=k)      (f[2:] - f[:-2]) / 2dx inside, (f[1] - f[0]) / dx and
                                    (f[-1] - f[-2]) / dx at the edges (edge_order=1)
+    gradient(f, x, axis=k)         x 1-D coordinates, d = diff(x): NumPy's non-uniform
+                                   formula inside, -d2/(d1 (d1+d2)) f[:-2] + (d2-d1)/(d1 d2)
+                                   f[1:-1] + d1/(d2 (d1+d2)) f[2:], one-sided at the edges
     select(conds, choices, d=0)    where(c0, x0, where(c1, x1, ... d)): the first true
                                    condition wins; conditions are masks (no gradient)
 
@@ -14,8 +17,10 @@ the zero-padded upstream gradient with its sign flipped, as it should be).
 in the tuple: that array alone, as NumPy gives it). ``np.gradient(f)`` without ``axis=`` is
 the 1-D case: the value is checked to be a vector
 where the function runs (an N-D array gives NumPy a tuple, one array per axis, and the
-rank is not known where the call is lowered); a spacing not written as a number is
-checked to be a scalar there too (coordinate arrays are refused).
+rank is not known where the call is lowered). Spacings: one number for every axis, or one
+per axis of ``axis=``, each a scalar or 1-D coordinates the program shows to be 1-D (a list
+written out, np.linspace, np.arange, np.array([...])); a spacing held in a variable of
+unknown rank is checked to be a scalar where the code runs.
 """
 from __future__ import annotations
 
@@ -79,25 +84,61 @@ def lower_diff(ctx, e, hint, name, args, keywords):
     return x
 
 
-def _spacing(ctx, e, args, keywords):
-    """The one scalar spacing of np.gradient (1 when left out); coordinates refused."""
-    if len(args) > 2:
-        raise ctx.fail("np.gradient takes one spacing here", e,
-                       "pass one scalar spacing, np.gradient(f, dx, axis=k), per axis")
-    if len(args) < 2:
-        return Const(1.0)
-    if ctx.items(args[1]) is not None:
-        raise ctx.fail("np.gradient with coordinate arrays is not supported", e,
-                       "pass a scalar spacing (uniform grid), np.gradient(f, dx)")
-    spacing = ctx.array(args[1], e)
+#: the producers of 1-D coordinates (np.gradient's non-uniform spacing)
+COORDINATES = {"linspace"}
+
+
+def _is_coordinates(ctx, value) -> bool:
+    """Whether a spacing is an array of coordinates the program shows to be 1-D: a list
+    written out, a 1-D constant, np.linspace(...) or np.arange(...) or np.array([...])."""
+    items = ctx.items(value)
+    if items is not None:
+        return all(ctx.items(v) is None for v in items)
+    if isinstance(value, Const):
+        return getattr(value.value, "ndim", 0) == 1
+    made = next((n for n in reversed(ctx.b.body) if n.out == value), None)
+    if made is None:
+        return False
+    if made.op in COORDINATES:
+        return True
+    return made.op == "np" and (made.param("fn") == "arange" or made.param("fn") == "array"
+                                and len(made.args) == 1 and isinstance(made.args[0], Const)
+                                and isinstance(made.args[0].value, tuple)
+                                and not any(isinstance(v, tuple) for v in made.args[0].value))
+
+
+def _spacing(ctx, e, value):
+    """One axis's spacing: ("step", h) for a scalar h, ("coordinates", x) for 1-D x."""
+    if _is_coordinates(ctx, value):
+        return "coordinates", ctx.array(value, e)
+    if ctx.items(value) is not None:
+        raise ctx.fail("np.gradient takes a scalar spacing or 1-D coordinates per axis", e,
+                       "pass one number, or one 1-D array of coordinates, per axis")
+    spacing = ctx.array(value, e)
     if isinstance(spacing, Const) and getattr(spacing.value, "ndim", 0):
-        raise ctx.fail("np.gradient with coordinate arrays is not supported", e,
-                       "pass a scalar spacing (uniform grid), np.gradient(f, dx)")
+        raise ctx.fail("np.gradient takes a scalar spacing or 1-D coordinates per axis", e,
+                       "pass one number, or one 1-D array of coordinates, per axis")
     if not isinstance(spacing, Const):
         ctx.emit("check_ndim", [spacing], TMP, ndim=0, message="np.gradient(f, dx) takes a "
-                 "scalar spacing dx here; coordinate arrays (a non-uniform grid) are not "
-                 "supported")
-    return spacing
+                 "scalar spacing dx here; for coordinates (a non-uniform grid), make them in "
+                 "the function with np.linspace, np.arange or np.array([...])")
+    return "step", spacing
+
+
+def _spacings(ctx, e, args, count: int):
+    """The spacing of each of ``count`` axes: 1 when left out, one scalar for all, or one
+    per axis (NumPy's varargs)."""
+    given = args[1:]
+    if not given:
+        return [("step", Const(1.0))] * count
+    if len(given) == count:
+        return [_spacing(ctx, e, v) for v in given]
+    if len(given) == 1:
+        kind, spacing = _spacing(ctx, e, given[0])
+        if kind == "step":
+            return [(kind, spacing)] * count
+    raise ctx.fail(f"np.gradient takes one spacing, or one per axis ({count} here)", e,
+                   "pass a scalar for every axis, or a spacing for each axis in axis=")
 
 
 def lower_gradient(ctx, e, hint, name, args, keywords):
@@ -107,23 +148,32 @@ def lower_gradient(ctx, e, hint, name, args, keywords):
         raise ctx.fail("np.gradient is supported with edge_order=1 (NumPy's default)", e,
                        "leave out edge_order=")
     f = ctx.array(args[0], e)
-    h = _spacing(ctx, e, args, keywords)
     axis = keywords.get("axis", Const(None))
     if isinstance(axis, Const) and axis.value is None:
         ctx.emit("check_ndim", [f], TMP, ndim=1, message="np.gradient(f) without axis= "
-                 "differentiates a 1-D f; for an N-D f pass axis=k (one call per axis)")
-        axis = 0
+                 "differentiates a 1-D f; for an N-D f pass axis=k, or axis=(0, 1, ...) "
+                 "for the gradient along each axis")
+        axes = (0,)
     else:
         axes = ctx.static(axis, e, "axis")
-        if isinstance(axes, tuple) and len(axes) > 1:    # one array per axis, as NumPy
-            return ctx.tup(_gradient_along(ctx, e, f, h, _axis(ctx, e, Const(a), "np.gradient"),
-                                           TMP) for a in axes)
-        axis = _axis(ctx, e, Const(axes[0]) if isinstance(axes, tuple) and axes else axis,
-                     "np.gradient")
-    return _gradient_along(ctx, e, f, h, axis, hint)
+        axes = axes if isinstance(axes, tuple) else (axes,)
+        if not axes:
+            raise ctx.fail("np.gradient needs at least one axis", e, "write axis=0")
+    axes = [_axis(ctx, e, Const(a), "np.gradient") for a in axes]
+    spacings = _spacings(ctx, e, args, len(axes))
+    if len(axes) > 1:                                    # one array per axis, as NumPy
+        return ctx.tup(_gradient_along(ctx, f, s, a, TMP) for s, a in zip(spacings, axes))
+    return _gradient_along(ctx, f, spacings[0], axes[0], hint)
 
 
-def _gradient_along(ctx, e, f, h, axis: int, hint):
+def _gradient_along(ctx, f, spacing, axis: int, hint):
+    kind, h = spacing
+    if kind == "coordinates":
+        return _gradient_at_points(ctx, f, h, axis, hint)
+    return _gradient_by_step(ctx, f, h, axis, hint)
+
+
+def _gradient_by_step(ctx, f, h, axis: int, hint):
     """np.gradient(f, h, axis=axis) for one axis: central inside, one-sided at the edges."""
     inside = ctx.ew(lambda u, v, s: (u - v) / (2 * s),
                     [_slice(ctx, f, axis, 2, None), _slice(ctx, f, axis, None, -2), h], "central")
@@ -132,6 +182,33 @@ def _gradient_along(ctx, e, f, h, axis: int, hint):
     last = ctx.ew(lambda u, v, s: (u - v) / s,
                   [_slice(ctx, f, axis, -1, None), _slice(ctx, f, axis, -2, -1), h], "last")
     return ctx.emit("concatenate", [first, inside, last], hint, axis=axis)
+
+
+def _gradient_at_points(ctx, f, x, axis: int, hint):
+    """np.gradient(f, x, axis=axis), x the 1-D coordinates along the axis (NumPy's
+    non-uniform second-order formula inside, one-sided at the edges). The axis is moved
+    last so that the steps, a 1-D array, broadcast along it."""
+    if axis != -1:
+        f = ctx.emit("moveaxis", [f], TMP, source=(axis,), destination=(-1,))
+    step = ctx.ew(lambda u, v: u - v, [_slice(ctx, x, 0, 1, None), _slice(ctx, x, 0, None, -1)],
+                  "step")
+    before, after = _slice(ctx, step, 0, None, -1), _slice(ctx, step, 0, 1, None)
+
+    def central(u0, u1, u2, d1, d2):
+        return (-d2 / (d1 * (d1 + d2)) * u0 + (d2 - d1) / (d1 * d2) * u1
+                + d1 / (d2 * (d1 + d2)) * u2)
+    inside = ctx.ew(central, [_slice(ctx, f, -1, None, -2), _slice(ctx, f, -1, 1, -1),
+                              _slice(ctx, f, -1, 2, None), before, after], "central")
+    first = ctx.ew(lambda u, v, d: (u - v) / d, [_slice(ctx, f, -1, 1, 2),
+                                                 _slice(ctx, f, -1, 0, 1),
+                                                 _slice(ctx, step, 0, 0, 1)], "first")
+    last = ctx.ew(lambda u, v, d: (u - v) / d, [_slice(ctx, f, -1, -1, None),
+                                                _slice(ctx, f, -1, -2, -1),
+                                                _slice(ctx, step, 0, -1, None)], "last")
+    if axis == -1:
+        return ctx.emit("concatenate", [first, inside, last], hint, axis=-1)
+    joined = ctx.emit("concatenate", [first, inside, last], TMP, axis=-1)
+    return ctx.emit("moveaxis", [joined], hint, source=(-1,), destination=(axis,))
 
 
 def lower_select(ctx, e, hint, name, args, keywords):

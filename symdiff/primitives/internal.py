@@ -8,7 +8,8 @@
     copy(x), alias(x)        a writable copy; the same value under another name
     *_vjp helpers            gradients of matmul, np.dot, linspace and norms for any rank
     check_scalar(v)          raises unless v is a scalar (grad needs one)
-    check_ndim(v)            raises unless v has ndim dimensions (np.gradient(f) of a vector)
+    check_ndim(v)            raises unless v has ndim dimensions (np.gradient(f) of a vector),
+                             and with several_rows, more than one row (np.cov's rowvar=False)
     tape(n), push, pop       the values a loop saves for its backward pass
     explain_mark(g, part, local)   where ``symdiff.explain`` records a rule's numbers
 """
@@ -82,6 +83,11 @@ def _print_check_ndim(n, p):
     ndim = (ast.Attribute(p.np("asarray", [value]), "ndim", ast.Load())
             if p.jit else p.np("ndim", [value]))
     test = ast.Compare(ndim, [ast.NotEq()], [ast.Constant(n.param("ndim"))])
+    if n.param("several_rows"):
+        shape = (ast.Attribute(p.np("asarray", [value]), "shape", ast.Load())
+                 if p.jit else p.np("shape", [value]))
+        rows = ast.Subscript(shape, ast.Constant(0), ast.Load())
+        test = ast.BoolOp(ast.Or(), [test, ast.Compare(rows, [ast.Eq()], [ast.Constant(1)])])
     where = f" ({n.loc})" if n.loc is not None else ""
     error = ast.Call(ast.Name("ValueError", ast.Load()),
                      [ast.Constant(n.param("message") + where)], [])
@@ -269,7 +275,7 @@ register(
     Primitive("check_ndim", "internal", "v, which must have ndim dimensions",
               shape=lambda n, s, v: None, partial_shapes=True, vjp=NO_DERIVATIVE,
               jvp=NO_DERIVATIVE, printer=_print_check_ndim,
-              params=(("ndim", "int"), ("message", "str"))),
+              params=(("ndim", "int"), ("message", "str"), ("several_rows", "bool"))),
     Primitive("check_floats", "internal", "v, into which a differentiated value is written, "
               "which must hold floats", shape=lambda n, s, v: None, partial_shapes=True,
               vjp=NO_DERIVATIVE, jvp=NO_DERIVATIVE, printer=_print_check_floats,

@@ -11,8 +11,8 @@ quantiles (median, percentile, and their nan- spellings), over one axis or all.
 Conventions: the median of an even number of elements gives 1/2 to each middle element;
 at ties the weight goes to the element a stable sort puts at that rank (of tied elements,
 in x's order), as JAX's sort-based quantile does. ``method`` other than 'linear' is
-refused. A list (or tuple) of constant q is one quantile per q, stacked along a new first
-axis as NumPy gives them: ``np.percentile(v, [25, 75])`` is
+refused. A list (or tuple, or np.array written out) of constant q is one quantile per q,
+stacked along a new first axis as NumPy gives them: ``np.percentile(v, [25, 75])`` is
 ``np.stack([np.percentile(v, 25), np.percentile(v, 75)])``.
 """
 from __future__ import annotations
@@ -77,7 +77,7 @@ def _lower(ctx, e, hint, name, args, keywords):
     x = ctx.array(args[0], e)
     q = 0.5
     if scale is not None:
-        q = ctx.static(option(args, keywords, 1, "q", None), e, "q")
+        q = ctx.static(_written_out(ctx, option(args, keywords, 1, "q", None)), e, "q")
         method = ctx.static(keywords.get("method", Const("linear")), e, "method")
         if method != "linear":
             raise ctx.fail(f"np.{name} with method={method!r} is not supported", e,
@@ -98,6 +98,18 @@ def _lower(ctx, e, hint, name, args, keywords):
     parts = [ctx.emit("quantile", [x], TMP, q=v, axis=axis, keepdims=keepdims, spelling=name)
              for v in q]                        # NumPy puts the axis of q first
     return ctx.emit("stack", parts, hint, axis=0)
+
+
+def _written_out(ctx, q):
+    """q given as ``np.array([0.25, 0.75])`` of constants: those constants (a tuple, as a
+    list of q gives them); any other q as it is."""
+    made = next((n for n in reversed(ctx.b.body) if n.out == q), None) \
+        if not isinstance(q, Const) else None
+    if made is not None and made.op == "np" and made.param("fn") in ("array", "asarray") \
+            and not made.param("keywords") and len(made.args) == 1 \
+            and isinstance(made.args[0], Const) and made.args[0].name is None:
+        return Const(made.args[0].value)
+    return q
 
 
 def _fraction_of(q, scale) -> bool:

@@ -252,11 +252,11 @@ def _load() -> None:
     """Import the family modules (each registers its entries) the first time it is asked."""
     if not _LOADED:
         _LOADED.append(True)
-        from . import (bookkeeping, compositions, constructors, covariance,  # noqa: F401
-                       custom, diagonals, differences, einsum, ew, fft, index_sets, indexing,
-                       internal, linalg,
+        from . import (bookkeeping, compositions, condition, constructors, covariance,  # noqa: F401
+                       custom, diagonals, differences, distinct, einsum, ew, fft,
+                       incomplete_gamma, index_sets, indexing, internal, joins, linalg,
                        linalg_dense, linalg_eigen, linalg_pinv, linalg_qr, linalg_svd,
-                       manipulation, move_functions, moves, powers,
+                       manipulation, move_functions, moves, no_gradient_calls, powers,
                        products, quantiles, reductions, scipy_linalg, scipy_special,
                        scipy_stats, shaping, signals, statistics)
 

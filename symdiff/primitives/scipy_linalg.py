@@ -1,4 +1,4 @@
-"""scipy.linalg: solve_triangular, solve_sylvester, expm and sqrtm as primitives (printed
+"""scipy.linalg: solve_triangular, solve_sylvester, expm, logm and sqrtm as primitives (printed
 as SciPy's calls, so the generated module imports scipy.linalg exactly when the user's
 code called it); cho_factor, cho_solve, cholesky, solve, inv and det written with
 primitives. Batched (``...``-leading) matrices where SciPy batches; X^T swaps the last two
@@ -20,6 +20,10 @@ axes.
                       (the Frechet derivative  dE = [expm([[A, dA], [0, A]])]_12
                       as the upper-right n x n block of the exponential of a 2n x 2n block
                       matrix, which is expm again: differentiated a second time the same way)
+    logm              L = log(A), the principal logarithm, real for a real A with no
+                      eigenvalue on the closed negative real axis (as SciPy returns it);
+                      dA = [logm([[A^T, G], [0, A^T]])]_12, as for expm: the block
+                      matrix has A's eigenvalues, so its logarithm is real too
     sqrtm             S = sqrtm(A), S S = A    S dS + dS S = dA:
                       dS = solve_sylvester(S, S, dA),  dA = solve_sylvester(S^T, S^T, G)
                       the principal square root of a real matrix with no eigenvalue on the
@@ -37,7 +41,7 @@ axes.
     solve, inv, det   np.linalg's (the same numbers and rules)
 
 Numba cannot call scipy.linalg: a jitted function using solve_triangular, solve_sylvester,
-expm or sqrtm runs in NumPy (with one warning), without a failed compile.
+expm, logm or sqrtm runs in NumPy (with one warning), without a failed compile.
 """
 from __future__ import annotations
 
@@ -181,23 +185,25 @@ def jvp_solve_sylvester(em, n: Node, ts):
 # ---------------------------------------------------------------- expm, sqrtm
 
 
-def frechet_expm(em, m, direction):
-    """The upper-right block of expm([[m, direction], [0, m]]): d expm at m along it."""
+def frechet(em, op: str, m, direction):
+    """The upper-right block of f([[m, direction], [0, m]]) (f = expm or logm, a matrix
+    function of a power series with real coefficients): d f at m along ``direction``."""
     top = em.tmp("concatenate", [m, direction], axis=-1, sequence="list")
     zeros = em.tmp("np", [m], fn="zeros_like", keywords=())
     bottom = em.tmp("concatenate", [zeros, m], axis=-1, sequence="list")
     block = em.tmp("concatenate", [top, bottom], axis=-2, sequence="list")
-    exponential = em.tmp("expm", [block])
+    value = em.tmp(op, [block])
     size = em.tmp("dim", [m], axis=-1)
-    return em.out("getitem", [exponential, size], index=UPPER_RIGHT)
+    return em.out("getitem", [value, size], index=UPPER_RIGHT)
 
 
-def vjp_expm(em, g, n: Node, i: int):
-    return frechet_expm(em, _transpose(em, n.args[0]), g)
+def vjp_frechet(em, g, n: Node, i: int):
+    """dA = [f([[A^T, G], [0, A^T]])]_12: the adjoint of d f at A is d f at A^T."""
+    return frechet(em, n.op, _transpose(em, n.args[0]), g)
 
 
-def jvp_expm(em, n: Node, ts):
-    return frechet_expm(em, n.args[0], ts[0])
+def jvp_frechet(em, n: Node, ts):
+    return frechet(em, n.op, n.args[0], ts[0])
 
 
 def vjp_sqrtm(em, g, n: Node, i: int):
@@ -313,9 +319,14 @@ register(
               spellings=("scipy.linalg.solve_sylvester",),
               lower=_lower_matrix_call("solve_sylvester", 3), numba_refuses=_refused_by_numba),
     Primitive("expm", "scipy_linalg", "exp(A) = sum A^k / k!; its derivative the upper-right "
-              "block of expm([[A^T, G], [0, A^T]])", shape=_same, vjp=vjp_expm, jvp=jvp_expm,
-              printer=_scipy_call("expm"), spellings=("scipy.linalg.expm",),
+              "block of expm([[A^T, G], [0, A^T]])", shape=_same, vjp=vjp_frechet,
+              jvp=jvp_frechet, printer=_scipy_call("expm"), spellings=("scipy.linalg.expm",),
               lower=_lower_matrix_call("expm", 1), numba_refuses=_refused_by_numba),
+    Primitive("logm", "scipy_linalg", "the principal L with expm(L) = A; its derivative the "
+              "upper-right block of logm([[A^T, G], [0, A^T]])", shape=_same,
+              vjp=vjp_frechet, jvp=jvp_frechet, printer=_scipy_call("logm"),
+              spellings=("scipy.linalg.logm",), lower=_lower_matrix_call("logm", 1),
+              numba_refuses=_refused_by_numba),
     Primitive("sqrtm", "scipy_linalg", "S with S S = A (the principal root); S dS + dS S = "
               "dA, solved with solve_sylvester", shape=_same, vjp=vjp_sqrtm, jvp=jvp_sqrtm,
               printer=_scipy_call("sqrtm"), spellings=("scipy.linalg.sqrtm",),

@@ -169,7 +169,8 @@ def _base(target: ast.expr) -> str:
 
 
 class _Relabel(ast.NodeTransformer):
-    """Names replaced by labels (or by the expressions of ``inline``), ``np.`` left out."""
+    """Names replaced by labels (or by the expressions of ``inline``), ``np.`` left out of a
+    function of NumPy itself (``sum``), kept on one of its submodules (``np.fft.rfft``)."""
 
     def __init__(self, names: dict[str, str], inline: dict[str, ast.expr] | None = None):
         self.names = names
@@ -189,10 +190,18 @@ class _Relabel(ast.NodeTransformer):
             return ast.Name(id=label, ctx=node.ctx)
 
     def visit_Attribute(self, node: ast.Attribute):
-        if isinstance(node.value, ast.Name) and node.value.id in ("np", "math") \
-                and node.value.id not in self.names:
+        if self._module(node.value):
             return ast.Name(id=node.attr, ctx=node.ctx)
+        inner = node.value
+        while isinstance(inner, ast.Attribute):
+            inner = inner.value
+        if self._module(inner):          # np.linalg.matrix_rank: shown whole, since
+            return node                  # linalg.matrix_rank names nothing the user has
         return self.generic_visit(node)
+
+    def _module(self, node: ast.expr) -> bool:
+        return isinstance(node, ast.Name) and node.id in ("np", "math") \
+            and node.id not in self.names
 
 
 __all__ = ["Labels", "vjp_maths", "node_code", "maths", "shortened", "gradient_name", "LONGEST"]

@@ -1,7 +1,8 @@
-"""np.diff along any axis (with prepend=/append=), np.gradient (uniform spacing, one axis
-or a vector) and np.select, written with slices, concatenations and where
-(``primitives.differences``). Each case is checked by ``breadth_support.check_case``
-(value, gradient, forward mode, Hessian-vector product; jit for some).
+"""np.diff along any axis (with prepend=/append=), np.gradient (uniform spacing or 1-D
+coordinates, one spacing per axis, one axis or a vector) and np.select, written with
+slices, concatenations and where (``primitives.differences``). Each case is checked by
+``breadth_support.check_case`` (value, gradient, forward mode, Hessian-vector product; jit
+for some).
 """
 from __future__ import annotations
 
@@ -49,6 +50,25 @@ CASES = [
     Case("gradient_axis", "f", f"np.sum(np.gradient(f, 0.3, axis=1) ** 3 * {W})",
          normal((2, 3, 4)), second=True, jit=True),
     Case("gradient_last_axis", "f", "np.sum(np.cos(np.gradient(f, axis=-1)))", normal((3, 4))),
+    Case("gradient_points", "f",
+         "np.sum(np.gradient(f, np.array([0.0, 0.5, 1.5, 1.75, 3.0])) ** 2 * np.arange(5.0))",
+         normal((5,)), second=True, jit=True),
+    Case("gradient_points_list", "f", "np.sum(np.sin(np.gradient(f, [0.0, 1.0, 3.0, 3.5])))",
+         normal((4,)), second=True),
+    Case("gradient_points_axis", "f",
+         f"np.sum(np.gradient(f, np.linspace(0.0, 2.0, 3), axis=1) ** 3 * {W})",
+         normal((2, 3, 4)), second=True, jit=True),
+    Case("gradient_points_moving", "f, t", "np.sum(np.gradient(f, np.linspace(0.0, t, 5)) ** 2)",
+         lambda rng: [rng.standard_normal(5), float(rng.uniform(1.0, 2.0))], wrt=(0, 1),
+         second=True),
+    Case("gradient_points_two_points", "f", "np.sum(np.gradient(f, [0.5, 2.0]) * f)",
+         normal((2,))),
+    Case("gradient_spacing_per_axis", "f",
+         "np.sum(np.gradient(f, 0.5, np.arange(4.0), axis=(0, 1))[0] ** 2) + "
+         "np.sum(np.gradient(f, 0.5, np.arange(1.0, 5.0), axis=(0, -1))[1] ** 3)",
+         normal((3, 4)), second=True),
+    Case("gradient_one_step_all_axes", "f", "np.sum(np.gradient(f, 0.25, axis=(1, 0))[1] * f)",
+         normal((3, 4)), second=True),
     Case("select_literal", "x",
          "np.sum(np.select([x > 0.5, x < -1.0], [x * 2.0, x ** 2], default=x ** 3))",
          away_from(0.5, -1.0), second=True, jit=True),
@@ -109,15 +129,24 @@ def test_gradient_of_a_matrix_without_axis_stops_where_it_runs(module):
     assert info.value.loc is not None and info.value.loc.line > 0
 
 
+def test_gradient_at_points_matches_numpy(module):
+    """NumPy's non-uniform formula, to rounding, along a middle axis."""
+    f = np.random.default_rng(3).standard_normal((2, 3, 4))
+    value, _ = symdiff.value_and_grad(module.gradient_points_axis)(f)
+    np.testing.assert_allclose(value, module.gradient_points_axis(f), rtol=1e-12)
+
+
 def test_gradient_with_coordinates_stops_where_it_runs(module):
-    with pytest.raises(symdiff.SymdiffError, match="coordinate arrays") as info:
+    with pytest.raises(symdiff.SymdiffError, match="takes a scalar spacing dx") as info:
         symdiff.grad(module.gradient_spacing)(np.ones(5), np.arange(5.0))
     assert info.value.loc is not None and info.value.loc.line > 0
 
 
 @pytest.mark.parametrize("body,message", [
-    ("np.sum(np.gradient(a, [0.0, 1.0, 3.0]))", "coordinate arrays"),
-    ("np.sum(np.gradient(a, 1.0, 2.0, axis=0))", "one spacing"),
+    ("np.sum(np.gradient(a, 1.0, 2.0, axis=0))", "one spacing, or one per axis"),
+    ("np.sum(np.gradient(a, [0.0, 1.0, 3.0], axis=(0, 1))[0])", "one spacing, or one per axis"),
+    ("np.sum(np.gradient(a, np.ones((3, 3)), axis=0))", "takes a scalar spacing dx"),
+    ("np.sum(np.gradient(a, [[0.0, 1.0, 2.0]], axis=0))", "1-D coordinates per axis"),
     ("np.sum(np.gradient(a, axis=0, edge_order=2))", "edge_order=1"),
     ("np.sum(np.gradient(a, axis=a.ndim - 1))", "axis must be a constant"),
     ("np.sum(np.diff(a, n=a.ndim))", "n must be a constant"),

@@ -1,4 +1,4 @@
-"""scipy.linalg solve_triangular, solve_sylvester, expm, sqrtm, cho_factor / cho_solve,
+"""scipy.linalg solve_triangular, solve_sylvester, expm, logm, sqrtm, cho_factor / cho_solve,
 cholesky (upper by default), solve, inv, det: one table of cases checked by
 ``breadth_support.check_case`` (value, gradient, forward mode; Hessian-vector product and
 jit for a sample), the triangle conventions, the spellings (``from scipy.linalg import``,
@@ -46,6 +46,11 @@ def small(*shapes):
     return lambda rng: [0.4 * rng.standard_normal(s) for s in shapes]
 
 
+def near_identity(*shapes):
+    """I + small: eigenvalues near 1, away from the negative real axis (a real logm)."""
+    return lambda rng: [np.eye(s[-1]) + 0.3 * rng.standard_normal(s) for s in shapes]
+
+
 def sylvester(rng):
     a = rng.standard_normal((3, 3)) + 4 * np.eye(3)
     b = rng.standard_normal((3, 3)) + 4 * np.eye(3)
@@ -73,6 +78,11 @@ CASES = [
     Case("expm_batched", "a", "np.sum(scipy.linalg.expm(a) ** 2)", small((2, 3, 3))),
     Case("expm_trace", "a", "np.trace(scipy.linalg.expm(a @ a.T))", small((3, 3)),
          second=True),
+    Case("logm_plain", "a", "np.sum(np.sin(scipy.linalg.logm(a)))", near_identity((3, 3)),
+         second=True, jit=True),
+    Case("logm_spd_trace", "a", "np.trace(scipy.linalg.logm(a)) * a[0, 1]", spd(3),
+         second=True),
+    Case("logm_batched", "a", "np.sum(scipy.linalg.logm(a) ** 2)", near_identity((2, 3, 3))),
     Case("sqrtm_spd", "a", "np.sum(np.real(scipy.linalg.sqrtm(a)) ** 2)", spd(3),
          second=True, jit=True),
     Case("sqrtm_general", "a", "np.sum(np.sin(scipy.linalg.sqrtm(a)))",
@@ -307,10 +317,23 @@ def test_compile_emits_a_module_importing_scipy_linalg(tmp_path):
 
 
 def test_an_unknown_scipy_linalg_function_is_refused_naming_the_known_ones(tmp_path):
-    m = module_of([Case("f", "a", "np.sum(scipy.linalg.logm(a))", spd(3))], tmp_path, "logm")
-    with pytest.raises(symdiff.SymdiffError, match="scipy.linalg.logm") as caught:
+    m = module_of([Case("f", "a", "np.sum(scipy.linalg.signm(a))", spd(3))], tmp_path, "signm")
+    with pytest.raises(symdiff.SymdiffError, match="scipy.linalg.signm") as caught:
         symdiff.grad(m.f)(spd(3)(np.random.default_rng(0))[0])
     assert caught.value.loc is not None and "expm" in str(caught.value)
+
+
+def test_logm_vjp_is_the_block_logarithm(module):
+    source = symdiff.grad(module.logm_plain).source
+    assert source.count("scipy.linalg.logm(") == 2 and "np.concatenate(" in source
+
+
+def test_logm_of_a_matrix_with_a_negative_eigenvalue_is_refused(module):
+    """Its principal logarithm is complex: refused, never a gradient of a real part."""
+    a = np.diag([-1.0, 2.0, 3.0]) + 0.1
+    with pytest.raises(symdiff.SymdiffError, match="complex") as caught:
+        symdiff.value_and_grad(module.logm_plain)(a)
+    assert caught.value.loc is not None
 
 
 def test_sqrtm_of_a_matrix_with_a_negative_eigenvalue_is_refused(module):
