@@ -321,7 +321,10 @@ def _unmodelled_view(e: ast.expr, env: dict) -> ast.expr | None:
 
 def _same_array(e: ast.expr, env: dict) -> ast.expr | None:
     """The argument of ``np.asarray(y)`` (or ``np.array(y, copy=False)``), which NumPy
-    returns as is, sharing its memory; None for other expressions."""
+    returns as is, sharing its memory (and ``y.real`` of real numbers); None for other
+    expressions."""
+    if isinstance(e, ast.Attribute) and e.attr == "real":
+        return e.value
     if not isinstance(e, ast.Call) or len(e.args) != 1:
         return None
     func = e.func

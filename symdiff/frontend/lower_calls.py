@@ -15,7 +15,7 @@ import sympy
 import numpy as np
 
 from . import lower_arrays as arrays
-from . import custom_rules, symdiff_calls
+from . import custom_rules, slice_values, symdiff_calls
 from . import lower_compositions as compositions
 from . import lower_complex as complex_
 from .lower_subscripts import setitem, subscript  # noqa: F401  (calls.setitem, ...)
@@ -182,6 +182,8 @@ def attribute(ctx: Context, e: ast.Attribute, hint: str, qualified: str | None):
         return ctx.emit("shape", [x], hint)
     if e.attr in ("ndim", "size"):
         return ctx.emit(e.attr, [x], hint)
+    if e.attr in ("real", "imag"):        # of real numbers: x itself (a view), and zeros
+        return x if e.attr == "real" else ctx.ew(E.TABLE["imag"].forward, [x], hint)
     raise ctx.fail(f"attribute `.{e.attr}` is not supported", e,
                    "use .T, .shape, .ndim or .size, or the NumPy function")
 
@@ -275,6 +277,8 @@ def _scipy_call(ctx: Context, e: ast.Call, hint: str, name: str):
 
 def _builtin(ctx: Context, e: ast.Call, hint: str, name: str):
     args, keywords = _arguments(ctx, e)
+    if name == "slice":
+        return slice_values.make(ctx, args, keywords, e)
     if name in ("max", "min") and len(args) >= 2 and not keywords:
         return _fold(ctx, e, hint, name, args)
     if name in ("max", "min") and len(args) == 1 and not keywords:
