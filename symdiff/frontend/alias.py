@@ -234,7 +234,7 @@ def ref_of(b: Tracked, env: dict, e: ast.expr, value) -> Any:
         return tuple(shared for _ in value.items) if hasattr(value, "items") else shared
     same = _same_array(e, env)
     if same is not None:                  # np.asarray(y) is y itself
-        if any(k.arg == "dtype" for k in e.keywords):     # y itself or a converted copy
+        if any(k.arg == "dtype" for k in getattr(e, "keywords", ())):   # or a converted copy
             storages = _storages_in(b, env, same)
             return Ref(None, None, _text(e), e.lineno, storages) if storages else None
         return ref_of(b, env, same, value)

@@ -15,7 +15,7 @@ import sympy
 import numpy as np
 
 from . import lower_arrays as arrays
-from . import custom_rules, slice_values, symdiff_calls
+from . import custom_rules, slice_values, symdiff_calls, vectorized
 from . import lower_compositions as compositions
 from . import lower_complex as complex_
 from .lower_subscripts import setitem, subscript  # noqa: F401  (calls.setitem, ...)
@@ -211,6 +211,8 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
         return ctx.call_helper(qualified[len("helper:"):], args, hint, e)
     if qualified.startswith("builtin."):
         return _builtin(ctx, e, hint, qualified[len("builtin."):])
+    if qualified == "numpy.vectorize":
+        return vectorized.call(ctx, e)
     if qualified.startswith("numpy."):
         return numpy_call(ctx, e, hint, qualified[len("numpy."):])
     if qualified.startswith("linalg."):

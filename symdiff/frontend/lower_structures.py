@@ -30,6 +30,7 @@ from . import module_objects
 from . import lower_row_loops as row_loops
 from . import lower_inline as inline
 from . import discover
+from . import vectorized
 from .lower_static import _folded, _format, _machine_constant, _number
 from .env import Bound, Closure, Dict, Helper, Obj, Tup
 
@@ -404,7 +405,8 @@ def statement(b, src, env, stmt: ast.stmt, loc, stack, result_hint=None):
         return L._lower_block(b, src, env, stmt.body if test.value else stmt.orelse, stack,
                               result_hint)
     if isinstance(stmt, ast.FunctionDef):
-        env[stmt.name] = O.closure(_site(b, src, env, loc, stack), src, env, stmt)
+        site = _site(b, src, env, loc, stack)
+        env[stmt.name] = vectorized.decorated(site, O.closure(site, src, env, stmt), stmt)
         return None
     if isinstance(stmt, (ast.Global, ast.Nonlocal, ast.Pass)):
         return None
