@@ -280,8 +280,8 @@ def _call(site, e: ast.Call, hint):
                                                                          "tuple", "dict", "zip",
                                                                          "enumerate", "range",
                                                                          "reversed", "max",
-                                                                         "min", "isinstance",
-                                                                         "str", "sorted"):
+                                                                         "min", "str",
+                                                                         "sorted"):
         return _builtin(site, e, func.id, hint)
     if isinstance(func, ast.Name) and func.id in env or isinstance(func, (ast.Call, ast.Subscript,
                                                                           ast.Lambda)):
@@ -349,9 +349,6 @@ def _arguments(site, e: ast.Call):
 
 def _builtin(site, e: ast.Call, name: str, hint):
     from . import lower as L
-    if name == "isinstance":
-        raise site.fail("isinstance is not supported in a differentiated function", e,
-                        "branch outside the function, or pass the choice as an argument")
     args, keywords = _arguments(site, e)
     if name == "sorted":
         return list_order.sorted_call(site, args, keywords, e)

@@ -254,7 +254,7 @@ def _load() -> None:
         _LOADED.append(True)
         from . import (bookkeeping, compositions, constructors, covariance,  # noqa: F401
                        custom, diagonals, differences, einsum, ew, fft, index_sets, indexing,
-                       internal, linalg,
+                       internal, kind_tests, linalg,
                        linalg_dense, linalg_eigen, linalg_pinv, linalg_qr, linalg_svd,
                        manipulation, move_functions, moves, powers,
                        products, quantiles, reductions, scipy_linalg, scipy_special,
