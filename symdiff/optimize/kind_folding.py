@@ -169,3 +169,15 @@ def specialized(fn: Function, src, given: dict) -> Function:
     kinds = {**annotated_kinds(src), **{k: v.kind for k, v in given.items()
                                         if isinstance(v, Shape)}}
     return fold(fn, shapes, kinds)
+
+
+def refuse_listed(fn: Function, listed: list) -> None:
+    """Refuses a kind test of an argument passed as a list of numbers: the gradient takes
+    it as an array, and the test would answer for the array, not for the list."""
+    for s in walk(fn.body):
+        if isinstance(s, Node) and s.op == "kind_test" and isinstance(s.args[0], Var) \
+                and s.args[0].name in listed:
+            name = s.args[0].name
+            raise SymdiffError(f"`{name}` is passed as a list, which the gradient takes as "
+                               "an array, so this test would not see the list", s.loc,
+                               hint=f"pass np.asarray({name}) (the test then sees an array)")

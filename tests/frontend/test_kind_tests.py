@@ -68,6 +68,8 @@ def computed_rank(x):
 CASES = [
     Case("array_or_number", "x", "", lambda rng: (rng.uniform(0.5, 1.5, 4),), second=True,
          jit=True),
+    Case("array_or_number", "x", "", lambda rng: (float(rng.uniform(0.5, 1.5)),),
+         second=True, jit=True),
     Case("scalar_weight", "x, w", "", lambda rng: (rng.uniform(0.5, 1.5, 4), 0.7),
          second=True, jit=True),
     Case("scalar_weight", "x, w", "",
@@ -171,3 +173,8 @@ def test_an_unknown_type_is_refused(tmp_path):
     ''')
     with pytest.raises(symdiff.SymdiffError, match="does not know the type"):
         symdiff.grad(module.f)(np.ones(3))
+
+
+def test_a_list_argument_is_refused_where_it_is_tested(module):
+    with pytest.raises(symdiff.SymdiffError, match="passed as a list"):
+        symdiff.grad(module.array_or_number)([0.5, 1.5])
