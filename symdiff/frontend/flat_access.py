@@ -3,11 +3,11 @@
     v = x.flat[k]            ->  v = x.ravel()[k]            (a read: the flat copy)
     y.flat[k] = v            ->  y_flat = y.flatten()
     np.put(y, k, v)              y_flat[k] = v
-    y.put(k, v)                  y[...] = y_flat.reshape(y.shape)
-    y.real = v               ->  y[...] = v                  (y holds real numbers)
+    y.put(k, v)                  y[:] = y_flat.reshape(y.shape)
+    y.real = v               ->  y[:] = v                    (y holds real numbers)
 
-The write goes through ``y[...] = ...``, so every name sharing y's memory sees it, as
-NumPy's memory model says. A value of another size than the index is an error where
+The write goes through ``y[:] = ...``, so every name sharing y's memory sees it, as
+NumPy's memory model says (a 0-d y stops where it runs, at the index). A value of another size than the index is an error where
 NumPy would repeat it; ``np.put``'s ``mode=`` is refused (it changes what an index out of
 range does).
 """
@@ -105,7 +105,7 @@ def _flat_write(stmt, name: str, index, value, fresh) -> list:
     made = [ast.Assign([ast.Name(flat, ast.Store())],
                        ast.Call(ast.Attribute(load(name), "flatten", ast.Load()), [], [])),
             ast.Assign([ast.Subscript(load(flat), index, ast.Store())], value),
-            ast.Assign([ast.Subscript(load(name), ast.Constant(Ellipsis), ast.Store())],
+            ast.Assign([ast.Subscript(load(name), ast.Slice(), ast.Store())],
                        ast.Call(ast.Attribute(load(flat), "reshape", ast.Load()),
                                 [ast.Attribute(load(name), "shape", ast.Load())], []))]
     return [_at(s, stmt) for s in made]
@@ -116,8 +116,7 @@ def _real_write(stmt):
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
         t = stmt.targets[0]
         if isinstance(t, ast.Attribute) and t.attr == "real" and isinstance(t.value, ast.Name):
-            target = ast.Subscript(ast.Name(t.value.id, ast.Load()), ast.Constant(Ellipsis),
-                                   ast.Store())
+            target = ast.Subscript(ast.Name(t.value.id, ast.Load()), ast.Slice(), ast.Store())
             return _at(ast.Assign([target], _Reads().visit(copy.deepcopy(stmt.value))), stmt)
     return None
 

@@ -1,7 +1,8 @@
 """Kind tests folded where the kinds of the arguments are known (a specialization).
 
 ``isinstance(x, np.ndarray)``, ``np.isscalar(x)``, ``type(x) is float``, ``hasattr(x,
-"shape")`` of a number or an array lower to ``kind_test`` nodes (``frontend.lower_kinds``).
+"shape")`` of a number or an array lower to ``kind_test`` nodes (``frontend.lower_kinds``);
+``x.ndim`` and ``np.ndim(x)`` to ``ndim`` nodes, answered here where x's shape is known.
 A specialization knows each argument's kind: a call of the gradient knows the type of
 every argument (``argument_kinds.Shape``), ``symdiff compile`` the annotations
 (``x: float``, ``x: np.ndarray``) and the ``--shapes`` of rank one or more. Here each test
@@ -33,7 +34,7 @@ _COMPARE = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operat
 def fold(fn: Function, shapes: dict, kinds: dict) -> Function:
     """``fn`` with its kind tests answered; ``shapes``: the known shapes (of arguments and
     values), ``kinds``: argument name -> its Python type, where known."""
-    if not any(isinstance(s, Node) and s.op == "kind_test" for s in walk(fn.body)):
+    if not any(isinstance(s, Node) and s.op in ("kind_test", "ndim") for s in walk(fn.body)):
         return fn
     params = {p.name for p in fn.params}
     rename: dict = {}
@@ -75,9 +76,12 @@ def _reads(s) -> list:
 
 
 def _value(n: Node, shapes, kinds, params):
-    """The answer of a kind test, or of ``not`` / a comparison of answers, else None."""
+    """The answer of a kind test, an ``ndim`` of a known shape, or ``not`` / a comparison
+    of answers, else None."""
     if n.op == "kind_test":
         return answer(n, shapes, kinds, params)
+    if n.op == "ndim" and isinstance(n.args[0], Var) and shapes.get(n.args[0].name) is not None:
+        return len(shapes[n.args[0].name])
     consts = [a.value for a in n.args if isinstance(a, Const) and a.name is None]
     if len(consts) != len(n.args) or not all(isinstance(c, (bool, int)) for c in consts):
         return None
@@ -159,7 +163,7 @@ def annotated_kinds(src) -> dict:
 def specialized(fn: Function, src, given: dict) -> Function:
     """``fold`` with what this specialization knows: the shapes given and inferred, the
     kinds of the arguments given (``Shape``) and annotated."""
-    if not any(isinstance(s, Node) and s.op == "kind_test" for s in walk(fn.body)):
+    if not any(isinstance(s, Node) and s.op in ("kind_test", "ndim") for s in walk(fn.body)):
         return fn
     from ..ir.shapes import infer_shapes
     try:
