@@ -7,9 +7,9 @@
     y.real = v               ->  y[:] = v                    (y holds real numbers)
 
 The write goes through ``y[:] = ...``, so every name sharing y's memory sees it, as
-NumPy's memory model says (a 0-d y stops where it runs, at the index). A value of another size than the index is an error where
-NumPy would repeat it; ``np.put``'s ``mode=`` is refused (it changes what an index out of
-range does).
+NumPy's memory model says (a 0-d y stops where it runs, at the index). A value of another
+size than the index is an error where NumPy would repeat it; ``np.put``'s ``mode=`` is
+refused (it changes what an index out of range does).
 """
 from __future__ import annotations
 
