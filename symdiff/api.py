@@ -31,6 +31,7 @@ from .errors import SymdiffError
 from .backend import jit_cache
 from .backend.jit import numba_friendly, numba_refusal
 from .frontend.parse import changed, source_of
+from .optimize.kind_folding import Shape, refuse_listed
 
 Wrt = int | str | tuple
 
@@ -291,6 +292,7 @@ class Gradient:
             raise SymdiffError(f"{name}() is missing {_count(len(missing), 'argument')}: "
                                f"{', '.join(missing)}", src.loc(src.tree), hint=call)
         args = tuple(args) + tuple(defaults[len(args):])
+        refuse_listed(self._forward(), [p for p, a in zip(params, args) if isinstance(a, list)])
         return tuple(_from_list(name, p, a, src) if isinstance(a, list) else a
                      for p, a in zip(params, args))
 
@@ -486,7 +488,7 @@ def _shapes(params: list[str], args) -> dict[str, Any]:
     for name, a in zip(params, args):
         if isinstance(a, (np.ndarray, np.generic, int, float)) and not isinstance(a, bool) \
                 and np.asarray(a).dtype != bool:    # a mask: x[mask] has data-dependent shape
-            shapes[name] = np.shape(a)
+            shapes[name] = Shape(np.shape(a), type(a))      # its type decides isinstance
     return shapes
 
 

@@ -35,6 +35,7 @@ from .util.deep import deep
 from .ad.forward import jvp
 from .optimize.fuse import fuse
 from .optimize.invariance import shift_invariant_extrema
+from .optimize.kind_folding import specialized
 from .ir import Function, Var, verify
 from .backend.jit import numba_friendly
 from .frontend.custom_rules import refuse_second_order, release_rule_points
@@ -76,9 +77,10 @@ def chain_rule_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = 
     """The forward + backward graph as the chain rule writes it, before the optimizer runs
     on it; the passes that will (in order); and the static shapes (``mark_items`` ends
     the pipeline with them)."""
-    fn = optimize(forward or forward_ir(src))   # loop variables nobody reads get no gradient
-    fn = shift_invariant_extrema(fn)           # the max a softmax subtracts gets none either
     given = {**annotated_shapes(src), **(arg_shapes or {})}
+    fn = specialized(forward or forward_ir(src), src, given)    # isinstance(x, ...) answered
+    fn = optimize(fn)                          # loop variables nobody reads get no gradient
+    fn = shift_invariant_extrema(fn)           # the max a softmax subtracts gets none either
     output = fn.result[0] if len(fn.result) == 1 else None
     unsure = isinstance(output, Var) and infer_shapes(fn, given, False).get(output.name) is None
     shapes = infer_shapes(fn, given)         # assumes the output is a scalar, as grad needs
@@ -92,8 +94,9 @@ def chain_rule_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = 
 def jvp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any] | None = None,
            forward: Function | None = None) -> Function:
     """Forward mode: f's value and its directional derivative along tangents for ``wrt``."""
-    fn = optimize(forward or forward_ir(src))
-    shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})}, False)
+    given = {**annotated_shapes(src), **(arg_shapes or {})}
+    fn = optimize(specialized(forward or forward_ir(src), src, given))
+    shapes = infer_shapes(fn, given, False)
     out = _checked(jvp(fn, wrt, shapes))
     return mark_items(out, infer_shapes(out, _with_tangents(shapes, out, wrt), False))
 
@@ -102,8 +105,9 @@ def jvp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
 def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any] | None = None,
            forward: Function | None = None) -> Function:
     """Reverse mode for any output: the gradients of ``sum(out * dout)``, dout a parameter."""
-    fn = shift_invariant_extrema(optimize(forward or forward_ir(src)))
-    shapes = infer_shapes(fn, {**annotated_shapes(src), **(arg_shapes or {})}, False)
+    given = {**annotated_shapes(src), **(arg_shapes or {})}
+    fn = shift_invariant_extrema(optimize(specialized(forward or forward_ir(src), src, given)))
+    shapes = infer_shapes(fn, given, False)
     grad, shapes = reverse_with_shapes(fn, wrt, shapes, tuple_out=True, seeded=True)
     verify(grad)
     grad = own_results(optimize(grad, passes=_with_shapes(shapes)), shapes)

@@ -234,7 +234,7 @@ def ref_of(b: Tracked, env: dict, e: ast.expr, value) -> Any:
         return tuple(shared for _ in value.items) if hasattr(value, "items") else shared
     same = _same_array(e, env)
     if same is not None:                  # np.asarray(y) is y itself
-        if any(k.arg == "dtype" for k in e.keywords):     # y itself or a converted copy
+        if any(k.arg == "dtype" for k in getattr(e, "keywords", ())):   # or a converted copy
             storages = _storages_in(b, env, same)
             return Ref(None, None, _text(e), e.lineno, storages) if storages else None
         return ref_of(b, env, same, value)
@@ -321,7 +321,10 @@ def _unmodelled_view(e: ast.expr, env: dict) -> ast.expr | None:
 
 def _same_array(e: ast.expr, env: dict) -> ast.expr | None:
     """The argument of ``np.asarray(y)`` (or ``np.array(y, copy=False)``), which NumPy
-    returns as is, sharing its memory; None for other expressions."""
+    returns as is, sharing its memory (and ``y.real`` of real numbers); None for other
+    expressions."""
+    if isinstance(e, ast.Attribute) and e.attr == "real":
+        return e.value
     if not isinstance(e, ast.Call) or len(e.args) != 1:
         return None
     func = e.func

@@ -20,6 +20,7 @@ import copy
 import dataclasses
 
 from ..errors import SymdiffError
+from . import flat_access
 from .parse import FunctionSource, builtin_name, means_builtin
 
 
@@ -29,6 +30,7 @@ def desugar(src: FunctionSource) -> FunctionSource:
     names |= {a.arg for a in tree.args.args}
     fresh = _Fresh(names)
     body = _unchained(_without_contexts(tree.body, src.scope))
+    body = flat_access.rewrite(body, src, fresh)     # x.flat[k], np.put, y.real = v
     tree.body = _single_exit(_loops(_without_guards(body), src, fresh))
     ast.fix_missing_locations(tree)
     return dataclasses.replace(src, tree=tree)

@@ -15,9 +15,10 @@ import sympy
 import numpy as np
 
 from . import lower_arrays as arrays
-from . import custom_rules, empty_coverage, symdiff_calls
+from . import custom_rules, empty_coverage, slice_values, symdiff_calls, vectorized
 from . import lower_compositions as compositions
 from . import lower_complex as complex_
+from . import lower_kinds
 from .lower_subscripts import setitem, subscript  # noqa: F401  (calls.setitem, ...)
 from .env import Tup
 from .keywords import lowered_reading_all
@@ -138,6 +139,9 @@ def unaryop(ctx: Context, e: ast.UnaryOp, hint: str):
 
 
 def compare(ctx: Context, e: ast.Compare, hint: str):
+    typed = lower_kinds.type_compare(ctx, e)          # type(x) is float
+    if typed is not None:
+        return typed
     a = ctx.array(ctx.lower(e.left), e.left)
     b = ctx.array(ctx.lower(e.comparators[0]), e.comparators[0])
     if type(e.ops[0]) not in CMP:
@@ -182,6 +186,8 @@ def attribute(ctx: Context, e: ast.Attribute, hint: str, qualified: str | None):
         return ctx.emit("shape", [x], hint)
     if e.attr in ("ndim", "size"):
         return ctx.emit(e.attr, [x], hint)
+    if e.attr in ("real", "imag"):        # of real numbers: x itself (a view), and zeros
+        return x if e.attr == "real" else ctx.ew(E.TABLE["imag"].forward, [x], hint)
     raise ctx.fail(f"attribute `.{e.attr}` is not supported", e,
                    "use .T, .shape, .ndim or .size, or the NumPy function")
 
@@ -209,6 +215,10 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
         return ctx.call_helper(qualified[len("helper:"):], args, hint, e)
     if qualified.startswith("builtin."):
         return _builtin(ctx, e, hint, qualified[len("builtin."):])
+    if qualified in ("numpy.isscalar", "numpy.ndim"):
+        return lower_kinds.numpy(ctx, e, qualified[len("numpy."):], hint)
+    if qualified == "numpy.vectorize":
+        return vectorized.call(ctx, e)
     if qualified.startswith("numpy."):
         return numpy_call(ctx, e, hint, qualified[len("numpy."):])
     if qualified.startswith("linalg."):
@@ -274,7 +284,11 @@ def _scipy_call(ctx: Context, e: ast.Call, hint: str, name: str):
 
 
 def _builtin(ctx: Context, e: ast.Call, hint: str, name: str):
+    if name in ("isinstance", "hasattr", "callable"):
+        return lower_kinds.builtin(ctx, e, name)
     args, keywords = _arguments(ctx, e)
+    if name == "slice":
+        return slice_values.make(ctx, args, keywords, e)
     if name in ("max", "min") and len(args) >= 2 and not keywords:
         return _fold(ctx, e, hint, name, args)
     if name in ("max", "min") and len(args) == 1 and not keywords:

@@ -31,6 +31,7 @@ from . import module_objects
 from . import lower_row_loops as row_loops
 from . import lower_inline as inline
 from . import discover
+from . import vectorized
 from .lower_static import _folded, _format, _machine_constant, _number
 from .env import Bound, Closure, Dict, Helper, Obj, Tup
 
@@ -280,8 +281,8 @@ def _call(site, e: ast.Call, hint):
                                                                          "tuple", "dict", "zip",
                                                                          "enumerate", "range",
                                                                          "reversed", "max",
-                                                                         "min", "isinstance",
-                                                                         "str", "sorted") \
+                                                                         "min", "str",
+                                                                         "sorted") \
             and means_builtin(scope, func):
         return _builtin(site, e, func.id, hint)
     if isinstance(func, ast.Name) and func.id in env or isinstance(func, (ast.Call, ast.Subscript,
@@ -350,9 +351,6 @@ def _arguments(site, e: ast.Call):
 
 def _builtin(site, e: ast.Call, name: str, hint):
     from . import lower as L
-    if name == "isinstance":
-        raise site.fail("isinstance is not supported in a differentiated function", e,
-                        "branch outside the function, or pass the choice as an argument")
     args, keywords = _arguments(site, e)
     if name == "sorted":
         return list_order.sorted_call(site, args, keywords, e)
@@ -406,7 +404,8 @@ def statement(b, src, env, stmt: ast.stmt, loc, stack, result_hint=None):
         return L._lower_block(b, src, env, stmt.body if test.value else stmt.orelse, stack,
                               result_hint)
     if isinstance(stmt, ast.FunctionDef):
-        env[stmt.name] = O.closure(_site(b, src, env, loc, stack), src, env, stmt)
+        site = _site(b, src, env, loc, stack)
+        env[stmt.name] = vectorized.decorated(site, O.closure(site, src, env, stmt), stmt)
         return None
     if isinstance(stmt, (ast.Global, ast.Nonlocal, ast.Pass)):
         return None

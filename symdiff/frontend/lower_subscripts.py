@@ -11,6 +11,7 @@ import ast
 from typing import TYPE_CHECKING
 
 from . import lower_complex as complex_
+from . import slice_values
 from .env import Tup
 from ..ir import TMP, Const, Var
 
@@ -57,6 +58,8 @@ def _value_entry(ctx: Context, value, args: list, at: ast.expr):
         return None
     if isinstance(value, Const) and value.value is Ellipsis:
         return Ellipsis
+    if isinstance(value, slice_values.SliceValue):        # s = slice(1, 3); x[s]
+        return slice_values.entry(ctx, value, args)
     args.append(ctx.array(value, at))
     return ("at", len(args) - 1)
 
@@ -88,8 +91,4 @@ def _index_entry(ctx: Context, entry: ast.expr, args: list):
 
     if isinstance(entry, ast.Slice):
         return ("slice", position(entry.lower), position(entry.upper), position(entry.step))
-    value = ctx.lower(entry)
-    if isinstance(value, Const) and value.value is None:
-        return None
-    args.append(ctx.array(value, entry))
-    return ("at", len(args) - 1)
+    return _value_entry(ctx, ctx.lower(entry), args, entry)

@@ -254,7 +254,8 @@ def _load() -> None:
         _LOADED.append(True)
         from . import (bookkeeping, compositions, condition, constructors, covariance,  # noqa: F401
                        custom, diagonals, differences, distinct, einsum, ew, fft,
-                       incomplete_gamma, index_sets, indexing, internal, joins, linalg,
+                       incomplete_gamma, index_sets, indexing, internal, joins, kind_tests,
+                       linalg,
                        linalg_dense, linalg_eigen, linalg_pinv, linalg_qr, linalg_svd,
                        manipulation, move_functions, moves, no_gradient_calls, powers,
                        products, quantiles, reductions, scipy_linalg, scipy_special,
