@@ -201,7 +201,16 @@ def needs_structure(gradient, args, kwargs) -> bool:
     if (kwargs or not all(map(_PLAIN.__contains__, map(type, args)))) and \
             (any(map(is_structured, args)) or any(map(is_structured, kwargs.values()))):
         return True
+    if isinstance(fn, types.FunctionType) and _structured_default(fn, len(args) + len(kwargs)):
+        return True
     return isinstance(fn, types.FunctionType) and _reads_inputs(gradient, fn)
+
+
+def _structured_default(fn, given: int) -> bool:
+    """A dict, list or object default the call leaves out is structure too (``cfg={...}``)."""
+    defaults = fn.__defaults__ or ()
+    first = fn.__code__.co_argcount - len(defaults)
+    return any(is_structured(d) for k, d in enumerate(defaults) if first + k >= given)
 
 
 def _reads_inputs(gradient, fn) -> bool:

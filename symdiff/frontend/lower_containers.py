@@ -286,9 +286,10 @@ def _changed(site: Site, base_ast: ast.expr, old, new, result, e: ast.Call):
     return result
 
 
-def _kind(value) -> str:
-    return "dict" if isinstance(value, Dict) else "object" if isinstance(value, Obj) \
-        else value.kind
+def kind_of(value) -> str:
+    """What a container is, in words with their article: "a dict", "an object"."""
+    return "a dict" if isinstance(value, Dict) else "an object" if isinstance(value, Obj) \
+        else f"a {value.kind}"
 
 
 # ---------------------------------------------------------------- comprehensions
@@ -432,13 +433,25 @@ def too_long(site: Site, stmt, iterations) -> None:
                         "out[t] = ...")
 
 
-def changed_in_loop(site: Site, name: str, value, at: ast.AST) -> SymdiffError:
-    """The error for a container a loop of unknown length changes."""
-    return site.fail(f"`{name}` is a {_kind(value)} that this loop changes, and the loop's "
-                     "length is not known at compile time", at,
-                     "give the loop constant bounds (or loop over a list or dict), so that "
-                     "it is unrolled, or keep the values in an array: "
-                     f"{name} = np.zeros((n, ...)); {name}[t] = ...")
+def unchanged_by_loop(site: Site, stmt: ast.stmt, before: dict, after: dict) -> None:
+    """A loop of unknown length runs its body once here: a list, dict or object it changes
+    (``hs.append(h)``, ``cache[k] = v``) would keep one iteration's change, so refuse."""
+    for name, value in before.items():
+        if isinstance(name, str) and is_container(value) and after.get(name) is not value \
+                and after.get(name) != value:
+            raise site.fail(f"`{name}` is {kind_of(value)} that this loop changes, and the "
+                            "loop's length is not known at compile time",
+                            _first_use(stmt, name),
+                            "give the loop constant bounds (or loop over a list or dict), so "
+                            "that it is unrolled, or keep the values in an array: "
+                            f"{name} = np.zeros((n, ...)); {name}[t] = ...")
+
+
+def _first_use(stmt: ast.stmt, name: str) -> ast.AST:
+    for node in ast.walk(ast.Module(stmt.body, [])):
+        if isinstance(node, ast.Name) and node.id == name:
+            return node
+    return stmt
 
 
 # ---------------------------------------------------------------- branches
