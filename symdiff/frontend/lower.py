@@ -32,6 +32,7 @@ from ..primitives.registry import gives_tuple
 from . import lower_calls as calls
 from .lower_inline import _call_helper, _key
 from . import lower_containers as containers
+from . import loop_changes
 from . import entry_sharing
 from . import lower_structures as structures
 from . import lower_structures as _structures
@@ -294,8 +295,8 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
     names = flow.with_roots(env, names)
     lowered, names = memory.lower_until_stable(b, src, env, stmt, loc, stack, names)
     index, carried, inits, body, cond_builder, cond, start, inner = lowered
-    containers.unchanged_by_loop(structures._site(b, src, env, loc, stack), stmt,
-                                 {k: v for k, v in env.items() if k not in names}, inner)
+    loop_changes.unchanged_by_loop(structures._site(b, src, env, loc, stack), stmt,
+                                   {k: v for k, v in env.items() if k not in names}, inner)
     nexts = tuple(_as_value(inner[n], n, loc) if not isinstance(inner[n], (Undefined, alias.Stale))
                   else Const(None) for n in names)
     outs = tuple(b.names.fresh(alias.hint(n)) for n in names)

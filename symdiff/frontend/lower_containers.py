@@ -27,6 +27,7 @@ from .desugar import IterationRead
 from .env import CONTAINERS, Closure, Dict, Obj, Tup
 from . import discover
 from . import list_order
+from . import lower_static as static
 
 #: At most this many iterations are unrolled (each is a copy of the body in the IR).
 UNROLL_LIMIT = 1000
@@ -422,7 +423,7 @@ def _built_key(e: ast.expr) -> bool:
         return isinstance(x, ast.JoinedStr) or isinstance(x, ast.Constant) and \
             isinstance(x.value, str)
     return isinstance(e, ast.JoinedStr) or isinstance(e, ast.BinOp) and \
-        (text(e.left) or text(e.right))
+        (text(e.left) or text(e.right)) or static.is_format_call(e)
 
 
 def too_long(site: Site, stmt, iterations) -> None:
@@ -431,27 +432,6 @@ def too_long(site: Site, stmt, iterations) -> None:
                         f"many to unroll (at most {UNROLL_LIMIT})", stmt,
                         "keep the values in an array instead: out = np.zeros((n, ...)); "
                         "out[t] = ...")
-
-
-def unchanged_by_loop(site: Site, stmt: ast.stmt, before: dict, after: dict) -> None:
-    """A loop of unknown length runs its body once here: a list, dict or object it changes
-    (``hs.append(h)``, ``cache[k] = v``) would keep one iteration's change, so refuse."""
-    for name, value in before.items():
-        if isinstance(name, str) and is_container(value) and after.get(name) is not value \
-                and after.get(name) != value:
-            raise site.fail(f"`{name}` is {kind_of(value)} that this loop changes, and the "
-                            "loop's length is not known at compile time",
-                            _first_use(stmt, name),
-                            "give the loop constant bounds (or loop over a list or dict), so "
-                            "that it is unrolled, or keep the values in an array: "
-                            f"{name} = np.zeros((n, ...)); {name}[t] = ...")
-
-
-def _first_use(stmt: ast.stmt, name: str) -> ast.AST:
-    for node in ast.walk(ast.Module(stmt.body, [])):
-        if isinstance(node, ast.Name) and node.id == name:
-            return node
-    return stmt
 
 
 # ---------------------------------------------------------------- branches

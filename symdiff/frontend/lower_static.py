@@ -45,6 +45,25 @@ def _format(site, e: ast.JoinedStr):
     return Const("".join(parts))
 
 
+def is_format_call(e: ast.expr) -> bool:
+    """``'W{}'.format(i + 1)``: a string literal's ``.format``."""
+    return isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and \
+        e.func.attr == "format" and isinstance(e.func.value, ast.Constant) and \
+        isinstance(e.func.value.value, str)
+
+
+def format_call(site, e: ast.Call):
+    """``'W{}'.format(i + 1)`` of values known at compile time: a string."""
+    args = [site.lower(a) for a in e.args]
+    keywords = {k.arg: site.lower(k.value) for k in e.keywords}
+    if any(isinstance(a, ast.Starred) for a in e.args) or None in keywords or \
+            not all(isinstance(v, Const) for v in args + list(keywords.values())):
+        raise site.fail("`.format()` here must format numbers known at compile time", e,
+                        "build the key from loop indices of unrolled loops and constants")
+    return Const(e.func.value.value.format(*[a.value for a in args],
+                                           **{k: v.value for k, v in keywords.items()}))
+
+
 _COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
             ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
             ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b}

@@ -30,7 +30,8 @@ from . import module_objects
 from . import lower_row_loops as row_loops
 from . import lower_inline as inline
 from . import discover
-from .lower_static import _folded, _format, _machine_constant, _number
+from .lower_static import _folded, _format, _machine_constant, _number, format_call, \
+    is_format_call
 from .env import Bound, Closure, Dict, Helper, Obj, Tup
 
 NOT_MINE = object()
@@ -75,6 +76,8 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
         return NOT_MINE
     if isinstance(e, ast.JoinedStr):
         return _format(site, e)
+    if is_format_call(e):                         # params['W{}'.format(i + 1)]
+        return format_call(site, e)
     if isinstance(e, ast.BinOp) and (_touches(src, env, e) or _stringy(e) or _tupled(e)):
         return _binop(site, e, hint)
     if isinstance(e, ast.Starred):
@@ -253,7 +256,8 @@ def _string_key(site, e: ast.Subscript):
     s = e.slice
     if isinstance(s, ast.Constant):
         return s.value if isinstance(s.value, str) else None
-    if not (isinstance(s, ast.JoinedStr) or isinstance(s, ast.BinOp) and _stringy(s)):
+    if not (isinstance(s, ast.JoinedStr) or isinstance(s, ast.BinOp) and _stringy(s)
+            or is_format_call(s)):
         return None
     try:
         key = site.lower(s)
