@@ -64,6 +64,29 @@ def format_call(site, e: ast.Call):
                                            **{k: v.value for k, v in keywords.items()}))
 
 
+def is_membership(e: ast.expr) -> bool:
+    """``'seed' in param``, ``k not in cache``: one ``in`` test."""
+    return isinstance(e, ast.Compare) and len(e.ops) == 1 and \
+        isinstance(e.ops[0], (ast.In, ast.NotIn))
+
+
+def membership(site, e: ast.Compare):
+    """``key in d`` of a dict's keys, or of a list or tuple of constants: known at compile
+    time (a Const), or None when the container is an array or holds arrays."""
+    item, within = site.lower(e.left), site.lower(e.comparators[0])
+    if not isinstance(item, Const) or item.name is not None:
+        return None
+    if isinstance(within, Dict):
+        found = within.has(item.value)
+    elif isinstance(within, Tup) and all(isinstance(v, Const) and v.name is None
+                                         for v in within.items):
+        found = any(v.value == item.value and type(v.value) is type(item.value)
+                    for v in within.items)
+    else:
+        return None
+    return Const(found != isinstance(e.ops[0], ast.NotIn))
+
+
 _COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
             ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
             ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b}
