@@ -76,7 +76,9 @@ def membership(site, e: ast.Compare):
     item, within = site.lower(e.left), site.lower(e.comparators[0])
     if not isinstance(item, Const) or item.name is not None:
         return None
-    if isinstance(within, Dict):
+    if _text(item) and _text(within):               # 'W' in name
+        found = item.value in within.value
+    elif isinstance(within, Dict):
         found = within.has(item.value)
     elif isinstance(within, Tup) and all(isinstance(v, Const) and v.name is None
                                          for v in within.items):
@@ -85,6 +87,39 @@ def membership(site, e: ast.Compare):
     else:
         return None
     return Const(found != isinstance(e.ops[0], ast.NotIn))
+
+
+#: Methods of a string known at compile time that give a string, a bool or a list of them.
+STRING_METHODS = {"startswith", "endswith", "lower", "upper", "strip", "lstrip", "rstrip",
+                  "replace", "split", "isdigit", "isalpha"}
+
+
+def is_string_method(site, e: ast.expr) -> bool:
+    """``name.startswith('W')`` where ``name`` holds a string known at compile time (a key
+    of a loop over ``params.items()``)."""
+    if not (isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and
+            e.func.attr in STRING_METHODS):
+        return False
+    receiver = e.func.value
+    return isinstance(receiver, ast.Constant) and isinstance(receiver.value, str) or \
+        isinstance(receiver, ast.Name) and _text(site.env.get(receiver.id)) or \
+        is_string_method(site, receiver)            # name.lower().startswith('w')
+
+
+def string_method(site, e: ast.Call):
+    """The value of a string method of values known at compile time."""
+    text = site.lower(e.func.value).value
+    args = [site.lower(a) for a in e.args]
+    if e.keywords or not all(isinstance(a, Const) and a.name is None for a in args):
+        raise site.fail(f"`.{e.func.attr}()` of a string here takes values known at compile "
+                        "time", e, "pass constants or loop indices of unrolled loops")
+    value = getattr(text, e.func.attr)(*[a.value for a in args])
+    return Tup(tuple(Const(v) for v in value), "list") if isinstance(value, list) else \
+        Const(value)
+
+
+def _text(value) -> bool:
+    return isinstance(value, Const) and value.name is None and isinstance(value.value, str)
 
 
 _COMPARE = {ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,

@@ -31,7 +31,7 @@ from . import lower_row_loops as row_loops
 from . import lower_inline as inline
 from . import discover
 from .lower_static import _folded, _format, _machine_constant, _number, format_call, \
-    is_format_call, is_membership, membership
+    is_format_call, is_membership, is_string_method, membership, string_method
 from .env import Bound, Closure, Dict, Helper, Obj, Tup
 
 NOT_MINE = object()
@@ -78,10 +78,13 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
         return _format(site, e)
     if is_format_call(e):                         # params['W{}'.format(i + 1)]
         return format_call(site, e)
-    if is_membership(e) and _touches(src, env, e.comparators[0]):     # 'seed' in param
+    if is_membership(e) and (_touches(src, env, e.comparators[0]) or     # 'seed' in param
+                             isinstance(e.comparators[0], (ast.Name, ast.Constant))):
         found = membership(site, e)
         if found is not None:
             return found
+    if is_string_method(site, e):                 # name.startswith('W')
+        return string_method(site, e)
     if isinstance(e, ast.BinOp) and (_touches(src, env, e) or _stringy(e) or _tupled(e)):
         return _binop(site, e, hint)
     if isinstance(e, ast.Starred):
