@@ -3,8 +3,9 @@
 Layers that take a parameter dict (``conv_param``, ``dropout_param``, ``ln_param``) and
 test it for keys (``'mask' in dropout_param``), networks whose depth is an int attribute
 (``self.num_layers``) with keys built by f-strings, ``%`` and ``str.format``, loops over
-``sorted(params)``, ``range(N)`` as an index, a dict default argument, and a cache tuple
-that is built and thrown away.
+``sorted(params)`` and over ``params.items()`` choosing by ``name.startswith('W')``,
+``range(N)`` as an index, a dict default argument, a cache tuple that is built and thrown
+away, and a layer object whose weights are a ``@property``.
 ``CASES`` says how to build each program's arguments and what to differentiate;
 ``tests/frontend/test_course_programs.py`` checks every gradient against central
 differences (reverse mode, forward mode where the arguments are arrays, jit for some).
@@ -148,6 +149,60 @@ class TinyRNN:
         return np.sum(h ** 2) + 0.1 * len(caches)
 
 
+# ---------------------------------------------------------------- a layer library
+
+
+class ActivationBase:
+    def __call__(self, z):
+        return self.fn(z)
+
+    def __str__(self):
+        return type(self).__name__
+
+
+class SoftPlus(ActivationBase):
+    def fn(self, z):
+        return np.log1p(np.exp(z))
+
+
+class FullyConnected:
+    """Parameters in a dict, the activation an object, the weights also a property."""
+
+    def __init__(self, n_in, n_out, act_fn, rng):
+        self.act_fn = act_fn
+        self.parameters = {"W": 0.5 * rng.standard_normal((n_in, n_out)),
+                           "b": np.zeros((1, n_out))}
+        self.hyperparameters = {"layer": "FullyConnected", "n_out": n_out}
+
+    @property
+    def W(self):
+        return self.parameters["W"]
+
+    @property
+    def weight_norm(self):
+        return np.sum(self.W ** 2)
+
+    def forward(self, X):
+        Z = X @ self.W + self.parameters["b"]
+        return self.act_fn(Z)
+
+
+def layer_library_loss(layer, X, y, reg=0.05):
+    out = layer.forward(X)
+    return 0.5 * np.mean((out - y) ** 2) + reg * layer.weight_norm
+
+
+def weight_decay_loss(params, X, y, reg=0.1):
+    scores = np.tanh(X @ params["W1"] + params["b1"]) @ params["W2"]
+    loss = np.mean((scores - y) ** 2)
+    for name, value in params.items():
+        if name.startswith("W") and "2" not in name:
+            loss += reg * np.sum(value * value)
+        elif name.lower().endswith("2"):
+            loss += 0.5 * reg * np.sum(value ** 2)
+    return loss
+
+
 # ---------------------------------------------------------------- dicts and defaults
 
 
@@ -191,6 +246,20 @@ def _rnn(rng):
     return TinyRNN(3).loss, (x, h0, Wx, Wh), (0, 1, 2, 3)
 
 
+def _layer(rng):
+    layer = FullyConnected(3, 2, SoftPlus(), rng)
+    layer.parameters["b"] = 0.1 * rng.standard_normal((1, 2))
+    return layer_library_loss, (layer, rng.standard_normal((4, 3)),
+                                rng.standard_normal((4, 2))), (0, 1)
+
+
+def _decay(rng):
+    params = {"W1": rng.standard_normal((3, 4)), "b1": rng.standard_normal(4),
+              "W2": rng.standard_normal((4, 2))}
+    return weight_decay_loss, (params, rng.standard_normal((5, 3)),
+                               rng.standard_normal((5, 2))), 0
+
+
 def _heads(rng):
     params = {"b": rng.standard_normal((3, 2)), "a": rng.standard_normal((3, 4))}
     return sorted_heads, (params, rng.standard_normal((4, 3))), 0
@@ -210,6 +279,8 @@ CASES = [
     Case("deep_net_num_layers_attribute", _deep),
     Case("rnn_steps_attribute_cache_list", _rnn),
     Case("loop_over_sorted_dict", _heads),
+    Case("layer_object_with_properties", _layer),
+    Case("weight_decay_by_key_name", _decay),
     Case("dict_default_argument", lambda rng: (scaled_energy, (rng.standard_normal(4),), 0)),
 ]
 

@@ -154,3 +154,26 @@ def test_a_tuple_changed_by_such_a_loop_is_named_a_tuple(tmp_path):
     """))
     with pytest.raises(symdiff.SymdiffError, match="`cache` is a tuple that changes"):
         symdiff.grad(module.f)(np.array([0.5, 1.0]), 2)
+
+
+def test_a_property_that_assigns_attributes_is_refused(tmp_path):
+    module = load_module(tmp_path, "counting", textwrap.dedent("""
+        import numpy as np
+
+        class Counted:
+            def __init__(self, W):
+                self.W = W
+                self.reads = 0
+
+            @property
+            def weights(self):
+                self.reads = self.reads + 1
+                return self.W
+
+        def f(layer, x):
+            return np.sum(layer.weights * x)
+    """))
+    layer = module.Counted(np.array([1.0, 2.0]))
+    with pytest.raises(symdiff.SymdiffError, match="the property `weights` assigns") as info:
+        symdiff.grad(module.f)(layer, np.array([0.5, 1.0]))
+    assert "layer.weights" in info.value.problems[0].loc.text
