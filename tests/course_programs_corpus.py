@@ -5,7 +5,8 @@ test it for keys (``'mask' in dropout_param``), networks whose depth is an int a
 (``self.num_layers``) with keys built by f-strings, ``%`` and ``str.format``, loops over
 ``sorted(params)`` and over ``params.items()`` choosing by ``name.startswith('W')``,
 ``range(N)`` as an index, a dict default argument, a cache tuple that is built and thrown
-away, and a layer object whose weights are a ``@property``.
+away, a layer object whose weights are a ``@property``, and ``first, *hidden, last =
+layers``.
 ``CASES`` says how to build each program's arguments and what to differentiate;
 ``tests/frontend/test_course_programs.py`` checks every gradient against central
 differences (reverse mode, forward mode where the arguments are arrays, jit for some).
@@ -220,6 +221,15 @@ def scaled_energy(x, cfg={"a": 2.0, "steps": 3}):      # noqa: B006, as people w
     return np.sum(y ** 2)
 
 
+def first_and_rest(layers, x):
+    first, *hidden, last = layers
+    h = np.tanh(x @ first)
+    for w in hidden:
+        h = np.tanh(h @ w)
+    *_, out = (h, h @ last)
+    return np.sum(out ** 2) + len(hidden)
+
+
 # ---------------------------------------------------------------- cases
 
 
@@ -281,6 +291,10 @@ CASES = [
     Case("loop_over_sorted_dict", _heads),
     Case("layer_object_with_properties", _layer),
     Case("weight_decay_by_key_name", _decay),
+    Case("starred_unpacking_of_layers", lambda rng: (
+        first_and_rest, ([0.5 * rng.standard_normal((3, 4)), 0.5 * rng.standard_normal((4, 4)),
+                          0.5 * rng.standard_normal((4, 4)), 0.5 * rng.standard_normal((4, 2))],
+                         rng.standard_normal((2, 3))), (0, 1))),
     Case("dict_default_argument", lambda rng: (scaled_energy, (rng.standard_normal(4),), 0)),
 ]
 

@@ -364,6 +364,8 @@ def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()
         alias.write(b, env, name, new, loc)
         return
     count = len(target.elts)
+    if any(isinstance(t, ast.Starred) for t in target.elts):
+        target, value = static.starred(structures._site(b, src, env, loc, stack), target, value)
     if isinstance(value, Tup):
         if len(value.items) != count:
             raise SymdiffError(f"cannot unpack {len(value.items)} values into {count} names", loc)

@@ -1,5 +1,7 @@
 """Values known when the function is compiled: conditions of unrolled loops (``t == 0``),
-keys built from strings (``f"W{i}"``), machine constants (``np.finfo(float).eps``).
+keys built from strings (``f"W{i}"``, ``'W{}'.format(i)``, ``name.startswith('W')``),
+membership (``'eps' in param``), machine constants (``np.finfo(float).eps``), and the
+regrouping of ``first, *rest = items``.
 """
 from __future__ import annotations
 
@@ -193,3 +195,22 @@ def refuse_module_array(src, name: str, loc: Loc) -> None:
                            "as an input at each call", loc,
                            hint=f"pass `{name}` to `{src.name}` as an argument, and return "
                                 "a new array instead of changing it")
+
+
+def starred(site, target: ast.Tuple, value):
+    """``first, *rest = items``: the target without its star and the value regrouped, one
+    item per name (``rest`` a list of what is left over), as Python unpacks."""
+    at = next(k for k, t in enumerate(target.elts) if isinstance(t, ast.Starred))
+    after = len(target.elts) - at - 1
+    if not isinstance(value, Tup):
+        raise site.fail("`*name` unpacks a tuple or list here, whose length is known at "
+                        "compile time", target, "index it instead: `first = v[0]`")
+    items = value.items
+    if len(items) < len(target.elts) - 1:
+        raise site.fail(f"cannot unpack {len(items)} values into {len(target.elts) - 1} or "
+                        "more names", target)
+    middle = Tup(items[at:len(items) - after], "list")
+    elts = list(target.elts)
+    elts[at] = target.elts[at].value
+    plain = ast.copy_location(ast.Tuple(elts, ast.Store()), target)
+    return plain, Tup(items[:at] + (middle,) + items[len(items) - after:], value.kind)

@@ -177,3 +177,16 @@ def test_a_property_that_assigns_attributes_is_refused(tmp_path):
     with pytest.raises(symdiff.SymdiffError, match="the property `weights` assigns") as info:
         symdiff.grad(module.f)(layer, np.array([0.5, 1.0]))
     assert "layer.weights" in info.value.problems[0].loc.text
+
+
+def test_a_starred_name_unpacking_a_shape_is_refused(tmp_path):
+    module = load_module(tmp_path, "shapes", textwrap.dedent("""
+        import numpy as np
+
+        def f(x):
+            n, *rest = x.shape
+            return np.sum(x) * n
+    """))
+    with pytest.raises(symdiff.SymdiffError, match="unpacks a tuple or list here") as info:
+        symdiff.grad(module.f)(np.ones((2, 3)))
+    assert "n, *rest = x.shape" in info.value.problems[0].loc.text
