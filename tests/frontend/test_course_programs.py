@@ -63,10 +63,18 @@ def test_an_int_attribute_is_part_of_what_the_gradient_is_compiled_for():
     rng = np.random.default_rng(15)
     x, h0 = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 2))
     Wx, Wh = 0.4 * rng.standard_normal((3, 2)), 0.4 * rng.standard_normal((2, 2))
+    net = corpus.TinyRNN(2)
+    g = symdiff.grad(net.loss, wrt=2)
+    for steps in (2, 4, 2):
+        net.steps = steps                        # the same gradient, called again
+        for _ in range(2):
+            assert_matches(g(x, h0, Wx, Wh), numerical(net.loss, (x, h0, Wx, Wh), 2), False)
+    cfg = {"a": 1.5, "steps": 2}
+    energy = symdiff.grad(corpus.scaled_energy)
     for steps in (2, 4):
-        net = corpus.TinyRNN(steps)
-        got = symdiff.grad(net.loss, wrt=2)(x, h0, Wx, Wh)
-        assert_matches(got, numerical(net.loss, (x, h0, Wx, Wh), 2), False)
+        cfg["steps"] = steps
+        assert_matches(energy(Wx[:, 0], cfg), numerical(corpus.scaled_energy, (Wx[:, 0], cfg), 0),
+                       False)
 
 
 def test_a_dict_default_argument_is_read_like_a_given_one():
