@@ -80,12 +80,11 @@ def membership(site, e: ast.Compare):
         return None
     if _text(item) and _text(within):               # 'W' in name
         found = item.value in within.value
-    elif isinstance(within, Dict):
-        found = within.has(item.value)
+    elif isinstance(within, Dict):                  # as Python compares: 1 in {1.0: v}
+        found = item.value in dict.fromkeys(within.keys)
     elif isinstance(within, Tup) and all(isinstance(v, Const) and v.name is None
                                          for v in within.items):
-        found = any(v.value == item.value and type(v.value) is type(item.value)
-                    for v in within.items)
+        found = item.value in [v.value for v in within.items]
     else:
         return None
     return Const(found != isinstance(e.ops[0], ast.NotIn))

@@ -79,7 +79,7 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
     if is_format_call(e):                         # params['W{}'.format(i + 1)]
         return format_call(site, e)
     if is_membership(e) and (_touches(src, env, e.comparators[0]) or     # 'seed' in param
-                             isinstance(e.comparators[0], (ast.Name, ast.Constant))):
+                             isinstance(e.comparators[0], (ast.Name, ast.Constant, ast.Tuple))):
         found = membership(site, e)
         if found is not None:
             return found

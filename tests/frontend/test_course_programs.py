@@ -198,3 +198,25 @@ def test_a_starred_name_unpacking_a_shape_is_refused(tmp_path):
     with pytest.raises(symdiff.SymdiffError, match="unpacks a tuple or list here") as info:
         symdiff.grad(module.f)(np.ones((2, 3)))
     assert "n, *rest = x.shape" in info.value.problems[0].loc.text
+
+
+def test_membership_known_at_compile_time_compares_as_python_does(tmp_path):
+    module = load_module(tmp_path, "members", textwrap.dedent("""
+        import numpy as np
+
+        def f(x):
+            d = {1.0: x}
+            s = 1.0
+            if 1 in d:
+                s = 2.0
+            if True in [1, 2]:
+                s = s * 3.0
+            if 2 not in (1.0, 2.0):
+                s = s * 5.0
+            if "W" in "W1" and "b" not in "W1":
+                s = s * 7.0
+            return s * np.sum(x ** 2)
+    """))
+    x = np.array([0.5, -1.0])
+    np.testing.assert_allclose(symdiff.grad(module.f)(x), 2 * module.f(x) / np.sum(x ** 2) * x,
+                               rtol=1e-12)
