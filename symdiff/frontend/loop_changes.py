@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import ast
 
-from .lower_containers import Site, is_container, kind_of
+from .env import kind_of
+from .lower_containers import Site, is_container
 
 
 def unchanged_by_loop(site: Site, stmt: ast.stmt, before: dict, after: dict) -> None:

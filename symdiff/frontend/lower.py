@@ -37,7 +37,7 @@ from . import entry_sharing
 from . import lower_structures as structures
 from . import lower_structures as _structures
 from . import lower_complex
-from .env import Env, Helper, Module, Poison, Tup, Undefined
+from .env import Env, Helper, Module, Poison, Tup, Undefined, kind_of
 
 
 # ---------------------------------------------------------------- functions
@@ -180,7 +180,7 @@ def _as_value(v: Env, name: str, loc: Loc) -> Var | Const:
                            "a loop", loc, hint="keep its real and imaginary parts in two real "
                                                "names: re = z.real; im = z.imag")
     if containers.is_container(v):
-        raise SymdiffError(f"`{name}` is {containers.kind_of(v)} that changes inside a "
+        raise SymdiffError(f"`{name}` is {kind_of(v)} that changes inside a "
                            "branch or a loop, in a way not known at compile time", loc,
                            hint="give a loop that fills a list or dict constant bounds (it is "
                                 "unrolled), keep the same keys on every branch, or keep the "

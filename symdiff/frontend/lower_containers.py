@@ -218,9 +218,19 @@ def _value(site: Site, v, at: ast.AST):
                     "add arrays with +, or stack them: np.stack(xs)")
 
 
-def method(site: Site, base, base_ast: ast.expr, name: str, args: list, e: ast.Call):
+def method(site: Site, base, base_ast: ast.expr, name: str, args: list, e: ast.Call,
+           keywords: dict | None = None):
     """A list or dict method: reading ones return a value; changing ones bind the
     container anew where it came from (``hs.append(h)`` rebinds ``hs``) and return None."""
+    if keywords and not (name == "update" and isinstance(base, Dict)) and name != "sort":
+        raise site.fail(f"`.{name}()` takes no keyword arguments here", e,
+                        "pass the arguments by position")
+    if isinstance(base, Dict) and name == "update" and keywords and len(args) <= 1 and \
+            all(isinstance(a, Dict) for a in args):            # d.update(other, c=v)
+        merged = args[0] if args else Dict((), ())
+        for k, v in keywords.items():
+            merged = merged.with_item(k, v)
+        args = [merged]
     if isinstance(base, Dict):
         if name == "items" and not args:
             return Tup(tuple(Tup((Const(k), v)) for k, v in zip(base.keys, base.values)), "list")
@@ -285,12 +295,6 @@ def method(site: Site, base, base_ast: ast.expr, name: str, args: list, e: ast.C
 def _changed(site: Site, base_ast: ast.expr, old, new, result, e: ast.Call):
     site.store(base_ast, new, old)
     return result
-
-
-def kind_of(value) -> str:
-    """What a container is, in words with their article: "a dict", "an object"."""
-    return "a dict" if isinstance(value, Dict) else "an object" if isinstance(value, Obj) \
-        else f"a {value.kind}"
 
 
 # ---------------------------------------------------------------- comprehensions

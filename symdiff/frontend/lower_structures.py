@@ -321,8 +321,8 @@ def _call(site, e: ast.Call, hint):
         if isinstance(base, Obj):
             return _call_value(site, O.attribute(site, base, func.attr, func), e, func, hint)
         if isinstance(base, (Dict, Tup)):
-            args, _ = _arguments(site, e)
-            return C.method(site, base, func.value, func.attr, args, e)
+            args, keywords = _arguments(site, e)
+            return C.method(site, base, func.value, func.attr, args, e, keywords)
         new_func = _operand_replaced(site, func, base)
         return _array_rules(site, ast.copy_location(ast.Call(new_func, e.args, e.keywords), e),
                             hint)
