@@ -65,7 +65,7 @@ def _is_leaf(value) -> bool:
 def flatten(value, path: tuple) -> tuple[Any, list]:
     """(the structure of ``value``, its leaves as (path, value) pairs in order)."""
     if isinstance(value, dict):
-        parts = [flatten(v, path + (k,)) for k, v in value.items()]
+        parts = [_entry(v, path + (k,)) for k, v in value.items()]
         return ("dict", tuple(value), tuple(p[0] for p in parts)), [x for p in parts for x in p[1]]
     if isinstance(value, (list, tuple)) and (is_structured(value) or isinstance(value, tuple)):
         parts = [flatten(v, path + (k,)) for k, v in enumerate(value)]
@@ -73,7 +73,7 @@ def flatten(value, path: tuple) -> tuple[Any, list]:
         return (kind, tuple(p[0] for p in parts)), [x for p in parts for x in p[1]]
     if _is_object(value):
         names = tuple(vars(value))
-        parts = [flatten(getattr(value, n), path + (n,)) for n in names]
+        parts = [_entry(getattr(value, n), path + (n,)) for n in names]
         return ("object", type(value), names, tuple(p[0] for p in parts)), \
             [x for p in parts for x in p[1]]
     if _is_leaf(value):
@@ -81,6 +81,15 @@ def flatten(value, path: tuple) -> tuple[Any, list]:
     if isinstance(value, (str, bool, type(None), np.bool_)):
         return ("static", value if not isinstance(value, np.bool_) else bool(value)), []
     return ("opaque", type(value).__name__), []
+
+
+def _entry(value, path: tuple) -> tuple[Any, list]:
+    """A dict entry or an attribute: an int there is configuration (``self.num_layers``,
+    ``conv_param['stride']``), known at compile time, so loops over it unroll and keys
+    built from it are known; the function is compiled again for another value."""
+    if type(value) is int:
+        return ("static", value), []
+    return flatten(value, path)
 
 
 def env_value(structure, names) -> Any:
@@ -201,7 +210,16 @@ def needs_structure(gradient, args, kwargs) -> bool:
     if (kwargs or not all(map(_PLAIN.__contains__, map(type, args)))) and \
             (any(map(is_structured, args)) or any(map(is_structured, kwargs.values()))):
         return True
+    if isinstance(fn, types.FunctionType) and _structured_default(fn, len(args) + len(kwargs)):
+        return True
     return isinstance(fn, types.FunctionType) and _reads_inputs(gradient, fn)
+
+
+def _structured_default(fn, given: int) -> bool:
+    """A dict, list or object default the call leaves out is structure too (``cfg={...}``)."""
+    defaults = fn.__defaults__ or ()
+    first = fn.__code__.co_argcount - len(defaults)
+    return any(is_structured(d) for k, d in enumerate(defaults) if first + k >= given)
 
 
 def _reads_inputs(gradient, fn) -> bool:

@@ -322,11 +322,11 @@ IterationRead = type("Subscript", (ast.Subscript,), {"__doc__": "the k-th item a
 
 
 def _container_call(it: ast.Call) -> bool:
-    """``d.items()``, ``d.values()``, ``reversed(xs)``...: a list or dict's items, read by
+    """``d.items()``, ``sorted(d)``, ``reversed(xs)``...: a list or dict's items, read by
     index like an array's rows (lowering refuses them on arrays)."""
     if isinstance(it.func, ast.Attribute):
         return it.func.attr in ("items", "keys", "values")
-    return isinstance(it.func, ast.Name) and it.func.id in ("reversed", "list", "tuple")
+    return isinstance(it.func, ast.Name) and it.func.id in ("reversed", "sorted", "list", "tuple")
 
 
 def _read(target, seq, index: str, like) -> ast.stmt:

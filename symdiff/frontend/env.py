@@ -152,3 +152,9 @@ def leaves(value) -> list:
 def holds(value, target) -> bool:
     """Is ``target`` (by identity) ``value`` or inside it?"""
     return value is target or any(holds(child, target) for child in children(value))
+
+
+def kind_of(value) -> str:
+    """What a container is, in words with their article: "a dict", "an object"."""
+    return "a dict" if isinstance(value, Dict) else "an object" if isinstance(value, Obj) \
+        else f"a {value.kind}"

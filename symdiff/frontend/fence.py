@@ -183,8 +183,10 @@ def _plain_target(target: ast.expr) -> bool:
         while isinstance(base, (ast.Subscript, ast.Attribute)):
             base = base.value
         return isinstance(base, ast.Name)
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return all(_plain_target(t) for t in target.elts)
+    if isinstance(target, (ast.Tuple, ast.List)):       # a, *rest = ...: one starred name
+        starred = [t for t in target.elts if isinstance(t, ast.Starred)]
+        return len(starred) <= 1 and all(isinstance(t.value, ast.Name) for t in starred) and \
+            all(_plain_target(t) for t in target.elts if not isinstance(t, ast.Starred))
     return False
 
 

@@ -32,11 +32,12 @@ from ..primitives.registry import gives_tuple
 from . import lower_calls as calls
 from .lower_inline import _call_helper, _key
 from . import lower_containers as containers
+from . import loop_changes
 from . import entry_sharing
 from . import lower_structures as structures
 from . import lower_structures as _structures
 from . import lower_complex
-from .env import Env, Helper, Module, Poison, Tup, Undefined
+from .env import Env, Helper, Module, Poison, Tup, Undefined, kind_of
 
 
 # ---------------------------------------------------------------- functions
@@ -179,7 +180,7 @@ def _as_value(v: Env, name: str, loc: Loc) -> Var | Const:
                            "a loop", loc, hint="keep its real and imaginary parts in two real "
                                                "names: re = z.real; im = z.imag")
     if containers.is_container(v):
-        raise SymdiffError(f"`{name}` is a {type(v).__name__.lower()} that changes inside a "
+        raise SymdiffError(f"`{name}` is {kind_of(v)} that changes inside a "
                            "branch or a loop, in a way not known at compile time", loc,
                            hint="give a loop that fills a list or dict constant bounds (it is "
                                 "unrolled), keep the same keys on every branch, or keep the "
@@ -294,6 +295,8 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
     names = flow.with_roots(env, names)
     lowered, names = memory.lower_until_stable(b, src, env, stmt, loc, stack, names)
     index, carried, inits, body, cond_builder, cond, start, inner = lowered
+    loop_changes.unchanged_by_loop(structures._site(b, src, env, loc, stack), stmt,
+                                   {k: v for k, v in env.items() if k not in names}, inner)
     nexts = tuple(_as_value(inner[n], n, loc) if not isinstance(inner[n], (Undefined, alias.Stale))
                   else Const(None) for n in names)
     outs = tuple(b.names.fresh(alias.hint(n)) for n in names)
@@ -361,6 +364,8 @@ def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()
         alias.write(b, env, name, new, loc)
         return
     count = len(target.elts)
+    if any(isinstance(t, ast.Starred) for t in target.elts):
+        target, value = static.starred(structures._site(b, src, env, loc, stack), target, value)
     if isinstance(value, Tup):
         if len(value.items) != count:
             raise SymdiffError(f"cannot unpack {len(value.items)} values into {count} names", loc)

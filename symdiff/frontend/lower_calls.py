@@ -286,6 +286,8 @@ def _scipy_call(ctx: Context, e: ast.Call, hint: str, name: str):
 def _builtin(ctx: Context, e: ast.Call, hint: str, name: str):
     if name in ("isinstance", "hasattr", "callable"):
         return lower_kinds.builtin(ctx, e, name)
+    if name == "range" and 1 <= len(e.args) <= 3 and not e.keywords and ctx.src.scope.numpy:
+        return ctx.lower(_as_arange(ctx, e), hint)     # scores[range(N), y]: np.arange(N)
     args, keywords = _arguments(ctx, e)
     if name == "slice":
         return slice_values.make(ctx, args, keywords, e)
@@ -308,6 +310,13 @@ def _builtin(ctx: Context, e: ast.Call, hint: str, name: str):
              "sum": "np.sum(x)", "print": "print as a statement of its own"}
     raise ctx.fail(f"builtin `{name}(...)` is not supported here", e,
                    "use " + hints.get(name, "a NumPy function"))
+
+
+def _as_arange(ctx: Context, e: ast.Call) -> ast.Call:
+    """``range(a, b, s)`` read as an array (an index, an operand) is ``np.arange(a, b, s)``."""
+    numpy = ast.copy_location(ast.Name(sorted(ctx.src.scope.numpy)[0], ast.Load()), e.func)
+    arange = ast.copy_location(ast.Attribute(numpy, "arange", ast.Load()), e.func)
+    return ast.copy_location(ast.Call(arange, e.args, []), e)
 
 
 def _extremum_of_one(ctx: Context, e: ast.Call, hint: str, name: str, value):

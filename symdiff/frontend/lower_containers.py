@@ -28,6 +28,7 @@ from .parse import means_builtin
 from .env import CONTAINERS, Closure, Dict, Obj, Tup
 from . import discover
 from . import list_order
+from . import lower_static as static
 
 #: At most this many iterations are unrolled (each is a copy of the body in the IR).
 UNROLL_LIMIT = 1000
@@ -219,9 +220,19 @@ def _value(site: Site, v, at: ast.AST):
                     "add arrays with +, or stack them: np.stack(xs)")
 
 
-def method(site: Site, base, base_ast: ast.expr, name: str, args: list, e: ast.Call):
+def method(site: Site, base, base_ast: ast.expr, name: str, args: list, e: ast.Call,
+           keywords: dict | None = None):
     """A list or dict method: reading ones return a value; changing ones bind the
     container anew where it came from (``hs.append(h)`` rebinds ``hs``) and return None."""
+    if keywords and not (name == "update" and isinstance(base, Dict)) and name != "sort":
+        raise site.fail(f"`.{name}()` takes no keyword arguments here", e,
+                        "pass the arguments by position")
+    if isinstance(base, Dict) and name == "update" and keywords and len(args) <= 1 and \
+            all(isinstance(a, Dict) for a in args):            # d.update(other, c=v)
+        merged = args[0] if args else Dict((), ())
+        for k, v in keywords.items():
+            merged = merged.with_item(k, v)
+        args = [merged]
     if isinstance(base, Dict):
         if name == "items" and not args:
             return Tup(tuple(Tup((Const(k), v)) for k, v in zip(base.keys, base.values)), "list")
@@ -286,11 +297,6 @@ def method(site: Site, base, base_ast: ast.expr, name: str, args: list, e: ast.C
 def _changed(site: Site, base_ast: ast.expr, old, new, result, e: ast.Call):
     site.store(base_ast, new, old)
     return result
-
-
-def _kind(value) -> str:
-    return "dict" if isinstance(value, Dict) else "object" if isinstance(value, Obj) \
-        else value.kind
 
 
 # ---------------------------------------------------------------- comprehensions
@@ -423,7 +429,7 @@ def _built_key(e: ast.expr) -> bool:
         return isinstance(x, ast.JoinedStr) or isinstance(x, ast.Constant) and \
             isinstance(x.value, str)
     return isinstance(e, ast.JoinedStr) or isinstance(e, ast.BinOp) and \
-        (text(e.left) or text(e.right))
+        (text(e.left) or text(e.right)) or static.is_format_call(e)
 
 
 def too_long(site: Site, stmt, iterations) -> None:
@@ -432,15 +438,6 @@ def too_long(site: Site, stmt, iterations) -> None:
                         f"many to unroll (at most {UNROLL_LIMIT})", stmt,
                         "keep the values in an array instead: out = np.zeros((n, ...)); "
                         "out[t] = ...")
-
-
-def changed_in_loop(site: Site, name: str, value, at: ast.AST) -> SymdiffError:
-    """The error for a container a loop of unknown length changes."""
-    return site.fail(f"`{name}` is a {_kind(value)} that this loop changes, and the loop's "
-                     "length is not known at compile time", at,
-                     "give the loop constant bounds (or loop over a list or dict), so that "
-                     "it is unrolled, or keep the values in an array: "
-                     f"{name} = np.zeros((n, ...)); {name}[t] = ...")
 
 
 # ---------------------------------------------------------------- branches

@@ -90,6 +90,8 @@ class ClassInfo:
                 return source_of(found.__func__), CLASS
             if isinstance(found, types.FunctionType):
                 return source_of(found), True
+            if isinstance(found, property) and isinstance(found.fget, types.FunctionType):
+                return source_of(found.fget), PROPERTY
             return ("attribute", found)
         for stmt in self.node.body:
             if isinstance(stmt, ast.FunctionDef) and stmt.name == name:
@@ -97,7 +99,8 @@ class ClassInfo:
                 plain = FunctionSource(stmt.name, _undecorated(stmt), self.file, self.lines, 0,
                                        self.scope)
                 return plain, False if "staticmethod" in calling else \
-                    CLASS if "classmethod" in calling else True
+                    CLASS if "classmethod" in calling else \
+                    PROPERTY if "property" in calling else True
             if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name
                                                     for t in stmt.targets):
                 try:
@@ -113,9 +116,11 @@ class ClassInfo:
 
 
 #: Decorators of a method that say how it is called, not what it computes.
-CALLING = {"staticmethod", "classmethod"}
+CALLING = {"staticmethod", "classmethod", "property"}
 #: How a classmethod takes its first parameter (a method takes self: True; static: False)
 CLASS = "class"
+#: A ``@property``'s getter: it takes self, and reading the attribute calls it.
+PROPERTY = "property"
 
 
 def _static_attribute(cls: type, name: str):
@@ -147,6 +152,8 @@ def attribute(site, obj: Obj, name: str, at: ast.AST):
     if found is None:
         raise site.fail(f"`{obj.cls.name}` object has no attribute `{name}` here", at,
                         f"assign self.{name} in __init__ (or pass it in) before reading it")
+    if found[1] == PROPERTY:
+        return _property(site, obj, name, found[0], at)
     if found[0] == "attribute":
         value = found[1]
         if isinstance(value, (bool, int, float, str)) or value is None:
@@ -154,6 +161,18 @@ def attribute(site, obj: Obj, name: str, at: ast.AST):
         raise site.fail(f"class attribute `{obj.cls.name}.{name}` is not a number or a "
                         "string", at, "pass it in as an argument, or store it on self")
     return Bound(obj, name)
+
+
+def _property(site, obj: Obj, name: str, getter, at: ast.AST):
+    """``obj.W`` of a ``@property``: its getter, inlined with ``self`` the object."""
+    if obj.of_class:
+        raise site.fail(f"`{obj.cls.name}.{name}` is a property of its objects, read here "
+                        "through the class", at, f"read it on an object: obj.{name}")
+    result, after = site.inline(getter, [obj], {}, name, at, {}, True, 1)
+    if after is not obj and after != obj:
+        raise site.fail(f"the property `{name}` assigns attributes of its object", at,
+                        f"assign them in a method, and let `{name}` only read them")
+    return result
 
 
 def of_a_class(site, e: ast.expr) -> bool:
@@ -175,7 +194,7 @@ def class_attribute(site, info: ClassInfo, name: str, at: ast.AST):
     """``Cls.name`` read through the class: a class attribute, a staticmethod, or a
     classmethod given the class; a plain method is refused (it would need its object)."""
     found = info.looked_up(site, name)
-    if found is not None and found[0] != "attribute":
+    if found is not None and found[0] != "attribute" and found[1] != PROPERTY:
         fsrc, takes = found
         if takes is True:
             raise site.fail(f"`{info.name}.{name}` is a method of its objects, called here "
@@ -233,8 +252,10 @@ def call(site, callee, args: list, keywords: dict, e: ast.Call, hint: str):
                             "define __call__ in the class, or call one of its methods")
     if isinstance(callee, Bound):
         found = callee.obj.cls.looked_up(site, callee.name)
-        if found is None or found[0] == "attribute":
-            raise site.fail(f"`{callee.obj.cls.name}.{callee.name}` is not a method", e)
+        if found is None or found[0] == "attribute" or found[1] == PROPERTY:
+            raise site.fail(f"`{callee.obj.cls.name}.{callee.name}` is not a method", e,
+                            f"read the property into a name first: v = obj.{callee.name}"
+                            if found is not None and found[1] == PROPERTY else "")
         fsrc, takes_self = found
         if not takes_self or takes_self == CLASS:     # a staticmethod, a classmethod
             given = [Obj(callee.obj.cls, of_class=True)] if takes_self == CLASS else []

@@ -32,7 +32,8 @@ from . import lower_row_loops as row_loops
 from . import lower_inline as inline
 from . import discover
 from . import vectorized
-from .lower_static import _folded, _format, _machine_constant, _number
+from .lower_static import _folded, _format, _machine_constant, _number, format_call, \
+    is_format_call, is_membership, is_string_method, membership, string_method
 from .env import Bound, Closure, Dict, Helper, Obj, Tup
 
 NOT_MINE = object()
@@ -77,6 +78,15 @@ def expression(b, src, env, e: ast.expr, loc, stack, hint):
         return NOT_MINE
     if isinstance(e, ast.JoinedStr):
         return _format(site, e)
+    if is_format_call(e):                         # params['W{}'.format(i + 1)]
+        return format_call(site, e)
+    if is_membership(e) and (_touches(src, env, e.comparators[0]) or     # 'seed' in param
+                             isinstance(e.comparators[0], (ast.Name, ast.Constant, ast.Tuple))):
+        found = membership(site, e)
+        if found is not None:
+            return found
+    if is_string_method(site, e):                 # name.startswith('W')
+        return string_method(site, e)
     if isinstance(e, ast.BinOp) and (_touches(src, env, e) or _stringy(e) or _tupled(e)):
         return _binop(site, e, hint)
     if isinstance(e, ast.Starred):
@@ -255,7 +265,8 @@ def _string_key(site, e: ast.Subscript):
     s = e.slice
     if isinstance(s, ast.Constant):
         return s.value if isinstance(s.value, str) else None
-    if not (isinstance(s, ast.JoinedStr) or isinstance(s, ast.BinOp) and _stringy(s)):
+    if not (isinstance(s, ast.JoinedStr) or isinstance(s, ast.BinOp) and _stringy(s)
+            or is_format_call(s)):
         return None
     try:
         key = site.lower(s)
@@ -313,8 +324,8 @@ def _call(site, e: ast.Call, hint):
         if isinstance(base, Obj):
             return _call_value(site, O.attribute(site, base, func.attr, func), e, func, hint)
         if isinstance(base, (Dict, Tup)):
-            args, _ = _arguments(site, e)
-            return C.method(site, base, func.value, func.attr, args, e)
+            args, keywords = _arguments(site, e)
+            return C.method(site, base, func.value, func.attr, args, e, keywords)
         new_func = _operand_replaced(site, func, base)
         return _array_rules(site, ast.copy_location(ast.Call(new_func, e.args, e.keywords), e),
                             hint)
