@@ -87,7 +87,7 @@ def whole_array(site, closure: Closure) -> Closure:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and k == 0:
             continue                                         # a docstring
         if last and isinstance(stmt, ast.Return) and stmt.value is not None:
-            _integer_result(src, stmt.value)
+            _integer_result(src, stmt.value, _assigned(tree.body))
             body.append(ast.copy_location(ast.Return(_rewrite(src, stmt.value, params)), stmt))
         elif isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name)
                                                   for t in stmt.targets):
@@ -112,11 +112,24 @@ def _returns(stmt) -> bool:
     return any(isinstance(n, ast.Return) for n in ast.walk(stmt))
 
 
-def _integer_result(src, e: ast.expr) -> None:
+def _assigned(stmts) -> dict:
+    """Each name's last assigned expression."""
+    return {t.id: s.value for s in stmts if isinstance(s, ast.Assign) for t in s.targets
+            if isinstance(t, ast.Name)}
+
+
+def _integer_result(src, e: ast.expr, names: dict | None = None) -> None:
     """A result that may be the integer literal: NumPy's output would be integer."""
-    if isinstance(e, ast.IfExp):
-        _integer_result(src, e.body)
-        _integer_result(src, e.orelse)
+    names = names or {}
+    if isinstance(e, ast.Name) and e.id in names:
+        _integer_result(src, names.pop(e.id), names)
+    elif isinstance(e, ast.IfExp):
+        _integer_result(src, e.body, names)
+        _integer_result(src, e.orelse, names)
+    elif isinstance(e, ast.Call) and isinstance(e.func, ast.Name) and e.func.id in ("min",
+                                                                                  "max"):
+        for a in e.args:                  # max(t, 0) is the integer 0 for a negative t
+            _integer_result(src, a, names)
     elif isinstance(e, ast.Constant) and isinstance(e.value, (bool, int)):
         raise _refuse(src, e, f"this vectorized function may return the integer "
                       f"{e.value!r}: np.vectorize would then make an integer array",

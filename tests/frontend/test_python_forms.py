@@ -157,6 +157,9 @@ def test_vectorized_body_is_the_whole_array_body(module):
      "            s = s + t\n        return s\n    return np.sum(g(x))", 8, "`for`"),
     ("return np.sum(np.vectorize(lambda t: np.sum(t))(x))", 5, "np.sum"),
     ("return np.sum(np.vectorize(lambda t: 0 if t < 0 else t)(x))", 5, "integer 0"),
+    ("return np.sum(np.vectorize(lambda t: max(t, 0))(x))", 5, "integer 0"),
+    ("@np.vectorize\n    def g(t):\n        u = 1 if t > 0.5 else t\n        return u\n"
+     "    return np.sum(g(x))", 7, "integer 1"),
     ("return np.sum(np.vectorize(lambda t: t, otypes=[float])(x))", 5, "otypes"),
     ("return np.sum(np.vectorize(lambda t: t, signature='()->()')(x))", 5, "signature"),
     ("return np.sum(np.vectorize(lambda t: t, excluded={1})(x))", 5, "excluded"),
