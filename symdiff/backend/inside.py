@@ -56,36 +56,59 @@ def summed_inside(fn: Function, made_up) -> Function:
     and never for a gradient of a user's variable (``dr``): that keeps its line and name."""
     count = uses(fn)
 
-    def reader(k: int, stmts):
+    def reader(k: int, stmts, first_reader: dict, barrier: list):
         """The statement that writes stmts[k] inside its call, or None."""
         s = stmts[k]
         if not (isinstance(s, Node) and s.derived and s.out.name in made_up
                 and count.get(s.out.name) == 1 and s.op in (*SUMMED_INSIDE, "unbroadcast")):
             return None
-        for after in stmts[k + 1:]:
-            if not isinstance(after, Node) or after.op in WRITES or after.gradient_sum:
-                return None             # a branch, a loop or a write in place between
-            if s.out in after.args:
-                inside = _helped(after) if s.op == "unbroadcast" else after.op in SUMMING
-                return after if inside and after.args[0] == s.out else None
-        return None
+        at = first_reader.get(s.out.name)
+        if at is None or at <= k or barrier[k + 1] <= at:
+            return None                 # a branch, a loop or a write in place between
+        after = stmts[at]
+        inside = _helped(after) if s.op == "unbroadcast" else after.op in SUMMING
+        return at if inside and after.args[0] == s.out else None
 
     def block(stmts) -> tuple:
         stmts = list(stmts)
+        first_reader, barrier = _first_readers(stmts), _barriers(stmts)
         for k, s in enumerate(stmts):
             if isinstance(s, (If, Loop)):
                 stmts[k] = map_blocks(s, block)
                 continue
-            after = reader(k, stmts)
-            if after is None:
+            at = reader(k, stmts, first_reader, barrier)
+            if at is None:
                 continue
+            after = stmts[at]
             stmts[k] = replace(s, temporary=True)
             why = _RANK_NOTE.search(s.note) if s.op == "unbroadcast" else None
             if why and why.group(0) not in after.note:    # the reader's line says why
-                at = stmts.index(after)
                 stmts[at] = replace(after, note=f"{after.note}{why.group(0)}")
         return tuple(stmts)
     return replace(fn, body=block(fn.body))
+
+
+def _first_readers(stmts) -> dict[str, int]:
+    """Name -> the index of the first statement of the block that reads it as an argument
+    (found in one pass, so that the search for each value's reader stays linear)."""
+    out: dict[str, int] = {}
+    for i, s in enumerate(stmts):
+        if isinstance(s, Node):
+            for a in s.args:
+                if isinstance(a, Var):
+                    out.setdefault(a.name, i)
+    return out
+
+
+def _barriers(stmts) -> list[int]:
+    """For each index, the first statement at or after it that nothing is moved across (a
+    branch, a loop, a write in place, a gradient sum); len(stmts) where there is none."""
+    out = [len(stmts)] * (len(stmts) + 1)
+    for i in range(len(stmts) - 1, -1, -1):
+        s = stmts[i]
+        stop = not isinstance(s, Node) or s.op in WRITES or s.gradient_sum
+        out[i] = i if stop else out[i + 1]
+    return out
 
 
 #: The part of an ``unbroadcast`` line's comment that says why the helper is needed.
