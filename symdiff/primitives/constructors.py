@@ -31,6 +31,8 @@ SIZED_BY_VALUE = {"fft.fftfreq", "fft.rfftfreq"}
 TUPLES = {"histogram", "unique"}
 #: NumPy functions whose result's length depends on the data (not known when compiling).
 DATA_SIZED = {"unique"}
+#: Calls whose result's shape is found by making it, when every argument is known.
+EVALUATED = {"zeros", "ones", "full", "eye", "arange"} | LITERAL | SIZED_BY_VALUE
 #: Calls whose arguments are counts or sizes.
 COUNTING = {"arange", "zeros", "ones", "empty", "eye", "full", "linspace"}
 #: NumPy functions whose result is boolean.
@@ -62,29 +64,22 @@ def np_shape(n, arg_shapes, arg_values):
     if fn in TUPLES or fn in DATA_SIZED:
         return None
     try:
-        if fn in EVALUABLE and all(v is not None for v in arg_values):
-            split = len(arg_values) - len(keywords)
-            kw = dict(zip(keywords, arg_values[split:]))
-            if fn in ("zeros", "ones", "full", "eye") or fn == "arange":
-                return getattr(np, fn)(*arg_values[:split], **kw).shape
-        if fn in LITERAL and arg_values and all(v is not None for v in arg_values):
-            return np.shape(np.array(arg_values[0]))     # np.array((0, 2)): a literal's shape
-        if fn in SIZED_BY_VALUE:
-            if any(v is None for v in arg_values):
-                return None
-            split = len(arg_values) - len(keywords)
-            return numpy_function(fn)(*arg_values[:split],
-                                      **dict(zip(keywords, arg_values[split:]))).shape
-        if fn in EVALUABLE:        # sizes are values: a stand-in 0 would say np.arange(n)
-            return None            # has shape (0,)
+        if fn in EVALUATED and all(v is not None for v in arg_values):
+            return np.shape(_called(fn, arg_values, keywords))
+        if fn in EVALUABLE or fn in SIZED_BY_VALUE:   # sizes are values: a stand-in 0
+            return None                               # would say np.arange(n) has shape (0,)
         if all(s is not None for s in arg_shapes):
             dummies = [A._dummy(s) if v is None else v for s, v in zip(arg_shapes, arg_values)]
-            split = len(dummies) - len(keywords)
-            return np.shape(numpy_function(fn)(*dummies[:split],
-                                            **dict(zip(keywords, dummies[split:]))))
+            return np.shape(_called(fn, dummies, keywords))
     except (ValueError, TypeError, AttributeError, MemoryError):
         return None
     return None
+
+
+def _called(fn: str, values: list, keywords: tuple):
+    """``np.<fn>`` called on ``values``, the last ``len(keywords)`` of them by keyword."""
+    split = len(values) - len(keywords)
+    return numpy_function(fn)(*values[:split], **dict(zip(keywords, values[split:])))
 
 
 def _print_np(n, p):
