@@ -26,7 +26,7 @@ import numpy as np
 from .frontend import fence
 from . import pipeline
 from . import fast_call, pytrees
-from .argument_checks import _check_float, _complex, _run_time_check
+from .argument_checks import ArgumentError, _check_float, _complex, _from_list, _run_time_check
 from .errors import SymdiffError
 from .backend import jit_cache
 from .backend.jit import numba_friendly, numba_refusal
@@ -292,7 +292,9 @@ class Gradient:
             raise SymdiffError(f"{name}() is missing {_count(len(missing), 'argument')}: "
                                f"{', '.join(missing)}", src.loc(src.tree), hint=call)
         args = tuple(args) + tuple(defaults[len(args):])
-        refuse_listed(self._forward(), [p for p, a in zip(params, args) if isinstance(a, list)])
+        listed = [p for p, a in zip(params, args) if isinstance(a, list)]
+        if listed:
+            refuse_listed(self._forward(), listed)
         return tuple(_from_list(name, p, a, src) if isinstance(a, list) else a
                      for p, a in zip(params, args))
 
@@ -340,10 +342,6 @@ def _plain_value(fn, args):
         return None
 
 
-class ArgumentError(SymdiffError, TypeError):
-    """Arguments that do not fit the function's parameters, worded as Python words it."""
-
-
 def _by_keyword(fn: Callable, src, args: tuple, kwargs: dict) -> tuple:
     """Arguments given by keyword (``g(w, X=X)``) put in their places, as Python would."""
     signature = inspect.signature(fn)
@@ -377,29 +375,6 @@ def _python_words(name: str, signature: inspect.Signature, args, kwargs) -> str:
     except TypeError as exc:
         return str(exc)
     return ""
-
-
-def _from_list(fn_name: str, name: str, value: list, src):
-    """A list argument as NumPy reads it: floats an array of floats, integers an integer
-    array (indices stay indices); ragged lists and lists of other things are refused."""
-    problem = ""
-    try:
-        array = np.asarray(value)
-    except (ValueError, TypeError):
-        problem = "is a ragged list (its rows have different lengths)"
-    else:
-        if array.dtype.kind not in "biuf":
-            problem = f"is a list of {_kinds(value)}, not of numbers"
-    if problem:
-        raise ArgumentError(f"argument `{name}` of {fn_name}() {problem}", src.loc(src.tree),
-                            hint=f"pass `{name}` as a NumPy array of numbers "
-                                 "(or as separate arguments)")
-    return array
-
-
-def _kinds(value: list) -> str:
-    kinds = sorted({type(v).__name__ for v in value})
-    return " and ".join(kinds) + (" values" if kinds else "")
 
 
 def _finish(grads, args, wrt, several):

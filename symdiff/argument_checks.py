@@ -1,7 +1,8 @@
 """What a gradient's call refuses in its arguments, and the checks its generated code
 makes when it runs: arguments differentiated with respect to must hold floats
-(``_check_float``), no argument may hold complex numbers (``_complex``), and a run-time
-check's ``ValueError`` (``check_ndim``) becomes a located error (``_run_time_check``)."""
+(``_check_float``), no argument may hold complex numbers (``_complex``), a list argument
+is read as NumPy reads it (``_from_list``), and a run-time check's ``ValueError``
+(``check_ndim``) becomes a located error (``_run_time_check``)."""
 from __future__ import annotations
 
 import linecache
@@ -60,3 +61,30 @@ def _run_time_check(exc: ValueError) -> SymdiffError | None:
     col = len(text) - len(text.lstrip())
     head, _, hint = message.partition("; ")
     return SymdiffError(head, Loc(file, line, col, text), hint=hint)
+
+
+class ArgumentError(SymdiffError, TypeError):
+    """Arguments that do not fit the function's parameters, worded as Python words it."""
+
+
+def _from_list(fn_name: str, name: str, value: list, src):
+    """A list argument as NumPy reads it: floats an array of floats, integers an integer
+    array (indices stay indices); ragged lists and lists of other things are refused."""
+    problem = ""
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        problem = "is a ragged list (its rows have different lengths)"
+    else:
+        if array.dtype.kind not in "biuf":
+            problem = f"is a list of {_kinds(value)}, not of numbers"
+    if problem:
+        raise ArgumentError(f"argument `{name}` of {fn_name}() {problem}", src.loc(src.tree),
+                            hint=f"pass `{name}` as a NumPy array of numbers "
+                                 "(or as separate arguments)")
+    return array
+
+
+def _kinds(value: list) -> str:
+    kinds = sorted({type(v).__name__ for v in value})
+    return " and ".join(kinds) + (" values" if kinds else "")
