@@ -101,3 +101,39 @@ def test_the_warning_names_the_line_of_the_function_not_one_of_numba():
     found = _fallback_warnings(caught)
     assert len(found) == 1 and "np.reshape(x[::2], (2, 1))" in str(found[0].message), \
         [str(w.message) for w in caught]
+
+
+def test_what_runs_now_is_numbas_dispatcher_or_the_function_after_a_fallback():
+    """``run.current`` holds what a call runs: the cheap path of a gradient calls it."""
+    jit_or_numpy = _helper_namespace()
+
+    def plain(x):
+        return np.sum(x * x)
+    compiled, fallen = jit_or_numpy(plain), jit_or_numpy(clashing)
+    assert compiled(np.ones(3)) == 3.0
+    assert isinstance(compiled.current[0], numba.core.registry.CPUDispatcher)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fallen(np.ones(3), True)
+    assert fallen.current[0] is clashing
+
+
+def damped(k, x0, steps):
+    x = x0
+    for _ in range(steps):
+        x = x - 0.1 * k * x * x
+    return x
+
+
+def test_a_jitted_gradient_called_again_takes_the_cheap_path_and_agrees():
+    import symdiff
+    from tests.support import numerical_jacobian
+    g = symdiff.value_and_grad(damped, wrt=(0, 1), jit=True)
+    for k in (0.3, 0.3, 0.7):
+        args = (k, 0.9, 20)
+        value, (dk, dx0) = g(*args)
+        assert value == pytest.approx(damped(*args), rel=1e-12)
+        assert dk == pytest.approx(numerical_jacobian(damped, args, 0), rel=1e-6)
+        assert dx0 == pytest.approx(numerical_jacobian(damped, args, 1), rel=1e-6)
+    call = next(iter(g._fast.entries.values()))[0]
+    assert isinstance(call[0], numba.core.registry.CPUDispatcher)
