@@ -26,6 +26,7 @@ from .naming import readable_renaming, renamed as with_names, renamed_text
 from .jit import numba_renaming
 from .inside import inlinable as _inlinable, spread_or_summed as _spread_or_summed
 from .inside import summed_inside
+from .accumulate import added_next, added_where_made
 from .in_place import fresh_arrays, reads_on_a_path, shape_reads, writes_in_place
 from .quoting import comment_text, docstring
 
@@ -48,6 +49,8 @@ class _Emit:
     fills: set[str] = field(default_factory=set)    # values np.full spreads: print inside it
     summed: set[str] = field(default_factory=set)   # values unbroadcast sums or broadcast_to
                                                     # spreads: print inside the call
+    added: set[str] = field(default_factory=set)    # contributions the gradient sum right
+                                                    # after adds in: print inside the sum
 
     def comment(self, s, depth: int) -> str:
         """The comment beside a statement; annotations may add comment lines above it."""
@@ -99,7 +102,7 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
                copied=copied, jit=jit,
                fills={a.name for s in walk(fn.body) if isinstance(s, Node) and s.op == "fill"
                       for a in s.args[1:] if isinstance(a, Var)},
-               summed=_spread_or_summed(fn))
+               summed=_spread_or_summed(fn), added=added_next(fn.body))
     if annotate is not None:
         preamble, cx.commentary = annotate(fn)
         cx.rows.extend((1, f"# {comment_text(line)}", "") for line in preamble)
@@ -123,6 +126,18 @@ def function_source(fn: Function, imports: set[str], helpers: set[str],
     return "\n".join(lines) + "\n"
 
 
+def _added_inside(n: Node, cx: _Emit) -> bool:
+    """Whether ``n``, a contribution the next line adds in, is written inside that line
+    (when it prints as one expression)."""
+    if not (n.temporary and n.out.name in cx.added and cx.count.get(n.out.name) == 1):
+        return False
+    try:
+        cx.inline[n.out.name] = expression(n, cx.imports, cx.helpers, cx.inline)
+    except NotImplementedError:            # it prints as statements: it keeps its lines
+        return False
+    return True
+
+
 def _assign(targets, values) -> str:
     """``a = x`` or ``a, b = x, y`` (simultaneous, as loop-carried updates need)."""
     pairs = [(t, v) for t, v in zip(targets, values) if not (isinstance(v, Var) and v == t)]
@@ -140,6 +155,8 @@ def _emit_block(stmts, depth: int, cx: _Emit) -> None:
         if isinstance(s, Node):
             if _inlinable(s, cx.count, cx.fills, cx.summed):
                 cx.inline[s.out.name] = expression(s, cx.imports, cx.helpers, cx.inline)
+                continue
+            if _added_inside(s, cx):
                 continue
             comment = cx.comment(s, depth)
             for k, stmt in enumerate(statements(s, cx.imports, cx.helpers, cx.inline, cx)):
@@ -402,6 +419,12 @@ def _function_text(fn: Function, imports: set[str], helpers: set[str], doc: str,
         if new else text
 
 
+def _accumulations(fn: Function, annotate) -> Function:
+    """A loop's gradient sums beside their contributions, except in annotated code, where
+    each backward step keeps its own line and lesson."""
+    return fn if annotate is not None else added_where_made(fn)
+
+
 @deep
 def module_source(functions: list[tuple[Function, str]], header: str,
                   extra: list[str | Callable] = (), annotate: Callable | None = None,
@@ -415,8 +438,8 @@ def module_source(functions: list[tuple[Function, str]], header: str,
     helpers: set[str] = {"jit_or_numpy"} if jit else set()
     taken = set(GLOBALS) | {fn.name for fn, _ in functions}
     renamings = {fn.name: readable_renaming(fn, taken) for fn, _ in functions}
-    functions = [(with_names(summed_inside(fn, renamings[fn.name]), renamings[fn.name]), doc)
-                 for fn, doc in functions]
+    functions = [(with_names(summed_inside(_accumulations(fn, annotate), renamings[fn.name]),
+                             renamings[fn.name]), doc) for fn, doc in functions]
     if annotate is not None:
         annotate = _renaming_comments(annotate, renamings)
     shadowed = _aliases([fn for fn, _ in functions])
