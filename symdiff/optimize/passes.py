@@ -6,7 +6,8 @@ an elementwise node is built.
 
     dead_code               drop statements whose values nobody uses (gradients nobody
                             asked for, loop variables nobody reads)
-    trivial_joins           phi(a, a) = a; a loop variable the loop never changes is constant
+    trivial_joins           phi(a, a) = a; a loop variable the loop never changes (or only
+                            copies) is constant
     temporary_aliases       a temporary's gradient that only renames another is not emitted
     common_subexpressions   compute each identical operation once, across forward and backward
     accumulate_in_place     acc + (zeros with g at idx)  ->  acc with g added at idx
@@ -18,8 +19,8 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import lru_cache
 
-from ..ir import (Const, Function, If, Loop, Node, Value, Var, blocks, flatten, map_blocks,
-                 reads_here, rename_reads, walk)
+from ..ir import (Const, Function, If, Loop, Node, Value, Var, blocks, ew_normalize, flatten,
+                 map_blocks, reads_here, rename_reads, walk)
 
 #: Operations with an effect beyond their value (tapes), or fresh arrays that may be
 #: written into: never merged, and tape writes never dropped.
@@ -175,7 +176,7 @@ def trivial_joins(fn: Function) -> Function:
 def _joins_block(stmts, rename: dict) -> tuple:
     out = []
     for s in stmts:
-        s = _renamed(s, rename)
+        s = _folded(_renamed(s, rename))
         if isinstance(s, If):
             s = _renamed(map_blocks(s, lambda b: _joins_block(b, rename)), rename)
             keep = []
@@ -188,7 +189,9 @@ def _joins_block(stmts, rename: dict) -> tuple:
                         then_values=tuple(s.then_values[k] for k in keep),
                         else_values=tuple(s.else_values[k] for k in keep))
         elif isinstance(s, Loop):
-            invariant = [k for k, (c, n) in enumerate(zip(s.carried, s.nexts)) if c == n]
+            same = _aliases_of(s.body)
+            invariant = [k for k, (c, n) in enumerate(zip(s.carried, s.nexts))
+                         if c == n or isinstance(n, Var) and same.get(n.name) == c]
             for k in invariant:
                 rename[s.carried[k].name] = s.inits[k]
                 rename[s.outs[k].name] = s.inits[k]
@@ -200,6 +203,21 @@ def _joins_block(stmts, rename: dict) -> tuple:
             s = _renamed(map_blocks(s, lambda b: _joins_block(b, rename)), rename)
         out.append(s)
     return tuple(out)
+
+
+def _folded(s):
+    """An elementwise node that now reads a number (a loop variable that never changes,
+    renamed to its initial value) with the number written into its expression."""
+    if not (isinstance(s, Node) and s.op == "ew" and any(isinstance(a, Const) for a in s.args)):
+        return s
+    expr, args = ew_normalize(s.param("expr"), s.args)
+    return s if args == s.args or not args else replace(s.with_params(expr=expr), args=args)
+
+
+def _aliases_of(body) -> dict[str, Value]:
+    """Name -> the value a node of ``body`` binds it to unchanged (``dloss_1 = dloss``):
+    a loop variable whose next value is such a copy of itself never changes."""
+    return {s.out.name: s.args[0] for s in body if isinstance(s, Node) and s.op == "alias"}
 
 
 def accumulate_in_place(fn: Function) -> Function:
@@ -275,9 +293,9 @@ def temporary_aliases(fn: Function) -> Function:
 def _alias_block(stmts, rename: dict, returned: set) -> tuple:
     out = []
     for s in stmts:
-        s = _renamed(s, rename)
+        s = _folded(_renamed(s, rename))
         if isinstance(s, Node) and s.op == "alias" and s.temporary \
-                and s.out.name not in returned and isinstance(s.args[0], Var):
+                and s.out.name not in returned and isinstance(s.args[0], (Var, Const)):
             rename[s.out.name] = s.args[0]
             continue
         if isinstance(s, (If, Loop)):
