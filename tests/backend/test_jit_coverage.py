@@ -6,10 +6,9 @@ compile with no fallback and give the NumPy gradient's numbers, checked against 
 differences; so does the Newton example's loss (its mean). The seed examples and the
 control-flow corpus are in test_jit.py, with no fallback left either.
 
-What numba is known not to compile (a helper of the generated module such as np.dot's
-beyond matrices, ``np.add.at`` by an
-index array of two dimensions) is said before any compile: one warning, the NumPy
-numbers, and no numba compile paid for.
+What numba is known not to compile (a helper of the generated module, such as np.dot's
+beyond matrices, ``np.add.at`` by an index array of two dimensions) is said before any
+compile: one warning, the NumPy numbers, and no numba compile paid for.
 """
 import os
 import warnings
