@@ -49,6 +49,11 @@ class _Derivative(Gradient):
     def _vector_name(self, i: int) -> str:
         return self.parameters[i] + "_dot"
 
+    def _tangent_shapes(self, ir, shapes: dict) -> dict:
+        """``shapes`` with each tangent (ir's last parameters) shaped like its argument."""
+        wrt, _ = self._wrt_indices()
+        return pipeline.with_tangents(shapes, ir, wrt)
+
     def _run(self, args, more=()):
         """The compiled derivative; a function that reads module or closure arrays (or
         takes containers it is not differentiated with respect to) runs as its flat
@@ -68,6 +73,8 @@ class JVP(_Derivative):
         wrt, _ = self._wrt_indices()
         return pipeline.jvp_ir(self._source(), wrt, arg_shapes)
 
+    _jit_shapes = _Derivative._tangent_shapes
+
     def __call__(self, *args, **kwargs):
         primals, tangents = self._split(args, kwargs)
         value, tangent = self._run(primals, tangents)
@@ -83,6 +90,8 @@ class HVP(_Derivative):
     def _ir(self, arg_shapes):
         wrt, tuple_out = self._wrt_indices()
         return pipeline.hvp_ir(self._source(), wrt, tuple_out, arg_shapes)
+
+    _jit_shapes = _Derivative._tangent_shapes
 
     def _vector_name(self, i: int) -> str:
         wrt, _ = self._wrt_indices()

@@ -98,7 +98,7 @@ def jvp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
     fn = optimize(specialized(forward or forward_ir(src), src, given))
     shapes = infer_shapes(fn, given, False)
     out = _checked(jvp(fn, wrt, shapes))
-    return mark_items(out, infer_shapes(out, _with_tangents(shapes, out, wrt), False))
+    return mark_items(out, infer_shapes(out, with_tangents(shapes, out, wrt), False))
 
 
 @deep
@@ -129,10 +129,10 @@ def hvp_ir(src: FunctionSource, wrt: tuple[int, ...], tuple_out: bool = False,
     shapes = infer_shapes(grad, given, False)
     names = ("v",) if len(wrt) == 1 else tuple("v_" + grad.params[i].name for i in wrt)
     out = _checked(jvp(grad, wrt, shapes, names, name=f"hvp_{src.tree.name}", with_value=False))
-    return mark_items(out, infer_shapes(out, _with_tangents(given, out, wrt), False))
+    return mark_items(out, infer_shapes(out, with_tangents(given, out, wrt), False))
 
 
-def _with_tangents(shapes: dict, fn: Function, wrt: tuple[int, ...]) -> dict:
+def with_tangents(shapes: dict, fn: Function, wrt: tuple[int, ...]) -> dict:
     """Shapes of the parameters, with each tangent (the last parameters) shaped like its
     argument."""
     tangents = fn.params[len(fn.params) - len(wrt):]

@@ -7,6 +7,8 @@ says so in its registry entry (``Primitive.helper``).
 """
 from __future__ import annotations
 
+from . import numba_stacks
+
 #: Helpers a generated module may need, emitted with it when used.
 HELPERS = {
     "unbroadcast": '''def unbroadcast(g, x):
@@ -224,12 +226,13 @@ def unbroadcast_numba(g, x):
     return run
 ''',
 }
+HELPERS.update(numba_stacks.SOURCES)
 #: Helpers that numba compiles through an overload emitted with them (in jit code only).
-NUMBA_OVERLOADS = {"unbroadcast": "unbroadcast_numba"}
+NUMBA_OVERLOADS = {"unbroadcast": "unbroadcast_numba", **numba_stacks.OVERLOADS}
 HELPER_NEEDS = {"matmul_vjp_left": ("unbroadcast",), "matmul_vjp_right": ("unbroadcast",),
                 "dot_vjp_left": ("unbroadcast",), "dot_vjp_right": ("unbroadcast",),
                 "linspace_vjp": ("unbroadcast",), "norm_jvp": ("norm_vjp",),
-                "norm_vjp_jvp": ("norm_vjp",)}
+                "norm_vjp_jvp": ("norm_vjp",), **numba_stacks.NEEDS}
 
 
 def _from_registry() -> None:

@@ -20,11 +20,14 @@ Names too: numba gives a name bound twice (``dx`` on both sides of a branch) the
 function has a name of its own so spelt, the compile fails ("'dx_2_1' not unique").
 ``numba_renaming`` gives such a rebound name one that no other name extends.
 
+    x @ y  (a rank beyond 2)           stacked_matmul(x, y)   (numba's @ takes matrices)
+
 The shape-generic ``unbroadcast`` helper compiles through a numba overload emitted with
-it (``unbroadcast_numba``: the ranks come from the types, the axes from the shapes).
-What numba still cannot compile (reductions over several axes, ``np.max`` along an axis,
-the shape-generic ``matmul_vjp_left`` helpers, other ``np.add.at``) runs as NumPy: the
-generated module's ``jit_or_numpy`` decorator warns once, naming the line.
+it (``unbroadcast_numba``: the ranks come from the types, the axes from the shapes); so do
+``stacked_matmul`` and the ``matmul_vjp_left``/``matmul_vjp_right`` helpers, loops over
+the stack of 2-D products (``numba_stacks``). What numba still cannot compile (the
+``np.dot`` helpers beyond 2-D, other ``np.add.at``) runs as NumPy: the generated module's
+``jit_or_numpy`` decorator warns once, naming the line.
 
 Each rewrite is the ``numba`` field of its primitive's registry entry.
 

@@ -52,7 +52,8 @@ class Printing:
         self.imports.add("numpy")
         self.helpers.update((name, *HELPER_NEEDS.get(name, ())))
         if self.jit and name in NUMBA_OVERLOADS:
-            self.helpers.add(NUMBA_OVERLOADS[name])
+            overload = NUMBA_OVERLOADS[name]
+            self.helpers.update((overload, *HELPER_NEEDS.get(overload, ())))
 
     def helper(self, name: str, args) -> ast.expr:
         self.use_helper(name)

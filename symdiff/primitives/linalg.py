@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import ast
 import math
+from dataclasses import replace
 
 import numpy as np
 
+from ..ir import Const, Var
 from . import arrays as A
 from . import tangents as T
 from .linalg_svd import jvp_singular_norm, singular_norm, vjp_singular_norm
-from .registry import Primitive, register
+from .registry import NOT_YET, Primitive, register
 
 
 def _matmul_shape(n, shapes, values):
@@ -37,6 +39,24 @@ def _lower_product(ctx, e, hint, name, args, keywords):
     if name == "dot":                 # a scalar multiplies; N-D contracts, no batching
         return ctx.emit("matmul", pair, hint, dot=True)
     return ctx.emit("outer" if name == "outer" else "matmul", pair, hint)
+
+
+def _matmul_numba(n, cx):
+    """x @ y of stacks (a rank beyond 2) as ``stacked_matmul(x, y)``: numba's @ takes
+    vectors and matrices, the helper's overload loops over the stack. np.dot stays."""
+    shapes = cx[1]
+    ranks = [len(shapes[v.name]) if isinstance(v, Var) and shapes.get(v.name) is not None
+             else np.ndim(v.value) if isinstance(v, Const) else None for v in n.args]
+    if n.param("dot") or not any(r is not None and r > 2 for r in ranks):
+        return None
+    return [replace(n, op="stacked_matmul", params=())]
+
+
+#: the NumPy source of the helper (numba compiles its overload, numba_stacks)
+STACKED_MATMUL = '''def stacked_matmul(x, y):
+    """x @ y; in the code numba compiles, an overload for stacks of matrices."""
+    return x @ y
+'''
 
 
 def print_norm(n, p):
@@ -101,7 +121,11 @@ register(
     Primitive("matmul", "linalg", "sum_k x[..., i, k] y[..., k, j]", shape=_matmul_shape,
               vjp=A.vjp_matmul, jvp=T.bilinear(0, 1), printer=_print_matmul, gate="matmul",
               params=(("dot", "bool"),), spellings=("np.matmul", "np.dot", "x.dot()", "x @ y"),
-              lower=_lower_product),
+              lower=_lower_product, numba=_matmul_numba),
+    Primitive("stacked_matmul", "internal", "x @ y of stacks of matrices, in the code numba "
+              "compiles", shape=lambda n, s, v: A.matmul_shape(*s), vjp=NOT_YET, jvp=NOT_YET,
+              printer=lambda n, p: p.helper(n.op, p.a), helper="stacked_matmul",
+              helper_source=STACKED_MATMUL),
     Primitive("outer", "linalg", "x_i y_j", vjp=A.vjp_outer, jvp=T.bilinear(0, 1),
               shape=lambda n, s, v: (int(np.prod(s[0])), int(np.prod(s[1]))),
               printer=lambda n, p: p.np("outer", p.a), spellings=("np.outer",),

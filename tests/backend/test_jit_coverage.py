@@ -6,9 +6,9 @@ compile with no fallback and give the NumPy gradient's numbers, checked against 
 differences; so does the Newton example's loss (its mean). The seed examples and the
 control-flow corpus are in test_jit.py, with no fallback left either.
 
-What numba is known not to compile (a helper of the generated module, ``np.add.at`` by an
-index array of two dimensions) is said before any compile: one warning, the NumPy
-numbers, and no numba compile paid for.
+What numba is known not to compile (a helper of the generated module, such as np.dot's
+beyond matrices, ``np.add.at`` by an index array of two dimensions) is said before any
+compile: one warning, the NumPy numbers, and no numba compile paid for.
 """
 import os
 import warnings
@@ -48,8 +48,8 @@ def gathers(x, idx):
     return np.sum(y * y)
 
 
-def batched(A, B):
-    return np.sum(np.tanh(A @ B))
+def dotted(A, B):
+    return np.sum(np.tanh(np.dot(A, B)))
 """
 
 
@@ -92,8 +92,8 @@ def test_the_newton_example_compiles_with_no_fallback():
 
 @pytest.mark.parametrize("name, args, said", [
     ("gathers", lambda rng: (rng.standard_normal(5), np.array([[0, 1], [1, 3]])), "np.add.at"),
-    ("batched", lambda rng: (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 2))),
-     "matmul_vjp_left")])
+    ("dotted", lambda rng: (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 4, 2))),
+     "dot_vjp_left")])
 def test_what_numba_cannot_compile_is_said_before_compiling(tmp_path, name, args, said):
     fn = getattr(load_module(tmp_path, "predicted", PREDICTED), name)
     args = args(np.random.default_rng(7))
