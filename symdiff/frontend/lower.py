@@ -147,8 +147,7 @@ def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_h
 
 def _passed(b, src, env, e, loc: Loc, stack, hint) -> Env:
     """An assigned or returned value, which may pass a ``LoopChanged`` on unread."""
-    return loop_changes.passed(lambda x, h=TMP: _expr(b, src, env, x, loc, stack, h), env, e,
-                               hint)
+    return loop_changes.passed(lambda x, h=TMP: _expr(b, src, env, x, loc, stack, h), env, e, hint)
 
 
 def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> None:

@@ -8,6 +8,7 @@ import functools
 
 from ..errors import SymdiffError
 from . import custom_rules
+from . import star_imports
 from .module_constants import ModuleConstants
 from .parse import FunctionSource, Scope, _parse, node_loc
 from .source_files import read_file, source_lines
@@ -95,6 +96,8 @@ def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = 
         if alias.name == "*" and stmt.module in STAR_MODULES:
             for name in _public_names(stmt.module):     # from numpy import *: sum is np.sum
                 _static_import(scope, ast.ImportFrom(stmt.module, [ast.alias(name)], 0), path)
+        elif alias.name == "*":             # from helpers import *: read helpers.py
+            star_imports.bind(scope, stmt, path)
         elif stmt.module == "numpy" and alias.name == "linalg":
             scope.linalg.add(bound)
         elif stmt.module in ("numpy", "math", "symdiff", "scipy.special", "scipy.linalg"):
