@@ -31,7 +31,8 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
             scope.classes[stmt.name] = stmt
         elif isinstance(stmt, ast.FunctionDef):
             found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
-    scope.functions.update(found)
+    scope.functions.update({name: f for name, f in found.items()   # a later import * wins
+                            if scope.star_bound.get(name, 0) < f.tree.lineno})
     return custom_rules.rules_of_file(scope, found, tree.body)
 
 

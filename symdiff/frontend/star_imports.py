@@ -33,6 +33,8 @@ def bind(scope, stmt: ast.ImportFrom, path: str, seen: frozenset = frozenset(),
         return
     if only is not None:
         names &= only
+    if not seen:                              # the compiled file's own import
+        scope.star_bound.update(dict.fromkeys(names, stmt.lineno))
     for s in tree.body:
         _apply(scope, s, stmt.module, sibling, names, seen | {path})
 

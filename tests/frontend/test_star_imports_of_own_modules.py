@@ -173,3 +173,14 @@ def h(x, n):
     assert value == pytest.approx(2.0 * np.sum(np.sin(X) ** 2), rel=1e-12)
     np.testing.assert_allclose(grad, _central(lambda z: 2.0 * np.sum(np.sin(z) ** 2), X),
                                rtol=1e-6, atol=1e-8)
+
+
+def test_a_def_before_the_star_import_is_rebound_by_it(tmp_path):
+    model = MODEL.replace("import numpy as np\n", "import numpy as np\n\n\ndef square(x):\n"
+                                                  "    return x * 10.0\n\n\n", 1)
+    path = _files(tmp_path, model=model)
+    fn = _load(path, path.stem).f
+    value, grad = _generated(path, functions=["f"]).value_and_grad_f(X)
+    assert value == pytest.approx(fn(X), rel=1e-12)
+    assert value == pytest.approx(2.0 * np.sum(X * X) + np.max(X) * 3, rel=1e-12)
+    np.testing.assert_allclose(grad, _central(fn, X), rtol=1e-6, atol=1e-8)
