@@ -12,6 +12,8 @@ per unit vector. A Jacobian takes one forward pass per input element or one reve
 """
 from __future__ import annotations
 
+import functools
+import types
 from typing import Callable
 
 import numpy as np
@@ -76,6 +78,9 @@ class JVP(_Derivative):
     _jit_shapes = _Derivative._tangent_shapes
 
     def __call__(self, *args, **kwargs):
+        if _bound(self.fn):
+            flat, values, tangents, _ = _flat(self, args, kwargs, _count_wrt(self.wrt))
+            return flat(*values, *tangents)
         primals, tangents = self._split(args, kwargs)
         value, tangent = self._run(primals, tangents)
         return _as_float(value, value), _as_float(tangent, value)
@@ -98,6 +103,10 @@ class HVP(_Derivative):
         return "v" if len(wrt) == 1 else "v_" + self.parameters[i]
 
     def __call__(self, *args, **kwargs):
+        if _bound(self.fn):
+            flat, values, vectors, several = _flat(self, args, kwargs, _count_wrt(self.wrt))
+            result = flat(*values, *vectors)
+            return result if several else result[0]
         primals, vectors = self._split(args, kwargs)
         wrt, tuple_out = self._wrt_indices()
         result = self._run(primals, vectors)
@@ -116,6 +125,10 @@ class VJP(_Derivative):
         return pipeline.vjp_ir(self._source(), wrt, arg_shapes)
 
     def __call__(self, *args, **kwargs):
+        if _bound(self.fn):
+            flat, values, seed, several = _flat(self, args, kwargs, 1)
+            grads = flat(*values, *seed)
+            return grads if several else grads[0]
         primals, seed = self._bind(args[:-1], kwargs), args[-1]
         wrt, tuple_out = self._wrt_indices()
         for i in wrt:
@@ -144,22 +157,30 @@ class Jacobian:
         """Forward mode when there are fewer input than output elements, else reverse."""
         if self.mode:
             return self.mode
-        args = self.forward._bind(args, kwargs)
-        wrt, _ = self.forward._wrt_indices()
-        inputs = sum(np.size(args[i]) for i in wrt)
-        return "forward" if inputs <= np.size(self.fn(*args)) else "reverse"
+        _, _, values, wrt, _ = self._parts(args, kwargs)
+        inputs = sum(np.size(values[i]) for i in wrt)
+        return "forward" if inputs <= np.size(self.fn(*args, **kwargs)) else "reverse"
+
+    def _parts(self, args, kwargs) -> tuple:
+        """The forward and reverse products to run, their arguments, the wrt positions and
+        whether a tuple was asked for (for a bound method, those of its flat function)."""
+        if _bound(self.fn):
+            forward, values, _, several = _flat(self.forward, args, kwargs, 0)
+            reverse = _flat(self.reverse, args, kwargs, 0)[0]
+            return forward, reverse, values, forward._wrt_indices()[0], several
+        wrt, tuple_out = self.forward._wrt_indices()
+        return self.forward, self.reverse, self.forward._bind(args, kwargs), wrt, tuple_out
 
     def __call__(self, *args, **kwargs):
-        args = self.forward._bind(args, kwargs)
-        wrt, tuple_out = self.forward._wrt_indices()
-        if self.mode_for(*args) == "forward":
-            blocks = _columns(lambda vs: (self.forward(*args, *vs)[1],), args, wrt)
+        forward, reverse, values, wrt, tuple_out = self._parts(args, kwargs)
+        if self.mode_for(*args, **kwargs) == "forward":
+            blocks = _columns(lambda vs: (forward(*values, *vs)[1],), values, wrt)
             blocks = [b[0] for b in blocks]
         else:
-            out = np.asarray(self.fn(*args), dtype=float)
-            rows = [self.reverse(*args, _unit(out, k)) for k in range(out.size)]
+            out = np.asarray(self.fn(*args, **kwargs), dtype=float)
+            rows = [reverse(*values, _unit(out, k)) for k in range(out.size)]
             rows = [r if isinstance(r, tuple) else (r,) for r in rows]
-            blocks = [_assemble([r[j] for r in rows], out, args[i], rows_first=True)
+            blocks = [_assemble([r[j] for r in rows], out, values[i], rows_first=True)
                       for j, i in enumerate(wrt)]
         return tuple(blocks) if tuple_out else blocks[0]
 
@@ -176,14 +197,50 @@ class Hessian:
         return self.hvp.source
 
     def __call__(self, *args, **kwargs):
-        args = self.hvp._bind(args, kwargs)
-        wrt, tuple_out = self.hvp._wrt_indices()
+        hvp = self.hvp
+        if _bound(self.fn):
+            hvp, args, _, tuple_out = _flat(hvp, args, kwargs, 0)
+            wrt = hvp._wrt_indices()[0]
+        else:
+            args = hvp._bind(args, kwargs)
+            wrt, tuple_out = hvp._wrt_indices()
         for i in wrt:
-            _check_float(self.fn.__name__, self.hvp._params[i], args[i])
-        columns = _columns(lambda vs: _tuple(self.hvp(*args, *vs)), args, wrt)
+            _check_float(hvp.fn.__name__, hvp._params[i], args[i])
+        columns = _columns(lambda vs: _tuple(hvp(*args, *vs)), args, wrt)
         if not tuple_out:
             return columns[0][0]
         return tuple(tuple(columns[j][i] for j in range(len(wrt))) for i in range(len(wrt)))
+
+
+def _bound(fn) -> bool:
+    """A bound method or a ``functools.partial``: differentiated as ``grad`` does, as its
+    plain function with the object's (or the fixed arguments') leaves as parameters."""
+    return isinstance(fn, (types.MethodType, functools.partial))
+
+
+def _count_wrt(wrt) -> int:
+    return len(wrt) if isinstance(wrt, (tuple, list)) else 1
+
+
+def _flat(outer, args, kwargs, vectors: int) -> tuple:
+    """For a bound method: ``outer``'s derivative of the plain function with one parameter
+    per leaf (``pytrees.flat_gradient``), its leaf arguments, the ``vectors`` arguments
+    that end ``args``, and whether the caller asked for a tuple. Each ``wrt`` names one
+    array or number, as for a function: a tangent is shaped like it."""
+    n = len(args) - vectors
+    if n < 0:
+        raise SymdiffError(f"{outer.prefix} of {outer.fn.__name__} takes its arguments "
+                           f"followed by {_count(vectors, 'vector')}; got "
+                           f"{_count(len(args), 'value')}", hint="pass one vector per wrt")
+    flat, values, (_, _, leaves, wanted, several, positions, owners) = \
+        pytrees.flat_gradient(outer, tuple(args[:n]), kwargs)
+    for t, path in enumerate(wanted):
+        if [leaves[k][0] for k, o in zip(positions, owners) if o == t] != [path]:
+            raise SymdiffError(f"{outer.prefix} of {outer.fn.__name__} with respect to "
+                               f"`{'.'.join(map(str, path))}`, which holds a container",
+                               hint="name its arrays in wrt one by one (grad takes a "
+                                    "container whole)")
+    return flat, values, tuple(args[n:]), several
 
 
 def _columns(product: Callable, args, wrt) -> list[list]:

@@ -5,8 +5,8 @@ test it for keys (``'mask' in dropout_param``), networks whose depth is an int a
 (``self.num_layers``) with keys built by f-strings, ``%`` and ``str.format``, loops over
 ``sorted(params)`` and over ``params.items()`` choosing by ``name.startswith('W')``,
 ``range(N)`` as an index, a dict default argument, a cache tuple that is built and thrown
-away, a layer object whose weights are a ``@property``, and ``first, *hidden, last =
-layers``.
+away, a list of caches filled by a loop whose length is a shape and never read, a layer
+object whose weights are a ``@property``, and ``first, *hidden, last = layers``.
 ``CASES`` says how to build each program's arguments and what to differentiate;
 ``tests/frontend/test_course_programs.py`` checks every gradient against central
 differences (reverse mode, forward mode where the arguments are arrays, jit for some).
@@ -150,6 +150,38 @@ class TinyRNN:
         return np.sum(h ** 2) + 0.1 * len(caches)
 
 
+def rnn_step_forward(x, prev_h, Wx, Wh, b):
+    next_h = np.tanh(prev_h @ Wh + x @ Wx + b)
+    cache = (x, prev_h, Wx, Wh, b, next_h)
+    return next_h, cache
+
+
+def rnn_forward(x, h0, Wx, Wh, b):
+    """The sequence length from a shape, not known at compile time: the caches list the
+    loop fills is kept for a backward pass written by hand."""
+    N, T, D = x.shape
+    H = h0.shape[1]
+    h = np.zeros((N, T, H))
+    caches = []
+    prev_h = h0
+    for t in range(T):
+        next_h, cache = rnn_step_forward(x[:, t, :], prev_h, Wx, Wh, b)
+        h[:, t, :] = next_h
+        prev_h = next_h
+        caches.append(cache)
+    return h, caches
+
+
+def rnn_loss(x, h0, Wx, Wh, b):
+    h, caches = rnn_forward(x, h0, Wx, Wh, b)
+    return np.sum(h ** 2)
+
+
+def rnn_loss_and_caches(x, h0, Wx, Wh, b):
+    h, caches = rnn_forward(x, h0, Wx, Wh, b)
+    return np.sum(h ** 2), caches
+
+
 # ---------------------------------------------------------------- a layer library
 
 
@@ -256,6 +288,12 @@ def _rnn(rng):
     return TinyRNN(3).loss, (x, h0, Wx, Wh), (0, 1, 2, 3)
 
 
+def _rnn_run_time(rng):
+    return rnn_loss, (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 5)),
+                      0.4 * rng.standard_normal((4, 5)), 0.4 * rng.standard_normal((5, 5)),
+                      0.3 * rng.standard_normal(5)), (0, 1, 2, 3, 4)
+
+
 def _layer(rng):
     layer = FullyConnected(3, 2, SoftPlus(), rng)
     layer.parameters["b"] = 0.1 * rng.standard_normal((1, 2))
@@ -288,6 +326,7 @@ CASES = [
     Case("lstm_step_cache_discarded", _lstm),
     Case("deep_net_num_layers_attribute", _deep),
     Case("rnn_steps_attribute_cache_list", _rnn),
+    Case("rnn_length_from_a_shape_cache_list_unread", _rnn_run_time),
     Case("loop_over_sorted_dict", _heads),
     Case("layer_object_with_properties", _layer),
     Case("weight_decay_by_key_name", _decay),
@@ -300,4 +339,4 @@ CASES = [
 
 #: Cases whose arguments are arrays only, also run in forward mode and with jit.
 ARRAY_CASES = ["dropout_mask_key", "layernorm_keys_in_ln_param", "softmax_range_index",
-               "lstm_step_cache_discarded"]
+               "lstm_step_cache_discarded", "rnn_length_from_a_shape_cache_list_unread"]

@@ -122,6 +122,17 @@ class Undefined:
 
 
 @dataclass(frozen=True)
+class LoopChanged:
+    """A list, dict or object that a loop of run-time length changed: what it holds after
+    the loop is not known at compile time. It may be passed on (assigned, unpacked,
+    returned from a helper) and left unread; reading it is refused (``loop_changes``)."""
+
+    name: str
+    kind: str                 # "a list", "a dict", "an object"
+    line: int                 # the loop's line
+
+
+@dataclass(frozen=True)
 class Poison:
     """The value of a name whose statement could not be lowered (its error is recorded)."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 
 from . import decorators
+from . import star_imports
 from ..errors import Problem, SymdiffError
 from ..util.deep import deep
 from .parse import FunctionSource
@@ -69,6 +70,7 @@ def problems_in(src: FunctionSource) -> list[Problem]:
     decorated = decorators.problem(src)
     if decorated:
         found.append(decorated)
+    found += star_imports.refusals(src)
     args = src.tree.args
     if args.vararg or args.kwarg or args.kwonlyargs or args.posonlyargs:
         found.append(Problem("only plain positional parameters are supported",

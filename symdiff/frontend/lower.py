@@ -37,7 +37,7 @@ from . import entry_sharing
 from . import lower_structures as structures
 from . import lower_structures as _structures
 from . import lower_complex
-from .env import Env, Helper, Module, Poison, Tup, Undefined, kind_of
+from .env import Env, Helper, LoopChanged, Module, Poison, Tup, Undefined, kind_of
 
 
 # ---------------------------------------------------------------- functions
@@ -70,6 +70,8 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     defaults = _defaults(src)
     values = result.items if isinstance(result, Tup) else (result,)
     for v in values:
+        if isinstance(v, LoopChanged):
+            raise loop_changes.read_error(v, src.loc(src.tree.body[-1]))
         if isinstance(v, lower_complex.Pair):
             raise lower_complex.escaped(src, src.tree.body[-1], "the function returns a "
                                         "complex value")
@@ -117,14 +119,14 @@ def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_h
         if isinstance(stmt, ast.Return):
             if stmt.value is None:
                 raise SymdiffError("`return` needs a value", loc, hint="return the scalar loss")
-            value = _expr(b, src, env, stmt.value, loc, stack, hint=result_hint or src.name)
+            value = _passed(b, src, env, stmt.value, loc, stack, result_hint or src.name)
             env[(alias.REF, RETURN)] = alias.ref_of(b, env, stmt.value, value)
             return value
         if isinstance(stmt, ast.Assign):
             target = stmt.targets[0]
             hint = target.id if isinstance(target, ast.Name) else TMP
             emitted = len(b.body)
-            value = _expr(b, src, env, stmt.value, loc, stack, hint)
+            value = _passed(b, src, env, stmt.value, loc, stack, hint)
             storage = alias.ref_of(b, env, stmt.value, value)
             fresh = _just_made(b, emitted, stmt.value, value)
             for target in stmt.targets:
@@ -141,6 +143,11 @@ def _lower_statement(b: Builder, src: FunctionSource, env, stmt, stack, result_h
         elif isinstance(stmt, (ast.For, ast.While)):
             _lower_loop(b, src, env, stmt, loc, stack)
     return None
+
+
+def _passed(b, src, env, e, loc: Loc, stack, hint) -> Env:
+    """An assigned or returned value, which may pass a ``LoopChanged`` on unread."""
+    return loop_changes.passed(lambda x, h=TMP: _expr(b, src, env, x, loc, stack, h), env, e, hint)
 
 
 def _augmented(b: Builder, src, env, stmt: ast.AugAssign, loc: Loc, stack) -> None:
@@ -204,7 +211,7 @@ def _merge(b: Builder, env: dict, branches: list[dict], loc: Loc, result_hint: s
         if all(v is seen[0] for v in seen) and name in env or alias.is_hidden(name) \
                 and name[0] != alias.ROOT:
             continue
-        stale = [v for v in seen if isinstance(v, alias.Stale)]
+        stale = [v for v in seen if isinstance(v, (alias.Stale, LoopChanged))]
         if stale:
             env[name] = stale[0]
             continue
@@ -292,11 +299,12 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
         bounds = (start, stop, step)
     names = [n for n in _assigned(stmt.body) if not (isinstance(stmt, ast.For)
                                                      and n == stmt.target.id)]
-    names = flow.with_roots(env, names)
+    names = [n for n in flow.with_roots(env, names) if not containers.is_container(env.get(n))]
     lowered, names = memory.lower_until_stable(b, src, env, stmt, loc, stack, names)
     index, carried, inits, body, cond_builder, cond, start, inner = lowered
-    loop_changes.unchanged_by_loop(structures._site(b, src, env, loc, stack), stmt,
-                                   {k: v for k, v in env.items() if k not in names}, inner)
+    names, carried, inits, marks = loop_changes.settle(
+        structures._site(b, src, env, loc, stack), stmt, env, names, carried, inits, inner,
+        tuple(body.body) + tuple(cond_builder.body))
     nexts = tuple(_as_value(inner[n], n, loc) if not isinstance(inner[n], (Undefined, alias.Stale))
                   else Const(None) for n in names)
     outs = tuple(b.names.fresh(alias.hint(n)) for n in names)
@@ -306,6 +314,7 @@ def _lower_loop(b: Builder, src, env, stmt, loc: Loc, stack) -> None:
         env[name] = inner[name] if isinstance(inner[name], alias.Stale) else out
     flow.loop_refs(env, start, inner)
     flow.stale_after(env, inner)
+    env.update(marks)
 
 
 def _unrolled(b: Builder, src, env, stmt: ast.For, loc: Loc, stack) -> bool:
@@ -453,6 +462,8 @@ def _name(b: Builder, src: FunctionSource, env, e: ast.Name) -> Env:
         raise _Poisoned()
     if isinstance(env.get(name), alias.Stale):
         raise alias.stale_error(env[name], src.loc(e))
+    if isinstance(env.get(name), LoopChanged):
+        raise loop_changes.read_error(env[name], src.loc(e))
     if isinstance(env.get(name), Undefined):
         raise SymdiffError(f"`{name}` may be undefined here: it is assigned on only some paths",
                            src.loc(e), hint=f"assign `{name}` before the `if` or loop too")

@@ -34,7 +34,7 @@ from . import discover
 from . import vectorized
 from .lower_static import _folded, _format, _machine_constant, _number, format_call, \
     is_format_call, is_membership, is_string_method, membership, string_method
-from .env import Bound, Closure, Dict, Helper, Obj, Tup
+from .env import Bound, Closure, Dict, Helper, LoopChanged, Obj, Tup
 
 NOT_MINE = object()
 
@@ -204,7 +204,8 @@ def _tupled(e: ast.BinOp) -> bool:
 def _touches(src, env, e: ast.expr) -> bool:
     """Does ``e`` read a container, an object or a closure, or build one?"""
     for n in ast.walk(e):
-        if isinstance(n, ast.Name) and isinstance(env.get(n.id), (Dict, Tup, Obj, Closure, Bound)):
+        if isinstance(n, ast.Name) and isinstance(env.get(n.id), (Dict, Tup, Obj, Closure, Bound,
+                                                                  LoopChanged)):
             return True
         if isinstance(n, ast.Name) and n.id not in env and (
                 n.id in src.scope.classes or module_objects.names_one(src, n.id)):
@@ -439,7 +440,8 @@ def _ours(src, env, e: ast.Call) -> bool:
         base = func.value
         while isinstance(base, (ast.Attribute, ast.Subscript)):
             base = base.value
-        return isinstance(base, ast.Name) and isinstance(env.get(base.id), (Dict, Tup, Obj))
+        return isinstance(base, ast.Name) and isinstance(env.get(base.id),
+                                                         (Dict, Tup, Obj, LoopChanged))
     return isinstance(func, (ast.Call, ast.Subscript))
 
 

@@ -48,6 +48,8 @@ class Scope:
     classes: dict[str, Any] = field(default_factory=dict)  # name -> class | ast.ClassDef
     file: str = ""                           # the file of a static scope (its classes)
     lines: list = field(default_factory=list)
+    unread_stars: list = field(default_factory=list)   # (module, line) of unread `import *`
+    star_bound: dict = field(default_factory=dict)     # name -> line of the `import *` binding it
 
     def shadows(self, name: str) -> bool:
         """Whether the module (or closure) binds ``name``, a builtin's name, to something

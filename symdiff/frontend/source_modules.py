@@ -8,6 +8,7 @@ import functools
 
 from ..errors import SymdiffError
 from . import custom_rules
+from . import star_imports
 from .module_constants import ModuleConstants
 from .parse import FunctionSource, Scope, _parse, node_loc
 from .source_files import read_file, source_lines
@@ -30,7 +31,8 @@ def functions_of_file(path: str, text: str | None = None) -> dict[str, FunctionS
             scope.classes[stmt.name] = stmt
         elif isinstance(stmt, ast.FunctionDef):
             found[stmt.name] = FunctionSource(stmt.name, stmt, path, lines, 0, scope)
-    scope.functions.update(found)
+    scope.functions.update({name: f for name, f in found.items()   # a later import * wins
+                            if scope.star_bound.get(name, 0) < f.tree.lineno})
     return custom_rules.rules_of_file(scope, found, tree.body)
 
 
@@ -95,6 +97,8 @@ def _static_import(scope: Scope, stmt: ast.Import | ast.ImportFrom, path: str = 
         if alias.name == "*" and stmt.module in STAR_MODULES:
             for name in _public_names(stmt.module):     # from numpy import *: sum is np.sum
                 _static_import(scope, ast.ImportFrom(stmt.module, [ast.alias(name)], 0), path)
+        elif alias.name == "*":             # from helpers import *: read helpers.py
+            star_imports.bind(scope, stmt, path)
         elif stmt.module == "numpy" and alias.name == "linalg":
             scope.linalg.add(bound)
         elif stmt.module in ("numpy", "math", "symdiff", "scipy.special", "scipy.linalg"):

@@ -225,7 +225,7 @@ REFUSED = [
             for t in range(x.shape[0]):
                 hs[t] = x[t] * 2.0
             return np.sum(hs[0])
-     """, "for t in range", "not known at compile time"),
+     """, "hs[t] = ", "not known at compile time"),
     ("a write into an array a list also holds", """
         def f(x):
             h = x * 1.5
