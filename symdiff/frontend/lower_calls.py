@@ -374,7 +374,7 @@ def numpy_call(ctx: Context, e: ast.Call, hint: str, name: str):
     keywords = {k.arg: ctx.lower(k.value) for k in e.keywords if k.arg != "dtype"}
     if dtype is not None:
         return arrays.with_dtype(ctx, e, hint, name, args, keywords, dtype,
-                                 lambda a, k: _numpy(ctx, e, hint, name, a, k))
+                                 lambda a, k, h=hint: _numpy(ctx, e, h, name, a, k))
     return _numpy(ctx, e, hint, name, args, keywords)
 
 
