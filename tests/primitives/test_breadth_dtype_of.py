@@ -7,11 +7,9 @@ keep float32, and an integer dtype stops the code with a located error.
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
-from breadth_support import Case, assert_refused, check_case, module_of
+from breadth_support import Case, assert_refused, check_case, check_jitted_value, module_of
 
 import symdiff
 
@@ -57,19 +55,9 @@ def test_case(module, case):
     check_case(module, case)
 
 
-@pytest.mark.parametrize("name", ["astype_like", "zeros_dtype_of", "asarray_dtype_of"])
-def test_jitted_value_and_gradient(module, name):
-    fn = getattr(module, name)
-    case = next(c for c in CASES if c.id == name)
-    args = case.inputs(np.random.default_rng(3))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value, grads = symdiff.value_and_grad(fn, wrt=case.wrt, jit=True)(*args)
-    np.testing.assert_allclose(value, fn(*args), rtol=1e-12)
-    want = symdiff.value_and_grad(fn, wrt=case.wrt)(*args)[1]
-    np.testing.assert_allclose(np.asarray(grads, dtype=float), np.asarray(want, dtype=float),
-                               rtol=1e-12)
-    assert symdiff.check_grad(fn, *args, wrt=case.wrt)
+@pytest.mark.parametrize("case", [c for c in CASES if c.jit], ids=lambda c: c.id)
+def test_jitted_value_and_gradient(module, case):
+    check_jitted_value(module, case)
 
 
 def test_float32_stays_float32(module):
