@@ -211,7 +211,7 @@ register(
               params=(("ndim", "int"),), lower=_lower_atleast,
               spellings=("np.atleast_1d", "np.atleast_2d", "np.atleast_3d"),
               numba_refuses=lambda n: "np.atleast_1d/2d/3d (numba's takes one array)"),
-    Primitive("ndmin", "manipulation", "x with axes of length 1 put in front up to ndim",
+    Primitive("ndmin", "shaping", "x with axes of length 1 put in front up to ndim",
               shape=_ndmin_shape, vjp=A.vjp_expand, jvp=LINEAR,
               printer=lambda n, p: p.np("array", p.a, (("ndmin", n.param("ndim")),)),
               params=(("ndim", "int"),),
