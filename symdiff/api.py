@@ -95,13 +95,21 @@ class Gradient:
             self._forward_ir = pipeline.forward_ir(self._source())
         return self._forward_ir
 
+    def _lowered_once(self):
+        """The forward graph lowered once, or None where lowering needs the parameters'
+        ranks (``pipeline.lowered_for`` lowers it for each specialization then)."""
+        try:
+            return self._forward()
+        except pipeline.RankNeeded:
+            return None
+
     #: what the generated function is called: ``grad_f``
     prefix = "grad"
 
     def _ir(self, arg_shapes):
         wrt, tuple_out = self._wrt_indices()
         return pipeline.gradient_ir(self._source(), wrt, self.with_value, tuple_out, arg_shapes,
-                                    self._forward())
+                                    self._lowered_once())
 
     def _module(self, arg_shapes, annotate: bool = False, given=None) -> str:
         commenting = None

@@ -311,7 +311,7 @@ def _prepared(path: str, functions, wrt, mode: str, order: int, annotate: bool,
         header += (f"\nSpecialized to the argument shapes {annotations.show_spec(fixed)}: "
                    "call it with\narrays of these shapes.\n")
     for src, _ in items if shapes else ():
-        annotations.check_given(src, pipeline.forward_ir(src), shapes)
+        annotations.check_given(src, pipeline.lowered_for(src, None, fixed), shapes)
 
     def commenting(src, forward):
         return annotations.annotator(src, forward, shapes)

@@ -28,7 +28,7 @@ import textwrap
 from .errors import Problem, SymdiffError
 from .frontend import discover
 from .frontend.env import Dict, Tup
-from .frontend.lower import lower
+from .frontend.lower import RankNeeded, lower
 from .frontend.structure_spec import LEAF, Declared
 from .ir import Var
 from .pytrees import flat_source
@@ -120,6 +120,9 @@ def discovered(src, params: list, declared: dict) -> tuple:
                 lower(flat)
             return tuple(_in_order(s, (p,), read_at) for p, s in structures.items())
         except SymdiffError as exc:
+            if not recorder.found and isinstance(exc, RankNeeded):  # lowered again with
+                return tuple(_in_order(s, (p,), read_at)            # the shapes later
+                             for p, s in structures.items())
             if not recorder.found:
                 raise _with_hint(exc, src, [p for p in params if p not in declared]) from None
         for path, key, where in recorder.found:

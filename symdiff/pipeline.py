@@ -39,7 +39,7 @@ from .optimize.kind_folding import specialized
 from .ir import Function, Var, verify
 from .backend.jit import numba_friendly
 from .frontend.custom_rules import refuse_second_order, release_rule_points
-from .frontend.lower import lower
+from .frontend.lower import RankNeeded, lower
 from .optimize.passes import PASSES, fold_into_sums, implicit_broadcasts, optimize
 from .optimize.lean import lean_aliases
 from .optimize.ranks import simplify_broadcasts
@@ -52,11 +52,28 @@ from .ir.shapes import infer_shapes, mark_items
 
 
 @deep
-def forward_ir(src: FunctionSource) -> Function:
-    """parse -> fence -> lower -> fuse: the forward graph of one function."""
-    fn = fuse(lower(src))        # lower() runs the fence first
+def forward_ir(src: FunctionSource, shapes: dict[str, Any] | None = None) -> Function:
+    """parse -> fence -> lower -> fuse: the forward graph of one function (``shapes``: the
+    parameters' shapes, read only where a lowering depends on a rank)."""
+    fn = fuse(lower(src, shapes=shapes))        # lower() runs the fence first
     verify(fn)
     return fn
+
+
+def lowered_for(src: FunctionSource, forward: Function | None, given: dict) -> Function:
+    """The forward graph for a specialization: the one lowered once, unless its lowering
+    asked for the rank of a parameter this specialization knows the shape of
+    (``Function.rank_questions``, e.g. np.gradient(f) of an N-D f): then lowered again."""
+    if forward is None:
+        try:
+            forward = forward_ir(src)
+        except RankNeeded:
+            if not any(given.get(a.arg) is not None for a in src.tree.args.args):
+                raise
+            return forward_ir(src, given)
+    if any(given.get(name) is not None for name in forward.rank_questions):
+        return forward_ir(src, given)
+    return forward
 
 
 @deep
@@ -78,7 +95,7 @@ def chain_rule_ir(src: FunctionSource, wrt: tuple[int, ...], with_value: bool = 
     on it; the passes that will (in order); and the static shapes (``mark_items`` ends
     the pipeline with them)."""
     given = {**annotated_shapes(src), **(arg_shapes or {})}
-    fn = specialized(forward or forward_ir(src), src, given)    # isinstance(x, ...) answered
+    fn = specialized(lowered_for(src, forward, given), src, given)  # isinstance(x, ...) answered
     fn = optimize(fn)                          # loop variables nobody reads get no gradient
     fn = shift_invariant_extrema(fn)           # the max a softmax subtracts gets none either
     output = fn.result[0] if len(fn.result) == 1 else None
@@ -95,7 +112,7 @@ def jvp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
            forward: Function | None = None) -> Function:
     """Forward mode: f's value and its directional derivative along tangents for ``wrt``."""
     given = {**annotated_shapes(src), **(arg_shapes or {})}
-    fn = optimize(specialized(forward or forward_ir(src), src, given))
+    fn = optimize(specialized(lowered_for(src, forward, given), src, given))
     shapes = infer_shapes(fn, given, False)
     out = _checked(jvp(fn, wrt, shapes))
     return mark_items(out, infer_shapes(out, with_tangents(shapes, out, wrt), False))
@@ -106,7 +123,8 @@ def vjp_ir(src: FunctionSource, wrt: tuple[int, ...], arg_shapes: dict[str, Any]
            forward: Function | None = None) -> Function:
     """Reverse mode for any output: the gradients of ``sum(out * dout)``, dout a parameter."""
     given = {**annotated_shapes(src), **(arg_shapes or {})}
-    fn = shift_invariant_extrema(optimize(specialized(forward or forward_ir(src), src, given)))
+    fn = shift_invariant_extrema(optimize(specialized(lowered_for(src, forward, given), src,
+                                                      given)))
     shapes = infer_shapes(fn, given, False)
     grad, shapes = reverse_with_shapes(fn, wrt, shapes, tuple_out=True, seeded=True)
     verify(grad)
@@ -123,7 +141,7 @@ def hvp_ir(src: FunctionSource, wrt: tuple[int, ...], tuple_out: bool = False,
 
     ``hvp_f(x, ..., v)`` returns the directional derivative of the gradient along v."""
     given = {**annotated_shapes(src), **(arg_shapes or {})}
-    refuse_second_order(forward or forward_ir(src))
+    refuse_second_order(lowered_for(src, forward, given))
     grad = gradient_ir(src, wrt, tuple_out=tuple_out, arg_shapes=arg_shapes, forward=forward)
     grad = release_rule_points(grad)          # custom_jvp: its rule's own derivative
     shapes = infer_shapes(grad, given, False)
@@ -182,7 +200,7 @@ def gradient_module(items: list[tuple[FunctionSource, tuple[int, ...]]], header:
     writes array-API code (``backend.array_api_module``)."""
     functions, extra, owners = [], [], {}
     for src, wrt in items:
-        forward = forward_ir(src)
+        forward = lowered_for(src, None, arg_shapes or {})
         own = _own(forward, arg_shapes)
         where = f"{src.tree.name} ({_short(src.file)}:{src.tree.lineno})"
         names = describe_wrt(forward, wrt)
@@ -253,7 +271,7 @@ def plan_module(items: list[tuple[FunctionSource, tuple[int, ...]]], with_value_
     """The reverse-mode functions of a module, in order, each to be built."""
     plans = []
     for src, wrt in items:
-        forward = forward_ir(src)
+        forward = lowered_for(src, None, arg_shapes or {})
         plans += reverse_plans(src, forward, wrt, with_value_too, tuple_out,
                                _own(forward, arg_shapes))
     return plans

@@ -89,3 +89,19 @@ def assert_refused(folder, body: str, message: str, arg):
         assert message in str(error) and error.loc is not None, str(error)
     else:
         raise AssertionError(f"{body} was not refused")
+
+
+def check_jitted_value(module, case: Case, seed: int = 0):
+    """``value_and_grad(..., jit=True)`` of a case: the value the function gives run by
+    NumPy, the gradient the one without jit."""
+    fn = getattr(module, case.id)
+    args = tuple(case.inputs(np.random.default_rng(seed)))
+    wrt = case.wrt if len(case.wrt) > 1 else case.wrt[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")            # NumPy where Numba cannot compile it
+        value, grads = symdiff.value_and_grad(fn, wrt=wrt, jit=True)(*args)
+    _close(value, fn(*args), 1e-10, 1e-12, f"{case.id}: jit value")
+    want = symdiff.value_and_grad(fn, wrt=wrt)(*args)[1]
+    want, grads = (want, grads) if len(case.wrt) > 1 else ((want,), (grads,))
+    for k, (got, expect) in enumerate(zip(grads, want)):
+        _close(got, expect, 1e-10, 1e-12, f"{case.id}: jit value_and_grad gradient {k}")

@@ -38,7 +38,7 @@ KNOWN_DEFERRED_CYCLES = [
      'symdiff.frontend.parse', 'symdiff.frontend.received_arrays',
      'symdiff.frontend.slice_values', 'symdiff.frontend.source_modules',
      'symdiff.frontend.star_imports', 'symdiff.frontend.vectorized',
-     'symdiff.ir', 'symdiff.ir.verify', 'symdiff.primitives',
+     'symdiff.ir', 'symdiff.ir.shapes', 'symdiff.ir.verify', 'symdiff.primitives',
      'symdiff.primitives.arrays', 'symdiff.primitives.bookkeeping',
      'symdiff.primitives.compositions', 'symdiff.primitives.condition',
      'symdiff.primitives.constructors',

@@ -95,6 +95,10 @@ class Memory:
     ints: set = field(default_factory=set)            # Vars known to hold integers
     returned: dict = field(default_factory=dict)      # id(helper call) -> Ref of its result
     writes: int = 0                                   # writes through shared storage so far
+    shapes: dict = field(default_factory=dict)        # parameter -> the shape given to it
+    rank_asked: bool = False                          # a rank asked for was not known
+    rank_unknown: dict = field(default_factory=dict)  # value -> the call it is, lowered
+                                                      # as a vector for want of a rank
 
 
 @dataclass

@@ -44,11 +44,13 @@ from .env import Env, Helper, LoopChanged, Module, Poison, Tup, Undefined, kind_
 
 
 @deep
-def lower(src: FunctionSource, fenced: bool = True) -> Function:
+def lower(src: FunctionSource, fenced: bool = True, shapes: dict | None = None) -> Function:
     """Lower one checked function (helpers are fenced and inlined as they are met).
 
     ``fenced=False`` skips the fence, for ``symdiff check``, which reports the fence's
-    problems itself and then looks for more.
+    problems itself and then looks for more. ``shapes``: what a specialization knows of
+    the parameters' shapes, for the few calls whose lowering depends on a rank
+    (``Function.rank_questions`` names those asked without it).
     """
     if fenced:
         fence.check(src)
@@ -61,9 +63,11 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     b.module_inputs = dict(src.module_inputs)     # module arrays the helpers read
     b.received = {}                   # module arrays of a compiled file
     b.live = src.scope.live           # what the compiled code read of live objects
+    b.memory.shapes = {k: v for k, v in (shapes or {}).items() if k in params and v is not None}
     result = _lower_block(b, src, env, src.tree.body, (_key(src),))
     if b.problems:                    # an unrolled loop meets a problem once per iteration
-        raise SymdiffError(problems=tuple(dict.fromkeys(b.problems)))
+        error = RankNeeded if b.memory.rank_asked and not b.memory.shapes else SymdiffError
+        raise error(problems=tuple(dict.fromkeys(b.problems)))
     if result is None:
         raise SymdiffError("the function must end with `return <value>`", src.loc(src.tree))
     received_arrays.refuse_clashes(params, b.body, b.received)
@@ -82,7 +86,13 @@ def lower(src: FunctionSource, fenced: bool = True) -> Function:
     return Function(src.name, tuple(Var(p) for p in [*params, *b.received]), tuple(b.body),
                     tuple(values), src.loc(src.tree), defaults,
                     tuple(sorted(b.constants.items())), returns_tuple=isinstance(result, Tup),
-                    received=tuple((k, file) for k, (file, _) in b.received.items()))
+                    received=tuple((k, file) for k, (file, _) in b.received.items()),
+                    rank_questions=tuple(params) if b.memory.rank_asked else ())
+
+
+class RankNeeded(SymdiffError):
+    """Lowering failed where it asked for a rank it was not told (``gx, gy =
+    np.gradient(f)``): a specialization that knows the parameters' shapes lowers again."""
 
 
 class _Poisoned(Exception):
@@ -386,6 +396,11 @@ def _bind(b: Builder, src, env, target: ast.expr, value: Env, loc: Loc, stack=()
     elif isinstance(value, Var) and gives_tuple(_defining(b, value)):       # np.nonzero
         items = tuple(b.emit("getitem", [value, Const(i)], TMP, loc, index=(("at", 1),))
                       for i in range(count))
+    elif isinstance(value, Var) and value in b.memory.rank_unknown:
+        raise SymdiffError(f"{b.memory.rank_unknown[value]} gives one array per axis, and "
+                           "the rank is not known here", loc,
+                           hint="give the shape (symdiff compile --shapes \"f=(3, 4)\"; a "
+                                "call of the gradient knows it), or pass axis=(0, 1, ...)")
     else:
         raise SymdiffError("tuple unpacking works on a tuple, `x.shape`, or a helper's returns",
                            loc, hint="index the array instead: `a = v[0]`")

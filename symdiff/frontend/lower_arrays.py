@@ -5,6 +5,11 @@
         a float dtype keeps the array and passes the gradient through; an int or bool
         dtype is a step (its gradient is zero almost everywhere): refused when a
         differentiated value goes through it (``reverse.refuse_steps``, in both modes).
+    v.astype(x.dtype), np.asarray(v, dtype=x.dtype), np.zeros(n, dtype=x.dtype), ...
+        the dtype of another array: ``cast_like``, v in x's dtype where the code runs, x
+        checked there to hold floats unless the program shows it does (an integer x
+        would make v a step); x.astype(x.dtype) and np.ones_like(x, dtype=x.dtype) are x
+        and np.ones_like(x)
     x.item(), x.item(k), x.item(i, j)
         the one element of a size-1 x (x reshaped to ()), the k-th element of x.ravel(),
         x[i, j]: the element itself, its gradient flowing back to where it was read
@@ -15,7 +20,8 @@ import ast
 
 import numpy as np
 
-from ..ir import Const
+from ..ir import TMP, Const
+from ..ir.dtypes import float_array
 from ..primitives.linalg_svd import lower_matrix_norm
 from .env import Tup
 
@@ -65,16 +71,62 @@ def astype(ctx, e: ast.Call, x, hint: str):
     node = e.args[0] if e.args else next((k.value for k in e.keywords if k.arg == "dtype"), None)
     if node is None:
         raise ctx.fail(".astype needs a dtype", e, "write e.g. x.astype(float)")
-    if isinstance(node, ast.Attribute) and node.attr == "dtype" and \
-            ast.dump(node.value) == ast.dump(e.func.value):
+    like = dtype_array(ctx, node)
+    if like is not None and _same(like, e.func.value):
         return x                           # x.astype(x.dtype): the same values
+    if like is not None:
+        return ctx.emit("cast_like", [x, floats_like(ctx, like)], hint)
     return cast(ctx, x, dtype_of(ctx, node), hint, e)
 
 
-def dtype_keyword(ctx, e: ast.Call) -> np.dtype | None:
-    """The ``dtype=`` keyword of a call, as a dtype (None when there is none)."""
+def dtype_keyword(ctx, e: ast.Call) -> np.dtype | ast.expr | None:
+    """The ``dtype=`` keyword of a call, as a dtype, or the array whose dtype it names
+    (``dtype=x.dtype``: ``x``); None when there is none."""
     node = next((k.value for k in e.keywords if k.arg == "dtype"), None)
-    return None if node is None else dtype_of(ctx, node)
+    if node is None:
+        return None
+    return dtype_array(ctx, node) or dtype_of(ctx, node)
+
+
+def dtype_array(ctx, node: ast.expr) -> ast.expr | None:
+    """The array ``x`` of a dtype written ``x.dtype``, or None."""
+    if isinstance(node, ast.Attribute) and node.attr == "dtype" and not (
+            isinstance(node.value, ast.Name) and node.value.id in ctx.src.scope.numpy):
+        return node.value
+    return None
+
+
+def floats_like(ctx, node: ast.expr):
+    """The array whose dtype ``x.dtype`` names, as a value; checked where the code runs
+    to hold floats unless the program shows it does (x.dtype an integer dtype would make
+    the conversion a step, with no gradient: NumPy's value, but not the one passed on)."""
+    x = ctx.array(ctx.lower(node), node)
+    name = ast.unparse(node)
+    if isinstance(x, Const):
+        if np.asarray(x.value).dtype.kind != "f":
+            raise ctx.fail(f"{name}.dtype is not a float dtype here", node,
+                           "name the dtype, e.g. dtype=float")
+        return x
+    if not float_array(lambda v: _made(ctx, v), x) and not _checked(ctx, x):
+        ctx.emit("check_floats", [x], TMP, message=(
+            f"{name}.dtype is taken here as the float dtype of {name}, which holds no "
+            f"floats; convert {name} first ({name}.astype(float)), or name the dtype "
+            "(dtype=float)"))
+    return x
+
+
+def _made(ctx, v):
+    """The node this function's lowering wrote ``v`` with so far, or None."""
+    return next((n for n in reversed(ctx.b.body) if getattr(n, "out", None) == v), None)
+
+
+def _checked(ctx, x) -> bool:
+    """Whether this block has checked already that ``x`` holds floats."""
+    return any(getattr(n, "op", None) == "check_floats" and n.args[0] == x for n in ctx.b.body)
+
+
+def _same(a: ast.AST, b: ast.AST) -> bool:
+    return ast.dump(a) == ast.dump(b)
 
 
 def dtype_const(dtype: np.dtype) -> Const:
@@ -84,7 +136,10 @@ def dtype_const(dtype: np.dtype) -> Const:
 
 def with_dtype(ctx, e: ast.Call, hint: str, name: str, args, keywords, dtype, lower):
     """``np.<name>(..., dtype=d)``: a conversion for np.array/np.asarray; a keyword of a
-    constructor; refused elsewhere. ``lower(args, keywords)`` lowers the call itself."""
+    constructor; refused elsewhere. ``lower(args, keywords, hint)`` lowers the call
+    itself; ``dtype`` an expression ``x``: the dtype of x (``with_dtype_of``)."""
+    if isinstance(dtype, ast.expr):
+        return with_dtype_of(ctx, e, hint, name, args, keywords, dtype, lower)
     if name in ("array", "asarray") and len(args) == 1 and not keywords:
         x = ctx.array(lower(args, {}), e)
         return cast(ctx, x, dtype, hint, e)
@@ -92,6 +147,24 @@ def with_dtype(ctx, e: ast.Call, hint: str, name: str, args, keywords, dtype, lo
         return lower(args, {**keywords, "dtype": dtype_const(dtype)})
     raise ctx.fail(f"the dtype= keyword of np.{name} is not supported", e,
                    "convert the argument first, e.g. x.astype(float)")
+
+
+def with_dtype_of(ctx, e: ast.Call, hint: str, name: str, args, keywords, like: ast.expr,
+                  lower):
+    """``np.<name>(..., dtype=x.dtype)``: the call without the keyword, converted to x's
+    dtype where the code runs (np.zeros and friends compute their values in float64 and
+    NumPy converts them the same way); ``np.ones_like(x, dtype=x.dtype)`` is
+    np.ones_like(x)."""
+    if name.endswith("_like") and e.args and _same(e.args[0], like):
+        return lower(args, keywords, hint)
+    if name in ("array", "asarray") and len(args) == 1 and not keywords:
+        made = ctx.array(lower(args, {}, TMP), e)
+    elif name in DTYPE_CONSTRUCTORS - {"arange"}:
+        made = ctx.array(lower(args, keywords, TMP), e)
+    else:
+        raise ctx.fail(f"np.{name}(..., dtype={ast.unparse(like)}.dtype) is not supported", e,
+                       f"convert the result: np.{name}(...).astype({ast.unparse(like)}.dtype)")
+    return ctx.emit("cast_like", [made, floats_like(ctx, like)], hint)
 
 
 # ---------------------------------------------------------------- constructors with values

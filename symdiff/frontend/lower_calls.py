@@ -374,7 +374,7 @@ def numpy_call(ctx: Context, e: ast.Call, hint: str, name: str):
     keywords = {k.arg: ctx.lower(k.value) for k in e.keywords if k.arg != "dtype"}
     if dtype is not None:
         return arrays.with_dtype(ctx, e, hint, name, args, keywords, dtype,
-                                 lambda a, k: _numpy(ctx, e, hint, name, a, k))
+                                 lambda a, k, h=hint: _numpy(ctx, e, h, name, a, k))
     return _numpy(ctx, e, hint, name, args, keywords)
 
 
@@ -421,7 +421,8 @@ def _numpy_call(ctx: Context, e: ast.Call, hint: str, name: str, args: list, key
         return ctx.emit("np", flat, hint, fn=name, keywords=tuple(keywords))
     if name == "random" or name.startswith("random."):
         raise ctx.fail("random numbers inside a differentiated function are not supported", e,
-                       "draw them outside and pass them in as an argument")
+                       "draw them outside (seeded there, e.g. np.random.seed(0), if they "
+                       "must repeat) and pass them in as an argument")
     close = difflib.get_close_matches(name, SUPPORTED_NUMPY, n=1, cutoff=0.75)
     raise ctx.fail(f"`np.{name}` is not supported", e.func,
                    f"did you mean np.{close[0]}?" if close else

@@ -43,7 +43,8 @@ MUTATING = {"fill", "sort", "put", "itemset", "resize", "partition", "setfield",
 
 def effect(b, src, env, e: ast.expr, loc: Loc, stack) -> None:
     """A call as a statement: a helper may write into its arguments; NumPy calls that
-    write in place are refused; others (``print``) have no effect on the result."""
+    write in place are refused; others (``print``, ``np.random.seed(0)``) have no effect
+    on the result."""
     from . import lower as L
     if not isinstance(e, ast.Call):
         return
@@ -52,7 +53,7 @@ def effect(b, src, env, e: ast.expr, loc: Loc, stack) -> None:
         L._expr(b, src, env, e, loc, stack, "unused")
         return
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    if name in QUIET_CALLS:
+    if name in QUIET_CALLS or _seeds(src, func):
         return
     if name in MUTATING or any(k.arg == "out" for k in e.keywords) or not _numpy(src, func):
         raise SymdiffError(f"`{ast.unparse(e.func)}(...)` as a statement may change an array "
@@ -65,6 +66,16 @@ def effect(b, src, env, e: ast.expr, loc: Loc, stack) -> None:
 #: choose what is reported (``warnings.simplefilter("ignore")``).
 QUIET_CALLS = {"print", "warn", "debug", "info", "warning", "error", "critical",
                "simplefilter", "filterwarnings"}
+
+
+def _seeds(src, func: ast.expr) -> bool:
+    """Whether ``func`` is ``np.random.seed``: seeding changes no value of the function,
+    whose random draws are refused (``lower_calls``: they are drawn outside and passed
+    in), so the gradient leaves the statement out, as it leaves out ``print``; the
+    generated code does not seed NumPy's global generator."""
+    return isinstance(func, ast.Attribute) and func.attr == "seed" and \
+        isinstance(func.value, ast.Attribute) and func.value.attr == "random" and \
+        isinstance(func.value.value, ast.Name) and func.value.value.id in src.scope.numpy
 
 
 def _numpy(src, func: ast.expr) -> bool:

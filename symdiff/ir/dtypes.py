@@ -79,7 +79,7 @@ SAME_DTYPE = {"setitem", "add_at", "getitem", "reshape", "transpose", "expand_di
 #: Operations whose result holds floats if any argument does (NumPy's promotion).
 PROMOTING = {"ew", "matmul", "outer", "where", "concatenate", "stack", "maximum", "minimum"}
 #: Operations whose result holds floats whatever their arguments hold.
-FLOAT_RESULT = {"mean"}
+FLOAT_RESULT = {"mean", "cast_like"}         # cast_like: its dtype's array checked to hold floats
 #: NumPy functions whose result holds floats whatever their arguments hold.
 FLOAT_FUNCTIONS = {"zeros", "ones", "empty", "eye", "identity",
                    "mean", "average", "std", "var", "sqrt", "exp", "log", "linspace", "sin",

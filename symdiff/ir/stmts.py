@@ -158,6 +158,9 @@ class Function:
     returns_tuple: bool = False
     tangents: tuple[tuple[str, str], ...] = ()    # (tangent parameter, its argument)
     received: tuple[tuple[str, str], ...] = ()    # (module array parameter, its file)
+    #: parameters whose ranks the lowering asked for and was not told (np.gradient(f)
+    #: without axis=): a specialization that knows their shapes lowers the source again
+    rank_questions: tuple[str, ...] = ()
 
     def names(self) -> set[str]:
         from .walk import bound_here, bound_inside, walk

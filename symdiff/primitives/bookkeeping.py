@@ -8,6 +8,8 @@ the gradient through unchanged:
     compare   x > y (a mask)          intop  i // k, i % k, m1 & m2
     not       not x                   tuple  (n, m) as a shape
     cast      float(x), x.astype(np.float32)
+    cast_like v.astype(x.dtype), np.zeros(n, dtype=x.dtype): v in the dtype x has where the
+              code runs (x checked there to hold floats, so the gradient passes through)
 """
 from __future__ import annotations
 
@@ -55,6 +57,15 @@ def _print_cast(n, p):
     if n.param("dtype"):                 # x.astype(np.float32): np.float32(x)
         return p.np(np.dtype(n.param("dtype")).type.__name__, p.a)
     return ast.Call(ast.Name(n.param("type"), ast.Load()), p.a, [])
+
+
+def _cast_like_vjp(em, g, n, i):
+    return g if i == 0 else None          # the dtype's array gives only its dtype
+
+
+def _print_cast_like(n, p):
+    """``np.asarray(v, dtype=x.dtype)``: a number stays a 0-d array, as NumPy gives it."""
+    return p.np("asarray", [p.a[0]], (("dtype", ast.Attribute(p.a[1], "dtype", ast.Load())),))
 
 
 def _known_dim(n, shapes, values):
@@ -126,4 +137,7 @@ register(
               gradient_if=lambda n: n.param("type") == "float", scalar_args=True,
               spellings=("builtin.float", "builtin.int", "x.astype()"),
               makes_mask=lambda n, is_mask: n.param("dtype") == "bool"),
+    Primitive("cast_like", "bookkeeping", "v in the float dtype of x", keeps_shape_of=0,
+              shape=lambda n, s, v: s[0], vjp=_cast_like_vjp, jvp=LINEAR,
+              printer=_print_cast_like, gradient_args=lambda n: (0,)),
 )

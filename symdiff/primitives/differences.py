@@ -14,17 +14,25 @@ the zero-padded upstream gradient with its sign flipped, as it should be).
                                    condition wins; conditions are masks (no gradient)
 
 ``np.gradient(f, axis=(0, 1))`` is the tuple of the gradients along each axis (one axis
-in the tuple: that array alone, as NumPy gives it). ``np.gradient(f)`` without ``axis=`` is
-the 1-D case: the value is checked to be a vector
-where the function runs (an N-D array gives NumPy a tuple, one array per axis, and the
-rank is not known where the call is lowered). Spacings: one number for every axis, or one
-per axis of ``axis=``, each a scalar or 1-D coordinates the program shows to be 1-D (a list
-written out, np.linspace, np.arange, np.array([...])); a spacing held in a variable of
-unknown rank is checked to be a scalar where the code runs.
+in the tuple: that array alone, as NumPy gives it). ``np.gradient(f)`` without ``axis=``
+is the gradient along every axis of f: one array for a vector, a tuple of one array per
+axis for an N-D f, as NumPy gives them. Its rank comes from the shapes of the parameters
+(a specialization lowers the function again once it knows them:
+``Function.rank_questions``); where it is not known (``symdiff compile`` without
+``--shapes``), f is taken as a vector and checked to be one where the code runs.
+Spacings: one number for every axis, or one per axis, each a scalar or 1-D coordinates:
+a list written out, np.linspace, np.arange, np.array([...]), or a value whose rank is
+known the same way; a spacing of unknown rank is checked to be a scalar where the code
+runs.
 """
 from __future__ import annotations
 
-from ..ir import TMP, Const
+import ast
+
+import numpy as np
+
+from ..errors import SymdiffError
+from ..ir import TMP, Const, Function, Var
 from .compositions import only, option
 from .registry import Composition, compose
 
@@ -107,6 +115,35 @@ def _is_coordinates(ctx, value) -> bool:
                                 and not any(isinstance(v, tuple) for v in made.args[0].value))
 
 
+def known_rank(ctx, v) -> int | None:
+    """The rank of ``v`` where the lowering knows it: a constant's, a parameter's whose
+    shape the specialization gives, a value's computed from those (the shape rules of the
+    nodes written so far); else None, and the function is marked as asking for ranks
+    (``Function.rank_questions``)."""
+    if isinstance(v, Const):
+        return int(np.ndim(v.value))
+    memory = ctx.b.memory
+    shape = memory.shapes.get(v.name) if memory.shapes else None
+    if shape is None and memory.shapes:
+        shape = _inferred(memory).get(v.name)
+    if shape is None:
+        memory.rank_asked = True
+        return None
+    return len(shape)
+
+
+def _inferred(memory) -> dict:
+    """The shapes of the values lowered so far, from the parameters' (SSA: each name is
+    bound once, so the nodes of every block can be read in the order they were written)."""
+    from ..ir.shapes import infer_shapes
+    nodes = tuple(memory.defs.values())
+    partial = Function("lowered_so_far", tuple(Var(k) for k in memory.shapes), nodes, ())
+    try:
+        return infer_shapes(partial, memory.shapes, False)
+    except (SymdiffError, ValueError, TypeError, KeyError, IndexError):
+        return {}
+
+
 def _spacing(ctx, e, value):
     """One axis's spacing: ("step", h) for a scalar h, ("coordinates", x) for 1-D x."""
     if _is_coordinates(ctx, value):
@@ -115,13 +152,19 @@ def _spacing(ctx, e, value):
         raise ctx.fail("np.gradient takes a scalar spacing or 1-D coordinates per axis", e,
                        "pass one number, or one 1-D array of coordinates, per axis")
     spacing = ctx.array(value, e)
-    if isinstance(spacing, Const) and getattr(spacing.value, "ndim", 0):
-        raise ctx.fail("np.gradient takes a scalar spacing or 1-D coordinates per axis", e,
+    rank = known_rank(ctx, spacing)
+    if rank == 1:
+        return "coordinates", spacing
+    if rank is not None and rank > 1:
+        raise ctx.fail(f"np.gradient takes a scalar spacing or 1-D coordinates per axis, "
+                       f"not an array of {rank} axes", e,
                        "pass one number, or one 1-D array of coordinates, per axis")
-    if not isinstance(spacing, Const):
-        ctx.emit("check_ndim", [spacing], TMP, ndim=0, message="np.gradient(f, dx) takes a "
-                 "scalar spacing dx here; for coordinates (a non-uniform grid), make them in "
-                 "the function with np.linspace, np.arange or np.array([...])")
+    if rank is None:
+        ctx.emit("check_ndim", [spacing], TMP, ndim=0, message="np.gradient(f, dx) takes dx "
+                 "as a scalar spacing here, where its rank is not known; for coordinates (a "
+                 "non-uniform grid), give its shape (symdiff compile --shapes \"x=(n,)\", "
+                 "or call the gradient, which knows it), or make them in the function with "
+                 "np.linspace, np.arange or np.array([...])")
     return "step", spacing
 
 
@@ -148,12 +191,10 @@ def lower_gradient(ctx, e, hint, name, args, keywords):
         raise ctx.fail("np.gradient is supported with edge_order=1 (NumPy's default)", e,
                        "leave out edge_order=")
     f = ctx.array(args[0], e)
+    checked = len(ctx.b.body)
     axis = keywords.get("axis", Const(None))
     if isinstance(axis, Const) and axis.value is None:
-        ctx.emit("check_ndim", [f], TMP, ndim=1, message="np.gradient(f) without axis= "
-                 "differentiates a 1-D f; for an N-D f pass axis=k, or axis=(0, 1, ...) "
-                 "for the gradient along each axis")
-        axes = (0,)
+        axes = _every_axis(ctx, e, f)
     else:
         axes = ctx.static(axis, e, "axis")
         axes = axes if isinstance(axes, tuple) else (axes,)
@@ -163,7 +204,26 @@ def lower_gradient(ctx, e, hint, name, args, keywords):
     spacings = _spacings(ctx, e, args, len(axes))
     if len(axes) > 1:                                    # one array per axis, as NumPy
         return ctx.tup(_gradient_along(ctx, f, s, a, TMP) for s, a in zip(spacings, axes))
-    return _gradient_along(ctx, f, spacings[0], axes[0], hint)
+    value = _gradient_along(ctx, f, spacings[0], axes[0], hint)
+    if any(n.op == "check_ndim" and n.args[0] == f for n in ctx.b.body[checked:]):
+        ctx.b.memory.rank_unknown[value] = f"np.gradient({ast.unparse(e.args[0])})"
+    return value
+
+
+def _every_axis(ctx, e, f) -> tuple:
+    """The axes of ``np.gradient(f)`` without axis=: every axis of f, where its rank is
+    known; else axis 0 of a vector, checked to be one where the code runs."""
+    rank = known_rank(ctx, f)
+    if rank == 0:
+        raise ctx.fail("np.gradient needs an array with at least one axis", e,
+                       "differentiate an array of two or more elements")
+    if rank is not None:
+        return tuple(range(rank))
+    ctx.emit("check_ndim", [f], TMP, ndim=1, message="np.gradient(f) without axis= is taken "
+             "here as the gradient of a vector, since the rank of f is not known; for an "
+             "N-D f give its shape (symdiff compile --shapes, or call the gradient, which "
+             "knows it), or pass axis=(0, 1, ...) for the gradient along each axis")
+    return (0,)
 
 
 def _gradient_along(ctx, f, spacing, axis: int, hint):

@@ -8,12 +8,14 @@
 
 np.block joins the innermost lists along the last axis, the lists holding them along the
 axis before it; each piece is first given as many axes as the lists are deep
-(``np.atleast_1d`` / ``np.atleast_2d``), as NumPy does. Lists one or two deep are
-supported (pieces with more axes than that keep them; NumPy's promotion of a piece to
-the largest rank among its neighbours is not made, and NumPy's concatenate then stops on
-the mismatched ranks).
+(axes of length 1 put in front: ``np.atleast_1d`` / ``np.atleast_2d``, and
+``np.array(a, ndmin=3)`` for lists three deep or more), as NumPy does. Pieces with more
+axes than that keep them; NumPy's promotion of a piece to the largest rank among its
+neighbours is not made, so pieces of mixed ranks stop at a concatenate on the
+mismatched ranks, where NumPy would have joined them.
 
     >>> np.block([[a, b], [c, d]])      # 2 x 2 blocks of matrices
+    >>> np.block([[[a, b]], [[c, d]]])  # 2 x 1 x 2 blocks along the last three axes
     >>> np.ediff1d(x, to_begin=0.0)     # x[0] - 0 is not added: to_begin is put in front
 """
 from __future__ import annotations
@@ -62,7 +64,8 @@ def _depth(ctx, e, value) -> int:
 
 def _joined(ctx, e, value, depth: int, level: int, hint):
     if level == depth:
-        return ctx.emit("atleast", [ctx.array(value, e)], hint, ndim=depth)
+        op = "atleast" if depth <= 2 else "ndmin"     # both put the new axes in front
+        return ctx.emit(op, [ctx.array(value, e)], hint, ndim=depth)
     parts = [_joined(ctx, e, v, depth, level + 1, TMP) for v in ctx.items(value)]
     return ctx.emit("concatenate", parts, hint, axis=level - depth)
 
@@ -72,9 +75,9 @@ def block(ctx, e, hint, name, args, keywords):
     if len(args) != 1:
         raise ctx.fail("np.block takes one list of pieces", e, "write np.block([[a, b], [c, d]])")
     depth = _depth(ctx, e, args[0])
-    if depth not in (1, 2):
-        raise ctx.fail(f"np.block is supported for lists one or two deep here, not {depth}",
-                       e, "join the pieces with np.concatenate along the axes you mean")
+    if depth == 0:
+        raise ctx.fail("np.block takes a list of pieces", e, "write np.block([a, b]), or use "
+                       "the array itself")
     return _joined(ctx, e, args[0], depth, 0, hint)
 
 

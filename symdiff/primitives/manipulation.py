@@ -9,6 +9,9 @@ one's VJP is the same function undoing the move, so the generated code reads as 
 np.fliplr and np.flipud are flips along axis 1 and 0.
 
     atleast    y = np.atleast_2d(x)              dx = np.reshape(g, x.shape)
+    ndmin      y = np.array(x, ndmin=3)          dx = np.reshape(g, x.shape)
+               (axes of length 1 put in front up to ndim, as np.block gives its pieces;
+               np.atleast_3d puts them around a matrix instead)
     repeat     y = np.repeat(x, k, axis)         dx = the k copies of each element summed:
                np.sum(np.reshape(g, x.shape[:axis] + (x.shape[axis], k) + ...), axis + 1)
                (``unrepeat``, whose VJP is repeat again); counts per element
@@ -190,6 +193,10 @@ def _atleast_shape(n, shapes, values):
     return getattr(np, f"atleast_{n.param('ndim')}d")(A._dummy(shapes[0])).shape
 
 
+def _ndmin_shape(n, shapes, values):
+    return (1,) * (n.param("ndim") - len(shapes[0])) + tuple(shapes[0])
+
+
 register(
     Primitive("repeat", "manipulation", "each element of x k times along axis",
               shape=_repeat_shape, vjp=vjp_repeat, jvp=LINEAR, printer=_print_repeat,
@@ -204,6 +211,12 @@ register(
               params=(("ndim", "int"),), lower=_lower_atleast,
               spellings=("np.atleast_1d", "np.atleast_2d", "np.atleast_3d"),
               numba_refuses=lambda n: "np.atleast_1d/2d/3d (numba's takes one array)"),
+    Primitive("ndmin", "shaping", "x with axes of length 1 put in front up to ndim",
+              shape=_ndmin_shape, vjp=A.vjp_expand, jvp=LINEAR,
+              printer=lambda n, p: p.np("array", p.a, (("ndmin", n.param("ndim")),)),
+              params=(("ndim", "int"),),
+              numba_refuses=lambda n: "np.array(x, ndmin=...) (numba's np.array takes no "
+                                      "ndmin)"),
     _entry("flip", "x with the order of its elements along axis reversed",
            ("np.flip", "np.fliplr", "np.flipud"), lower=lambda ctx, e, hint, name, args, kw:
            FLIPS.get(name, _lower("flip"))(ctx, e, hint, name, args, kw),

@@ -33,6 +33,15 @@ CASES = [
     Case("block_matrices", "a, b, c, d",
          f"np.sum(np.block([[a, b], [c, d]]) ** 3 * {W})",
          normal((1, 3), (1, 1), (2, 3), (2, 1)), wrt=(0, 1, 2, 3), second=True, jit=True),
+    Case("block_three_deep", "a, b, c",
+         "np.sum(np.block([[[a, b]], [[b, c]]]) ** 2 * np.arange(16.0).reshape(2, 2, 4))",
+         normal((2, 2), (2, 2), (2, 2)), wrt=(0, 1, 2), second=True),
+    Case("block_three_deep_vectors", "a, b",
+         "np.sum(np.sin(np.block([[[a], [b]], [[b], [a]]])) * a[0])",
+         normal((3,), (3,)), wrt=(0, 1), second=True),
+    Case("block_four_deep", "a, b",
+         "np.sum(np.block([[[[a, b]]], [[[1.5, a]]]]) ** 3 * np.arange(8.0).reshape(2, 1, 1, 4))",
+         normal((3,), (1,)), wrt=(0, 1), second=True),
     Case("block_rows_of_vectors", "a, b", "np.sum(np.sin(np.block([[a], [b]])) * a)",
          normal((3,), (3,)), wrt=(0, 1), second=True),
     Case("cov_columns", "x", "np.sum(np.cov(x, rowvar=False) ** 2 * np.arange(9.0)"
@@ -85,7 +94,7 @@ def test_cov_columns_of_one_variable_stop_where_they_run(module, x):
 
 @pytest.mark.parametrize("body,message", [
     ("np.sum(np.block([[a], a]))", "nested to the same depth"),
-    ("np.sum(np.block([[[a]]]))", "one or two deep"),
+    ("np.sum(np.block(a))", "takes a list of pieces"),
     ("np.sum(np.block([]))", "non-empty lists"),
     ("np.sum(np.ediff1d(a, to_stop=1.0))", "does not take `to_stop=`"),
     ("np.sum(np.quantile(a, np.array([0.5, 1.5])))", "between 0 and 1 (or a list"),

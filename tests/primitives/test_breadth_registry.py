@@ -13,6 +13,7 @@ import test_breadth_cond_gamma as cond_gamma
 import test_breadth_constants as constants
 import test_breadth_covariance as covariance
 import test_breadth_differences as differences
+import test_breadth_dtype_of as dtype_of
 import test_breadth_elementwise as elementwise
 import test_breadth_indices as indices
 import test_breadth_joins as joins
@@ -35,7 +36,7 @@ BODIES = " ".join(c.body for c in arrays.CASES + linalg.CASES + linalg.COMPOSED 
                   + shapes.CASES + elementwise.CASES + statistics.CASES
                   + scipy_functions.CASES + moves.CASES + products.CASES + indices.CASES
                   + scipy_linalg.CASES + differences.CASES + covariance.CASES + more.CASES
-                  + constants.CASES + joins.CASES + cond_gamma.CASES
+                  + constants.CASES + joins.CASES + cond_gamma.CASES + dtype_of.CASES
                   ) + " " + " ".join(fft.BODIES + [c.body for c in fft_complex.CASES])
 FAMILIES = {"contractions", "manipulation", "scipy_linalg", "fft"}
 DENSE = {"inv", "solve", "det", "logabsdet", "cholesky", "tril", "triu", "eigvalsh"}
