@@ -211,7 +211,9 @@ def _folded(s):
     if not (isinstance(s, Node) and s.op == "ew" and any(isinstance(a, Const) for a in s.args)):
         return s
     expr, args = ew_normalize(s.param("expr"), s.args)
-    return s if args == s.args or not args else replace(s.with_params(expr=expr), args=args)
+    if args == s.args or not args or expr.is_Symbol:   # x itself: a copy of it is no fold
+        return s
+    return replace(s.with_params(expr=expr), args=args)
 
 
 def _aliases_of(body) -> dict[str, Value]:
