@@ -215,7 +215,7 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
         return ctx.call_helper(qualified[len("helper:"):], args, hint, e)
     if qualified.startswith("builtin."):
         return _builtin(ctx, e, hint, qualified[len("builtin."):])
-    if qualified in ("numpy.isscalar", "numpy.ndim"):
+    if qualified in ("numpy.isscalar", "numpy.ndim", "numpy.shape", "numpy.size"):
         return lower_kinds.numpy(ctx, e, qualified[len("numpy."):], hint)
     if qualified == "numpy.vectorize":
         return vectorized.call(ctx, e)

@@ -85,6 +85,10 @@ CASES = [
     Case("broadcast_to_two_spreads", "x, y",
          "np.sum(np.broadcast_to(x, (2, 3)) * np.broadcast_to(y, (2, 3)))",
          normal((1, 3), (2, 1)), wrt=(0, 1), second=True, jit=True),
+    Case("shape_and_size_functions", "x, y",
+         "np.sum(np.broadcast_to(x, np.shape(y)) * y ** 2) + np.size(x) * np.sum(x ** 3)"
+         " + np.sum(np.zeros(np.shape(x)[0]) + x)",
+         normal((4,), (3, 4)), wrt=(0, 1), second=True, jit=True),
     Case("copy_function", "x", "np.sum(np.copy(x) ** 2 * x)", normal((3, 2)), second=True),
     Case("copy_method", "x", "np.sum(x.copy() ** 3)", normal((3,)), jit=True),
     Case("array_copy", "x", "np.sum(np.array(x, copy=True) ** 3)", normal((3,))),

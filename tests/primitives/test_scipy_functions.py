@@ -43,6 +43,13 @@ SPECIAL = [
           lambda rng: [float(rng.uniform(2.0, 4.0))]),
     _case("multigammaln_array", "a", "np.sum(scipy.special.multigammaln(a, 2) * a)",
           within(1.5, 4.0, (3,))),
+    _case("bessel_j_y_orders", "x", "np.sum(scipy.special.jv(1.5, x) * scipy.special.jn(2, x)"
+          " + scipy.special.yv(0.5, x) ** 2 + scipy.special.yn(1, x))", within(0.5, 3.0, (4,))),
+    _case("bessel_i_k_orders", "x", "np.sum(scipy.special.iv(1, x) * scipy.special.kv(0.5, x)"
+          " + scipy.special.ive(2, -x) + scipy.special.kve(1.5, x) * x)",
+          within(0.5, 3.0, (2, 3))),
+    _case("bessel_order_zero", "x", "sp.jv(0, x) * sp.iv(0.0, x) + sp.kv(0, x)",
+          lambda rng: [float(rng.uniform(0.5, 2.0))]),
 ]
 
 
@@ -113,7 +120,8 @@ def test_scipy_case(module, case):
 
 @pytest.mark.parametrize("body", ["scipy.special.polygamma(a, a)",
                                   "scipy.special.polygamma(1.5, a)",
-                                  "scipy.special.multigammaln(a, 0)"])
+                                  "scipy.special.multigammaln(a, 0)",
+                                  "scipy.special.jv(a, 1.5)", "scipy.special.kv(True, a)"])
 def test_a_variable_or_fractional_order_is_refused(tmp_path, body):
     assert_refused(tmp_path, body, "must be a constant", 2.0)
 
