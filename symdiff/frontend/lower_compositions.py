@@ -38,7 +38,9 @@ def append(ctx, e, hint, args, keywords):
 def cross(ctx, e, hint, args, keywords):
     _only(ctx, e, keywords, set(), "np.cross")
     a, b = ctx.array(args[0], e), ctx.array(args[1], e)
-    parts = [[ctx.emit("getitem", [u, Const(k)], TMP, index=(Ellipsis, ("at", 1)))
+    needs = "np.cross is differentiated for vectors of 3 components along the last axis"
+    parts = [[ctx.emit("getitem", [u, Const(k)], TMP, index=(Ellipsis, ("at", 1)),
+                        needs=needs, length=3)
               for k in range(3)] for u in (a, b)]
     (a0, a1, a2), (b0, b1, b2) = parts
     terms = [ctx.ew(lambda p, q, r, s: p * q - r * s, [x1, y2, x2, y1], TMP)
