@@ -3,6 +3,14 @@ differentiates them in the argument, ``loc``, ``scale`` and the shape parameters
 
     norm.logpdf(x, loc, scale)      -z**2/2 - log(scale) - log(2 pi)/2,  z = (x - loc)/scale
     norm.cdf / logcdf / sf / logsf  ndtr(z), log_ndtr(z), ndtr(-z), log_ndtr(-z)
+    norm.ppf(q, loc, scale)         loc + scale ndtri(q)
+    cauchy.logpdf(x, loc, scale)    -log(pi scale (1 + z**2));  cdf 1/2 + atan(z)/pi
+    logistic.logpdf(x, loc, scale)  log_expit(z) + log_expit(-z) - log(scale);  cdf expit(z)
+    laplace.logpdf(x, loc, scale)   -|z| - log(2 scale)
+    lognorm.logpdf(x, s, loc, scale)  -log(s z sqrt(2 pi)) - log(z)**2/(2 s**2) - log(scale);
+                                    cdf ndtr(log(z)/s)
+    chi2.logpdf(x, df, loc, scale)  (df/2 - 1) log z - z/2 - df/2 log 2 - gammaln(df/2) - log(scale)
+    invgamma.logpdf(x, a, loc, scale)  -(a + 1) log z - 1/z - gammaln(a) - log(scale)
     t.logpdf(x, df, loc, scale)     gammaln((df+1)/2) - gammaln(df/2) - log(pi df)/2
                                     - log(scale) - (df+1)/2 log1p(z**2/df)
     gamma.logpdf(x, a, loc, scale)  (a-1) log z - z - gammaln(a) - log(scale)
@@ -58,6 +66,37 @@ def _poisson(k, mu, loc):
     return S.Xlogy(k, mu) - mu - sympy.loggamma(k + 1)
 
 
+def _cauchy(x, loc, scale):
+    z = (x - loc) / scale
+    return -sympy.log(sympy.pi * scale * (1 + z ** 2))
+
+
+def _logistic(x, loc, scale):
+    z = (x - loc) / scale
+    return S.LogExpit(z) + S.LogExpit(-z) - sympy.log(scale)
+
+
+def _laplace(x, loc, scale):
+    return -sympy.Abs(x - loc) / scale - sympy.log(2 * scale)        # scale > 0
+
+
+def _lognorm(x, s, loc, scale):
+    z = (x - loc) / scale
+    return (-sympy.log(s * z) - LOG_2PI / 2 - sympy.log(z) ** 2 / (2 * s ** 2)
+            - sympy.log(scale))
+
+
+def _chi2(x, df, loc, scale):
+    z = (x - loc) / scale
+    return ((df / 2 - 1) * sympy.log(z) - z / 2 - df / 2 * sympy.log(2)
+            - sympy.loggamma(df / 2) - sympy.log(scale))
+
+
+def _invgamma(x, a, loc, scale):
+    z = (x - loc) / scale
+    return -(a + 1) * sympy.log(z) - 1 / z - sympy.loggamma(a) - sympy.log(scale)
+
+
 def _exp(logf):
     return lambda *vs: sympy.exp(logf(*vs))
 
@@ -71,7 +110,22 @@ DISTRIBUTIONS = {
     "norm": ((("loc", 0.0), ("scale", 1.0)),
              {"logpdf": _norm, "pdf": _exp(_norm), "cdf": _norm_z(S.Ndtr),
               "logcdf": _norm_z(S.LogNdtr), "sf": _norm_z(lambda z: S.Ndtr(-z)),
-              "logsf": _norm_z(lambda z: S.LogNdtr(-z))}),
+              "logsf": _norm_z(lambda z: S.LogNdtr(-z)),
+              "ppf": lambda q, loc, scale: loc + scale * S.Ndtri(q)}),
+    "cauchy": ((("loc", 0.0), ("scale", 1.0)),
+               {"logpdf": _cauchy, "pdf": _exp(_cauchy),
+                "cdf": _norm_z(lambda z: sympy.Rational(1, 2) + sympy.atan(z) / sympy.pi)}),
+    "logistic": ((("loc", 0.0), ("scale", 1.0)),
+                 {"logpdf": _logistic, "pdf": _exp(_logistic), "cdf": _norm_z(S.Expit),
+                  "sf": _norm_z(lambda z: S.Expit(-z))}),
+    "laplace": ((("loc", 0.0), ("scale", 1.0)), {"logpdf": _laplace, "pdf": _exp(_laplace)}),
+    "lognorm": ((("s", None), ("loc", 0.0), ("scale", 1.0)),
+                {"logpdf": _lognorm, "pdf": _exp(_lognorm),
+                 "cdf": lambda x, s, loc, scale: S.Ndtr(sympy.log((x - loc) / scale) / s)}),
+    "chi2": ((("df", None), ("loc", 0.0), ("scale", 1.0)),
+             {"logpdf": _chi2, "pdf": _exp(_chi2)}),
+    "invgamma": ((("a", None), ("loc", 0.0), ("scale", 1.0)),
+                 {"logpdf": _invgamma, "pdf": _exp(_invgamma)}),
     "t": ((("df", None), ("loc", 0.0), ("scale", 1.0)), {"logpdf": _t, "pdf": _exp(_t)}),
     "gamma": ((("a", None), ("loc", 0.0), ("scale", 1.0)),
               {"logpdf": _gamma, "pdf": _exp(_gamma)}),
@@ -87,7 +141,7 @@ def _elementwise(distribution: str, method: str):
     what = f"scipy.stats.{distribution}.{method}"
 
     def lower(ctx, e, hint, name, args, keywords):
-        first = "k" if distribution == "poisson" else "x"
+        first = "k" if distribution == "poisson" else "q" if method == "ppf" else "x"
         only(ctx, e, keywords, {first} | {p for p, _ in params}, what)
         names = [first] + [p for p, _ in params]
         if len(args) > len(names):
