@@ -6,7 +6,7 @@ their own; the derivative comes from the parts):
     cross(a, b)              the 3-vectors' cross product along the last axis
     take(a, i)               ravel(a)[i];  take(a, i, axis=0) is a[i]
     identity(n)              np.eye(n)
-    vstack([a, b])           concatenate([atleast_2d(a), atleast_2d(b)], 0)
+    vstack([a, b])           concatenate([atleast_2d(a), atleast_2d(b)], 0)  (row_stack too)
     dstack([a, b])           concatenate([atleast_3d(a), atleast_3d(b)], 2)
     vdot(a, b)               sum(ravel(a) * ravel(b))
     linalg.multi_dot([A, B, C])   A @ B @ C  (left to right)
@@ -123,7 +123,7 @@ def _stacked(name: str):
     return lambda ctx, e, hint, args, keywords: stacked(ctx, e, hint, args, keywords, name)
 
 
-NUMPY = {"vstack": _stacked("vstack"),
+NUMPY = {"vstack": _stacked("vstack"), "row_stack": _stacked("vstack"),
          "dstack": _stacked("dstack"), "vdot": vdot, "linalg.multi_dot": multi_dot,
          "linalg.matrix_power": matrix_power, "append": append, "cross": cross,
          "take": take, "identity": identity}
