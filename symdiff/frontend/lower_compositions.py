@@ -11,6 +11,8 @@ their own; the derivative comes from the parts):
     vdot(a, b)               sum(ravel(a) * ravel(b))
     linalg.multi_dot([A, B, C])   A @ B @ C  (left to right)
     linalg.matrix_power(A, k)     A @ A @ ... (k a constant; inv(A) first for k < 0)
+    add.reduce(a, axis=0)    sum(a, axis=0); multiply, maximum, minimum: prod, max, min
+    add.accumulate(a, axis=0)     cumsum(a, axis=0)
 
     NUMPY[name](ctx, e, hint, args, keywords) -> the value
 """
@@ -123,7 +125,21 @@ def _stacked(name: str):
     return lambda ctx, e, hint, args, keywords: stacked(ctx, e, hint, args, keywords, name)
 
 
+def _ufunc_method(op: str, spelled: str):
+    """``np.add.reduce`` and friends: the reduction ``op``, along axis 0 unless told."""
+    def lower(ctx, e, hint, args, keywords):
+        from ..primitives.registry import primitive
+        if len(args) < 2 and "axis" not in keywords:
+            keywords = {**keywords, "axis": Const(0)}
+        return primitive(op).lower(ctx, e, hint, spelled, args, keywords)
+    return lower
+
+
+UFUNC_METHODS = {"add.reduce": "sum", "multiply.reduce": "prod", "maximum.reduce": "amax",
+                 "minimum.reduce": "amin", "add.accumulate": "cumsum"}
+
 NUMPY = {"vstack": _stacked("vstack"), "row_stack": _stacked("vstack"),
          "dstack": _stacked("dstack"), "vdot": vdot, "linalg.multi_dot": multi_dot,
          "linalg.matrix_power": matrix_power, "append": append, "cross": cross,
          "take": take, "identity": identity}
+NUMPY.update({name: _ufunc_method(op, name) for name, op in UFUNC_METHODS.items()})
