@@ -230,6 +230,7 @@ SCIPY_ALIASES = {"psi": "digamma"}
 
 #: Names users write, mapped to rows. ``np.<name>`` and ``math.<name>`` resolve through these.
 NUMPY_ALIASES = {"real": "positive", "conj": "positive", "conjugate": "positive",
+                 "real_if_close": "positive",
                  **{alias: row.name for row in TABLE.values() for alias in row.aliases}}
 #: The functions of ``math`` users may call: rows' ``math`` names, and two aliases.
 #: math functions of the table of scipy.special, math name -> row (math.erf is

@@ -22,6 +22,9 @@ differentiates them in the argument, ``loc``, ``scale`` and the shape parameters
                                     (cov's lower triangle, as SciPy reads it: the
                                     gradient above the diagonal is 0)
     dirichlet.logpdf(x, alpha)      sum((alpha-1) log x) + gammaln(sum alpha) - sum gammaln(alpha)
+    entropy(pk, qk, base, axis)     sum(entr(p)) or sum(rel_entr(p, q)) along axis (0), with
+                                    p = pk/sum(pk), q = qk/sum(qk); divided by log(base)
+    zscore(a, axis, ddof)           (a - mean(a)) / std(a, ddof) along axis (0; None: all)
 
 Inside each support (z > 0 for gamma, 0 < z < 1 for beta); outside it SciPy gives -inf and
 these give NaN. The cdfs of t, gamma and beta (incomplete beta and gamma functions, with
@@ -196,6 +199,63 @@ def dirichlet_logpdf(ctx, e, hint, name, args, keywords):
     log_density = ctx.ew(lambda t, g, p: t + g - p, [total, norm, parts],
                          hint if name.endswith("logpdf") else TMP)
     return log_density if name.endswith("logpdf") else ctx.ew(sympy.exp, [log_density], hint)
+
+
+def _normalized(ctx, v, axis):
+    total = ctx.emit("sum", [v], TMP, axis=axis, keepdims=True)
+    return ctx.ew(lambda u, t: u / t, [v, total], TMP)
+
+
+def entropy(ctx, e, hint, name, args, keywords):
+    from .special_more import RelEntr
+    what = "scipy.stats.entropy"
+    names = ("pk", "qk", "base", "axis")
+    only(ctx, e, keywords, set(names), what)
+    if len(args) > len(names):
+        raise ctx.fail(f"{what} takes {', '.join(names)} here", e)
+    given = {k: keywords.get(k, args[i] if i < len(args) else None) for i, k in enumerate(names)}
+    axis = ctx.static(Const(0) if given["axis"] is None else given["axis"], e, "axis")
+    p = _normalized(ctx, ctx.array(given["pk"], e), axis)
+    if given["qk"] is None or none(given["qk"]):
+        terms = ctx.ew(S.Entr, [p], TMP)
+    else:
+        q = _normalized(ctx, ctx.array(given["qk"], e), axis)
+        terms = ctx.ew(RelEntr, [p, q], TMP)
+    base = given["base"]
+    if base is None or none(base):
+        return ctx.emit("sum", [terms], hint, axis=axis, keepdims=False)
+    total = ctx.emit("sum", [terms], TMP, axis=axis, keepdims=False)
+    return ctx.ew(lambda h, b: h / sympy.log(b), [total, ctx.array(base, e)], hint)
+
+
+def zscore(ctx, e, hint, name, args, keywords):
+    what = "scipy.stats.zscore"
+    names = ("a", "axis", "ddof")
+    only(ctx, e, keywords, set(names), what)
+    if len(args) > len(names) or not args:
+        raise ctx.fail(f"{what} takes {', '.join(names)} here", e)
+    given = [keywords.get(k, args[i] if i < len(args) else None) for i, k in enumerate(names)]
+    a = ctx.array(given[0], e)
+    axis = ctx.static(Const(0) if given[1] is None else given[1], e, "axis")
+    ddof = ctx.static(Const(0) if given[2] is None else given[2], e, "ddof")
+    if axis is not None and (isinstance(axis, bool) or not isinstance(axis, int)):
+        raise ctx.fail(f"{what} takes one axis (or None)", e, "write axis=k for one axis k")
+    if isinstance(ddof, bool) or not isinstance(ddof, int):
+        raise ctx.fail(f"the ddof of {what} must be a constant integer", e, "write e.g. ddof=1")
+    mean = ctx.emit("mean", [a], TMP, axis=axis, keepdims=True)
+    centred = ctx.ew(lambda u, m: u - m, [a, mean], TMP)
+    squares = ctx.emit("sum", [ctx.ew(lambda c: c * c, [centred], TMP)], TMP, axis=axis,
+                       keepdims=True)
+    count = ctx.emit("size", [a], TMP) if axis is None else \
+        ctx.emit("dim", [a], TMP, axis=axis)
+    return ctx.ew(lambda c, q, n: c / sympy.sqrt(q / (n - ddof)), [centred, squares, count],
+                  hint)
+
+
+compose(Composition("entropy", "-sum(p log p), or sum(p log(p/q)), of normalized p and q",
+                    entropy, spellings=("scipy.stats.entropy",)),
+        Composition("zscore", "(a - mean(a)) / std(a)", zscore,
+                    spellings=("scipy.stats.zscore",)))
 
 
 compose(*[Composition(f"{d}.{m}", f"{m} of scipy.stats.{d}", _elementwise(d, m),

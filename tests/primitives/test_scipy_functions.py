@@ -97,6 +97,11 @@ STATS = [
           "+ scipy.stats.chi2.pdf(x, df=k, scale=2.0) + scipy.stats.invgamma.logpdf(x, k) "
           "* scipy.stats.invgamma.pdf(x, 2.5))",
           lambda rng: [rng.uniform(0.5, 3.0, 4), rng.uniform(2.0, 4.0, 4)], wrt=(0, 1)),
+    _case("entropy_of_counts", "p, q", "scipy.stats.entropy(p) + scipy.stats.entropy(p, q, base=2)"
+          " + np.sum(scipy.stats.entropy(np.outer(p, q), axis=1))",
+          lambda rng: [rng.uniform(0.5, 2.0, 4), rng.uniform(0.5, 2.0, 4)], wrt=(0, 1)),
+    _case("zscore_axes", "x", "np.sum(scipy.stats.zscore(x) ** 3 + scipy.stats.zscore(x, axis=1, "
+          "ddof=1) * x) + np.sum(scipy.stats.zscore(x, axis=None) ** 3)", normal((4, 3))),
     _case("gamma_pdf", "x", "np.sum(scipy.stats.gamma.pdf(x, 2.5))", within(0.5, 3.0, (3,))),
     _case("beta_logpdf_shapes", "a, b", "np.sum(scipy.stats.beta.logpdf(0.3, a, b))",
           lambda rng: [rng.uniform(1.0, 3.0, 3), rng.uniform(1.0, 3.0, 3)], wrt=(0, 1)),
