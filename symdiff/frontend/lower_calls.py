@@ -36,7 +36,7 @@ NONDIFF = {"arange", "zeros", "ones", "zeros_like", "ones_like", "eye",
            "isneginf", "count_nonzero", "any", "all", "allclose", "array_equal",
            "searchsorted"}
 #: Array methods: the registry's ``x.<name>()`` spellings.
-METHODS = {s[:-2] for s in spellings("x.") if s.endswith("()")} | {"clip"}
+METHODS = {s[:-2] for s in spellings("x.") if s.endswith("()")} | {"clip", "take"}
 SUPPORTED_NUMPY = sorted(set(E.TABLE) | NONDIFF | set(spellings("np.")) |
                          set(compositions.NUMPY) | {
     "clip", "array", "absolute", "asarray"})
@@ -215,7 +215,7 @@ def call(ctx: Context, e: ast.Call, hint: str, qualified: str | None):
         return ctx.call_helper(qualified[len("helper:"):], args, hint, e)
     if qualified.startswith("builtin."):
         return _builtin(ctx, e, hint, qualified[len("builtin."):])
-    if qualified in ("numpy.isscalar", "numpy.ndim"):
+    if qualified in ("numpy.isscalar", "numpy.ndim", "numpy.shape", "numpy.size"):
         return lower_kinds.numpy(ctx, e, qualified[len("numpy."):], hint)
     if qualified == "numpy.vectorize":
         return vectorized.call(ctx, e)
@@ -256,6 +256,9 @@ def _math_call(ctx: Context, e: ast.Call, hint: str, name: str):
         raise ctx.fail(f"`math.{name}` is not supported", e.func,
                        f"use math.{close[0]}" if close else "use a NumPy function")
     args, keywords = _arguments(ctx, e)
+    if name == "log" and len(args) == 2 and not keywords:        # math.log(x, base)
+        return ctx.ew(lambda u, b: sympy.log(u) / sympy.log(b), [ctx.array(a, e) for a in args],
+                      hint, lib="math")
     if keywords or len(args) != row.arity:
         raise ctx.fail(f"math.{name} takes {row.arity} argument(s)", e)
     return ctx.ew(row.forward, [ctx.array(a, e) for a in args], hint, lib="math")

@@ -6,11 +6,13 @@ their own; the derivative comes from the parts):
     cross(a, b)              the 3-vectors' cross product along the last axis
     take(a, i)               ravel(a)[i];  take(a, i, axis=0) is a[i]
     identity(n)              np.eye(n)
-    vstack([a, b])           concatenate([atleast_2d(a), atleast_2d(b)], 0)
+    vstack([a, b])           concatenate([atleast_2d(a), atleast_2d(b)], 0)  (row_stack too)
     dstack([a, b])           concatenate([atleast_3d(a), atleast_3d(b)], 2)
     vdot(a, b)               sum(ravel(a) * ravel(b))
     linalg.multi_dot([A, B, C])   A @ B @ C  (left to right)
     linalg.matrix_power(A, k)     A @ A @ ... (k a constant; inv(A) first for k < 0)
+    add.reduce(a, axis=0)    sum(a, axis=0); multiply, maximum, minimum: prod, max, min
+    add.accumulate(a, axis=0)     cumsum(a, axis=0)
 
     NUMPY[name](ctx, e, hint, args, keywords) -> the value
 """
@@ -38,7 +40,9 @@ def append(ctx, e, hint, args, keywords):
 def cross(ctx, e, hint, args, keywords):
     _only(ctx, e, keywords, set(), "np.cross")
     a, b = ctx.array(args[0], e), ctx.array(args[1], e)
-    parts = [[ctx.emit("getitem", [u, Const(k)], TMP, index=(Ellipsis, ("at", 1)))
+    needs = "np.cross is differentiated for vectors of 3 components along the last axis"
+    parts = [[ctx.emit("getitem", [u, Const(k)], TMP, index=(Ellipsis, ("at", 1)),
+                        needs=needs, length=3)
               for k in range(3)] for u in (a, b)]
     (a0, a1, a2), (b0, b1, b2) = parts
     terms = [ctx.ew(lambda p, q, r, s: p * q - r * s, [x1, y2, x2, y1], TMP)
@@ -121,7 +125,21 @@ def _stacked(name: str):
     return lambda ctx, e, hint, args, keywords: stacked(ctx, e, hint, args, keywords, name)
 
 
-NUMPY = {"vstack": _stacked("vstack"),
+def _ufunc_method(op: str, spelled: str):
+    """``np.add.reduce`` and friends: the reduction ``op``, along axis 0 unless told."""
+    def lower(ctx, e, hint, args, keywords):
+        from ..primitives.registry import primitive
+        if len(args) < 2 and "axis" not in keywords:
+            keywords = {**keywords, "axis": Const(0)}
+        return primitive(op).lower(ctx, e, hint, spelled, args, keywords)
+    return lower
+
+
+UFUNC_METHODS = {"add.reduce": "sum", "multiply.reduce": "prod", "maximum.reduce": "amax",
+                 "minimum.reduce": "amin", "add.accumulate": "cumsum"}
+
+NUMPY = {"vstack": _stacked("vstack"), "row_stack": _stacked("vstack"),
          "dstack": _stacked("dstack"), "vdot": vdot, "linalg.multi_dot": multi_dot,
          "linalg.matrix_power": matrix_power, "append": append, "cross": cross,
          "take": take, "identity": identity}
+NUMPY.update({name: _ufunc_method(op, name) for name, op in UFUNC_METHODS.items()})

@@ -1,5 +1,5 @@
 """Kind tests in conditions: ``isinstance``, ``type(x) is T``, ``hasattr``, ``callable``,
-``np.isscalar``, ``np.ndim``.
+``np.isscalar``, ``np.ndim`` (and ``np.shape``, ``np.size``: no test, the attribute).
 
 They carry no derivative; what matters is that a branch on them is decided as Python
 would decide it. Of a value known at compile time (a number written in the code, a list,
@@ -45,7 +45,8 @@ def builtin(ctx, e: ast.Call, name: str):
 
 
 def numpy(ctx, e: ast.Call, name: str, hint: str):
-    """``np.isscalar(x)``, ``np.ndim(x)``."""
+    """``np.isscalar(x)``, ``np.ndim(x)``; ``np.shape(x)`` and ``np.size(x)`` are
+    ``x.shape`` and ``x.size``."""
     if len(e.args) != 1 or e.keywords:
         raise ctx.fail(f"`np.{name}` takes one argument", e)
     x = ctx.lower(e.args[0])
@@ -53,6 +54,10 @@ def numpy(ctx, e: ast.Call, name: str, hint: str):
         if isinstance(x, Const) and x.name is None:
             return Const(int(np.ndim(x.value)))
         return ctx.emit("ndim", [ctx.array(x, e.args[0])], hint)
+    if name in ("shape", "size"):
+        if isinstance(x, Const) and x.name is None:
+            return Const(getattr(np, name)(x.value))
+        return ctx.emit(name, [ctx.array(x, e.args[0])], hint)
     return _test(ctx, x, e, "isscalar", (), None)
 
 

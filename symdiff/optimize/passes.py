@@ -357,18 +357,35 @@ def implicit_broadcasts(fn: Function, shapes: dict) -> Function:
     if not targets:
         return fn
     blocked = _names(flatten(fn.result))
-    for s in walk(fn.body):
-        for i, a in enumerate(reads_here(s)):
-            if isinstance(a, Var) and a.name in targets and not _broadcasts_anyway(
-                    s, i, tuple(targets[a.name].args[1].value), shapes):
-                blocked.add(a.name)
-    rename = {name: b.args[0] for name, b in targets.items() if name not in blocked}
+    wanted = {name: tuple(b.args[1].value) for name, b in targets.items()}
+    kept = renamable(fn, wanted, blocked, shapes)
+    rename = {name: b.args[0] for name, b in targets.items() if name in kept}
     if not rename:
         return fn
     return replace(fn, body=_rename_block(fn.body, rename))
 
 
-def _broadcasts_anyway(s, i: int, shape: tuple, shapes: dict) -> bool:
+def renamable(fn: Function, targets: dict, blocked: set, shapes: dict,
+              same_shape: frozenset = frozenset()) -> set:
+    """The broadcasts in ``targets`` (name -> full shape) every reader of which broadcasts
+    the source anyway, counting as full-shaped only the arguments that stay so once the
+    others are replaced by their sources (``2 * ones_spread * x_spread`` keeps one of the
+    two). ``same_shape``: broadcasts that change nothing, full-shaped either way."""
+    reads = [(s, i, a.name) for s in walk(fn.body) for i, a in enumerate(reads_here(s))
+             if isinstance(a, Var) and a.name in targets]
+    blocked = set(blocked)
+    while True:
+        kept = set(targets) - blocked
+        shrunk = frozenset(kept - same_shape)
+        bad = next((name for s, i, name in reads if name in kept and name not in same_shape
+                    and not _broadcasts_anyway(s, i, targets[name], shapes, shrunk)), None)
+        if bad is None:
+            return kept
+        blocked.add(bad)
+
+
+def _broadcasts_anyway(s, i: int, shape: tuple, shapes: dict,
+                       shrunk: frozenset = frozenset()) -> bool:
     if not isinstance(s, Node):
         return False
     if s.op in ("scatter", "scatter_add"):
@@ -377,8 +394,8 @@ def _broadcasts_anyway(s, i: int, shape: tuple, shapes: dict) -> bool:
         return i == 1
     if s.op != "ew" or s.gradient_sum:                  # sums may be added in place
         return False
-    return any(j != i and isinstance(a, Var) and shapes.get(a.name) == shape
-               for j, a in enumerate(s.args))
+    return any(j != i and isinstance(a, Var) and a.name not in shrunk
+               and shapes.get(a.name) == shape for j, a in enumerate(s.args))
 
 
 def _rename_block(stmts, rename: dict) -> tuple:

@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from ..ir import (TMP, Const, Function, If, Loop, Node, NameSupply, Var, bound_here, bound_inside,
-                  ew_normalize, ew_symbols, flatten, free_symbols, map_blocks, reads_here,
+                  ew_normalize, ew_symbols, flatten, free_symbols, map_blocks,
                   rename_reads, uses, walk)
 from ..primitives.registry import primitive
-from .passes import _broadcasts_anyway
+from .passes import renamable
 from .gathers import row_sums_of_gathers
 
 
@@ -430,16 +430,10 @@ def _implicit_spreads(fn: Function, sym, held, producers) -> set[str]:
     if not targets:
         return set()
     blocked = {v.name for v in flatten(fn.result) if isinstance(v, Var)}
-    for s in walk(fn.body):
-        for i, a in enumerate(reads_here(s)):
-            if not isinstance(a, Var) or a.name not in targets:
-                continue
-            b, shape = targets[a.name]
-            if sym.get(b.args[0].name if isinstance(b.args[0], Var) else "") == shape:
-                continue
-            if not _broadcasts_anyway(s, i, shape, sym):     # the same test, sym shapes
-                blocked.add(a.name)
-    return set(targets) - blocked
+    same = frozenset(name for name, (b, shape) in targets.items()
+                     if sym.get(b.args[0].name if isinstance(b.args[0], Var) else "") == shape)
+    full = {name: shape for name, (_, shape) in targets.items()}
+    return renamable(fn, full, blocked, sym, same)     # the same test, sym shapes
 
 
 __all__ = ["Like", "Joined", "broadcast", "symbolic_shapes", "simplify_broadcasts"]

@@ -29,6 +29,8 @@ import sympy
 from sympy import Abs, Max, Min, sign
 
 from . import special as S
+from . import special_bessel as B
+from . import special_more as M
 from .functions import Fmod, Mod, exact_powers
 from .signs import CopySign, Step
 
@@ -192,11 +194,43 @@ SCIPY_SPECIAL: dict[str, Elementwise] = {row.name: row for row in [
          kink="x == 1: the derivative's limit -1"),
     _row("j0",       lambda x: S.J0(x),       "-j1(x)"),
     _row("j1",       lambda x: S.J1(x),       "j0(x) - out/x",         kink="j1'(0) = 1/2"),
+    _row("y0",       lambda x: B.Y0(x),       "-y1(x)",                domain=(0.5, 3.0)),
+    _row("y1",       lambda x: B.Y1(x),       "y0(x) - out/x",         domain=(0.5, 3.0)),
+    _row("k0",       lambda x: B.K0(x),       "-k1(x)",                domain=(0.5, 3.0)),
+    _row("k1",       lambda x: B.K1(x),       "-k0(x) - out/x",        domain=(0.5, 3.0)),
+    _row("k0e",      lambda x: B.K0e(x),      "out - k1e(x)",          domain=(0.5, 3.0)),
+    _row("k1e",      lambda x: B.K1e(x),      "out - k0e(x) - out/x",  domain=(0.5, 3.0)),
+    _row("rgamma",   lambda x: M.Rgamma(x),   "-out*digamma(x)",       domain=(0.5, 3.0)),
+    _row("loggamma", lambda x: M.Loggamma(x), "digamma(x)",            domain=(0.5, 3.0)),
+    _row("beta",     lambda a, b: M.Beta(a, b), "out*(psi(a) - psi(a + b)), ...",
+         domain=(0.5, 3.0)),
+    _row("erfcinv",  lambda x: M.Erfcinv(x),  "-sqrt(pi)*exp(out**2)/2", domain=(0.1, 1.9)),
+    _row("dawsn",    lambda x: M.Dawsn(x),    "1 - 2*x*out"),
+    _row("softplus", lambda x: M.Softplus(x), "expit(x)",              domain=(-3.0, 3.0)),
+    _row("exp1",     lambda x: M.Exp1(x),     "-exp(-x)/x",            domain=(0.3, 3.0)),
+    _row("expi",     lambda x: M.Expi(x),     "exp(x)/x",              domain=(0.3, 3.0)),
+    _row("rel_entr", lambda x, y: M.RelEntr(x, y), "log(x/y) + 1, -x/y", domain=(0.3, 2.0),
+         kink="x == 0: 0 with an infinite slope"),
+    _row("kl_div",   lambda x, y: M.KlDiv(x, y), "log(x/y), 1 - x/y",  domain=(0.3, 2.0),
+         kink="x == 0: y with an infinite slope in x"),
+    _row("ellipk",   lambda m: M.Ellipk(m),   "(ellipe(m) - (1 - m)*out)/(2*m*(1 - m))",
+         domain=(0.1, 0.9)),
+    _row("ellipe",   lambda m: M.Ellipe(m),   "(out - ellipk(m))/(2*m)", domain=(0.1, 0.9)),
+    _row("expm1",    lambda x: S.Expm1(x),    "out + 1"),
+    _row("log1p",    lambda x: S.Log1p(x),    "1/(x + 1)",             domain=(0.0, 2.0)),
+    _row("exp2",     lambda x: 2 ** x,        "out*log(2)"),
+    _row("exp10",    lambda x: 10 ** x,       "out*log(10)",           domain=(-1.0, 1.0)),
+    _row("cbrt",     lambda x: S.Cbrt(x),     "1/(3*out**2)",          domain=(0.3, 2.0)),
+    _row("cosdg",    lambda x: sympy.cos(x * sympy.pi / 180), "-sin(pi*x/180)*pi/180",
+         domain=(-200.0, 200.0)),
+    _row("sindg",    lambda x: sympy.sin(x * sympy.pi / 180), "cos(pi*x/180)*pi/180",
+         domain=(-200.0, 200.0)),
 ]}
 SCIPY_ALIASES = {"psi": "digamma"}
 
 #: Names users write, mapped to rows. ``np.<name>`` and ``math.<name>`` resolve through these.
 NUMPY_ALIASES = {"real": "positive", "conj": "positive", "conjugate": "positive",
+                 "real_if_close": "positive",
                  **{alias: row.name for row in TABLE.values() for alias in row.aliases}}
 #: The functions of ``math`` users may call: rows' ``math`` names, and two aliases.
 #: math functions of the table of scipy.special, math name -> row (math.erf is

@@ -14,6 +14,7 @@ import ast
 
 import numpy as np
 
+from ..errors import SymdiffError
 from ..ir import TMP, Const
 from . import arrays as A
 from . import tangents as T
@@ -25,6 +26,10 @@ def _getitem_shape(n, shapes, values):
               for k in e[1:] if k is not None}
     if any(values[k] is None for k in bounds):
         return None
+    if n.param("length") is not None and tuple(shapes[0])[-1:] != (n.param("length"),):
+        # a lowering's own pick along the last axis, which must have this length
+        raise SymdiffError(f"{n.param('needs')}, not an array of shape {tuple(shapes[0])}",
+                           n.loc)
     ints = [np.zeros(s, int) if v is None else v for s, v in zip(shapes, values)]
     return A._dummy(shapes[0])[A.index_tuple(n.param("index"), ints)].shape
 
@@ -131,7 +136,8 @@ INDEX = (("index", "index"),)
 
 register(
     Primitive("getitem", "indexing", "x[idx]", shape=_getitem_shape, vjp=A.vjp_getitem,
-              jvp=LINEAR, gate="index routes", params=INDEX + (("item", "bool"),),
+              jvp=LINEAR, gate="index routes",
+              params=INDEX + (("item", "bool"), ("needs", "str"), ("length", "int")),
               printer=lambda n, p: ast.Subscript(p.a[0], p.index(n.param("index"), n.args),
                                                  ast.Load()),
               makes_mask=_by_mask, selects=True, spellings=("x[]",),

@@ -346,4 +346,7 @@ compose(
                 spellings=("scipy.linalg.inv",)),
     Composition("scipy.linalg.det", "det(A) (np.linalg.det)", _lower_same("det"),
                 spellings=("scipy.linalg.det",)),
+    Composition("scipy.linalg.eigvalsh", "the eigenvalues of symmetric A, ascending, from "
+                "its lower triangle (np.linalg.eigvalsh)", _lower_same("eigvalsh"),
+                spellings=("scipy.linalg.eigvalsh",)),
 )

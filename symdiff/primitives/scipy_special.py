@@ -6,6 +6,8 @@ primitives' rules and SymPy differentiate them):
     log_softmax(x, axis)             (x - m) - log(sum(exp(x - m), axis))
     polygamma(n, x)                  the n-th derivative of digamma, n a constant integer
     multigammaln(a, d)               d(d-1)/4 log(pi) + sum_{j<d} gammaln(a - j/2), d constant
+    jv, jn, yv, yn, iv, ive, kv, kve (v, x)   Bessel functions of a constant order v
+                                     (``special_bessel``), differentiable in x
 
 The shift m (the maximum) keeps exp from overflowing; it is marked ``constant``: the
 result does not depend on it (d/dm = 1 - sum(b e)/sum(b e) = 0), so no gradient flows
@@ -18,6 +20,7 @@ import sympy
 
 from ..ir import TMP, Const
 from .compositions import none, only, option
+from .special_bessel import ORDERED
 from .registry import Composition, compose
 
 
@@ -91,6 +94,28 @@ def multigammaln(ctx, e, hint, name, args, keywords):
         return sympy.Rational(d * (d - 1), 4) * sympy.log(sympy.pi) + terms
     return ctx.ew(value, [ctx.array(args[0], e)], hint)
 
+
+def bessel(ctx, e, hint, name, args, keywords):
+    what = f"scipy.special.{name}"
+    only(ctx, e, keywords, set(), what)
+    if len(args) != 2:
+        raise ctx.fail(f"{what} takes (v, x)", e)
+    order = ctx.static(args[0], e, f"the order v of {what}")
+    if isinstance(order, bool) or not isinstance(order, (int, float)):
+        raise ctx.fail(f"the order v of {what} must be a constant number", e,
+                       "write it as a literal, e.g. 1 or 1.5: its derivative in v has no "
+                       "closed form")
+    function = ORDERED[name]
+    return ctx.ew(lambda x: function(sympy.sympify(order), x), [ctx.array(args[1], e)], hint)
+
+
+def _bessel(name: str):
+    return lambda ctx, e, hint, _, args, keywords: bessel(ctx, e, hint, name, args, keywords)
+
+
+compose(*[Composition(name, f"the Bessel function {name}(v, x) of a constant order v",
+                      _bessel(name), spellings=(f"scipy.special.{name}",))
+          for name in ORDERED])
 
 compose(
     Composition("logsumexp", "m + log(sum(b exp(a - m)))", logsumexp,

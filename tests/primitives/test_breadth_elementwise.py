@@ -17,6 +17,7 @@ NEW_NUMPY = ["arctan2", "logaddexp2", "fmax", "fmin", "sinc", "cbrt", "deg2rad",
              "nan_to_num", "imag", "expm1", "log1p", "log2", "log10", "reciprocal", "arcsinh",
              "arctanh", "hypot"]
 ALIASES = {"real": "positive", "conj": "positive", "conjugate": "positive",
+           "real_if_close": "positive",
            "atan2": "arctan2"}
 MATH = {"erf": "erf", "erfc": "erfc", "atan2": "arctan2", "hypot": "hypot",
         "log1p": "log1p", "expm1": "expm1", "lgamma": "gammaln", "gamma": "gamma"}

@@ -23,6 +23,20 @@ def normal(*shapes):
 W = "np.arange(1.0, 25.0).reshape(2, 3, 4)"
 
 CASES = [
+    Case("ufunc_reduce", "x", "np.sum(np.add.reduce(x) ** 2) + np.add.reduce(x, axis=None)"
+         " + np.sum(np.multiply.reduce(x * x + 1.0, 1))", normal((2, 3)), second=True, jit=True),
+    Case("ufunc_extremum_reduce", "x", "np.sum(np.maximum.reduce(x, axis=1) ** 2)"
+         " + np.sum(np.minimum.reduce(x, keepdims=True) * x)", normal((3, 4)), second=True),
+    Case("ufunc_accumulate", "x", "np.sum(np.add.accumulate(x) ** 2 * np.add.accumulate(x, 1))",
+         normal((3, 2)), second=True, jit=True),
+    Case("take_method", "x", "np.sum(x.take([1, 1, 0]) ** 3) + np.sum(x.take([0, 2], axis=1) ** 2)",
+         normal((3, 4)), second=True, jit=True),
+    Case("math_log_base", "s", "math.log(s, 2) + math.log(s * s, s + 1.0) * math.log(s)",
+         lambda rng: [float(rng.uniform(0.5, 2.0))], second=True, jit=True),
+    Case("row_stack", "a, b", "np.sum(np.row_stack([a, b]) ** 2 * np.arange(6.0).reshape(2, 3))",
+         normal((3,), (3,)), wrt=(0, 1), second=True, jit=True),
+    Case("scipy_eigvalsh", "x", "np.sum(scipy.linalg.eigvalsh(x @ x.T + 3.0 * np.eye(3)) "
+         "* np.arange(1.0, 4.0))", normal((3, 3)), second=True),
     Case("diagonal_above", "x", "np.sum(np.diagonal(x, offset=1) ** 3)", normal((3, 4)),
          second=True, jit=True),
     Case("diagonal_below", "x", "np.sum(np.diagonal(x, -2) ** 2 * np.arange(1.0, 3.0))",

@@ -101,3 +101,10 @@ def test_the_vjp_of_a_move_is_the_move_back(module):
 ])
 def test_refused_with_a_location(tmp_path, body, message):
     assert_refused(tmp_path, body, message, np.ones((3, 3, 3)))
+
+
+@pytest.mark.parametrize("arg", [np.ones(2), np.ones((3, 2)), np.ones((2, 4))])
+def test_cross_of_other_than_three_components_is_refused(tmp_path, arg):
+    """NumPy's deprecated 2-component cross product (and any other length) is refused at
+    the call, where the generated code would otherwise fail with an IndexError."""
+    assert_refused(tmp_path, "np.sum(np.cross(a, a * 2.0))", "vectors of 3 components", arg)

@@ -43,6 +43,13 @@ SPECIAL = [
           lambda rng: [float(rng.uniform(2.0, 4.0))]),
     _case("multigammaln_array", "a", "np.sum(scipy.special.multigammaln(a, 2) * a)",
           within(1.5, 4.0, (3,))),
+    _case("bessel_j_y_orders", "x", "np.sum(scipy.special.jv(1.5, x) * scipy.special.jn(2, x)"
+          " + scipy.special.yv(0.5, x) ** 2 + scipy.special.yn(1, x))", within(0.5, 3.0, (4,))),
+    _case("bessel_i_k_orders", "x", "np.sum(scipy.special.iv(1, x) * scipy.special.kv(0.5, x)"
+          " + scipy.special.ive(2, -x) + scipy.special.kve(1.5, x) * x)",
+          within(0.5, 3.0, (2, 3))),
+    _case("bessel_order_zero", "x", "sp.jv(0, x) * sp.iv(0.0, x) + sp.kv(0, x)",
+          lambda rng: [float(rng.uniform(0.5, 2.0))]),
 ]
 
 
@@ -73,6 +80,28 @@ STATS = [
           lambda rng: [rng.standard_normal(4), 1.2], wrt=(0, 1)),
     _case("gamma_logpdf_shape", "x, a", "np.sum(scipy.stats.gamma.logpdf(x, a, scale=2.0))",
           lambda rng: [rng.uniform(0.5, 3.0, 4), rng.uniform(1.5, 3.0, 4)], wrt=(0, 1)),
+    _case("norm_ppf", "q, m, s", "np.sum(scipy.stats.norm.ppf(q, m, scale=s) ** 2)",
+          lambda rng: [rng.uniform(0.1, 0.9, 4), rng.standard_normal(4), 1.4], wrt=(0, 1, 2)),
+    _case("cauchy_logistic", "x, m, s", "np.sum(scipy.stats.cauchy.logpdf(x, m, s) "
+          "+ scipy.stats.cauchy.pdf(x) + scipy.stats.cauchy.cdf(x, scale=s) "
+          "+ scipy.stats.logistic.logpdf(x, m, s) * scipy.stats.logistic.pdf(x) "
+          "+ scipy.stats.logistic.cdf(x, m) - scipy.stats.logistic.sf(x, scale=s))",
+          lambda rng: [rng.standard_normal(4), rng.standard_normal(4), 1.3], wrt=(0, 1, 2)),
+    _case("laplace_away_from_loc", "x, s", "np.sum(scipy.stats.laplace.logpdf(x, 0.1, s) "
+          "+ scipy.stats.laplace.pdf(x, scale=s))",
+          lambda rng: [np.array([-1.2, -0.5, 0.6, 1.4]), 0.8], wrt=(0, 1)),
+    _case("lognorm_shape", "x, sh", "np.sum(scipy.stats.lognorm.logpdf(x, sh, scale=1.5) "
+          "+ scipy.stats.lognorm.pdf(x, sh) + scipy.stats.lognorm.cdf(x, sh, 0.1))",
+          lambda rng: [rng.uniform(0.5, 2.0, 4), rng.uniform(0.5, 1.5, 4)], wrt=(0, 1)),
+    _case("chi2_invgamma", "x, k", "np.sum(scipy.stats.chi2.logpdf(x, k) "
+          "+ scipy.stats.chi2.pdf(x, df=k, scale=2.0) + scipy.stats.invgamma.logpdf(x, k) "
+          "* scipy.stats.invgamma.pdf(x, 2.5))",
+          lambda rng: [rng.uniform(0.5, 3.0, 4), rng.uniform(2.0, 4.0, 4)], wrt=(0, 1)),
+    _case("entropy_of_counts", "p, q", "scipy.stats.entropy(p) + scipy.stats.entropy(p, q, base=2)"
+          " + np.sum(scipy.stats.entropy(np.outer(p, q), axis=1))",
+          lambda rng: [rng.uniform(0.5, 2.0, 4), rng.uniform(0.5, 2.0, 4)], wrt=(0, 1)),
+    _case("zscore_axes", "x", "np.sum(scipy.stats.zscore(x) ** 3 + scipy.stats.zscore(x, axis=1, "
+          "ddof=1) * x) + np.sum(scipy.stats.zscore(x, axis=None) ** 3)", normal((4, 3))),
     _case("gamma_pdf", "x", "np.sum(scipy.stats.gamma.pdf(x, 2.5))", within(0.5, 3.0, (3,))),
     _case("beta_logpdf_shapes", "a, b", "np.sum(scipy.stats.beta.logpdf(0.3, a, b))",
           lambda rng: [rng.uniform(1.0, 3.0, 3), rng.uniform(1.0, 3.0, 3)], wrt=(0, 1)),
@@ -113,7 +142,8 @@ def test_scipy_case(module, case):
 
 @pytest.mark.parametrize("body", ["scipy.special.polygamma(a, a)",
                                   "scipy.special.polygamma(1.5, a)",
-                                  "scipy.special.multigammaln(a, 0)"])
+                                  "scipy.special.multigammaln(a, 0)",
+                                  "scipy.special.jv(a, 1.5)", "scipy.special.kv(True, a)"])
 def test_a_variable_or_fractional_order_is_refused(tmp_path, body):
     assert_refused(tmp_path, body, "must be a constant", 2.0)
 
